@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT
+ * The command line: esptool's syntax (global options, then a command and its arguments;
+ * dashes and underscores interchangeable). Global options are parsed once into
+ * struct config (options.c) and handed down; each command lives in its own file. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes (documented in espdeck(1)). */
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAIL = 1,      /* the operation failed (bad file, board error, ...) */
+	CLI_EXIT_USAGE = 2,     /* bad command line */
+	CLI_EXIT_CONNECT = 3,   /* could not open the port or reach the board */
+	CLI_EXIT_VERIFY = 4,    /* a verification found different data */
+	CLI_EXIT_CANCELLED = 5, /* interrupted (Ctrl-C) */
+};
+
+#define CONFIG_MAX_PORTS 32
+
+/* Global options; parsed once in options.c, then read-only. */
+struct config {
+	const char *ports[CONFIG_MAX_PORTS]; /* --port, may repeat ("all" allowed) */
+	size_t port_count;
+	uint32_t baud;             /* --baud, default 115200 */
+	bool baud_given;
+	const char *before;        /* --before NAME, default "default_reset" */
+	const char *after;         /* --after NAME, default "hard_reset" */
+	const char *chip;          /* --chip NAME, default "auto" */
+	const char *trace_path;    /* --trace FILE */
+	const char *firmware_dir;  /* --firmware-dir DIR, default "firmware" */
+	const char *preset;        /* --preset NAME (TUI preselection) */
+	const char *log_path;      /* --log FILE (TUI log tee) */
+	int verbose;               /* -v, repeatable */
+	bool quiet;                /* -q */
+};
+
+/* Parses the global options at the front of argv. On success *cmd_index is the index of
+ * the command word (argc when there is none, which means "start the TUI"). Returns a
+ * cli_exit code; prints its own error to stderr. */
+int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index);
+
+/* Runs the command argv[0] with its arguments; returns a cli_exit code. */
+int cli_run(const struct config *cfg, int argc, char **argv);
+
+/* Prints the usage summary to stdout. */
+void cli_print_usage(void);
+
+/* True when a command word equals name with '-' and '_' treated alike. */
+bool cli_word_is(const char *word, const char *name);
+
+/* One function per command: argv[0] is the command word. Returns a cli_exit code. */
+typedef int (*cli_command_fn)(const struct config *cfg, int argc, char **argv);
+
+/* image tools (cli_image.c) */
+int cmd_elf2image(const struct config *cfg, int argc, char **argv);
+int cmd_make_ota(const struct config *cfg, int argc, char **argv);
+int cmd_image_info(const struct config *cfg, int argc, char **argv);
+/* board commands (cli_flash.c) */
+int cmd_chip_id(const struct config *cfg, int argc, char **argv);
+int cmd_read_mac(const struct config *cfg, int argc, char **argv);
+int cmd_flash_id(const struct config *cfg, int argc, char **argv);
+int cmd_erase_flash(const struct config *cfg, int argc, char **argv);
+int cmd_erase_region(const struct config *cfg, int argc, char **argv);
+int cmd_write_flash(const struct config *cfg, int argc, char **argv);
+int cmd_read_flash(const struct config *cfg, int argc, char **argv);
+int cmd_verify_flash(const struct config *cfg, int argc, char **argv);
+int cmd_ports(const struct config *cfg, int argc, char **argv);
+/* layout presets (cli_layout.c) */
+int cmd_layouts(const struct config *cfg, int argc, char **argv);
+int cmd_layout(const struct config *cfg, int argc, char **argv);
+int cmd_write_layout(const struct config *cfg, int argc, char **argv);
+/* dump inspector (cli_hexview.c) */
+int cmd_hexview(const struct config *cfg, int argc, char **argv);

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT
+ * Global options, parsed once into struct config (esptool's names and spellings). */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+/* Matches "--name VALUE" and "--name=VALUE" (dashes/underscores alike). On a match sets
+ * *value and advances *i past what was used. Returns -1 when the value is missing. */
+static int take_value(int argc, char **argv, int *i, const char *long_name,
+		      const char *short_name, const char **value)
+{
+	const char *arg = argv[*i];
+	if (short_name && !strcmp(arg, short_name)) {
+		if (*i + 1 >= argc)
+			return -1;
+		*value = argv[++*i];
+		return 1;
+	}
+	if (strncmp(arg, "--", 2))
+		return 0;
+	const char *eq = strchr(arg, '=');
+	char name[64];
+	size_t n = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+	if (n >= sizeof name)
+		return 0;
+	memcpy(name, arg + 2, n);
+	name[n] = '\0';
+	if (!cli_word_is(name, long_name))
+		return 0;
+	if (eq) {
+		*value = eq + 1;
+		return 1;
+	}
+	if (*i + 1 >= argc)
+		return -1;
+	*value = argv[++*i];
+	return 1;
+}
+
+static bool is_flag(const char *arg, const char *long_name)
+{
+	return !strncmp(arg, "--", 2) && cli_word_is(arg + 2, long_name);
+}
+
+int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->baud = 115200;
+	cfg->before = "default_reset";
+	cfg->after = "hard_reset";
+	cfg->chip = "auto";
+	cfg->firmware_dir = "firmware";
+
+	const char *env_port = getenv("ESPTOOL_PORT");
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *arg = argv[i];
+		const char *value = NULL;
+		int r;
+		if (arg[0] != '-')
+			break;
+		if (!strcmp(arg, "-h") || is_flag(arg, "help")) {
+			cli_print_usage();
+			*cmd_index = -1;
+			return CLI_EXIT_OK;
+		}
+		if (!strcmp(arg, "-v") || is_flag(arg, "verbose")) {
+			cfg->verbose++;
+			continue;
+		}
+		if (!strcmp(arg, "-q") || is_flag(arg, "quiet")) {
+			cfg->quiet = true;
+			continue;
+		}
+		if (is_flag(arg, "no_stub")) /* espdeck always speaks to the ROM for now */
+			continue;
+		if ((r = take_value(argc, argv, &i, "port", "-p", &value)) != 0) {
+			if (r < 0)
+				goto missing;
+			if (cfg->port_count == CONFIG_MAX_PORTS) {
+				fprintf(stderr, "espdeck: at most %d --port options\n", CONFIG_MAX_PORTS);
+				return CLI_EXIT_USAGE;
+			}
+			cfg->ports[cfg->port_count++] = value;
+			continue;
+		}
+		if ((r = take_value(argc, argv, &i, "baud", "-b", &value)) != 0) {
+			if (r < 0)
+				goto missing;
+			if (!ed_parse_u32(value, &cfg->baud) || cfg->baud < 300) {
+				fprintf(stderr, "espdeck: --baud '%s' is not a baud rate (for example 115200)\n",
+					value);
+				return CLI_EXIT_USAGE;
+			}
+			cfg->baud_given = true;
+			continue;
+		}
+		struct {
+			const char *name, *short_name;
+			const char **dst;
+		} strs[] = {
+			{"before", NULL, &cfg->before},       {"after", "-a", &cfg->after},
+			{"chip", "-c", &cfg->chip},           {"trace", "-t", &cfg->trace_path},
+			{"firmware_dir", NULL, &cfg->firmware_dir},
+			{"preset", NULL, &cfg->preset},       {"log", NULL, &cfg->log_path},
+			{"connect_attempts", NULL, &value},
+		};
+		bool matched = false;
+		for (size_t k = 0; k < sizeof strs / sizeof strs[0] && !matched; k++) {
+			r = take_value(argc, argv, &i, strs[k].name, strs[k].short_name, strs[k].dst);
+			if (r < 0)
+				goto missing;
+			matched = r > 0;
+		}
+		if (matched)
+			continue;
+		fprintf(stderr, "espdeck: unknown option '%s'\nRun 'espdeck --help' for the options.\n",
+			arg);
+		return CLI_EXIT_USAGE;
+	}
+	if (cfg->port_count == 0 && env_port && *env_port)
+		cfg->ports[cfg->port_count++] = env_port;
+	*cmd_index = i;
+	return CLI_EXIT_OK;
+
+missing:
+	fprintf(stderr, "espdeck: option '%s' needs a value\n", argv[i]);
+	return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT
+ * Flash parameter tables (reference §7.1, §8.1, §4). */
+#include "core/flash_params.h"
+
+#include <stddef.h>
+#include <strings.h>
+
+#define KIB 1024u
+#define MIB (1024u * 1024u)
+
+static const struct flash_size_info sizes[] = {
+	{"256KB", "2m", 1, 256 * KIB, 0},
+	{"512KB", "4m", 0, 512 * KIB, 256 * KIB},
+	{"1MB", "8m", 2, 1 * MIB, 512 * KIB},
+	{"2MB", "16m", 3, 2 * MIB, 512 * KIB},
+	{"4MB", "32m", 4, 4 * MIB, 512 * KIB},
+	{"2MB-c1", "16m-c1", 5, 2 * MIB, 1 * MIB},
+	{"4MB-c1", "32m-c1", 6, 4 * MIB, 1 * MIB},
+	{"8MB", "64m", 8, 8 * MIB, 1 * MIB},
+	{"16MB", "128m", 9, 16 * MIB, 1 * MIB},
+};
+
+static const struct flash_freq_info freqs[] = {
+	{"40m", 0x0, 40000000},
+	{"26m", 0x1, 26666666},
+	{"20m", 0x2, 20000000},
+	{"80m", 0xF, 80000000},
+};
+
+static const char *const modes[] = {"qio", "qout", "dio", "dout"};
+
+const struct flash_size_info *flash_size_by_name(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		if (!strcasecmp(name, sizes[i].name) ||
+		    (sizes[i].old_name && !strcasecmp(name, sizes[i].old_name)))
+			return &sizes[i];
+	return NULL;
+}
+
+const struct flash_size_info *flash_size_by_map(uint8_t size_map)
+{
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		if (sizes[i].size_map == size_map)
+			return &sizes[i];
+	return NULL;
+}
+
+const struct flash_size_info *flash_size_by_bytes(uint32_t bytes)
+{
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		if (sizes[i].bytes == bytes)
+			return &sizes[i];
+	return NULL;
+}
+
+const struct flash_freq_info *flash_freq_by_name(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (size_t i = 0; i < sizeof freqs / sizeof freqs[0]; i++)
+		if (!strcasecmp(name, freqs[i].name))
+			return &freqs[i];
+	return NULL;
+}
+
+const struct flash_freq_info *flash_freq_by_code(uint8_t code)
+{
+	for (size_t i = 0; i < sizeof freqs / sizeof freqs[0]; i++)
+		if (freqs[i].code == code)
+			return &freqs[i];
+	return NULL;
+}
+
+int flash_mode_by_name(const char *name)
+{
+	if (!name)
+		return -1;
+	for (int i = 0; i < 4; i++)
+		if (!strcasecmp(name, modes[i]))
+			return i;
+	return -1;
+}
+
+const char *flash_mode_name(int mode)
+{
+	return mode >= 0 && mode < 4 ? modes[mode] : "unknown";
+}
+
+const char *flash_size_names(void)
+{
+	return "256KB, 512KB, 1MB, 2MB, 4MB, 2MB-c1, 4MB-c1, 8MB, 16MB "
+	       "(old names: 2m, 4m, 8m, 16m, 32m, 16m-c1, 32m-c1, 64m, 128m)";
+}
+
+const char *flash_freq_names(void)
+{
+	return "40m, 26m, 20m, 80m";
+}
+
+uint32_t flash_size_from_jedec(uint32_t flash_id)
+{
+	unsigned cap = (flash_id >> 16) & 0xFF;
+	if (cap >= 0x32 && cap <= 0x3A)
+		cap -= 0x20;
+	if (cap >= 0x12 && cap <= 0x1C)
+		return 1u << cap;
+	if (cap >= 0x20 && cap <= 0x22)
+		return 64u * MIB << (cap - 0x20);
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT
+ * Flash mode / size / frequency names and their header codes (reference §7.1).
+ * Both esptool's current names ("4MB-c1") and the old megabit ones ("32m-c1") parse. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum flash_mode { FLASH_MODE_QIO = 0, FLASH_MODE_QOUT = 1, FLASH_MODE_DIO = 2, FLASH_MODE_DOUT = 3 };
+
+struct flash_size_info {
+	const char *name;     /* esptool 4+ name, e.g. "4MB-c1" */
+	const char *old_name; /* megabit name, e.g. "32m-c1" (NULL where none exists) */
+	uint8_t size_map;     /* header byte 3 high nibble = SDK size_map */
+	uint32_t bytes;       /* chip size */
+	uint32_t ota_slot;    /* OTA slot length in bytes (0 = no OTA map) */
+};
+
+struct flash_freq_info {
+	const char *name; /* "40m" */
+	uint8_t code;     /* header byte 3 low nibble */
+	uint32_t hz;
+};
+
+/* Table lookups; NULL when unknown. Names compare case-insensitively. */
+const struct flash_size_info *flash_size_by_name(const char *name);
+const struct flash_size_info *flash_size_by_map(uint8_t size_map);
+/* The first (plain, non -c1) size entry of a given byte count, for "detect". */
+const struct flash_size_info *flash_size_by_bytes(uint32_t bytes);
+const struct flash_freq_info *flash_freq_by_name(const char *name);
+const struct flash_freq_info *flash_freq_by_code(uint8_t code);
+/* Returns -1 when unknown. */
+int flash_mode_by_name(const char *name);
+/* "qio", "qout", "dio", "dout", or "unknown". */
+const char *flash_mode_name(int mode);
+
+/* For help and error texts: "256KB, 512KB, 1MB, ... (old names: 2m, 4m, ...)". */
+const char *flash_size_names(void);
+const char *flash_freq_names(void);
+
+/* Size in bytes of a JEDEC capacity byte (flash_id >> 16), 0 when unknown (§4). */
+uint32_t flash_size_from_jedec(uint32_t flash_id);

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT
+ * Small shared helpers: little-endian fields, esptool-style numbers, whole-file I/O. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+static inline void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static inline uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static inline uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+	       ((uint32_t)p[3] << 24);
+}
+
+/* Parses a number the way esptool's arguments do (Python int(x, 0)): "0x1000", "4096",
+ * "0o17", "0b101"; underscores between digits allowed. Whole string must be consumed.
+ * Returns false on anything else or on overflow of 32 bits. */
+bool ed_parse_u32(const char *text, uint32_t *out);
+
+/* Like ed_parse_u32 but also accepts a size suffix k/K (KiB) or M (MiB): "4M", "64k". */
+bool ed_parse_size(const char *text, uint32_t *out);
+
+/* Reads a whole file into a malloc'd buffer (caller frees *data). Refuses files larger
+ * than max_bytes with ED_ERR_FORMAT. The error detail names the path. */
+int ed_read_file(const char *path, uint8_t **data, size_t *size, size_t max_bytes,
+		 struct ed_error *err);
+
+/* Writes data to path atomically: a temporary file in the same folder, fsync, rename.
+ * On failure nothing is left at path that was not there before. */
+int ed_write_file_atomic(const char *path, const uint8_t *data, size_t size,
+			 struct ed_error *err);
+
+/* Monotonic clock in microseconds (real time; engine code uses the link's clock). */
+uint64_t ed_monotonic_us(void);
+
+/* Formats a byte count as "512 B", "4.0 KiB", "1.50 MiB" into buf; returns buf. */
+const char *ed_format_size(char *buf, size_t cap, uint64_t bytes);
+
+/* The last component of a path, borrowed from path. */
+const char *ed_basename(const char *path);

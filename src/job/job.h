@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT
+ * Flash jobs: one job = an ordered list of steps (connect, erase, write region i of n,
+ * verify, read, reset) run on a worker thread against one board (design.md "Threading").
+ *
+ * Contract with the UI (the TUI and the CLI's progress bar are both clients):
+ *   job_start()  copies the spec and starts the worker; the caller keeps nothing alive.
+ *   job_wake_fd() becomes readable when events or progress are pending; the UI polls it,
+ *                then calls job_drain_wake() and takes everything with job_next_event()
+ *                (a FIFO that never drops: stage changes, log lines, info, the result)
+ *                and job_get_progress() (a single latest-progress slot, overwritten).
+ *   job_cancel() is safe from any thread; the worker stops between packets, leaves the
+ *                board in a known state and says what was and was not written.
+ *   job_wait()   joins the worker; job_destroy() frees (accepts NULL, waits if needed).
+ * The worker never calls curses and never prints; it only fills events. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/log.h"
+
+enum job_stage {
+	JOB_STAGE_QUEUED = 0,
+	JOB_STAGE_CONNECT,
+	JOB_STAGE_DETECT,
+	JOB_STAGE_ERASE,
+	JOB_STAGE_WRITE,
+	JOB_STAGE_VERIFY,
+	JOB_STAGE_READ,
+	JOB_STAGE_RESET,
+	JOB_STAGE_DONE,
+};
+
+enum job_step_kind {
+	JOB_STEP_INFO,         /* connect + detect only (chip, MAC, flash id/size) */
+	JOB_STEP_ERASE_CHIP,
+	JOB_STEP_ERASE_REGION, /* offset, size */
+	JOB_STEP_WRITE,        /* offset, data/size (copied by job_start), name */
+	JOB_STEP_VERIFY,       /* offset, data/size: read back and compare */
+	JOB_STEP_READ,         /* offset, size, path: dump written atomically */
+};
+
+struct job_step {
+	enum job_step_kind kind;
+	uint32_t offset;
+	uint32_t size;
+	const uint8_t *data; /* borrowed until job_start() returns */
+	const char *name;    /* region or file name for messages; borrowed likewise */
+	const char *path;    /* READ: output file; borrowed likewise */
+};
+
+/* Reset before connecting / after finishing (esptool's --before / --after names). */
+enum job_before { JOB_BEFORE_DEFAULT_RESET, JOB_BEFORE_NO_RESET, JOB_BEFORE_MANUAL,
+		  JOB_BEFORE_NO_RESET_NO_SYNC };
+enum job_after { JOB_AFTER_HARD_RESET, JOB_AFTER_SOFT_RESET, JOB_AFTER_NO_RESET };
+
+struct job_spec {
+	const char *port;        /* link spec: device path, socket://, sim://?... */
+	uint32_t baud;
+	enum job_before before;
+	enum job_after after;
+	const char *flash_mode;  /* "keep" or a mode name: patch of an image at 0x0 */
+	const char *flash_size;  /* "keep", "detect" or a size name */
+	const char *flash_freq;  /* "keep" or a frequency name */
+	bool verify;             /* read back every written region and compare */
+	const char *trace_path;  /* NULL or a file for a protocol trace */
+	const struct job_step *steps;
+	size_t step_count;
+};
+
+enum job_event_kind {
+	JOB_EVENT_STAGE,   /* stage, step_index, text = what starts ("write user1.bin @0x1000") */
+	JOB_EVENT_LOG,     /* level, text */
+	JOB_EVENT_INFO,    /* text = one "key: value" line of chip information */
+	JOB_EVENT_RESULT,  /* result (ED_OK or error), text = the summary or the error detail */
+};
+
+struct job_event {
+	enum job_event_kind kind;
+	enum job_stage stage;
+	size_t step_index;
+	enum ed_log_level level;
+	int result;
+	char text[768];
+};
+
+struct job_progress {
+	enum job_stage stage;
+	size_t step_index;  /* 0-based index into the spec's steps */
+	size_t step_count;
+	uint64_t done;      /* bytes of the current step */
+	uint64_t total;
+	double rate_bps;    /* bytes per second over the current step */
+	double eta_s;       /* seconds left in the current step, < 0 when unknown */
+	uint64_t elapsed_us;
+};
+
+struct job;
+
+/* Starts a worker. On success *out owns the job. */
+int job_start(const struct job_spec *spec, struct job **out, struct ed_error *err);
+int job_wake_fd(const struct job *job);
+void job_drain_wake(struct job *job);
+/* Takes the oldest pending event; false when none is pending. */
+bool job_next_event(struct job *job, struct job_event *ev);
+void job_get_progress(struct job *job, struct job_progress *p);
+void job_cancel(struct job *job);
+bool job_is_finished(struct job *job);
+/* Joins the worker; returns the job's result and copies its error detail. */
+int job_wait(struct job *job, struct ed_error *err);
+void job_destroy(struct job *job);
+
+/* "connect", "erase", "write", ... for display. */
+const char *job_stage_name(enum job_stage stage);

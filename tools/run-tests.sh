@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Builds espdeck twice (plain with warnings as errors; AddressSanitizer +
+# UndefinedBehaviorSanitizer) and runs every test suite in both, then prints one line:
+# "N passed, N failed" (skipped tests are counted separately and named).
+set -u
+cd "$(dirname "$0")/.."
+status=0
+
+setup() { # setup DIR [meson options...]
+	dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+	fi
+	ninja -C "$dir" || return 1
+}
+
+rm -f build-*.testlog.json
+for variant in plain asan; do
+	case $variant in
+	plain) dir=build-test; opts="-Dwerror=true" ;;
+	asan) dir=build-asan; opts="-Db_sanitize=address,undefined -Db_lundef=false" ;;
+	esac
+	echo "== build ($variant)"
+	# shellcheck disable=SC2086
+	if ! setup "$dir" $opts; then
+		echo "build ($variant) failed"
+		echo "$variant-build: build failed" >>build-failures.txt
+		status=1
+		continue
+	fi
+	echo "== tests ($variant)"
+	meson test -C "$dir" --print-errorlogs --num-processes 2 ||
+		status=1
+	cp "$dir/meson-logs/testlog.json" "build-$variant.testlog.json" 2>/dev/null || true
+done
+
+python3 - "$@" <<'PY'
+import glob, json, os
+passed = failed = skipped = 0
+skipped_names = []
+for path in sorted(glob.glob("build-*.testlog.json")):
+    variant = path[len("build-"):-len(".testlog.json")]
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            r = json.loads(line)
+            res = r.get("result")
+            if res in ("OK", "EXPECTEDFAIL"):
+                passed += 1
+            elif res == "SKIP":
+                skipped += 1
+                skipped_names.append(f"{variant}/{r.get('name')}")
+            else:
+                failed += 1
+if os.path.exists("build-failures.txt"):
+    with open("build-failures.txt") as f:
+        failed += sum(1 for _ in f)
+    os.remove("build-failures.txt")
+if skipped_names:
+    print("skipped: " + ", ".join(skipped_names))
+print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+PY
+exit $status
