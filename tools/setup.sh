@@ -51,7 +51,7 @@ run)
 	install_missing
 	build build
 	shift
-	exec ./build/espdeck --port "sim://?timing=real" --firmware-dir build/firmware \
+	exec ./build/espdeck --port sim:// --firmware-dir build/firmware \
 		--preset demo "$@"
 	;;
 test)
