@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT
+ * A preset against the firmware folder: which files are there, whether they fit, whether
+ * their image headers were built for the preset's flash size. Loads the bytes to write. */
+#include "layout/layout.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/flash_params.h"
+#include "core/util.h"
+
+/* No ESP8266 flash is larger than 16 MiB, so neither is a file written to one. */
+#define MAX_FILE_BYTES (16u << 20)
+
+static void diag(struct layout_report *rep, enum layout_severity sev, int line,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void diag(struct layout_report *rep, enum layout_severity sev, int line,
+		 const char *fmt, ...)
+{
+	if (sev == LAYOUT_ERROR)
+		rep->errors++;
+	if (rep->count == LAYOUT_MAX_DIAGS) {
+		rep->dropped++;
+		return;
+	}
+	struct layout_diag *d = &rep->items[rep->count++];
+	d->severity = sev;
+	d->line = line;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+	va_end(ap);
+}
+
+static int region_line(const struct layout_region *r)
+{
+	return r->file_line ? r->file_line : r->line;
+}
+
+/* The SDK size_map an image says it was built for, or -1 when data is not an image.
+ * v1 (0xE9): byte 3's high nibble. v2 (0xEA, esptool or gen_appbin): the E9 header after
+ * the irom section holds the real parameters (gen_appbin puts the app slot in the EA
+ * header's byte 3, reference §7.6). */
+static int image_size_map(const uint8_t *d, uint32_t n)
+{
+	if (n >= 8 && d[0] == 0xE9 && d[1] >= 1 && d[1] <= 16)
+		return d[3] >> 4;
+	if (n >= 16 && d[0] == 0xEA && d[1] == 0x04) {
+		uint64_t pos = 16 + (uint64_t)get_le32(d + 12);
+		if (pos + 8 <= n && d[pos] == 0xE9)
+			return d[pos + 3] >> 4;
+	}
+	return -1;
+}
+
+static void check_header(const struct layout *l, const struct layout_region *r,
+			 struct layout_file *f, struct layout_report *rep)
+{
+	int map = image_size_map(f->data, f->size);
+	/* At 0x0 the write patches a v1 header with the preset's size (esptool's rule,
+	 * reference §7.3), so the SDK's boot.bin carrying 512KB is fine there. */
+	if (map < 0 || (r->offset == 0 && f->data[0] == 0xE9) || !l->flash_size[0])
+		return;
+	if (map == l->size_map)
+		return;
+	const struct flash_size_info *fs = flash_size_by_map((uint8_t)map);
+	diag(rep, LAYOUT_ERROR, region_line(r),
+	     "region '%s': %s was built for flash size %s (size_map %d) but the preset is %s "
+	     "(size_map %d): rebuild it for %s or pick the matching preset",
+	     r->name, f->path, fs ? fs->name : "unknown", map, l->flash_size, l->size_map,
+	     l->flash_size);
+	f->status = LAYOUT_ST_BAD;
+}
+
+static void load_file(const struct layout *l, const struct layout_region *r,
+		      const char *firmware_dir, struct layout_file *f, struct layout_report *rep)
+{
+	if (r->file[0] == '/' || !firmware_dir || !*firmware_dir)
+		snprintf(f->path, sizeof f->path, "%s", r->file);
+	else
+		snprintf(f->path, sizeof f->path, "%s/%s", firmware_dir, r->file);
+	struct stat st;
+	if (stat(f->path, &st) != 0 && errno == ENOENT) {
+		if (r->required) {
+			f->status = LAYOUT_ST_MISSING;
+			diag(rep, LAYOUT_ERROR, region_line(r),
+			     "region '%s': required file %s is missing: put it there or point "
+			     "--firmware-dir at the folder that holds it", r->name, f->path);
+		} else {
+			f->status = LAYOUT_ST_OPTIONAL;
+			diag(rep, LAYOUT_WARNING, region_line(r),
+			     "region '%s': optional file %s is absent and will be skipped", r->name,
+			     f->path);
+		}
+		return;
+	}
+	struct ed_error err = {0};
+	uint8_t *data = NULL;
+	size_t size = 0;
+	if (ed_read_file(f->path, &data, &size, MAX_FILE_BYTES, &err) < 0) {
+		f->status = LAYOUT_ST_BAD;
+		diag(rep, LAYOUT_ERROR, region_line(r), "region '%s': %s", r->name, err.msg);
+		return;
+	}
+	if (size == 0) {
+		free(data);
+		f->status = LAYOUT_ST_BAD;
+		diag(rep, LAYOUT_ERROR, region_line(r), "region '%s': %s is empty", r->name,
+		     f->path);
+		return;
+	}
+	f->data = data;
+	f->size = (uint32_t)size;
+	if (r->max_size && f->size > r->max_size) {
+		f->status = LAYOUT_ST_TOO_BIG;
+		diag(rep, LAYOUT_ERROR, region_line(r),
+		     "region '%s': %s is %u bytes but the region holds at most %u (0x%x)", r->name,
+		     f->path, f->size, r->max_size, r->max_size);
+		return;
+	}
+	check_header(l, r, f, rep);
+}
+
+/* What will really be written must not overlap nor pass the end of flash. */
+static void check_written(const struct layout *l, struct layout_files *files,
+			  struct layout_report *rep)
+{
+	for (size_t i = 0; i < l->region_count; i++) {
+		const struct layout_region *a = &l->regions[i];
+		struct layout_file *fa = &files->regions[i];
+		if (!fa->data)
+			continue;
+		uint64_t a_end = (uint64_t)a->offset + fa->size;
+		if (l->flash_bytes && a_end > l->flash_bytes && fa->status == LAYOUT_ST_OK) {
+			fa->status = LAYOUT_ST_TOO_BIG;
+			diag(rep, LAYOUT_ERROR, region_line(a),
+			     "region '%s': %s (%u bytes at 0x%x) goes past the end of the %s flash",
+			     a->name, fa->path, fa->size, a->offset, l->flash_size);
+		}
+		for (size_t j = 0; j < l->region_count; j++) {
+			const struct layout_region *b = &l->regions[j];
+			if (j == i || !files->regions[j].data)
+				continue;
+			/* Report each pair once, on the region that runs into the other. */
+			if (!(b->offset > a->offset && b->offset < a_end) &&
+			    !(b->offset == a->offset && j < i))
+				continue;
+			if (fa->status == LAYOUT_ST_OK)
+				fa->status = LAYOUT_ST_TOO_BIG;
+			diag(rep, LAYOUT_ERROR, region_line(a),
+			     "region '%s': %s (%u bytes at 0x%x) runs into region '%s' at 0x%x "
+			     "(line %d)", a->name, fa->path, fa->size, a->offset, b->name, b->offset,
+			     b->line);
+		}
+	}
+}
+
+int layout_resolve(const struct layout *l, const char *firmware_dir,
+		   struct layout_files *files, struct layout_report *rep)
+{
+	memset(files, 0, sizeof *files);
+	size_t errors_before = rep->errors;
+	files->count = l->region_count;
+	for (size_t i = 0; i < l->region_count; i++) {
+		const struct layout_region *r = &l->regions[i];
+		struct layout_file *f = &files->regions[i];
+		if (r->is_fill) {
+			snprintf(f->path, sizeof f->path, "fill 0x%02x", r->fill);
+			f->data = malloc(r->size ? r->size : 1);
+			if (!f->data) {
+				f->status = LAYOUT_ST_BAD;
+				diag(rep, LAYOUT_ERROR, r->line, "region '%s': out of memory", r->name);
+				continue;
+			}
+			memset(f->data, r->fill, r->size);
+			f->size = r->size;
+		} else {
+			load_file(l, r, firmware_dir, f, rep);
+		}
+	}
+	check_written(l, files, rep);
+	for (size_t i = 0; i < files->count; i++)
+		if (files->regions[i].data)
+			files->total_bytes += files->regions[i].size;
+	return rep->errors > errors_before ? ED_ERR_FORMAT : ED_OK;
+}
+
+void layout_files_finish(struct layout_files *files)
+{
+	if (!files)
+		return;
+	for (size_t i = 0; i < LAYOUT_MAX_REGIONS; i++) {
+		free(files->regions[i].data);
+		files->regions[i].data = NULL;
+	}
+	files->count = 0;
+}
