@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT
+ * esptool's elf2image for the ESP8266 (reference §7.4-7.5), byte for byte: sections in
+ * header order, 4-byte padding, merging of touching sections of one memory region, one
+ * irom0 segment written apart (v1) or first (v2), checksum line, CRC. */
+#include <elf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "image/elf.h"
+#include "image/image.h"
+
+struct seg {
+	uint32_t addr;
+	uint8_t *data;
+	size_t len;
+	const char *name; /* first section merged into it */
+};
+
+struct seglist {
+	struct seg *v;
+	size_t n;
+};
+
+static void seglist_free(struct seglist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].data);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* esptool's ELFFile: PROGBITS / INIT_ARRAY / FINI_ARRAY / PREINIT_ARRAY sections with a
+ * non-zero address and size, in section-header order, each padded to 4 with zeros. */
+static int collect_sections(const struct img_elf *elf, struct seglist *l, struct ed_error *err)
+{
+	l->v = calloc(elf->section_count ? elf->section_count : 1, sizeof *l->v);
+	if (!l->v)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < elf->section_count; i++) {
+		const struct img_elf_section *s = &elf->sections[i];
+		if (s->addr == 0 || s->size == 0)
+			continue;
+		if (s->type != SHT_PROGBITS && s->type != SHT_INIT_ARRAY &&
+		    s->type != SHT_FINI_ARRAY && s->type != SHT_PREINIT_ARRAY)
+			continue;
+		size_t padded = ((size_t)s->size + 3) & ~(size_t)3;
+		uint8_t *d = calloc(1, padded);
+		if (!d)
+			return ed_fail(err, ED_ERR_NOMEM, "out of memory copying section %s", s->name);
+		memcpy(d, s->data, s->size);
+		l->v[l->n++] = (struct seg){s->addr, d, padded, s->name};
+	}
+	if (l->n == 0)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "the ELF has no loadable sections (no PROGBITS section with an "
+			       "address): is it a relocatable object rather than a linked program?");
+	return ED_OK;
+}
+
+static int region_of(uint32_t addr)
+{
+	static const uint32_t map[][2] = {
+		{0x3FF00000u, 0x3FF00010u}, {0x3FFE8000u, 0x40000000u},
+		{0x40100000u, 0x40108000u}, {0x40201010u, 0x402E1010u},
+	};
+	for (int i = 0; i < 4; i++)
+		if (addr >= map[i][0] && addr < map[i][1])
+			return i;
+	return -1; /* esptool compares region lists: two unmapped segments match */
+}
+
+/* merge_adjacent_segments: a segment that starts exactly where the previous (padded) one
+ * ends, in the same memory region, joins it. Gaps are never filled. */
+static int merge_segments(struct seglist *l, struct ed_error *err)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		struct seg *s = &l->v[i];
+		struct seg *prev = out ? &l->v[out - 1] : NULL;
+		if (prev && region_of(prev->addr) == region_of(s->addr) &&
+		    (uint64_t)prev->addr + prev->len == s->addr) {
+			uint8_t *d = realloc(prev->data, prev->len + s->len);
+			if (!d)
+				return ed_fail(err, ED_ERR_NOMEM, "out of memory merging sections");
+			memcpy(d + prev->len, s->data, s->len);
+			prev->data = d;
+			prev->len += s->len;
+			free(s->data);
+			s->data = NULL;
+			continue;
+		}
+		l->v[out++] = *s;
+	}
+	l->n = out;
+	return ED_OK;
+}
+
+static bool is_irom(uint32_t addr)
+{
+	return addr >= IMG_IROM_MAP_START && addr < IMG_IROM_MAP_END;
+}
+
+/* Checks what esptool checks (one irom0 segment, at most 16 segments) and what it does
+ * not but a loader would trip over (overlapping segments). Returns the irom index or
+ * -1 through *irom. */
+static int check_segments(const struct seglist *l, long *irom, struct ed_error *err)
+{
+	*irom = -1;
+	size_t irom_count = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (is_irom(l->v[i].addr)) {
+			if (irom_count++ == 0)
+				*irom = (long)i;
+		}
+	if (irom_count > 1)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "found %zu segments that could be irom0 (in 0x40200000-0x402FFFFF), "
+			       "e.g. %s and another: only one is allowed, check the linker script",
+			       irom_count, l->v[*irom].name);
+	if (l->n > IMG_MAX_SEGMENTS)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "%zu segments after merging, more than the %d an image may hold: "
+			       "check the linker script",
+			       l->n, IMG_MAX_SEGMENTS);
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t k = i + 1; k < l->n; k++) {
+			const struct seg *a = &l->v[i], *b = &l->v[k];
+			if ((uint64_t)a->addr < (uint64_t)b->addr + b->len &&
+			    (uint64_t)b->addr < (uint64_t)a->addr + a->len)
+				return ed_fail(err, ED_ERR_FORMAT,
+					       "sections %s (0x%08x, %zu bytes) and %s (0x%08x, %zu "
+					       "bytes) overlap: check the linker script",
+					       a->name, a->addr, a->len, b->name, b->addr, b->len);
+		}
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].len >= 0x1000000)
+			return ed_fail(err, ED_ERR_FORMAT,
+				       "section %s is %zu bytes, past esptool's 16 MB segment limit",
+				       l->v[i].name, l->v[i].len);
+	return ED_OK;
+}
+
+static int load_segments(const uint8_t *elf_buf, size_t elf_len, struct seglist *l,
+			 long *irom, uint32_t *entry, struct ed_error *err)
+{
+	struct img_elf *elf = NULL;
+	memset(l, 0, sizeof *l);
+	int rc = img_elf_read(elf_buf, elf_len, &elf, err);
+	if (rc != ED_OK)
+		return rc;
+	*entry = elf->entry;
+	rc = collect_sections(elf, l, err);
+	img_elf_destroy(elf);
+	if (rc == ED_OK)
+		rc = merge_segments(l, err);
+	if (rc == ED_OK)
+		rc = check_segments(l, irom, err);
+	if (rc != ED_OK)
+		seglist_free(l);
+	return rc;
+}
+
+/* Everything but irom: 0xE9 header, segments, checksum line, written at out+start. */
+static size_t e9_size(const struct seglist *l, long irom, size_t start)
+{
+	size_t pos = start + 8;
+	for (size_t i = 0; i < l->n; i++)
+		if ((long)i != irom)
+			pos += 8 + l->v[i].len;
+	return pos + (15 - pos % 16) + 1;
+}
+
+static size_t write_e9(uint8_t *out, size_t start, const struct seglist *l, long irom,
+		       const struct img_params *p, uint32_t entry)
+{
+	uint8_t *h = out + start;
+	h[0] = IMG_MAGIC_V1;
+	h[1] = (uint8_t)(l->n - (irom >= 0 ? 1 : 0));
+	h[2] = p->flash_mode;
+	h[3] = (uint8_t)((p->size_map << 4) | p->freq_code);
+	put_le32(h + 4, entry);
+	size_t pos = start + 8;
+	uint8_t sum = IMG_CHECKSUM_SEED;
+	for (size_t i = 0; i < l->n; i++) {
+		if ((long)i == irom)
+			continue;
+		put_le32(out + pos, l->v[i].addr);
+		put_le32(out + pos + 4, (uint32_t)l->v[i].len);
+		memcpy(out + pos + 8, l->v[i].data, l->v[i].len);
+		sum = img_checksum(l->v[i].data, l->v[i].len, sum);
+		pos += 8 + l->v[i].len;
+	}
+	/* esptool's align_file_position(f, 16): 15 - pos % 16 zeros, then the byte */
+	size_t pad = 15 - pos % 16;
+	memset(out + pos, 0, pad);
+	out[pos + pad] = sum;
+	return pos + pad + 1;
+}
+
+static void reset_output(struct img_output *o)
+{
+	if (o)
+		memset(o, 0, sizeof *o);
+}
+
+int img_elf2image_v1(const uint8_t *elf, size_t elf_len, const struct img_params *p,
+		     struct img_output *ram, struct img_output *irom_out, struct ed_error *err)
+{
+	reset_output(ram);
+	reset_output(irom_out);
+	struct seglist l;
+	long irom;
+	uint32_t entry;
+	int rc = load_segments(elf, elf_len, &l, &irom, &entry, err);
+	if (rc != ED_OK)
+		return rc;
+	size_t size = e9_size(&l, irom, 0);
+	ram->data = calloc(1, size);
+	if (!ram->data) {
+		seglist_free(&l);
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory building the image");
+	}
+	ram->len = write_e9(ram->data, 0, &l, irom, p, entry);
+	if (irom >= 0) {
+		/* the raw segment, 4-byte padded, named by its flash offset */
+		irom_out->data = l.v[irom].data;
+		irom_out->len = l.v[irom].len;
+		irom_out->flash_offset = l.v[irom].addr - IMG_IROM_MAP_START;
+		l.v[irom].data = NULL;
+	}
+	seglist_free(&l);
+	return ED_OK;
+}
+
+int img_elf2image_v2(const uint8_t *elf, size_t elf_len, const struct img_params *p,
+		     struct img_output *out, struct ed_error *err)
+{
+	reset_output(out);
+	struct seglist l;
+	long irom;
+	uint32_t entry;
+	int rc = load_segments(elf, elf_len, &l, &irom, &entry, err);
+	if (rc != ED_OK)
+		return rc;
+	size_t irom_len = irom >= 0 ? (l.v[irom].len + 15) & ~(size_t)15 : 0;
+	size_t start = 8 + (irom >= 0 ? 8 + irom_len : 0);
+	size_t size = e9_size(&l, irom, start) + 4;
+	uint8_t *d = calloc(1, size);
+	if (!d) {
+		seglist_free(&l);
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory building the image");
+	}
+	d[0] = IMG_MAGIC_V2;
+	d[1] = 4; /* esptool's IMAGE_V2_SEGMENT */
+	d[2] = p->flash_mode;
+	d[3] = (uint8_t)((p->size_map << 4) | p->freq_code);
+	put_le32(d + 4, entry);
+	if (irom >= 0) {
+		/* load address 0 in the file, padded to 16; not in the checksum */
+		put_le32(d + 8, 0);
+		put_le32(d + 12, (uint32_t)irom_len);
+		memcpy(d + 16, l.v[irom].data, l.v[irom].len);
+		out->flash_offset = (l.v[irom].addr - IMG_IROM_MAP_START) & ~0xFFFu;
+	}
+	size_t pos = write_e9(d, start, &l, irom, p, entry);
+	put_le32(d + pos, img_crc32(d, pos));
+	out->data = d;
+	out->len = pos + 4;
+	seglist_free(&l);
+	return ED_OK;
+}

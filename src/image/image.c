@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: MIT
+ * Reading ESP8266 images: recognise v1 / esptool v2 / gen_appbin bins, check them
+ * independently of any writer, and esptool's header patch for offset 0 (reference §7). */
+#include "image/image.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#include "core/util.h"
+
+uint8_t img_checksum(const uint8_t *data, size_t len, uint8_t state)
+{
+	for (size_t i = 0; i < len; i++)
+		state ^= data[i];
+	return state;
+}
+
+uint32_t img_crc32_update(uint32_t crc, const uint8_t *data, size_t len)
+{
+	/* zlib's crc32 takes uInt lengths; feed large buffers in slices. */
+	while (len > 0) {
+		uInt n = len > 0x40000000u ? 0x40000000u : (uInt)len;
+		crc = (uint32_t)crc32(crc, data, n);
+		data += n;
+		len -= n;
+	}
+	return crc;
+}
+
+/* gen_appbin's mapping of Python 2's signed crc32: negative -> |c| - 1 (= c ^ ~0),
+ * otherwise c + 1 (reference §7.8). */
+static uint32_t boot_crc(uint32_t c)
+{
+	return (c & 0x80000000u) ? c ^ 0xFFFFFFFFu : c + 1u;
+}
+
+uint32_t img_crc32(const uint8_t *data, size_t len)
+{
+	return boot_crc(img_crc32_update(0, data, len));
+}
+
+const char *img_kind_name(enum img_kind kind)
+{
+	switch (kind) {
+	case IMG_KIND_V1: return "v1 (0xE9, loaded by the ROM)";
+	case IMG_KIND_V2: return "v2 (esptool elf2image --version 2, 0xEA)";
+	case IMG_KIND_APPBIN: return "SDK OTA app (gen_appbin)";
+	default: return "none";
+	}
+}
+
+const char *img_region_name(uint32_t addr)
+{
+	/* esptool's ESP8266ROM.MEMORY_MAP */
+	if (addr >= 0x3FF00000u && addr < 0x3FF00010u)
+		return "DPORT";
+	if (addr >= 0x3FFE8000u && addr < 0x40000000u)
+		return "DRAM";
+	if (addr >= 0x40100000u && addr < 0x40108000u)
+		return "IRAM";
+	if (addr >= 0x40201010u && addr < 0x402E1010u)
+		return "IROM";
+	return "unknown";
+}
+
+/* Reads count segment headers + data from *pos; fills info->segments. */
+static int parse_segments(const uint8_t *buf, size_t len, size_t *pos, unsigned count,
+			  struct img_info *info, uint8_t *checksum, struct ed_error *err)
+{
+	if (count > IMG_MAX_SEGMENTS)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "the header at offset 0x%zx says %u segments, more than the %d the "
+			       "ROM accepts: not an image, or a corrupt one",
+			       *pos - 8, count, IMG_MAX_SEGMENTS);
+	for (unsigned i = 0; i < count; i++) {
+		size_t p = *pos;
+		if (len < 8 || p > len - 8)
+			return ed_fail(err, ED_ERR_FORMAT,
+				       "segment %u header at offset 0x%zx is cut off: the data ends at "
+				       "0x%zx, the image is truncated",
+				       i, p, len);
+		uint32_t addr = get_le32(buf + p), n = get_le32(buf + p + 4);
+		if (n > len - p - 8)
+			return ed_fail(err, ED_ERR_FORMAT,
+				       "segment %u (load 0x%08x, %u bytes, data at offset 0x%zx) runs "
+				       "past the end of the data (0x%zx): the image is truncated",
+				       i, addr, n, p + 8, len);
+		struct img_segment *s = &info->segments[info->segment_count++];
+		s->load_addr = addr;
+		s->length = n;
+		s->header_offset = p;
+		s->data_offset = p + 8;
+		s->region = img_region_name(addr);
+		s->irom = false;
+		*checksum = img_checksum(buf + p + 8, n, *checksum);
+		*pos = p + 8 + n;
+	}
+	return ED_OK;
+}
+
+static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+/* Places the checksum after segments ending at p. esptool pads 15 - p % 16 zeros;
+ * gen_appbin pads 16 - (p + 1) % 16, i.e. 16 instead of 0 when p % 16 == 15. */
+static int place_checksum(const uint8_t *buf, size_t len, size_t p, bool prefer_pad16,
+			  struct img_info *info, struct ed_error *err)
+{
+	size_t at = p + (15 - p % 16);
+	bool can16 = p % 16 == 15 && len > p + 16 && all_bytes(buf + p, 16, 0);
+	if (can16 && (prefer_pad16 || (buf[at] != info->checksum_computed &&
+				       buf[p + 16] == info->checksum_computed) ||
+		      len == p + 17)) {
+		at = p + 16;
+		info->checksum_pad16 = true;
+	}
+	if (at >= len)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "the checksum byte at offset 0x%zx is missing (data ends at 0x%zx): "
+			       "the image is truncated",
+			       at, len);
+	info->checksum_offset = at;
+	info->checksum_stored = buf[at];
+	return ED_OK;
+}
+
+static int read_crc(const uint8_t *buf, size_t len, size_t at, struct img_info *info,
+		    struct ed_error *err)
+{
+	if (at > len || len - at < 4)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "the 4-byte CRC at offset 0x%zx is missing (data ends at 0x%zx): the "
+			       "image is truncated",
+			       at, len);
+	info->has_crc = true;
+	info->crc_offset = at;
+	info->crc_stored = get_le32(buf + at);
+	info->crc_computed = img_crc32(buf, at);
+	info->image_len = at + 4;
+	return ED_OK;
+}
+
+static void set_flash_params(struct img_info *info, uint8_t b2, uint8_t b3)
+{
+	info->flash_params_valid = true;
+	info->flash_mode = b2;
+	info->size_map = b3 >> 4;
+	info->freq_code = b3 & 0x0F;
+}
+
+static int parse_ea(const uint8_t *buf, size_t len, struct img_info *info,
+		    struct ed_error *err)
+{
+	if (len < 16)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "0xEA image of %zu bytes is cut off inside its irom segment header", len);
+	uint32_t irom_len = get_le32(buf + 12);
+	if (irom_len > len - 16)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "the irom segment (%u bytes at offset 0x10) runs past the end of the "
+			       "data (0x%zx): the image is truncated",
+			       irom_len, len);
+	struct img_segment *s = &info->segments[info->segment_count++];
+	s->load_addr = get_le32(buf + 8);
+	s->length = irom_len;
+	s->header_offset = 8;
+	s->data_offset = 16;
+	s->region = "irom0 (flash)";
+	s->irom = true;
+	size_t pos = 16 + (size_t)irom_len;
+	if (pos > len - 8 || len < 8)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "the second (0xE9) header at offset 0x%zx is cut off (data ends at "
+			       "0x%zx): the image is truncated",
+			       pos, len);
+	const uint8_t *h = buf + pos;
+	if (h[0] != IMG_MAGIC_V1)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "the second header at offset 0x%zx starts with 0x%02x, expected 0xE9 "
+			       "after the irom segment: corrupt image",
+			       pos, h[0]);
+	uint32_t entry2 = get_le32(h + 4);
+	set_flash_params(info, h[2], h[3]);
+	info->headers_agree = h[2] == buf[2] && h[3] == buf[3] && entry2 == info->entry;
+	info->entry = entry2;
+	pos += 8;
+	uint8_t sum = IMG_CHECKSUM_SEED;
+	int rc = parse_segments(buf, len, &pos, h[1], info, &sum, err);
+	if (rc != ED_OK)
+		return rc;
+	info->checksum_computed = sum;
+	/* gen_appbin: byte 2 is 0, byte 3 the slot, three checked sections starting with
+	 * .text at 0x40100000; esptool copies the flash parameters into both headers. */
+	bool appbin = buf[2] == 0 && (buf[3] == 1 || buf[3] == 2) && h[1] == 3 &&
+		      info->segments[1].load_addr == 0x40100000u;
+	if (appbin && info->headers_agree && (pos % 16 != 15 || buf[pos] == sum))
+		appbin = false; /* 00 01 / 00 02 is also qio, 512KB, 26m/20m: esptool's layout */
+	info->kind = appbin ? IMG_KIND_APPBIN : IMG_KIND_V2;
+	if (appbin) {
+		info->boot_mode = 2;
+		info->app_slot = buf[3];
+	}
+	rc = place_checksum(buf, len, pos, appbin, info, err);
+	if (rc != ED_OK)
+		return rc;
+	return read_crc(buf, len, info->checksum_offset + 1, info, err);
+}
+
+/* boot mode 1 bins: E9 03 00 <app>, checksum line, 0xFF up to 0x10000, raw irom0, CRC.
+ * The irom length is only known from where the CRC matches: at the end of a file, or
+ * found by scanning flash contents. */
+static bool try_boot1(const uint8_t *buf, size_t len, struct img_info *info)
+{
+	if (buf[2] != 0 || (buf[3] != 1 && buf[3] != 2) || buf[1] != 3)
+		return false;
+	size_t irom_at = info->checksum_offset + 1;
+	if (irom_at < 0x10000) {
+		if (len < 0x10000 || !all_bytes(buf + irom_at, 0x10000 - irom_at, 0xFF))
+			return false;
+		irom_at = 0x10000;
+	}
+	if (len < irom_at + 4)
+		return false;
+	size_t crc_at = SIZE_MAX;
+	uint32_t c = img_crc32_update(0, buf, len - 4);
+	if (boot_crc(c) == get_le32(buf + len - 4)) {
+		crc_at = len - 4;
+	} else {
+		c = img_crc32_update(0, buf, irom_at);
+		for (size_t k = irom_at; k + 4 <= len; k++) {
+			if (boot_crc(c) == get_le32(buf + k)) {
+				crc_at = k;
+				break;
+			}
+			c = img_crc32_update(c, buf + k, 1);
+		}
+	}
+	if (crc_at == SIZE_MAX)
+		return false;
+	struct img_segment *s = &info->segments[info->segment_count++];
+	s->load_addr = 0;
+	s->length = (uint32_t)(crc_at - irom_at);
+	s->header_offset = SIZE_MAX;
+	s->data_offset = irom_at;
+	s->region = "irom0 (flash)";
+	s->irom = true;
+	info->kind = IMG_KIND_APPBIN;
+	info->boot_mode = 1;
+	info->app_slot = buf[3];
+	info->flash_params_valid = false;
+	info->has_crc = true;
+	info->crc_offset = crc_at;
+	info->crc_stored = get_le32(buf + crc_at);
+	info->crc_computed = img_crc32(buf, crc_at);
+	info->image_len = crc_at + 4;
+	return true;
+}
+
+static int parse_e9(const uint8_t *buf, size_t len, struct img_info *info,
+		    struct ed_error *err)
+{
+	size_t pos = 8;
+	uint8_t sum = IMG_CHECKSUM_SEED;
+	info->kind = IMG_KIND_V1;
+	set_flash_params(info, buf[2], buf[3]);
+	int rc = parse_segments(buf, len, &pos, buf[1], info, &sum, err);
+	if (rc != ED_OK)
+		return rc;
+	info->checksum_computed = sum;
+	rc = place_checksum(buf, len, pos, false, info, err);
+	if (rc != ED_OK)
+		return rc;
+	info->image_len = info->checksum_offset + 1;
+	try_boot1(buf, len, info);
+	return ED_OK;
+}
+
+int img_parse(const uint8_t *buf, size_t len, struct img_info *info, struct ed_error *err)
+{
+	memset(info, 0, sizeof *info);
+	info->boot_mode = -1;
+	info->buf_len = len;
+	if (len < 8)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "%zu bytes are too short for an image (the header alone is 8 bytes)",
+			       len);
+	if (buf[0] != IMG_MAGIC_V1 && buf[0] != IMG_MAGIC_V2)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "wrong magic byte 0x%02x at offset 0 (an ESP8266 image starts with "
+			       "0xE9, an OTA image with 0xEA)",
+			       buf[0]);
+	info->hdr_byte2 = buf[2];
+	info->hdr_byte3 = buf[3];
+	info->entry = get_le32(buf + 4);
+	info->headers_agree = true;
+	int rc = buf[0] == IMG_MAGIC_V2 ? parse_ea(buf, len, info, err)
+					: parse_e9(buf, len, info, err);
+	if (rc != ED_OK)
+		info->kind = IMG_KIND_NONE;
+	return rc;
+}
+
+int img_verify(const struct img_info *info, bool whole_file, struct ed_error *err)
+{
+	if (info->kind == IMG_KIND_NONE)
+		return ed_fail(err, ED_ERR_FORMAT, "not an image");
+	if (info->checksum_stored != info->checksum_computed)
+		return ed_fail(err, ED_ERR_VERIFY,
+			       "checksum mismatch: the byte at offset 0x%zx is 0x%02x but the "
+			       "segments give 0x%02x (corrupt or edited image)",
+			       info->checksum_offset, info->checksum_stored, info->checksum_computed);
+	if (info->has_crc && info->crc_stored != info->crc_computed)
+		return ed_fail(err, ED_ERR_VERIFY,
+			       "CRC mismatch: 0x%08x stored at offset 0x%zx, but the first %zu bytes "
+			       "give 0x%08x (corrupt or edited image)",
+			       info->crc_stored, info->crc_offset, info->crc_offset,
+			       info->crc_computed);
+	if (whole_file && info->image_len != info->buf_len)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "%zu unexpected bytes follow the end of the image at offset 0x%zx "
+			       "(an overlong file, or two files glued together)",
+			       info->buf_len - info->image_len, info->image_len);
+	return ED_OK;
+}
+
+int img_header_flash_size(const uint8_t *buf, size_t len, const struct flash_size_info **size,
+			  struct ed_error *err)
+{
+	*size = NULL;
+	struct img_info info;
+	int rc = img_parse(buf, len, &info, err);
+	if (rc != ED_OK)
+		return rc;
+	if (!info.flash_params_valid)
+		return ed_fail(err, ED_ERR_UNSUPPORTED,
+			       "this %s (boot mode 1) stores the app slot instead of flash "
+			       "parameters in its header",
+			       img_kind_name(info.kind));
+	*size = flash_size_by_map(info.size_map);
+	if (!*size)
+		return ed_fail(err, ED_ERR_UNSUPPORTED,
+			       "the image header's flash size code %u (byte 3 = 0x%02x) is not one "
+			       "the ESP8266 knows",
+			       info.size_map, (info.size_map << 4) | info.freq_code);
+	return ED_OK;
+}
+
+static bool is_keep(const char *name)
+{
+	return !name || !strcasecmp(name, "keep");
+}
+
+/* esptool's test: ESP8266ROMFirmwareImage loads (segments complete, checksum byte
+ * present) and verify() passes (<= 16 segments). The checksum value is not checked. */
+static bool loads_as_v1(const uint8_t *data, size_t len)
+{
+	if (data[1] > IMG_MAX_SEGMENTS)
+		return false;
+	size_t pos = 8;
+	for (unsigned i = 0; i < data[1]; i++) {
+		if (pos > len - 8)
+			return false;
+		uint32_t n = get_le32(data + pos + 4);
+		if (n > len - pos - 8)
+			return false;
+		pos += 8 + n;
+	}
+	return pos + (15 - pos % 16) < len;
+}
+
+int img_patch_flash_params(uint8_t *data, size_t len, const char *mode, const char *size,
+			   const char *freq, uint32_t detected_size, struct ed_error *err)
+{
+	ed_error_clear(err);
+	int mode_code = -1;
+	const struct flash_size_info *sz = NULL;
+	const struct flash_freq_info *fq = NULL;
+	if (!is_keep(mode) && (mode_code = flash_mode_by_name(mode)) < 0)
+		return ed_fail(err, ED_ERR_ARG, "unknown flash mode '%s' (use qio, qout, dio, dout "
+			       "or keep)", mode);
+	if (!is_keep(size) && strcasecmp(size, "detect") != 0 && !(sz = flash_size_by_name(size)))
+		return ed_fail(err, ED_ERR_ARG, "unknown flash size '%s' (use %s, detect or keep)",
+			       size, flash_size_names());
+	if (!is_keep(freq) && !(fq = flash_freq_by_name(freq)))
+		return ed_fail(err, ED_ERR_ARG, "unknown flash frequency '%s' (use %s or keep)", freq,
+			       flash_freq_names());
+	if (len < 8 || (is_keep(mode) && is_keep(size) && is_keep(freq)))
+		return 0;
+	if (data[0] != IMG_MAGIC_V1) {
+		ed_fail(err, ED_OK, "the file at 0x0 doesn't look like an image file (first byte "
+			"0x%02x), so not changing any flash settings", data[0]);
+		return 0;
+	}
+	if (!loads_as_v1(data, len)) {
+		ed_fail(err, ED_OK, "the file at 0x0 is not a valid ESP8266 image, so not changing "
+			"any flash settings");
+		return 0;
+	}
+	if (!is_keep(size) && !sz) { /* detect */
+		sz = flash_size_by_bytes(detected_size);
+		if (!sz) {
+			/* esptool falls back to 4MB when the flash id gives no size */
+			sz = flash_size_by_name("4MB");
+			ed_fail(err, ED_OK, "could not detect the flash size, using 4MB");
+		}
+	}
+	uint8_t b2 = mode_code >= 0 ? (uint8_t)mode_code : data[2];
+	uint8_t hi = sz ? (uint8_t)(sz->size_map << 4) : (data[3] & 0xF0);
+	uint8_t lo = fq ? fq->code : (data[3] & 0x0F);
+	uint8_t b3 = (uint8_t)(hi | lo);
+	if (b2 == data[2] && b3 == data[3])
+		return 0;
+	data[2] = b2;
+	data[3] = b3;
+	return 1;
+}
+
+int img_params_from_names(const char *mode, const char *size, const char *freq,
+			  struct img_params *p, struct ed_error *err)
+{
+	if (mode) {
+		int m = flash_mode_by_name(mode);
+		if (m < 0)
+			return ed_fail(err, ED_ERR_ARG,
+				       "unknown flash mode '%s' (use qio, qout, dio or dout)", mode);
+		p->flash_mode = (uint8_t)m;
+	}
+	if (size) {
+		const struct flash_size_info *s = flash_size_by_name(size);
+		if (!s)
+			return ed_fail(err, ED_ERR_ARG, "unknown flash size '%s' (use %s)", size,
+				       flash_size_names());
+		p->size_map = s->size_map;
+	}
+	if (freq) {
+		const struct flash_freq_info *f = flash_freq_by_name(freq);
+		if (!f)
+			return ed_fail(err, ED_ERR_ARG, "unknown flash frequency '%s' (use %s)", freq,
+				       flash_freq_names());
+		p->freq_code = f->code;
+	}
+	return ED_OK;
+}
+
+void img_output_free(struct img_output *out)
+{
+	if (!out)
+		return;
+	free(out->data);
+	out->data = NULL;
+	out->len = 0;
+}
