@@ -72,5 +72,21 @@ int cmd_ports(const struct config *cfg, int argc, char **argv);
 int cmd_layouts(const struct config *cfg, int argc, char **argv);
 int cmd_layout(const struct config *cfg, int argc, char **argv);
 int cmd_write_layout(const struct config *cfg, int argc, char **argv);
+/* The preset-writing job shared by write_layout and the bench screen (cli_layout.c).
+ * cli_layout_steps() fills steps (room for 2 * LAYOUT_MAX_REGIONS + 1) with the erase and
+ * write steps of every present region, or only those with only[i] set (only may be NULL);
+ * returns the count. cli_layout_spec() fills the spec from the global options and the
+ * preset's flash parameters. cli_layout_run_job() runs it with a text progress line and
+ * returns a cli_exit code. */
+struct layout;
+struct layout_files;
+struct job_spec;
+struct job_step;
+size_t cli_layout_steps(const struct layout *l, const struct layout_files *files,
+			const bool *only, struct job_step *steps);
+void cli_layout_spec(const struct config *cfg, const struct layout *l, bool verify,
+		     struct job_spec *spec);
+int cli_layout_run_job(const struct config *cfg, const struct layout *l,
+		       const struct layout_files *files, const bool *only, bool verify);
 /* dump inspector (cli_hexview.c) */
 int cmd_hexview(const struct config *cfg, int argc, char **argv);

@@ -1,24 +1,324 @@
 /* SPDX-License-Identifier: MIT
- * Placeholder commands until their work lands; each says so and fails. */
+ * Layout-preset commands: `layouts` (list), `layout show NAME` (table and flash map) and
+ * `write_layout NAME` (the same job the bench screen runs, through job.h). */
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "job/job.h"
+#include "layout/layout.h"
+#include "layout/layout_fmt.h"
+
+/* The map bar's width in `layout show`: fits an 80-column terminal with its frame. */
+#define SHOW_MAP_WIDTH 64
+#define SHOW_FILE_WIDTH 26
 
 int cmd_layouts(const struct config *cfg, int argc, char **argv)
 {
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
-	return CLI_EXIT_FAIL;
+	if (argc > 1) {
+		fprintf(stderr, "espdeck: layouts takes no arguments (got '%s')\n", argv[1]);
+		return CLI_EXIT_USAGE;
+	}
+	struct layout_catalog *c = NULL;
+	struct ed_error err = {0};
+	if (layout_catalog_create(&c, &err) < 0) {
+		fprintf(stderr, "espdeck: %s\n", err.msg);
+		return CLI_EXIT_FAIL;
+	}
+	size_t n = layout_catalog_count(c);
+	if (n == 0) {
+		fprintf(stderr, "espdeck: no presets found (searched %s)\n", layout_catalog_dirs(c));
+		layout_catalog_destroy(c);
+		return CLI_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct layout_entry *e = layout_catalog_get(c, i);
+		printf("%-14s %s%s%s\n", e->name,
+		       e->parse_ok ? e->description : "BROKEN: run 'espdeck layout show ",
+		       e->parse_ok ? "" : e->name, e->parse_ok ? (e->user ? " (user)" : "") : "'");
+	}
+	if (!cfg->quiet)
+		printf("\n%zu presets (searched %s; user presets hide system ones of the same "
+		       "name)\n", n, layout_catalog_dirs(c));
+	layout_catalog_destroy(c);
+	return CLI_EXIT_OK;
+}
+
+static void print_diags(FILE *out, const struct layout *l, const struct layout_report *rep)
+{
+	for (size_t i = 0; i < rep->count; i++) {
+		char line[512];
+		fprintf(out, "%s\n", layout_diag_format(l, &rep->items[i], line, sizeof line));
+	}
+	if (rep->dropped)
+		fprintf(out, "%s: ... and %zu more problems\n", l->path, rep->dropped);
+}
+
+static void print_map(const struct layout *l, const struct layout_files *files)
+{
+	char bar[SHOW_MAP_WIDTH + 1], size[24], cell[24];
+	layout_map_text(l, files, bar, SHOW_MAP_WIDTH);
+	printf("\nflash map (0x000000-0x%06x, %s, one cell ~ %s):\n|%s|\n", l->flash_bytes - 1,
+	       ed_format_size(size, sizeof size, l->flash_bytes),
+	       ed_format_size(cell, sizeof cell, l->flash_bytes / SHOW_MAP_WIDTH), bar);
+	printf("legend:");
+	for (size_t i = 0; i < l->region_count; i++)
+		printf(" %c=%s", layout_map_char(i), l->regions[i].name);
+	printf("  .=free\n");
+}
+
+static void print_table(const struct layout *l, const struct layout_files *files,
+			const char *firmware_dir)
+{
+	char line[512];
+	printf("preset %s: %s\n", l->name, l->description);
+	printf("file:  %s\n", l->path);
+	printf("flash: size %s (%u bytes), mode %s, freq %s; erase %s\n", l->flash_size,
+	       l->flash_bytes, l->flash_mode, l->flash_freq, layout_erase_name(l->erase));
+	printf("files: %s/\n\n", firmware_dir);
+	printf("%s\n", layout_format_header(line, sizeof line, SHOW_FILE_WIDTH));
+	for (size_t i = 0; i < l->region_count; i++)
+		printf("%s\n", layout_format_row(l, i, files, line, sizeof line, SHOW_FILE_WIDTH));
+}
+
+/* Parses "[NAME] [--firmware-dir D] [flags]" shared by `layout show` and `write_layout`.
+ * Returns a cli_exit code. */
+static int parse_args(int argc, char **argv, int first, const char **name, const char **fwdir,
+		      bool *dry_run, bool *no_verify)
+{
+	for (int i = first; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--firmware-dir") || !strcmp(a, "--firmware_dir")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "espdeck: %s needs a folder\n", a);
+				return CLI_EXIT_USAGE;
+			}
+			*fwdir = argv[++i];
+		} else if (!strncmp(a, "--firmware-dir=", 15) || !strncmp(a, "--firmware_dir=", 15)) {
+			*fwdir = a + 15;
+		} else if (dry_run && (!strcmp(a, "--dry-run") || !strcmp(a, "--dry_run"))) {
+			*dry_run = true;
+		} else if (no_verify && (!strcmp(a, "--no-verify") || !strcmp(a, "--no_verify"))) {
+			*no_verify = true;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "espdeck: %s: unknown option '%s'\n", argv[0], a);
+			return CLI_EXIT_USAGE;
+		} else if (*name) {
+			fprintf(stderr, "espdeck: %s: one preset at a time ('%s' and '%s')\n", argv[0],
+				*name, a);
+			return CLI_EXIT_USAGE;
+		} else {
+			*name = a;
+		}
+	}
+	if (!*name) {
+		fprintf(stderr, "espdeck: %s needs a preset name; 'espdeck layouts' lists them\n",
+			argv[0]);
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* Loads a preset and resolves its files; on a broken preset prints the problems and
+ * returns false. The structs are big, so the caller gives heap memory. */
+static bool load_preset(const char *name, const char *fwdir, struct layout *l,
+			struct layout_report *rep, struct layout_files *files, bool *files_ok)
+{
+	struct ed_error err = {0};
+	int rc = layout_open(name, l, rep, &err);
+	if (rc == ED_ERR_FORMAT) {
+		print_diags(stderr, l, rep);
+		fprintf(stderr, "espdeck: preset %s has %zu error%s: fix them before writing\n",
+			l->path, rep->errors, rep->errors == 1 ? "" : "s");
+		return false;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "espdeck: %s\n", err.msg);
+		return false;
+	}
+	size_t before = rep->count;
+	*files_ok = layout_resolve(l, fwdir, files, rep) == ED_OK;
+	(void)before;
+	return true;
 }
 
 int cmd_layout(const struct config *cfg, int argc, char **argv)
 {
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
+	if (argc < 2 || strcmp(argv[1], "show")) {
+		fprintf(stderr, "espdeck: usage: espdeck layout show NAME [--firmware-dir D]\n");
+		return CLI_EXIT_USAGE;
+	}
+	const char *name = NULL, *fwdir = cfg->firmware_dir;
+	int rc = parse_args(argc, argv, 2, &name, &fwdir, NULL, NULL);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	struct layout *l = calloc(1, sizeof *l);
+	struct layout_report *rep = calloc(1, sizeof *rep);
+	struct layout_files *files = calloc(1, sizeof *files);
+	bool files_ok = false;
+	rc = CLI_EXIT_FAIL;
+	if (l && rep && files && load_preset(name, fwdir, l, rep, files, &files_ok)) {
+		print_table(l, files, fwdir);
+		print_map(l, files);
+		if (rep->count) {
+			printf("\n");
+			fflush(stdout);
+			print_diags(stdout, l, rep);
+		}
+		if (!files_ok)
+			printf("\nnot ready to write: %zu problem%s above\n", rep->errors,
+			       rep->errors == 1 ? "" : "s");
+		rc = CLI_EXIT_OK;
+	}
+	if (files)
+		layout_files_finish(files);
+	free(files);
+	free(rep);
+	free(l);
+	return rc;
+}
+
+size_t cli_layout_steps(const struct layout *l, const struct layout_files *files,
+			const bool *only, struct job_step *steps)
+{
+	size_t n = 0;
+	bool any = false;
+	for (size_t i = 0; i < l->region_count; i++)
+		any |= files->regions[i].data && (!only || only[i]);
+	if (!any)
+		return 0;
+	if (l->erase == LAYOUT_ERASE_CHIP && !only)
+		steps[n++] = (struct job_step){.kind = JOB_STEP_ERASE_CHIP, .name = "chip"};
+	for (size_t i = 0; i < l->region_count; i++) {
+		const struct layout_region *r = &l->regions[i];
+		const struct layout_file *f = &files->regions[i];
+		if (!f->data || (only && !only[i]))
+			continue;
+		/* "regions" clears the whole reserved area, so an older, longer firmware leaves
+		 * no tail behind; FLASH_BEGIN alone erases only what it writes. Writing checked
+		 * regions only never erases the chip. */
+		uint32_t extent = layout_region_extent(r, f->size);
+		if (l->erase == LAYOUT_ERASE_REGIONS || (l->erase == LAYOUT_ERASE_CHIP && only))
+			steps[n++] = (struct job_step){
+				.kind = JOB_STEP_ERASE_REGION,
+				.offset = r->offset,
+				.size = (extent + LAYOUT_SECTOR - 1) & ~(LAYOUT_SECTOR - 1),
+				.name = r->name,
+			};
+		steps[n++] = (struct job_step){
+			.kind = JOB_STEP_WRITE,
+			.offset = r->offset,
+			.size = f->size,
+			.data = f->data,
+			.name = r->file[0] ? r->file : r->name,
+		};
+	}
+	return n;
+}
+
+static enum job_before before_of(const char *name)
+{
+	if (!strcmp(name, "no_reset") || !strcmp(name, "no-reset"))
+		return JOB_BEFORE_NO_RESET;
+	if (!strcmp(name, "manual"))
+		return JOB_BEFORE_MANUAL;
+	if (!strcmp(name, "no_reset_no_sync") || !strcmp(name, "no-reset-no-sync"))
+		return JOB_BEFORE_NO_RESET_NO_SYNC;
+	return JOB_BEFORE_DEFAULT_RESET;
+}
+
+static enum job_after after_of(const char *name)
+{
+	if (!strcmp(name, "soft_reset") || !strcmp(name, "soft-reset"))
+		return JOB_AFTER_SOFT_RESET;
+	if (!strcmp(name, "no_reset") || !strcmp(name, "no-reset"))
+		return JOB_AFTER_NO_RESET;
+	return JOB_AFTER_HARD_RESET;
+}
+
+void cli_layout_spec(const struct config *cfg, const struct layout *l, bool verify,
+		     struct job_spec *spec)
+{
+	memset(spec, 0, sizeof *spec);
+	spec->port = cfg->port_count ? cfg->ports[0] : NULL;
+	spec->baud = cfg->baud;
+	spec->before = before_of(cfg->before);
+	spec->after = after_of(cfg->after);
+	spec->flash_mode = l->flash_mode[0] ? l->flash_mode : "keep";
+	spec->flash_size = l->flash_size[0] ? l->flash_size : "keep";
+	spec->flash_freq = l->flash_freq[0] ? l->flash_freq : "keep";
+	spec->verify = verify;
+	spec->trace_path = cfg->trace_path;
+}
+
+int cli_layout_run_job(const struct config *cfg, const struct layout *l,
+		       const struct layout_files *files, const bool *only, bool verify)
+{
+	fprintf(stderr, "espdeck: writing a preset needs the flash job engine, which is not "
+		"in this build yet; --dry-run shows the plan\n");
 	return CLI_EXIT_FAIL;
+}
+
+static void print_plan(const struct layout *l, const struct layout_files *files, bool verify)
+{
+	char size[24];
+	printf("plan for %s (flash %s, mode %s, freq %s):\n", l->name, l->flash_size,
+	       l->flash_mode, l->flash_freq);
+	if (l->erase == LAYOUT_ERASE_CHIP)
+		printf("  erase the whole chip\n");
+	for (size_t i = 0; i < l->region_count; i++) {
+		const struct layout_file *f = &files->regions[i];
+		const struct layout_region *r = &l->regions[i];
+		if (!f->data) {
+			printf("  skip %s (%s absent, optional)\n", r->name, f->path);
+			continue;
+		}
+		if (l->erase == LAYOUT_ERASE_REGIONS)
+			printf("  erase 0x%06x-0x%06x (%s)\n", r->offset,
+			       r->offset + layout_region_extent(r, f->size) - 1, r->name);
+		printf("  write %s @0x%06x (%s)\n", f->path, r->offset,
+		       ed_format_size(size, sizeof size, f->size));
+	}
+	printf("  %s\n", verify ? "verify every written region" : "no verification");
+	printf("  %s in total\n", ed_format_size(size, sizeof size, files->total_bytes));
 }
 
 int cmd_write_layout(const struct config *cfg, int argc, char **argv)
 {
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
-	return CLI_EXIT_FAIL;
+	const char *name = NULL, *fwdir = cfg->firmware_dir;
+	bool dry_run = false, no_verify = false;
+	int rc = parse_args(argc, argv, 1, &name, &fwdir, &dry_run, &no_verify);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	struct layout *l = calloc(1, sizeof *l);
+	struct layout_report *rep = calloc(1, sizeof *rep);
+	struct layout_files *files = calloc(1, sizeof *files);
+	bool files_ok = false;
+	rc = CLI_EXIT_FAIL;
+	if (!l || !rep || !files || !load_preset(name, fwdir, l, rep, files, &files_ok))
+		goto out;
+	if (!files_ok) {
+		print_diags(stderr, l, rep);
+		fprintf(stderr, "espdeck: nothing was written: preset %s is not ready (%zu "
+			"problem%s above)\n", l->name, rep->errors, rep->errors == 1 ? "" : "s");
+		goto out;
+	}
+	if (rep->count && !cfg->quiet)
+		print_diags(stderr, l, rep);
+	if (dry_run) {
+		print_plan(l, files, !no_verify);
+		rc = CLI_EXIT_OK;
+		goto out;
+	}
+	rc = cli_layout_run_job(cfg, l, files, NULL, !no_verify);
+out:
+	if (files)
+		layout_files_finish(files);
+	free(files);
+	free(rep);
+	free(l);
+	return rc;
 }
-

@@ -162,3 +162,28 @@ const char *layout_catalog_dirs(const struct layout_catalog *c)
 {
 	return c->dirs;
 }
+
+int layout_open(const char *name_or_path, struct layout *out, struct layout_report *rep,
+		struct ed_error *err)
+{
+	size_t len = strlen(name_or_path);
+	memset(out, 0, sizeof *out);
+	if (strchr(name_or_path, '/') || (len > 4 && !strcmp(name_or_path + len - 4, ".ini")))
+		return layout_load(name_or_path, out, rep, err);
+	struct layout_catalog *c = NULL;
+	int rc = layout_catalog_create(&c, err);
+	if (rc < 0)
+		return rc;
+	long i = layout_catalog_find(c, name_or_path);
+	if (i < 0) {
+		rc = ed_fail(err, ED_ERR_NOTFOUND,
+			     "no preset named '%s' (searched %s); 'espdeck layouts' lists them",
+			     name_or_path, c->dirs);
+		layout_catalog_destroy(c);
+		return rc;
+	}
+	char path[LAYOUT_PATH_MAX];
+	snprintf(path, sizeof path, "%s", c->items[i].path);
+	layout_catalog_destroy(c);
+	return layout_load(path, out, rep, err);
+}

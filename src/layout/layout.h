@@ -154,3 +154,9 @@ const struct layout_entry *layout_catalog_get(const struct layout_catalog *c, si
 long layout_catalog_find(const struct layout_catalog *c, const char *name);
 /* The folders searched, for messages ("searched: A, B"); borrowed. */
 const char *layout_catalog_dirs(const struct layout_catalog *c);
+
+/* Loads a preset by name (through a fresh catalog) or by path (when name_or_path holds
+ * a '/' or ends in ".ini"). ED_ERR_NOTFOUND with the folders searched when there is no
+ * such preset; else as layout_load(). */
+int layout_open(const char *name_or_path, struct layout *out, struct layout_report *rep,
+		struct ed_error *err);
