@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "engine/detect.h"
 
 enum job_stage {
 	JOB_STAGE_QUEUED = 0,
@@ -66,6 +67,11 @@ struct job_spec {
 	const char *flash_freq;  /* "keep" or a frequency name */
 	bool verify;             /* read back every written region and compare */
 	const char *trace_path;  /* NULL or a file for a protocol trace */
+	bool erase_preserve;     /* erase-bug strategy: false = exact (SPI erase + erase size
+				  * 0 where needed), true = esptool's size + save/restore of the
+				  * one collateral sector (engine/erase_plan.h) */
+	int verbose;             /* 0: info log events, 1: debug, 2: debug + engine detail */
+	int connect_attempts;    /* 0 = esptool's 7 */
 	const struct job_step *steps;
 	size_t step_count;
 };
@@ -111,6 +117,9 @@ bool job_is_finished(struct job *job);
 /* Joins the worker; returns the job's result and copies its error detail. */
 int job_wait(struct job *job, struct ed_error *err);
 void job_destroy(struct job *job);
+
+/* The chip found by the DETECT stage; false before it ran or when it failed. */
+bool job_get_chip_info(struct job *job, struct chip_info *info);
 
 /* "connect", "erase", "write", ... for display. */
 const char *job_stage_name(enum job_stage stage);

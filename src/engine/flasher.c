@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT
+ * ROM-mode flash operations: writes around the erase bug, reads and verification through
+ * SPI registers, exact erases (reference §5, §6). */
+#include "engine/flasher.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/packet.h"
+
+#define SECTOR SPIFLASH_SECTOR
+#define BLOCK PKT_ROM_FLASH_BLOCK
+
+static void report(const struct flasher_progress *p, uint64_t done, uint64_t total)
+{
+	if (p && p->fn)
+		p->fn(p->user, done, total);
+}
+
+/* Runs an SPI session around one operation and always restores the registers. */
+static int spi_session_end(struct spiflash *sf, int rc, struct ed_error *err)
+{
+	struct ed_error tmp;
+	int rc2 = spiflash_end(sf, rc == ED_OK ? err : &tmp);
+	return rc == ED_OK ? rc2 : rc;
+}
+
+int flasher_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t size,
+		 const struct flasher_progress *progress, struct ed_error *err)
+{
+	struct spiflash sf;
+	int rc = spiflash_begin(&sf, ld, err);
+	if (rc < 0)
+		return rc;
+	report(progress, 0, size);
+	rc = spiflash_read(&sf, offset, buf, size, progress ? progress->fn : NULL,
+			   progress ? progress->user : NULL, err);
+	return spi_session_end(&sf, rc, err);
+}
+
+int flasher_verify(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		   const struct flasher_progress *progress, uint32_t *first_diff,
+		   struct ed_error *err)
+{
+	if (first_diff)
+		*first_diff = UINT32_MAX;
+	struct spiflash sf;
+	int rc = spiflash_begin(&sf, ld, err);
+	if (rc < 0)
+		return rc;
+	uint8_t chunk[1024];
+	report(progress, 0, size);
+	for (uint32_t done = 0; done < size && rc == ED_OK;) {
+		uint32_t n = size - done < sizeof chunk ? size - done : (uint32_t)sizeof chunk;
+		rc = spiflash_read(&sf, offset + done, chunk, n, NULL, NULL, err);
+		if (rc < 0)
+			break;
+		for (uint32_t i = 0; i < n; i++) {
+			if (chunk[i] == data[done + i])
+				continue;
+			uint32_t at = offset + done + i;
+			if (first_diff)
+				*first_diff = at;
+			rc = ed_fail(err, ED_ERR_VERIFY,
+				     "verification failed: flash at 0x%06x holds 0x%02x, expected "
+				     "0x%02x (first difference in 0x%06x..0x%06x)",
+				     at, chunk[i], data[done + i], offset, offset + size - 1);
+			break;
+		}
+		done += n;
+		if (rc == ED_OK)
+			report(progress, done, size);
+	}
+	return spi_session_end(&sf, rc, err);
+}
+
+int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
+			 const struct flasher_progress *progress, struct ed_error *err)
+{
+	struct spiflash sf;
+	int rc = spiflash_begin(&sf, ld, err);
+	if (rc < 0)
+		return rc;
+	report(progress, 0, size);
+	rc = spiflash_erase_region(&sf, offset, size, progress ? progress->fn : NULL,
+				   progress ? progress->user : NULL, err);
+	return spi_session_end(&sf, rc, err);
+}
+
+int flasher_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err)
+{
+	struct spiflash sf;
+	int rc = spiflash_begin(&sf, ld, err);
+	if (rc < 0)
+		return rc;
+	/* esptool allows 120 s for a chip erase; big parts get 40 s per MB on top of that. */
+	uint64_t mb = (flash_size ? flash_size : 16u << 20) >> 20;
+	uint64_t timeout = 120000000u + mb * 40000000u;
+	rc = spiflash_erase_chip(&sf, timeout, err);
+	return spi_session_end(&sf, rc, err);
+}
+
+/* Builds the bytes to send: the data, for PRESERVE padded to its sector end with 0xFF and
+ * followed by the collateral sector as read from the flash. */
+static int prepare_data(struct loader *ld, const struct erase_plan *plan, uint32_t offset,
+			const uint8_t *data, uint32_t size, uint8_t **out, struct ed_error *err)
+{
+	uint32_t nblocks = (plan->write_size + BLOCK - 1) / BLOCK;
+	uint8_t *buf = malloc((size_t)nblocks * BLOCK);
+	if (!buf)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory preparing a %u-byte write", size);
+	memset(buf, 0xFF, (size_t)nblocks * BLOCK);
+	memcpy(buf, data, size);
+	if (plan->preserve) {
+		ed_log(loader_log(ld), ED_LOG_INFO,
+		       "preserve: keeping sector 0x%06x, which the ROM's erase also hits",
+		       plan->preserve_offset);
+		int rc = flasher_read(ld, plan->preserve_offset, buf + (plan->preserve_offset - offset),
+				      SECTOR, NULL, err);
+		if (rc < 0) {
+			free(buf);
+			ed_error_prefix(err, "saving sector 0x%06x before the write",
+					plan->preserve_offset);
+			return rc;
+		}
+	}
+	*out = buf;
+	return ED_OK;
+}
+
+int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		  enum erase_strategy strategy, uint32_t flash_size,
+		  const struct flasher_progress *progress, struct ed_error *err)
+{
+	if (offset % SECTOR)
+		return ed_fail(err, ED_ERR_ARG,
+			       "address 0x%x is not a multiple of 0x1000: the ROM can only start "
+			       "writes on a 4 KiB sector",
+			       offset);
+	if (size == 0)
+		return ED_OK;
+	struct erase_plan plan;
+	erase_plan_make(strategy, offset, size, flash_size, &plan);
+	ed_log(loader_log(ld), ED_LOG_DEBUG,
+	       "write 0x%06x+0x%x (%s): FLASH_BEGIN erase 0x%x, SPI erase 0x%06x+0x%x%s",
+	       offset, size, erase_strategy_name(strategy), plan.rom_erase_size,
+	       plan.spi_erase_offset, plan.spi_erase_size, plan.preserve ? ", preserve" : "");
+	uint8_t *buf = NULL;
+	int rc = prepare_data(ld, &plan, offset, data, size, &buf, err);
+	if (rc < 0)
+		return rc;
+	if (plan.spi_erase_size)
+		rc = flasher_erase_region(ld, plan.spi_erase_offset, plan.spi_erase_size, NULL, err);
+	uint32_t nblocks = (plan.write_size + BLOCK - 1) / BLOCK;
+	if (rc == ED_OK)
+		rc = loader_flash_begin(ld, plan.rom_erase_size, nblocks, BLOCK, offset, err);
+	report(progress, 0, size);
+	/* The hot loop: one FLASH_DATA round trip per block and nothing else. */
+	for (uint32_t seq = 0; rc == ED_OK && seq < nblocks; seq++) {
+		if (loader_cancelled(ld)) {
+			rc = ed_fail(err, ED_ERR_CANCELLED,
+				     "cancelled: 0x%06x..0x%06x written, the rest of %u bytes at "
+				     "0x%06x is erased or old",
+				     offset, offset + seq * BLOCK, size, offset);
+			break;
+		}
+		rc = loader_flash_data(ld, buf + (size_t)seq * BLOCK, BLOCK, seq, err);
+		if (rc < 0) {
+			ed_error_prefix(err, "writing 0x%06x", offset + seq * BLOCK);
+			break;
+		}
+		uint64_t done = (uint64_t)(seq + 1) * BLOCK;
+		report(progress, done > size ? size : done, size);
+	}
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT
+ * ROM-loader client: request/reply matching, registers and the flash write commands
+ * (reference §1.3-§1.6, §2). Connecting and resetting live in reset.c. */
+#include "engine/loader_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "proto/packet.h"
+#include "proto/slip.h"
+
+int loader_create(struct link *link, const struct loader_config *cfg, struct loader **out,
+		  struct ed_error *err)
+{
+	*out = NULL;
+	struct loader *ld = calloc(1, sizeof *ld);
+	if (!ld)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory creating the loader");
+	ld->link = link;
+	ld->cfg = *cfg;
+	if (ld->cfg.connect_attempts <= 0)
+		ld->cfg.connect_attempts = LOADER_CONNECT_ATTEMPTS;
+	slip_decoder_init(&ld->dec, ld->frame, sizeof ld->frame);
+	*out = ld;
+	return ED_OK;
+}
+
+void loader_destroy(struct loader *ld)
+{
+	free(ld);
+}
+
+struct link *loader_link(struct loader *ld)
+{
+	return ld->link;
+}
+
+const struct ed_log *loader_log(const struct loader *ld)
+{
+	return &ld->cfg.log;
+}
+
+bool loader_cancelled(const struct loader *ld)
+{
+	return ld->cfg.cancel && atomic_load(ld->cfg.cancel);
+}
+
+int loader_fail_cancelled(struct ed_error *err, const char *what)
+{
+	return ed_fail(err, ED_ERR_CANCELLED, "cancelled during %s", what);
+}
+
+uint8_t loader_last_rom_error(const struct loader *ld)
+{
+	return ld->last_rom_error;
+}
+
+void loader_get_stats(const struct loader *ld, struct loader_stats *st)
+{
+	*st = ld->stats;
+}
+
+void loader_discard_input(struct loader *ld)
+{
+	struct ed_error ignored;
+	ld->in_pos = ld->in_len = 0;
+	slip_decoder_reset(&ld->dec);
+	ld->link->ops->flush_input(ld->link, &ignored);
+}
+
+/* Waits until quiet_us pass without a byte (or limit_us in total), discarding what
+ * arrives: late replies to an earlier attempt must not be taken for the next reply. */
+void loader_drain(struct loader *ld, uint64_t quiet_us, uint64_t limit_us)
+{
+	uint8_t junk[256];
+	struct ed_error ignored;
+	uint64_t end = link_now_us(ld->link) + limit_us;
+	ld->in_pos = ld->in_len = 0;
+	slip_decoder_reset(&ld->dec);
+	while (!loader_cancelled(ld) && link_now_us(ld->link) < end) {
+		int n = link_read(ld->link, junk, sizeof junk, quiet_us, &ignored);
+		if (n <= 0)
+			break;
+	}
+}
+
+/* Reads one SLIP frame before deadline_us (link clock). Returns 1 with the frame, 0 on
+ * timeout, or a negative error (cancel, disconnect). Bytes between frames (boot log,
+ * garbage) and frames with bad escapes are discarded. */
+int loader_read_frame(struct loader *ld, uint64_t deadline_us, const uint8_t **frame,
+		      size_t *len, struct ed_error *err)
+{
+	for (;;) {
+		while (ld->in_pos < ld->in_len) {
+			size_t used = 0;
+			enum slip_event ev = slip_decoder_feed(&ld->dec, ld->in + ld->in_pos,
+							       ld->in_len - ld->in_pos, &used);
+			ld->in_pos += used;
+			if (ev == SLIP_FRAME) {
+				*frame = slip_decoder_frame(&ld->dec, len);
+				ed_log_hex(&ld->cfg.trace, "RX", *frame, *len);
+				return 1;
+			}
+			if (ev != SLIP_NONE)
+				ed_log(&ld->cfg.trace, ED_LOG_TRACE, "RX frame dropped (%s)",
+				       ev == SLIP_BAD_ESCAPE ? "bad escape" : "too long");
+		}
+		if (loader_cancelled(ld))
+			return loader_fail_cancelled(err, "a wait for the board");
+		uint64_t now = link_now_us(ld->link);
+		if (now >= deadline_us)
+			return 0;
+		uint64_t slice = deadline_us - now;
+		if (slice > 100000)
+			slice = 100000; /* cancel must be prompt (design.md) */
+		int n = link_read(ld->link, ld->in, sizeof ld->in, slice, err);
+		if (n < 0)
+			return n;
+		ld->stats.bytes_in += (uint64_t)n;
+		ld->in_pos = 0;
+		ld->in_len = (size_t)n;
+	}
+}
+
+int loader_send(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
+		uint32_t checksum, struct ed_error *err)
+{
+	if (len > LOADER_MAX_PAYLOAD)
+		return ed_fail(err, ED_ERR_ARG, "%s payload of %zu bytes is too large",
+			       pkt_op_name(op), len);
+	size_t blen = pkt_build_request(ld->body, op, data, (uint16_t)len, checksum);
+	size_t wlen = slip_encode(ld->body, blen, ld->tx);
+	if (ld->cfg.trace.fn)
+		ed_log_hex(&ld->cfg.trace, "TX", ld->body, blen);
+	ld->stats.commands++;
+	ld->stats.bytes_out += wlen;
+	int rc = link_write(ld->link, ld->tx, wlen, err);
+	return rc < 0 ? rc : ED_OK;
+}
+
+/* Waits for the reply to op; see loader_command(). */
+int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32_t *value,
+		      struct ed_error *err)
+{
+	uint64_t deadline = link_now_us(ld->link) + timeout_us;
+	/* esptool reads up to 100 frames looking for the matching opcode (§1.6). */
+	for (int frames = 0; frames < 100; frames++) {
+		const uint8_t *frame;
+		size_t flen;
+		int rc = loader_read_frame(ld, deadline, &frame, &flen, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			break;
+		struct pkt_response resp;
+		if (!pkt_parse_response(frame, flen, 0, &resp) || resp.op != op)
+			continue;
+		if (value)
+			*value = resp.value;
+		if (resp.status != 0) {
+			ld->last_rom_error = resp.error;
+			return ed_fail(err, ED_ERR_DEVICE, "%s failed on %s: ROM error 0x%02x (%s)",
+				       pkt_op_name(op), ld->link->name, resp.error,
+				       pkt_rom_error_text(resp.error));
+		}
+		ld->last_rom_error = 0;
+		return ED_OK;
+	}
+	return ed_fail(err, ED_ERR_TIMEOUT,
+		       "no reply to %s within %.1f s on %s at %u baud: is the board still in its "
+		       "ROM loader and the cable connected?",
+		       pkt_op_name(op), (double)timeout_us / 1e6, ld->link->name, ld->link->baud);
+}
+
+int loader_command(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
+		   uint32_t checksum, uint64_t timeout_us, uint32_t *value, struct ed_error *err)
+{
+	if (loader_cancelled(ld))
+		return loader_fail_cancelled(err, pkt_op_name(op));
+	if (timeout_us > LOADER_MAX_TIMEOUT_US)
+		timeout_us = LOADER_MAX_TIMEOUT_US;
+	int rc = loader_send(ld, op, data, len, checksum, err);
+	if (rc < 0)
+		return rc;
+	return loader_wait_reply(ld, op, timeout_us, value, err);
+}
+
+/* Register access is cheap and idempotent, so a lost reply is simply asked again. */
+int loader_read_reg(struct loader *ld, uint32_t addr, uint32_t *value, struct ed_error *err)
+{
+	uint8_t d[4];
+	put_le32(d, addr);
+	int rc = ED_ERR_TIMEOUT;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		rc = loader_command(ld, PKT_READ_REG, d, 4, 0, LOADER_DEFAULT_TIMEOUT_US, value,
+				    err);
+		if (rc != ED_ERR_TIMEOUT && rc != ED_ERR_DEVICE)
+			break;
+		ld->stats.retries++;
+		loader_drain(ld, 20000, 500000);
+	}
+	if (rc < 0)
+		ed_error_prefix(err, "reading register 0x%08x", addr);
+	return rc;
+}
+
+int loader_write_reg(struct loader *ld, uint32_t addr, uint32_t value, struct ed_error *err)
+{
+	uint8_t d[16];
+	put_le32(d, addr);
+	put_le32(d + 4, value);
+	put_le32(d + 8, 0xFFFFFFFFu); /* esptool's mask and delay for the ESP8266 ROM */
+	put_le32(d + 12, 0);
+	int rc = ED_ERR_TIMEOUT;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		rc = loader_command(ld, PKT_WRITE_REG, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL,
+				    err);
+		if (rc != ED_ERR_TIMEOUT && rc != ED_ERR_DEVICE)
+			break;
+		ld->stats.retries++;
+		loader_drain(ld, 20000, 500000);
+	}
+	if (rc < 0)
+		ed_error_prefix(err, "writing register 0x%08x", addr);
+	return rc;
+}
+
+/* esptool: timeout_per_mb(ERASE_REGION_TIMEOUT_PER_MB, size), 40 s per 1e6 bytes (v5). */
+static uint64_t erase_timeout_us(uint32_t size)
+{
+	uint64_t t = (uint64_t)size * 40u; /* 40 s per 1e6 B = 40 us per byte */
+	return t < LOADER_DEFAULT_TIMEOUT_US ? LOADER_DEFAULT_TIMEOUT_US : t;
+}
+
+int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_count,
+		       uint32_t block_size, uint32_t offset, struct ed_error *err)
+{
+	uint8_t d[16];
+	put_le32(d, erase_size);
+	put_le32(d + 4, block_count);
+	put_le32(d + 8, block_size);
+	put_le32(d + 12, offset);
+	int rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, erase_timeout_us(erase_size),
+				NULL, err);
+	if (rc == ED_ERR_TIMEOUT || rc == ED_ERR_DEVICE) {
+		/* FLASH_BEGIN only erases and sets up the write: asking again is safe. */
+		ld->stats.retries++;
+		loader_drain(ld, 20000, 500000);
+		rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, erase_timeout_us(erase_size),
+				    NULL, err);
+	}
+	if (rc < 0)
+		ed_error_prefix(err, "starting a flash write at 0x%06x", offset);
+	else
+		ld->attached = true;
+	return rc;
+}
+
+int loader_attach_flash(struct loader *ld, struct ed_error *err)
+{
+	if (ld->attached)
+		return ED_OK;
+	return loader_flash_begin(ld, 0, 0, PKT_ROM_FLASH_BLOCK, 0, err);
+}
+
+int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint32_t seq,
+		      struct ed_error *err)
+{
+	if (len + 16 > LOADER_MAX_PAYLOAD)
+		return ed_fail(err, ED_ERR_ARG, "flash block of %zu bytes is too large", len);
+	uint8_t *d = ld->data;
+	put_le32(d, (uint32_t)len);
+	put_le32(d + 4, seq);
+	put_le32(d + 8, 0);
+	put_le32(d + 12, 0);
+	memcpy(d + 16, block, len);
+	uint32_t chk = pkt_checksum(block, len);
+	int rc = ED_ERR_TIMEOUT;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		if (attempt > 0) {
+			ld->stats.retries++;
+			ed_log(&ld->cfg.log, ED_LOG_DEBUG, "block %u: %s; sending it again", seq,
+			       err->msg);
+			/* A late reply to the failed attempt must not answer the next one. */
+			loader_drain(ld, 20000, 1000000);
+		}
+		rc = loader_command(ld, PKT_FLASH_DATA, d, len + 16, chk,
+				    LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+		if (rc != ED_ERR_TIMEOUT && rc != ED_ERR_DEVICE)
+			break;
+		if (rc == ED_ERR_DEVICE && ld->last_rom_error != PKT_ROM_BAD_CHECKSUM &&
+		    ld->last_rom_error != PKT_ROM_INVALID_MESSAGE &&
+		    ld->last_rom_error != PKT_ROM_FLASH_WRITE_ERR)
+			break;
+	}
+	if (rc == ED_ERR_DEVICE && ld->last_rom_error == PKT_ROM_FLASH_WRITE_ERR)
+		return ed_fail(err, ED_ERR_VERIFY,
+			       "the ROM's read-back check of block %u failed %d times (error 0x08): "
+			       "the flash did not take the data; check the flash chip and its "
+			       "power supply",
+			       seq, LOADER_WRITE_ATTEMPTS);
+	if (rc < 0)
+		ed_error_prefix(err, "block %u after %d attempts", seq, LOADER_WRITE_ATTEMPTS);
+	return rc;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT
+ * The ESP8266 ROM-loader client: commands and replies over a link, SYNC and the connect
+ * loop with reset strategies, registers, FLASH_BEGIN/DATA/END (reference §1-§3).
+ *
+ * Call order: loader_create() over a borrowed link -> loader_connect() -> commands ->
+ * loader_finish() (the --after action) -> loader_destroy(). One thread uses a loader.
+ * Every wait happens on the link's clock, in slices of at most 100 ms, and checks the
+ * cancel flag between slices, so a cancel is honoured within about 100 ms. */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/log.h"
+#include "link/link.h"
+
+/* esptool's defaults (reference §2.2). */
+#define LOADER_DEFAULT_TIMEOUT_US 3000000u
+#define LOADER_SYNC_TIMEOUT_US 100000u
+#define LOADER_MAX_TIMEOUT_US 240000000u
+#define LOADER_CONNECT_ATTEMPTS 7
+#define LOADER_WRITE_ATTEMPTS 3
+
+enum loader_before {
+	LOADER_BEFORE_DEFAULT_RESET,
+	LOADER_BEFORE_NO_RESET,
+	LOADER_BEFORE_MANUAL,
+	LOADER_BEFORE_NO_RESET_NO_SYNC,
+};
+
+enum loader_after { LOADER_AFTER_HARD_RESET, LOADER_AFTER_SOFT_RESET, LOADER_AFTER_NO_RESET };
+
+struct loader_config {
+	struct ed_log log;          /* messages (info, warnings, debug) */
+	struct ed_log trace;        /* packet trace at ED_LOG_TRACE; zeroed = none */
+	const atomic_bool *cancel;  /* borrowed; NULL = never cancelled */
+	int connect_attempts;       /* 0 = esptool's 7; manual reset ignores it */
+};
+
+struct loader;
+
+/* Creates a loader over link (borrowed: it must outlive the loader). */
+int loader_create(struct link *link, const struct loader_config *cfg, struct loader **out,
+		  struct ed_error *err);
+void loader_destroy(struct loader *ld);
+
+/* The link the loader talks through (borrowed). */
+struct link *loader_link(struct loader *ld);
+const struct ed_log *loader_log(const struct loader *ld);
+/* True once cancel was requested; long operations check it between packets. */
+bool loader_cancelled(const struct loader *ld);
+/* ED_ERR_CANCELLED with a message naming what was interrupted. */
+int loader_fail_cancelled(struct ed_error *err, const char *what);
+
+/* Resets the board into its ROM loader (per `before`) and syncs. */
+int loader_connect(struct loader *ld, enum loader_before before, struct ed_error *err);
+
+/* Leaves the loader: hard reset (RTS pulse), soft reset (run the firmware through
+ * FLASH_BEGIN(0,0) + FLASH_END(1)) or nothing. */
+int loader_finish(struct loader *ld, enum loader_after after, struct ed_error *err);
+
+/* Sends one command and waits for its reply (same opcode). On a failure status returns
+ * ED_ERR_DEVICE and loader_last_rom_error() gives the ROM's error code. *value (may be
+ * NULL) receives the reply's value word. */
+int loader_command(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
+		   uint32_t checksum, uint64_t timeout_us, uint32_t *value, struct ed_error *err);
+uint8_t loader_last_rom_error(const struct loader *ld);
+
+int loader_read_reg(struct loader *ld, uint32_t addr, uint32_t *value, struct ed_error *err);
+int loader_write_reg(struct loader *ld, uint32_t addr, uint32_t value, struct ed_error *err);
+
+/* FLASH_BEGIN: erases (with the ROM's bug, §6) erase_size bytes and announces the blocks.
+ * The timeout follows esptool: 40 s per MB of erase, at least 3 s. */
+int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_count,
+		       uint32_t block_size, uint32_t offset, struct ed_error *err);
+/* FLASH_DATA of one full block, retried up to LOADER_WRITE_ATTEMPTS times. The ROM
+ * writes the block, reads it back and checks it before it replies (error 0x08). */
+int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint32_t seq,
+		      struct ed_error *err);
+/* FLASH_BEGIN(0, 0): attaches the SPI flash so register commands reach it (§5.2). */
+int loader_attach_flash(struct loader *ld, struct ed_error *err);
+
+/* Statistics for the benchmark and the trace. */
+struct loader_stats {
+	uint64_t commands;
+	uint64_t retries;
+	uint64_t bytes_out;
+	uint64_t bytes_in;
+};
+void loader_get_stats(const struct loader *ld, struct loader_stats *st);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT
+ * The loader's state, shared by the engine's own files (loader.c, reset.c); not a public
+ * header. */
+#pragma once
+
+#include "engine/loader.h"
+#include "proto/slip.h"
+
+/* Largest request payload the engine sends: a FLASH_DATA block header + 0x400 bytes,
+ * with room for a future stub's 0x4000 blocks. */
+#define LOADER_MAX_PAYLOAD (16 + 0x4000)
+
+struct loader {
+	struct link *link;
+	struct loader_config cfg;
+	struct slip_decoder dec;
+	uint8_t frame[LOADER_MAX_PAYLOAD + 64];
+	uint8_t in[4096];
+	size_t in_pos, in_len;
+	uint8_t data[LOADER_MAX_PAYLOAD];
+	uint8_t body[LOADER_MAX_PAYLOAD + 8];
+	uint8_t tx[2 * (LOADER_MAX_PAYLOAD + 8) + 2];
+	uint8_t last_rom_error;
+	bool attached;
+	struct loader_stats stats;
+};
+
+void loader_discard_input(struct loader *ld);
+void loader_drain(struct loader *ld, uint64_t quiet_us, uint64_t limit_us);
+int loader_read_frame(struct loader *ld, uint64_t deadline_us, const uint8_t **frame,
+		      size_t *len, struct ed_error *err);
+int loader_send(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
+		uint32_t checksum, struct ed_error *err);
+int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32_t *value,
+		      struct ed_error *err);

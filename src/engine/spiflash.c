@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT
+ * SPI flash user commands through the SPI0 registers, esptool's run_spiflash_command
+ * recipe (reference §5.2) extended to reads, erases and busy polling (§5.3). */
+#include "engine/spiflash.h"
+
+#include <string.h>
+
+#include "core/util.h"
+
+#define SPI0_BASE 0x60000200u
+#define SPI_CMD (SPI0_BASE + 0x00)
+#define SPI_ADDR (SPI0_BASE + 0x04)
+#define SPI_USER (SPI0_BASE + 0x1C)
+#define SPI_USER1 (SPI0_BASE + 0x20)
+#define SPI_USER2 (SPI0_BASE + 0x24)
+#define SPI_W0 (SPI0_BASE + 0x40)
+
+#define CMD_USR (1u << 18)
+#define USER_COMMAND (1u << 31)
+#define USER_ADDR (1u << 30)
+#define USER_MISO (1u << 28)
+#define USER_MOSI (1u << 27)
+
+/* SPI NOR opcodes (JEDEC, W25Q32 datasheet). */
+#define OP_WREN 0x06
+#define OP_RDSR 0x05
+#define OP_RDID 0x9F
+#define OP_READ 0x03
+#define OP_SE 0x20
+#define OP_BE64 0xD8
+#define OP_CE 0xC7
+
+/* Worst cases from the W25Q32 table (reference §11.3) with a margin. */
+#define SECTOR_ERASE_TIMEOUT_US 3000000u
+#define BLOCK_ERASE_TIMEOUT_US 10000000u
+
+int spiflash_begin(struct spiflash *sf, struct loader *ld, struct ed_error *err)
+{
+	memset(sf, 0, sizeof *sf);
+	sf->ld = ld;
+	int rc = loader_attach_flash(ld, err);
+	if (rc < 0)
+		return rc;
+	if ((rc = loader_read_reg(ld, SPI_USER, &sf->saved_user, err)) < 0 ||
+	    (rc = loader_read_reg(ld, SPI_USER2, &sf->saved_user2, err)) < 0)
+		return rc;
+	sf->active = true;
+	return ED_OK;
+}
+
+int spiflash_end(struct spiflash *sf, struct ed_error *err)
+{
+	if (!sf->active)
+		return ED_OK;
+	sf->active = false;
+	int rc = ED_OK;
+	if (!sf->known || sf->user != sf->saved_user)
+		rc = loader_write_reg(sf->ld, SPI_USER, sf->saved_user, err);
+	if (rc == ED_OK && (!sf->known || sf->user2 != sf->saved_user2))
+		rc = loader_write_reg(sf->ld, SPI_USER2, sf->saved_user2, err);
+	return rc;
+}
+
+static int write_cached(struct spiflash *sf, uint32_t reg, uint32_t *cache, uint32_t value,
+			struct ed_error *err)
+{
+	if (sf->known && *cache == value)
+		return ED_OK;
+	int rc = loader_write_reg(sf->ld, reg, value, err);
+	if (rc == ED_OK)
+		*cache = value;
+	return rc;
+}
+
+/* One user transaction: command byte, optional 24-bit address, optional MOSI words,
+ * miso_bits read back into miso[] (words). */
+static int user_command(struct spiflash *sf, uint8_t op, bool has_addr, uint32_t addr,
+			const uint32_t *mosi, unsigned mosi_words, unsigned miso_bits,
+			uint32_t *miso, struct ed_error *err)
+{
+	unsigned mosi_bits = mosi_words * 32;
+	uint32_t user1 = ((miso_bits ? miso_bits - 1 : 0) << 8) |
+			 ((mosi_bits ? mosi_bits - 1 : 0) << 17) | (has_addr ? 23u << 26 : 0);
+	uint32_t user = USER_COMMAND | (miso_bits ? USER_MISO : 0) |
+			(mosi_bits ? USER_MOSI : 0) | (has_addr ? USER_ADDR : 0);
+	uint32_t user2 = (7u << 28) | op;
+	int rc;
+	if ((rc = write_cached(sf, SPI_USER1, &sf->user1, user1, err)) < 0)
+		return rc;
+	/* The cache is only trusted after all three have been written once. */
+	if ((rc = write_cached(sf, SPI_USER, &sf->user, user, err)) < 0)
+		return rc;
+	if ((rc = write_cached(sf, SPI_USER2, &sf->user2, user2, err)) < 0)
+		return rc;
+	sf->known = true;
+	/* The ESP8266 shifts the address out from bit 31 (esptool: addr << (32 - 24)). */
+	if (has_addr && (rc = loader_write_reg(sf->ld, SPI_ADDR, addr << 8, err)) < 0)
+		return rc;
+	for (unsigned i = 0; i < mosi_words; i++)
+		if ((rc = loader_write_reg(sf->ld, SPI_W0 + 4 * i, mosi[i], err)) < 0)
+			return rc;
+	if ((rc = loader_write_reg(sf->ld, SPI_CMD, CMD_USR, err)) < 0)
+		return rc;
+	/* esptool polls CMD up to 10 times for the USR bit to clear. */
+	uint32_t cmd = CMD_USR;
+	for (int i = 0; i < 10 && (cmd & CMD_USR); i++)
+		if ((rc = loader_read_reg(sf->ld, SPI_CMD, &cmd, err)) < 0)
+			return rc;
+	if (cmd & CMD_USR)
+		return ed_fail(err, ED_ERR_DEVICE,
+			       "SPI command 0x%02x did not complete in time: the flash chip does not "
+			       "answer",
+			       op);
+	for (unsigned i = 0; i < (miso_bits + 31) / 32; i++)
+		if ((rc = loader_read_reg(sf->ld, SPI_W0 + 4 * i, &miso[i], err)) < 0)
+			return rc;
+	return ED_OK;
+}
+
+int spiflash_read_id(struct spiflash *sf, uint32_t *jedec, struct ed_error *err)
+{
+	uint32_t w = 0;
+	int rc = user_command(sf, OP_RDID, false, 0, NULL, 0, 24, &w, err);
+	if (rc < 0)
+		return rc;
+	*jedec = w & 0xFFFFFFu;
+	return ED_OK;
+}
+
+int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
+		  spiflash_progress_fn progress, void *user, struct ed_error *err)
+{
+	uint32_t done = 0;
+	while (done < size) {
+		if (loader_cancelled(sf->ld))
+			return loader_fail_cancelled(err, "the flash read");
+		uint32_t n = size - done < SPIFLASH_READ_CHUNK ? size - done : SPIFLASH_READ_CHUNK;
+		uint32_t words[16];
+		/* Always 64 bytes: one register layout for the whole read, fewer writes. */
+		int rc = user_command(sf, OP_READ, true, offset + done, NULL, 0,
+				      SPIFLASH_READ_CHUNK * 8, words, err);
+		if (rc < 0) {
+			ed_error_prefix(err, "reading flash at 0x%06x", offset + done);
+			return rc;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			buf[done + i] = (uint8_t)(words[i / 4] >> (8 * (i % 4)));
+		done += n;
+		if (progress)
+			progress(user, done, size);
+	}
+	return ED_OK;
+}
+
+static int wait_idle(struct spiflash *sf, uint64_t timeout_us, uint64_t poll_gap_us,
+		     const char *what, struct ed_error *err)
+{
+	struct link *l = loader_link(sf->ld);
+	uint64_t end = link_now_us(l) + timeout_us;
+	for (;;) {
+		uint32_t sr = 0;
+		int rc = user_command(sf, OP_RDSR, false, 0, NULL, 0, 8, &sr, err);
+		if (rc < 0)
+			return rc;
+		if (!(sr & 1)) /* WIP clear */
+			return ED_OK;
+		if (link_now_us(l) > end)
+			return ed_fail(err, ED_ERR_TIMEOUT,
+				       "%s did not finish within %.0f s (flash status 0x%02x)", what,
+				       (double)timeout_us / 1e6, sr & 0xFF);
+		if (loader_cancelled(sf->ld))
+			return loader_fail_cancelled(err, what);
+		if (poll_gap_us)
+			link_sleep_us(l, poll_gap_us);
+	}
+}
+
+static int erase_unit(struct spiflash *sf, uint8_t op, uint32_t addr, uint64_t timeout_us,
+		      struct ed_error *err)
+{
+	int rc = user_command(sf, OP_WREN, false, 0, NULL, 0, 0, NULL, err);
+	if (rc == ED_OK)
+		rc = user_command(sf, op, true, addr, NULL, 0, 0, NULL, err);
+	if (rc == ED_OK)
+		rc = wait_idle(sf, timeout_us, 0, op == OP_SE ? "sector erase" : "block erase", err);
+	if (rc < 0)
+		ed_error_prefix(err, "erasing %s at 0x%06x", op == OP_SE ? "sector" : "block", addr);
+	return rc;
+}
+
+int spiflash_erase_region(struct spiflash *sf, uint32_t offset, uint32_t size,
+			  spiflash_progress_fn progress, void *user, struct ed_error *err)
+{
+	if (offset % SPIFLASH_SECTOR || size % SPIFLASH_SECTOR)
+		return ed_fail(err, ED_ERR_ARG,
+			       "erase region 0x%x+0x%x is not sector aligned (multiples of 0x1000)",
+			       offset, size);
+	uint32_t addr = offset, end = offset + size;
+	while (addr < end) {
+		if (loader_cancelled(sf->ld))
+			return loader_fail_cancelled(err, "the erase");
+		int rc;
+		if (addr % SPIFLASH_BLOCK == 0 && end - addr >= SPIFLASH_BLOCK) {
+			rc = erase_unit(sf, OP_BE64, addr, BLOCK_ERASE_TIMEOUT_US, err);
+			addr += SPIFLASH_BLOCK;
+		} else {
+			rc = erase_unit(sf, OP_SE, addr, SECTOR_ERASE_TIMEOUT_US, err);
+			addr += SPIFLASH_SECTOR;
+		}
+		if (rc < 0)
+			return rc;
+		if (progress)
+			progress(user, addr - offset, size);
+	}
+	return ED_OK;
+}
+
+int spiflash_erase_chip(struct spiflash *sf, uint64_t timeout_us, struct ed_error *err)
+{
+	int rc = user_command(sf, OP_WREN, false, 0, NULL, 0, 0, NULL, err);
+	if (rc == ED_OK)
+		rc = user_command(sf, OP_CE, false, 0, NULL, 0, 0, NULL, err);
+	/* A chip erase takes seconds: poll every 50 ms rather than flat out. */
+	if (rc == ED_OK)
+		rc = wait_idle(sf, timeout_us, 50000, "chip erase", err);
+	if (rc < 0)
+		ed_error_prefix(err, "erasing the whole flash");
+	return rc;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT
+ * SPI flash commands through the SPI0 registers, the only way to read, identify and
+ * erase exactly while the ESP8266 ROM loader runs (reference §5).
+ *
+ * Call order: spiflash_begin() (attaches the flash, saves USER/USER2) -> commands ->
+ * spiflash_end() (restores USER/USER2, as esptool does, so the ROM's own flash routines
+ * see the registers as they left them). Register writes are cached within a session so
+ * each command sends only what changed. */
+#pragma once
+
+#include <stdint.h>
+
+#include "core/error.h"
+#include "engine/loader.h"
+
+#define SPIFLASH_SECTOR 0x1000u
+#define SPIFLASH_BLOCK 0x10000u
+#define SPIFLASH_READ_CHUNK 64u
+
+struct spiflash {
+	struct loader *ld;
+	uint32_t saved_user, saved_user2;
+	uint32_t user, user1, user2; /* last values written in this session */
+	bool known;                  /* user/user1/user2 hold what the chip has */
+	bool active;
+};
+
+/* Progress callback: done and total bytes of the current operation. */
+typedef void (*spiflash_progress_fn)(void *user, uint64_t done, uint64_t total);
+
+int spiflash_begin(struct spiflash *sf, struct loader *ld, struct ed_error *err);
+int spiflash_end(struct spiflash *sf, struct ed_error *err);
+
+/* JEDEC id: manufacturer | device << 8 (bytes as on the wire, esptool's flash_id). */
+int spiflash_read_id(struct spiflash *sf, uint32_t *jedec, struct ed_error *err);
+/* Reads size bytes from flash offset into buf, 64 bytes a transaction. */
+int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
+		  spiflash_progress_fn progress, void *user, struct ed_error *err);
+/* Erases [offset, offset+size) exactly: sectors up to a 64 KiB boundary, 64 KiB blocks,
+ * then sectors. Both must be sector aligned. */
+int spiflash_erase_region(struct spiflash *sf, uint32_t offset, uint32_t size,
+			  spiflash_progress_fn progress, void *user, struct ed_error *err);
+/* Chip erase (0xC7), waiting up to timeout_us for the flash to finish. */
+int spiflash_erase_chip(struct spiflash *sf, uint64_t timeout_us, struct ed_error *err);

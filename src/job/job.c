@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT
+ * Jobs: the worker thread, the event FIFO, the latest-progress slot and the wake fd
+ * (design.md "Threading and events"). The steps themselves are in job_run.c. */
+#include "job/job_priv.h"
+
+#include "core/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *dup_or_null(const char *s, bool *ok)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		*ok = false;
+	return d;
+}
+
+static void free_copy(struct job *job)
+{
+	for (size_t i = 0; job->steps && i < job->spec.step_count; i++) {
+		free((void *)job->steps[i].data);
+		free((void *)job->steps[i].name);
+		free((void *)job->steps[i].path);
+	}
+	free(job->steps);
+	free((void *)job->spec.port);
+	free((void *)job->spec.flash_mode);
+	free((void *)job->spec.flash_size);
+	free((void *)job->spec.flash_freq);
+	free((void *)job->spec.trace_path);
+}
+
+static bool copy_spec(struct job *job, const struct job_spec *spec)
+{
+	bool ok = true;
+	job->spec = *spec;
+	job->spec.port = dup_or_null(spec->port, &ok);
+	job->spec.flash_mode = dup_or_null(spec->flash_mode, &ok);
+	job->spec.flash_size = dup_or_null(spec->flash_size, &ok);
+	job->spec.flash_freq = dup_or_null(spec->flash_freq, &ok);
+	job->spec.trace_path = dup_or_null(spec->trace_path, &ok);
+	job->steps = calloc(spec->step_count ? spec->step_count : 1, sizeof *job->steps);
+	if (!job->steps)
+		return false;
+	for (size_t i = 0; i < spec->step_count; i++) {
+		const struct job_step *s = &spec->steps[i];
+		struct job_step *d = &job->steps[i];
+		*d = *s;
+		d->name = dup_or_null(s->name, &ok);
+		d->path = dup_or_null(s->path, &ok);
+		d->data = NULL;
+		if (s->data && s->size) {
+			uint8_t *copy = malloc(s->size);
+			if (copy)
+				memcpy(copy, s->data, s->size);
+			else
+				ok = false;
+			d->data = copy;
+		}
+	}
+	job->spec.steps = job->steps;
+	return ok;
+}
+
+static void wake(struct job *job)
+{
+	if (!atomic_exchange(&job->wake_pending, true)) {
+		ssize_t n;
+		do
+			n = write(job->wake_w, "!", 1);
+		while (n < 0 && errno == EINTR);
+	}
+}
+
+void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level level,
+		    int result, const char *fmt, ...)
+{
+	pthread_mutex_lock(&job->mu);
+	if (job->head > 0 && job->head == job->count)
+		job->head = job->count = 0;
+	if (job->count == job->cap) {
+		size_t cap = job->cap ? job->cap * 2 : 16;
+		struct job_event *ev = realloc(job->events, cap * sizeof *ev);
+		if (!ev) { /* out of memory: the event is lost, the job goes on */
+			pthread_mutex_unlock(&job->mu);
+			return;
+		}
+		job->events = ev;
+		job->cap = cap;
+	}
+	struct job_event *ev = &job->events[job->count++];
+	memset(ev, 0, sizeof *ev);
+	ev->kind = kind;
+	ev->stage = job->stage;
+	ev->step_index = job->step_index;
+	ev->level = level;
+	ev->result = result;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ev->text, sizeof ev->text, fmt, ap);
+	va_end(ap);
+	pthread_mutex_unlock(&job->mu);
+	wake(job);
+}
+
+void job_set_stage(struct job *job, enum job_stage stage, size_t step_index,
+		   const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	job->stage = stage;
+	job->step_index = step_index;
+	job->step_start_us = job->link ? link_now_us(job->link) : ed_monotonic_us();
+	pthread_mutex_lock(&job->mu);
+	job->progress = (struct job_progress){.stage = stage, .step_index = step_index,
+					      .step_count = job->spec.step_count, .eta_s = -1};
+	pthread_mutex_unlock(&job->mu);
+	job_push_event(job, JOB_EVENT_STAGE, ED_LOG_INFO, 0, "%s", text);
+}
+
+void job_set_progress(struct job *job, uint64_t done, uint64_t total)
+{
+	uint64_t now = job->link ? link_now_us(job->link) : ed_monotonic_us();
+	uint64_t elapsed = now - job->step_start_us;
+	pthread_mutex_lock(&job->mu);
+	struct job_progress *p = &job->progress;
+	p->done = done;
+	p->total = total;
+	p->elapsed_us = elapsed;
+	p->rate_bps = elapsed ? (double)done * 1e6 / (double)elapsed : 0;
+	p->eta_s = p->rate_bps > 0 && total >= done ? (double)(total - done) / p->rate_bps : -1;
+	pthread_mutex_unlock(&job->mu);
+	wake(job);
+}
+
+void job_store_info(struct job *job, const struct chip_info *info)
+{
+	pthread_mutex_lock(&job->mu);
+	job->info = *info;
+	job->have_info = true;
+	pthread_mutex_unlock(&job->mu);
+}
+
+static void *worker(void *arg)
+{
+	struct job *job = arg;
+	struct ed_error err;
+	ed_error_clear(&err);
+	int rc = job_run(job, &err);
+	job->result = rc;
+	job->err = err;
+	job->stage = JOB_STAGE_DONE;
+	job_push_event(job, JOB_EVENT_RESULT, rc == ED_OK ? ED_LOG_INFO : ED_LOG_ERROR, rc, "%s",
+		       rc == ED_OK ? (err.msg[0] ? err.msg : "done") : err.msg);
+	atomic_store(&job->finished, true);
+	wake(job);
+	return NULL;
+}
+
+int job_start(const struct job_spec *spec, struct job **out, struct ed_error *err)
+{
+	*out = NULL;
+	struct job *job = calloc(1, sizeof *job);
+	if (!job)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory starting a job");
+	job->wake_r = job->wake_w = -1;
+	pthread_mutex_init(&job->mu, NULL);
+	atomic_init(&job->wake_pending, false);
+	atomic_init(&job->cancel, false);
+	atomic_init(&job->finished, false);
+	if (!copy_spec(job, spec)) {
+		job->joined = true;
+		job_destroy(job);
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory copying the job");
+	}
+	int fds[2];
+	if (pipe(fds) != 0) {
+		job->joined = true;
+		job_destroy(job);
+		return ed_fail(err, ED_ERR_IO, "cannot create the job's wake pipe: %s",
+			       strerror(errno));
+	}
+	job->wake_r = fds[0];
+	job->wake_w = fds[1];
+	for (int i = 0; i < 2; i++) {
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	}
+	/* Signals belong to the UI thread: block them all in the worker. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = pthread_create(&job->thread, NULL, worker, job);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		job->joined = true;
+		job_destroy(job);
+		return ed_fail(err, ED_ERR_NOMEM, "cannot start the job's thread: %s", strerror(rc));
+	}
+	*out = job;
+	return ED_OK;
+}
+
+int job_wake_fd(const struct job *job)
+{
+	return job->wake_r;
+}
+
+void job_drain_wake(struct job *job)
+{
+	char buf[64];
+	while (read(job->wake_r, buf, sizeof buf) > 0) {
+	}
+	/* Cleared before the caller takes events, so a later event wakes again. */
+	atomic_store(&job->wake_pending, false);
+}
+
+bool job_next_event(struct job *job, struct job_event *ev)
+{
+	pthread_mutex_lock(&job->mu);
+	bool any = job->head < job->count;
+	if (any)
+		*ev = job->events[job->head++];
+	pthread_mutex_unlock(&job->mu);
+	return any;
+}
+
+void job_get_progress(struct job *job, struct job_progress *p)
+{
+	pthread_mutex_lock(&job->mu);
+	*p = job->progress;
+	pthread_mutex_unlock(&job->mu);
+}
+
+bool job_get_chip_info(struct job *job, struct chip_info *info)
+{
+	pthread_mutex_lock(&job->mu);
+	bool have = job->have_info;
+	if (have)
+		*info = job->info;
+	pthread_mutex_unlock(&job->mu);
+	return have;
+}
+
+void job_cancel(struct job *job)
+{
+	atomic_store(&job->cancel, true);
+}
+
+bool job_is_finished(struct job *job)
+{
+	return atomic_load(&job->finished);
+}
+
+int job_wait(struct job *job, struct ed_error *err)
+{
+	if (!job->joined) {
+		pthread_join(job->thread, NULL);
+		job->joined = true;
+	}
+	if (err)
+		*err = job->err;
+	return job->result;
+}
+
+void job_destroy(struct job *job)
+{
+	if (!job)
+		return;
+	if (!job->joined)
+		job_wait(job, NULL);
+	if (job->wake_r >= 0)
+		close(job->wake_r);
+	if (job->wake_w >= 0)
+		close(job->wake_w);
+	free_copy(job);
+	free(job->events);
+	pthread_mutex_destroy(&job->mu);
+	free(job);
+}
+
+const char *job_stage_name(enum job_stage stage)
+{
+	static const char *const names[] = {"queued", "connect", "detect", "erase", "write",
+					    "verify", "read", "reset", "done"};
+	return (unsigned)stage < sizeof names / sizeof names[0] ? names[stage] : "?";
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT
+ * A job's state, shared by job.c (thread, events, wake fd) and job_run.c (the steps). */
+#pragma once
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "job/job.h"
+#include "link/link.h"
+
+struct job {
+	struct job_spec spec;       /* deep copy: steps, data and strings owned here */
+	struct job_step *steps;
+	pthread_t thread;
+	bool joined;
+	pthread_mutex_t mu;         /* guards events, progress, info */
+	struct job_event *events;   /* FIFO: events[head..count) pending */
+	size_t head, count, cap;
+	struct job_progress progress;
+	bool have_info;
+	struct chip_info info;
+	int wake_r, wake_w;
+	atomic_bool wake_pending;
+	atomic_bool cancel;
+	atomic_bool finished;
+	int result;
+	struct ed_error err;
+	/* worker only */
+	struct link *link;
+	FILE *trace;
+	uint64_t step_start_us;
+	enum job_stage stage;
+	size_t step_index;
+};
+
+/* Worker side (job.c). */
+void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level level,
+		    int result, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void job_set_stage(struct job *job, enum job_stage stage, size_t step_index,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void job_set_progress(struct job *job, uint64_t done, uint64_t total);
+void job_store_info(struct job *job, const struct chip_info *info);
+
+/* The worker's body (job_run.c): runs every step, returns the result. */
+int job_run(struct job *job, struct ed_error *err);

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT
+ * The worker's body: open the link, connect, detect, run every step, leave the board.
+ * Messages follow esptool's wording where a user would compare them. */
+#include "job/job_priv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/flash_params.h"
+#include "core/util.h"
+#include "engine/flasher.h"
+#include "image/image.h"
+
+struct run {
+	struct job *job;
+	struct loader *ld;
+	struct chip_info info;
+	uint32_t flash_size; /* bounds for steps: detected, else 16 MB */
+};
+
+static void log_sink(void *user, enum ed_log_level level, const char *line)
+{
+	job_push_event(user, JOB_EVENT_LOG, level, 0, "%s", line);
+}
+
+static void trace_sink(void *user, enum ed_log_level level, const char *line)
+{
+	struct job *job = user;
+	fprintf(job->trace, "%.6f %s\n",
+		(double)(job->link ? link_now_us(job->link) : ed_monotonic_us()) / 1e6, line);
+}
+
+static void progress_cb(void *user, uint64_t done, uint64_t total)
+{
+	job_set_progress(user, done, total);
+}
+
+static int check_range(struct run *r, const char *what, uint32_t offset, uint32_t size,
+		       struct ed_error *err)
+{
+	if ((uint64_t)offset + size > r->flash_size)
+		return ed_fail(err, ED_ERR_ARG,
+			       "%s 0x%06x..0x%06x goes past the end of the %u KiB flash", what, offset,
+			       (unsigned)((uint64_t)offset + size - 1), r->flash_size / 1024);
+	return ED_OK;
+}
+
+static double seconds_since(struct run *r)
+{
+	return (double)(link_now_us(r->job->link) - r->job->step_start_us) / 1e6;
+}
+
+static int connect_and_detect(struct run *r, struct ed_error *err)
+{
+	struct job *job = r->job;
+	static const enum loader_before before_map[] = {
+		[JOB_BEFORE_DEFAULT_RESET] = LOADER_BEFORE_DEFAULT_RESET,
+		[JOB_BEFORE_NO_RESET] = LOADER_BEFORE_NO_RESET,
+		[JOB_BEFORE_MANUAL] = LOADER_BEFORE_MANUAL,
+		[JOB_BEFORE_NO_RESET_NO_SYNC] = LOADER_BEFORE_NO_RESET_NO_SYNC,
+	};
+	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Connecting to %s at %u baud", job->spec.port,
+		      job->spec.baud);
+	int rc = loader_connect(r->ld, before_map[job->spec.before], err);
+	if (rc < 0)
+		return rc;
+	job_set_stage(job, JOB_STAGE_DETECT, 0, "Detecting chip type");
+	rc = detect_chip(r->ld, &r->info, err);
+	if (rc < 0)
+		return rc;
+	job_store_info(job, &r->info);
+	const struct chip_info *in = &r->info;
+	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Chip is %s", in->name);
+	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Features: %s", in->features);
+	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Crystal is %uMHz", in->crystal_mhz);
+	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "MAC: %02x:%02x:%02x:%02x:%02x:%02x",
+		       in->mac[0], in->mac[1], in->mac[2], in->mac[3], in->mac[4], in->mac[5]);
+	r->flash_size = in->flash_size ? in->flash_size : 16u << 20;
+	return ED_OK;
+}
+
+static int step_write(struct run *r, const struct job_step *s, struct ed_error *err)
+{
+	struct job *job = r->job;
+	const char *name = s->name ? s->name : "data";
+	int rc = check_range(r, name, s->offset, s->size, err);
+	if (rc < 0)
+		return rc;
+	uint8_t *data = malloc(s->size ? s->size : 1);
+	if (!data)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory for %s", name);
+	memcpy(data, s->data, s->size);
+	if (s->offset == 0) {
+		struct ed_error perr;
+		ed_error_clear(&perr);
+		rc = img_patch_flash_params(data, s->size, job->spec.flash_mode, job->spec.flash_size,
+					    job->spec.flash_freq, r->info.flash_size, &perr);
+		if (rc < 0) {
+			free(data);
+			*err = perr;
+			return rc;
+		}
+		if (rc == 1)
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+				       "Flash params set to 0x%02x%02x", data[2], data[3]);
+		else if (perr.msg[0])
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0, "%s", perr.msg);
+	}
+	job_set_stage(job, JOB_STAGE_WRITE, r->job->step_index, "Writing %s at 0x%08x (%u bytes)",
+		      name, s->offset, s->size);
+	struct flasher_progress p = {progress_cb, job};
+	rc = flasher_write(r->ld, s->offset, data, s->size,
+			   job->spec.erase_preserve ? ERASE_STRATEGY_PRESERVE : ERASE_STRATEGY_EXACT,
+			   r->info.flash_size, &p, err);
+	if (rc == ED_OK) {
+		double t = seconds_since(r);
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+			       "Wrote %u bytes at 0x%08x in %.1f seconds (%.1f kbit/s); every block "
+			       "passed the ROM's read-back check",
+			       s->size, s->offset, t, t > 0 ? s->size * 8 / t / 1000 : 0.0);
+	}
+	if (rc == ED_OK && job->spec.verify) {
+		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
+			      "Verifying %s at 0x%08x (%u bytes) by reading it back", name, s->offset,
+			      s->size);
+		rc = flasher_verify(r->ld, s->offset, data, s->size, &p, NULL, err);
+		if (rc == ED_OK)
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+				       "Verified %u bytes at 0x%08x in %.1f seconds", s->size,
+				       s->offset, seconds_since(r));
+	}
+	free(data);
+	if (rc < 0)
+		ed_error_prefix(err, "%s", name);
+	return rc;
+}
+
+static int step_read(struct run *r, const struct job_step *s, struct ed_error *err)
+{
+	struct job *job = r->job;
+	int rc = check_range(r, "read", s->offset, s->size, err);
+	if (rc < 0)
+		return rc;
+	uint8_t *buf = malloc(s->size ? s->size : 1);
+	if (!buf)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory for a %u-byte read", s->size);
+	job_set_stage(job, JOB_STAGE_READ, job->step_index, "Reading %u bytes at 0x%08x", s->size,
+		      s->offset);
+	struct flasher_progress p = {progress_cb, job};
+	rc = flasher_read(r->ld, s->offset, buf, s->size, &p, err);
+	/* Only a complete read reaches the file, and then atomically. */
+	if (rc == ED_OK && s->path)
+		rc = ed_write_file_atomic(s->path, buf, s->size, err);
+	if (rc == ED_OK)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+			       "Read %u bytes at 0x%08x in %.1f seconds%s%s", s->size, s->offset,
+			       seconds_since(r), s->path ? " into " : "", s->path ? s->path : "");
+	free(buf);
+	return rc;
+}
+
+static int step_verify(struct run *r, const struct job_step *s, struct ed_error *err)
+{
+	struct job *job = r->job;
+	const char *name = s->name ? s->name : "data";
+	int rc = check_range(r, name, s->offset, s->size, err);
+	if (rc < 0)
+		return rc;
+	job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
+		      "Verifying 0x%x (%u) bytes @ 0x%08x in flash against %s", s->size, s->size,
+		      s->offset, name);
+	struct flasher_progress p = {progress_cb, job};
+	rc = flasher_verify(r->ld, s->offset, s->data, s->size, &p, NULL, err);
+	if (rc == ED_OK)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "-- verify OK (%s matches)", name);
+	else if (rc == ED_ERR_VERIFY)
+		ed_error_prefix(err, "%s", name);
+	return rc;
+}
+
+static int run_step(struct run *r, size_t i, struct ed_error *err)
+{
+	struct job *job = r->job;
+	const struct job_step *s = &job->steps[i];
+	job->step_index = i;
+	struct flasher_progress p = {progress_cb, job};
+	int rc;
+	switch (s->kind) {
+	case JOB_STEP_INFO:
+		return ED_OK;
+	case JOB_STEP_ERASE_CHIP:
+		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing flash (this may take a while)");
+		rc = flasher_erase_chip(r->ld, r->info.flash_size, err);
+		if (rc == ED_OK)
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+				       "Chip erase completed successfully in %.1fs", seconds_since(r));
+		return rc;
+	case JOB_STEP_ERASE_REGION:
+		if ((rc = check_range(r, "erase region", s->offset, s->size, err)) < 0)
+			return rc;
+		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing region 0x%08x-0x%08x", s->offset,
+			      s->offset + s->size);
+		rc = flasher_erase_region(r->ld, s->offset, s->size, &p, err);
+		if (rc == ED_OK)
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+				       "Erase completed successfully in %.1f seconds", seconds_since(r));
+		return rc;
+	case JOB_STEP_WRITE:
+		return step_write(r, s, err);
+	case JOB_STEP_VERIFY:
+		return step_verify(r, s, err);
+	case JOB_STEP_READ:
+		return step_read(r, s, err);
+	}
+	return ed_fail(err, ED_ERR_ARG, "unknown job step %d", (int)s->kind);
+}
+
+static int run_all(struct run *r, struct ed_error *err)
+{
+	struct job *job = r->job;
+	int rc = connect_and_detect(r, err);
+	for (size_t i = 0; rc == ED_OK && i < job->spec.step_count; i++)
+		rc = run_step(r, i, err);
+	if (rc != ED_OK)
+		return rc;
+	static const enum loader_after after_map[] = {
+		[JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
+		[JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
+		[JOB_AFTER_NO_RESET] = LOADER_AFTER_NO_RESET,
+	};
+	if (job->spec.after != JOB_AFTER_NO_RESET)
+		job_set_stage(job, JOB_STAGE_RESET, job->spec.step_count, "%s",
+			      job->spec.after == JOB_AFTER_HARD_RESET ? "Hard resetting via RTS pin..."
+								      : "Soft resetting...");
+	return loader_finish(r->ld, after_map[job->spec.after], err);
+}
+
+int job_run(struct job *job, struct ed_error *err)
+{
+	struct run r = {.job = job};
+	struct link_options lo = LINK_OPTIONS_DEFAULT;
+	lo.baud = job->spec.baud ? job->spec.baud : 115200;
+	if (job->spec.trace_path) {
+		job->trace = fopen(job->spec.trace_path, "w");
+		if (!job->trace)
+			return ed_fail(err, ED_ERR_IO, "cannot open the trace file %s",
+				       job->spec.trace_path);
+	}
+	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Opening %s", job->spec.port ? job->spec.port : "");
+	int rc = link_open(job->spec.port, &lo, &job->link, err);
+	struct loader_config cfg = {
+		.log = {log_sink, job, job->spec.verbose > 0 ? ED_LOG_DEBUG : ED_LOG_INFO},
+		.trace = {job->trace ? trace_sink : NULL, job, ED_LOG_TRACE},
+		.cancel = &job->cancel,
+		.connect_attempts = job->spec.connect_attempts,
+	};
+	if (rc == ED_OK)
+		rc = loader_create(job->link, &cfg, &r.ld, err);
+	if (rc == ED_OK)
+		rc = run_all(&r, err);
+	if (rc == ED_OK)
+		ed_error_clear(err);
+	loader_destroy(r.ld);
+	link_close(job->link);
+	job->link = NULL;
+	if (job->trace)
+		fclose(job->trace);
+	job->trace = NULL;
+	return rc;
+}
