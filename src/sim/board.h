@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT
+ * Internals of the virtual board shared by its files (not a public header): the board
+ * struct, the wire/output queue (board.c), the ROM loader commands (rom.c), the register
+ * file with SPI0 (regs.c) and the boot log (bootlog.c). */
+#pragma once
+
+#include <stdio.h>
+
+#include "proto/slip.h"
+#include "sim/norflash.h"
+#include "sim/sim.h"
+
+/* The ROM loader's RAM model: IRAM 0x40100000-0x4010FFFF (64 KiB including the part the
+ * cache would use) and DRAM 0x3FFE8000-0x3FFFFFFF (96 KiB incl. the ROM's data area). */
+#define SIM_IRAM_BASE 0x40100000u
+#define SIM_IRAM_SIZE 0x10000u
+#define SIM_DRAM_BASE 0x3FFE8000u
+#define SIM_DRAM_SIZE 0x18000u
+#define SIM_SPI0_BASE 0x60000200u
+#define SIM_UART_CLKDIV 0x60000014u
+/* Largest request the loader takes: a MEM_DATA block of 0x1800 plus header, with room for
+ * a stub-sized block so an oversized frame is answered rather than lost. */
+#define SIM_FRAME_MAX (0x4000 + 64)
+
+struct sim_outq {
+	uint8_t *data;
+	uint64_t *when;   /* arrival time at the host of each byte */
+	size_t head, tail, cap;
+};
+
+struct sim_board {
+	struct sim_config cfg;
+	struct nor *nor;
+	FILE *trace;
+	struct sim_stats stats;
+	uint64_t rng;
+
+	/* wire and CPU time */
+	uint32_t host_baud;      /* what the host side runs at */
+	uint32_t uart_baud;      /* what the chip's UART runs at (locked by SYNC, CLKDIV) */
+	uint64_t rx_free_ns;     /* the host-to-board wire is free from here */
+	uint64_t tx_free_ns;     /* the board-to-host wire is free from here */
+	uint64_t cpu_free_ns;    /* the ROM finishes its current command here */
+	struct sim_outq out;
+	struct slip_decoder dec;
+	uint8_t frame[SIM_FRAME_MAX];
+
+	/* reset circuit */
+	int dtr, rts;
+	bool en_low;
+	bool sample_pending;
+	uint64_t sample_at_ns;
+
+	/* loader state */
+	enum sim_state state;
+	bool synced;
+	unsigned syncs_seen;
+	uint32_t last_value;     /* the sticky value field */
+	bool flash_mode;
+	uint32_t fl_offset, fl_blocks, fl_block_size;
+	bool mem_mode;
+	uint32_t mem_addr, mem_size, mem_blocks, mem_block_size;
+	uint32_t flashchip_size; /* the ROM's idea of the flash size (SPI_SET_PARAMS) */
+
+	/* registers */
+	uint32_t spi0[64];
+	struct { uint32_t addr, value; } regs[128];
+	size_t nregs;
+	uint8_t status2, status3;
+	bool flash_powered_down;
+	uint8_t iram[SIM_IRAM_SIZE];
+	uint8_t dram[SIM_DRAM_SIZE];
+};
+
+/* board.c */
+uint64_t sim_byte_ns(uint32_t baud, bool fast);
+bool sim_chance(struct sim_board *b, double p);
+/* Queues a ROM reply for op at time ready_ns (latency, stall and wire time added). */
+void sim_reply(struct sim_board *b, uint8_t op, const uint8_t *result, uint16_t result_len,
+	       uint8_t status, uint8_t error, uint64_t ready_ns);
+/* Queues raw bytes sent by the chip at baud starting at start_ns. */
+void sim_emit(struct sim_board *b, const uint8_t *data, size_t len, uint32_t baud,
+	      uint64_t start_ns);
+/* Enters download mode (ROM loader) or runs the firmware, from time t. */
+void sim_boot(struct sim_board *b, bool download, int rst_cause, uint64_t t);
+void sim_trace(struct sim_board *b, uint64_t t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* rom.c: runs one request that completed at t; returns nothing, queues replies. */
+void sim_rom_request(struct sim_board *b, const uint8_t *frame, size_t len, uint64_t t);
+
+/* regs.c: register access as READ_REG/WRITE_REG see it, at board time t; write returns
+ * extra time the access took. */
+uint32_t sim_reg_read(struct sim_board *b, uint32_t addr, uint64_t t);
+void sim_reg_write(struct sim_board *b, uint32_t addr, uint32_t value, uint64_t t);
+uint32_t sim_otp_word(const struct sim_board *b, int index);
+bool sim_ram_ptr(struct sim_board *b, uint32_t addr, uint32_t len, uint8_t **p);
+
+/* bootlog.c: queues the ROM banner (and, for a flash boot, the segment lines). */
+void sim_boot_log(struct sim_board *b, bool download, int rst_cause, uint64_t t);
