@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "dump/dump_addr.h"
+#include "dump/dump_annot.h"
 #include "dump/dump_diff.h"
 #include "dump/dump_file.h"
 #include "dump/dump_search.h"
@@ -381,6 +382,121 @@ static void mapped_files(void **state)
 	dump_file_destroy(NULL);
 }
 
+static const struct dump_annot *find_annot(const struct dump_annots *a, const char *prefix)
+{
+	for (size_t i = 0; i < a->count; i++)
+		if (!strncmp(a->items[i].text, prefix, strlen(prefix)))
+			return &a->items[i];
+	return NULL;
+}
+
+/* A v1 image as esptool lays it out: one 4-byte IRAM segment, 11 zero bytes, the
+ * checksum byte at offset 31. */
+static void put_v1_image(uint8_t *p)
+{
+	static const uint8_t img[32] = {
+		0xE9, 0x01, 0x00, 0x60, 0x38, 0x04, 0x10, 0x40, /* header, entry 0x40100438 */
+		0x00, 0x00, 0x10, 0x40, 0x04, 0x00, 0x00, 0x00, /* segment 0x40100000, 4 bytes */
+		0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xEF ^ 0x12 ^ 0x34 ^ 0x56 ^ 0x78};
+	memcpy(p, img, sizeof img);
+}
+
+static void annotations_images(void **state)
+{
+	uint8_t *d = malloc(2 * 4096);
+	assert_non_null(d);
+	memset(d, 0xFF, 2 * 4096);
+	put_v1_image(d);
+	put_v1_image(d + 4096);
+	d[4096 + 17] ^= 0x40; /* second image: one data byte flipped */
+	struct dump_annots a = {0};
+	assert_int_equal(dump_annotate(d, 2 * 4096, 0x1000, 0, &a, NULL), ED_OK);
+	const struct dump_annot *img = find_annot(&a, "image v1");
+	assert_non_null(img);
+	assert_int_equal(img->off, 0);
+	assert_int_equal(img->status, DUMP_ANNOT_OK);
+	assert_non_null(strstr(img->text, "at 0x1000:"));
+	assert_non_null(strstr(img->text, "entry 0x40100438, 1 segments"));
+	const struct dump_annot *seg = find_annot(&a, "segment 0: 0x40100000, 4 bytes");
+	assert_non_null(seg);
+	assert_int_equal(seg->off, 8);
+	assert_int_equal(seg->depth, 1);
+	const struct dump_annot *sum = find_annot(&a, "checksum 0x");
+	assert_non_null(sum);
+	assert_int_equal(sum->off, 31);
+	assert_int_equal(sum->status, DUMP_ANNOT_OK);
+	/* the second image's annotations follow the first's; its checksum is wrong */
+	size_t i = (size_t)(sum - a.items) + 1;
+	for (; i < a.count && a.items[i].off < 4096; i++)
+		;
+	assert_true(i + 2 < a.count);
+	assert_int_equal(a.items[i].status, DUMP_ANNOT_BAD);
+	assert_non_null(strstr(a.items[i].text, "at 0x2000:"));
+	const struct dump_annot *bad = &a.items[i + 2];
+	char want[128];
+	snprintf(want, sizeof want, "checksum 0x%02x: WRONG (computed 0x%02x)",
+		 0xEF ^ 0x12 ^ 0x34 ^ 0x56 ^ 0x78, 0xEF ^ 0x12 ^ 0x34 ^ 0x56 ^ 0x78 ^ 0x40);
+	assert_string_equal(bad->text, want);
+	assert_int_equal(bad->status, DUMP_ANNOT_BAD);
+	/* the 0xFF rest of each sector is an erased area only when whole sectors are */
+	assert_null(find_annot(&a, "erased"));
+	dump_annots_free(&a);
+	dump_annots_free(&a);
+	free(d);
+}
+
+static void annotations_system_area(void **state)
+{
+	/* 0x3FB000..0x3FFFFF of a 4 MiB flash: RF cal (erased), init data, boot parameters
+	 * in sector 1 (flag 0) saying user2, sector 2 erased */
+	uint8_t *d = malloc(0x5000);
+	assert_non_null(d);
+	memset(d, 0xFF, 0x5000);
+	uint8_t *init = d + 0x1000;
+	memset(init, 0, 128);
+	init[0] = 0x05;
+	init[1] = 0x08;
+	init[48] = 1;
+	init[114] = 1;
+	d[0x2000] = 0x05; /* usr_bin 1, boot_status 1 */
+	d[0x2001] = 0x02;
+	d[0x4000] = 0x00; /* flag 0: parameters in the first sector */
+	struct dump_annots a = {0};
+	assert_int_equal(dump_annotate(d, 0x5000, 0x3FB000, 0, &a, NULL), ED_OK);
+	const struct dump_annot *x = find_annot(&a, "RF calibration sector at 0x3fb000");
+	assert_non_null(x);
+	assert_non_null(strstr(x->text, "erased"));
+	x = find_annot(&a, "esp_init_data at 0x3fc000: version 8");
+	assert_non_null(x);
+	assert_int_equal(x->status, DUMP_ANNOT_OK);
+	assert_int_equal(x->off, 0x1000);
+	assert_non_null(find_annot(&a, "crystal: 26 MHz"));
+	assert_non_null(find_annot(&a, "system parameters 1/3 at 0x3fd000 (boot parameters; "
+				       "4.00 MiB flash)"));
+	x = find_annot(&a, "boot parameters: usr_bin 1, boot_status 1, version 2 -> boots user2");
+	assert_non_null(x);
+	assert_int_equal(x->off, 0x2000);
+	assert_non_null(find_annot(&a, "system parameters 2/3 at 0x3fe000 (boot parameters; "
+				       "4.00 MiB flash): erased"));
+	assert_non_null(find_annot(&a, "flag 0x00: boot parameters in sector 1"));
+	assert_non_null(find_annot(&a, "erased 0x3fb000-0x3fbfff (4.0 KiB)"));
+	dump_annots_free(&a);
+	/* the seed's dump (2 KiB of 0xFF at 0x3FE000) and init data that was never written */
+	memset(d, 0xFF, 0x5000);
+	assert_int_equal(dump_annotate(d, 2048, 0x3FE000, 0, &a, NULL), ED_OK);
+	assert_non_null(find_annot(&a, "system parameters 2/3 at 0x3fe000 (boot parameters; "
+				       "4.00 MiB flash): erased"));
+	assert_non_null(find_annot(&a, "erased 0x3fe000-0x3fe7ff (2.0 KiB)"));
+	dump_annots_free(&a);
+	assert_int_equal(dump_annotate(d, 0x1000, 0x7C000, 0, &a, NULL), ED_OK);
+	x = find_annot(&a, "esp_init_data at 0x7c000: erased");
+	assert_non_null(x);
+	assert_int_equal(x->status, DUMP_ANNOT_WARN);
+	dump_annots_free(&a);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +510,8 @@ int main(void)
 		cmocka_unit_test(render_all_text),
 		cmocka_unit_test(diff_engine),
 		cmocka_unit_test(mapped_files),
+		cmocka_unit_test(annotations_images),
+		cmocka_unit_test(annotations_system_area),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
