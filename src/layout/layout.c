@@ -77,8 +77,10 @@ static void section_header(struct parse *p, const char *line)
 	char buf[256];
 	copy_str(buf, sizeof buf, line + 1);
 	char *close = strchr(buf, ']');
-	if (!close)
-		return; /* inih reports the syntax error */
+	if (!close) {
+		p->sec = SEC_UNKNOWN; /* inih reports the syntax error; skip the keys below */
+		return;
+	}
 	*close = '\0';
 	char *name = trim(buf);
 	p->region_keys = 0;
@@ -254,14 +256,15 @@ static void preset_key(struct parse *p, const char *key, const char *value)
 	}
 }
 
-static void region_number(struct parse *p, const char *key, const char *value, bool size_ok,
+static bool region_number(struct parse *p, const char *key, const char *value, bool size_ok,
 			  uint32_t *out)
 {
 	bool ok = size_ok ? ed_parse_size(value, out) : ed_parse_u32(value, out);
-	if (!ok)
-		diag(p->rep, LAYOUT_ERROR, p->line,
-		     "%s '%s' is not a number (write 0x1000, 4096%s)", key, value,
-		     size_ok ? " or 4k" : "");
+	if (ok)
+		return true;
+	diag(p->rep, LAYOUT_ERROR, p->line, "%s '%s' is not a number (write 0x1000, 4096%s)",
+	     key, value, size_ok ? " or 4k" : "");
+	return false;
 }
 
 static void region_key(struct parse *p, const char *key, const char *value)
@@ -302,14 +305,12 @@ static void region_key(struct parse *p, const char *key, const char *value)
 		r->is_fill = true;
 		break;
 	case 3:
-		region_number(p, key, value, true, &r->size);
 		r->size_line = p->line;
-		if (r->size == 0)
+		if (region_number(p, key, value, true, &r->size) && r->size == 0)
 			diag(p->rep, LAYOUT_ERROR, p->line, "size must be more than 0");
 		break;
 	case 4:
-		region_number(p, key, value, true, &r->max_size);
-		if (r->max_size == 0)
+		if (region_number(p, key, value, true, &r->max_size) && r->max_size == 0)
 			diag(p->rep, LAYOUT_ERROR, p->line, "max_size must be more than 0");
 		break;
 	default:
