@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT
+ * MD5 after RFC 1321 (md5.h): the four rounds of sixteen steps over 64-byte blocks,
+ * little-endian words, padding with 0x80, zeros and the bit length. */
+#include "journal/md5.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+/* Per-step shift amounts, RFC 1321 §3.4. */
+static const uint8_t shifts[64] = {
+	7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
+	5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 5, 9,  14, 20,
+	4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
+	6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21};
+
+/* T[i] = floor(abs(sin(i + 1)) * 2^32), RFC 1321 §3.4. */
+static const uint32_t sines[64] = {
+	0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a, 0xa8304613,
+	0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be, 0x6b901122, 0xfd987193,
+	0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa, 0xd62f105d,
+	0x02441453, 0xd8a1e681, 0xe7d3fbc8, 0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
+	0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122,
+	0xfde5380c, 0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
+	0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665, 0xf4292244,
+	0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
+	0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb,
+	0xeb86d391};
+
+static uint32_t rotl(uint32_t x, unsigned n)
+{
+	return (x << n) | (x >> (32 - n));
+}
+
+static void transform(uint32_t state[4], const uint8_t block[64])
+{
+	uint32_t m[16];
+	for (int i = 0; i < 16; i++)
+		m[i] = get_le32(block + 4 * i);
+	uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+	for (unsigned i = 0; i < 64; i++) {
+		uint32_t f;
+		unsigned g;
+		if (i < 16) {
+			f = (b & c) | (~b & d);
+			g = i;
+		} else if (i < 32) {
+			f = (d & b) | (~d & c);
+			g = (5 * i + 1) % 16;
+		} else if (i < 48) {
+			f = b ^ c ^ d;
+			g = (3 * i + 5) % 16;
+		} else {
+			f = c ^ (b | ~d);
+			g = (7 * i) % 16;
+		}
+		uint32_t next = b + rotl(a + f + sines[i] + m[g], shifts[i]);
+		a = d;
+		d = c;
+		c = b;
+		b = next;
+	}
+	state[0] += a;
+	state[1] += b;
+	state[2] += c;
+	state[3] += d;
+}
+
+void md5_init(struct md5 *ctx)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->state[0] = 0x67452301;
+	ctx->state[1] = 0xefcdab89;
+	ctx->state[2] = 0x98badcfe;
+	ctx->state[3] = 0x10325476;
+}
+
+void md5_update(struct md5 *ctx, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t used = (size_t)(ctx->bytes % 64);
+	ctx->bytes += len;
+	if (used) {
+		size_t take = 64 - used < len ? 64 - used : len;
+		memcpy(ctx->block + used, p, take);
+		p += take;
+		len -= take;
+		if (used + take < 64)
+			return;
+		transform(ctx->state, ctx->block);
+	}
+	for (; len >= 64; p += 64, len -= 64)
+		transform(ctx->state, p);
+	memcpy(ctx->block, p, len);
+}
+
+void md5_final(struct md5 *ctx, uint8_t digest[16])
+{
+	uint64_t bits = ctx->bytes * 8;
+	static const uint8_t pad[64] = {0x80};
+	size_t used = (size_t)(ctx->bytes % 64);
+	md5_update(ctx, pad, used < 56 ? 56 - used : 120 - used);
+	uint8_t len_le[8];
+	put_le32(len_le, (uint32_t)bits);
+	put_le32(len_le + 4, (uint32_t)(bits >> 32));
+	md5_update(ctx, len_le, 8);
+	for (int i = 0; i < 4; i++)
+		put_le32(digest + 4 * i, ctx->state[i]);
+}
+
+void md5_hex(const uint8_t digest[16], char out[33])
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 16; i++) {
+		out[2 * i] = hex[digest[i] >> 4];
+		out[2 * i + 1] = hex[digest[i] & 15];
+	}
+	out[32] = '\0';
+}
+
+void md5_buffer_hex(const void *data, size_t len, char out[33])
+{
+	struct md5 ctx;
+	uint8_t digest[16];
+	md5_init(&ctx);
+	md5_update(&ctx, data, len);
+	md5_final(&ctx, digest);
+	md5_hex(digest, out);
+}
+
+int md5_file_hex(const char *path, char out[33], struct ed_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ed_fail(err, errno == ENOENT ? ED_ERR_NOTFOUND : ED_ERR_IO,
+			       "cannot open %s to checksum it: %s", path, strerror(errno));
+	struct md5 ctx;
+	md5_init(&ctx);
+	uint8_t buf[16384];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return ed_fail(err, ED_ERR_IO, "cannot read %s: %s", path, strerror(e));
+		}
+		if (n == 0)
+			break;
+		md5_update(&ctx, buf, (size_t)n);
+	}
+	close(fd);
+	uint8_t digest[16];
+	md5_final(&ctx, digest);
+	md5_hex(digest, out);
+	return ED_OK;
+}
