@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "job/job.h"
+
 /* Exit codes (documented in espdeck(1)). */
 enum cli_exit {
 	CLI_EXIT_OK = 0,
@@ -33,6 +35,7 @@ struct config {
 	const char *firmware_dir;  /* --firmware-dir DIR, default "firmware" */
 	const char *preset;        /* --preset NAME (TUI preselection) */
 	const char *log_path;      /* --log FILE (TUI log tee) */
+	int connect_attempts;      /* --connect-attempts N, 0 = esptool's 7 */
 	int verbose;               /* -v, repeatable */
 	bool quiet;                /* -q */
 };
@@ -68,6 +71,20 @@ int cmd_write_flash(const struct config *cfg, int argc, char **argv);
 int cmd_read_flash(const struct config *cfg, int argc, char **argv);
 int cmd_verify_flash(const struct config *cfg, int argc, char **argv);
 int cmd_ports(const struct config *cfg, int argc, char **argv);
+
+/* Shared by every command that drives a board (cli_flash.c). */
+struct job_spec;
+struct chip_info;
+/* esptool's --before/--after names (dashes or underscores); false when unknown. */
+bool cli_before_of(const char *name, enum job_before *out);
+bool cli_after_of(const char *name, enum job_after *out);
+/* A job spec filled from the global options: port, baud, before/after, trace, verbose;
+ * flash params "keep"; no steps. */
+void cli_job_spec(const struct config *cfg, struct job_spec *spec);
+/* Runs a job in the foreground: prints its events (esptool-style lines), a progress bar
+ * on a terminal or plain lines otherwise, cancels on Ctrl-C. info (may be NULL) receives
+ * the detected chip. Returns a cli_exit code. */
+int cli_run_job(const struct config *cfg, const struct job_spec *spec, struct chip_info *info);
 /* layout presets (cli_layout.c) */
 int cmd_layouts(const struct config *cfg, int argc, char **argv);
 int cmd_layout(const struct config *cfg, int argc, char **argv);

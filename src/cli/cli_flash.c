@@ -1,60 +1,671 @@
 /* SPDX-License-Identifier: MIT
- * Placeholder commands until their work lands; each says so and fails. */
+ * Board commands with esptool's syntax: chip_id, read_mac, flash_id, erase_flash,
+ * erase_region, write_flash, read_flash, verify_flash, ports. Each builds a job
+ * (job/job.h) and runs it through cli_run_job(), which prints esptool-style lines and a
+ * progress bar (bytes, rate, ETA) on a terminal, plain lines otherwise. */
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/flash_params.h"
+#include "core/util.h"
+#include "engine/ports.h"
+#include "job/job.h"
+
+#define MAX_FILES 64
+#define MAX_FILE_BYTES (16u << 20)
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+bool cli_before_of(const char *name, enum job_before *out)
+{
+	static const struct { const char *name; enum job_before v; } t[] = {
+		{"default_reset", JOB_BEFORE_DEFAULT_RESET}, {"no_reset", JOB_BEFORE_NO_RESET},
+		{"manual", JOB_BEFORE_MANUAL}, {"no_reset_no_sync", JOB_BEFORE_NO_RESET_NO_SYNC},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (cli_word_is(name, t[i].name)) {
+			*out = t[i].v;
+			return true;
+		}
+	return false;
+}
+
+bool cli_after_of(const char *name, enum job_after *out)
+{
+	static const struct { const char *name; enum job_after v; } t[] = {
+		{"hard_reset", JOB_AFTER_HARD_RESET}, {"soft_reset", JOB_AFTER_SOFT_RESET},
+		{"no_reset", JOB_AFTER_NO_RESET},
+		{"no_reset_stub", JOB_AFTER_NO_RESET}, /* ROM mode: there is no stub to stay in */
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (cli_word_is(name, t[i].name)) {
+			*out = t[i].v;
+			return true;
+		}
+	return false;
+}
+
+void cli_job_spec(const struct config *cfg, struct job_spec *spec)
+{
+	memset(spec, 0, sizeof *spec);
+	spec->port = cfg->port_count ? cfg->ports[0] : NULL;
+	spec->baud = cfg->baud;
+	cli_before_of(cfg->before, &spec->before); /* validated in options.c */
+	cli_after_of(cfg->after, &spec->after);
+	spec->flash_mode = spec->flash_size = spec->flash_freq = "keep";
+	spec->trace_path = cfg->trace_path;
+	spec->verbose = cfg->verbose;
+	spec->connect_attempts = cfg->connect_attempts;
+}
+
+/* --- progress ---------------------------------------------------------------------- */
+
+struct view {
+	const struct config *cfg;
+	const struct job_spec *spec;
+	bool tty;
+	bool bar_open;         /* a \r progress line is on screen */
+	int last_decile;
+	enum job_stage stage;
+	size_t step;
+	uint64_t last_draw_us;
+};
+
+static void fmt_eta(char *buf, size_t cap, double s)
+{
+	if (s < 0)
+		snprintf(buf, cap, "--:--");
+	else
+		snprintf(buf, cap, "%u:%02u", (unsigned)(s / 60), (unsigned)s % 60);
+}
+
+static void end_bar(struct view *v)
+{
+	if (v->bar_open) {
+		fputc('\n', stdout);
+		v->bar_open = false;
+	}
+}
+
+static const char *verb(enum job_stage st)
+{
+	switch (st) {
+	case JOB_STAGE_ERASE: return "Erasing";
+	case JOB_STAGE_WRITE: return "Writing";
+	case JOB_STAGE_VERIFY: return "Verifying";
+	case JOB_STAGE_READ: return "Reading";
+	default: return "Working";
+	}
+}
+
+static void draw_progress(struct view *v, const struct job_progress *p)
+{
+	if (v->cfg->quiet || p->total == 0)
+		return;
+	if (p->stage != JOB_STAGE_ERASE && p->stage != JOB_STAGE_WRITE &&
+	    p->stage != JOB_STAGE_VERIFY && p->stage != JOB_STAGE_READ)
+		return;
+	uint32_t base = p->step_index < v->spec->step_count ? v->spec->steps[p->step_index].offset
+							     : 0;
+	unsigned pct = (unsigned)(p->done * 100 / p->total);
+	char done[24], total[24], rate[24], eta[16];
+	ed_format_size(done, sizeof done, p->done);
+	ed_format_size(total, sizeof total, p->total);
+	ed_format_size(rate, sizeof rate, (uint64_t)p->rate_bps);
+	fmt_eta(eta, sizeof eta, p->eta_s);
+	if (v->tty) {
+		uint64_t now = ed_monotonic_us();
+		if (p->done < p->total && now - v->last_draw_us < 100000)
+			return; /* about 10 redraws a second are plenty */
+		v->last_draw_us = now;
+		char bar[31];
+		unsigned fill = (unsigned)(p->done * 30 / p->total);
+		for (unsigned i = 0; i < 30; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[30] = '\0';
+		printf("\r%s at 0x%08x [%s] %3u%% %s/%s %s/s ETA %s  ", verb(p->stage),
+		       base + (uint32_t)p->done, bar, pct, done, total, rate, eta);
+		fflush(stdout);
+		v->bar_open = true;
+		return;
+	}
+	int decile = (int)(pct / 10);
+	if (decile == v->last_decile)
+		return;
+	v->last_decile = decile;
+	printf("%s at 0x%08x... (%u %%) %s of %s, %s/s, ETA %s\n", verb(p->stage),
+	       base + (uint32_t)p->done, pct, done, total, rate, eta);
+}
+
+static void show_event(struct view *v, const struct job_event *ev)
+{
+	bool quiet = v->cfg->quiet;
+	switch (ev->kind) {
+	case JOB_EVENT_STAGE:
+		end_bar(v);
+		v->stage = ev->stage;
+		v->step = ev->step_index;
+		v->last_decile = -1;
+		if (!quiet)
+			printf("%s\n", ev->text);
+		break;
+	case JOB_EVENT_INFO:
+		end_bar(v);
+		if (!quiet)
+			printf("%s\n", ev->text);
+		break;
+	case JOB_EVENT_LOG:
+		if (ev->level >= ED_LOG_DEBUG && v->cfg->verbose == 0)
+			break;
+		end_bar(v);
+		if (ev->level <= ED_LOG_WARN)
+			fprintf(stderr, "%s: %s\n", ev->level == ED_LOG_ERROR ? "error" : "warning",
+				ev->text);
+		else if (ev->level == ED_LOG_INFO && !quiet)
+			printf("%s\n", ev->text);
+		else if (ev->level > ED_LOG_INFO)
+			fprintf(stderr, "debug: %s\n", ev->text);
+		break;
+	case JOB_EVENT_RESULT:
+		end_bar(v);
+		if (ev->result != ED_OK)
+			fprintf(stderr, "espdeck: error: %s\n", ev->text);
+		break;
+	}
+	fflush(stdout);
+}
+
+static int exit_code(int result, enum job_stage failed_stage)
+{
+	switch (result) {
+	case ED_OK: return CLI_EXIT_OK;
+	case ED_ERR_CANCELLED: return CLI_EXIT_CANCELLED;
+	case ED_ERR_VERIFY: return CLI_EXIT_VERIFY;
+	case ED_ERR_ARG: return CLI_EXIT_USAGE;
+	default: return failed_stage <= JOB_STAGE_CONNECT ? CLI_EXIT_CONNECT : CLI_EXIT_FAIL;
+	}
+}
+
+int cli_run_job(const struct config *cfg, const struct job_spec *spec, struct chip_info *info)
+{
+	struct ed_error err;
+	struct job *job = NULL;
+	if (job_start(spec, &job, &err) < 0) {
+		fprintf(stderr, "espdeck: error: %s\n", err.msg);
+		return CLI_EXIT_FAIL;
+	}
+	struct sigaction sa = {0}, old_int, old_term;
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	interrupted = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	struct view v = {.cfg = cfg, .spec = spec, .tty = isatty(STDOUT_FILENO), .last_decile = -1};
+	bool done = false, cancel_sent = false;
+	enum job_stage failed_stage = JOB_STAGE_CONNECT;
+	while (!done) {
+		struct pollfd pfd = {job_wake_fd(job), POLLIN, 0};
+		poll(&pfd, 1, 100);
+		if (interrupted && !cancel_sent) {
+			cancel_sent = true;
+			job_cancel(job);
+			end_bar(&v);
+			fprintf(stderr, "espdeck: interrupted, stopping after the current packet...\n");
+		}
+		job_drain_wake(job);
+		struct job_event ev;
+		while (job_next_event(job, &ev)) {
+			if (ev.kind == JOB_EVENT_RESULT) {
+				done = true;
+				failed_stage = v.stage;
+			}
+			show_event(&v, &ev);
+		}
+		if (!done) {
+			struct job_progress p;
+			job_get_progress(job, &p);
+			draw_progress(&v, &p);
+		}
+	}
+	int result = job_wait(job, &err);
+	if (info && !job_get_chip_info(job, info))
+		memset(info, 0, sizeof *info);
+	job_destroy(job);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return exit_code(result, failed_stage);
+}
+
+/* --- argument helpers ---------------------------------------------------------------- */
+
+static int usage(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "espdeck %s: ", cmd);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nRun 'espdeck help' or see espdeck(1) for the syntax.\n");
+	return CLI_EXIT_USAGE;
+}
+
+static bool parse_num(const char *cmd, const char *what, const char *text, uint32_t *out,
+		      int *rc)
+{
+	if (ed_parse_u32(text, out))
+		return true;
+	char fmt[96];
+	snprintf(fmt, sizeof fmt, "%s '%%s' is not a number (write 0x1000 or 4096)", what);
+	*rc = usage(cmd, fmt, text);
+	return false;
+}
+
+static bool is_opt(const char *arg, const char *long_name, const char *short_name)
+{
+	if (short_name && !strcmp(arg, short_name))
+		return true;
+	return !strncmp(arg, "--", 2) && cli_word_is(arg + 2, long_name);
+}
+
+/* "--name VALUE" or "--name=VALUE"; returns 1 matched, 0 not, -1 value missing. */
+static int opt_value(int argc, char **argv, int *i, const char *long_name,
+		     const char *short_name, const char **value)
+{
+	const char *arg = argv[*i];
+	const char *eq = strchr(arg, '=');
+	if (eq && !strncmp(arg, "--", 2)) {
+		char name[48];
+		size_t n = (size_t)(eq - arg - 2);
+		if (n < sizeof name) {
+			memcpy(name, arg + 2, n);
+			name[n] = '\0';
+			if (cli_word_is(name, long_name)) {
+				*value = eq + 1;
+				return 1;
+			}
+		}
+		return 0;
+	}
+	if (!is_opt(arg, long_name, short_name))
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*value = argv[++*i];
+	return 1;
+}
+
+static bool need_port(const struct config *cfg, const char *cmd, int *rc)
+{
+	if (cfg->port_count > 1) {
+		*rc = usage(cmd, "%s", "board commands take one --port");
+		return false;
+	}
+	return true;
+}
+
+/* --- simple commands ----------------------------------------------------------------- */
+
+static int run_info(const struct config *cfg, int argc, char **argv, struct chip_info *info)
+{
+	int rc = CLI_EXIT_OK;
+	if (argc > 1)
+		return usage(argv[0], "unexpected argument '%s'", argv[1]);
+	if (!need_port(cfg, argv[0], &rc))
+		return rc;
+	struct job_step step = {.kind = JOB_STEP_INFO};
+	struct job_spec spec;
+	cli_job_spec(cfg, &spec);
+	spec.steps = &step;
+	spec.step_count = 1;
+	return cli_run_job(cfg, &spec, info);
+}
 
 int cmd_chip_id(const struct config *cfg, int argc, char **argv)
 {
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
-	return CLI_EXIT_FAIL;
+	struct chip_info info;
+	int rc = run_info(cfg, argc, argv, &info);
+	if (rc == CLI_EXIT_OK)
+		printf("Chip ID: 0x%08x\n", info.chip_id);
+	return rc;
 }
 
 int cmd_read_mac(const struct config *cfg, int argc, char **argv)
 {
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
-	return CLI_EXIT_FAIL;
+	struct chip_info info;
+	int rc = run_info(cfg, argc, argv, &info);
+	if (rc == CLI_EXIT_OK)
+		printf("MAC: %02x:%02x:%02x:%02x:%02x:%02x\n", info.mac[0], info.mac[1], info.mac[2],
+		       info.mac[3], info.mac[4], info.mac[5]);
+	return rc;
 }
 
 int cmd_flash_id(const struct config *cfg, int argc, char **argv)
 {
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
-	return CLI_EXIT_FAIL;
+	struct chip_info info;
+	int rc = run_info(cfg, argc, argv, &info);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	const struct flash_size_info *fs = flash_size_by_bytes(info.flash_size);
+	printf("Manufacturer: %02x\nDevice: %02x%02x\n", info.flash_id & 0xFF,
+	       (info.flash_id >> 8) & 0xFF, (info.flash_id >> 16) & 0xFF);
+	if (fs)
+		printf("Detected flash size: %s\n", fs->name);
+	else
+		printf("Detected flash size: Unknown\n");
+	return rc;
 }
 
 int cmd_erase_flash(const struct config *cfg, int argc, char **argv)
 {
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
-	return CLI_EXIT_FAIL;
+	int rc = CLI_EXIT_OK;
+	if (argc > 1)
+		return usage(argv[0], "unexpected argument '%s'", argv[1]);
+	if (!need_port(cfg, argv[0], &rc))
+		return rc;
+	struct job_step step = {.kind = JOB_STEP_ERASE_CHIP, .name = "chip"};
+	struct job_spec spec;
+	cli_job_spec(cfg, &spec);
+	spec.steps = &step;
+	spec.step_count = 1;
+	return cli_run_job(cfg, &spec, NULL);
 }
 
 int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 {
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
-	return CLI_EXIT_FAIL;
-}
-
-int cmd_write_flash(const struct config *cfg, int argc, char **argv)
-{
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
-	return CLI_EXIT_FAIL;
+	int rc = CLI_EXIT_OK;
+	uint32_t addr, size;
+	if (argc != 3)
+		return usage(argv[0], "%s", "needs ADDR SIZE, for example: erase_region 0x3FC000 0x4000");
+	if (!parse_num(argv[0], "address", argv[1], &addr, &rc) ||
+	    !parse_num(argv[0], "size", argv[2], &size, &rc))
+		return rc;
+	if (addr % 4096)
+		return usage(argv[0], "offset %s must be a multiple of 4096 (0x1000)", argv[1]);
+	if (size % 4096 || size == 0)
+		return usage(argv[0], "size %s must be a non-zero multiple of 4096 (0x1000)", argv[2]);
+	if (!need_port(cfg, argv[0], &rc))
+		return rc;
+	struct job_step step = {.kind = JOB_STEP_ERASE_REGION, .offset = addr, .size = size};
+	struct job_spec spec;
+	cli_job_spec(cfg, &spec);
+	spec.steps = &step;
+	spec.step_count = 1;
+	return cli_run_job(cfg, &spec, NULL);
 }
 
 int cmd_read_flash(const struct config *cfg, int argc, char **argv)
 {
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
-	return CLI_EXIT_FAIL;
-}
-
-int cmd_verify_flash(const struct config *cfg, int argc, char **argv)
-{
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
-	return CLI_EXIT_FAIL;
+	int rc = CLI_EXIT_OK;
+	uint32_t addr, size;
+	int pos = 0;
+	const char *args[3];
+	for (int i = 1; i < argc; i++) {
+		if (is_opt(argv[i], "no_progress", "-p") || is_opt(argv[i], "no-progress", NULL))
+			continue;
+		if (argv[i][0] == '-' && argv[i][1])
+			return usage(argv[0], "unknown option '%s'", argv[i]);
+		if (pos == 3)
+			return usage(argv[0], "unexpected argument '%s'", argv[i]);
+		args[pos++] = argv[i];
+	}
+	if (pos != 3)
+		return usage(argv[0], "%s", "needs ADDR SIZE FILE, for example: read_flash 0x3fe000 2048 dump.bin");
+	if (!parse_num(argv[0], "address", args[0], &addr, &rc) ||
+	    !parse_num(argv[0], "size", args[1], &size, &rc))
+		return rc;
+	if (size == 0)
+		return usage(argv[0], "size %s must not be zero", args[1]);
+	if (!need_port(cfg, argv[0], &rc))
+		return rc;
+	struct job_step step = {.kind = JOB_STEP_READ, .offset = addr, .size = size, .path = args[2]};
+	struct job_spec spec;
+	cli_job_spec(cfg, &spec);
+	spec.steps = &step;
+	spec.step_count = 1;
+	return cli_run_job(cfg, &spec, NULL);
 }
 
 int cmd_ports(const struct config *cfg, int argc, char **argv)
 {
-	fprintf(stderr, "espdeck: '%s' is not implemented yet\n", argv[0]);
-	return CLI_EXIT_FAIL;
+	if (argc > 1)
+		return usage(argv[0], "unexpected argument '%s'", argv[1]);
+	struct port_info ports[64];
+	struct ed_error err;
+	int n = ports_list(ports, 64, &err);
+	if (n < 0) {
+		fprintf(stderr, "espdeck: error: %s\n", err.msg);
+		return CLI_EXIT_FAIL;
+	}
+	if (n == 0) {
+		printf("no serial ports found (plug the board in; for a virtual board use "
+		       "--port sim://)\n");
+		return CLI_EXIT_OK;
+	}
+	for (int i = 0; i < n && i < 64; i++) {
+		const struct port_info *p = &ports[i];
+		if (p->vid || p->pid)
+			printf("%-20s %04x:%04x %-7s %s%s%s\n", p->path, p->vid, p->pid,
+			       p->bridge ? p->bridge : "-", p->product[0] ? p->product : p->description,
+			       p->serial[0] ? " serial " : "", p->serial);
+		else
+			printf("%-20s %-9s %-7s %s\n", p->path, "-", "-", p->description);
+	}
+	return CLI_EXIT_OK;
 }
 
+/* --- write_flash / verify_flash ------------------------------------------------------- */
+
+struct pair {
+	uint32_t addr;
+	const char *path;
+	uint8_t *data;
+	size_t size;
+};
+
+struct flash_args {
+	const char *mode, *size, *freq;
+	bool erase_all, verify, preserve;
+	struct pair pairs[MAX_FILES];
+	size_t count;
+};
+
+static int cmp_pair(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void free_pairs(struct flash_args *fa)
+{
+	for (size_t i = 0; i < fa->count; i++)
+		free(fa->pairs[i].data);
+}
+
+static int check_params(const char *cmd, const struct flash_args *fa)
+{
+	if (strcmp(fa->mode, "keep") && flash_mode_by_name(fa->mode) < 0)
+		return usage(cmd, "--flash_mode '%s' is not one of keep, qio, qout, dio, dout",
+			     fa->mode);
+	if (strcmp(fa->size, "keep") && strcmp(fa->size, "detect") && !flash_size_by_name(fa->size)) {
+		fprintf(stderr, "espdeck %s: --flash_size '%s' is not one of keep, detect, %s\n", cmd,
+			fa->size, flash_size_names());
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(fa->freq, "keep") && !flash_freq_by_name(fa->freq))
+		return usage(cmd, "--flash_freq '%s' is not one of keep, 40m, 26m, 20m, 80m", fa->freq);
+	return CLI_EXIT_OK;
+}
+
+/* Parses options and ADDR FILE pairs (esptool: pairs in any order, sorted by address,
+ * overlaps refused), then reads every file. */
+static int parse_flash_args(int argc, char **argv, bool writing, struct flash_args *fa)
+{
+	const char *cmd = argv[0];
+	memset(fa, 0, sizeof *fa);
+	fa->mode = fa->size = fa->freq = "keep";
+	const char *pos[2 * MAX_FILES];
+	size_t npos = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		int r;
+		if ((r = opt_value(argc, argv, &i, "flash_mode", "-fm", &fa->mode)) ||
+		    (r = opt_value(argc, argv, &i, "flash_size", "-fs", &fa->size)) ||
+		    (r = opt_value(argc, argv, &i, "flash_freq", "-ff", &fa->freq)) ||
+		    (r = opt_value(argc, argv, &i, "diff", NULL, &val))) {
+			if (r < 0)
+				return usage(cmd, "option '%s' needs a value", a);
+			continue;
+		}
+		if (writing && (r = opt_value(argc, argv, &i, "erase_strategy", NULL, &val))) {
+			if (r < 0)
+				return usage(cmd, "option '%s' needs a value", a);
+			if (strcmp(val, "exact") && strcmp(val, "preserve"))
+				return usage(cmd, "--erase-strategy '%s' is not exact or preserve", val);
+			fa->preserve = !strcmp(val, "preserve");
+			continue;
+		}
+		if (writing && is_opt(a, "erase_all", "-e")) {
+			fa->erase_all = true;
+			continue;
+		}
+		if (writing && is_opt(a, "verify", NULL)) {
+			fa->verify = true;
+			continue;
+		}
+		if (writing && (is_opt(a, "compress", "-z") || is_opt(a, "encrypt", NULL)))
+			return usage(cmd, "%s needs a flasher stub; espdeck talks to the ESP8266 ROM, "
+				     "which has no compressed or encrypted download", a);
+		if (is_opt(a, "no_compress", "-u") || is_opt(a, "no_progress", "-p") ||
+		    is_opt(a, "force", NULL) || is_opt(a, "ignore_flash_encryption_efuse_setting", NULL) ||
+		    is_opt(a, "no_stub", NULL))
+			continue;
+		if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9'))
+			return usage(cmd, "unknown option '%s'", a);
+		if (npos == 2 * MAX_FILES)
+			return usage(cmd, "%s", "too many files");
+		pos[npos++] = a;
+	}
+	if (npos == 0 || npos % 2)
+		return usage(cmd, "%s", "needs ADDR FILE pairs, for example: 0x0 boot.bin 0x1000 user1.bin");
+	int rc = check_params(cmd, fa);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	for (size_t k = 0; k < npos; k += 2) {
+		struct pair *p = &fa->pairs[fa->count];
+		if (!parse_num(cmd, "address", pos[k], &p->addr, &rc))
+			return rc;
+		if (writing && p->addr % 4096)
+			return usage(cmd, "address %s is not a multiple of 0x1000: the ESP8266 ROM "
+				     "writes whole 4 KiB sectors", pos[k]);
+		p->path = pos[k + 1];
+		fa->count++;
+	}
+	for (size_t k = 0; k < fa->count; k++) {
+		struct ed_error err;
+		struct pair *p = &fa->pairs[k];
+		if (ed_read_file(p->path, &p->data, &p->size, MAX_FILE_BYTES, &err) < 0) {
+			fprintf(stderr, "espdeck %s: %s\n", cmd, err.msg);
+			return CLI_EXIT_FAIL;
+		}
+		if (p->size == 0) {
+			fprintf(stderr, "espdeck %s: %s is empty: nothing to write\n", cmd, p->path);
+			return CLI_EXIT_FAIL;
+		}
+	}
+	qsort(fa->pairs, fa->count, sizeof fa->pairs[0], cmp_pair);
+	for (size_t k = 1; k < fa->count; k++) {
+		const struct pair *a = &fa->pairs[k - 1], *b = &fa->pairs[k];
+		/* Writes cover whole sectors, so files must not share one. */
+		uint64_t end = writing ? ((uint64_t)a->addr + a->size + 4095) / 4096 * 4096
+				       : (uint64_t)a->addr + a->size;
+		if (end > b->addr) {
+			fprintf(stderr,
+				"espdeck %s: %s at 0x%x overlaps %s at 0x%x (it ends at 0x%llx%s)\n",
+				cmd, a->path, a->addr, b->path, b->addr, (unsigned long long)end,
+				writing ? ", rounded up to its sector" : "");
+			return CLI_EXIT_USAGE;
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
+int cmd_write_flash(const struct config *cfg, int argc, char **argv)
+{
+	struct flash_args *fa = calloc(1, sizeof *fa);
+	if (!fa)
+		return CLI_EXIT_FAIL;
+	int rc = parse_flash_args(argc, argv, true, fa);
+	if (rc == CLI_EXIT_OK && !need_port(cfg, argv[0], &rc))
+		rc = CLI_EXIT_USAGE;
+	if (rc != CLI_EXIT_OK) {
+		free_pairs(fa);
+		free(fa);
+		return rc;
+	}
+	struct job_step steps[MAX_FILES + 1];
+	size_t n = 0;
+	if (fa->erase_all)
+		steps[n++] = (struct job_step){.kind = JOB_STEP_ERASE_CHIP, .name = "chip"};
+	for (size_t k = 0; k < fa->count; k++)
+		steps[n++] = (struct job_step){.kind = JOB_STEP_WRITE,
+					       .offset = fa->pairs[k].addr,
+					       .size = (uint32_t)fa->pairs[k].size,
+					       .data = fa->pairs[k].data,
+					       .name = fa->pairs[k].path};
+	struct job_spec spec;
+	cli_job_spec(cfg, &spec);
+	spec.flash_mode = fa->mode;
+	spec.flash_size = fa->size;
+	spec.flash_freq = fa->freq;
+	spec.verify = fa->verify;
+	spec.erase_preserve = fa->preserve;
+	spec.steps = steps;
+	spec.step_count = n;
+	rc = cli_run_job(cfg, &spec, NULL);
+	free_pairs(fa);
+	free(fa);
+	return rc;
+}
+
+int cmd_verify_flash(const struct config *cfg, int argc, char **argv)
+{
+	struct flash_args *fa = calloc(1, sizeof *fa);
+	if (!fa)
+		return CLI_EXIT_FAIL;
+	int rc = parse_flash_args(argc, argv, false, fa);
+	if (rc == CLI_EXIT_OK && !need_port(cfg, argv[0], &rc))
+		rc = CLI_EXIT_USAGE;
+	if (rc != CLI_EXIT_OK) {
+		free_pairs(fa);
+		free(fa);
+		return rc;
+	}
+	struct job_step steps[MAX_FILES];
+	for (size_t k = 0; k < fa->count; k++)
+		steps[k] = (struct job_step){.kind = JOB_STEP_VERIFY,
+					     .offset = fa->pairs[k].addr,
+					     .size = (uint32_t)fa->pairs[k].size,
+					     .data = fa->pairs[k].data,
+					     .name = fa->pairs[k].path};
+	struct job_spec spec;
+	cli_job_spec(cfg, &spec);
+	spec.flash_mode = fa->mode;
+	spec.flash_size = fa->size;
+	spec.flash_freq = fa->freq;
+	spec.steps = steps;
+	spec.step_count = fa->count;
+	rc = cli_run_job(cfg, &spec, NULL);
+	free_pairs(fa);
+	free(fa);
+	return rc;
+}

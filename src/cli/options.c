@@ -99,6 +99,18 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 			cfg->baud_given = true;
 			continue;
 		}
+		if ((r = take_value(argc, argv, &i, "connect_attempts", NULL, &value)) != 0) {
+			uint32_t n;
+			if (r < 0)
+				goto missing;
+			if (!ed_parse_u32(value, &n) || n > 1000) {
+				fprintf(stderr, "espdeck: --connect-attempts '%s' is not a count "
+					"(0 = the default 7)\n", value);
+				return CLI_EXIT_USAGE;
+			}
+			cfg->connect_attempts = (int)n;
+			continue;
+		}
 		struct {
 			const char *name, *short_name;
 			const char **dst;
@@ -107,7 +119,6 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 			{"chip", "-c", &cfg->chip},           {"trace", "-t", &cfg->trace_path},
 			{"firmware_dir", NULL, &cfg->firmware_dir},
 			{"preset", NULL, &cfg->preset},       {"log", NULL, &cfg->log_path},
-			{"connect_attempts", NULL, &value},
 		};
 		bool matched = false;
 		for (size_t k = 0; k < sizeof strs / sizeof strs[0] && !matched; k++) {
@@ -120,6 +131,18 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 			continue;
 		fprintf(stderr, "espdeck: unknown option '%s'\nRun 'espdeck --help' for the options.\n",
 			arg);
+		return CLI_EXIT_USAGE;
+	}
+	enum job_before before;
+	enum job_after after;
+	if (!cli_before_of(cfg->before, &before)) {
+		fprintf(stderr, "espdeck: --before '%s' is not one of default_reset, no_reset, manual, "
+			"no_reset_no_sync\n", cfg->before);
+		return CLI_EXIT_USAGE;
+	}
+	if (!cli_after_of(cfg->after, &after)) {
+		fprintf(stderr, "espdeck: --after '%s' is not one of hard_reset, soft_reset, "
+			"no_reset\n", cfg->after);
 		return CLI_EXIT_USAGE;
 	}
 	if (cfg->port_count == 0 && env_port && *env_port)

@@ -79,6 +79,30 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	return ED_OK;
 }
 
+/* esptool's rule (reference §7.3): an image written at 0x0 gets bytes 2-3 from
+ * --flash_mode/--flash_size/--flash_freq; the image module decides what qualifies. */
+static int patch_at_zero(struct run *r, const struct job_step *s, uint8_t *data,
+			 struct ed_error *err)
+{
+	struct job *job = r->job;
+	if (s->offset != 0)
+		return ED_OK;
+	struct ed_error perr;
+	ed_error_clear(&perr);
+	int rc = img_patch_flash_params(data, s->size, job->spec.flash_mode, job->spec.flash_size,
+					job->spec.flash_freq, r->info.flash_size, &perr);
+	if (rc < 0) {
+		*err = perr;
+		return rc;
+	}
+	if (rc == 1)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "Flash params set to 0x%02x%02x",
+			       data[2], data[3]);
+	else if (perr.msg[0])
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0, "%s", perr.msg);
+	return ED_OK;
+}
+
 static int step_write(struct run *r, const struct job_step *s, struct ed_error *err)
 {
 	struct job *job = r->job;
@@ -90,21 +114,9 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 	if (!data)
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory for %s", name);
 	memcpy(data, s->data, s->size);
-	if (s->offset == 0) {
-		struct ed_error perr;
-		ed_error_clear(&perr);
-		rc = img_patch_flash_params(data, s->size, job->spec.flash_mode, job->spec.flash_size,
-					    job->spec.flash_freq, r->info.flash_size, &perr);
-		if (rc < 0) {
-			free(data);
-			*err = perr;
-			return rc;
-		}
-		if (rc == 1)
-			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-				       "Flash params set to 0x%02x%02x", data[2], data[3]);
-		else if (perr.msg[0])
-			job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0, "%s", perr.msg);
+	if ((rc = patch_at_zero(r, s, data, err)) < 0) {
+		free(data);
+		return rc;
 	}
 	job_set_stage(job, JOB_STAGE_WRITE, r->job->step_index, "Writing %s at 0x%08x (%u bytes)",
 		      name, s->offset, s->size);
@@ -166,11 +178,20 @@ static int step_verify(struct run *r, const struct job_step *s, struct ed_error 
 	int rc = check_range(r, name, s->offset, s->size, err);
 	if (rc < 0)
 		return rc;
+	uint8_t *data = malloc(s->size ? s->size : 1);
+	if (!data)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory for %s", name);
+	memcpy(data, s->data, s->size);
+	if ((rc = patch_at_zero(r, s, data, err)) < 0) {
+		free(data);
+		return rc;
+	}
 	job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
 		      "Verifying 0x%x (%u) bytes @ 0x%08x in flash against %s", s->size, s->size,
 		      s->offset, name);
 	struct flasher_progress p = {progress_cb, job};
-	rc = flasher_verify(r->ld, s->offset, s->data, s->size, &p, NULL, err);
+	rc = flasher_verify(r->ld, s->offset, data, s->size, &p, NULL, err);
+	free(data);
 	if (rc == ED_OK)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "-- verify OK (%s matches)", name);
 	else if (rc == ED_ERR_VERIFY)
