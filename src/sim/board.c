@@ -196,8 +196,8 @@ void sim_board_set_lines(struct sim_board *b, int dtr, int rts, uint64_t now)
 
 void sim_board_reset(struct sim_board *b, bool download, uint64_t now)
 {
-	if (b->state == SIM_STATE_GONE)
-		return;
+	/* A new connection revives a board whose disconnect fault fired. */
+	b->conn_bytes = 0;
 	cut_output(b, now);
 	b->sample_pending = false;
 	b->en_low = false;
@@ -252,14 +252,15 @@ int64_t sim_board_input(struct sim_board *b, const uint8_t *data, size_t len, ui
 			       (unsigned long long)b->cfg.faults.disconnect_after);
 	uint64_t limit = b->cfg.faults.disconnect_after;
 	bool cut = false;
-	if (limit && b->stats.bytes_from_host + len >= limit) {
-		len = (size_t)(limit - b->stats.bytes_from_host);
+	if (limit && b->conn_bytes + len >= limit) {
+		len = (size_t)(limit - b->conn_bytes);
 		cut = true;
 	}
 	uint64_t byte_ns = sim_byte_ns(b->host_baud, b->cfg.fast);
 	uint64_t t0 = b->rx_free_ns > now ? b->rx_free_ns : now;
 	b->rx_free_ns = t0 + len * byte_ns;
 	b->stats.bytes_from_host += len;
+	b->conn_bytes += len;
 	bool listening = b->state == SIM_STATE_LOADER;
 	bool filter = b->cfg.faults.drop > 0 || b->cfg.faults.corrupt > 0 ||
 		      (b->synced && baud_mismatch(b->host_baud, b->uart_baud));

@@ -33,6 +33,7 @@ struct sim_board {
 	struct nor *nor;
 	FILE *trace;
 	struct sim_stats stats;
+	uint64_t conn_bytes;     /* bytes from the host since the last reset (disconnect fault) */
 	uint64_t rng;
 
 	/* wire and CPU time */

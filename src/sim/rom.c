@@ -72,6 +72,7 @@ static void do_read_reg(struct sim_board *b, const struct req *r)
 	}
 	uint32_t addr = word(r, 0);
 	b->last_value = sim_reg_read(b, addr, r->t);
+	b->stats.commands++;
 	sim_trace(b, r->t, "READ_REG addr=0x%08x -> 0x%08x 00 00", addr, b->last_value);
 	ok(b, r, r->t);
 }
@@ -88,6 +89,7 @@ static void do_write_reg(struct sim_board *b, const struct req *r)
 	if (mask != 0xFFFFFFFFu)
 		value = (value & mask) | (sim_reg_read(b, addr, t) & ~mask);
 	sim_reg_write(b, addr, value, t);
+	b->stats.commands++;
 	sim_trace(b, r->t, "WRITE_REG addr=0x%08x value=0x%08x mask=0x%08x delay=%u -> 00 00",
 		  addr, word(r, 1), mask, delay);
 	ok(b, r, t);
