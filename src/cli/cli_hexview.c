@@ -202,6 +202,5 @@ int cmd_hexview(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "espdeck hexview: this build has no interactive viewer; use --dump\n");
 		return CLI_EXIT_FAIL;
 	}
-	return hexview_main(cfg, a.path, a.compare, a.base_given || base != a.base, base,
-			    a.width, a.offsets);
+	return hexview_main(cfg, a.path, a.compare, a.base_given, a.base, a.width, a.offsets);
 }
