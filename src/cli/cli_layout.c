@@ -219,47 +219,40 @@ size_t cli_layout_steps(const struct layout *l, const struct layout_files *files
 	return n;
 }
 
-static enum job_before before_of(const char *name)
-{
-	if (!strcmp(name, "no_reset") || !strcmp(name, "no-reset"))
-		return JOB_BEFORE_NO_RESET;
-	if (!strcmp(name, "manual"))
-		return JOB_BEFORE_MANUAL;
-	if (!strcmp(name, "no_reset_no_sync") || !strcmp(name, "no-reset-no-sync"))
-		return JOB_BEFORE_NO_RESET_NO_SYNC;
-	return JOB_BEFORE_DEFAULT_RESET;
-}
-
-static enum job_after after_of(const char *name)
-{
-	if (!strcmp(name, "soft_reset") || !strcmp(name, "soft-reset"))
-		return JOB_AFTER_SOFT_RESET;
-	if (!strcmp(name, "no_reset") || !strcmp(name, "no-reset"))
-		return JOB_AFTER_NO_RESET;
-	return JOB_AFTER_HARD_RESET;
-}
-
 void cli_layout_spec(const struct config *cfg, const struct layout *l, bool verify,
 		     struct job_spec *spec)
 {
-	memset(spec, 0, sizeof *spec);
-	spec->port = cfg->port_count ? cfg->ports[0] : NULL;
-	spec->baud = cfg->baud;
-	spec->before = before_of(cfg->before);
-	spec->after = after_of(cfg->after);
+	cli_job_spec(cfg, spec);
+	/* The preset's flash parameters go into the header of the image at 0x0, as the
+	 * seed's write_flash --flash_mode qio --flash_size 32m-c1 does. */
 	spec->flash_mode = l->flash_mode[0] ? l->flash_mode : "keep";
 	spec->flash_size = l->flash_size[0] ? l->flash_size : "keep";
 	spec->flash_freq = l->flash_freq[0] ? l->flash_freq : "keep";
 	spec->verify = verify;
-	spec->trace_path = cfg->trace_path;
 }
 
 int cli_layout_run_job(const struct config *cfg, const struct layout *l,
 		       const struct layout_files *files, const bool *only, bool verify)
 {
-	fprintf(stderr, "espdeck: writing a preset needs the flash job engine, which is not "
-		"in this build yet; --dry-run shows the plan\n");
-	return CLI_EXIT_FAIL;
+	if (!cfg->port_count) {
+		fprintf(stderr, "espdeck: write_layout needs a board: give --port (a serial "
+			"device, socket://HOST:PORT or sim://)\n");
+		return CLI_EXIT_USAGE;
+	}
+	struct job_step steps[2 * LAYOUT_MAX_REGIONS + 1];
+	struct job_spec spec;
+	cli_layout_spec(cfg, l, verify, &spec);
+	spec.steps = steps;
+	spec.step_count = cli_layout_steps(l, files, only, steps);
+	if (!spec.step_count) {
+		fprintf(stderr, "espdeck: preset %s has nothing to write\n", l->name);
+		return CLI_EXIT_FAIL;
+	}
+	int rc = cli_run_job(cfg, &spec, NULL);
+	if (rc == CLI_EXIT_OK && !cfg->quiet)
+		printf("preset %s written%s to %s\n", l->name, verify ? " and verified" : "",
+		       spec.port);
+	return rc;
 }
 
 static void print_plan(const struct layout *l, const struct layout_files *files, bool verify)

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT
+ * Pure text helpers of the bench screen (see format.h). */
+#include "tui/format.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/util.h"
+
+char *tui_fmt_bar(char *buf, size_t width, uint64_t done, uint64_t total)
+{
+	size_t full = 0;
+	if (total) {
+		if (done > total)
+			done = total;
+		full = (size_t)((double)done / (double)total * (double)width);
+		if (full > width)
+			full = width;
+		if (full == width && done < total)
+			full = width - 1; /* never look finished before the last byte */
+	}
+	memset(buf, '#', full);
+	memset(buf + full, '-', width - full);
+	buf[width] = '\0';
+	return buf;
+}
+
+unsigned tui_percent(uint64_t done, uint64_t total)
+{
+	if (!total)
+		return 0;
+	if (done >= total)
+		return 100;
+	unsigned p = (unsigned)((double)done * 100.0 / (double)total);
+	return p > 99 ? 99 : p;
+}
+
+char *tui_fmt_rate(char *buf, size_t cap, double bytes_per_s)
+{
+	if (!(bytes_per_s > 0)) {
+		snprintf(buf, cap, "-");
+		return buf;
+	}
+	if (bytes_per_s < 1024)
+		snprintf(buf, cap, "%.0f B/s", bytes_per_s);
+	else if (bytes_per_s < 1024 * 1024)
+		snprintf(buf, cap, "%.1f KiB/s", bytes_per_s / 1024);
+	else
+		snprintf(buf, cap, "%.2f MiB/s", bytes_per_s / (1024 * 1024));
+	return buf;
+}
+
+char *tui_fmt_eta(char *buf, size_t cap, double seconds)
+{
+	/* 100 hours is no estimate worth showing. */
+	if (seconds < 0 || seconds != seconds || seconds > 360000) {
+		snprintf(buf, cap, "--:--");
+		return buf;
+	}
+	unsigned long s = (unsigned long)(seconds + 0.5);
+	if (s >= 3600)
+		snprintf(buf, cap, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60, s % 60);
+	else
+		snprintf(buf, cap, "%lu:%02lu", s / 60, s % 60);
+	return buf;
+}
+
+char *tui_fmt_progress(char *buf, size_t cap, const struct job_progress *p)
+{
+	char done[24], total[24], rate[24], eta[24];
+	snprintf(buf, cap, "%3u%%  %s / %s  %s  ETA %s", tui_percent(p->done, p->total),
+		 ed_format_size(done, sizeof done, p->done),
+		 ed_format_size(total, sizeof total, p->total),
+		 tui_fmt_rate(rate, sizeof rate, p->rate_bps), tui_fmt_eta(eta, sizeof eta, p->eta_s));
+	return buf;
+}
+
+char *tui_fmt_fit(char *buf, size_t width, const char *s)
+{
+	size_t n = strlen(s);
+	if (n > width) {
+		memcpy(buf, s, width);
+		if (width)
+			buf[width - 1] = '~';
+	} else {
+		memcpy(buf, s, n);
+		memset(buf + n, ' ', width - n);
+	}
+	buf[width] = '\0';
+	return buf;
+}
+
+size_t tui_wrap(const char *text, size_t width, size_t *starts, size_t *lens, size_t max)
+{
+	size_t count = 0, pos = 0, len = strlen(text);
+	if (width == 0)
+		return 0;
+	do {
+		size_t end = pos;
+		while (end < len && text[end] != '\n' && end - pos < width)
+			end++;
+		size_t next = end;
+		if (end < len && text[end] != '\n' && end - pos == width) {
+			/* Break at the last space of the line when there is one. */
+			size_t sp = end;
+			while (sp > pos && text[sp] != ' ')
+				sp--;
+			if (sp > pos) {
+				end = sp;
+				next = sp + 1;
+			}
+		} else if (end < len && text[end] == '\n') {
+			next = end + 1;
+		}
+		if (count < max) {
+			starts[count] = pos;
+			lens[count] = end - pos;
+		}
+		count++;
+		pos = next;
+	} while (pos < len);
+	return count;
+}
+
+char *tui_dump_name(char *buf, size_t cap, uint32_t addr)
+{
+	snprintf(buf, cap, "flash-%06x.bin", addr);
+	return buf;
+}
