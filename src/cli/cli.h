@@ -107,3 +107,7 @@ int cli_layout_run_job(const struct config *cfg, const struct layout *l,
 		       const struct layout_files *files, const bool *only, bool verify);
 /* dump inspector (cli_hexview.c) */
 int cmd_hexview(const struct config *cfg, int argc, char **argv);
+/* production bench (cli_production.c) */
+int cmd_journal(const struct config *cfg, int argc, char **argv);
+int cmd_publish(const struct config *cfg, int argc, char **argv);
+int cmd_monitor(const struct config *cfg, int argc, char **argv);

@@ -37,6 +37,12 @@ static const struct command commands[] = {
 	{"write_layout", cmd_write_layout, "NAME [--firmware-dir D]", "write a preset"},
 	{"hexview", cmd_hexview, "FILE [--base ADDR] [--compare FILE2] [--dump]",
 	 "inspect a flash dump"},
+	{"monitor", cmd_monitor, "[--baud B] [--time S] [--expect RULES]",
+	 "print a board's output, decoding its boot log"},
+	{"journal", cmd_journal, "[--mac M] [--result R] [--since D] [--until D]",
+	 "list the journal of flashed boards"},
+	{"publish", cmd_publish, "FILE... --to DIR|[user@]host:path",
+	 "verify OTA files and copy them to the update server"},
 	{"version", cmd_version, "", "print the version"},
 	{"help", cmd_help, "", "print this summary"},
 };
