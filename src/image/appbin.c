@@ -93,6 +93,10 @@ struct dumps {
 
 static int gather(const struct img_elf *elf, struct dumps *d, struct ed_error *err)
 {
+	if (!img_elf_section(elf, ".text"))
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "the ELF has no .text section: gen_appbin needs .text, .data, "
+			       ".rodata and .irom0.text from an SDK link");
 	/* SDK 3.0.6+ names the entry call_user_start1; 2.x-3.0.5 call_user_start. */
 	if (!find_symbol(elf, "call_user_start1", IMG_SYM_TEXT, &d->entry) &&
 	    !find_symbol(elf, "call_user_start", IMG_SYM_TEXT, &d->entry))
@@ -104,10 +108,6 @@ static int gather(const struct img_elf *elf, struct dumps *d, struct ed_error *e
 	d->data_start = d->rodata_start = 0;
 	find_symbol(elf, "_data_start", IMG_SYM_ABS, &d->data_start);
 	find_symbol(elf, "_rodata_start", IMG_SYM_ABS, &d->rodata_start);
-	if (!img_elf_section(elf, ".text"))
-		return ed_fail(err, ED_ERR_FORMAT,
-			       "the ELF has no .text section: gen_appbin needs .text, .data, "
-			       ".rodata and .irom0.text from an SDK link");
 	section_dump(elf, ".text", &d->text, &d->text_len);
 	section_dump(elf, ".data", &d->data, &d->data_len);
 	section_dump(elf, ".rodata", &d->rodata, &d->rodata_len);

@@ -15,6 +15,7 @@ struct seg {
 	uint32_t addr;
 	uint8_t *data;
 	size_t len;
+	uint64_t raw_end; /* end of the last section's own bytes, before its padding */
 	const char *name; /* first section merged into it */
 };
 
@@ -51,7 +52,7 @@ static int collect_sections(const struct img_elf *elf, struct seglist *l, struct
 		if (!d)
 			return ed_fail(err, ED_ERR_NOMEM, "out of memory copying section %s", s->name);
 		memcpy(d, s->data, s->size);
-		l->v[l->n++] = (struct seg){s->addr, d, padded, s->name};
+		l->v[l->n++] = (struct seg){s->addr, d, padded, (uint64_t)s->addr + s->size, s->name};
 	}
 	if (l->n == 0)
 		return ed_fail(err, ED_ERR_FORMAT,
@@ -88,6 +89,7 @@ static int merge_segments(struct seglist *l, struct ed_error *err)
 			memcpy(d + prev->len, s->data, s->len);
 			prev->data = d;
 			prev->len += s->len;
+			prev->raw_end = s->raw_end;
 			free(s->data);
 			s->data = NULL;
 			continue;
@@ -125,15 +127,16 @@ static int check_segments(const struct seglist *l, long *irom, struct ed_error *
 			       "%zu segments after merging, more than the %d an image may hold: "
 			       "check the linker script",
 			       l->n, IMG_MAX_SEGMENTS);
+	/* compared without the 4-byte padding, which esptool lets spill over a neighbour */
 	for (size_t i = 0; i < l->n; i++)
 		for (size_t k = i + 1; k < l->n; k++) {
 			const struct seg *a = &l->v[i], *b = &l->v[k];
-			if ((uint64_t)a->addr < (uint64_t)b->addr + b->len &&
-			    (uint64_t)b->addr < (uint64_t)a->addr + a->len)
+			if (a->addr < b->raw_end && b->addr < a->raw_end)
 				return ed_fail(err, ED_ERR_FORMAT,
-					       "sections %s (0x%08x, %zu bytes) and %s (0x%08x, %zu "
-					       "bytes) overlap: check the linker script",
-					       a->name, a->addr, a->len, b->name, b->addr, b->len);
+					       "sections %s (0x%08x-0x%08llx) and %s (0x%08x-0x%08llx) "
+					       "overlap: check the linker script",
+					       a->name, a->addr, (unsigned long long)a->raw_end - 1,
+					       b->name, b->addr, (unsigned long long)b->raw_end - 1);
 		}
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].len >= 0x1000000)
