@@ -72,7 +72,6 @@ static int take(int argc, char **argv, int *i, const char *inline_value, const c
 static int parse_args(int argc, char **argv, struct hexview_args *a)
 {
 	memset(a, 0, sizeof *a);
-	a->width = 16;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i], *iv, *val;
 		int rc;
@@ -132,8 +131,9 @@ static int print_diff(const struct dump_view *va, const struct dump_view *vb,
 		printf("-%s\n+%s\n", la.len ? line_a : "(no data)", lb.len ? line_b : "(no data)");
 		at = dump_diff_next(d, row + w, false);
 	}
-	printf("%llu differing bytes in %zu sectors\n", (unsigned long long)dump_diff_bytes(d),
-	       dump_diff_sectors(d));
+	printf("%llu differing byte%s in %zu sector%s\n", (unsigned long long)dump_diff_bytes(d),
+	       dump_diff_bytes(d) == 1 ? "" : "s", dump_diff_sectors(d),
+	       dump_diff_sectors(d) == 1 ? "" : "s");
 	return ferror(stdout) ? CLI_EXIT_FAIL : dump_diff_bytes(d) ? CLI_EXIT_VERIFY : CLI_EXIT_OK;
 }
 
@@ -142,8 +142,8 @@ static int open_view(const char *path, const struct hexview_args *a, uint32_t ba
 {
 	struct ed_error err = {0};
 	if (dump_file_open(path, f, &err) < 0 ||
-	    dump_view_create(dump_file_data(*f), dump_file_size(*f), base, a->width, v,
-			     &err) < 0) {
+	    dump_view_create(dump_file_data(*f), dump_file_size(*f), base,
+			     a->width ? a->width : 16, v, &err) < 0) {
 		fprintf(stderr, "espdeck hexview: %s\n", err.msg);
 		return CLI_EXIT_FAIL;
 	}

@@ -37,25 +37,25 @@ void hv_layout(const struct hexview *hv, int lines, int cols, struct hv_layout *
 	l->lines = lines;
 	l->cols = cols;
 	l->rows = lines > 3 ? lines - 3 : 1;
-	l->pane_w = hv->pane ? (cols >= 120 ? 52 : cols / 3) : 0;
+	/* the pane leaves room for rows of 8 (43 columns) on an 80-column terminal */
+	l->pane_w = hv->pane ? (cols >= 120 ? 52 : cols - 44 > 20 ? cols - 44 : 20) : 0;
 	l->pane_x = cols - l->pane_w;
 	l->hex_cols = cols - l->pane_w - (hv->pane ? 1 : 0);
 	bool cmp = hv->cmp_view != NULL;
+	/* compare: side by side when two rows of 8 fit, else one under the other */
+	l->side_by_side = cmp && !hv->interleaved &&
+			  (int)(2 * dump_row_chars(8) + 3) <= l->hex_cols;
 	unsigned w = 8;
 	static const unsigned widths[] = {32, 16, 8};
 	for (size_t i = 0; i < 3; i++) {
 		int need = (int)dump_row_chars(widths[i]);
-		if (cmp && !hv->interleaved)
+		if (l->side_by_side)
 			need = 2 * need + 3;
 		if (need <= l->hex_cols) {
 			w = widths[i];
 			break;
 		}
 	}
-	if (cmp && !hv->interleaved && (int)(2 * dump_row_chars(8) + 3) > l->hex_cols)
-		w = 8; /* too narrow for side by side even at 8: fall back to interleaved */
-	l->side_by_side = cmp && !hv->interleaved &&
-			  (int)(2 * dump_row_chars(8) + 3) <= l->hex_cols;
 	l->width = hv->width_pref ? hv->width_pref : w;
 	l->line_rows = cmp && !l->side_by_side ? 2 : 1;
 	l->cap = l->rows / l->line_rows;
@@ -541,8 +541,10 @@ struct screen *hexview_screen_create(const struct config *cfg, const char *path,
 	}
 	if (hv->diff) {
 		char text[160];
-		snprintf(text, sizeof text, "%llu differing bytes in %zu sectors (d / D: next / previous)",
-			 (unsigned long long)dump_diff_bytes(hv->diff), dump_diff_sectors(hv->diff));
+		snprintf(text, sizeof text, "%llu differing byte%s in %zu sector%s (d / D: next / previous)",
+			 (unsigned long long)dump_diff_bytes(hv->diff),
+			 dump_diff_bytes(hv->diff) == 1 ? "" : "s", dump_diff_sectors(hv->diff),
+			 dump_diff_sectors(hv->diff) == 1 ? "" : "s");
 		set_msg(hv, dump_diff_bytes(hv->diff) ? ROLE_WARN : ROLE_OK, text);
 	}
 	return s;
@@ -608,7 +610,7 @@ static int run_local(struct screen *s)
 		init_pair(5, COLOR_RED, -1);
 		init_pair(6, COLOR_BLACK, COLOR_YELLOW);
 	}
-	int r = SCREEN_REDRAW;
+	int r = s->tick(s, NULL) | SCREEN_REDRAW;
 	for (;;) {
 		if (r & (SCREEN_POP | SCREEN_QUIT))
 			break;

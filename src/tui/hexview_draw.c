@@ -40,9 +40,9 @@ static void draw_title(const struct hexview *hv)
 			 ed_format_size(size, sizeof size, dump_view_size(hv->view)), hv->base,
 			 hv->base_source);
 	if (hv->diff && n > 0 && (size_t)n < sizeof line)
-		snprintf(line + n, sizeof line - (size_t)n, "  vs %s: %llu bytes differ in %zu sectors",
+		snprintf(line + n, sizeof line - (size_t)n, "  vs %s: %llu differ in %zu sector%s",
 			 ed_basename(hv->cmp_path), (unsigned long long)dump_diff_bytes(hv->diff),
-			 dump_diff_sectors(hv->diff));
+			 dump_diff_sectors(hv->diff), dump_diff_sectors(hv->diff) == 1 ? "" : "s");
 	fill_line(0, hv_attr(ROLE_TITLE));
 	put(0, 0, COLS, hv_attr(ROLE_TITLE), line);
 }

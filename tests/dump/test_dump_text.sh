@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# `espdeck hexview --dump` against expected files (tests/dump/expected), and the errors a
+# user meets on bad input: exact text, exit status, nothing on stdout.
+set -u
+: "${ESPDECK:?}" "${ESPDECK_SOURCE_ROOT:?}"
+here=$ESPDECK_SOURCE_ROOT/tests/dump
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+python3 "$here/make_inputs.py" "$work" || exit 1
+fail=0
+
+# check NAME EXPECTED_STATUS ARGS...: stdout must equal expected/NAME.txt
+check() {
+	name=$1 want=$2
+	shift 2
+	(cd "$work" && "$ESPDECK" hexview "$@") >"$work/out" 2>"$work/err"
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL $name: exit $got, expected $want"; cat "$work/err"; fail=1
+	fi
+	if ! diff -u "$here/expected/$name.txt" "$work/out"; then
+		echo "FAIL $name: output differs (above)"; fail=1
+	fi
+}
+
+# bad NAME EXPECTED_STATUS EXPECTED_STDERR_LINE ARGS...
+bad() {
+	name=$1 want=$2 msg=$3
+	shift 3
+	(cd "$work" && "$ESPDECK" hexview "$@") >"$work/out" 2>"$work/err"
+	got=$?
+	if [ "$got" -ne "$want" ] || [ -s "$work/out" ] ||
+		[ "$(head -n 1 "$work/err")" != "$msg" ]; then
+		echo "FAIL $name: exit $got (expected $want), stderr:"; cat "$work/err"
+		echo "expected: $msg"; fail=1
+	fi
+}
+
+check seed 0 --dump flash-3fe.bin
+check app 0 --dump app-0x01000.bin
+check app-w8-offsets 0 --dump --width 8 --offsets app-0x01000.bin
+check app-w32-base 0 --dump --width=32 --base 0x200000 app-0x01000.bin
+check compare 4 --dump app-0x01000.bin --compare app-0x01000-b.bin
+check compare-same 0 --dump flash-3fe.bin --compare flash-3fe.bin
+
+: >"$work/empty.bin"
+bad missing 1 "espdeck hexview: cannot open nothere.bin: No such file or directory" \
+	--dump nothere.bin
+bad empty 1 "espdeck hexview: empty.bin is empty (0 bytes): nothing to show; did read_flash fail?" \
+	--dump empty.bin
+bad directory 1 "espdeck hexview: . is not a regular file (a dump is a file made by read_flash)" \
+	--dump .
+bad width 2 "espdeck hexview: --width '12' must be 8, 16 or 32" --dump --width 12 flash-3fe.bin
+bad base 2 "espdeck hexview: --base 'zz' is not an address (for example 0x3fe000)" \
+	--dump --base zz flash-3fe.bin
+bad nofile 2 "espdeck hexview: no FILE given" --dump
+bad option 2 "espdeck hexview: unknown option '--bogus'" --bogus flash-3fe.bin
+bad two-files 2 "espdeck hexview: unexpected argument 'b.bin' (one FILE; use --compare FILE2)" \
+	a.bin b.bin
+bad no-tty 2 "espdeck hexview: not a terminal; use --dump for a text rendering" flash-3fe.bin
+bad compare-missing 1 "espdeck hexview: cannot open gone.bin: No such file or directory" \
+	--dump flash-3fe.bin --compare gone.bin
+
+[ $fail -eq 0 ] && echo "all hexview --dump checks passed"
+exit $fail
