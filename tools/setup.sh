@@ -56,6 +56,9 @@ run)
 	;;
 test)
 	install_missing
+	# The interop test's npm packages, pinned by tests/interop/package-lock.json.
+	(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error) ||
+		echo "== npm ci in tests/interop failed: the esptool-js interop test will be skipped"
 	exec tools/run-tests.sh
 	;;
 *)
