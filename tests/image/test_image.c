@@ -13,6 +13,7 @@
 
 #include "elfgen.h"
 #include "image/image.h"
+#include "test_image.h"
 #include "verify.h"
 
 #define AX (SHF_ALLOC | SHF_EXECINSTR)
@@ -433,7 +434,7 @@ static void test_appbin_missing_sections(void **state)
 	free(elf);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checksum_and_crc),
@@ -447,5 +448,8 @@ int main(void)
 		cmocka_unit_test(test_appbin_symbols),
 		cmocka_unit_test(test_appbin_missing_sections),
 	};
-	return cmocka_run_group_tests_name("image writers", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("image writers", tests, NULL, NULL);
+	failed += image_read_tests();
+	failed += image_elf_tests(argc, argv);
+	return failed;
 }
