@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * espdeck-sim's event loop (see serve.h): poll() on the listener, the client or the pty
  * master, wake-ups when the board's next byte is due, bytes in with the time they came. */
+/* ppoll(): nanosecond wake-ups for the timing model. */
+#define _GNU_SOURCE
 #include "sim/serve.h"
 
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -179,16 +182,15 @@ static bool session(struct sim_board *b, int fd, int pty_slave, uint64_t base_us
 				return pty_slave >= 0 ? false : true;
 		if (sim_board_gone(b))
 			return true;
+		/* Wake exactly when the next byte is due (ppoll's nanoseconds keep the timing
+		 * model's 2 %), and at least every 100 ms for signals and baud changes. */
 		uint64_t next = sim_board_next_output_ns(b);
-		int timeout_ms = 100;
-		if (next != UINT64_MAX) {
-			uint64_t wait = next > now ? next - now : 0;
-			timeout_ms = (int)((wait + 999999) / 1000000);
-			if (timeout_ms > 100)
-				timeout_ms = 100;
-		}
+		uint64_t wait = 100000000ull;
+		if (next != UINT64_MAX)
+			wait = next > now ? (next - now < wait ? next - now : wait) : 0;
+		struct timespec ts = {(time_t)(wait / 1000000000ull), (long)(wait % 1000000000ull)};
 		struct pollfd pf = {.fd = fd, .events = POLLIN};
-		int pr = poll(&pf, 1, timeout_ms);
+		int pr = ppoll(&pf, 1, &ts, NULL);
 		if (pr < 0 && errno != EINTR)
 			return false;
 		if (pr <= 0 || !(pf.revents & (POLLIN | POLLHUP | POLLERR)))
