@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT
+ * The bench screen's state, shared by its files: bench.c (create, keys, actions),
+ * bench_draw.c (drawing only: reads state, never changes it), bench_job.c (jobs, their
+ * events, the progress screen, the log) and bench_ports.c (the ports pane and hot-plug). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "job/job.h"
+#include "layout/layout.h"
+#include "tui/screen.h"
+
+#define BENCH_MAX_PORTS 32
+#define BENCH_LOG_MAX 4000
+#define BENCH_MAX_STEPS (2 * LAYOUT_MAX_REGIONS + 2)
+
+enum bench_pane { PANE_PORTS = 0, PANE_PRESETS, PANE_REGIONS, PANE_SETTINGS, PANE_COUNT };
+
+enum bench_setting { SET_BAUD = 0, SET_MODE, SET_SIZE, SET_FREQ, SET_BEFORE, SET_AFTER,
+		     SET_VERIFY, SET_COUNT };
+
+enum bench_action { ACT_NONE = 0, ACT_WRITE, ACT_ERASE, ACT_READ, ACT_VERIFY, ACT_INFO };
+
+struct bench_port {
+	char spec[256];  /* what link_open() takes */
+	char label[96];  /* what the pane shows */
+	bool is_virtual;
+};
+
+struct bench {
+	const struct config *cfg;
+	struct config run_cfg;   /* cfg with the port and settings applied, for job specs */
+	struct tui *ui;
+	char *summary;           /* tui_main's one-line summary, filled on destroy */
+	size_t summary_cap;
+
+	struct bench_port ports[BENCH_MAX_PORTS];
+	size_t nports, port_sel;
+	int inotify_fd;
+	uint64_t next_scan_us;
+
+	struct layout_catalog *cat;
+	size_t preset_sel;
+	struct layout layout;
+	struct layout_report rep;
+	struct layout_files files;
+	bool loaded, parse_ok, files_ok;
+	char load_error[768];    /* preset could not be read at all */
+	bool checked[LAYOUT_MAX_REGIONS];
+	size_t region_sel;
+
+	size_t setting[SET_COUNT]; /* index into each setting's value list */
+	size_t set_sel;
+	enum bench_pane focus;
+
+	char *log[BENCH_LOG_MAX];
+	int log_level[BENCH_LOG_MAX];
+	size_t log_first, log_count;
+	FILE *tee;
+
+	struct job *job;
+	enum bench_action action;
+	char job_title[160];
+	struct job_step steps[BENCH_MAX_STEPS];
+	char step_label[BENCH_MAX_STEPS][96];
+	size_t nsteps, step_cur;
+	bool step_started[BENCH_MAX_STEPS];
+	struct job_progress prog;
+	bool job_done, cancel_sent, quit_after_job;
+	int job_result;
+	char job_result_text[768];
+	char job_summary[512];   /* what was and was not written */
+	char read_path[512];
+	char last_dump[512];
+	uint8_t *read_verify_keep; /* nothing: the job copies step data */
+};
+
+/* bench.c */
+const char *bench_setting_value(const struct bench *b, enum bench_setting s);
+const char *bench_setting_name(enum bench_setting s);
+void bench_select_preset(struct bench *b, size_t i);
+bool bench_job_running(const struct bench *b);
+
+/* bench_draw.c */
+void bench_draw(struct screen *s, struct tui *ui);
+
+/* bench_job.c */
+void bench_log(struct bench *b, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void bench_log_free(struct bench *b);
+/* The i-th most recent-first line counting from the oldest kept one; NULL past the end. */
+const char *bench_log_line(const struct bench *b, size_t i, int *level);
+/* Starts a job of kind action with steps already in b->steps / b->nsteps, pushes the
+ * progress screen. Logs and returns false when it cannot start. */
+bool bench_start_job(struct bench *b, enum bench_action action, const char *title);
+/* Drains the job's events into the log and the progress state; returns screen flags. */
+int bench_job_tick(struct bench *b);
+void bench_job_cancel(struct bench *b);
+/* Joins and frees a job (cancelling it first when it still runs). */
+void bench_job_finish(struct bench *b);
+struct screen *bench_progress_screen(struct bench *b);
+
+/* bench_ports.c */
+void bench_ports_init(struct bench *b);
+void bench_ports_scan(struct bench *b);
+/* Call from tick: rescans on hot-plug (inotify) or every few seconds; returns flags. */
+int bench_ports_tick(struct bench *b);
+void bench_ports_finish(struct bench *b);

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT
+ * The ports pane: the virtual board, the ports given with --port, and the serial ports
+ * the engine lists (with their USB bridge), rescanned when /dev changes (inotify), so a
+ * board plugged in shows up without a key press. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "engine/ports.h"
+#include "tui/bench.h"
+#include "tui/tui_int.h"
+
+/* Without inotify, look again this often (a plugged board shows up within it). */
+#define RESCAN_US 3000000u
+
+static void add_port(struct bench *b, const char *spec, const char *label, bool is_virtual)
+{
+	for (size_t i = 0; i < b->nports; i++)
+		if (!strcmp(b->ports[i].spec, spec))
+			return;
+	if (b->nports == BENCH_MAX_PORTS)
+		return;
+	struct bench_port *p = &b->ports[b->nports++];
+	snprintf(p->spec, sizeof p->spec, "%s", spec);
+	snprintf(p->label, sizeof p->label, "%s", label);
+	p->is_virtual = is_virtual;
+}
+
+void bench_ports_scan(struct bench *b)
+{
+	char selected[256];
+	snprintf(selected, sizeof selected, "%s", b->nports ? b->ports[b->port_sel].spec : "");
+	b->nports = 0;
+	/* The ports named on the command line first, then the virtual board. */
+	for (size_t i = 0; i < b->cfg->port_count; i++) {
+		const char *spec = b->cfg->ports[i];
+		bool sim = !strncmp(spec, "sim://", 6);
+		char label[96];
+		snprintf(label, sizeof label, "%s%s", sim ? "virtual " : "", sim ? spec + 6 : spec);
+		if (sim && !spec[6])
+			snprintf(label, sizeof label, "virtual board");
+		add_port(b, spec, label, sim);
+	}
+	add_port(b, "sim://", "virtual board", true);
+	struct port_info found[BENCH_MAX_PORTS];
+	struct ed_error err = {0};
+	int n = ports_list(found, BENCH_MAX_PORTS, &err);
+	for (int i = 0; i < n && i < BENCH_MAX_PORTS; i++) {
+		char label[96];
+		const char *id = found[i].bridge ? found[i].bridge
+						 : (found[i].product[0] ? found[i].product : "");
+		snprintf(label, sizeof label, "%s %s", ed_basename(found[i].path), id);
+		add_port(b, found[i].path, label, false);
+	}
+	b->port_sel = 0;
+	for (size_t i = 0; i < b->nports; i++)
+		if (!strcmp(b->ports[i].spec, selected))
+			b->port_sel = i;
+	b->next_scan_us = ed_monotonic_us() + RESCAN_US;
+}
+
+void bench_ports_init(struct bench *b)
+{
+	b->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (b->inotify_fd >= 0 &&
+	    inotify_add_watch(b->inotify_fd, "/dev", IN_CREATE | IN_DELETE) < 0) {
+		close(b->inotify_fd);
+		b->inotify_fd = -1;
+	}
+	if (b->inotify_fd >= 0)
+		tui_watch_fd(b->ui, b->inotify_fd);
+	bench_ports_scan(b);
+}
+
+int bench_ports_tick(struct bench *b)
+{
+	bool changed = false;
+	if (b->inotify_fd >= 0) {
+		char buf[4096];
+		ssize_t n;
+		while ((n = read(b->inotify_fd, buf, sizeof buf)) > 0) {
+			for (ssize_t off = 0; off < n;) {
+				const struct inotify_event *ev = (const void *)(buf + off);
+				if (ev->len && !strncmp(ev->name, "tty", 3))
+					changed = true;
+				off += (ssize_t)(sizeof *ev + ev->len);
+			}
+		}
+	} else if (ed_monotonic_us() >= b->next_scan_us) {
+		changed = true;
+	}
+	if (b->inotify_fd < 0)
+		tui_tick_within(b->ui, (int)(RESCAN_US / 1000));
+	if (!changed)
+		return SCREEN_NONE;
+	size_t before = b->nports;
+	char first_new[256] = "";
+	bench_ports_scan(b);
+	if (b->nports > before)
+		snprintf(first_new, sizeof first_new, "%s", b->ports[b->nports - 1].spec);
+	bench_log(b, 2, "ports changed: %zu port%s now%s%s", b->nports, b->nports == 1 ? "" : "s",
+		  first_new[0] ? ", new: " : "", first_new);
+	return SCREEN_REDRAW;
+}
+
+void bench_ports_finish(struct bench *b)
+{
+	if (b->inotify_fd >= 0) {
+		tui_unwatch_fd(b->ui, b->inotify_fd);
+		close(b->inotify_fd);
+		b->inotify_fd = -1;
+	}
+}
