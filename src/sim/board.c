@@ -113,8 +113,7 @@ void sim_reply(struct sim_board *b, uint8_t op, const uint8_t *result, uint16_t 
 	uint64_t t = ready_ns;
 	if (!b->cfg.fast)
 		t += (uint64_t)(b->cfg.latency_ms * 1e6);
-	if (b->cfg.faults.stall_ms && sim_chance(b, b->cfg.faults.stall_p))
-		t += (uint64_t)b->cfg.faults.stall_ms * 1000000ull;
+	t += b->stall_ns;
 	sim_emit(b, wire, w, b->uart_baud, t);
 }
 

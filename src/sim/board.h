@@ -42,6 +42,7 @@ struct sim_board {
 	uint64_t rx_free_ns;     /* the host-to-board wire is free from here */
 	uint64_t tx_free_ns;     /* the board-to-host wire is free from here */
 	uint64_t cpu_free_ns;    /* the ROM finishes its current command here */
+	uint64_t stall_ns;       /* stall fault drawn for the command being answered */
 	struct sim_outq out;
 	struct slip_decoder dec;
 	uint8_t frame[SIM_FRAME_MAX];

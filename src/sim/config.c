@@ -135,7 +135,8 @@ static int set_number(struct sim_config *c, const char *key, const char *value,
 {
 	uint32_t u;
 	if (!strcmp(key, "flash-size")) {
-		if (!parse_flash_size(value, &c->flash_size))
+		if (!parse_flash_size(value, &c->flash_size) || c->flash_size < 0x40000 ||
+		    c->flash_size > 0x1000000 || (c->flash_size & (c->flash_size - 1)))
 			return bad(err, key, value, "use 256KB, 512KB, 1MB, 2MB, 4MB, 8MB or 16MB");
 		return 0;
 	}
