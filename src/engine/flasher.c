@@ -154,6 +154,8 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	uint32_t nblocks = (plan.write_size + BLOCK - 1) / BLOCK;
 	if (rc == ED_OK)
 		rc = loader_flash_begin(ld, plan.rom_erase_size, nblocks, BLOCK, offset, err);
+	struct loader_stats before;
+	loader_get_stats(ld, &before);
 	report(progress, 0, size);
 	/* The hot loop: one FLASH_DATA round trip per block and nothing else. */
 	for (uint32_t seq = 0; rc == ED_OK && seq < nblocks; seq++) {
@@ -171,6 +173,19 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 		}
 		uint64_t done = (uint64_t)(seq + 1) * BLOCK;
 		report(progress, done > size ? size : done, size);
+	}
+	struct loader_stats after;
+	loader_get_stats(ld, &after);
+	if (rc == ED_OK && after.write_errors > before.write_errors) {
+		/* A block that failed the ROM's check passed on a later attempt. A failed program
+		 * can also be a block that landed on the wrong address (FLASH_DATA's header has
+		 * no checksum), so trust nothing: read the whole region back. */
+		ed_log(loader_log(ld), ED_LOG_WARN,
+		       "the ROM reported %llu flash write error(s) during this write; reading "
+		       "0x%06x..0x%06x back to be sure",
+		       (unsigned long long)(after.write_errors - before.write_errors), offset,
+		       offset + size - 1);
+		rc = flasher_verify(ld, offset, buf, size, progress, NULL, err);
 	}
 	free(buf);
 	return rc;

@@ -156,10 +156,18 @@ int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32
 		struct pkt_response resp;
 		if (!pkt_parse_response(frame, flen, 0, &resp) || resp.op != op)
 			continue;
+		if (resp.status == 0 && resp.error != 0) {
+			/* The ROM sends 00 00 on success: "00 xx" is a reply garbled on the wire
+			 * (a failure whose first status byte lost its bit must not pass as success). */
+			return ed_fail(err, ED_ERR_PROTO, "garbled reply to %s on %s (status 00 %02x)",
+				       pkt_op_name(op), ld->link->name, resp.error);
+		}
 		if (value)
 			*value = resp.value;
 		if (resp.status != 0) {
 			ld->last_rom_error = resp.error;
+			if (op == PKT_FLASH_DATA && resp.error == PKT_ROM_FLASH_WRITE_ERR)
+				ld->stats.write_errors++;
 			return ed_fail(err, ED_ERR_DEVICE, "%s failed on %s: ROM error 0x%02x (%s)",
 				       pkt_op_name(op), ld->link->name, resp.error,
 				       pkt_rom_error_text(resp.error));
@@ -186,6 +194,51 @@ int loader_command(struct loader *ld, uint8_t op, const uint8_t *data, size_t le
 	return loader_wait_reply(ld, op, timeout_us, value, err);
 }
 
+/* Worth another attempt: no reply, a garbled reply, or a ROM failure. */
+static bool retryable(int rc)
+{
+	return rc == ED_ERR_TIMEOUT || rc == ED_ERR_DEVICE || rc == ED_ERR_PROTO;
+}
+
+/* Before a retry. Two things may be wrong after a failed attempt:
+ * - a dropped byte took the ROM's end-of-frame C0, so the ROM is still inside that frame
+ *   and would swallow our next start delimiter: one lone C0 ends it (if the ROM was idle,
+ *   that C0 and our frame's own make an empty frame, which SLIP receivers skip);
+ * - the reply was only late (a stall longer than the timeout) and will still come; taken
+ *   for the reply to the next request it would shift every later answer by one and hide
+ *   a failure. So a barrier: READ_REG of the chip magic, whose reply value is unmistakable;
+ *   everything before it is stale and dropped. */
+static void resync(struct loader *ld)
+{
+	static const uint8_t end = 0xC0;
+	struct ed_error e;
+	uint8_t d[4];
+	put_le32(d, PKT_CHIP_MAGIC_ADDR);
+	ld->stats.retries++;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS && !loader_cancelled(ld); attempt++) {
+		ld->in_pos = ld->in_len = 0;
+		slip_decoder_reset(&ld->dec);
+		if (link_write(ld->link, &end, 1, &e) < 0 ||
+		    loader_send(ld, PKT_READ_REG, d, 4, 0, &e) < 0)
+			return;
+		uint64_t deadline = link_now_us(ld->link) + LOADER_DEFAULT_TIMEOUT_US;
+		for (;;) {
+			const uint8_t *frame;
+			size_t flen;
+			struct pkt_response resp;
+			int rc = loader_read_frame(ld, deadline, &frame, &flen, &e);
+			if (rc < 0)
+				return;
+			if (rc == 0)
+				break;
+			if (pkt_parse_response(frame, flen, 0, &resp) && resp.op == PKT_READ_REG &&
+			    resp.status == 0 && resp.value == PKT_ESP8266_MAGIC)
+				return;
+			ed_log(&ld->cfg.trace, ED_LOG_TRACE, "stale frame dropped before a retry");
+		}
+	}
+}
+
 /* Register access is cheap and idempotent, so a lost reply is simply asked again. */
 int loader_read_reg(struct loader *ld, uint32_t addr, uint32_t *value, struct ed_error *err)
 {
@@ -195,10 +248,9 @@ int loader_read_reg(struct loader *ld, uint32_t addr, uint32_t *value, struct ed
 	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
 		rc = loader_command(ld, PKT_READ_REG, d, 4, 0, LOADER_DEFAULT_TIMEOUT_US, value,
 				    err);
-		if (rc != ED_ERR_TIMEOUT && rc != ED_ERR_DEVICE)
+		if (!retryable(rc))
 			break;
-		ld->stats.retries++;
-		loader_drain(ld, 20000, 500000);
+		resync(ld);
 	}
 	if (rc < 0)
 		ed_error_prefix(err, "reading register 0x%08x", addr);
@@ -216,10 +268,9 @@ int loader_write_reg(struct loader *ld, uint32_t addr, uint32_t value, struct ed
 	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
 		rc = loader_command(ld, PKT_WRITE_REG, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL,
 				    err);
-		if (rc != ED_ERR_TIMEOUT && rc != ED_ERR_DEVICE)
+		if (!retryable(rc))
 			break;
-		ld->stats.retries++;
-		loader_drain(ld, 20000, 500000);
+		resync(ld);
 	}
 	if (rc < 0)
 		ed_error_prefix(err, "writing register 0x%08x", addr);
@@ -243,10 +294,9 @@ int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_co
 	put_le32(d + 12, offset);
 	int rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, erase_timeout_us(erase_size),
 				NULL, err);
-	if (rc == ED_ERR_TIMEOUT || rc == ED_ERR_DEVICE) {
+	if (retryable(rc)) {
 		/* FLASH_BEGIN only erases and sets up the write: asking again is safe. */
-		ld->stats.retries++;
-		loader_drain(ld, 20000, 500000);
+		resync(ld);
 		rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, erase_timeout_us(erase_size),
 				    NULL, err);
 	}
@@ -279,15 +329,14 @@ int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint3
 	int rc = ED_ERR_TIMEOUT;
 	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
 		if (attempt > 0) {
-			ld->stats.retries++;
 			ed_log(&ld->cfg.log, ED_LOG_DEBUG, "block %u: %s; sending it again", seq,
 			       err->msg);
 			/* A late reply to the failed attempt must not answer the next one. */
-			loader_drain(ld, 20000, 1000000);
+			resync(ld);
 		}
 		rc = loader_command(ld, PKT_FLASH_DATA, d, len + 16, chk,
 				    LOADER_DEFAULT_TIMEOUT_US, NULL, err);
-		if (rc != ED_ERR_TIMEOUT && rc != ED_ERR_DEVICE)
+		if (!retryable(rc))
 			break;
 		if (rc == ED_ERR_DEVICE && ld->last_rom_error != PKT_ROM_BAD_CHECKSUM &&
 		    ld->last_rom_error != PKT_ROM_INVALID_MESSAGE &&
@@ -300,7 +349,7 @@ int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint3
 			       "the flash did not take the data; check the flash chip and its "
 			       "power supply",
 			       seq, LOADER_WRITE_ATTEMPTS);
-	if (rc < 0)
+	if (retryable(rc))
 		ed_error_prefix(err, "block %u after %d attempts", seq, LOADER_WRITE_ATTEMPTS);
 	return rc;
 }

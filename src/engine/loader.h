@@ -87,6 +87,7 @@ int loader_attach_flash(struct loader *ld, struct ed_error *err);
 struct loader_stats {
 	uint64_t commands;
 	uint64_t retries;
+	uint64_t write_errors; /* FLASH_DATA replies with error 0x08 */
 	uint64_t bytes_out;
 	uint64_t bytes_in;
 };

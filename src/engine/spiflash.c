@@ -61,15 +61,62 @@ int spiflash_end(struct spiflash *sf, struct ed_error *err)
 	return rc;
 }
 
+/* WRITE_REG carries no checksum: a bit flipped on the wire would change the address of an
+ * erase or the opcode of a command. Every setup register is read back before a command
+ * runs, and written again when it differs. */
+static int write_checked(struct spiflash *sf, uint32_t reg, uint32_t value, struct ed_error *err)
+{
+	for (int attempt = 0; attempt < 3; attempt++) {
+		uint32_t back = 0;
+		int rc = loader_write_reg(sf->ld, reg, value, err);
+		if (rc == ED_OK)
+			rc = loader_read_reg(sf->ld, reg, &back, err);
+		if (rc < 0)
+			return rc;
+		if (back == value)
+			return ED_OK;
+		ed_log(loader_log(sf->ld), ED_LOG_DEBUG,
+		       "register 0x%08x reads 0x%08x after writing 0x%08x; writing it again", reg,
+		       back, value);
+	}
+	return ed_fail(err, ED_ERR_PROTO,
+		       "SPI register 0x%08x does not keep the value 0x%08x: the line is too noisy; "
+		       "try a lower --baud or another cable",
+		       reg, value);
+}
+
 static int write_cached(struct spiflash *sf, uint32_t reg, uint32_t *cache, uint32_t value,
 			struct ed_error *err)
 {
 	if (sf->known && *cache == value)
 		return ED_OK;
-	int rc = loader_write_reg(sf->ld, reg, value, err);
+	int rc = write_checked(sf, reg, value, err);
 	if (rc == ED_OK)
 		*cache = value;
 	return rc;
+}
+
+/* Starts the transaction set up in the registers and collects miso_bits of reply. */
+static int run_command(struct spiflash *sf, uint8_t op, unsigned miso_bits, uint32_t *miso,
+		       struct ed_error *err)
+{
+	int rc;
+	if ((rc = loader_write_reg(sf->ld, SPI_CMD, CMD_USR, err)) < 0)
+		return rc;
+	/* esptool polls CMD up to 10 times for the USR bit to clear. */
+	uint32_t cmd = CMD_USR;
+	for (int i = 0; i < 10 && (cmd & CMD_USR); i++)
+		if ((rc = loader_read_reg(sf->ld, SPI_CMD, &cmd, err)) < 0)
+			return rc;
+	if (cmd & CMD_USR)
+		return ed_fail(err, ED_ERR_DEVICE,
+			       "SPI command 0x%02x did not complete in time: the flash chip does not "
+			       "answer",
+			       op);
+	for (unsigned i = 0; miso && i < (miso_bits + 31) / 32; i++)
+		if ((rc = loader_read_reg(sf->ld, SPI_W0 + 4 * i, &miso[i], err)) < 0)
+			return rc;
+	return ED_OK;
 }
 
 /* One user transaction: command byte, optional 24-bit address, optional MOSI words,
@@ -94,27 +141,12 @@ static int user_command(struct spiflash *sf, uint8_t op, bool has_addr, uint32_t
 		return rc;
 	sf->known = true;
 	/* The ESP8266 shifts the address out from bit 31 (esptool: addr << (32 - 24)). */
-	if (has_addr && (rc = loader_write_reg(sf->ld, SPI_ADDR, addr << 8, err)) < 0)
+	if (has_addr && (rc = write_checked(sf, SPI_ADDR, addr << 8, err)) < 0)
 		return rc;
 	for (unsigned i = 0; i < mosi_words; i++)
-		if ((rc = loader_write_reg(sf->ld, SPI_W0 + 4 * i, mosi[i], err)) < 0)
+		if ((rc = write_checked(sf, SPI_W0 + 4 * i, mosi[i], err)) < 0)
 			return rc;
-	if ((rc = loader_write_reg(sf->ld, SPI_CMD, CMD_USR, err)) < 0)
-		return rc;
-	/* esptool polls CMD up to 10 times for the USR bit to clear. */
-	uint32_t cmd = CMD_USR;
-	for (int i = 0; i < 10 && (cmd & CMD_USR); i++)
-		if ((rc = loader_read_reg(sf->ld, SPI_CMD, &cmd, err)) < 0)
-			return rc;
-	if (cmd & CMD_USR)
-		return ed_fail(err, ED_ERR_DEVICE,
-			       "SPI command 0x%02x did not complete in time: the flash chip does not "
-			       "answer",
-			       op);
-	for (unsigned i = 0; i < (miso_bits + 31) / 32; i++)
-		if ((rc = loader_read_reg(sf->ld, SPI_W0 + 4 * i, &miso[i], err)) < 0)
-			return rc;
-	return ED_OK;
+	return run_command(sf, op, miso_bits, miso, err);
 }
 
 int spiflash_read_id(struct spiflash *sf, uint32_t *jedec, struct ed_error *err)
@@ -127,6 +159,30 @@ int spiflash_read_id(struct spiflash *sf, uint32_t *jedec, struct ed_error *err)
 	return ED_OK;
 }
 
+/* One 64-byte READ. ROM replies carry no checksum and WRITE_REG has none either: a bit
+ * flipped on the wire could change a data word, or turn the trigger into a no-op that
+ * leaves the previous chunk in W0..W15. So the transaction runs until two runs in a row
+ * return the same bytes (twice in the normal case, about the cost of reading each word
+ * twice). */
+static int read_chunk(struct spiflash *sf, uint32_t addr, uint32_t words[16],
+		      struct ed_error *err)
+{
+	uint32_t prev[16];
+	int rc = user_command(sf, OP_READ, true, addr, NULL, 0, SPIFLASH_READ_CHUNK * 8, prev, err);
+	for (int run = 0; rc == ED_OK && run < 4; run++) {
+		rc = run_command(sf, OP_READ, SPIFLASH_READ_CHUNK * 8, words, err);
+		if (rc == ED_OK && !memcmp(prev, words, sizeof prev))
+			return ED_OK;
+		memcpy(prev, words, sizeof prev);
+	}
+	if (rc == ED_OK)
+		rc = ed_fail(err, ED_ERR_PROTO,
+			     "flash at 0x%06x reads differently every time: the line is too noisy; "
+			     "try a lower --baud or another cable",
+			     addr);
+	return rc;
+}
+
 int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
 		  spiflash_progress_fn progress, void *user, struct ed_error *err)
 {
@@ -137,8 +193,7 @@ int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t s
 		uint32_t n = size - done < SPIFLASH_READ_CHUNK ? size - done : SPIFLASH_READ_CHUNK;
 		uint32_t words[16];
 		/* Always 64 bytes: one register layout for the whole read, fewer writes. */
-		int rc = user_command(sf, OP_READ, true, offset + done, NULL, 0,
-				      SPIFLASH_READ_CHUNK * 8, words, err);
+		int rc = read_chunk(sf, offset + done, words, err);
 		if (rc < 0) {
 			ed_error_prefix(err, "reading flash at 0x%06x", offset + done);
 			return rc;
