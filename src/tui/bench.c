@@ -279,8 +279,6 @@ static void ask_read(struct bench *b)
 	tui_push(b->ui, dialog_form("Read a block of flash", f, 3, read_ok, b));
 }
 
-void bench_open_dump(struct bench *b, const char *path);
-
 void bench_open_dump(struct bench *b, const char *path)
 {
 	struct ed_error err = {0};
@@ -316,9 +314,6 @@ static void ask_dump(struct bench *b)
 	snprintf(f[0].value, sizeof f[0].value, "%.255s", b->last_dump);
 	tui_push(b->ui, dialog_form("Open a dump in the hex viewer", f, 1, dump_ok, b));
 }
-
-int bench_make_ota(struct bench *b, const char *elf_path, const char *out_dir, char *error,
-		   size_t cap);
 
 static bool ota_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n,
 		   char *error, size_t cap)

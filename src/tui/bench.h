@@ -70,12 +70,12 @@ struct bench {
 	bool step_started[BENCH_MAX_STEPS];
 	struct job_progress prog;
 	bool job_done, cancel_sent, quit_after_job;
+	bool job_verify;         /* the job reads back what it wrote */
 	int job_result;
 	char job_result_text[768];
 	char job_summary[512];   /* what was and was not written */
 	char read_path[512];
 	char last_dump[512];
-	uint8_t *read_verify_keep; /* nothing: the job copies step data */
 };
 
 /* bench.c */
@@ -102,6 +102,13 @@ void bench_job_cancel(struct bench *b);
 /* Joins and frees a job (cancelling it first when it still runs). */
 void bench_job_finish(struct bench *b);
 struct screen *bench_progress_screen(struct bench *b);
+
+/* bench.c: pushes the hex viewer on path (logs why not when it cannot). */
+void bench_open_dump(struct bench *b, const char *path);
+
+/* bench_ota.c: user1.bin and user2.bin from an ELF into out_dir; error filled on failure. */
+int bench_make_ota(struct bench *b, const char *elf_path, const char *out_dir, char *error,
+		   size_t cap);
 
 /* bench_ports.c */
 void bench_ports_init(struct bench *b);

@@ -104,6 +104,7 @@ bool bench_start_job(struct bench *b, enum bench_action action, const char *titl
 	b->action = action;
 	snprintf(b->job_title, sizeof b->job_title, "%s on %s", title, spec.port);
 	b->job_done = b->cancel_sent = false;
+	b->job_verify = spec.verify;
 	b->job_result = ED_OK;
 	b->job_result_text[0] = b->job_summary[0] = '\0';
 	b->step_cur = 0;
@@ -197,6 +198,13 @@ int bench_job_tick(struct bench *b)
 	if (!b->job_done) {
 		struct job_progress p;
 		job_get_progress(b->job, &p);
+		if (p.total == 0 && b->prog.total > 0 && p.stage >= JOB_STAGE_RESET) {
+			/* Keep the last bar on screen through reset instead of "0 B / 0 B". */
+			p.done = b->prog.total;
+			p.total = b->prog.total;
+			p.rate_bps = b->prog.rate_bps;
+			p.eta_s = 0;
+		}
 		if (memcmp(&p, &b->prog, sizeof p)) {
 			b->prog = p;
 			flags |= SCREEN_REDRAW;
@@ -299,9 +307,13 @@ static void progress_draw(struct screen *s, struct tui *ui)
 	int role = ROLE_NORMAL;
 	if (b->job_done && b->job_result == ED_OK) {
 		role = ROLE_OK;
-		snprintf(line, sizeof line, "done%s: %s", b->action == ACT_WRITE &&
-			 !strcmp(bench_setting_value(b, SET_VERIFY), "on") ? ", verified" : "",
-			 b->job_result_text);
+		bool verified = b->job_verify;
+		const char *what = b->action == ACT_WRITE ? (verified ? "written and verified"
+								     : "written, not verified")
+				 : b->action == ACT_VERIFY ? "verified" : "done";
+		bool plain = !b->job_result_text[0] || !strcmp(b->job_result_text, "done");
+		snprintf(line, sizeof line, "%s%s%s", what, plain ? "" : ": ",
+			 plain ? "" : b->job_result_text);
 		hint = b->action == ACT_READ ? "Enter close   x open in hex viewer   l full log"
 					     : "Enter close   l full log";
 	} else if (b->job_done) {
@@ -349,8 +361,6 @@ static void open_log(struct bench *b)
 	free(lines);
 	tui_push(b->ui, v);
 }
-
-void bench_open_dump(struct bench *b, const char *path);
 
 static int progress_key(struct screen *s, struct tui *ui, int key)
 {

@@ -13,9 +13,6 @@
 /* ELFs of ESP8266 applications are a few MiB at most. */
 #define MAX_ELF_BYTES (64u << 20)
 
-int bench_make_ota(struct bench *b, const char *elf_path, const char *out_dir, char *error,
-		   size_t cap);
-
 static const char *param(const struct bench *b, enum bench_setting s, const char *fallback)
 {
 	const char *v = bench_setting_value(b, s);

@@ -16,7 +16,7 @@ char *tui_fmt_bar(char *buf, size_t width, uint64_t done, uint64_t total)
 		full = (size_t)((double)done / (double)total * (double)width);
 		if (full > width)
 			full = width;
-		if (full == width && done < total)
+		if (full == width && done < total && width)
 			full = width - 1; /* never look finished before the last byte */
 	}
 	memset(buf, '#', full);
