@@ -63,10 +63,15 @@ static int bench_journal(void)
 	snprintf(path, sizeof path, "%s/journal.csv", dir);
 	struct journal_file files[2] = {{"boot_v1.6.bin", "0123456789abcdef0123456789abcdef"},
 					{"user1.bin", "fedcba9876543210fedcba9876543210"}};
-	struct journal_record r = {.port = "/dev/ttyUSB0", .chip = "ESP8266EX",
-				   .mac = "5c:cf:7f:00:00:01", .flash_id = "0x1640ef",
-				   .preset = "32m-c1", .files = files, .file_count = 2,
-				   .result = "ok", .duration_s = 31.5};
+	struct journal_record r = {.port = "/dev/ttyUSB0",
+				   .chip = "ESP8266EX",
+				   .mac = "5c:cf:7f:00:00:01",
+				   .flash_id = "0x1640ef",
+				   .preset = "32m-c1",
+				   .files = files,
+				   .file_count = 2,
+				   .result = "ok",
+				   .duration_s = 31.5};
 	struct ed_error err;
 	const int n = 200;
 	uint64_t start = ed_monotonic_us();

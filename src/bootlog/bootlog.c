@@ -18,31 +18,31 @@ struct bootlog {
 	void *user;
 	uint8_t raw[RAW_MAX];
 	size_t raw_len;
-	bool after_cr;   /* the previous byte ended a line with CR: swallow one LF */
-	bool in_app;     /* the boot log handed over to the application */
+	bool after_cr; /* the previous byte ended a line with CR: swallow one LF */
+	bool in_app;   /* the boot log handed over to the application */
 	struct bootlog_facts facts;
 };
 
 static const char *const kind_names[] = {
-	[BOOTLOG_BLANK] = "blank",
-	[BOOTLOG_TEXT] = "text",
-	[BOOTLOG_GARBAGE] = "garbage",
-	[BOOTLOG_ROM_BANNER] = "rom-banner",
-	[BOOTLOG_ROM_WAITING] = "rom-waiting",
-	[BOOTLOG_ROM_LOAD] = "rom-load",
-	[BOOTLOG_ROM_TAIL] = "rom-tail",
-	[BOOTLOG_ROM_CHKSUM] = "rom-chksum",
-	[BOOTLOG_ROM_HO] = "rom-ho",
-	[BOOTLOG_ROM_CSUM] = "rom-csum",
-	[BOOTLOG_ROM_CSUM_ERR] = "rom-csum-err",
-	[BOOTLOG_ROM_STOP] = "rom-stop",
-	[BOOTLOG_ROM_FLASH_ERR] = "rom-flash-err",
-	[BOOTLOG_BOOT_VERSION] = "boot-version",
-	[BOOTLOG_BOOT_SPI_SPEED] = "boot-spi-speed",
-	[BOOTLOG_BOOT_SPI_MODE] = "boot-spi-mode",
-	[BOOTLOG_BOOT_SPI_SIZE] = "boot-spi-size",
-	[BOOTLOG_BOOT_NOTE] = "boot-note",
-	[BOOTLOG_BOOT_JUMP] = "boot-jump",
+    [BOOTLOG_BLANK] = "blank",
+    [BOOTLOG_TEXT] = "text",
+    [BOOTLOG_GARBAGE] = "garbage",
+    [BOOTLOG_ROM_BANNER] = "rom-banner",
+    [BOOTLOG_ROM_WAITING] = "rom-waiting",
+    [BOOTLOG_ROM_LOAD] = "rom-load",
+    [BOOTLOG_ROM_TAIL] = "rom-tail",
+    [BOOTLOG_ROM_CHKSUM] = "rom-chksum",
+    [BOOTLOG_ROM_HO] = "rom-ho",
+    [BOOTLOG_ROM_CSUM] = "rom-csum",
+    [BOOTLOG_ROM_CSUM_ERR] = "rom-csum-err",
+    [BOOTLOG_ROM_STOP] = "rom-stop",
+    [BOOTLOG_ROM_FLASH_ERR] = "rom-flash-err",
+    [BOOTLOG_BOOT_VERSION] = "boot-version",
+    [BOOTLOG_BOOT_SPI_SPEED] = "boot-spi-speed",
+    [BOOTLOG_BOOT_SPI_MODE] = "boot-spi-mode",
+    [BOOTLOG_BOOT_SPI_SIZE] = "boot-spi-size",
+    [BOOTLOG_BOOT_NOTE] = "boot-note",
+    [BOOTLOG_BOOT_JUMP] = "boot-jump",
 };
 
 const char *bootlog_kind_name(enum bootlog_kind kind)
@@ -113,8 +113,7 @@ static void facts_reset_boot(struct bootlog_facts *f)
 	f->jump_addr = -1;
 }
 
-int bootlog_create(struct bootlog **out, bootlog_line_fn on_line, void *user,
-		   struct ed_error *err)
+int bootlog_create(struct bootlog **out, bootlog_line_fn on_line, void *user, struct ed_error *err)
 {
 	*out = NULL;
 	struct bootlog *log = calloc(1, sizeof *log);
@@ -223,10 +222,9 @@ static enum bootlog_kind classify_rom(struct bootlog *log, const char *lower, ch
 {
 	struct bootlog_facts *f = &log->facts;
 	unsigned a, b, c;
-	struct bootlog_segment *last =
-		f->segment_count && f->segment_count <= BOOTLOG_MAX_SEGMENTS
-			? &f->segments[f->segment_count - 1]
-			: NULL;
+	struct bootlog_segment *last = f->segment_count && f->segment_count <= BOOTLOG_MAX_SEGMENTS
+					   ? &f->segments[f->segment_count - 1]
+					   : NULL;
 	if (!strcmp(lower, "waiting for host")) {
 		f->waiting_for_host = true;
 		snprintf(ex, excap, "UART download mode: the ROM loader waits for a flasher");
@@ -236,11 +234,12 @@ static enum bootlog_kind classify_rom(struct bootlog *log, const char *lower, ch
 		size_t idx = f->segment_count++;
 		if (idx < BOOTLOG_MAX_SEGMENTS)
 			f->segments[idx] = (struct bootlog_segment){
-				.addr = a, .len = b, .room = c, .tail = -1, .chksum = -1};
+			    .addr = a, .len = b, .room = c, .tail = -1, .chksum = -1};
 		if (b == 0)
-			snprintf(ex, excap,
-				 "segment %zu is empty: no valid image in flash (erased or corrupt)",
-				 idx + 1);
+			snprintf(
+			    ex, excap,
+			    "segment %zu is empty: no valid image in flash (erased or corrupt)",
+			    idx + 1);
 		else
 			snprintf(ex, excap, "segment %zu: %u bytes to 0x%08x (%s)", idx + 1, b, a,
 				 bootlog_region_name(a));
@@ -263,9 +262,10 @@ static enum bootlog_kind classify_rom(struct bootlog *log, const char *lower, ch
 	}
 	if (!strcmp(lower, "csum err")) {
 		f->csum_state = BOOTLOG_CSUM_ERR;
-		snprintf(ex, excap,
-			 "the image checksum does not match: the image at 0x0 is corrupt, truncated "
-			 "or not an image");
+		snprintf(
+		    ex, excap,
+		    "the image checksum does not match: the image at 0x0 is corrupt, truncated "
+		    "or not an image");
 		return BOOTLOG_ROM_CSUM_ERR;
 	}
 	if (sscanf(lower, "csum 0x%x", &a) == 1) {
@@ -273,8 +273,8 @@ static enum bootlog_kind classify_rom(struct bootlog *log, const char *lower, ch
 		/* "csum err" follows on the next line when it does not match. */
 		if (f->csum_state == BOOTLOG_CSUM_UNSEEN)
 			f->csum_state = BOOTLOG_CSUM_OK;
-		snprintf(ex, excap, "image checksum 0x%02x computed over %zu segment%s",
-			 a & 0xFF, f->segment_count, f->segment_count == 1 ? "" : "s");
+		snprintf(ex, excap, "image checksum 0x%02x computed over %zu segment%s", a & 0xFF,
+			 f->segment_count, f->segment_count == 1 ? "" : "s");
 		return BOOTLOG_ROM_CSUM;
 	}
 	if (starts(lower, "ets_main.c")) {
@@ -287,14 +287,15 @@ static enum bootlog_kind classify_rom(struct bootlog *log, const char *lower, ch
 		if (sscanf(lower, "flash read err,%x", &a) == 1 ||
 		    sscanf(lower, "flash read err, %x", &a) == 1)
 			f->flash_read_err_addr = a;
-		snprintf(ex, excap, "the ROM could not read the flash at 0x%x", f->flash_read_err_addr);
+		snprintf(ex, excap, "the ROM could not read the flash at 0x%x",
+			 f->flash_read_err_addr);
 		return BOOTLOG_ROM_FLASH_ERR;
 	}
 	return BOOTLOG_TEXT;
 }
 
-static enum bootlog_kind classify_boot(struct bootlog *log, const char *cleaned,
-				       const char *lower, char *ex, size_t excap)
+static enum bootlog_kind classify_boot(struct bootlog *log, const char *cleaned, const char *lower,
+				       char *ex, size_t excap)
 {
 	struct bootlog_facts *f = &log->facts;
 	static const char *const keys[] = {"2nd boot version:", "spi speed:", "spi mode:",
@@ -335,7 +336,8 @@ static enum bootlog_kind classify_boot(struct bootlog *log, const char *cleaned,
 			f->jump_addr = addr;
 		log->in_app = true;
 		if (f->jump_addr >= 0)
-			snprintf(ex, excap, "the boot loader starts user%d at flash 0x%x", user, addr);
+			snprintf(ex, excap, "the boot loader starts user%d at flash 0x%x", user,
+				 addr);
 		else
 			snprintf(ex, excap, "the boot loader starts user%d", user);
 		return BOOTLOG_BOOT_JUMP;
@@ -391,7 +393,7 @@ static void emit_line(struct bootlog *log)
 
 	if (log->on_line) {
 		struct bootlog_line line = {
-			.kind = kind, .text = text, .explain = ex, .raw_len = log->raw_len};
+		    .kind = kind, .text = text, .explain = ex, .raw_len = log->raw_len};
 		log->on_line(log->user, &line);
 	}
 	log->raw_len = 0;

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define RULE_LIST                                                                          \
-	"jump to run user1|user2, jump to run, csum ok, boot mode 1|3|flash|uart|sdio, "    \
-	"rst cause N, boot version V, spi mode M, spi speed S, spi size S, text WORDS, "     \
+#define RULE_LIST                                                                                  \
+	"jump to run user1|user2, jump to run, csum ok, boot mode 1|3|flash|uart|sdio, "           \
+	"rst cause N, boot version V, spi mode M, spi speed S, spi size S, text WORDS, "           \
 	"no reset"
 
 const char *bootlog_verdict_name(enum bootlog_verdict verdict)
@@ -82,16 +82,16 @@ static bool parse_rule(const char *text, struct bootlog_rule *r)
 		enum bootlog_rule_kind kind;
 		bool needs_arg;
 	} table[] = {
-		{"jump to run", BOOTLOG_RULE_JUMP, false},
-		{"csum ok", BOOTLOG_RULE_CSUM_OK, false},
-		{"boot mode", BOOTLOG_RULE_BOOT_MODE, true},
-		{"rst cause", BOOTLOG_RULE_RST_CAUSE, true},
-		{"boot version", BOOTLOG_RULE_BOOT_VERSION, true},
-		{"spi mode", BOOTLOG_RULE_SPI_MODE, true},
-		{"spi speed", BOOTLOG_RULE_SPI_SPEED, true},
-		{"spi size", BOOTLOG_RULE_SPI_SIZE, true},
-		{"text", BOOTLOG_RULE_TEXT, true},
-		{"no reset", BOOTLOG_RULE_NO_RESET, false},
+	    {"jump to run", BOOTLOG_RULE_JUMP, false},
+	    {"csum ok", BOOTLOG_RULE_CSUM_OK, false},
+	    {"boot mode", BOOTLOG_RULE_BOOT_MODE, true},
+	    {"rst cause", BOOTLOG_RULE_RST_CAUSE, true},
+	    {"boot version", BOOTLOG_RULE_BOOT_VERSION, true},
+	    {"spi mode", BOOTLOG_RULE_SPI_MODE, true},
+	    {"spi speed", BOOTLOG_RULE_SPI_SPEED, true},
+	    {"spi size", BOOTLOG_RULE_SPI_SIZE, true},
+	    {"text", BOOTLOG_RULE_TEXT, true},
+	    {"no reset", BOOTLOG_RULE_NO_RESET, false},
 	};
 	memset(r, 0, sizeof *r);
 	snprintf(r->source, sizeof r->source, "%s", text);
@@ -229,10 +229,11 @@ static bool reported_failure(const struct bootlog_facts *f, const struct bootlog
 			     char *reason, size_t cap)
 {
 	if (f->csum_state == BOOTLOG_CSUM_ERR) {
-		snprintf(reason, cap,
-			 "the ROM reported csum err after %zu segment%s: the image at 0x0 is corrupt "
-			 "or missing; write the boot loader again (check --flash_mode)",
-			 f->segment_count, f->segment_count == 1 ? "" : "s");
+		snprintf(
+		    reason, cap,
+		    "the ROM reported csum err after %zu segment%s: the image at 0x0 is corrupt "
+		    "or missing; write the boot loader again (check --flash_mode)",
+		    f->segment_count, f->segment_count == 1 ? "" : "s");
 		return true;
 	}
 	if (f->flash_read_err) {
@@ -255,9 +256,10 @@ static bool reported_failure(const struct bootlog_facts *f, const struct bootlog
 		return true;
 	}
 	if (f->boot_mode >= 4) {
-		snprintf(reason, cap,
-			 "the board started in SDIO mode (boot mode %d): GPIO15 must be low at reset",
-			 f->boot_mode);
+		snprintf(
+		    reason, cap,
+		    "the board started in SDIO mode (boot mode %d): GPIO15 must be low at reset",
+		    f->boot_mode);
 		return true;
 	}
 	if (f->banners > 1 && f->rst_cause == 4) {
@@ -270,8 +272,7 @@ static bool reported_failure(const struct bootlog_facts *f, const struct bootlog
 }
 
 static enum bootlog_verdict judge_rules(const struct bootlog_facts *f,
-					const struct bootlog_rules *rules, char *reason,
-					size_t cap)
+					const struct bootlog_rules *rules, char *reason, size_t cap)
 {
 	char why[200];
 	for (size_t i = 0; i < rules->count; i++) {
@@ -287,20 +288,19 @@ static enum bootlog_verdict judge_rules(const struct bootlog_facts *f,
 	snprintf(reason, cap, "%s", rules->count == 1 ? "the expectation held: " : "all ");
 	size_t used = strlen(reason);
 	if (rules->count > 1)
-		used += (size_t)snprintf(reason + used, cap - used, "%zu expectations held: ",
-					 rules->count);
+		used += (size_t)snprintf(reason + used, cap - used,
+					 "%zu expectations held: ", rules->count);
 	for (size_t i = 0; i < rules->count && used < cap; i++)
 		used += (size_t)snprintf(reason + used, cap - used, "%s%s", i ? "; " : "",
 					 rules->rule[i].source);
 	return BOOTLOG_BOOTED;
 }
 
-static enum bootlog_verdict judge_default(const struct bootlog_facts *f, char *reason,
-					  size_t cap)
+static enum bootlog_verdict judge_default(const struct bootlog_facts *f, char *reason, size_t cap)
 {
 	if (f->jump_user > 0) {
-		snprintf(reason, cap, "the boot loader %s%s jumped to user%d", f->boot_version[0] ? "v" : "",
-			 f->boot_version, f->jump_user);
+		snprintf(reason, cap, "the boot loader %s%s jumped to user%d",
+			 f->boot_version[0] ? "v" : "", f->boot_version, f->jump_user);
 		return BOOTLOG_BOOTED;
 	}
 	if (f->boot_version[0]) {
@@ -326,10 +326,11 @@ static enum bootlog_verdict judge_default(const struct bootlog_facts *f, char *r
 		snprintf(reason, cap,
 			 "nothing was received: is the board powered, reset, and the port right?");
 	else if (f->garbage_bytes * 4 >= f->total_bytes)
-		snprintf(reason, cap,
-			 "%zu bytes arrived but no boot log: mostly unreadable, so the baud rate is "
-			 "wrong (the ROM prints at 74880)",
-			 f->total_bytes);
+		snprintf(
+		    reason, cap,
+		    "%zu bytes arrived but no boot log: mostly unreadable, so the baud rate is "
+		    "wrong (the ROM prints at 74880)",
+		    f->total_bytes);
 	else
 		snprintf(reason, cap, "%zu bytes arrived but no ROM boot banner among them",
 			 f->total_bytes);

@@ -19,7 +19,7 @@ struct bootlog_listen_options {
 	bool (*stop)(void *user, const struct bootlog_facts *facts);
 	void *user;
 };
-#define BOOTLOG_LISTEN_DEFAULT                                                               \
+#define BOOTLOG_LISTEN_DEFAULT                                                                     \
 	((struct bootlog_listen_options){.boot_baud = 74880, .app_baud = 115200})
 
 /* Sets the boot baud (links without a line speed, like TCP, are fine), then reads into log

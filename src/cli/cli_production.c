@@ -24,15 +24,15 @@
 /* ---- shared option parsing -------------------------------------------------------------- */
 
 struct opt {
-	const char *name;    /* long name without dashes; '-' and '_' alike */
-	const char **value;  /* for options with a value (the last one given wins) */
-	bool *flag;          /* for flags */
+	const char *name;   /* long name without dashes; '-' and '_' alike */
+	const char **value; /* for options with a value (the last one given wins) */
+	bool *flag;	    /* for flags */
 };
 
 /* Parses argv[1..] into opts and positional arguments (after "--" everything is
  * positional). Prints its own error with usage_line; returns a cli_exit code. */
-static int parse_opts(int argc, char **argv, const struct opt *opts, size_t nopts,
-		      const char **pos, size_t maxpos, size_t *npos, const char *usage_line)
+static int parse_opts(int argc, char **argv, const struct opt *opts, size_t nopts, const char **pos,
+		      size_t maxpos, size_t *npos, const char *usage_line)
 {
 	bool only_pos = false;
 	*npos = 0;
@@ -44,7 +44,8 @@ static int parse_opts(int argc, char **argv, const struct opt *opts, size_t nopt
 		}
 		if (only_pos || strncmp(arg, "--", 2)) {
 			if (*npos == maxpos) {
-				fprintf(stderr, "espdeck %s: too many arguments ('%s')\nusage: %s\n",
+				fprintf(stderr,
+					"espdeck %s: too many arguments ('%s')\nusage: %s\n",
 					argv[0], arg, usage_line);
 				return CLI_EXIT_USAGE;
 			}
@@ -63,8 +64,8 @@ static int parse_opts(int argc, char **argv, const struct opt *opts, size_t nopt
 					o = &opts[k];
 		}
 		if (!o) {
-			fprintf(stderr, "espdeck %s: unknown option '%s'\nusage: %s\n", argv[0], arg,
-				usage_line);
+			fprintf(stderr, "espdeck %s: unknown option '%s'\nusage: %s\n", argv[0],
+				arg, usage_line);
 			return CLI_EXIT_USAGE;
 		}
 		if (o->flag) {
@@ -72,8 +73,8 @@ static int parse_opts(int argc, char **argv, const struct opt *opts, size_t nopt
 			continue;
 		}
 		if (!eq && i + 1 >= argc) {
-			fprintf(stderr, "espdeck %s: option '%s' needs a value\nusage: %s\n", argv[0],
-				arg, usage_line);
+			fprintf(stderr, "espdeck %s: option '%s' needs a value\nusage: %s\n",
+				argv[0], arg, usage_line);
 			return CLI_EXIT_USAGE;
 		}
 		*o->value = eq ? eq + 1 : argv[++i];
@@ -89,8 +90,8 @@ static int report(const char *cmd, const struct ed_error *err)
 
 /* ---- journal ------------------------------------------------------------------------------ */
 
-#define JOURNAL_USAGE                                                                        \
-	"espdeck journal [--journal FILE] [--mac M] [--result ok|failed|cancelled] "          \
+#define JOURNAL_USAGE                                                                              \
+	"espdeck journal [--journal FILE] [--mac M] [--result ok|failed|cancelled] "               \
 	"[--since DATE] [--until DATE] [--file F] [--csv]"
 
 struct journal_listing {
@@ -142,8 +143,8 @@ static int list_entry(void *user, const struct journal_entry *e)
 	l->failed += !strcmp(e->result, "failed");
 	l->cancelled += !strcmp(e->result, "cancelled");
 	if (l->csv) {
-		const char *cols[JOURNAL_COLUMNS] = {e->time,     e->port,   e->chip,  e->mac,
-						     e->flash_id, e->preset, e->files, e->result,
+		const char *cols[JOURNAL_COLUMNS] = {e->time,	    e->port,   e->chip,	 e->mac,
+						     e->flash_id,   e->preset, e->files, e->result,
 						     e->duration_s, e->error};
 		for (size_t i = 0; i < JOURNAL_COLUMNS; i++)
 			print_csv_field(cols[i], i + 1 == JOURNAL_COLUMNS);
@@ -166,9 +167,9 @@ int cmd_journal(const struct config *cfg, int argc, char **argv)
 		   *file = NULL, *pos[1];
 	bool csv = false;
 	const struct opt opts[] = {
-		{"journal", &path, NULL}, {"mac", &mac, NULL},     {"result", &result, NULL},
-		{"since", &since, NULL},  {"until", &until, NULL}, {"file", &file, NULL},
-		{"csv", NULL, &csv},
+	    {"journal", &path, NULL}, {"mac", &mac, NULL},     {"result", &result, NULL},
+	    {"since", &since, NULL},  {"until", &until, NULL}, {"file", &file, NULL},
+	    {"csv", NULL, &csv},
 	};
 	size_t npos;
 	int rc = parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos,
@@ -194,20 +195,23 @@ int cmd_journal(const struct config *cfg, int argc, char **argv)
 	struct journal_stats st;
 	rc = journal_read(path, list_entry, &l, &st, &err);
 	if (rc == ED_ERR_NOTFOUND) {
-		fprintf(stderr, "espdeck journal: no journal yet at %s (no board has been flashed "
-				"with it)\n",
+		fprintf(stderr,
+			"espdeck journal: no journal yet at %s (no board has been flashed "
+			"with it)\n",
 			path);
 		return CLI_EXIT_OK;
 	}
 	if (rc < 0)
 		return report("journal", &err);
 	if (st.damaged)
-		fprintf(stderr, "espdeck journal: %zu damaged line%s skipped in %s (first at line "
-				"%zu)\n",
+		fprintf(stderr,
+			"espdeck journal: %zu damaged line%s skipped in %s (first at line "
+			"%zu)\n",
 			st.damaged, st.damaged == 1 ? "" : "s", path, st.first_damaged_line);
 	if (st.torn_tail)
-		fprintf(stderr, "espdeck journal: the last line of %s is incomplete (a write was "
-				"interrupted); it is ignored\n",
+		fprintf(stderr,
+			"espdeck journal: the last line of %s is incomplete (a write was "
+			"interrupted); it is ignored\n",
 			path);
 	if (!csv)
 		printf("%zu of %zu entries (%zu ok, %zu failed, %zu cancelled) in %s\n", l.shown,
@@ -217,7 +221,7 @@ int cmd_journal(const struct config *cfg, int argc, char **argv)
 
 /* ---- publish ------------------------------------------------------------------------------ */
 
-#define PUBLISH_USAGE "espdeck publish FILE... --to DIR|[user@]host:path [--scp PROGRAM]"
+#define PUBLISH_USAGE	  "espdeck publish FILE... --to DIR|[user@]host:path [--scp PROGRAM]"
 #define PUBLISH_MAX_FILES 64
 
 static int check_all(const char **files, size_t n)
@@ -225,8 +229,9 @@ static int check_all(const char **files, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(ed_basename(files[i]), ed_basename(files[k]))) {
-				fprintf(stderr, "espdeck publish: %s and %s have the same name; "
-						"nothing was published\n",
+				fprintf(stderr,
+					"espdeck publish: %s and %s have the same name; "
+					"nothing was published\n",
 					files[k], files[i]);
 				return CLI_EXIT_USAGE;
 			}
@@ -299,7 +304,7 @@ int cmd_publish(const struct config *cfg, int argc, char **argv)
 
 /* ---- monitor ------------------------------------------------------------------------------ */
 
-#define MONITOR_USAGE                                                                        \
+#define MONITOR_USAGE                                                                              \
 	"espdeck --port PORT monitor [--baud B] [--boot-baud 74880] [--time S] [--expect RULES]"
 
 struct monitor {
@@ -407,9 +412,8 @@ int cmd_monitor(const struct config *cfg, int argc, char **argv)
 	const char *baud = NULL, *boot_baud = NULL, *time_s = NULL, *expect = NULL, *pos[1];
 	bool verbose = false;
 	const struct opt opts[] = {
-		{"baud", &baud, NULL},     {"boot-baud", &boot_baud, NULL},
-		{"time", &time_s, NULL},   {"expect", &expect, NULL},
-		{"verbose", NULL, &verbose},
+	    {"baud", &baud, NULL},     {"boot-baud", &boot_baud, NULL}, {"time", &time_s, NULL},
+	    {"expect", &expect, NULL}, {"verbose", NULL, &verbose},
 	};
 	size_t npos;
 	int rc = parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos,
@@ -418,8 +422,9 @@ int cmd_monitor(const struct config *cfg, int argc, char **argv)
 		return rc;
 	if (cfg->port_count != 1) {
 		fprintf(stderr, "espdeck monitor: %s\nusage: %s\n",
-			cfg->port_count ? "monitor watches one port; give --port once"
-					: "no port given: use --port /dev/ttyUSB0 or socket://HOST:PORT",
+			cfg->port_count
+			    ? "monitor watches one port; give --port once"
+			    : "no port given: use --port /dev/ttyUSB0 or socket://HOST:PORT",
 			MONITOR_USAGE);
 		return CLI_EXIT_USAGE;
 	}
@@ -432,8 +437,9 @@ int cmd_monitor(const struct config *cfg, int argc, char **argv)
 		char *end;
 		double s = strtod(time_s, &end);
 		if (end == time_s || *end || !isfinite(s) || s <= 0 || s > 86400) {
-			fprintf(stderr, "espdeck monitor: --time '%s' is not a number of seconds "
-					"(up to 86400)\n",
+			fprintf(stderr,
+				"espdeck monitor: --time '%s' is not a number of seconds "
+				"(up to 86400)\n",
 				time_s);
 			return CLI_EXIT_USAGE;
 		}

@@ -109,7 +109,8 @@ long csv_parse_record(const char *data, size_t len, char *out, size_t cap, char 
 			i++; /* the closing quote */
 			*skip = i + to_line_end(data + i, len - i);
 		} else {
-			for (; i < len && data[i] != ',' && data[i] != '\r' && data[i] != '\n'; i++) {
+			for (; i < len && data[i] != ',' && data[i] != '\r' && data[i] != '\n';
+			     i++) {
 				if (data[i] == '"')
 					return ED_ERR_FORMAT;
 				if (o + 1 >= cap)

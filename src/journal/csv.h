@@ -12,11 +12,11 @@
 #include "core/error.h"
 
 struct csv_line {
-	char *text;   /* NUL-terminated, owned */
+	char *text; /* NUL-terminated, owned */
 	size_t len;
 	size_t cap;
 	size_t fields;
-	bool failed;  /* an allocation failed; checked by csv_line_end */
+	bool failed; /* an allocation failed; checked by csv_line_end */
 };
 
 void csv_line_init(struct csv_line *line);

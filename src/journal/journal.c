@@ -24,9 +24,10 @@ int journal_default_path(char *out, size_t cap, struct ed_error *err)
 	} else {
 		const char *home = getenv("HOME");
 		if (!home || !*home)
-			return ed_fail(err, ED_ERR_NOTFOUND,
-				       "no place for the journal: neither XDG_STATE_HOME nor HOME is "
-				       "set; use --journal FILE");
+			return ed_fail(
+			    err, ED_ERR_NOTFOUND,
+			    "no place for the journal: neither XDG_STATE_HOME nor HOME is "
+			    "set; use --journal FILE");
 		n = snprintf(out, cap, "%s/.local/state/espdeck/journal.csv", home);
 	}
 	if (n < 0 || (size_t)n >= cap)
@@ -49,7 +50,8 @@ static int make_parent_dirs(const char *path, struct ed_error *err)
 		if (*p == '/' || end) {
 			*p = '\0';
 			if (mkdir(dir, 0755) && errno != EEXIST)
-				return ed_fail(err, ED_ERR_IO, "cannot create the folder %s for the journal: %s",
+				return ed_fail(err, ED_ERR_IO,
+					       "cannot create the folder %s for the journal: %s",
 					       dir, strerror(errno));
 			if (end)
 				break;
@@ -66,8 +68,7 @@ static void format_time(time_t t, char *out, size_t cap)
 		snprintf(out, cap, "?");
 }
 
-static int build_line(const struct journal_record *rec, struct csv_line *line,
-		      struct ed_error *err)
+static int build_line(const struct journal_record *rec, struct csv_line *line, struct ed_error *err)
 {
 	char when[32], duration[32];
 	format_time(rec->time ? rec->time : time(NULL), when, sizeof when);
@@ -91,9 +92,16 @@ static int build_line(const struct journal_record *rec, struct csv_line *line,
 	}
 
 	csv_line_init(line);
-	const char *fields[JOURNAL_COLUMNS] = {
-		when, rec->port, rec->chip, rec->mac, rec->flash_id, rec->preset,
-		files.text ? files.text : "", rec->result, duration, rec->error};
+	const char *fields[JOURNAL_COLUMNS] = {when,
+					       rec->port,
+					       rec->chip,
+					       rec->mac,
+					       rec->flash_id,
+					       rec->preset,
+					       files.text ? files.text : "",
+					       rec->result,
+					       duration,
+					       rec->error};
 	for (size_t i = 0; i < JOURNAL_COLUMNS; i++)
 		csv_line_add(line, fields[i]);
 	csv_line_finish(&files);
@@ -158,13 +166,15 @@ int journal_append(const char *path, const struct journal_record *rec, struct ed
 	}
 	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		rc = ed_fail(err, ED_ERR_IO, "cannot open the journal %s: %s", path, strerror(errno));
+		rc = ed_fail(err, ED_ERR_IO, "cannot open the journal %s: %s", path,
+			     strerror(errno));
 		csv_line_finish(&line);
 		return rc;
 	}
 	struct stat st;
 	if (flock(fd, LOCK_EX) || fstat(fd, &st)) {
-		rc = ed_fail(err, ED_ERR_IO, "cannot lock the journal %s: %s", path, strerror(errno));
+		rc = ed_fail(err, ED_ERR_IO, "cannot lock the journal %s: %s", path,
+			     strerror(errno));
 		goto out;
 	}
 	const char *prefix = prefix_for(fd, st.st_size);

@@ -19,7 +19,7 @@
 
 #include "core/error.h"
 
-#define JOURNAL_HEADER "time,port,chip,mac,flash_id,preset,files,result,duration_s,error"
+#define JOURNAL_HEADER	"time,port,chip,mac,flash_id,preset,files,result,duration_s,error"
 #define JOURNAL_COLUMNS 10
 
 /* The default journal: $XDG_STATE_HOME/espdeck/journal.csv, else
@@ -29,12 +29,12 @@ int journal_default_path(char *out, size_t cap, struct ed_error *err);
 /* One file that went to the board. */
 struct journal_file {
 	const char *name; /* as the preset names it, e.g. "user1.bin" */
-	char md5[33];     /* hex; fill with md5_file_hex() */
+	char md5[33];	  /* hex; fill with md5_file_hex() */
 };
 
 /* What a finished job reports; every string may be NULL (written empty). */
 struct journal_record {
-	time_t time;        /* when the job ended; 0 = now */
+	time_t time; /* when the job ended; 0 = now */
 	const char *port;
 	const char *chip;
 	const char *mac;
@@ -63,15 +63,15 @@ struct journal_entry {
 	char result[16];
 	char duration_s[24];
 	char error[768];
-	time_t when;     /* time parsed, -1 when unreadable */
-	size_t line_no;  /* physical line number in the file, 1-based */
+	time_t when;	/* time parsed, -1 when unreadable */
+	size_t line_no; /* physical line number in the file, 1-based */
 };
 
 struct journal_stats {
-	size_t entries;      /* complete, well-formed lines (header excluded) */
-	size_t damaged;      /* lines skipped because they could not be read */
+	size_t entries; /* complete, well-formed lines (header excluded) */
+	size_t damaged; /* lines skipped because they could not be read */
 	size_t first_damaged_line;
-	bool torn_tail;      /* the file ends inside a line (an interrupted write) */
+	bool torn_tail; /* the file ends inside a line (an interrupted write) */
 };
 
 /* Called for every entry in file order; return non-zero to stop (journal_read then returns
@@ -79,15 +79,15 @@ struct journal_stats {
 typedef int (*journal_entry_fn)(void *user, const struct journal_entry *entry);
 
 /* Reads the whole journal. A missing file is ED_ERR_NOTFOUND (a fresh bench has none). */
-int journal_read(const char *path, journal_entry_fn fn, void *user,
-		 struct journal_stats *stats, struct ed_error *err);
+int journal_read(const char *path, journal_entry_fn fn, void *user, struct journal_stats *stats,
+		 struct ed_error *err);
 
 /* Filters for `espdeck journal`; NULL/0 fields match everything. */
 struct journal_filter {
 	const char *mac;    /* any spelling: 5C:CF:7F:01:02:03, 5ccf7f010203, 5c-cf-... */
 	const char *result; /* "ok", "failed", "cancelled" */
-	time_t since;       /* entries at or after (0 = no bound) */
-	time_t until;       /* entries before (0 = no bound) */
+	time_t since;	    /* entries at or after (0 = no bound) */
+	time_t until;	    /* entries before (0 = no bound) */
 	const char *file;   /* a file name contained in the files column */
 };
 
@@ -106,9 +106,9 @@ bool journal_mac_normalize(const char *mac, char out[13]);
 
 /* What the bench shows for a board it sees: was this MAC flashed before? */
 struct journal_history {
-	size_t times;               /* entries with this MAC */
-	size_t ok;                  /* of which result ok */
-	struct journal_entry last;  /* the latest one (valid when times > 0) */
+	size_t times;		   /* entries with this MAC */
+	size_t ok;		   /* of which result ok */
+	struct journal_entry last; /* the latest one (valid when times > 0) */
 };
 
 /* Looks a MAC up in the journal; a missing journal means "never" (ED_OK, times 0). */

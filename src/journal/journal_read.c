@@ -68,13 +68,14 @@ int journal_filter_check(const struct journal_filter *f, struct ed_error *err)
 {
 	char mac[13];
 	if (f->mac && !journal_mac_normalize(f->mac, mac))
-		return ed_fail(err, ED_ERR_ARG,
-			       "'%s' is not a MAC address: give 12 hex digits, e.g. 5c:cf:7f:01:02:03",
-			       f->mac);
+		return ed_fail(
+		    err, ED_ERR_ARG,
+		    "'%s' is not a MAC address: give 12 hex digits, e.g. 5c:cf:7f:01:02:03",
+		    f->mac);
 	if (f->result && strcmp(f->result, "ok") && strcmp(f->result, "failed") &&
 	    strcmp(f->result, "cancelled"))
-		return ed_fail(err, ED_ERR_ARG,
-			       "unknown result '%s': use ok, failed or cancelled", f->result);
+		return ed_fail(err, ED_ERR_ARG, "unknown result '%s': use ok, failed or cancelled",
+			       f->result);
 	if (f->since && f->until && f->until <= f->since)
 		return ed_fail(err, ED_ERR_ARG, "--until is not after --since: nothing can match");
 	return ED_OK;
@@ -85,7 +86,7 @@ int journal_filter_check(const struct journal_filter *f, struct ed_error *err)
 static bool names_file(const char *files, const char *file)
 {
 	const char *want = ed_basename(file);
-	char buf[sizeof ((struct journal_entry *)0)->files];
+	char buf[sizeof((struct journal_entry *)0)->files];
 	snprintf(buf, sizeof buf, "%s", files);
 	char *save = NULL;
 	for (char *item = strtok_r(buf, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
@@ -121,11 +122,16 @@ static void fill_entry(struct journal_entry *e, char **field, size_t line_no)
 		char *dst;
 		size_t cap;
 	} cols[JOURNAL_COLUMNS] = {
-		{e->time, sizeof e->time},         {e->port, sizeof e->port},
-		{e->chip, sizeof e->chip},         {e->mac, sizeof e->mac},
-		{e->flash_id, sizeof e->flash_id}, {e->preset, sizeof e->preset},
-		{e->files, sizeof e->files},       {e->result, sizeof e->result},
-		{e->duration_s, sizeof e->duration_s}, {e->error, sizeof e->error},
+	    {e->time, sizeof e->time},
+	    {e->port, sizeof e->port},
+	    {e->chip, sizeof e->chip},
+	    {e->mac, sizeof e->mac},
+	    {e->flash_id, sizeof e->flash_id},
+	    {e->preset, sizeof e->preset},
+	    {e->files, sizeof e->files},
+	    {e->result, sizeof e->result},
+	    {e->duration_s, sizeof e->duration_s},
+	    {e->error, sizeof e->error},
 	};
 	for (size_t i = 0; i < JOURNAL_COLUMNS; i++)
 		snprintf(cols[i].dst, cols[i].cap, "%s", field[i]);
@@ -148,8 +154,8 @@ static void note_damage(struct journal_stats *st, size_t line_no)
 		st->first_damaged_line = line_no;
 }
 
-int journal_read(const char *path, journal_entry_fn fn, void *user,
-		 struct journal_stats *stats, struct ed_error *err)
+int journal_read(const char *path, journal_entry_fn fn, void *user, struct journal_stats *stats,
+		 struct ed_error *err)
 {
 	struct journal_stats local;
 	struct journal_stats *st = stats ? stats : &local;

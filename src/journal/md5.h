@@ -11,8 +11,8 @@
 
 struct md5 {
 	uint32_t state[4];
-	uint64_t bytes;      /* message length so far */
-	uint8_t block[64];   /* pending partial block */
+	uint64_t bytes;	   /* message length so far */
+	uint8_t block[64]; /* pending partial block */
 };
 
 void md5_init(struct md5 *ctx);

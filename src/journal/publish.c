@@ -72,11 +72,15 @@ int publish_copy_local(const char *file, const char *dir, struct ed_error *err)
 {
 	struct stat st;
 	if (stat(dir, &st) != 0)
-		return ed_fail(err, ED_ERR_NOTFOUND, "the folder %s does not exist: %s (create it "
-			       "first, or check --to)", dir, strerror(errno));
+		return ed_fail(err, ED_ERR_NOTFOUND,
+			       "the folder %s does not exist: %s (create it "
+			       "first, or check --to)",
+			       dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return ed_fail(err, ED_ERR_ARG, "%s is not a folder: --to takes the folder the "
-			       "files go into", dir);
+		return ed_fail(err, ED_ERR_ARG,
+			       "%s is not a folder: --to takes the folder the "
+			       "files go into",
+			       dir);
 	uint8_t *data = NULL;
 	size_t len = 0;
 	int rc = ed_read_file(file, &data, &len, PUBLISH_MAX_BYTES, err);
@@ -99,8 +103,7 @@ int publish_copy_local(const char *file, const char *dir, struct ed_error *err)
 	return rc;
 }
 
-int publish_copy_scp(const char *program, const char *file, const char *dest,
-		     struct ed_error *err)
+int publish_copy_scp(const char *program, const char *file, const char *dest, struct ed_error *err)
 {
 	/* scp reads "a:b.bin" as host a; "./a:b.bin" is unambiguous. */
 	char *local = NULL;
@@ -112,8 +115,8 @@ int publish_copy_scp(const char *program, const char *file, const char *dest,
 			return ed_fail(err, ED_ERR_NOMEM, "out of memory running %s", program);
 		snprintf(local, need, "./%s", file);
 	}
-	char *argv[] = {(char *)program, (char *)"--", local ? local : (char *)file,
-			(char *)dest, NULL};
+	char *argv[] = {(char *)program, (char *)"--", local ? local : (char *)file, (char *)dest,
+			NULL};
 	pid_t pid;
 	int e = posix_spawnp(&pid, program, NULL, NULL, argv, environ);
 	free(local);

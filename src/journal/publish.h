@@ -37,5 +37,4 @@ int publish_copy_local(const char *file, const char *dir, struct ed_error *err);
 /* Runs `program -- FILE DEST` (program found on PATH) and waits; ED_ERR_NOTFOUND when the
  * program cannot be run, ED_ERR_IO with the exit status when it fails. A relative FILE
  * with a colon is passed as ./FILE so scp does not take it for a host. */
-int publish_copy_scp(const char *program, const char *file, const char *dest,
-		     struct ed_error *err);
+int publish_copy_scp(const char *program, const char *file, const char *dest, struct ed_error *err);

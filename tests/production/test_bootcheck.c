@@ -27,7 +27,7 @@ static size_t make_image(uint8_t *f)
 	static const uint32_t lens[3] = {64, 32, 16};
 	f[0] = 0xE9;
 	f[1] = 3;
-	f[2] = 0; /* qio */
+	f[2] = 0;    /* qio */
 	f[3] = 0x40; /* 4 MiB, 40 MHz */
 	put_le32(f + 4, 0x40100004);
 	size_t pos = 8;
@@ -162,9 +162,9 @@ static void test_erased_flash_is_not_booted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_good_image_boots, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_image_is_not_booted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_erased_flash_is_not_booted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_good_image_boots, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt_image_is_not_booted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_erased_flash_is_not_booted, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

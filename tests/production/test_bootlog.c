@@ -37,8 +37,8 @@ static uint8_t *load(const char *name, size_t *len)
 {
 	const char *root = getenv("ESPDECK_SOURCE_ROOT");
 	char path[1024];
-	snprintf(path, sizeof path, "%s/tests/production/data/%s", root ? root : ESPDECK_SOURCE_ROOT,
-		 name);
+	snprintf(path, sizeof path, "%s/tests/production/data/%s",
+		 root ? root : ESPDECK_SOURCE_ROOT, name);
 	uint8_t *data = NULL;
 	struct ed_error err;
 	assert_int_equal(ed_read_file(path, &data, len, 1 << 20, &err), ED_OK);
@@ -119,9 +119,9 @@ static void test_sdk_boot_user1(void **state)
 	assert_string_equal(reason, "the boot loader v1.6 jumped to user1");
 	assert_int_equal(judge(log, "jump to run user1", reason), BOOTLOG_BOOTED);
 	assert_string_equal(reason, "the expectation held: jump to run user1");
-	assert_int_equal(judge(log, "Jump to run user1; csum ok; spi mode qio; boot version 1.6",
-			       reason),
-			 BOOTLOG_BOOTED);
+	assert_int_equal(
+	    judge(log, "Jump to run user1; csum ok; spi mode qio; boot version 1.6", reason),
+	    BOOTLOG_BOOTED);
 	assert_string_equal(reason, "all 4 expectations held: Jump to run user1; csum ok; "
 				    "spi mode qio; boot version 1.6");
 	assert_int_equal(judge(log, "jump to run user2", reason), BOOTLOG_NOT_BOOTED);
@@ -129,18 +129,18 @@ static void test_sdk_boot_user1(void **state)
 			    "expected 'jump to run user2', but the boot loader jumped to user1");
 	assert_int_equal(judge(log, "spi mode dio", reason), BOOTLOG_NOT_BOOTED);
 	assert_string_equal(reason, "expected 'spi mode dio', but SPI mode is QIO");
-	assert_int_equal(judge(log, "spi size 32Mbit(1024KB+1024KB)\nrst cause 2\nno reset",
-			       reason),
-			 BOOTLOG_BOOTED);
+	assert_int_equal(
+	    judge(log, "spi size 32Mbit(1024KB+1024KB)\nrst cause 2\nno reset", reason),
+	    BOOTLOG_BOOTED);
 	bootlog_destroy(log);
 }
 
 /* The same facts and lines whatever the chunking (bytes split inside CR LF and lines). */
 static void test_chunking_is_invisible(void **state)
 {
-	static const char *const logs[] = {"sdk-boot-user1.log", "csum-err.log",
-					   "download-mode.log", "sdk-boot-v12.log",
-					   "watchdog-loop.log", "direct-app.log", "wrong-baud.log"};
+	static const char *const logs[] = {
+	    "sdk-boot-user1.log", "csum-err.log",   "download-mode.log", "sdk-boot-v12.log",
+	    "watchdog-loop.log",  "direct-app.log", "wrong-baud.log"};
 	for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
 		struct capture *a = calloc(1, sizeof *a), *b = calloc(1, sizeof *b),
 			       *c = calloc(1, sizeof *c);
@@ -249,8 +249,8 @@ static void test_watchdog_loop(void **state)
 	assert_int_equal(f->rst_cause, 4);
 	char reason[300];
 	assert_int_equal(judge(log, "", reason), BOOTLOG_NOT_BOOTED);
-	assert_string_equal(reason,
-			    "the hardware watchdog reset the board after it started (1 resets seen)");
+	assert_string_equal(
+	    reason, "the hardware watchdog reset the board after it started (1 resets seen)");
 	bootlog_destroy(log);
 }
 
@@ -299,8 +299,8 @@ static void test_flash_read_err_and_garbage(void **state)
 	assert_int_equal(bootlog_create(&log, NULL, NULL, NULL), ED_OK);
 	bootlog_finish(log);
 	assert_int_equal(judge(log, "", reason), BOOTLOG_UNKNOWN);
-	assert_string_equal(reason,
-			    "nothing was received: is the board powered, reset, and the port right?");
+	assert_string_equal(
+	    reason, "nothing was received: is the board powered, reset, and the port right?");
 	bootlog_destroy(log);
 }
 
@@ -357,17 +357,17 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sdk_boot_user1),
-		cmocka_unit_test(test_chunking_is_invisible),
-		cmocka_unit_test(test_csum_err),
-		cmocka_unit_test(test_download_mode),
-		cmocka_unit_test(test_old_boot_loader_and_user2),
-		cmocka_unit_test(test_watchdog_loop),
-		cmocka_unit_test(test_direct_app_and_text_rule),
-		cmocka_unit_test(test_flash_read_err_and_garbage),
-		cmocka_unit_test(test_banner_after_noise_and_lone_lf),
-		cmocka_unit_test(test_rule_errors),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_sdk_boot_user1),
+	    cmocka_unit_test(test_chunking_is_invisible),
+	    cmocka_unit_test(test_csum_err),
+	    cmocka_unit_test(test_download_mode),
+	    cmocka_unit_test(test_old_boot_loader_and_user2),
+	    cmocka_unit_test(test_watchdog_loop),
+	    cmocka_unit_test(test_direct_app_and_text_rule),
+	    cmocka_unit_test(test_flash_read_err_and_garbage),
+	    cmocka_unit_test(test_banner_after_noise_and_lone_lf),
+	    cmocka_unit_test(test_rule_errors),
+	    cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,16 +52,16 @@ static void test_md5_vectors(void **state)
 {
 	/* RFC 1321 appendix A.5. */
 	static const char *const vectors[][2] = {
-		{"", "d41d8cd98f00b204e9800998ecf8427e"},
-		{"a", "0cc175b9c0f1b6a831c399e269772661"},
-		{"abc", "900150983cd24fb0d6963f7d28e17f72"},
-		{"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
-		{"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
-		{"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-		 "d174ab98d277d9f5a5611c2c9f419d9f"},
-		{"1234567890123456789012345678901234567890123456789012345678901234567890123456789"
-		 "0",
-		 "57edf4a22be3c955ac49da2e2107b67a"},
+	    {"", "d41d8cd98f00b204e9800998ecf8427e"},
+	    {"a", "0cc175b9c0f1b6a831c399e269772661"},
+	    {"abc", "900150983cd24fb0d6963f7d28e17f72"},
+	    {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+	    {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+	    {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+	     "d174ab98d277d9f5a5611c2c9f419d9f"},
+	    {"1234567890123456789012345678901234567890123456789012345678901234567890123456789"
+	     "0",
+	     "57edf4a22be3c955ac49da2e2107b67a"},
 	};
 	char hex[33];
 	for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
@@ -79,7 +79,8 @@ static void test_md5_vectors(void **state)
 		uint8_t d[16];
 		md5_init(&ctx);
 		for (size_t off = 0; off < sizeof big; off += step)
-			md5_update(&ctx, big + off, off + step > sizeof big ? sizeof big - off : step);
+			md5_update(&ctx, big + off,
+				   off + step > sizeof big ? sizeof big - off : step);
 		md5_final(&ctx, d);
 		md5_hex(d, hex);
 		assert_string_equal(hex, whole);
@@ -130,25 +131,24 @@ static void test_csv_quoting(void **state)
 	assert_string_equal(field[6], "");
 	/* Every proper prefix is an incomplete record, never a wrong one. */
 	for (size_t n = 0; n < line.len; n++)
-		assert_int_equal(csv_parse_record(line.text, n, out, sizeof out, field, 8, &count,
-						  &skip),
-				 0);
+		assert_int_equal(
+		    csv_parse_record(line.text, n, out, sizeof out, field, 8, &count, &skip), 0);
 	csv_line_finish(&line);
 
 	static const char bad[] = "a,b\"c,d\r\nnext,line\r\n";
-	assert_int_equal(csv_parse_record(bad, sizeof bad - 1, out, sizeof out, field, 8, &count,
-					  &skip),
-			 ED_ERR_FORMAT);
+	assert_int_equal(
+	    csv_parse_record(bad, sizeof bad - 1, out, sizeof out, field, 8, &count, &skip),
+	    ED_ERR_FORMAT);
 	assert_int_equal(skip, 9); /* resumes at "next" */
 	static const char bad2[] = "\"a\"b,c\n";
-	assert_int_equal(csv_parse_record(bad2, sizeof bad2 - 1, out, sizeof out, field, 8, &count,
-					  &skip),
-			 ED_ERR_FORMAT);
+	assert_int_equal(
+	    csv_parse_record(bad2, sizeof bad2 - 1, out, sizeof out, field, 8, &count, &skip),
+	    ED_ERR_FORMAT);
 }
 
 static const struct journal_file demo_files[] = {
-	{"boot_v1.6.bin", "0123456789abcdef0123456789abcdef"},
-	{"user1.bin", "fedcba9876543210fedcba9876543210"},
+    {"boot_v1.6.bin", "0123456789abcdef0123456789abcdef"},
+    {"user1.bin", "fedcba9876543210fedcba9876543210"},
 };
 
 static struct journal_record demo(int i, const char *result, const char *error)
@@ -205,15 +205,15 @@ static void test_append_and_read_back(void **state)
 
 	const char *text = slurp(fx->path);
 	assert_string_equal(
-		text,
-		JOURNAL_HEADER "\r\n"
-		"2025-11-25T01:00:00Z,/dev/ttyUSB0,ESP8266EX,5c:cf:7f:00:00:00,0x1640ef,32m-c1,"
-		"boot_v1.6.bin=0123456789abcdef0123456789abcdef;user1.bin="
-		"fedcba9876543210fedcba9876543210,ok,12.2,\r\n"
-		"2025-11-25T01:01:00Z,/dev/ttyUSB1,ESP8266EX,5c:cf:7f:00:00:01,0x1640ef,32m-c1,"
-		"boot_v1.6.bin=0123456789abcdef0123456789abcdef;user1.bin="
-		"fedcba9876543210fedcba9876543210,failed,13.2,"
-		"\"no reply to SYNC, \"\"is GPIO0 low?\"\"\ntried 7 times\"\r\n");
+	    text, JOURNAL_HEADER
+	    "\r\n"
+	    "2025-11-25T01:00:00Z,/dev/ttyUSB0,ESP8266EX,5c:cf:7f:00:00:00,0x1640ef,32m-c1,"
+	    "boot_v1.6.bin=0123456789abcdef0123456789abcdef;user1.bin="
+	    "fedcba9876543210fedcba9876543210,ok,12.2,\r\n"
+	    "2025-11-25T01:01:00Z,/dev/ttyUSB1,ESP8266EX,5c:cf:7f:00:00:01,0x1640ef,32m-c1,"
+	    "boot_v1.6.bin=0123456789abcdef0123456789abcdef;user1.bin="
+	    "fedcba9876543210fedcba9876543210,failed,13.2,"
+	    "\"no reply to SYNC, \"\"is GPIO0 low?\"\"\ntried 7 times\"\r\n");
 
 	struct collected c = {0};
 	struct journal_stats st;
@@ -471,18 +471,18 @@ static void test_unwritable_journal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_md5_vectors),
-		cmocka_unit_test_setup_teardown(test_md5_file, setup, teardown),
-		cmocka_unit_test(test_csv_quoting),
-		cmocka_unit_test_setup_teardown(test_append_and_read_back, setup, teardown),
-		cmocka_unit_test(test_default_path),
-		cmocka_unit_test_setup_teardown(test_torn_line_is_skipped_and_closed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_filters_and_lookup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_killed_writer_loses_nothing_reported, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_writers_do_not_interleave, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unwritable_journal, setup, teardown),
+	    cmocka_unit_test(test_md5_vectors),
+	    cmocka_unit_test_setup_teardown(test_md5_file, setup, teardown),
+	    cmocka_unit_test(test_csv_quoting),
+	    cmocka_unit_test_setup_teardown(test_append_and_read_back, setup, teardown),
+	    cmocka_unit_test(test_default_path),
+	    cmocka_unit_test_setup_teardown(test_torn_line_is_skipped_and_closed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_filters_and_lookup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_killed_writer_loses_nothing_reported, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_writers_do_not_interleave, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_unwritable_journal, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
