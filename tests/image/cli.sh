@@ -1,0 +1,155 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# The image commands as a user runs them: output names, esptool's option spellings,
+# image_info's verdicts, and the exact errors (and exit codes) on bad input.
+# usage: cli.sh [testapp-ota.elf testapp-flat.elf]   (ELF-based checks skip without them)
+set -u
+E=${ESPDECK:?ESPDECK must name the built espdeck}
+# meson passes build-relative paths: make them absolute before leaving for the work dir
+abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+[ $# -ge 2 ] && set -- "$(abs "$1")" "$(abs "$2")"
+W=$(mktemp -d "${TMPDIR:-/tmp}/espdeck-image-cli.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+cd "$W" || exit 1
+fails=0
+checks=0
+
+fail() {
+	echo "FAIL: $*"
+	fails=$((fails + 1))
+}
+
+# expect CODE TEXT CMD...: runs CMD, wants exit CODE and TEXT in its stdout+stderr
+expect() {
+	code=$1
+	text=$2
+	shift 2
+	checks=$((checks + 1))
+	out=$("$@" 2>&1)
+	rc=$?
+	[ "$rc" -eq "$code" ] || fail "$* exited $rc, want $code; output: $out"
+	case $out in
+	*"$text"*) ;;
+	*) fail "$* printed '$out', want it to contain '$text'" ;;
+	esac
+}
+
+exists() {
+	checks=$((checks + 1))
+	[ -f "$1" ] || fail "$1 was not written"
+}
+
+absent() {
+	checks=$((checks + 1))
+	for f in "$@"; do
+		[ -e "$f" ] && fail "$f exists after a failed command"
+	done
+	return 0
+}
+
+same() {
+	checks=$((checks + 1))
+	cmp -s "$1" "$2" || fail "$1 and $2 differ"
+}
+
+# --- bad input that needs no cross compiler ---
+echo "just some text, not an ELF" >notelf
+expect 1 "not an ELF file" "$E" elf2image notelf
+absent notelf-0x00000.bin
+expect 1 "not an ELF file" "$E" make_ota notelf --app 1 -o u.bin
+absent u.bin
+expect 1 "cannot open missing.elf" "$E" elf2image missing.elf
+expect 2 "no ELF file given" "$E" elf2image
+expect 2 "unknown option '--bogus'" "$E" elf2image --bogus notelf
+expect 2 "unknown flash size '33m'" "$E" elf2image -fs 33m notelf
+expect 2 "unknown flash mode 'fast'" "$E" elf2image --flash-mode fast notelf
+expect 2 "unknown flash frequency '41m'" "$E" elf2image --flash_freq=41m notelf
+expect 2 "--version 3 is not supported" "$E" elf2image --version 3 notelf
+expect 2 "--app 1 or --app 2 is required" "$E" make_ota notelf -o u.bin
+expect 2 "--app '3' must be 1..2" "$E" make_ota notelf --app 3 -o u.bin
+expect 2 "--boot-mode '7' must be 0..2" "$E" make_ota notelf --app 1 --boot-mode 7 -o u.bin
+expect 2 "-o FILE is required" "$E" make_ota notelf --app 2
+expect 2 "option -o needs a value" "$E" make_ota notelf --app 2 -o
+printf '\177ELF' >short.elf
+expect 1 "ELF" "$E" elf2image short.elf
+expect 1 "wrong magic byte 0x6a at offset 0" "$E" image_info notelf
+expect 1 "too short" "$E" image_info short.elf
+expect 2 "no image file given" "$E" image_info
+ls ./*partial* >/dev/null 2>&1 && fail "temporary files left behind: $(ls ./*partial*)"
+
+if [ $# -lt 2 ]; then
+	echo "note: ELF-based checks skipped: no test ELFs (xtensa-lx106-elf-gcc missing;" \
+		"install gcc-xtensa-lx106)"
+	echo "$checks checks, $fails failed"
+	[ "$fails" -eq 0 ] || exit 1
+	exit 77
+fi
+
+# --- the seed's commands and esptool's naming ---
+cp "$1" espmodule
+cp "$1" app.elf
+cp "$2" flat.elf
+expect 0 "Wrote user1.bin" "$E" elf2image --version=2 -o user1.bin espmodule
+expect 0 "Format: v2 (esptool elf2image --version 2, 0xEA)" "$E" image_info user1.bin
+expect 0 "Flash size: 1MB (old name 8m, size_map 2)" "$E" image_info user1.bin
+expect 0 "Result: OK" "$E" image_info user1.bin
+expect 0 "espmodule-0x01010.bin" "$E" elf2image espmodule
+exists espmodule-0x00000.bin
+expect 0 "Wrote app-0x01000.bin" "$E" elf2image --version 2 app.elf
+expect 0 "Wrote flat-0x10000.bin" "$E" elf2image -o flat- flat.elf
+exists flat-0x00000.bin
+expect 0 "Format: v1 (0xE9, loaded by the ROM)" "$E" image_info flat-0x00000.bin
+expect 1 "wrong magic byte" "$E" image_info flat-0x10000.bin
+
+# every spelling of the flash options gives the same bytes
+"$E" -q elf2image --version 2 --flash_mode dio --flash_size 4MB-c1 --flash_freq 80m -o a.bin app.elf
+"$E" -q elf2image -e 2 -fm dio -fs 32m-c1 -ff 80m -o b.bin app.elf
+"$E" -q elf2image --version=2 --flash-mode=dio --flash-size=4mb-c1 --flash-freq=80m -o c.bin app.elf
+same a.bin b.bin
+same a.bin c.bin
+expect 0 "Flash mode: dio (2)" "$E" image_info a.bin
+expect 0 "Flash frequency: 80m" "$E" image_info a.bin
+
+# --- make_ota: the SDK's user1/user2 ---
+expect 0 "Wrote user1-ota.bin" "$E" make_ota app.elf --app 1 --flash_mode qio --flash_freq 40m \
+	--flash_size 32m-c1 -o user1-ota.bin
+expect 0 "Boot mode: 2 (boot_v1.2 and later), app slot 1 (user1)" "$E" image_info user1-ota.bin
+expect 0 "Flash size: 4MB-c1 (old name 32m-c1, size_map 6)" "$E" image_info user1-ota.bin
+expect 0 "Flash map: 1024 KB + 1024 KB OTA slots" "$E" image_info user1-ota.bin
+expect 0 "  0  0x00000000" "$E" image_info user1-ota.bin
+expect 0 "0x40100000" "$E" image_info user1-ota.bin
+"$E" -q make_ota app.elf --app=2 --boot_mode=2 -fm qio -ff 40m -fs 4MB-c1 -o user2-ota.bin
+expect 0 "app slot 2 (user2)" "$E" image_info user2-ota.bin
+expect 0 "boot mode 1, app 2" "$E" make_ota app.elf --app 2 --boot-mode 1 -o old2.bin
+expect 0 "Boot mode: 1 (boot_v1.1), app slot 2" "$E" image_info old2.bin
+expect 0 "Wrote none.irom0text.bin" "$E" make_ota app.elf --boot-mode 0 -o none.bin
+exists none.bin
+
+# --- image_info's verdicts on damaged images ---
+size=$(wc -c <user1-ota.bin)
+head -c 100 user1-ota.bin >cut.bin
+expect 1 "truncated" "$E" image_info cut.bin
+cat user1-ota.bin notelf >long.bin
+expect 1 "unexpected bytes follow the end of the image at offset $(printf 0x%x "$size")" \
+	"$E" image_info long.bin
+expect 1 "Result: BAD IMAGE" "$E" image_info long.bin
+# flip one byte of irom0 code (offset 20): only the CRC covers it
+{ head -c 20 user1-ota.bin; printf '\377'; tail -c +22 user1-ota.bin; } >crc.bin
+expect 1 "CRC mismatch" "$E" image_info crc.bin
+# flip the checksum byte (the one before the CRC)
+{ head -c $((size - 5)) user1-ota.bin; printf '\125'; tail -c 4 user1-ota.bin; } >sum.bin
+expect 1 "checksum mismatch" "$E" image_info sum.bin
+
+# --- ELFs that are ELFs but not usable ---
+# e_machine (offset 18) set to 3 (x86)
+{ head -c 18 app.elf; printf '\003\000'; tail -c +21 app.elf; } >x86.elf
+expect 1 "not Xtensa (EM_XTENSA = 94)" "$E" elf2image x86.elf
+expect 1 "not Xtensa" "$E" make_ota x86.elf --app 1 -o x86.bin
+absent x86-0x00000.bin x86.bin
+head -c 2000 app.elf >cut.elf
+expect 1 "truncated" "$E" make_ota cut.elf --app 1 -o cut-ota.bin
+absent cut-ota.bin
+ls ./*partial* >/dev/null 2>&1 && fail "temporary files left behind: $(ls ./*partial*)"
+
+echo "$checks checks, $fails failed"
+[ "$fails" -eq 0 ]
