@@ -182,7 +182,9 @@ static int annotate_sysparam(struct dump_annots *a, const uint8_t *data, size_t 
 			rc = add(a, (size_t)(lo - base), 1, 1, DUMP_ANNOT_INFO,
 				 "flag 0x%02x: boot parameters in sector %d", p[0], p[0] ? 2 : 1);
 		bool chosen = flag ? (i == (flag[0] ? 1u : 0u)) : false;
-		if (rc == ED_OK && i < 2 && lo == addr && (chosen || !flag) && !erased)
+		/* the sector the flag points at is decoded even when erased: all 0xFF reads as
+		 * usr_bin 3, boot_status 1, which boots user1 (a fresh flash) */
+		if (rc == ED_OK && i < 2 && lo == addr && (chosen || (!flag && !erased)))
 			rc = annotate_boot_params(a, p, (size_t)(lo - base));
 	}
 	return rc;
