@@ -354,6 +354,58 @@ static void test_names(void **state)
 	assert_string_equal(bootlog_kind_name(BOOTLOG_BOOT_JUMP), "boot-jump");
 }
 
+/* Noise and damaged logs never crash the decoder and keep its counts consistent. */
+static void test_noise_and_mutations(void **state)
+{
+	size_t len;
+	uint8_t *good = load("sdk-boot-user1.log", &len);
+	uint8_t *copy = malloc(len);
+	unsigned seed = 8266;
+	for (int round = 0; round < 2000; round++) {
+		memcpy(copy, good, len);
+		for (int k = 0; k < 1 + round % 9; k++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 8) % len;
+			seed = seed * 1103515245u + 12345u;
+			copy[at] = (uint8_t)(seed >> 16);
+		}
+		struct bootlog *log;
+		assert_int_equal(bootlog_create(&log, NULL, NULL, NULL), ED_OK);
+		for (size_t off = 0; off < len;) {
+			seed = seed * 1103515245u + 12345u;
+			size_t n = 1 + (seed >> 16) % 64;
+			if (n > len - off)
+				n = len - off;
+			bootlog_feed(log, copy + off, n);
+			off += n;
+		}
+		bootlog_finish(log);
+		const struct bootlog_facts *f = bootlog_facts(log);
+		assert_true(f->garbage_bytes <= f->total_bytes);
+		assert_int_equal(f->total_bytes, len);
+		assert_true(f->banners <= 2);
+		char reason[300];
+		enum bootlog_verdict v = bootlog_judge(f, NULL, reason, sizeof reason);
+		assert_true(v == BOOTLOG_BOOTED || v == BOOTLOG_NOT_BOOTED || v == BOOTLOG_UNKNOWN);
+		assert_true(reason[0] != '\0');
+		bootlog_destroy(log);
+	}
+	/* A long run without line ends is split, never overflowing the line buffer. */
+	struct capture *cap = calloc(1, sizeof *cap);
+	struct bootlog *log;
+	assert_int_equal(bootlog_create(&log, on_line, cap, NULL), ED_OK);
+	uint8_t run[1000];
+	memset(run, 'A', sizeof run);
+	bootlog_feed(log, run, sizeof run);
+	bootlog_finish(log);
+	assert_int_equal(cap->count, 5); /* 240 + 240 + 240 + 240 + 40 */
+	assert_int_equal(cap->kinds[0], BOOTLOG_TEXT);
+	bootlog_destroy(log);
+	free(cap);
+	free(copy);
+	free(good);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +420,7 @@ int main(void)
 	    cmocka_unit_test(test_banner_after_noise_and_lone_lf),
 	    cmocka_unit_test(test_rule_errors),
 	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_noise_and_mutations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
