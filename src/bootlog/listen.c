@@ -57,3 +57,18 @@ int bootlog_listen(struct link *l, struct bootlog *log, const struct bootlog_lis
 	bootlog_finish(log);
 	return rc;
 }
+
+int bootlog_hard_reset(struct link *l, struct ed_error *err)
+{
+	if (!l->has_lines || !l->ops->set_lines)
+		return ed_fail(err, ED_ERR_UNSUPPORTED,
+			       "%s has no DTR/RTS lines to reset the board: press its reset button",
+			       l->name);
+	int rc = l->ops->set_lines(l, 0, 1, err);
+	if (rc < 0)
+		return rc;
+	link_sleep_us(l, 100000);
+	if (l->ops->flush_input && (rc = l->ops->flush_input(l, err)) < 0)
+		return rc;
+	return l->ops->set_lines(l, 0, 0, err);
+}

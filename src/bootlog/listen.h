@@ -28,3 +28,9 @@ struct bootlog_listen_options {
  * everything that arrived. */
 int bootlog_listen(struct link *l, struct bootlog *log, const struct bootlog_listen_options *o,
 		   struct ed_error *err);
+
+/* esptool's hard reset (reference §3.3): RTS holds EN low for 100 ms while DTR keeps GPIO0
+ * high, so the board starts its flash firmware (rst cause 2). Bytes that arrived before
+ * the reset are dropped, so a following bootlog_listen() hears one clean boot.
+ * ED_ERR_UNSUPPORTED when the link has no modem lines (raw TCP). */
+int bootlog_hard_reset(struct link *l, struct ed_error *err);

@@ -305,10 +305,12 @@ int cmd_publish(const struct config *cfg, int argc, char **argv)
 /* ---- monitor ------------------------------------------------------------------------------ */
 
 #define MONITOR_USAGE                                                                              \
-	"espdeck --port PORT monitor [--baud B] [--boot-baud 74880] [--time S] [--expect RULES]"
+	"espdeck --port PORT monitor [--reset] [--baud B] [--boot-baud 74880] [--time S] "         \
+	"[--expect RULES]"
 
 struct monitor {
 	bool verbose;
+	bool reset;
 	sigset_t stop_signals;
 };
 
@@ -383,6 +385,8 @@ static int run_monitor(const struct config *cfg, struct bootlog_listen_options *
 		link_close(l);
 		return report("monitor", &err);
 	}
+	if (m->reset && bootlog_hard_reset(l, &err) < 0)
+		fprintf(stderr, "espdeck monitor: %s\n", err.msg); /* listen anyway */
 	sigset_t old;
 	sigprocmask(SIG_BLOCK, &m->stop_signals, &old);
 	int rc = bootlog_listen(l, log, lo, &err);
@@ -410,10 +414,10 @@ static int run_monitor(const struct config *cfg, struct bootlog_listen_options *
 int cmd_monitor(const struct config *cfg, int argc, char **argv)
 {
 	const char *baud = NULL, *boot_baud = NULL, *time_s = NULL, *expect = NULL, *pos[1];
-	bool verbose = false;
+	bool verbose = false, reset = false;
 	const struct opt opts[] = {
-	    {"baud", &baud, NULL},     {"boot-baud", &boot_baud, NULL}, {"time", &time_s, NULL},
-	    {"expect", &expect, NULL}, {"verbose", NULL, &verbose},
+	    {"reset", NULL, &reset}, {"baud", &baud, NULL},	{"boot-baud", &boot_baud, NULL},
+	    {"time", &time_s, NULL}, {"expect", &expect, NULL}, {"verbose", NULL, &verbose},
 	};
 	size_t npos;
 	int rc = parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos,
@@ -449,7 +453,7 @@ int cmd_monitor(const struct config *cfg, int argc, char **argv)
 	struct ed_error err;
 	if (expect && bootlog_rules_add(&rules, expect, &err) < 0)
 		return report("monitor", &err);
-	struct monitor m = {.verbose = verbose || cfg->verbose > 0};
+	struct monitor m = {.verbose = verbose || cfg->verbose > 0, .reset = reset};
 	sigemptyset(&m.stop_signals);
 	sigaddset(&m.stop_signals, SIGINT);
 	sigaddset(&m.stop_signals, SIGTERM);

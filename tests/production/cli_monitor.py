@@ -5,8 +5,10 @@
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -124,6 +126,36 @@ peer.data = b""
 r = monitor(peer, "--time", "0.5")
 check(r.returncode == 0, "silence without expectations is not a failure")
 check("verdict: unknown: nothing was received" in r.stdout, "silence verdict", r.stdout)
+
+# --reset pulses EN through RTS: the virtual board boots the image found at 0x0.
+def v1_image():
+    data = bytes(range(64))
+    body = bytes([0xE9, 1, 0, 0x40]) + struct.pack("<I", 0x40100004)
+    body += struct.pack("<II", 0x40100000, len(data)) + data
+    csum = 0xEF
+    for b in data:
+        csum ^= b
+    return body + b"\0" * (15 - len(body) % 16) + bytes([csum])
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    flash = os.path.join(tmp, "flash.bin")
+    with open(flash, "wb") as f:
+        image = v1_image()
+        f.write(image + b"\xff" * (1024 * 1024 - len(image)))
+    r = subprocess.run([ESPDECK, "--port", "sim://?boot-log=1&clock=virtual&flash=" + flash,
+                        "monitor", "--reset", "--time", "1", "--expect", "csum ok; rst cause 2"],
+                       capture_output=True, text=True, timeout=20)
+    check(r.returncode == 0, "reset sim boots", r.stdout + r.stderr)
+    check("rst cause:2, boot mode:(3,6)" in r.stdout and "rst cause:1" not in r.stdout,
+          "only the boot after the reset is heard", r.stdout)
+    check("verdict: booted: all 2 expectations held" in r.stdout, "sim verdict", r.stdout)
+
+# Over raw TCP there are no reset lines: say so, and listen anyway.
+peer = Peer("sdk-boot-user1.log")
+r = monitor(peer, "--reset", "--time", "1")
+check(r.returncode == 0 and "has no DTR/RTS lines to reset the board: press its reset button"
+      in r.stderr and "verdict: booted" in r.stdout, "reset over TCP", r.stderr)
 
 # Bad input: clear errors, usage exit code, no capture.
 for args, code, text in [

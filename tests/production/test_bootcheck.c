@@ -86,8 +86,8 @@ static void write_flash(const char *path, bool with_image, bool corrupt)
 	free(f);
 }
 
-/* Resets the board the way esptool's hard_reset does (EN pulsed by RTS, GPIO0 high) and
- * returns what was heard in the following second. */
+/* Resets the board the way esptool's hard_reset does (bootlog_hard_reset) and returns what was
+ * heard in the following second. */
 static struct bootlog *boot_and_listen(const char *flash_path)
 {
 	char spec[700];
@@ -95,10 +95,7 @@ static struct bootlog *boot_and_listen(const char *flash_path)
 	struct link *l;
 	struct ed_error err;
 	assert_int_equal(link_open(spec, NULL, &l, &err), ED_OK);
-	assert_int_equal(l->ops->set_lines(l, 0, 1, &err), ED_OK);
-	link_sleep_us(l, 100000);
-	assert_int_equal(l->ops->flush_input(l, &err), ED_OK);
-	assert_int_equal(l->ops->set_lines(l, 0, 0, &err), ED_OK);
+	assert_int_equal(bootlog_hard_reset(l, &err), ED_OK);
 	struct bootlog *log;
 	assert_int_equal(bootlog_create(&log, NULL, NULL, &err), ED_OK);
 	struct bootlog_listen_options o = BOOTLOG_LISTEN_DEFAULT;
