@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "proto/packet.h"
 
 #define SECTOR SPIFLASH_SECTOR
@@ -128,6 +129,67 @@ static int prepare_data(struct loader *ld, const struct erase_plan *plan, uint32
 	return ED_OK;
 }
 
+/* After a write that needed retries. FLASH_DATA's header has no checksum, so a corrupted
+ * sequence number makes the ROM write a block somewhere else and answer success; the
+ * block's own place stays erased. One word per block (a non-FF one) shows whether every
+ * block landed, at a fraction of a full read-back. */
+static int spot_check(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_t size,
+		      struct ed_error *err)
+{
+	struct spiflash sf;
+	int rc = spiflash_begin(&sf, ld, err);
+	for (uint32_t pos = 0; rc == ED_OK && pos < size; pos += BLOCK) {
+		uint32_t end = size - pos < BLOCK ? size - pos : BLOCK, w = 0;
+		while (w + 4 <= end && get_le32(buf + pos + w) == 0xFFFFFFFFu)
+			w += 4;
+		if (w + 4 > end)
+			continue; /* an erased block: nothing that could be missing */
+		uint32_t want = get_le32(buf + pos + w), got = 0;
+		rc = spiflash_read_word(&sf, offset + pos + w, &got, err);
+		if (rc == ED_OK && got != want) {
+			uint8_t again[4];
+			rc = spiflash_read(&sf, offset + pos + w, again, 4, NULL, NULL, err);
+			if (rc == ED_OK && get_le32(again) != want)
+				rc = ed_fail(err, ED_ERR_VERIFY,
+					     "block at 0x%06x did not reach the flash (0x%08x holds "
+					     "0x%08x, expected 0x%08x)",
+					     offset + pos, offset + pos + w, get_le32(again), want);
+		}
+	}
+	return spi_session_end(&sf, rc, err);
+}
+
+static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
+		      const struct erase_plan *plan, const uint8_t *buf,
+		      const struct flasher_progress *progress, struct ed_error *err)
+{
+	int rc = ED_OK;
+	if (plan->spi_erase_size)
+		rc = flasher_erase_region(ld, plan->spi_erase_offset, plan->spi_erase_size, NULL, err);
+	uint32_t nblocks = (plan->write_size + BLOCK - 1) / BLOCK;
+	if (rc == ED_OK)
+		rc = loader_flash_begin(ld, plan->rom_erase_size, nblocks, BLOCK, offset, err);
+	report(progress, 0, size);
+	/* The hot loop: one FLASH_DATA round trip per block and nothing else. */
+	for (uint32_t seq = 0; rc == ED_OK && seq < nblocks; seq++) {
+		if (loader_cancelled(ld)) {
+			rc = ed_fail(err, ED_ERR_CANCELLED,
+				     "cancelled: 0x%06x..0x%06x written, the rest of %u bytes at "
+				     "0x%06x is erased or old",
+				     offset, offset + seq * BLOCK, size, offset);
+			break;
+		}
+		rc = loader_flash_data(ld, buf + (size_t)seq * BLOCK, BLOCK, seq, err);
+		if (rc < 0) {
+			ed_error_prefix(err, "writing 0x%06x", offset + seq * BLOCK);
+			break;
+		}
+		uint64_t done = (uint64_t)(seq + 1) * BLOCK;
+		report(progress, done > size ? size : done, size);
+	}
+	return rc;
+}
+
 int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
 		  enum erase_strategy strategy, uint32_t flash_size,
 		  const struct flasher_progress *progress, struct ed_error *err)
@@ -149,43 +211,24 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	int rc = prepare_data(ld, &plan, offset, data, size, &buf, err);
 	if (rc < 0)
 		return rc;
-	if (plan.spi_erase_size)
-		rc = flasher_erase_region(ld, plan.spi_erase_offset, plan.spi_erase_size, NULL, err);
-	uint32_t nblocks = (plan.write_size + BLOCK - 1) / BLOCK;
-	if (rc == ED_OK)
-		rc = loader_flash_begin(ld, plan.rom_erase_size, nblocks, BLOCK, offset, err);
-	struct loader_stats before;
-	loader_get_stats(ld, &before);
-	report(progress, 0, size);
-	/* The hot loop: one FLASH_DATA round trip per block and nothing else. */
-	for (uint32_t seq = 0; rc == ED_OK && seq < nblocks; seq++) {
-		if (loader_cancelled(ld)) {
-			rc = ed_fail(err, ED_ERR_CANCELLED,
-				     "cancelled: 0x%06x..0x%06x written, the rest of %u bytes at "
-				     "0x%06x is erased or old",
-				     offset, offset + seq * BLOCK, size, offset);
+	/* A write that needed retries is checked block by block, and done once more if a
+	 * block went astray; a clean write relies on the ROM's per-block check alone. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		struct loader_stats before, after;
+		loader_get_stats(ld, &before);
+		rc = write_once(ld, offset, size, &plan, buf, progress, err);
+		loader_get_stats(ld, &after);
+		if (rc != ED_OK || after.retries == before.retries)
 			break;
-		}
-		rc = loader_flash_data(ld, buf + (size_t)seq * BLOCK, BLOCK, seq, err);
-		if (rc < 0) {
-			ed_error_prefix(err, "writing 0x%06x", offset + seq * BLOCK);
-			break;
-		}
-		uint64_t done = (uint64_t)(seq + 1) * BLOCK;
-		report(progress, done > size ? size : done, size);
-	}
-	struct loader_stats after;
-	loader_get_stats(ld, &after);
-	if (rc == ED_OK && after.write_errors > before.write_errors) {
-		/* A block that failed the ROM's check passed on a later attempt. A failed program
-		 * can also be a block that landed on the wrong address (FLASH_DATA's header has
-		 * no checksum), so trust nothing: read the whole region back. */
-		ed_log(loader_log(ld), ED_LOG_WARN,
-		       "the ROM reported %llu flash write error(s) during this write; reading "
-		       "0x%06x..0x%06x back to be sure",
-		       (unsigned long long)(after.write_errors - before.write_errors), offset,
+		ed_log(loader_log(ld), ED_LOG_INFO,
+		       "%llu packet(s) had to be sent again: checking that every block of "
+		       "0x%06x..0x%06x reached the flash",
+		       (unsigned long long)(after.retries - before.retries), offset,
 		       offset + size - 1);
-		rc = flasher_verify(ld, offset, buf, size, progress, NULL, err);
+		rc = spot_check(ld, offset, buf, plan.write_size, err);
+		if (rc != ED_ERR_VERIFY || attempt == 1)
+			break;
+		ed_log(loader_log(ld), ED_LOG_WARN, "%s; writing 0x%06x again", err->msg, offset);
 	}
 	free(buf);
 	return rc;

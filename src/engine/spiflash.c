@@ -183,6 +183,11 @@ static int read_chunk(struct spiflash *sf, uint32_t addr, uint32_t words[16],
 	return rc;
 }
 
+int spiflash_read_word(struct spiflash *sf, uint32_t addr, uint32_t *word, struct ed_error *err)
+{
+	return user_command(sf, OP_READ, true, addr, NULL, 0, 32, word, err);
+}
+
 int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
 		  spiflash_progress_fn progress, void *user, struct ed_error *err)
 {

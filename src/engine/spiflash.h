@@ -36,6 +36,8 @@ int spiflash_read_id(struct spiflash *sf, uint32_t *jedec, struct ed_error *err)
 /* Reads size bytes from flash offset into buf, 64 bytes a transaction. */
 int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
 		  spiflash_progress_fn progress, void *user, struct ed_error *err);
+/* One 32-bit read (a single transaction, no repeat): for cheap spot checks. */
+int spiflash_read_word(struct spiflash *sf, uint32_t addr, uint32_t *word, struct ed_error *err);
 /* Erases [offset, offset+size) exactly: sectors up to a 64 KiB boundary, 64 KiB blocks,
  * then sectors. Both must be sector aligned. */
 int spiflash_erase_region(struct spiflash *sf, uint32_t offset, uint32_t size,
