@@ -40,6 +40,17 @@ int publish_target_parse(const char *spec, struct publish_target *out, struct ed
 	return ED_OK;
 }
 
+static int verify_buffer(const char *path, const uint8_t *data, size_t len, struct img_info *info,
+			 struct ed_error *err)
+{
+	int rc = img_parse(data, len, info, err);
+	if (rc == ED_OK)
+		rc = img_verify(info, true, err);
+	if (rc < 0)
+		ed_error_prefix(err, "%s is not a good image, not published", path);
+	return rc;
+}
+
 int publish_check_file(const char *path, struct img_info *info, struct ed_error *err)
 {
 	struct img_info local;
@@ -50,12 +61,8 @@ int publish_check_file(const char *path, struct img_info *info, struct ed_error 
 	int rc = ed_read_file(path, &data, &len, PUBLISH_MAX_BYTES, err);
 	if (rc < 0)
 		return rc;
-	rc = img_parse(data, len, info, err);
-	if (rc == ED_OK)
-		rc = img_verify(info, true, err);
+	rc = verify_buffer(path, data, len, info, err);
 	free(data);
-	if (rc < 0)
-		ed_error_prefix(err, "%s is not a good image, not published", path);
 	return rc;
 }
 
@@ -86,6 +93,13 @@ int publish_copy_local(const char *file, const char *dir, struct ed_error *err)
 	int rc = ed_read_file(file, &data, &len, PUBLISH_MAX_BYTES, err);
 	if (rc < 0)
 		return rc;
+	/* Verify the very bytes that get copied: the file may have changed since the check. */
+	struct img_info info;
+	rc = verify_buffer(file, data, len, &info, err);
+	if (rc < 0) {
+		free(data);
+		return rc;
+	}
 	size_t need = strlen(dir) + strlen(file) + 2;
 	char *dest = malloc(need);
 	if (!dest) {

@@ -30,8 +30,9 @@ int publish_target_parse(const char *spec, struct publish_target *out, struct ed
  * info (may be NULL) gets the description. The error names the file. */
 int publish_check_file(const char *path, struct img_info *info, struct ed_error *err);
 
-/* Copies file into the existing folder dir under its own name, atomically. The folder is
- * never created (a typo in a web root should fail, not publish to a new folder). */
+/* Copies file into the existing folder dir under its own name, atomically, verifying the
+ * bytes it copies once more. The folder is never created (a typo in a web root should
+ * fail, not publish to a new folder). */
 int publish_copy_local(const char *file, const char *dir, struct ed_error *err);
 
 /* Runs `program -- FILE DEST` (program found on PATH) and waits; ED_ERR_NOTFOUND when the

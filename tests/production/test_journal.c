@@ -20,6 +20,7 @@
 #include "journal/csv.h"
 #include "journal/journal.h"
 #include "journal/md5.h"
+#include "journal/publish.h"
 #include "core/util.h"
 
 struct fixture {
@@ -526,6 +527,32 @@ static void test_reader_survives_garbage(void **state)
 	}
 }
 
+static void test_publish_targets(void **state)
+{
+	static const struct {
+		const char *spec;
+		int rc;
+		enum publish_kind kind;
+	} cases[] = {
+	    {"www", ED_OK, PUBLISH_LOCAL},
+	    {"/srv/www/firmware", ED_OK, PUBLISH_LOCAL},
+	    {"./odd:name", ED_OK, PUBLISH_LOCAL}, /* slash before the colon: local */
+	    {"host:fw", ED_OK, PUBLISH_SCP},
+	    {"root@192.168.178.82:/media/storage1/www", ED_OK, PUBLISH_SCP},
+	    {"user@host:", ED_OK, PUBLISH_SCP},
+	    {":fw", ED_ERR_ARG, PUBLISH_LOCAL},
+	    {"user@:fw", ED_ERR_ARG, PUBLISH_LOCAL},
+	    {"", ED_ERR_ARG, PUBLISH_LOCAL},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct publish_target t;
+		struct ed_error err;
+		assert_int_equal(publish_target_parse(cases[i].spec, &t, &err), cases[i].rc);
+		if (cases[i].rc == ED_OK)
+			assert_int_equal(t.kind, cases[i].kind);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -542,6 +569,7 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_unwritable_journal, setup, teardown),
 	    cmocka_unit_test(test_csv_fuzz),
+	    cmocka_unit_test(test_publish_targets),
 	    cmocka_unit_test_setup_teardown(test_reader_survives_garbage, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
