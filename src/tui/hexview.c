@@ -13,11 +13,6 @@
 #include "dump/dump_addr.h"
 #include "tui/hexview_int.h"
 
-/* The bench UI (app.c) provides these; until it is linked in, the viewer runs its own
- * loop and colour table (hexview_run_local below). */
-#pragma weak tui_attr
-#pragma weak tui_run
-
 #define KEY_ESC 27
 #define CTRL(c) ((c) & 0x1F)
 
@@ -569,67 +564,6 @@ void hexview_screen_flash_size(struct screen *s, uint32_t flash_size)
 	}
 }
 
-/* Colours when the bench's colour table is not linked: same roles, NO_COLOR honoured. */
-int hv_attr(enum tui_role role)
-{
-	if (tui_attr)
-		return tui_attr(role);
-	bool colour = has_colors() && !getenv("NO_COLOR");
-	switch (role) {
-	case ROLE_TITLE: case ROLE_FOOTER: return A_REVERSE;
-	case ROLE_FOOTER_KEY: return A_REVERSE | A_BOLD;
-	case ROLE_SELECTED: return A_REVERSE;
-	case ROLE_DIM: case ROLE_BYTE_FF: return colour ? (int)COLOR_PAIR(1) : A_DIM;
-	case ROLE_BYTE_ZERO: return colour ? (int)COLOR_PAIR(2) : A_DIM;
-	case ROLE_BYTE_PRINT: case ROLE_OK: return colour ? (int)COLOR_PAIR(3) : A_BOLD;
-	case ROLE_WARN: return colour ? (int)(COLOR_PAIR(4) | A_BOLD) : A_BOLD;
-	case ROLE_DIFF: case ROLE_ERROR: return colour ? (int)(COLOR_PAIR(5) | A_BOLD) : A_BOLD | A_UNDERLINE;
-	case ROLE_MATCH: return colour ? (int)(COLOR_PAIR(6) | A_BOLD) : A_UNDERLINE;
-	default: return A_NORMAL;
-	}
-}
-
-/* A minimal loop for running the screen alone (used until the bench's tui_run is
- * linked): one getch() per turn, redraw on every change and on resize. */
-static int run_local(struct screen *s)
-{
-	initscr();
-	cbreak();
-	noecho();
-	keypad(stdscr, TRUE);
-	set_escdelay(25);
-	curs_set(0);
-	timeout(250);
-	if (has_colors() && !getenv("NO_COLOR")) {
-		start_color();
-		use_default_colors();
-		init_pair(1, COLOR_BLUE, -1);
-		init_pair(2, COLOR_CYAN, -1);
-		init_pair(3, COLOR_GREEN, -1);
-		init_pair(4, COLOR_YELLOW, -1);
-		init_pair(5, COLOR_RED, -1);
-		init_pair(6, COLOR_BLACK, COLOR_YELLOW);
-	}
-	int r = s->tick(s, NULL) | SCREEN_REDRAW;
-	for (;;) {
-		if (r & (SCREEN_POP | SCREEN_QUIT))
-			break;
-		if (r & SCREEN_REDRAW) {
-			erase();
-			s->draw(s, NULL);
-			refresh();
-		}
-		int key = getch();
-		if (key == ERR || key == KEY_RESIZE)
-			r = s->tick(s, NULL) | (key == KEY_RESIZE ? SCREEN_REDRAW : 0);
-		else
-			r = s->key(s, NULL, key);
-	}
-	endwin();
-	s->destroy(s);
-	return CLI_EXIT_OK;
-}
-
 int hexview_main(const struct config *cfg, const char *path, const char *compare_path,
 		 bool base_given, uint32_t base, unsigned width, bool file_offsets)
 {
@@ -640,7 +574,5 @@ int hexview_main(const struct config *cfg, const char *path, const char *compare
 		return CLI_EXIT_FAIL;
 	}
 	hexview_screen_options(s, width, file_offsets);
-	if (tui_run)
-		return tui_run(cfg, s);
-	return run_local(s);
+	return tui_run(cfg, s);
 }

@@ -43,15 +43,15 @@ static void draw_title(const struct hexview *hv)
 		snprintf(line + n, sizeof line - (size_t)n, "  vs %s: %llu differ in %zu sector%s",
 			 ed_basename(hv->cmp_path), (unsigned long long)dump_diff_bytes(hv->diff),
 			 dump_diff_sectors(hv->diff), dump_diff_sectors(hv->diff) == 1 ? "" : "s");
-	fill_line(0, hv_attr(ROLE_TITLE));
-	put(0, 0, COLS, hv_attr(ROLE_TITLE), line);
+	fill_line(0, tui_attr(ROLE_TITLE));
+	put(0, 0, COLS, tui_attr(ROLE_TITLE), line);
 }
 
 static int class_attr(uint8_t b)
 {
 	static const enum tui_role roles[] = {ROLE_BYTE_ZERO, ROLE_BYTE_FF, ROLE_BYTE_PRINT,
 					      ROLE_BYTE_OTHER};
-	return hv_attr(roles[dump_byte_class(b)]);
+	return tui_attr(roles[dump_byte_class(b)]);
 }
 
 /* Marks which bytes of [off, off+len) belong to a match of the current pattern. */
@@ -90,11 +90,11 @@ static void colour_row(const struct hexview *hv, const struct dump_view *v, bool
 		size_t off = line->off + i;
 		int attr = class_attr(d[off]);
 		if (hv->selecting && off >= sel_lo && off <= sel_hi)
-			attr = hv_attr(ROLE_SELECTED);
+			attr = tui_attr(ROLE_SELECTED);
 		if (hv->diff && dump_diff_at(hv->diff, off))
-			attr = hv_attr(ROLE_DIFF) | (second ? A_REVERSE : 0);
+			attr = tui_attr(ROLE_DIFF) | (second ? A_REVERSE : 0);
 		if (!second && mark[i])
-			attr = hv_attr(ROLE_MATCH);
+			attr = tui_attr(ROLE_MATCH);
 		if (off == hv->cursor && !hv->pane_focus)
 			attr |= A_REVERSE;
 		int hx = x + (int)dump_row_hex_col(w, i), ax = x + (int)dump_row_ascii_col(w, i);
@@ -112,7 +112,7 @@ static void draw_second(const struct hexview *hv, const struct dump_line *line, 
 	char text[DUMP_LINE_MAX];
 	size_t n2 = dump_view_size(hv->cmp_view);
 	if (line->off >= n2) {
-		put(y, x, max_x - x, hv_attr(ROLE_DIFF), label ? "       2: (past the end of the second dump)"
+		put(y, x, max_x - x, tui_attr(ROLE_DIFF), label ? "       2: (past the end of the second dump)"
 							   : "(past the end of the second dump)");
 		return;
 	}
@@ -122,11 +122,14 @@ static void draw_second(const struct hexview *hv, const struct dump_line *line, 
 		snprintf(text, sizeof text, "%s%s", label ? "       2: " : "",
 			 differs ? "-- differs inside this run (Enter expands) --"
 				 : "-- the same in the second dump --");
-		put(y, x, max_x - x, hv_attr(differs ? ROLE_DIFF : ROLE_DIM), text);
+		put(y, x, max_x - x, tui_attr(differs ? ROLE_DIFF : ROLE_DIM), text);
 		return;
 	}
-	struct dump_line l2 = {line->off, n2 - line->off < line->len ? n2 - line->off : line->len,
-			       false};
+	/* on the first dump's last row, show what the second dump has past its end */
+	size_t want = line->off + line->len == dump_view_size(hv->view)
+			      ? dump_view_width(hv->view)
+			      : line->len;
+	struct dump_line l2 = {line->off, n2 - line->off < want ? n2 - line->off : want, false};
 	dump_view_render_line(hv->cmp_view, &l2, text, sizeof text);
 	if (label)
 		memcpy(text, label, DUMP_ADDR_CHARS);
@@ -145,14 +148,14 @@ static void draw_hex(const struct hexview *hv, const struct hv_layout *l)
 		dump_view_render_line(hv->view, &line, text, sizeof text);
 		if (line.collapsed) {
 			bool here = hv->cursor >= line.off && hv->cursor < line.off + line.len;
-			put(y, 0, max_x, hv_attr(ROLE_BYTE_FF) | (here ? A_REVERSE : 0), text);
+			put(y, 0, max_x, tui_attr(ROLE_BYTE_FF) | (here ? A_REVERSE : 0), text);
 		} else {
 			put(y, 0, max_x, A_NORMAL, text);
 			colour_row(hv, hv->view, false, &line, y, 0, max_x);
 		}
 		if (hv->cmp_view && l->side_by_side) {
 			int x2 = (int)dump_row_chars(dump_view_width(hv->view)) + 1;
-			put(y, x2, max_x - x2, hv_attr(ROLE_FRAME), "|");
+			put(y, x2, max_x - x2, tui_attr(ROLE_FRAME), "|");
 			draw_second(hv, &line, y, x2 + 2, max_x, NULL);
 		} else if (hv->cmp_view) {
 			draw_second(hv, &line, y + 1, 0, max_x, "       2: ");
@@ -187,7 +190,7 @@ static void draw_map(const struct hexview *hv, const struct hv_layout *l)
 			size_t k = k0 + c;
 			bool diff = hv->diff && dump_diff_in_sector(hv->diff, k);
 			bool er = dump_view_sector_erased(hv->view, k);
-			int attr = hv_attr(diff ? ROLE_DIFF : er ? ROLE_BYTE_FF : ROLE_BYTE_PRINT);
+			int attr = tui_attr(diff ? ROLE_DIFF : er ? ROLE_BYTE_FF : ROLE_BYTE_PRINT);
 			if (k == cur)
 				attr |= A_REVERSE;
 			attron(attr);
@@ -200,9 +203,9 @@ static void draw_map(const struct hexview *hv, const struct hv_layout *l)
 static void draw_pane(const struct hexview *hv, const struct hv_layout *l)
 {
 	int x = l->pane_x, w = l->pane_w;
-	attron(hv_attr(ROLE_FRAME));
+	attron(tui_attr(ROLE_FRAME));
 	mvvline(1, x - 1, ACS_VLINE, l->rows);
-	attroff(hv_attr(ROLE_FRAME));
+	attroff(tui_attr(ROLE_FRAME));
 	put(1, x, w, A_BOLD, hv->annots.count ? "Structure (Tab focus, Enter jump)"
 					     : "Structure: nothing recognised");
 	static const enum tui_role roles[] = {ROLE_NORMAL, ROLE_OK, ROLE_WARN, ROLE_ERROR};
@@ -215,9 +218,9 @@ static void draw_pane(const struct hexview *hv, const struct hv_layout *l)
 		snprintf(text, sizeof text, "%06llx %s%s",
 			 (unsigned long long)dump_view_addr(hv->view, a->off), a->depth ? "  " : "",
 			 a->text);
-		int attr = hv_attr(roles[a->status]);
+		int attr = tui_attr(roles[a->status]);
 		if (i == hv->pane_sel)
-			attr = hv->pane_focus ? hv_attr(ROLE_SELECTED) : attr | (int)A_BOLD;
+			attr = hv->pane_focus ? tui_attr(ROLE_SELECTED) : attr | (int)A_BOLD;
 		put(2 + r, x, w, attr, text);
 	}
 }
@@ -260,7 +263,7 @@ static void draw_footer(const struct hexview *hv, const struct hv_layout *l)
 		return;
 	}
 	if (hv->msg[0]) {
-		put(y, 0, COLS, hv_attr(hv->msg_role), hv->msg);
+		put(y, 0, COLS, tui_attr(hv->msg_role), hv->msg);
 		return;
 	}
 	const char *keys = hv->mode == HV_MAP
@@ -270,8 +273,8 @@ static void draw_footer(const struct hexview *hv, const struct hv_layout *l)
 				     "[ ] data  s structure  m map  o offsets  w width  v x export"
 				   : " q quit  g goto  / ? search  n N match  [ ] data sector  "
 				     "s structure  m map  o offsets  w width  e expand  v x export";
-	fill_line(y, hv_attr(ROLE_FOOTER));
-	put(y, 0, COLS, hv_attr(ROLE_FOOTER), keys);
+	fill_line(y, tui_attr(ROLE_FOOTER));
+	put(y, 0, COLS, tui_attr(ROLE_FOOTER), keys);
 }
 
 void hv_draw(struct screen *s, struct tui *ui)
@@ -282,11 +285,11 @@ void hv_draw(struct screen *s, struct tui *ui)
 	erase();
 	draw_title(hv);
 	if (LINES < 6 || COLS < 50) {
-		put(1, 0, COLS, hv_attr(ROLE_WARN), "terminal too small (50x6 at least)");
+		put(1, 0, COLS, tui_attr(ROLE_WARN), "terminal too small (50x6 at least)");
 		return;
 	}
 	if (hv->broken) {
-		put(2, 1, COLS - 1, hv_attr(ROLE_ERROR), hv->msg);
+		put(2, 1, COLS - 1, tui_attr(ROLE_ERROR), hv->msg);
 		put(4, 1, COLS - 1, A_NORMAL, "The view stopped to avoid reading a file that changed. "
 					      "Press q and open it again.");
 		return;

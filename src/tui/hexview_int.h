@@ -70,8 +70,5 @@ void hv_layout(const struct hexview *hv, int lines, int cols, struct hv_layout *
 /* Draws the whole screen (hexview_draw.c). */
 void hv_draw(struct screen *s, struct tui *ui);
 
-/* The attribute for a role: the bench's tui_attr() when linked, else a local table. */
-int hv_attr(enum tui_role role);
-
 /* The selection range [lo, hi] (inclusive), valid when hv->selecting. */
 void hv_selection(const struct hexview *hv, size_t *lo, size_t *hi);
