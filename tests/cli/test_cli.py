@@ -1,0 +1,282 @@
+# SPDX-License-Identifier: MIT
+# The board commands end to end: espdeck runs as a user would run it, against a virtual
+# board that keeps its flash in a file between runs (sim://?flash=FILE, fast timing,
+# virtual clock). The seed's commands run verbatim with esptool.py replaced by espdeck
+# and /dev/ttyUSB0 by the virtual board. Checks the flash file, the output text, the
+# error text and the exit codes (espdeck(1)).
+import os
+import random
+import struct
+import subprocess
+import sys
+import tempfile
+
+ESPDECK = os.environ["ESPDECK"]
+failures = []
+checks = 0
+
+
+def check(cond, what):
+    global checks
+    checks += 1
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(args, cwd, port=None, expect=None):
+    cmd = [ESPDECK] + (["--port", port] if port else []) + args
+    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=60)
+    if expect is not None and p.returncode != expect:
+        check(False, f"{' '.join(args)}: exit {p.returncode}, expected {expect}\n"
+              f"stdout: {p.stdout[-1500:]}\nstderr: {p.stderr[-1500:]}")
+    return p
+
+
+def seed_line(line, port):
+    """A seed command with esptool.py replaced by espdeck and the port by the board."""
+    args = line.split()
+    assert args[0] == "esptool.py"
+    args = args[1:]
+    i = args.index("--port")
+    args[i + 1] = port
+    return args
+
+
+def make_files(d):
+    rnd = random.Random(42)
+    os.makedirs(os.path.join(d, "firmware"))
+    seg = bytes(rnd.getrandbits(8) for _ in range(3600))
+    img = bytes([0xE9, 1, 0, 0]) + struct.pack("<I", 0x40100004)
+    img += struct.pack("<II", 0x40100000, len(seg)) + seg
+    cs = 0xEF
+    for b in seg:
+        cs ^= b
+    img += bytes(15 - len(img) % 16) + bytes([cs])
+    files = {
+        "boot_v1.6.bin": img,
+        "esp_init_data_default.bin": bytes(rnd.getrandbits(8) for _ in range(128)),
+        "blank.bin": b"\xff" * 4096,
+        "user1.bin": bytes(rnd.getrandbits(8) for _ in range(0x9A00 + 17)),
+        "user2.bin": bytes(rnd.getrandbits(8) for _ in range(0x8800 + 5)),
+    }
+    for name, data in files.items():
+        with open(os.path.join(d, "firmware", name), "wb") as f:
+            f.write(data)
+    return files
+
+
+def flash(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+SEED_SEPARATE = """\
+esptool.py --port /dev/ttyUSB0 --baud 115200 erase_flash
+esptool.py --port /dev/ttyUSB0 --baud 115200 write_flash --flash_mode qio --flash_size 32m-c1 0x0 firmware/boot_v1.6.bin
+esptool.py --port /dev/ttyUSB0 --baud 115200 write_flash --flash_mode qio --flash_size 32m-c1 0x3FC000 firmware/esp_init_data_default.bin
+esptool.py --port /dev/ttyUSB0 --baud 115200 write_flash --flash_mode qio --flash_size 32m-c1 0x3FE000 firmware/blank.bin
+esptool.py --port /dev/ttyUSB0 --baud 115200 write_flash --flash_mode qio --flash_size 32m-c1 0x01000 firmware/user1.bin
+esptool.py --port /dev/ttyUSB0 --baud 115200 write_flash --flash_mode qio --flash_size 32m-c1 0x101000 firmware/user2.bin
+"""
+SEED_ALL = """\
+esptool.py --port /dev/ttyUSB0 --baud 115200 erase_flash
+esptool.py --port /dev/ttyUSB0 --baud 115200 write_flash --flash_mode qio --flash_size 32m-c1 0x0 firmware/boot_v1.6.bin 0x3FC000 firmware/esp_init_data_default.bin 0x3FE000 firmware/blank.bin 0x01000 firmware/user1.bin 0x101000 firmware/user2.bin
+esptool.py --port /dev/ttyUSB0 --baud 115200 read_flash 0x3fe000 2048 flash-3fe.bin
+"""
+LAYOUT = {"boot_v1.6.bin": 0x0, "esp_init_data_default.bin": 0x3FC000, "blank.bin": 0x3FE000,
+          "user1.bin": 0x1000, "user2.bin": 0x101000}
+
+
+def expected_image(files):
+    exp = bytearray(b"\xff" * (4 << 20))
+    for name, off in LAYOUT.items():
+        data = bytearray(files[name])
+        if off == 0:
+            data[2:4] = b"\x00\x60"  # qio, 32m-c1 (size map 6), 40m kept
+        exp[off:off + len(data)] = data
+    return bytes(exp)
+
+
+def test_seed(d, files):
+    for script in (SEED_SEPARATE, SEED_ALL):
+        img = os.path.join(d, "seed.img")
+        if os.path.exists(img):
+            os.unlink(img)
+        port = f"sim://?fast&clock=virtual&flash={img}"
+        for line in script.splitlines():
+            p = run(seed_line(line, port), d, expect=0)
+        got = flash(img)
+        exp = expected_image(files)
+        diff = next((i for i in range(len(exp)) if got[i] != exp[i]), None)
+        check(diff is None, f"seed flash differs at 0x{diff or 0:x}")
+    dump = flash(os.path.join(d, "flash-3fe.bin"))
+    check(dump == b"\xff" * 2048, "read_flash 0x3fe000 2048 gives blank.bin's bytes")
+    check("Flash params set to 0x0060" in run(seed_line(SEED_ALL.splitlines()[1], port), d,
+                                                   expect=0).stdout, "header patch reported")
+
+
+def test_info_commands(d):
+    port = "sim://?fast&clock=virtual&mac=5c:cf:7f:11:22:33"
+    p = run(["chip_id"], d, port, expect=0)
+    check("Chip is ESP8266EX" in p.stdout and "Chip ID: 0x00112233" in p.stdout,
+          "chip_id output: " + p.stdout)
+    check("Crystal is 26MHz" in p.stdout, "crystal line")
+    p = run(["read_mac"], d, port, expect=0)
+    check("MAC: 5c:cf:7f:11:22:33" in p.stdout, "read_mac output: " + p.stdout)
+    p = run(["flash_id"], d, port, expect=0)
+    check("Manufacturer: ef" in p.stdout and "Device: 4016" in p.stdout
+          and "Detected flash size: 4MB" in p.stdout, "flash_id output: " + p.stdout)
+    p = run(["-q", "flash_id"], d, "sim://?fast&clock=virtual&flash-size=1MB", expect=0)
+    check("Detected flash size: 1MB" in p.stdout and "Chip is" not in p.stdout,
+          "flash_id -q on 1MB: " + p.stdout)
+    p = run(["ports"], d, None, expect=0)
+    check(p.stdout.strip() != "", "ports prints something")
+
+
+def test_neighbours_separate_runs(d):
+    """user1 first, boot.bin later in a separate run: user1's first sector survives."""
+    rnd = random.Random(7)
+    big = bytes(rnd.getrandbits(8) for _ in range(0x6000))
+    small = bytes(rnd.getrandbits(8) for _ in range(3000))
+    for name, data in (("big.bin", big), ("small.bin", small)):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    for strategy in ("exact", "preserve"):
+        img = os.path.join(d, f"n-{strategy}.img")
+        port = f"sim://?fast&clock=virtual&flash={img}"
+        run(["erase_flash"], d, port, expect=0)
+        run(["write_flash", "0x1000", "big.bin"], d, port, expect=0)
+        run(["write_flash", "--erase-strategy", strategy, "0x0", "small.bin"], d, port, expect=0)
+        run(["write-flash", "--erase-strategy", strategy, "0x7000", "small.bin"], d, port,
+            expect=0)
+        got = flash(img)
+        check(got[0x1000:0x7000] == big[:0x6000], f"{strategy}: neighbour after 0x0 kept")
+        check(got[0:3000] == small and got[0x7000:0x7000 + 3000] == small,
+              f"{strategy}: small files written")
+        check(got[0x8000:0x10000] == b"\xff" * 0x8000, f"{strategy}: rest still erased")
+
+
+def test_verify_erase_read(d):
+    img = os.path.join(d, "v.img")
+    port = f"sim://?fast&clock=virtual&flash={img}"
+    rnd = random.Random(3)
+    data = bytes(rnd.getrandbits(8) for _ in range(5000))
+    with open(os.path.join(d, "v.bin"), "wb") as f:
+        f.write(data)
+    p = run(["write_flash", "--verify", "0x20000", "v.bin"], d, port, expect=0)
+    check("Verified 5000 bytes" in p.stdout, "write_flash --verify says verified")
+    p = run(["verify_flash", "0x20000", "v.bin"], d, port, expect=0)
+    check("verify OK" in p.stdout, "verify_flash OK: " + p.stdout)
+    bad = bytearray(data)
+    bad[1000] ^= 1
+    with open(os.path.join(d, "bad.bin"), "wb") as f:
+        f.write(bad)
+    p = run(["verify_flash", "0x20000", "bad.bin"], d, port, expect=4)
+    check("verification failed" in p.stderr and "0x0203e8" in p.stderr,
+          "verify_flash mismatch names the address: " + p.stderr)
+    p = run(["read_flash", "0x20000", "5000", "back.bin"], d, port, expect=0)
+    check(flash(os.path.join(d, "back.bin")) == data, "read_flash returns the data")
+    run(["erase_region", "0x20000", "0x1000"], d, port, expect=0)
+    got = flash(img)
+    check(got[0x20000:0x21000] == b"\xff" * 4096 and got[0x21000:0x21000 + 904] == data[4096:],
+          "erase_region erased exactly one sector")
+    run(["--after", "no_reset", "write_flash", "-e", "0x1000", "v.bin"], d, port, expect=0)
+    got = flash(img)
+    check(got[0x21000:0x22000] == b"\xff" * 4096 and got[0x1000:0x1000 + 5000] == data,
+          "write_flash -e erased the chip first")
+    trace = os.path.join(d, "trace.txt")
+    run(["--trace", trace, "read_mac"], d, port, expect=0)
+    with open(trace) as f:
+        text = f.read()
+    check("TX" in text and "RX" in text, "--trace writes packets")
+
+
+def test_bad_input(d):
+    port = "sim://?fast&clock=virtual"
+    cases = [
+        (["write_flash", "0x0"], 2, "needs ADDR FILE pairs"),
+        (["write_flash", "0x0", "missing.bin"], 1, "cannot open missing.bin"),
+        (["write_flash", "zz", "v.bin"], 2, "'zz' is not a number"),
+        (["write_flash", "0x1001", "v.bin"], 2, "not a multiple of 0x1000"),
+        (["write_flash", "--flash_size", "3MB", "0x0", "v.bin"], 2, "is not one of"),
+        (["write_flash", "--flash_mode", "fast", "0x0", "v.bin"], 2, "is not one of"),
+        (["write_flash", "--bogus", "0x0", "v.bin"], 2, "unknown option '--bogus'"),
+        (["write_flash", "0x0", "v.bin", "0x1000", "v.bin"], 2, "overlaps"),
+        (["write_flash", "--compress", "0x0", "v.bin"], 2, "no compressed"),
+        (["erase_region", "0x1001", "0x1000"], 2, "multiple of 4096"),
+        (["erase_region", "0x1000"], 2, "needs ADDR SIZE"),
+        (["read_flash", "0x0", "16"], 2, "needs ADDR SIZE FILE"),
+        (["write_flash", "0x3FF000", "v.bin"], 2, "past the end of the 4096 KiB flash"),
+    ]
+    for args, code, text in cases:
+        p = run(args, d, port, expect=code)
+        check(text in p.stderr, f"{args}: stderr lacks '{text}': {p.stderr}")
+    for args, code, text in [
+        (["--before", "bogus", "chip_id"], 2, "--before 'bogus' is not one of"),
+        (["--after", "bogus", "chip_id"], 2, "--after 'bogus' is not one of"),
+        (["--baud", "fast", "chip_id"], 2, "is not a baud rate"),
+    ]:
+        p = run(args, d, port, expect=code)
+        check(text in p.stderr, f"{args}: stderr lacks '{text}': {p.stderr}")
+
+
+def test_unreachable(d):
+    env_port = os.environ.pop("ESPTOOL_PORT", None)
+    for port, code, text in [
+        ("/dev/ttyESPDECK-NOPE", 3, "/dev/ttyESPDECK-NOPE not found"),
+        ("socket://127.0.0.1:1", 3, "cannot connect to socket://127.0.0.1:1"),
+        ("socket://nocolon", 2, "write socket://HOST:PORT"),
+        ("bogus://x", 2, "unknown port scheme"),
+        (None, 2, "no port given"),
+    ]:
+        p = run(["chip_id"], d, port, expect=code)
+        check(text in p.stderr, f"{port}: stderr lacks '{text}': {p.stderr}")
+    p = run(["--before", "no_reset", "--connect-attempts", "2", "chip_id"], d,
+            "sim://?fast&clock=virtual&need-reset", expect=3)
+    check("no reply to SYNC after 2 attempts" in p.stderr, "sync failure text: " + p.stderr)
+    # a board that vanishes during a read: error, and no file that looks complete
+    out = os.path.join(d, "partial.bin")
+    p = run(["read_flash", "0x0", "4096", out], d,
+            "sim://?fast&clock=virtual&fault=disconnect-after=5000", expect=1)
+    check("disconnect" in p.stderr, "disconnect text: " + p.stderr)
+    check(not os.path.exists(out), "no dump after a failed read")
+    check(not [n for n in os.listdir(d) if n.startswith("partial.bin")], "no temp left")
+    if env_port is not None:
+        os.environ["ESPTOOL_PORT"] = env_port
+
+
+def test_faults(d):
+    rnd = random.Random(5)
+    data = bytes(rnd.getrandbits(8) for _ in range(0x8000))
+    with open(os.path.join(d, "f.bin"), "wb") as f:
+        f.write(data)
+    for seed in (1, 2):
+        img = os.path.join(d, f"f{seed}.img")
+        port = (f"sim://?fast&clock=virtual&flash={img}&seed={seed}"
+                "&fault=drop=0.00002,corrupt=0.00002,stall=2000@0.01")
+        p = run(["write_flash", "0x10000", "f.bin"], d, port)
+        if p.returncode == 0:
+            check(flash(img)[0x10000:0x18000] == data, f"fault seed {seed}: data correct")
+        else:
+            check(p.returncode == 1 and "error:" in p.stderr, f"fault seed {seed}: clear error")
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="espdeck-cli-") as d:
+        files = make_files(d)
+        with open(os.path.join(d, "v.bin"), "wb") as f:
+            f.write(b"\x11" * 5000)
+        test_seed(d, files)
+        test_info_commands(d)
+        test_neighbours_separate_runs(d)
+        test_verify_erase_read(d)
+        test_bad_input(d)
+        test_unreachable(d)
+        test_faults(d)
+    print(f"{checks - len(failures)} of {checks} checks passed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
