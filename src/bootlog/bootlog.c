@@ -374,10 +374,13 @@ static void emit_line(struct bootlog *log)
 	if (log->raw_len && !*cleaned) {
 		kind = BOOTLOG_GARBAGE;
 	} else if (*cleaned) {
+		/* After the jump everything up to the next reset is the application's, even a
+		 * line that happens to read like the ROM's. */
+		bool app = log->in_app;
 		kind = classify_banner(log, lower, ex, sizeof ex);
-		if (kind == BOOTLOG_TEXT)
+		if (kind == BOOTLOG_TEXT && !app)
 			kind = classify_rom(log, lower, ex, sizeof ex);
-		if (kind == BOOTLOG_TEXT)
+		if (kind == BOOTLOG_TEXT && !app)
 			kind = classify_boot(log, cleaned, lower, ex, sizeof ex);
 		/* A quarter of unreadable bytes: another baud rate, not text. */
 		if (kind == BOOTLOG_TEXT && unprintable * 4 >= log->raw_len)

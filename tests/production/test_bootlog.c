@@ -323,6 +323,30 @@ static void test_banner_after_noise_and_lone_lf(void **state)
 	bootlog_destroy(log);
 }
 
+static void test_application_lines_after_the_jump(void **state)
+{
+	static const char text[] = " ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n"
+				   "load 0x40100000, len 2408, room 16 \r\ncsum 0xd8\r\n"
+				   "2nd boot version : 1.6\r\njump to run user2 @ 101000\r\n"
+				   "csum err\r\njump to run user1 @ 1000\r\nREADY\r\n";
+	struct capture cap = {0};
+	struct bootlog *log;
+	assert_int_equal(bootlog_create(&log, on_line, &cap, NULL), ED_OK);
+	bootlog_feed(log, (const uint8_t *)text, sizeof text - 1);
+	const struct bootlog_facts *f = bootlog_facts(log);
+	/* The application printing ROM-like words changes nothing. */
+	assert_int_equal(f->csum_state, BOOTLOG_CSUM_OK);
+	assert_int_equal(f->jump_user, 2);
+	assert_int_equal(f->app_lines, 3);
+	assert_string_equal(f->app_text, "csum err\njump to run user1 @ 1000\nREADY\n");
+	assert_int_equal(cap.kinds[cap.count - 3], BOOTLOG_TEXT);
+	char reason[300];
+	struct bootlog_rules rules = {0};
+	assert_int_equal(bootlog_rules_add(&rules, "jump to run user2; text READY", NULL), ED_OK);
+	assert_int_equal(bootlog_judge(f, &rules, reason, sizeof reason), BOOTLOG_BOOTED);
+	bootlog_destroy(log);
+}
+
 static void test_rule_errors(void **state)
 {
 	struct bootlog_rules rules = {0};
@@ -418,6 +442,7 @@ int main(void)
 	    cmocka_unit_test(test_direct_app_and_text_rule),
 	    cmocka_unit_test(test_flash_read_err_and_garbage),
 	    cmocka_unit_test(test_banner_after_noise_and_lone_lf),
+	    cmocka_unit_test(test_application_lines_after_the_jump),
 	    cmocka_unit_test(test_rule_errors),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_noise_and_mutations),
