@@ -11,34 +11,50 @@
 #include "image/elf.h"
 #include "image/image.h"
 
+/* A section's bytes inside the caller's ELF buffer; written padded to 4 with zeros. */
+struct part {
+	const uint8_t *data;
+	uint32_t size;
+};
+
+/* An image segment: consecutive parts merged (esptool concatenates padded sections). The
+ * bytes are never copied until the image is written. */
 struct seg {
 	uint32_t addr;
-	uint8_t *data;
-	size_t len;
-	uint64_t raw_end; /* end of the last section's own bytes, before its padding */
-	const char *name; /* first section merged into it */
+	size_t first, count; /* parts */
+	size_t len;          /* padded total */
+	uint64_t raw_end;    /* end of the last section's own bytes, before its padding */
+	const char *name;    /* first section merged into it */
 };
 
 struct seglist {
+	struct part *parts;
 	struct seg *v;
 	size_t n;
+	struct img_elf *elf; /* owns the names */
 };
 
 static void seglist_free(struct seglist *l)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].data);
+	free(l->parts);
 	free(l->v);
-	l->v = NULL;
-	l->n = 0;
+	img_elf_destroy(l->elf);
+	memset(l, 0, sizeof *l);
+}
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
 }
 
 /* esptool's ELFFile: PROGBITS / INIT_ARRAY / FINI_ARRAY / PREINIT_ARRAY sections with a
  * non-zero address and size, in section-header order, each padded to 4 with zeros. */
 static int collect_sections(const struct img_elf *elf, struct seglist *l, struct ed_error *err)
 {
-	l->v = calloc(elf->section_count ? elf->section_count : 1, sizeof *l->v);
-	if (!l->v)
+	size_t cap = elf->section_count ? elf->section_count : 1;
+	l->parts = calloc(cap, sizeof *l->parts);
+	l->v = calloc(cap, sizeof *l->v);
+	if (!l->parts || !l->v)
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < elf->section_count; i++) {
 		const struct img_elf_section *s = &elf->sections[i];
@@ -47,18 +63,29 @@ static int collect_sections(const struct img_elf *elf, struct seglist *l, struct
 		if (s->type != SHT_PROGBITS && s->type != SHT_INIT_ARRAY &&
 		    s->type != SHT_FINI_ARRAY && s->type != SHT_PREINIT_ARRAY)
 			continue;
-		size_t padded = ((size_t)s->size + 3) & ~(size_t)3;
-		uint8_t *d = calloc(1, padded);
-		if (!d)
-			return ed_fail(err, ED_ERR_NOMEM, "out of memory copying section %s", s->name);
-		memcpy(d, s->data, s->size);
-		l->v[l->n++] = (struct seg){s->addr, d, padded, (uint64_t)s->addr + s->size, s->name};
+		l->parts[l->n] = (struct part){s->data, s->size};
+		l->v[l->n] = (struct seg){s->addr, l->n, 1, pad4(s->size),
+					  (uint64_t)s->addr + s->size, s->name};
+		l->n++;
 	}
 	if (l->n == 0)
 		return ed_fail(err, ED_ERR_FORMAT,
 			       "the ELF has no loadable sections (no PROGBITS section with an "
 			       "address): is it a relocatable object rather than a linked program?");
 	return ED_OK;
+}
+
+/* Copies a segment's bytes to out (which is zeroed: the padding stays 0); returns the
+ * checksum continued from sum. */
+static uint8_t copy_seg(uint8_t *out, const struct seglist *l, const struct seg *g, uint8_t sum)
+{
+	for (size_t k = g->first; k < g->first + g->count; k++) {
+		const struct part *p = &l->parts[k];
+		memcpy(out, p->data, p->size);
+		sum = img_checksum(p->data, p->size, sum);
+		out += pad4(p->size);
+	}
+	return sum;
 }
 
 static int region_of(uint32_t addr)
@@ -75,7 +102,7 @@ static int region_of(uint32_t addr)
 
 /* merge_adjacent_segments: a segment that starts exactly where the previous (padded) one
  * ends, in the same memory region, joins it. Gaps are never filled. */
-static int merge_segments(struct seglist *l, struct ed_error *err)
+static void merge_segments(struct seglist *l)
 {
 	size_t out = 0;
 	for (size_t i = 0; i < l->n; i++) {
@@ -83,21 +110,14 @@ static int merge_segments(struct seglist *l, struct ed_error *err)
 		struct seg *prev = out ? &l->v[out - 1] : NULL;
 		if (prev && region_of(prev->addr) == region_of(s->addr) &&
 		    (uint64_t)prev->addr + prev->len == s->addr) {
-			uint8_t *d = realloc(prev->data, prev->len + s->len);
-			if (!d)
-				return ed_fail(err, ED_ERR_NOMEM, "out of memory merging sections");
-			memcpy(d + prev->len, s->data, s->len);
-			prev->data = d;
+			prev->count += s->count; /* parts are consecutive */
 			prev->len += s->len;
 			prev->raw_end = s->raw_end;
-			free(s->data);
-			s->data = NULL;
 			continue;
 		}
 		l->v[out++] = *s;
 	}
 	l->n = out;
-	return ED_OK;
 }
 
 static bool is_irom(uint32_t addr)
@@ -149,18 +169,16 @@ static int check_segments(const struct seglist *l, long *irom, struct ed_error *
 static int load_segments(const uint8_t *elf_buf, size_t elf_len, struct seglist *l,
 			 long *irom, uint32_t *entry, struct ed_error *err)
 {
-	struct img_elf *elf = NULL;
 	memset(l, 0, sizeof *l);
-	int rc = img_elf_read(elf_buf, elf_len, &elf, err);
+	int rc = img_elf_read(elf_buf, elf_len, &l->elf, err);
 	if (rc != ED_OK)
 		return rc;
-	*entry = elf->entry;
-	rc = collect_sections(elf, l, err);
-	img_elf_destroy(elf);
-	if (rc == ED_OK)
-		rc = merge_segments(l, err);
-	if (rc == ED_OK)
+	*entry = l->elf->entry;
+	rc = collect_sections(l->elf, l, err);
+	if (rc == ED_OK) {
+		merge_segments(l);
 		rc = check_segments(l, irom, err);
+	}
 	if (rc != ED_OK)
 		seglist_free(l);
 	return rc;
@@ -192,8 +210,7 @@ static size_t write_e9(uint8_t *out, size_t start, const struct seglist *l, long
 			continue;
 		put_le32(out + pos, l->v[i].addr);
 		put_le32(out + pos + 4, (uint32_t)l->v[i].len);
-		memcpy(out + pos + 8, l->v[i].data, l->v[i].len);
-		sum = img_checksum(l->v[i].data, l->v[i].len, sum);
+		sum = copy_seg(out + pos + 8, l, &l->v[i], sum);
 		pos += 8 + l->v[i].len;
 	}
 	/* esptool's align_file_position(f, 16): 15 - pos % 16 zeros, then the byte */
@@ -229,10 +246,15 @@ int img_elf2image_v1(const uint8_t *elf, size_t elf_len, const struct img_params
 	ram->len = write_e9(ram->data, 0, &l, irom, p, entry);
 	if (irom >= 0) {
 		/* the raw segment, 4-byte padded, named by its flash offset */
-		irom_out->data = l.v[irom].data;
+		irom_out->data = calloc(1, l.v[irom].len);
+		if (!irom_out->data) {
+			img_output_free(ram);
+			seglist_free(&l);
+			return ed_fail(err, ED_ERR_NOMEM, "out of memory building the image");
+		}
+		copy_seg(irom_out->data, &l, &l.v[irom], 0);
 		irom_out->len = l.v[irom].len;
 		irom_out->flash_offset = l.v[irom].addr - IMG_IROM_MAP_START;
-		l.v[irom].data = NULL;
 	}
 	seglist_free(&l);
 	return ED_OK;
@@ -265,7 +287,7 @@ int img_elf2image_v2(const uint8_t *elf, size_t elf_len, const struct img_params
 		/* load address 0 in the file, padded to 16; not in the checksum */
 		put_le32(d + 8, 0);
 		put_le32(d + 12, (uint32_t)irom_len);
-		memcpy(d + 16, l.v[irom].data, l.v[irom].len);
+		copy_seg(d + 16, &l, &l.v[irom], 0);
 		out->flash_offset = (l.v[irom].addr - IMG_IROM_MAP_START) & ~0xFFFu;
 	}
 	size_t pos = write_e9(d, start, &l, irom, p, entry);
