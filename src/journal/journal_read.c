@@ -175,6 +175,8 @@ int journal_read(const char *path, journal_entry_fn fn, void *user, struct journ
 	}
 	const char *p = (const char *)data;
 	size_t off = 0, line_no = 1;
+	if (len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+		off = 3; /* a UTF-8 byte order mark, added when a spreadsheet saved the file */
 	rc = ED_OK;
 	while (off < len && rc == ED_OK) {
 		char *field[JOURNAL_COLUMNS];

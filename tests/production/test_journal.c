@@ -330,6 +330,22 @@ static void test_filters_and_lookup(void **state)
 	assert_int_equal(journal_filter_check(&f, &err), ED_ERR_ARG);
 	assert_string_equal(err.msg, "unknown result 'passed': use ok, failed or cancelled");
 
+	/* Saved again by a spreadsheet: a byte order mark and LF line ends still read. */
+	char saved[700];
+	snprintf(saved, sizeof saved, "%s/saved.csv", fx->dir);
+	FILE *out = fopen(saved, "wb");
+	assert_non_null(out);
+	fputs("\xEF\xBB\xBF" JOURNAL_HEADER "\n2025-11-25T01:00:00Z,p,c,5c:cf:7f:00:00:00,f,pr,"
+	      "a.bin=x,ok,1.0,\n",
+	      out);
+	fclose(out);
+	struct journal_stats st;
+	memset(&c, 0, sizeof c);
+	assert_int_equal(journal_read(saved, collect, &c, &st, &err), ED_OK);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(st.damaged, 0);
+	assert_string_equal(c.e[0].time, "2025-11-25T01:00:00Z");
+
 	struct journal_history h;
 	assert_int_equal(journal_lookup_mac(fx->path, "5ccf7f000000", &h, &err), ED_OK);
 	assert_int_equal(h.times, 2); /* i = 0 and 3 */
