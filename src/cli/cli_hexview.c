@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
- * `espdeck hexview FILE [--base ADDR] [--compare FILE2] [--dump] [--width 8|16|32]
- * [--offsets]`: the dump inspector. --dump prints the xxd-like text (src/dump/dump_view.h)
- * for pipes and tests; otherwise the interactive viewer runs on the terminal. */
+ * `espdeck hexview FILE [--base ADDR] [--compare FILE2] [--dump] [--structure]
+ * [--width 8|16|32] [--offsets]`: the dump inspector. --dump prints the xxd-like text
+ * (src/dump/dump_view.h) and --structure the annotations, for pipes and tests; otherwise
+ * the interactive viewer runs on the terminal. */
 #include "cli/cli.h"
 
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "core/util.h"
 #include "dump/dump_addr.h"
+#include "dump/dump_annot.h"
 #include "dump/dump_diff.h"
 #include "dump/dump_file.h"
 #include "dump/dump_view.h"
@@ -24,7 +26,7 @@ int hexview_main(const struct config *cfg, const char *path, const char *compare
 struct hexview_args {
 	const char *path, *compare;
 	uint32_t base;
-	bool base_given, dump, offsets;
+	bool base_given, dump, offsets, structure;
 	unsigned width;
 };
 
@@ -33,7 +35,7 @@ static int usage(const char *fmt, const char *what)
 	fprintf(stderr, "espdeck hexview: ");
 	fprintf(stderr, fmt, what);
 	fprintf(stderr, "\nusage: espdeck hexview FILE [--base ADDR] [--compare FILE2] [--dump] "
-			"[--width 8|16|32] [--offsets]\n");
+			"[--structure] [--width 8|16|32] [--offsets]\n");
 	return CLI_EXIT_USAGE;
 }
 
@@ -93,6 +95,8 @@ static int parse_args(int argc, char **argv, struct hexview_args *a)
 			a->width = w;
 		} else if (option_is(arg, "dump", &iv) && !iv) {
 			a->dump = true;
+		} else if (option_is(arg, "structure", &iv) && !iv) {
+			a->structure = true;
 		} else if (option_is(arg, "offsets", &iv) && !iv) {
 			a->offsets = true;
 		} else if (arg[0] == '-' && arg[1]) {
@@ -182,6 +186,35 @@ static int run_dump(const struct hexview_args *a, uint32_t base)
 	return rc;
 }
 
+/* --structure: what the structure pane lists, one line each: address, status, text. */
+static int run_structure(const struct config *cfg, const struct hexview_args *a,
+			 uint32_t base)
+{
+	static const char *const status[] = {"    ", "ok  ", "warn", "BAD "};
+	struct dump_file *f = NULL;
+	struct dump_annots an = {0};
+	struct ed_error err = {0};
+	if (dump_file_open(a->path, &f, &err) < 0 ||
+	    dump_annotate_with_preset(dump_file_data(f), dump_file_size(f), base, 0, cfg->preset,
+				      &an, &err) < 0) {
+		fprintf(stderr, "espdeck hexview: %s\n", err.msg);
+		dump_annots_free(&an);
+		dump_file_destroy(f);
+		return CLI_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < an.count; i++) {
+		const struct dump_annot *x = &an.items[i];
+		uint64_t addr = a->offsets ? x->off : (uint64_t)base + x->off;
+		printf("%08llx  %s  %s%s\n", (unsigned long long)addr, status[x->status],
+		       x->depth ? "  " : "", x->text);
+	}
+	if (an.count == 0)
+		printf("nothing recognised\n");
+	dump_annots_free(&an);
+	dump_file_destroy(f);
+	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
 int cmd_hexview(const struct config *cfg, int argc, char **argv)
 {
 	struct hexview_args a;
@@ -192,6 +225,8 @@ int cmd_hexview(const struct config *cfg, int argc, char **argv)
 	if (!a.base_given && dump_base_from_name(a.path, &base) && cfg->verbose)
 		fprintf(stderr, "espdeck hexview: base 0x%x from the file name %s\n", base,
 			ed_basename(a.path));
+	if (a.structure)
+		return run_structure(cfg, &a, base);
 	if (a.dump)
 		return run_dump(&a, base);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {

@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "dump/dump_addr.h"
 #include "image/image.h"
+#include "layout/layout.h"
 
 /* ESP8266 flash sizes (reference §8.1); the system area sits at the end of each. */
 static const uint32_t flash_sizes[] = {0x40000,  0x80000,  0x100000, 0x200000,
@@ -36,6 +37,10 @@ __attribute__((format(printf, 6, 7))) static int add(struct dump_annots *a, size
 	it->depth = depth;
 	it->status = st;
 	it->seq = a->count;
+	/* parts stay right under their structure when sorted */
+	bool part = depth > 0 && a->count > 1;
+	it->group_seq = part ? it[-1].group_seq : it->seq;
+	it->group_off = part ? it[-1].group_off : off;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(it->text, sizeof it->text, fmt, ap);
@@ -67,8 +72,9 @@ static int annotate_image(struct dump_annots *a, const uint8_t *data, size_t siz
 	else if (info.flash_params_valid)
 		snprintf(extra, sizeof extra, " %s,", flash_mode_name(info.flash_mode));
 	int rc = add(a, off, info.image_len, 0, sum_ok && crc_ok ? DUMP_ANNOT_OK : DUMP_ANNOT_BAD,
-		     "image %s at 0x%x:%s entry 0x%08x, %zu segments", img_kind_name(info.kind),
-		     base + (uint32_t)off, extra, info.entry, info.segment_count);
+		     "image %s at 0x%x:%s entry 0x%08x, %zu segment%s", img_kind_name(info.kind),
+		     base + (uint32_t)off, extra, info.entry, info.segment_count,
+		     info.segment_count == 1 ? "" : "s");
 	for (size_t i = 0; rc == ED_OK && i < info.segment_count; i++) {
 		const struct img_segment *s = &info.segments[i];
 		size_t at = off + (s->header_offset == SIZE_MAX ? s->data_offset : s->header_offset);
@@ -255,11 +261,11 @@ static int annotate_erased(struct dump_annots *a, const uint8_t *data, size_t si
 static int by_offset(const void *x, const void *y)
 {
 	const struct dump_annot *a = x, *b = y;
-	if (a->off != b->off)
-		return a->off < b->off ? -1 : 1;
-	if (a->depth != b->depth)
-		return a->depth - b->depth;
-	return a->seq < b->seq ? -1 : 1; /* insertion order: qsort is not stable */
+	if (a->group_off != b->group_off)
+		return a->group_off < b->group_off ? -1 : 1;
+	if (a->group_seq != b->group_seq)
+		return a->group_seq < b->group_seq ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq; /* qsort is not stable */
 }
 
 int dump_annotate(const uint8_t *data, size_t size, uint32_t base, uint32_t flash_size,
@@ -284,9 +290,84 @@ int dump_annotate(const uint8_t *data, size_t size, uint32_t base, uint32_t flas
 	return ED_OK;
 }
 
+static size_t count_ff(const uint8_t *p, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += p[i] == 0xFF;
+	return c;
+}
+
+int dump_annotate_preset(const uint8_t *data, size_t size, uint32_t base, const char *preset,
+			 const struct dump_region_hint *regions, size_t count, uint32_t flash_size,
+			 struct dump_annots *out, struct ed_error *err)
+{
+	for (size_t i = 0; i < count; i++) {
+		const struct dump_region_hint *r = &regions[i];
+		uint64_t end = r->size ? (uint64_t)r->offset + r->size
+			       : i + 1 < count ? regions[i + 1].offset
+			       : flash_size ? flash_size : (uint64_t)base + size;
+		uint64_t lo = r->offset > base ? r->offset : base;
+		uint64_t hi = end < (uint64_t)base + size ? end : (uint64_t)base + size;
+		if (lo >= hi)
+			continue;
+		size_t off = (size_t)(lo - base), len = (size_t)(hi - lo);
+		size_t ff = count_ff(data + off, len);
+		char sz[32];
+		int rc = add(out, off, len, 0, DUMP_ANNOT_INFO, "%s region %s at 0x%x (%s)%s", preset,
+			     r->name, r->offset, ed_format_size(sz, sizeof sz, end - r->offset),
+			     ff == len ? ": erased" : "");
+		if (rc < 0) {
+			dump_annots_free(out);
+			return ed_fail(err, ED_ERR_NOMEM, "out of memory annotating the dump");
+		}
+	}
+	if (out->count)
+		qsort(out->items, out->count, sizeof *out->items, by_offset);
+	return ED_OK;
+}
+
 void dump_annots_free(struct dump_annots *a)
 {
 	free(a->items);
 	a->items = NULL;
 	a->count = a->cap = 0;
+}
+
+/* Presets list regions in any order; "up to the next region" needs them sorted. */
+static int by_region_offset(const void *x, const void *y)
+{
+	const struct dump_region_hint *a = x, *b = y;
+	return a->offset < b->offset ? -1 : a->offset > b->offset;
+}
+
+int dump_annotate_with_preset(const uint8_t *data, size_t size, uint32_t base,
+			      uint32_t flash_size, const char *preset, struct dump_annots *out,
+			      struct ed_error *err)
+{
+	if (!preset || !*preset)
+		return dump_annotate(data, size, base, flash_size, out, err);
+	struct layout *l = calloc(1, sizeof *l);
+	struct layout_report *rep = calloc(1, sizeof *rep);
+	int rc = l && rep ? layout_open(preset, l, rep, err)
+			  : ed_fail(err, ED_ERR_NOMEM, "out of memory loading preset %s", preset);
+	if (rc == ED_ERR_FORMAT && rep->count)
+		ed_fail(err, rc, "preset %s: line %d: %s", preset, rep->items[0].line,
+			rep->items[0].msg);
+	uint32_t chip = flash_size ? flash_size : rc == ED_OK ? l->flash_bytes : 0;
+	int arc = dump_annotate(data, size, base, chip, out, rc == ED_OK ? err : NULL);
+	if (rc == ED_OK && arc == ED_OK) {
+		struct dump_region_hint hints[LAYOUT_MAX_REGIONS];
+		for (size_t i = 0; i < l->region_count; i++) {
+			const struct layout_region *r = &l->regions[i];
+			hints[i] = (struct dump_region_hint){r->name, r->offset,
+							     layout_region_extent(r, 0)};
+		}
+		qsort(hints, l->region_count, sizeof hints[0], by_region_offset);
+		rc = dump_annotate_preset(data, size, base, l->name, hints, l->region_count,
+					  l->flash_bytes, out, err);
+	}
+	free(l);
+	free(rep);
+	return rc < 0 ? rc : arc;
 }

@@ -250,8 +250,9 @@ static void open_pane(struct hexview *hv)
 {
 	if (!hv->annots_done) {
 		struct ed_error err = {0};
-		if (dump_annotate(dump_view_data(hv->view), dump_size(hv), hv->base, hv->flash_size,
-				  &hv->annots, &err) < 0)
+		if (dump_annotate_with_preset(dump_view_data(hv->view), dump_size(hv), hv->base,
+					      hv->flash_size, hv->cfg ? hv->cfg->preset : NULL,
+					      &hv->annots, &err) < 0)
 			set_msg(hv, ROLE_ERROR, err.msg);
 		hv->annots_done = true;
 	}

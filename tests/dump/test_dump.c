@@ -417,7 +417,7 @@ static void annotations_images(void **state)
 	assert_int_equal(img->off, 0);
 	assert_int_equal(img->status, DUMP_ANNOT_OK);
 	assert_non_null(strstr(img->text, "at 0x1000:"));
-	assert_non_null(strstr(img->text, "entry 0x40100438, 1 segments"));
+	assert_non_null(strstr(img->text, "entry 0x40100438, 1 segment"));
 	const struct dump_annot *seg = find_annot(&a, "segment 0: 0x40100000, 4 bytes");
 	assert_non_null(seg);
 	assert_int_equal(seg->off, 8);
@@ -497,6 +497,42 @@ static void annotations_system_area(void **state)
 	free(d);
 }
 
+static void annotations_preset(void **state)
+{
+	uint8_t d[2048];
+	memset(d, 0xFF, sizeof d);
+	struct dump_annots a = {0};
+	struct ed_error err = {0};
+	/* the seed's dump with the seed's preset */
+	assert_int_equal(dump_annotate_with_preset(d, sizeof d, 0x3FE000, 0, "32m-c1", &a, &err),
+			 ED_OK);
+	const struct dump_annot *x = find_annot(&a, "32m-c1 region blank at 0x3fe000 (4.0 KiB): erased");
+	assert_non_null(x);
+	assert_int_equal(x->off, 0);
+	assert_int_equal(x->len, 2048);
+	assert_non_null(find_annot(&a, "system parameters 2/3 at 0x3fe000"));
+	dump_annots_free(&a);
+	/* an unknown preset: the error says so, the other annotations are still there */
+	assert_int_equal(dump_annotate_with_preset(d, sizeof d, 0x3FE000, 0, "no-such-preset", &a,
+						   &err),
+			 ED_ERR_NOTFOUND);
+	assert_non_null(strstr(err.msg, "no-such-preset"));
+	assert_non_null(find_annot(&a, "erased 0x3fe000-0x3fe7ff (2.0 KiB)"));
+	dump_annots_free(&a);
+	/* hints without sizes run to the next region; data makes a region not erased */
+	d[100] = 0;
+	const struct dump_region_hint hints[] = {{"a", 0x3FE000, 0}, {"b", 0x3FE400, 0}};
+	assert_int_equal(dump_annotate_preset(d, sizeof d, 0x3FE000, "p", hints, 2, 0x400000, &a,
+					      NULL),
+			 ED_OK);
+	assert_non_null(find_annot(&a, "p region a at 0x3fe000 (1.0 KiB)"));
+	assert_null(find_annot(&a, "p region a at 0x3fe000 (1.0 KiB): erased"));
+	x = find_annot(&a, "p region b at 0x3fe400 (7.0 KiB): erased");
+	assert_non_null(x);
+	assert_int_equal(x->len, 1024);
+	dump_annots_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -512,6 +548,7 @@ int main(void)
 		cmocka_unit_test(mapped_files),
 		cmocka_unit_test(annotations_images),
 		cmocka_unit_test(annotations_system_area),
+		cmocka_unit_test(annotations_preset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,13 +8,16 @@ here=$ESPDECK_SOURCE_ROOT/tests/dump
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
 python3 "$here/make_inputs.py" "$work" || exit 1
+# presets come from the source tree only, not from the user running the tests
+XDG_CONFIG_HOME=$work/xdg
+export XDG_CONFIG_HOME
 fail=0
 
-# check NAME EXPECTED_STATUS ARGS...: stdout must equal expected/NAME.txt
+# check NAME EXPECTED_STATUS ARGS...: stdout of espdeck ARGS must equal expected/NAME.txt
 check() {
 	name=$1 want=$2
 	shift 2
-	(cd "$work" && "$ESPDECK" hexview "$@") >"$work/out" 2>"$work/err"
+	(cd "$work" && "$ESPDECK" "$@") >"$work/out" 2>"$work/err"
 	got=$?
 	if [ "$got" -ne "$want" ]; then
 		echo "FAIL $name: exit $got, expected $want"; cat "$work/err"; fail=1
@@ -37,12 +40,14 @@ bad() {
 	fi
 }
 
-check seed 0 --dump flash-3fe.bin
-check app 0 --dump app-0x01000.bin
-check app-w8-offsets 0 --dump --width 8 --offsets app-0x01000.bin
-check app-w32-base 0 --dump --width=32 --base 0x200000 app-0x01000.bin
-check compare 4 --dump app-0x01000.bin --compare app-0x01000-b.bin
-check compare-same 0 --dump flash-3fe.bin --compare flash-3fe.bin
+check seed 0 hexview --dump flash-3fe.bin
+check app 0 hexview --dump app-0x01000.bin
+check app-w8-offsets 0 hexview --dump --width 8 --offsets app-0x01000.bin
+check app-w32-base 0 hexview --dump --width=32 --base 0x200000 app-0x01000.bin
+check compare 4 hexview --dump app-0x01000.bin --compare app-0x01000-b.bin
+check compare-same 0 hexview --dump flash-3fe.bin --compare flash-3fe.bin
+check structure-app 0 hexview --structure app-0x01000.bin
+check structure-seed 0 --preset 32m-c1 hexview --structure flash-3fe.bin
 
 : >"$work/empty.bin"
 bad missing 1 "espdeck hexview: cannot open nothere.bin: No such file or directory" \
@@ -61,6 +66,15 @@ bad two-files 2 "espdeck hexview: unexpected argument 'b.bin' (one FILE; use --c
 bad no-tty 2 "espdeck hexview: not a terminal; use --dump for a text rendering" flash-3fe.bin
 bad compare-missing 1 "espdeck hexview: cannot open gone.bin: No such file or directory" \
 	--dump flash-3fe.bin --compare gone.bin
+
+# an unknown preset: the message names it and where presets were looked for
+(cd "$work" && "$ESPDECK" --preset nope hexview --structure flash-3fe.bin) >"$work/out" 2>"$work/err"
+got=$?
+case "$(cat "$work/err")" in
+"espdeck hexview: no preset named 'nope' (searched "*"); 'espdeck layouts' lists them") ;;
+*) echo "FAIL preset: stderr: $(cat "$work/err")"; fail=1 ;;
+esac
+[ $got -eq 1 ] && [ ! -s "$work/out" ] || { echo "FAIL preset: exit $got or output"; fail=1; }
 
 [ $fail -eq 0 ] && echo "all hexview --dump checks passed"
 exit $fail
