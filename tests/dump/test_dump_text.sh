@@ -67,6 +67,20 @@ bad no-tty 2 "espdeck hexview: not a terminal; use --dump for a text rendering" 
 bad compare-missing 1 "espdeck hexview: cannot open gone.bin: No such file or directory" \
 	--dump flash-3fe.bin --compare gone.bin
 
+# the seed's workflow on a virtual board: write init data, dump three sectors with a
+# short name (flash-3fc.bin = sector 0x3FC), inspect the dump
+python3 -c "
+d = bytearray(128); d[0] = 5; d[48] = 1; d[114] = 1
+open('$work/init.bin', 'wb').write(d)"
+board="sim://?clock=virtual&fast=1&flash=board.bin"
+if (cd "$work" && "$ESPDECK" --port "$board" write_flash 0x3fc000 init.bin &&
+	"$ESPDECK" --port "$board" read_flash 0x3fc000 0x3000 flash-3fc.bin) >"$work/log" 2>&1; then
+	check board-dump 0 hexview --dump flash-3fc.bin
+	check board-structure 0 hexview --structure flash-3fc.bin
+else
+	echo "FAIL board: write_flash/read_flash on $board failed:"; cat "$work/log"; fail=1
+fi
+
 # an unknown preset: the message names it and where presets were looked for
 (cd "$work" && "$ESPDECK" --preset nope hexview --structure flash-3fe.bin) >"$work/out" 2>"$work/err"
 got=$?
