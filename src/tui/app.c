@@ -160,7 +160,10 @@ static void react(struct tui *ui, struct screen *s, int flags)
 static void resize(struct tui *ui)
 {
 	struct winsize ws;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+	/* resizeterm() queues a KEY_RESIZE of its own; only call it when the size really
+	 * changed, or that key would bring us back here forever. */
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col &&
+	    (ws.ws_row != LINES || ws.ws_col != COLS))
 		resizeterm(ws.ws_row, ws.ws_col);
 	clearok(curscr, TRUE); /* a resize may leave garbage the diff does not know of */
 	ui->dirty = true;

@@ -522,11 +522,10 @@ static void bench_destroy(struct screen *s)
 	if (b) {
 		bool was_running = bench_job_running(b);
 		bench_job_finish(b);
-		if (b->summary) {
-			const char *last = b->log_count ? bench_log_line(b, b->log_count - 1, NULL) : "";
+		if (b->summary)
 			snprintf(b->summary, b->summary_cap, "%s%s", was_running ?
-				 "job cancelled on quit; " : "", last);
-		}
+				 "cancelled on quit: " : "", b->last_job[0] ? b->last_job :
+				 "no job was run");
 		bench_ports_finish(b);
 		layout_files_finish(&b->files);
 		layout_catalog_destroy(b->cat);

@@ -74,6 +74,7 @@ struct bench {
 	int job_result;
 	char job_result_text[768];
 	char job_summary[512];   /* what was and was not written */
+	char last_job[1024];     /* the last job's outcome, for the summary on exit */
 	char read_path[512];
 	char last_dump[512];
 };

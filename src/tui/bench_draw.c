@@ -83,10 +83,10 @@ static void draw_title(const struct bench *b)
 		 bench_setting_value(b, SET_MODE), bench_setting_value(b, SET_FREQ),
 		 bench_setting_value(b, SET_BAUD));
 	if (bench_job_running(b))
-		snprintf(right, sizeof right, " %s %u%% ", job_stage_name(b->prog.stage),
+		snprintf(right, sizeof right, " [%s %u%%] ", job_stage_name(b->prog.stage),
 			 tui_percent(b->prog.done, b->prog.total));
 	else
-		snprintf(right, sizeof right, " idle ");
+		snprintf(right, sizeof right, " [idle] ");
 	tui_put_pad(0, 0, COLS, tui_attr(ROLE_TITLE), line);
 	int rlen = (int)strlen(right);
 	tui_put(0, COLS - rlen, rlen, tui_attr(ROLE_TITLE), right);

@@ -172,10 +172,11 @@ static void take_event(struct bench *b, const struct job_event *ev)
 			summarise(b);
 			bench_log(b, ev->result == ED_OK ? 2 : 1, "%s", b->job_summary);
 		}
-		bench_log(b, ev->result == ED_OK ? 2 : 0, "%s %s: %s", b->job_title,
-			  ev->result == ED_OK ? "finished" :
-			  ev->result == ED_ERR_CANCELLED ? "cancelled" : "FAILED",
-			  ev->text[0] ? ev->text : ed_strerror(ev->result));
+		snprintf(b->last_job, sizeof b->last_job, "%s %s: %s", b->job_title,
+			 ev->result == ED_OK ? "finished" :
+			 ev->result == ED_ERR_CANCELLED ? "cancelled" : "FAILED",
+			 ev->text[0] ? ev->text : ed_strerror(ev->result));
+		bench_log(b, ev->result == ED_OK ? 2 : 0, "%s", b->last_job);
 		if (b->action == ACT_READ && ev->result == ED_OK) {
 			snprintf(b->last_dump, sizeof b->last_dump, "%s", b->read_path);
 			bench_log(b, 2, "dump saved as %s (x opens it in the hex viewer)", b->read_path);
