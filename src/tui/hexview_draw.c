@@ -288,8 +288,13 @@ void hv_draw(struct screen *s, struct tui *ui)
 		put(1, 0, COLS, tui_attr(ROLE_WARN), "terminal too small (50x6 at least)");
 		return;
 	}
-	if (hv->broken) {
-		put(2, 1, COLS - 1, tui_attr(ROLE_ERROR), hv->msg);
+	/* a last look before touching pages: a file truncated since the last key or tick
+	 * would raise SIGBUS on the first byte past its new end */
+	struct ed_error err = {0};
+	bool changed = !hv->broken && (dump_file_check(hv->file, &err) < 0 ||
+				       (hv->cmp_file && dump_file_check(hv->cmp_file, &err) < 0));
+	if (hv->broken || changed) {
+		put(2, 1, COLS - 1, tui_attr(ROLE_ERROR), changed ? err.msg : hv->msg);
 		put(4, 1, COLS - 1, A_NORMAL, "The view stopped to avoid reading a file that changed. "
 					      "Press q and open it again.");
 		return;
