@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# How fast the bench screen answers a key while a job runs, measured in a real terminal
+# (tmux 80x24) against the real-time virtual board, and how much it writes to the
+# terminal while following a job (it should redraw only what changed).
+#
+# Prints: key latency (median, p90, max) against the 50 ms target, the same for a plain
+# `cat` in the same tmux (the floor set by tmux itself), and the bytes per second sent
+# to the terminal during a write, as a share of repainting the whole 80x24 screen at the
+# 30 frames per second the loop allows.
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ESPDECK = os.environ.get("ESPDECK")
+SAMPLES = 20
+TARGET_MS = 50.0
+
+
+def tmux(sock, *args, check=True):
+    return subprocess.run(["tmux", "-L", sock, "-f", "/dev/null", *args],
+                          capture_output=True, text=True, check=check).stdout
+
+
+def screen(sock):
+    return tmux(sock, "capture-pane", "-p", "-t", "b", check=False)
+
+
+def wait_for(sock, text, limit_s=10.0):
+    end = time.monotonic() + limit_s
+    while time.monotonic() < end:
+        if text in screen(sock):
+            return True
+    raise SystemExit(f"bench: '{text}' never appeared; screen:\n{screen(sock)}")
+
+
+def round_trip(sock, key, text):
+    """Milliseconds from sending key until text is on the screen."""
+    t0 = time.monotonic()
+    tmux(sock, "send-keys", "-t", "b", key)
+    wait_for(sock, text)
+    return (time.monotonic() - t0) * 1000
+
+
+def summary(name, ms):
+    ms = sorted(ms)
+    p90 = ms[int(len(ms) * 0.9) - 1]
+    return (f"{name}: median {statistics.median(ms):.1f} ms, p90 {p90:.1f} ms, "
+            f"max {ms[-1]:.1f} ms")
+
+
+def cat_floor(work):
+    sock = f"espdeck-bench-cat-{os.getpid()}"
+    tmux(sock, "new-session", "-d", "-s", "b", "-x", "80", "-y", "24", "cat")
+    try:
+        samples = []
+        for i in range(SAMPLES):
+            samples.append(round_trip(sock, chr(ord("a") + i), "abcdefghijklmnopqrst"[:i + 1]))
+        return samples
+    finally:
+        tmux(sock, "kill-server", check=False)
+
+
+def main():
+    if not ESPDECK or not shutil.which("tmux"):
+        print("bench: needs $ESPDECK and tmux")
+        return 77
+    work = tempfile.mkdtemp()
+    fw = os.path.join(work, "fw")
+    layouts = os.path.join(work, "xdg", "espdeck", "layouts")
+    os.makedirs(fw)
+    os.makedirs(layouts)
+    with open(os.path.join(fw, "big.bin"), "wb") as f:
+        f.write(bytes((i * 13 + 5) & 0xFF for i in range(1 << 20)))
+    with open(os.path.join(layouts, "big.ini"), "w") as f:
+        f.write("[preset]\nflash_size = 4MB\nerase = none\n"
+                "[region big]\noffset = 0x100000\nfile = big.bin\n")
+    sock = f"espdeck-bench-keys-{os.getpid()}"
+    out = os.path.join(work, "pane.out")
+    cmd = (f"XDG_CONFIG_HOME='{work}/xdg' '{ESPDECK}' --port sim:// "
+           f"--firmware-dir '{fw}' --preset big")
+    tmux(sock, "new-session", "-d", "-s", "b", "-x", "80", "-y", "24", "-c", work, cmd)
+    try:
+        wait_for(sock, "Preset big ")
+        tmux(sock, "send-keys", "-t", "b", "w")
+        wait_for(sock, "Write all 1 region")
+        tmux(sock, "send-keys", "-t", "b", "y")
+        wait_for(sock, "[>] 1/1 write big.bin")
+        wait_for(sock, "KiB /")  # bytes are moving
+        # Output while only the job changes the screen.
+        tmux(sock, "pipe-pane", "-t", "b", "-o", f"cat >> '{out}'")
+        time.sleep(3.0)
+        tmux(sock, "pipe-pane", "-t", "b")
+        sent = os.path.getsize(out) if os.path.exists(out) else 0
+        # Keys while the job runs: open the full log, close it again.
+        samples = []
+        for _ in range(SAMPLES // 2):
+            samples.append(round_trip(sock, "l", "Log (every step and error in full)"))
+            samples.append(round_trip(sock, "q", "Esc cancel"))
+        running = "[write" in screen(sock)
+        tmux(sock, "send-keys", "-t", "b", "Escape")
+        wait_for(sock, "cancelled")
+    finally:
+        tmux(sock, "kill-server", check=False)
+    floor = cat_floor(work)
+    shutil.rmtree(work, ignore_errors=True)
+    worst = max(samples)
+    print(summary("bench key latency during a write", samples))
+    print(f"  target {TARGET_MS:.0f} ms: worst case is {worst / TARGET_MS:.2f} x the target"
+          f"{'' if running else ' (the job had ended: figures are not under load)'}")
+    print(summary("tmux floor (cat echoing a key)", floor))
+    print(f"  bench median / floor median: "
+          f"{statistics.median(samples) / statistics.median(floor):.2f}")
+    full = 80 * 24 * 30
+    print(f"terminal output while following the job: {sent / 3.0:.0f} B/s = "
+          f"{100.0 * sent / 3.0 / full:.1f}% of repainting 80x24 at 30 frames/s ({full} B/s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
