@@ -151,6 +151,7 @@ void sim_boot(struct sim_board *b, bool download, int rst_cause, uint64_t t)
 	b->last_value = 0;
 	b->flashchip_size = 0x400000;
 	b->flash_powered_down = false;
+	sim_stub_reset(b);
 	b->nregs = 0; /* peripheral registers come out of reset; RAM keeps its contents */
 	memset(b->spi0, 0, sizeof b->spi0);
 	slip_decoder_reset(&b->dec);
@@ -260,7 +261,7 @@ int64_t sim_board_input(struct sim_board *b, const uint8_t *data, size_t len, ui
 	b->rx_free_ns = t0 + len * byte_ns;
 	b->stats.bytes_from_host += len;
 	b->conn_bytes += len;
-	bool listening = b->state == SIM_STATE_LOADER;
+	bool listening = b->state == SIM_STATE_LOADER || b->state == SIM_STATE_STUB;
 	bool filter = b->cfg.faults.drop > 0 || b->cfg.faults.corrupt > 0 ||
 		      (b->synced && baud_mismatch(b->host_baud, b->uart_baud));
 	if (listening && !filter) {
@@ -316,6 +317,11 @@ uint64_t sim_board_burst_end_ns(const struct sim_board *b, size_t cap, uint64_t 
 	       q->when[i + 1] - q->when[i] <= gap)
 		t = q->when[++i];
 	return t;
+}
+
+uint32_t sim_board_uart_baud(const struct sim_board *b)
+{
+	return b->uart_baud;
 }
 
 void sim_board_set_baud(struct sim_board *b, uint32_t baud, uint64_t now)
@@ -444,6 +450,7 @@ void sim_board_destroy(struct sim_board *b)
 {
 	if (!b)
 		return;
+	sim_stub_reset(b);
 	nor_destroy(b->nor);
 	if (b->trace)
 		fclose(b->trace);

@@ -6,7 +6,10 @@
 
 #include <stdio.h>
 
+#include <zlib.h>
+
 #include "proto/slip.h"
+#include "sim/md5.h"
 #include "sim/norflash.h"
 #include "sim/sim.h"
 
@@ -70,6 +73,15 @@ struct sim_board {
 	size_t nregs;
 	uint8_t status2, status3;
 	bool flash_powered_down;
+	/* emulated flasher stub (stub.c) */
+	struct {
+		bool flash_mode, deflate, inflate_live, reading;
+		uint32_t write_pos, size_left, erase_next, erase_end;
+		uint32_t read_pos, read_left, read_packet, read_sent;
+		z_stream zs;
+		struct sim_md5 md5;
+		uint8_t late_error;
+	} stub;
 	uint8_t iram[SIM_IRAM_SIZE];
 	uint8_t dram[SIM_DRAM_SIZE];
 };
@@ -97,6 +109,12 @@ uint32_t sim_reg_read(struct sim_board *b, uint32_t addr, uint64_t t);
 void sim_reg_write(struct sim_board *b, uint32_t addr, uint32_t value, uint64_t t);
 uint32_t sim_otp_word(const struct sim_board *b, int index);
 bool sim_ram_ptr(struct sim_board *b, uint32_t addr, uint32_t len, uint8_t **p);
+
+/* stub.c: esptool's flasher stub, emulated once MEM_END jumps to it (reference §9). */
+bool sim_stub_entry(uint32_t entry);
+void sim_stub_start(struct sim_board *b, uint64_t t);
+void sim_stub_request(struct sim_board *b, const uint8_t *frame, size_t len, uint64_t t);
+void sim_stub_reset(struct sim_board *b);
 
 /* bootlog.c: queues the ROM banner (and, for a flash boot, the segment lines). */
 void sim_boot_log(struct sim_board *b, bool download, int rst_cause, uint64_t t);

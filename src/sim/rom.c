@@ -294,8 +294,13 @@ static void do_mem_end(struct sim_board *b, const struct req *r)
 	ok(b, r, r->t);
 	b->mem_mode = false;
 	if (flag == 0) {
-		/* The ROM jumps to the entry: the loader is gone, whatever was loaded runs. */
+		/* The ROM jumps to the entry: the loader is gone, whatever was loaded runs.
+		 * esptool's flasher stub is emulated; any other code just runs silently. */
 		uint64_t after = b->tx_free_ns > r->t ? b->tx_free_ns : r->t;
+		if (sim_stub_entry(entry)) {
+			sim_stub_start(b, after);
+			return;
+		}
 		b->state = SIM_STATE_FIRMWARE;
 		sim_trace(b, after, "RUN RAM code at 0x%08x", entry);
 	}
@@ -319,6 +324,10 @@ static void do_spi_set_params(struct sim_board *b, const struct req *r)
 
 void sim_rom_request(struct sim_board *b, const uint8_t *frame, size_t len, uint64_t t)
 {
+	if (b->state == SIM_STATE_STUB) {
+		sim_stub_request(b, frame, len, t);
+		return;
+	}
 	if (b->state != SIM_STATE_LOADER)
 		return;
 	if (len < PKT_HEADER_LEN || frame[0] != 0x00 ||

@@ -175,6 +175,9 @@ static bool session(struct sim_board *b, int fd, int pty_slave, uint64_t base_us
 			uint32_t baud = pty_baud(pty_slave);
 			if (baud)
 				sim_board_set_baud(b, baud, now);
+		} else {
+			/* Raw TCP has no line speed: the host side is always at the chip's. */
+			sim_board_set_baud(b, sim_board_uart_baud(b), now);
 		}
 		size_t n;
 		while ((n = sim_board_output(b, buf, sizeof buf, now)) > 0)

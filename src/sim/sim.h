@@ -76,6 +76,7 @@ enum sim_state {
 	SIM_STATE_LOADER,           /* ROM loader waiting for the host */
 	SIM_STATE_FIRMWARE,         /* booted the flash (or jumped to RAM): no loader */
 	SIM_STATE_GONE,             /* disconnect fault fired */
+	SIM_STATE_STUB,             /* running esptool's flasher stub (emulated) */
 };
 
 struct sim_stats {
@@ -111,6 +112,8 @@ uint64_t sim_board_next_output_ns(const struct sim_board *b);
  * pending byte (at most cap bytes, none after limit_ns); UINT64_MAX when none is due by
  * limit_ns. Lets a reader on a virtual clock take a whole reply in one read. */
 uint64_t sim_board_burst_end_ns(const struct sim_board *b, size_t cap, uint64_t limit_ns);
+/* The chip's UART speed (follows SYNC, UART_CLKDIV writes and the stub's baud change). */
+uint32_t sim_board_uart_baud(const struct sim_board *b);
 /* Line speed of the host side (10 bits per byte). */
 void sim_board_set_baud(struct sim_board *b, uint32_t baud, uint64_t now_ns);
 /* DTR/RTS as pyserial asserts them (1 = asserted, -1 = unchanged), wired through the
