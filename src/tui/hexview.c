@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "dump/dump_addr.h"
 #include "tui/hexview_int.h"
+#include "tui/tui_int.h"
 
 #define KEY_ESC 27
 #define CTRL(c) ((c) & 0x1F)
@@ -222,7 +223,7 @@ static void submit(struct hexview *hv)
 
 static int prompt_key(struct hexview *hv, int key)
 {
-	if (key == KEY_ESC || key == CTRL('c') || key == CTRL('g')) {
+	if (key == KEY_ESC || key == CTRL('c') || key == CTRL('g') || key == TUI_KEY_INTERRUPT) {
 		hv->prompt = HV_PROMPT_NONE;
 	} else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
 		submit(hv);
@@ -357,7 +358,12 @@ static bool hex_key(struct hexview *hv, int key, const struct hv_layout *l)
 	case KEY_PPAGE: move_lines(hv, -l->cap); break;
 	case KEY_NPAGE: case ' ': move_lines(hv, l->cap); break;
 	case KEY_HOME: case 'H': hv->cursor = 0; break;
-	case KEY_END: case 'E': jump(hv, dump_size(hv) - 1); break;
+	case KEY_END: case 'E': { /* the last line, collapsed or not */
+		struct dump_line last;
+		dump_view_line_at(hv->view, dump_size(hv) - 1, &last);
+		hv->cursor = last.off;
+		break;
+	}
 	case 'g': case ':': start_prompt(hv, HV_PROMPT_GOTO); break;
 	case '/': start_prompt(hv, HV_PROMPT_FIND); break;
 	case '?': start_prompt(hv, HV_PROMPT_RFIND); break;
@@ -421,7 +427,8 @@ static int hv_key(struct screen *s, struct tui *ui, int key)
 		return SCREEN_REDRAW;
 	}
 	hv->msg[0] = '\0';
-	if (key == 'q' || key == 'Q' || (key == KEY_ESC && hv->mode == HV_HEX && !hv->pane_focus))
+	if (key == 'q' || key == 'Q' || key == TUI_KEY_INTERRUPT ||
+	    (key == KEY_ESC && hv->mode == HV_HEX && !hv->pane_focus))
 		return SCREEN_POP;
 	if (check_file(hv))
 		return SCREEN_REDRAW; /* only q works on a file that changed */

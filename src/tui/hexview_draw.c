@@ -266,13 +266,14 @@ static void draw_footer(const struct hexview *hv, const struct hv_layout *l)
 		put(y, 0, COLS, tui_attr(hv->msg_role), hv->msg);
 		return;
 	}
+	/* the most used keys first: an 80-column footer cuts the rest (all in espdeck(1)) */
 	const char *keys = hv->mode == HV_MAP
 				   ? " arrows move  Enter open sector  m back  q quit"
 			   : hv->diff
-				   ? " q quit  g goto  / ? search  n N match  d D diff  i layout  "
-				     "[ ] data  s structure  m map  o offsets  w width  v x export"
-				   : " q quit  g goto  / ? search  n N match  [ ] data sector  "
-				     "s structure  m map  o offsets  w width  e expand  v x export";
+				   ? " q quit  g goto  / ? find  n N match  d D diff  i layout  s struct  "
+				     "m map  [ ] data  v x export  o offsets  w width"
+				   : " q quit  g goto  / ? find  n N match  [ ] data  s struct  m map  "
+				     "e expand  v x export  o offsets  w width";
 	fill_line(y, tui_attr(ROLE_FOOTER));
 	put(y, 0, COLS, tui_attr(ROLE_FOOTER), keys);
 }
