@@ -234,13 +234,22 @@ static bool try_boot1(const uint8_t *buf, size_t len, struct img_info *info)
 	if (boot_crc(c) == get_le32(buf + len - 4)) {
 		crc_at = len - 4;
 	} else {
-		c = img_crc32_update(0, buf, irom_at);
+		/* flash contents: try every end, one byte at a time (a 16 MiB dump costs one
+		 * table lookup per byte; zlib's per-call overhead would dominate) */
+		uint32_t table[256];
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t t = i;
+			for (int k = 0; k < 8; k++)
+				t = (t >> 1) ^ (0xEDB88320u & (0u - (t & 1u)));
+			table[i] = t;
+		}
+		c = ~img_crc32_update(0, buf, irom_at); /* the running register, not final */
 		for (size_t k = irom_at; k + 4 <= len; k++) {
-			if (boot_crc(c) == get_le32(buf + k)) {
+			if (boot_crc(~c) == get_le32(buf + k)) {
 				crc_at = k;
 				break;
 			}
-			c = img_crc32_update(c, buf + k, 1);
+			c = table[(c ^ buf[k]) & 0xFF] ^ (c >> 8);
 		}
 	}
 	if (crc_at == SIZE_MAX)
