@@ -9,6 +9,7 @@
 #include "core/util.h"
 #include "dump/dump_addr.h"
 #include "tui/hexview_int.h"
+#include "tui/tui_int.h"
 
 static void put(int y, int x, int max, int attr, const char *text)
 {
@@ -283,6 +284,8 @@ void hv_draw(struct screen *s, struct tui *ui)
 	const struct hexview *hv = s->state;
 	struct hv_layout l;
 	hv_layout(hv, LINES, COLS, &l);
+	if (ui && l.width != dump_view_width(hv->view))
+		tui_tick_within(ui, 0); /* new terminal size: tick() re-lays the rows out */
 	erase();
 	draw_title(hv);
 	if (LINES < 6 || COLS < 50) {

@@ -36,13 +36,15 @@ wait_for() {
 	return 1
 }
 
-# start ARGS...: runs espdeck hexview ARGS in a fresh 80x24 session (cwd = work).
+# start ARGS...: runs espdeck hexview ARGS in a fresh session (cwd = work), 80x24 unless
+# cols/lines say otherwise.
+cols=80 lines=24
 start() {
 	tmx kill-server 2>/dev/null
 	run=$((run + 1))
 	sock="espdeck-hexview-$$-$run" # a fresh server: no race with the one just killed
 	rm -f "$work/rc"
-	tmx new-session -d -s hv -x 80 -y 24 -c "$work" \
+	tmx new-session -d -s hv -x "$cols" -y "$lines" -c "$work" \
 		"\"$ESPDECK\" hexview $*; echo \$? >\"$work/rc\"; sleep 60"
 }
 
@@ -148,6 +150,13 @@ wait_for "00001000: e9 01 00 60" open-changing
 keys Down
 wait_for "changed on disk while viewed (3117 bytes, now 0); reopen it" changed
 quit changed
+
+# -- a narrow terminal: rows of 8 bytes --------------------------------------------------
+cols=60 lines=12
+start app-0x01000.bin
+wait_for "00001008: 00 00 10 40 04 00 00 00  ...@...." narrow
+quit narrow
+cols=80 lines=24
 
 # -- errors before the screen starts ---------------------------------------------------
 start nothere.bin
