@@ -315,6 +315,8 @@ static int make_ota_write(const struct config *cfg, const char *cmd, const uint8
 		return CLI_EXIT_FAIL;
 	}
 	int rc = CLI_EXIT_OK;
+	if (img_ota_check_link(elf, len, boot_mode, app, p->size_map, &err) == ED_ERR_ARG)
+		fprintf(stderr, "espdeck %s: warning: %s\n", cmd, err.msg);
 	if (boot_mode == 0) {
 		char *name = irom0_name(out);
 		rc = name ? write_output(cfg, cmd, name, &irom0) : CLI_EXIT_FAIL;
@@ -393,6 +395,29 @@ static void print_flash_params(const struct img_info *info)
 	printf("Flash frequency: %s (code 0x%x)\n", f ? f->name : "unknown", info->freq_code);
 }
 
+/* Where the flash-mapped code will run: known for gen_appbin bins from the slot and the
+ * map, otherwise it depends on the flash address the file is written to. */
+static void print_irom_note(const struct img_info *info)
+{
+	const struct img_segment *irom = NULL;
+	for (size_t i = 0; i < info->segment_count; i++)
+		if (info->segments[i].irom)
+			irom = &info->segments[i];
+	if (!irom)
+		return;
+	uint32_t at = info->kind == IMG_KIND_APPBIN && info->flash_params_valid
+			      ? img_ota_irom_addr(info->boot_mode, info->app_slot, info->size_map)
+			      : 0;
+	const struct flash_size_info *fs = flash_size_by_map(info->size_map);
+	if (at)
+		printf("irom0 code runs at 0x%08x (user%d at 0x%x in the %s map); the ELF must be "
+		       "linked there\n", at, info->app_slot,
+		       0x1000u + (info->app_slot == 2 ? fs->ota_slot : 0), fs->name);
+	else
+		printf("irom0 code runs at 0x40200000 + (flash address of the file + 0x%zx) within "
+		       "the mapped 1 MB\n", irom->data_offset);
+}
+
 static void print_info(const char *path, size_t len, const struct img_info *info)
 {
 	printf("File: %s (%zu bytes)\n", path, len);
@@ -414,11 +439,10 @@ static void print_info(const char *path, size_t len, const struct img_info *info
 	printf("  #  load addr    length      file offset  region\n");
 	for (size_t i = 0; i < info->segment_count; i++) {
 		const struct img_segment *s = &info->segments[i];
-		printf("  %zu  0x%08x  0x%06x  %-9u 0x%06zx   %s%s\n", i, s->load_addr, s->length,
-		       s->length, s->data_offset, s->region,
-		       s->irom && info->kind != IMG_KIND_V1 ? " (mapped at 0x40200000 + flash "
-							      "address of the data)" : "");
+		printf("  %zu  0x%08x  0x%06x  %-9u 0x%06zx   %s\n", i, s->load_addr, s->length,
+		       s->length, s->data_offset, s->region);
 	}
+	print_irom_note(info);
 	printf("Checksum: 0x%02x stored at offset 0x%zx, computed 0x%02x: %s%s\n",
 	       info->checksum_stored, info->checksum_offset, info->checksum_computed,
 	       info->checksum_stored == info->checksum_computed ? "valid" : "INVALID",

@@ -199,3 +199,37 @@ int img_make_ota(const uint8_t *elf_buf, size_t elf_len, int boot_mode, int app,
 	out->flash_offset = boot_mode == 0 ? 0 : 0x1000;
 	return ED_OK;
 }
+
+uint32_t img_ota_irom_addr(int boot_mode, int app, uint8_t size_map)
+{
+	const struct flash_size_info *fs = flash_size_by_map(size_map);
+	if (!fs || !fs->ota_slot || (app != 1 && app != 2) || (boot_mode != 1 && boot_mode != 2))
+		return 0;
+	/* user1 at 0x1000 in every OTA map, user2 one slot further (reference §8.1); boot mode
+	 * 2 puts the code after two 8-byte headers, boot mode 1 at 0x10000 into the bin */
+	uint32_t slot = 0x1000u + (app == 2 ? fs->ota_slot : 0);
+	uint32_t in_bin = boot_mode == 2 ? 0x10u : 0x10000u;
+	return IMG_IROM_MAP_START + ((slot + in_bin) & 0xFFFFFu);
+}
+
+int img_ota_check_link(const uint8_t *elf_buf, size_t elf_len, int boot_mode, int app,
+		       uint8_t size_map, struct ed_error *err)
+{
+	uint32_t want = img_ota_irom_addr(boot_mode, app, size_map);
+	if (!want)
+		return ED_OK;
+	struct img_elf *elf = NULL;
+	int rc = img_elf_read(elf_buf, elf_len, &elf, err);
+	if (rc != ED_OK)
+		return rc;
+	const struct img_elf_section *s = img_elf_section(elf, ".irom0.text");
+	uint32_t have = s && s->size ? s->addr : want;
+	img_elf_destroy(elf);
+	if (have == want)
+		return ED_OK;
+	const struct flash_size_info *fs = flash_size_by_map(size_map);
+	return ed_fail(err, ED_ERR_ARG,
+		       ".irom0.text is linked at 0x%08x, but the boot loader runs user%d of the "
+		       "%s map (%u KB + %u KB) at 0x%08x: link this app with irom0 at 0x%08x",
+		       have, app, fs->name, fs->ota_slot / 1024, fs->ota_slot / 1024, want, want);
+}

@@ -162,3 +162,15 @@ int img_elf2image_v2(const uint8_t *elf, size_t elf_len, const struct img_params
 int img_make_ota(const uint8_t *elf, size_t elf_len, int boot_mode, int app,
 		 const struct img_params *p, struct img_output *out, struct img_output *irom0,
 		 struct ed_error *err);
+
+/* Where the boot loader maps the irom0 code of app slot `app` (1/2) in the flash map
+ * size_map for boot mode 1 or 2: 0x40200000 + ((slot flash address + offset of the code
+ * in the bin) & 0xFFFFF), e.g. 0x40201010 for user1, 0x40281010 for user2 of a 512+512
+ * map. 0 when the map has no OTA slots. */
+uint32_t img_ota_irom_addr(int boot_mode, int app, uint8_t size_map);
+
+/* Checks that the ELF's .irom0.text is linked where img_ota_irom_addr says it will run.
+ * Returns ED_OK, or ED_ERR_ARG with a message naming both addresses and the link to use
+ * (gen_appbin itself does not check this; a wrong link crashes at boot). */
+int img_ota_check_link(const uint8_t *elf, size_t elf_len, int boot_mode, int app,
+		       uint8_t size_map, struct ed_error *err);

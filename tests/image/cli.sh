@@ -120,7 +120,11 @@ expect 0 "Boot mode: 2 (boot_v1.2 and later), app slot 1 (user1)|Flash size: 4MB
 name 32m-c1, size_map 6)|Flash map: 1024 KB + 1024 KB OTA slots|  0  0x00000000|0x40100000|\
 Result: OK" "$E" image_info user1-ota.bin
 "$E" -q make_ota app.elf --app=2 --boot_mode=2 -fm qio -ff 40m -fs 4MB-c1 -o user2-ota.bin
-expect 0 "app slot 2 (user2)" "$E" image_info user2-ota.bin
+expect 0 "app slot 2 (user2)|irom0 code runs at 0x40201010 (user2 at 0x101000 in the \
+4MB-c1 map)" "$E" image_info user2-ota.bin
+# a user1 link used for user2 of a 512+512 map: gen_appbin's bytes, and a warning
+expect 0 "warning: .irom0.text is linked at 0x40201010, but the boot loader runs user2 of \
+the 1MB map (512 KB + 512 KB) at 0x40281010" "$E" make_ota app.elf --app 2 -fs 1MB -o u2.bin
 expect 0 "boot mode 1, app 2" "$E" make_ota app.elf --app 2 --boot-mode 1 -o old2.bin
 expect 0 "Boot mode: 1 (boot_v1.1), app slot 2" "$E" image_info old2.bin
 expect 0 "Wrote none.irom0text.bin" "$E" make_ota app.elf --boot-mode 0 -o none.bin

@@ -434,6 +434,33 @@ static void test_appbin_missing_sections(void **state)
 	free(elf);
 }
 
+static void test_ota_irom_addresses(void **state)
+{
+	(void)state;
+	/* reference §8.1: "new" links 0x40201010 / 0x40241010 / 0x40281010, "old" ones
+	 * slot + 0x10000: 0x40211000 / 0x40251000 / 0x40291000 */
+	assert_int_equal(img_ota_irom_addr(2, 1, 6), 0x40201010);
+	assert_int_equal(img_ota_irom_addr(2, 2, 6), 0x40201010);
+	assert_int_equal(img_ota_irom_addr(2, 2, 9), 0x40201010);
+	assert_int_equal(img_ota_irom_addr(2, 2, 2), 0x40281010);
+	assert_int_equal(img_ota_irom_addr(2, 2, 4), 0x40281010);
+	assert_int_equal(img_ota_irom_addr(2, 2, 0), 0x40241010);
+	assert_int_equal(img_ota_irom_addr(1, 1, 2), 0x40211000);
+	assert_int_equal(img_ota_irom_addr(1, 2, 0), 0x40251000);
+	assert_int_equal(img_ota_irom_addr(1, 2, 3), 0x40291000);
+	assert_int_equal(img_ota_irom_addr(2, 1, 1), 0); /* 256KB: no OTA */
+	assert_int_equal(img_ota_irom_addr(0, 1, 6), 0);
+	size_t len;
+	uint8_t *elf = make_elf(94, 0x40100100, ota_secs, 5, ota_syms, 4, &len);
+	struct ed_error err = {0};
+	assert_int_equal(img_ota_check_link(elf, len, 2, 1, 2, &err), ED_OK);
+	assert_int_equal(img_ota_check_link(elf, len, 2, 2, 5, &err), ED_OK);
+	assert_int_equal(img_ota_check_link(elf, len, 2, 2, 2, &err), ED_ERR_ARG);
+	assert_non_null(strstr(err.msg, "linked at 0x40201010, but the boot loader runs user2 of "
+				       "the 1MB map (512 KB + 512 KB) at 0x40281010"));
+	free(elf);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +474,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_appbin_boot1_and_boot0),
 		cmocka_unit_test(test_appbin_symbols),
 		cmocka_unit_test(test_appbin_missing_sections),
+		cmocka_unit_test(test_ota_irom_addresses),
 	};
 	int failed = cmocka_run_group_tests_name("image writers", tests, NULL, NULL);
 	failed += image_read_tests();
