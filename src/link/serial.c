@@ -3,7 +3,10 @@
  * most the given time for the first byte, and a vanished port reported as
  * ED_ERR_DISCONNECTED. Also the port listing of engine/ports.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libserialport.h>
+#include <poll.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,10 +95,16 @@ static int serial_set_lines(struct link *l, int dtr, int rts, struct ed_error *e
 			}
 		}
 	}
+	/* Ports without modem lines (EINVAL, ENOTTY) cannot reset the board: say so, and let
+	 * the connect loop go on syncing. */
 	if (dtr >= 0 && sp_set_dtr(s->port, dtr ? SP_DTR_ON : SP_DTR_OFF) != SP_OK)
-		return sp_fail(l, err, "cannot set DTR on");
+		return errno == EINVAL || errno == ENOTTY
+			       ? ed_fail(err, ED_ERR_UNSUPPORTED, "%s has no DTR line", l->name)
+			       : sp_fail(l, err, "cannot set DTR on");
 	if (rts >= 0 && sp_set_rts(s->port, rts ? SP_RTS_ON : SP_RTS_OFF) != SP_OK)
-		return sp_fail(l, err, "cannot set RTS on");
+		return errno == EINVAL || errno == ENOTTY
+			       ? ed_fail(err, ED_ERR_UNSUPPORTED, "%s has no RTS line", l->name)
+			       : sp_fail(l, err, "cannot set RTS on");
 	if (dtr >= 0)
 		s->dtr = dtr;
 	if (rts >= 0)
@@ -167,6 +176,171 @@ static int configure(struct link *l, struct serial *s, uint32_t baud, struct ed_
 	return ED_OK;
 }
 
+/* --- plain termios, for devices libserialport does not list (pseudo-terminals such as
+ * espdeck-sim --pty, some USB CDC variants) ------------------------------------------ */
+
+struct tty {
+	int fd;
+};
+
+static speed_t speed_of(uint32_t baud)
+{
+	static const struct { uint32_t baud; speed_t s; } t[] = {
+		{9600, B9600},     {19200, B19200},   {38400, B38400},   {57600, B57600},
+		{74880, B0},       {115200, B115200}, {230400, B230400}, {460800, B460800},
+		{921600, B921600}, {1500000, B1500000}, {2000000, B2000000},
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].baud == baud)
+			return t[i].s;
+	return B0;
+}
+
+static int tty_fail(struct link *l, struct ed_error *err, const char *what)
+{
+	int e = errno;
+	bool gone = e == EIO || e == ENXIO || e == ENODEV || e == EBADF;
+	return ed_fail(err, gone ? ED_ERR_DISCONNECTED : ED_ERR_IO, "%s %s: %s%s", what, l->name,
+		       strerror(e),
+		       gone ? " (the port went away: is the cable unplugged?)" : "");
+}
+
+static int tty_read(struct link *l, uint8_t *buf, size_t cap, uint64_t timeout_us,
+		    struct ed_error *err)
+{
+	struct tty *t = l->priv;
+	struct pollfd pfd = {t->fd, POLLIN, 0};
+	int r;
+	do
+		r = poll(&pfd, 1, (int)((timeout_us + 999) / 1000));
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return tty_fail(l, err, "cannot wait for");
+	if (r == 0)
+		return 0;
+	ssize_t n = read(t->fd, buf, cap);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n < 0)
+		return tty_fail(l, err, "cannot read from");
+	if (n == 0) { /* readable but empty: the other side hung up */
+		errno = EIO;
+		return tty_fail(l, err, "cannot read from");
+	}
+	return (int)n;
+}
+
+static int tty_write(struct link *l, const uint8_t *buf, size_t len, struct ed_error *err)
+{
+	struct tty *t = l->priv;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(t->fd, buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			struct pollfd pfd = {t->fd, POLLOUT, 0};
+			if (poll(&pfd, 1, 10000) <= 0)
+				return ed_fail(err, ED_ERR_TIMEOUT, "writing to %s timed out", l->name);
+			continue;
+		}
+		if (n < 0)
+			return tty_fail(l, err, "cannot write to");
+		done += (size_t)n;
+	}
+	return (int)len;
+}
+
+static int tty_set_baud(struct link *l, uint32_t baud, struct ed_error *err)
+{
+	struct tty *t = l->priv;
+	struct termios tio;
+	speed_t sp = speed_of(baud);
+	if (sp == B0)
+		return ed_fail(err, ED_ERR_ARG, "%s: %u baud is not a standard rate", l->name, baud);
+	if (tcgetattr(t->fd, &tio) != 0 || cfsetispeed(&tio, sp) != 0 ||
+	    cfsetospeed(&tio, sp) != 0 || tcsetattr(t->fd, TCSANOW, &tio) != 0)
+		return tty_fail(l, err, "cannot set the baud rate of");
+	l->baud = baud;
+	return ED_OK;
+}
+
+static int tty_set_lines(struct link *l, int dtr, int rts, struct ed_error *err)
+{
+	struct tty *t = l->priv;
+	int bits;
+	if (ioctl(t->fd, TIOCMGET, &bits) != 0)
+		return ed_fail(err, ED_ERR_UNSUPPORTED, "%s has no DTR/RTS lines", l->name);
+	if (dtr >= 0)
+		bits = dtr ? bits | TIOCM_DTR : bits & ~TIOCM_DTR;
+	if (rts >= 0)
+		bits = rts ? bits | TIOCM_RTS : bits & ~TIOCM_RTS;
+	if (ioctl(t->fd, TIOCMSET, &bits) != 0)
+		return ed_fail(err, ED_ERR_UNSUPPORTED, "%s has no DTR/RTS lines", l->name);
+	return ED_OK;
+}
+
+static int tty_flush_input(struct link *l, struct ed_error *err)
+{
+	struct tty *t = l->priv;
+	tcflush(t->fd, TCIFLUSH);
+	return ED_OK;
+}
+
+static void tty_close(struct link *l)
+{
+	struct tty *t = l->priv;
+	if (t) {
+		if (t->fd >= 0)
+			close(t->fd);
+		free(t);
+	}
+	free(l);
+}
+
+static const struct link_ops tty_ops = {
+	tty_read,        tty_write,     tty_set_baud,    tty_set_lines,
+	tty_flush_input, serial_now_us, serial_sleep_us, tty_close,
+};
+
+/* 1 = opened as a plain tty, 0 = not a tty (caller reports), < 0 = error. */
+static int tty_open(const char *path, uint32_t baud, struct link **out, struct ed_error *err)
+{
+	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct termios tio;
+	if (!isatty(fd) || tcgetattr(fd, &tio) != 0) {
+		close(fd);
+		return 0;
+	}
+	cfmakeraw(&tio);
+	tio.c_cflag |= CLOCAL | CREAD;
+	tio.c_cflag &= ~(tcflag_t)(CSTOPB | PARENB | CRTSCTS);
+	tio.c_iflag &= ~(tcflag_t)(IXON | IXOFF | IXANY);
+	tcsetattr(fd, TCSANOW, &tio);
+	struct link *l = calloc(1, sizeof *l);
+	struct tty *t = calloc(1, sizeof *t);
+	if (!l || !t) {
+		free(l);
+		free(t);
+		close(fd);
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory opening %s", path);
+	}
+	t->fd = fd;
+	l->ops = &tty_ops;
+	l->priv = t;
+	snprintf(l->name, sizeof l->name, "%s", path);
+	l->has_lines = true;
+	int rc = tty_set_baud(l, baud, err);
+	if (rc < 0) {
+		tty_close(l);
+		return rc;
+	}
+	*out = l;
+	return 1;
+}
+
 int link_serial_open(const char *path, const struct link_options *opts, struct link **out,
 		     struct ed_error *err)
 {
@@ -186,6 +360,9 @@ int link_serial_open(const char *path, const struct link_options *opts, struct l
 	s->dtr = s->rts = -1;
 	if (sp_get_port_by_name(path, &s->port) != SP_OK) {
 		serial_close(l);
+		int rc = tty_open(path, opts->baud, out, err);
+		if (rc != 0)
+			return rc < 0 ? rc : ED_OK;
 		return ed_fail(err, ED_ERR_NOTFOUND,
 			       "serial port %s not found: check the name with 'espdeck ports' and that "
 			       "the board is plugged in",

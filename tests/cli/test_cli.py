@@ -262,6 +262,45 @@ def test_faults(d):
             check(p.returncode == 1 and "error:" in p.stderr, f"fault seed {seed}: clear error")
 
 
+def test_links(d):
+    """socket:// and a pseudo-terminal opened as a serial device, via espdeck-sim."""
+    sim = os.environ.get("ESPDECK_SIM")
+    if not sim:
+        return
+    import time
+    with open(os.path.join(d, "l.bin"), "wb") as f:
+        f.write(bytes(range(256)) * 20)
+    pf = os.path.join(d, "port.txt")
+    img = os.path.join(d, "tcp.img")
+    proc = subprocess.Popen([sim, "--tcp", "127.0.0.1:0", "--port-file", pf, "--fast",
+                             "--flash", img], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if os.path.exists(pf) and open(pf).read().strip():
+                break
+            time.sleep(0.05)
+        port = "socket://127.0.0.1:" + open(pf).read().strip()
+        p = run(["write_flash", "--verify", "0x2000", "l.bin"], d, port, expect=0)
+        check("Verified 5120 bytes" in p.stdout, "socket:// write and verify")
+        check("carries no RTS line" in p.stderr, "socket:// says it cannot reset: " + p.stderr)
+        p = run(["read_mac"], d, port, expect=0)
+        check("MAC: 18:fe:34:a1:b2:c3" in p.stdout, "socket:// read_mac")
+    finally:
+        proc.kill()
+        proc.wait()
+    proc = subprocess.Popen([sim, "--pty", "--fast"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline().strip()
+        check(line.startswith("/dev/"), "espdeck-sim --pty prints its path: " + line)
+        p = run(["write_flash", "--verify", "0x3000", "l.bin"], d, line, expect=0)
+        check("Verified 5120 bytes" in p.stdout, "pty write and verify")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="espdeck-cli-") as d:
         files = make_files(d)
@@ -274,6 +313,7 @@ def main():
         test_bad_input(d)
         test_unreachable(d)
         test_faults(d)
+        test_links(d)
     print(f"{checks - len(failures)} of {checks} checks passed")
     sys.exit(1 if failures else 0)
 
