@@ -69,8 +69,8 @@ static struct timing measure(char *const argv[])
 
 static void report(const char *what, struct timing t)
 {
-	printf("%-24s %7.2f ms wall (%5.1f%% of the 50 ms target), %6.2f ms CPU\n", what,
-	       t.wall_ms, t.wall_ms * 2.0, t.cpu_ms);
+	printf("%-24s %7.2f ms wall (%5.1f%% of the 50 ms target), %6.2f ms CPU\n", what, t.wall_ms,
+	       t.wall_ms * 2.0, t.cpu_ms);
 }
 
 int main(int argc, char **argv)
@@ -82,16 +82,16 @@ int main(int argc, char **argv)
 	}
 	/* the SDK shape: ~900 KiB of irom0 code, IRAM text, DRAM data and rodata */
 	const struct elfgen_section s[] = {
-		{".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 0x3FFE8000, NULL, 0x1000},
-		{".rodata", SHT_PROGBITS, SHF_ALLOC, 0x3FFE9000, NULL, 0x4000},
-		{".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, 0x3FFED000, NULL, 0x8000},
-		{".irom0.text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 0x40201010, NULL, 0xE0000},
-		{".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 0x40100000, NULL, 0x7000},
+	    {".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 0x3FFE8000, NULL, 0x1000},
+	    {".rodata", SHT_PROGBITS, SHF_ALLOC, 0x3FFE9000, NULL, 0x4000},
+	    {".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, 0x3FFED000, NULL, 0x8000},
+	    {".irom0.text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 0x40201010, NULL, 0xE0000},
+	    {".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 0x40100000, NULL, 0x7000},
 	};
 	const struct elfgen_symbol sy[] = {
-		{"call_user_start1", 0x40100004, 4, STB_GLOBAL},
-		{"_data_start", 0x3FFE8000, ELFGEN_ABS, STB_GLOBAL},
-		{"_rodata_start", 0x3FFE9000, ELFGEN_ABS, STB_GLOBAL},
+	    {"call_user_start1", 0x40100004, 4, STB_GLOBAL},
+	    {"_data_start", 0x3FFE8000, ELFGEN_ABS, STB_GLOBAL},
+	    {"_rodata_start", 0x3FFE9000, ELFGEN_ABS, STB_GLOBAL},
 	};
 	uint8_t *elf;
 	size_t len;
@@ -113,11 +113,12 @@ int main(int argc, char **argv)
 	char *v[] = {espdeck, "-q", "version", NULL};
 	char *e2[] = {espdeck, "-q", "elf2image", "--version=2", "-o", out, path, NULL};
 	char *e1[] = {espdeck, "-q", "elf2image", "-o", out1, path, NULL};
-	char *mo[] = {espdeck, "-q", "make_ota", path, "--app", "1", "-fs", "32m-c1", "-o", ota,
-		      NULL};
+	char *mo[] = {espdeck, "-q",	 "make_ota", path, "--app", "1",
+		      "-fs",   "32m-c1", "-o",	     ota,  NULL};
 	struct timing floor = measure(v), t2 = measure(e2), t1 = measure(e1), tm = measure(mo);
 	printf("ELF: %zu bytes (irom0 0xE0000, text 0x7000, data+rodata 0x5000), median of %d "
-	       "runs\n", len, RUNS);
+	       "runs\n",
+	       len, RUNS);
 	report("espdeck version (floor)", floor);
 	report("elf2image --version 2", t2);
 	report("elf2image --version 1", t1);

@@ -15,11 +15,11 @@
 #include "core/util.h"
 #include "image/image.h"
 
-#define MAX_ELF_BYTES (64u * 1024u * 1024u)
+#define MAX_ELF_BYTES	(64u * 1024u * 1024u)
 #define MAX_IMAGE_BYTES (16u * 1024u * 1024u)
 
 struct opt {
-	const char *long_name;  /* with underscores; dashes match too */
+	const char *long_name;	/* with underscores; dashes match too */
 	const char *short_name; /* "-fm" or NULL */
 	const char **value;
 };
@@ -69,8 +69,10 @@ static int parse_args(int argc, char **argv, const struct opt *opts, size_t n,
 		if (r > 0)
 			continue;
 		if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			fprintf(stderr, "espdeck %s: unknown option '%s'\nSee espdeck(1) for the "
-				"options of %s.\n", argv[0], argv[i], argv[0]);
+			fprintf(stderr,
+				"espdeck %s: unknown option '%s'\nSee espdeck(1) for the "
+				"options of %s.\n",
+				argv[0], argv[i], argv[0]);
 			return CLI_EXIT_USAGE;
 		}
 		if (*positional) {
@@ -183,9 +185,8 @@ static int to_params(const char *cmd, const struct flash_opts *f, struct img_par
 	return CLI_EXIT_OK;
 }
 
-static int elf2image_v1(const struct config *cfg, const char *cmd, const uint8_t *elf,
-			size_t len, const struct img_params *p, const char *elf_path,
-			const char *out)
+static int elf2image_v1(const struct config *cfg, const char *cmd, const uint8_t *elf, size_t len,
+			const struct img_params *p, const char *elf_path, const char *out)
 {
 	struct img_output ram, irom;
 	struct ed_error err = {0};
@@ -223,9 +224,8 @@ static int elf2image_v1(const struct config *cfg, const char *cmd, const uint8_t
 	return rc;
 }
 
-static int elf2image_v2(const struct config *cfg, const char *cmd, const uint8_t *elf,
-			size_t len, const struct img_params *p, const char *elf_path,
-			const char *out)
+static int elf2image_v2(const struct config *cfg, const char *cmd, const uint8_t *elf, size_t len,
+			const struct img_params *p, const char *elf_path, const char *out)
 {
 	struct img_output img;
 	struct ed_error err = {0};
@@ -253,17 +253,18 @@ int cmd_elf2image(const struct config *cfg, int argc, char **argv)
 	struct flash_opts f;
 	flash_opts_env(&f);
 	const struct opt opts[] = {
-		{"version", "-e", &version},      {"output", "-o", &out},
-		{"flash_mode", "-fm", &f.mode},   {"flash_freq", "-ff", &f.freq},
-		{"flash_size", "-fs", &f.size},
+	    {"version", "-e", &version},    {"output", "-o", &out},
+	    {"flash_mode", "-fm", &f.mode}, {"flash_freq", "-ff", &f.freq},
+	    {"flash_size", "-fs", &f.size},
 	};
-	int rc = parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], &elf_path,
-			    "ELF file");
+	int rc = parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], &elf_path, "ELF file");
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (strcmp(version, "1") != 0 && strcmp(version, "2") != 0) {
-		fprintf(stderr, "espdeck %s: --version %s is not supported: use 1 (ROM image, the "
-			"default) or 2 (OTA image for the SDK boot loader)\n", argv[0], version);
+		fprintf(stderr,
+			"espdeck %s: --version %s is not supported: use 1 (ROM image, the "
+			"default) or 2 (OTA image for the SDK boot loader)\n",
+			argv[0], version);
 		return CLI_EXIT_USAGE;
 	}
 	struct img_params p = IMG_PARAMS_DEFAULT;
@@ -304,9 +305,9 @@ static int parse_small(const char *cmd, const char *opt, const char *text, int l
 	return CLI_EXIT_OK;
 }
 
-static int make_ota_write(const struct config *cfg, const char *cmd, const uint8_t *elf,
-			  size_t len, int boot_mode, int app, const struct img_params *p,
-			  const char *elf_path, const char *out)
+static int make_ota_write(const struct config *cfg, const char *cmd, const uint8_t *elf, size_t len,
+			  int boot_mode, int app, const struct img_params *p, const char *elf_path,
+			  const char *out)
 {
 	struct img_output bin, irom0;
 	struct ed_error err = {0};
@@ -335,20 +336,21 @@ int cmd_make_ota(const struct config *cfg, int argc, char **argv)
 	/* the SDK Makefile's defaults: SPI_MODE=QIO, SPI_SPEED=40, SPI_SIZE_MAP=0 */
 	struct flash_opts f = {NULL, NULL, NULL};
 	const struct opt opts[] = {
-		{"app", NULL, &app_s},          {"boot_mode", NULL, &boot_s},
-		{"output", "-o", &out},         {"flash_mode", "-fm", &f.mode},
-		{"flash_freq", "-ff", &f.freq}, {"flash_size", "-fs", &f.size},
+	    {"app", NULL, &app_s},	    {"boot_mode", NULL, &boot_s},
+	    {"output", "-o", &out},	    {"flash_mode", "-fm", &f.mode},
+	    {"flash_freq", "-ff", &f.freq}, {"flash_size", "-fs", &f.size},
 	};
-	int rc = parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], &elf_path,
-			    "ELF file");
+	int rc = parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], &elf_path, "ELF file");
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	int boot_mode, app = 0;
 	if ((rc = parse_small(argv[0], "--boot-mode", boot_s, 0, 2, &boot_mode)) != CLI_EXIT_OK)
 		return rc;
 	if (boot_mode != 0 && !app_s) {
-		fprintf(stderr, "espdeck %s: --app 1 or --app 2 is required (which slot, user1 "
-			"at 0x1000 or user2)\n", argv[0]);
+		fprintf(stderr,
+			"espdeck %s: --app 1 or --app 2 is required (which slot, user1 "
+			"at 0x1000 or user2)\n",
+			argv[0]);
 		return CLI_EXIT_USAGE;
 	}
 	if (app_s && (rc = parse_small(argv[0], "--app", app_s, 1, 2, &app)) != CLI_EXIT_OK)
@@ -376,7 +378,8 @@ static void print_flash_params(const struct img_info *info)
 {
 	if (!info->flash_params_valid) {
 		printf("Flash parameters: none in this format (bytes 2-3 of the E9 header are "
-		       "00 %02x, the app slot)\n", info->hdr_byte3);
+		       "00 %02x, the app slot)\n",
+		       info->hdr_byte3);
 		return;
 	}
 	const struct flash_size_info *s = flash_size_by_map(info->size_map);
@@ -391,7 +394,8 @@ static void print_flash_params(const struct img_info *info)
 	printf("Flash mode: %s (%u)\n", flash_mode_name(info->flash_mode), info->flash_mode);
 	printf("Flash size: %s\n", size);
 	if (s && s->ota_slot)
-		printf("Flash map: %u KB + %u KB OTA slots\n", s->ota_slot / 1024, s->ota_slot / 1024);
+		printf("Flash map: %u KB + %u KB OTA slots\n", s->ota_slot / 1024,
+		       s->ota_slot / 1024);
 	printf("Flash frequency: %s (code 0x%x)\n", f ? f->name : "unknown", info->freq_code);
 }
 
@@ -406,16 +410,18 @@ static void print_irom_note(const struct img_info *info)
 	if (!irom)
 		return;
 	uint32_t at = info->kind == IMG_KIND_APPBIN && info->flash_params_valid
-			      ? img_ota_irom_addr(info->boot_mode, info->app_slot, info->size_map)
-			      : 0;
+			  ? img_ota_irom_addr(info->boot_mode, info->app_slot, info->size_map)
+			  : 0;
 	const struct flash_size_info *fs = flash_size_by_map(info->size_map);
 	if (at)
 		printf("irom0 code runs at 0x%08x (user%d at 0x%x in the %s map); the ELF must be "
-		       "linked there\n", at, info->app_slot,
-		       0x1000u + (info->app_slot == 2 ? fs->ota_slot : 0), fs->name);
+		       "linked there\n",
+		       at, info->app_slot, 0x1000u + (info->app_slot == 2 ? fs->ota_slot : 0),
+		       fs->name);
 	else
 		printf("irom0 code runs at 0x40200000 + (flash address of the file + 0x%zx) within "
-		       "the mapped 1 MB\n", irom->data_offset);
+		       "the mapped 1 MB\n",
+		       irom->data_offset);
 }
 
 static void print_info(const char *path, size_t len, const struct img_info *info)
@@ -424,11 +430,12 @@ static void print_info(const char *path, size_t len, const struct img_info *info
 	printf("Format: %s\n", img_kind_name(info->kind));
 	if (info->kind == IMG_KIND_APPBIN)
 		printf("Boot mode: %d (%s), app slot %d (user%d)\n", info->boot_mode,
-		       info->boot_mode == 2 ? "boot_v1.2 and later" : "boot_v1.1",
-		       info->app_slot, info->app_slot);
+		       info->boot_mode == 2 ? "boot_v1.2 and later" : "boot_v1.1", info->app_slot,
+		       info->app_slot);
 	if (info->kind == IMG_KIND_V2 && !info->headers_agree)
 		printf("Note: the first header (bytes 2-3 %02x %02x) disagrees with the second; "
-		       "loaders use the second\n", info->hdr_byte2, info->hdr_byte3);
+		       "loaders use the second\n",
+		       info->hdr_byte2, info->hdr_byte3);
 	print_flash_params(info);
 	printf("Entry point: 0x%08x\n", info->entry);
 	size_t loaded = info->segment_count;

@@ -68,8 +68,7 @@ static void put_header(struct writer *w, uint8_t magic, uint8_t b1, uint8_t b2, 
 
 /* combine_bin: nothing at all for an empty dump; else header (address, length rounded
  * to 4, or to 16 for the unchecked irom section), bytes, zero padding. */
-static void combine(struct writer *w, const uint8_t *data, size_t len, uint32_t addr,
-		    bool checked)
+static void combine(struct writer *w, const uint8_t *data, size_t len, uint32_t addr, bool checked)
 {
 	if (len == 0)
 		return;

@@ -26,8 +26,8 @@ static int read_sections(Elf *e, const uint8_t *buf, size_t len, struct img_elf 
 		Elf_Scn *scn = elf_getscn(e, i);
 		GElf_Shdr sh;
 		if (!scn || !gelf_getshdr(scn, &sh))
-			return ed_fail(err, ED_ERR_FORMAT, "cannot read ELF section header %zu: %s", i,
-				       elf_errmsg(-1));
+			return ed_fail(err, ED_ERR_FORMAT, "cannot read ELF section header %zu: %s",
+				       i, elf_errmsg(-1));
 		struct img_elf_section *s = &out->sections[i];
 		const char *name = elf_strptr(e, shstrndx, sh.sh_name);
 		s->name = name ? name : "";
@@ -39,10 +39,11 @@ static int read_sections(Elf *e, const uint8_t *buf, size_t len, struct img_elf 
 		if (sh.sh_type == SHT_NOBITS || sh.sh_size == 0 || sh.sh_type == SHT_NULL)
 			continue;
 		if (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset)
-			return ed_fail(err, ED_ERR_FORMAT,
-				       "section %s (%u bytes at file offset 0x%llx) runs past the end "
-				       "of the %zu-byte file: the ELF is truncated",
-				       s->name, s->size, (unsigned long long)sh.sh_offset, len);
+			return ed_fail(
+			    err, ED_ERR_FORMAT,
+			    "section %s (%u bytes at file offset 0x%llx) runs past the end "
+			    "of the %zu-byte file: the ELF is truncated",
+			    s->name, s->size, (unsigned long long)sh.sh_offset, len);
 		s->data = buf + sh.sh_offset;
 	}
 	return ED_OK;
@@ -73,16 +74,16 @@ static int read_symbols(Elf *e, struct img_elf *out, struct ed_error *err)
 			return ed_fail(err, ED_ERR_FORMAT, "cannot read the ELF symbol table: %s",
 				       elf_errmsg(-1));
 		size_t n = sh.sh_size / sh.sh_entsize;
-		struct img_elf_symbol *syms = realloc(out->symbols,
-						      (out->symbol_count + n + 1) * sizeof *syms);
+		struct img_elf_symbol *syms =
+		    realloc(out->symbols, (out->symbol_count + n + 1) * sizeof *syms);
 		if (!syms)
 			return ed_fail(err, ED_ERR_NOMEM, "out of memory reading %zu symbols", n);
 		out->symbols = syms;
 		for (size_t k = 0; k < n; k++) {
 			GElf_Sym sym;
 			if (!gelf_getsym(d, (int)k, &sym))
-				return ed_fail(err, ED_ERR_FORMAT, "cannot read ELF symbol %zu: %s", k,
-					       elf_errmsg(-1));
+				return ed_fail(err, ED_ERR_FORMAT, "cannot read ELF symbol %zu: %s",
+					       k, elf_errmsg(-1));
 			const char *name = elf_strptr(e, sh.sh_link, sym.st_name);
 			struct img_elf_symbol *s = &out->symbols[out->symbol_count++];
 			s->name = name ? name : "";
@@ -103,7 +104,8 @@ static int check_header(Elf *e, struct img_elf *out, struct ed_error *err)
 			       "(for example the SDK's .out file), not an image");
 	GElf_Ehdr eh;
 	if (!gelf_getehdr(e, &eh))
-		return ed_fail(err, ED_ERR_FORMAT, "cannot read the ELF header: %s", elf_errmsg(-1));
+		return ed_fail(err, ED_ERR_FORMAT, "cannot read the ELF header: %s",
+			       elf_errmsg(-1));
 	if (eh.e_ident[EI_CLASS] != ELFCLASS32 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
 		return ed_fail(err, ED_ERR_FORMAT,
 			       "the ELF is %s %s; an ESP8266 ELF is 32-bit little-endian",
@@ -122,7 +124,10 @@ static int check_header(Elf *e, struct img_elf *out, struct ed_error *err)
 int img_elf_read(const uint8_t *buf, size_t len, struct img_elf **out, struct ed_error *err)
 {
 	*out = NULL;
-	if (len < 4 || memcmp(buf, "\x7f" "ELF", 4) != 0)
+	if (len < 4 || memcmp(buf,
+			      "\x7f"
+			      "ELF",
+			      4) != 0)
 		return ed_fail(err, ED_ERR_FORMAT,
 			       "not an ELF file (no \\x7fELF magic); give the linked application "
 			       "(for example the SDK's .out file), not an image");

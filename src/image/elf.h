@@ -16,8 +16,8 @@
  * and the struct live. */
 struct img_elf_section {
 	const char *name; /* never NULL ("" when unnamed) */
-	uint32_t type;    /* SHT_* */
-	uint32_t flags;   /* SHF_* */
+	uint32_t type;	  /* SHT_* */
+	uint32_t flags;	  /* SHF_* */
 	uint32_t addr;
 	uint32_t size;
 	uint32_t align;
@@ -26,8 +26,8 @@ struct img_elf_section {
 
 enum img_elf_sym_kind {
 	IMG_SYM_OTHER = 0, /* undefined, common, data, ... */
-	IMG_SYM_TEXT,      /* defined in an executable section: nm's 'T'/'t' */
-	IMG_SYM_ABS,       /* SHN_ABS: nm's 'A'/'a' */
+	IMG_SYM_TEXT,	   /* defined in an executable section: nm's 'T'/'t' */
+	IMG_SYM_ABS,	   /* SHN_ABS: nm's 'A'/'a' */
 };
 
 struct img_elf_symbol {

@@ -22,7 +22,7 @@ struct part {
 struct seg {
 	uint32_t addr;
 	size_t first, count; /* parts */
-	size_t len;          /* padded total */
+	size_t len;	     /* padded total */
 	uint64_t raw_end;    /* end of the last section's own bytes, before its padding */
 	const char *name;    /* first section merged into it */
 };
@@ -64,14 +64,15 @@ static int collect_sections(const struct img_elf *elf, struct seglist *l, struct
 		    s->type != SHT_FINI_ARRAY && s->type != SHT_PREINIT_ARRAY)
 			continue;
 		l->parts[l->n] = (struct part){s->data, s->size};
-		l->v[l->n] = (struct seg){s->addr, l->n, 1, pad4(s->size),
-					  (uint64_t)s->addr + s->size, s->name};
+		l->v[l->n] = (struct seg){
+		    s->addr, l->n, 1, pad4(s->size), (uint64_t)s->addr + s->size, s->name};
 		l->n++;
 	}
 	if (l->n == 0)
-		return ed_fail(err, ED_ERR_FORMAT,
-			       "the ELF has no loadable sections (no PROGBITS section with an "
-			       "address): is it a relocatable object rather than a linked program?");
+		return ed_fail(
+		    err, ED_ERR_FORMAT,
+		    "the ELF has no loadable sections (no PROGBITS section with an "
+		    "address): is it a relocatable object rather than a linked program?");
 	return ED_OK;
 }
 
@@ -91,8 +92,10 @@ static uint8_t copy_seg(uint8_t *out, const struct seglist *l, const struct seg 
 static int region_of(uint32_t addr)
 {
 	static const uint32_t map[][2] = {
-		{0x3FF00000u, 0x3FF00010u}, {0x3FFE8000u, 0x40000000u},
-		{0x40100000u, 0x40108000u}, {0x40201010u, 0x402E1010u},
+	    {0x3FF00000u, 0x3FF00010u},
+	    {0x3FFE8000u, 0x40000000u},
+	    {0x40100000u, 0x40108000u},
+	    {0x40201010u, 0x402E1010u},
 	};
 	for (int i = 0; i < 4; i++)
 		if (addr >= map[i][0] && addr < map[i][1])
@@ -152,22 +155,24 @@ static int check_segments(const struct seglist *l, long *irom, struct ed_error *
 		for (size_t k = i + 1; k < l->n; k++) {
 			const struct seg *a = &l->v[i], *b = &l->v[k];
 			if (a->addr < b->raw_end && b->addr < a->raw_end)
-				return ed_fail(err, ED_ERR_FORMAT,
-					       "sections %s (0x%08x-0x%08llx) and %s (0x%08x-0x%08llx) "
-					       "overlap: check the linker script",
-					       a->name, a->addr, (unsigned long long)a->raw_end - 1,
-					       b->name, b->addr, (unsigned long long)b->raw_end - 1);
+				return ed_fail(
+				    err, ED_ERR_FORMAT,
+				    "sections %s (0x%08x-0x%08llx) and %s (0x%08x-0x%08llx) "
+				    "overlap: check the linker script",
+				    a->name, a->addr, (unsigned long long)a->raw_end - 1, b->name,
+				    b->addr, (unsigned long long)b->raw_end - 1);
 		}
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].len >= 0x1000000)
-			return ed_fail(err, ED_ERR_FORMAT,
-				       "section %s is %zu bytes, past esptool's 16 MB segment limit",
-				       l->v[i].name, l->v[i].len);
+			return ed_fail(
+			    err, ED_ERR_FORMAT,
+			    "section %s is %zu bytes, past esptool's 16 MB segment limit",
+			    l->v[i].name, l->v[i].len);
 	return ED_OK;
 }
 
-static int load_segments(const uint8_t *elf_buf, size_t elf_len, struct seglist *l,
-			 long *irom, uint32_t *entry, struct ed_error *err)
+static int load_segments(const uint8_t *elf_buf, size_t elf_len, struct seglist *l, long *irom,
+			 uint32_t *entry, struct ed_error *err)
 {
 	memset(l, 0, sizeof *l);
 	int rc = img_elf_read(elf_buf, elf_len, &l->elf, err);

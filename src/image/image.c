@@ -45,10 +45,14 @@ uint32_t img_crc32(const uint8_t *data, size_t len)
 const char *img_kind_name(enum img_kind kind)
 {
 	switch (kind) {
-	case IMG_KIND_V1: return "v1 (0xE9, loaded by the ROM)";
-	case IMG_KIND_V2: return "v2 (esptool elf2image --version 2, 0xEA)";
-	case IMG_KIND_APPBIN: return "SDK OTA app (gen_appbin)";
-	default: return "none";
+	case IMG_KIND_V1:
+		return "v1 (0xE9, loaded by the ROM)";
+	case IMG_KIND_V2:
+		return "v2 (esptool elf2image --version 2, 0xEA)";
+	case IMG_KIND_APPBIN:
+		return "SDK OTA app (gen_appbin)";
+	default:
+		return "none";
 	}
 }
 
@@ -78,16 +82,18 @@ static int parse_segments(const uint8_t *buf, size_t len, size_t *pos, unsigned 
 	for (unsigned i = 0; i < count; i++) {
 		size_t p = *pos;
 		if (len < 8 || p > len - 8)
-			return ed_fail(err, ED_ERR_FORMAT,
-				       "segment %u header at offset 0x%zx is cut off: the data ends at "
-				       "0x%zx, the image is truncated",
-				       i, p, len);
+			return ed_fail(
+			    err, ED_ERR_FORMAT,
+			    "segment %u header at offset 0x%zx is cut off: the data ends at "
+			    "0x%zx, the image is truncated",
+			    i, p, len);
 		uint32_t addr = get_le32(buf + p), n = get_le32(buf + p + 4);
 		if (n > len - p - 8)
-			return ed_fail(err, ED_ERR_FORMAT,
-				       "segment %u (load 0x%08x, %u bytes, data at offset 0x%zx) runs "
-				       "past the end of the data (0x%zx): the image is truncated",
-				       i, addr, n, p + 8, len);
+			return ed_fail(
+			    err, ED_ERR_FORMAT,
+			    "segment %u (load 0x%08x, %u bytes, data at offset 0x%zx) runs "
+			    "past the end of the data (0x%zx): the image is truncated",
+			    i, addr, n, p + 8, len);
 		struct img_segment *s = &info->segments[info->segment_count++];
 		s->load_addr = addr;
 		s->length = n;
@@ -116,9 +122,10 @@ static int place_checksum(const uint8_t *buf, size_t len, size_t p, bool prefer_
 {
 	size_t at = p + (15 - p % 16);
 	bool can16 = p % 16 == 15 && len > p + 16 && all_bytes(buf + p, 16, 0);
-	if (can16 && (prefer_pad16 || (buf[at] != info->checksum_computed &&
-				       buf[p + 16] == info->checksum_computed) ||
-		      len == p + 17)) {
+	if (can16 &&
+	    (prefer_pad16 ||
+	     (buf[at] != info->checksum_computed && buf[p + 16] == info->checksum_computed) ||
+	     len == p + 17)) {
 		at = p + 16;
 		info->checksum_pad16 = true;
 	}
@@ -136,10 +143,11 @@ static int read_crc(const uint8_t *buf, size_t len, size_t at, struct img_info *
 		    struct ed_error *err)
 {
 	if (at > len || len - at < 4)
-		return ed_fail(err, ED_ERR_FORMAT,
-			       "the 4-byte CRC at offset 0x%zx is missing (data ends at 0x%zx): the "
-			       "image is truncated",
-			       at, len);
+		return ed_fail(
+		    err, ED_ERR_FORMAT,
+		    "the 4-byte CRC at offset 0x%zx is missing (data ends at 0x%zx): the "
+		    "image is truncated",
+		    at, len);
 	info->has_crc = true;
 	info->crc_offset = at;
 	info->crc_stored = get_le32(buf + at);
@@ -156,18 +164,19 @@ static void set_flash_params(struct img_info *info, uint8_t b2, uint8_t b3)
 	info->freq_code = b3 & 0x0F;
 }
 
-static int parse_ea(const uint8_t *buf, size_t len, struct img_info *info,
-		    struct ed_error *err)
+static int parse_ea(const uint8_t *buf, size_t len, struct img_info *info, struct ed_error *err)
 {
 	if (len < 16)
 		return ed_fail(err, ED_ERR_FORMAT,
-			       "0xEA image of %zu bytes is cut off inside its irom segment header", len);
+			       "0xEA image of %zu bytes is cut off inside its irom segment header",
+			       len);
 	uint32_t irom_len = get_le32(buf + 12);
 	if (irom_len > len - 16)
-		return ed_fail(err, ED_ERR_FORMAT,
-			       "the irom segment (%u bytes at offset 0x10) runs past the end of the "
-			       "data (0x%zx): the image is truncated",
-			       irom_len, len);
+		return ed_fail(
+		    err, ED_ERR_FORMAT,
+		    "the irom segment (%u bytes at offset 0x10) runs past the end of the "
+		    "data (0x%zx): the image is truncated",
+		    irom_len, len);
 	struct img_segment *s = &info->segments[info->segment_count++];
 	s->load_addr = get_le32(buf + 8);
 	s->length = irom_len;
@@ -183,10 +192,11 @@ static int parse_ea(const uint8_t *buf, size_t len, struct img_info *info,
 			       pos, len);
 	const uint8_t *h = buf + pos;
 	if (h[0] != IMG_MAGIC_V1)
-		return ed_fail(err, ED_ERR_FORMAT,
-			       "the second header at offset 0x%zx starts with 0x%02x, expected 0xE9 "
-			       "after the irom segment: corrupt image",
-			       pos, h[0]);
+		return ed_fail(
+		    err, ED_ERR_FORMAT,
+		    "the second header at offset 0x%zx starts with 0x%02x, expected 0xE9 "
+		    "after the irom segment: corrupt image",
+		    pos, h[0]);
 	uint32_t entry2 = get_le32(h + 4);
 	set_flash_params(info, h[2], h[3]);
 	info->headers_agree = h[2] == buf[2] && h[3] == buf[3] && entry2 == info->entry;
@@ -273,8 +283,7 @@ static bool try_boot1(const uint8_t *buf, size_t len, struct img_info *info)
 	return true;
 }
 
-static int parse_e9(const uint8_t *buf, size_t len, struct img_info *info,
-		    struct ed_error *err)
+static int parse_e9(const uint8_t *buf, size_t len, struct img_info *info, struct ed_error *err)
 {
 	size_t pos = 8;
 	uint8_t sum = IMG_CHECKSUM_SEED;
@@ -310,8 +319,8 @@ int img_parse(const uint8_t *buf, size_t len, struct img_info *info, struct ed_e
 	info->hdr_byte3 = buf[3];
 	info->entry = get_le32(buf + 4);
 	info->headers_agree = true;
-	int rc = buf[0] == IMG_MAGIC_V2 ? parse_ea(buf, len, info, err)
-					: parse_e9(buf, len, info, err);
+	int rc =
+	    buf[0] == IMG_MAGIC_V2 ? parse_ea(buf, len, info, err) : parse_e9(buf, len, info, err);
 	if (rc != ED_OK)
 		info->kind = IMG_KIND_NONE;
 	return rc;
@@ -325,13 +334,14 @@ int img_verify(const struct img_info *info, bool whole_file, struct ed_error *er
 		return ed_fail(err, ED_ERR_VERIFY,
 			       "checksum mismatch: the byte at offset 0x%zx is 0x%02x but the "
 			       "segments give 0x%02x (corrupt or edited image)",
-			       info->checksum_offset, info->checksum_stored, info->checksum_computed);
+			       info->checksum_offset, info->checksum_stored,
+			       info->checksum_computed);
 	if (info->has_crc && info->crc_stored != info->crc_computed)
-		return ed_fail(err, ED_ERR_VERIFY,
-			       "CRC mismatch: 0x%08x stored at offset 0x%zx, but the first %zu bytes "
-			       "give 0x%08x (corrupt or edited image)",
-			       info->crc_stored, info->crc_offset, info->crc_offset,
-			       info->crc_computed);
+		return ed_fail(
+		    err, ED_ERR_VERIFY,
+		    "CRC mismatch: 0x%08x stored at offset 0x%zx, but the first %zu bytes "
+		    "give 0x%08x (corrupt or edited image)",
+		    info->crc_stored, info->crc_offset, info->crc_offset, info->crc_computed);
 	if (whole_file && info->image_len != info->buf_len)
 		return ed_fail(err, ED_ERR_FORMAT,
 			       "%zu unexpected bytes follow the end of the image at offset 0x%zx "
@@ -393,23 +403,28 @@ int img_patch_flash_params(uint8_t *data, size_t len, const char *mode, const ch
 	const struct flash_size_info *sz = NULL;
 	const struct flash_freq_info *fq = NULL;
 	if (!is_keep(mode) && (mode_code = flash_mode_by_name(mode)) < 0)
-		return ed_fail(err, ED_ERR_ARG, "unknown flash mode '%s' (use qio, qout, dio, dout "
-			       "or keep)", mode);
+		return ed_fail(err, ED_ERR_ARG,
+			       "unknown flash mode '%s' (use qio, qout, dio, dout "
+			       "or keep)",
+			       mode);
 	if (!is_keep(size) && strcasecmp(size, "detect") != 0 && !(sz = flash_size_by_name(size)))
 		return ed_fail(err, ED_ERR_ARG, "unknown flash size '%s' (use %s, detect or keep)",
 			       size, flash_size_names());
 	if (!is_keep(freq) && !(fq = flash_freq_by_name(freq)))
-		return ed_fail(err, ED_ERR_ARG, "unknown flash frequency '%s' (use %s or keep)", freq,
-			       flash_freq_names());
+		return ed_fail(err, ED_ERR_ARG, "unknown flash frequency '%s' (use %s or keep)",
+			       freq, flash_freq_names());
 	if (len < 8 || (is_keep(mode) && is_keep(size) && is_keep(freq)))
 		return 0;
 	if (data[0] != IMG_MAGIC_V1) {
-		ed_fail(err, ED_OK, "the file at 0x0 doesn't look like an image file (first byte "
-			"0x%02x), so not changing any flash settings", data[0]);
+		ed_fail(err, ED_OK,
+			"the file at 0x0 doesn't look like an image file (first byte "
+			"0x%02x), so not changing any flash settings",
+			data[0]);
 		return 0;
 	}
 	if (!loads_as_v1(data, len)) {
-		ed_fail(err, ED_OK, "the file at 0x0 is not a valid ESP8266 image, so not changing "
+		ed_fail(err, ED_OK,
+			"the file at 0x0 is not a valid ESP8266 image, so not changing "
 			"any flash settings");
 		return 0;
 	}
@@ -439,7 +454,8 @@ int img_params_from_names(const char *mode, const char *size, const char *freq,
 		int m = flash_mode_by_name(mode);
 		if (m < 0)
 			return ed_fail(err, ED_ERR_ARG,
-				       "unknown flash mode '%s' (use qio, qout, dio or dout)", mode);
+				       "unknown flash mode '%s' (use qio, qout, dio or dout)",
+				       mode);
 		p->flash_mode = (uint8_t)m;
 	}
 	if (size) {
@@ -452,8 +468,8 @@ int img_params_from_names(const char *mode, const char *size, const char *freq,
 	if (freq) {
 		const struct flash_freq_info *f = flash_freq_by_name(freq);
 		if (!f)
-			return ed_fail(err, ED_ERR_ARG, "unknown flash frequency '%s' (use %s)", freq,
-				       flash_freq_names());
+			return ed_fail(err, ED_ERR_ARG, "unknown flash frequency '%s' (use %s)",
+				       freq, flash_freq_names());
 		p->freq_code = f->code;
 	}
 	return ED_OK;

@@ -21,17 +21,17 @@
 #include "core/error.h"
 #include "core/flash_params.h"
 
-#define IMG_MAGIC_V1 0xE9u       /* ROM image / second header */
-#define IMG_MAGIC_V2 0xEAu       /* OTA image first header */
-#define IMG_CHECKSUM_SEED 0xEFu  /* esptool ESP_CHECKSUM_MAGIC, gen_appbin CHECKSUM_INIT */
-#define IMG_MAX_SEGMENTS 16      /* esptool rejects more than 16 E9 segments */
+#define IMG_MAGIC_V1	   0xE9u       /* ROM image / second header */
+#define IMG_MAGIC_V2	   0xEAu       /* OTA image first header */
+#define IMG_CHECKSUM_SEED  0xEFu       /* esptool ESP_CHECKSUM_MAGIC, gen_appbin CHECKSUM_INIT */
+#define IMG_MAX_SEGMENTS   16	       /* esptool rejects more than 16 E9 segments */
 #define IMG_IROM_MAP_START 0x40200000u /* flash window seen through the cache (irom0) */
-#define IMG_IROM_MAP_END 0x40300000u
+#define IMG_IROM_MAP_END   0x40300000u
 
 enum img_kind {
 	IMG_KIND_NONE = 0, /* not recognised */
-	IMG_KIND_V1,       /* 0xE9 image loaded by the ROM */
-	IMG_KIND_V2,       /* esptool's 0xEA image */
+	IMG_KIND_V1,	   /* 0xE9 image loaded by the ROM */
+	IMG_KIND_V2,	   /* esptool's 0xEA image */
 	IMG_KIND_APPBIN,   /* gen_appbin boot mode 1 or 2 (see img_info.boot_mode) */
 };
 
@@ -42,22 +42,22 @@ struct img_segment {
 	size_t header_offset; /* file offset of the 8-byte segment header; SIZE_MAX if none */
 	size_t data_offset;   /* file offset of the data */
 	const char *region;   /* "IRAM", "DRAM", "DPORT", "IROM", "irom0 (flash)" or "unknown" */
-	bool irom;            /* flash-mapped code: not loaded by the ROM, not in the checksum */
+	bool irom;	      /* flash-mapped code: not loaded by the ROM, not in the checksum */
 };
 
 /* What img_parse found. Plain data; every offset is relative to the parsed buffer. */
 struct img_info {
 	enum img_kind kind;
-	int boot_mode;        /* gen_appbin boot mode 1/2 for IMG_KIND_APPBIN, else -1 */
-	int app_slot;         /* 1 or 2 for IMG_KIND_APPBIN, else 0 */
-	uint8_t hdr_byte2;    /* bytes 2-3 of the first header, as stored */
+	int boot_mode;	   /* gen_appbin boot mode 1/2 for IMG_KIND_APPBIN, else -1 */
+	int app_slot;	   /* 1 or 2 for IMG_KIND_APPBIN, else 0 */
+	uint8_t hdr_byte2; /* bytes 2-3 of the first header, as stored */
 	uint8_t hdr_byte3;
 	/* Flash parameters from the header the loader honours (the E9 one). False for boot
 	 * mode 1 bins, whose E9 header carries the slot instead. */
 	bool flash_params_valid;
-	uint8_t flash_mode;   /* 0 qio .. 3 dout */
-	uint8_t size_map;     /* byte 3 high nibble (SDK size_map) */
-	uint8_t freq_code;    /* byte 3 low nibble */
+	uint8_t flash_mode; /* 0 qio .. 3 dout */
+	uint8_t size_map;   /* byte 3 high nibble (SDK size_map) */
+	uint8_t freq_code;  /* byte 3 low nibble */
 	uint32_t entry;
 	bool headers_agree;   /* v2: first and second header carry the same bytes 2-3 and entry */
 	size_t segment_count; /* all segments, irom included, in file order */
@@ -65,13 +65,13 @@ struct img_info {
 	size_t checksum_offset;
 	uint8_t checksum_stored;
 	uint8_t checksum_computed;
-	bool checksum_pad16;  /* gen_appbin's quirk: 16 zero bytes before the checksum byte */
+	bool checksum_pad16; /* gen_appbin's quirk: 16 zero bytes before the checksum byte */
 	bool has_crc;
 	size_t crc_offset;
 	uint32_t crc_stored;
 	uint32_t crc_computed;
-	size_t image_len;     /* bytes from the start of the buffer that belong to the image */
-	size_t buf_len;       /* length that was parsed */
+	size_t image_len; /* bytes from the start of the buffer that belong to the image */
+	size_t buf_len;	  /* length that was parsed */
 };
 
 /* Recognises and describes the image at the start of buf (a file, or flash contents at an
@@ -172,5 +172,5 @@ uint32_t img_ota_irom_addr(int boot_mode, int app, uint8_t size_map);
 /* Checks that the ELF's .irom0.text is linked where img_ota_irom_addr says it will run.
  * Returns ED_OK, or ED_ERR_ARG with a message naming both addresses and the link to use
  * (gen_appbin itself does not check this; a wrong link crashes at boot). */
-int img_ota_check_link(const uint8_t *elf, size_t elf_len, int boot_mode, int app,
-		       uint8_t size_map, struct ed_error *err);
+int img_ota_check_link(const uint8_t *elf, size_t elf_len, int boot_mode, int app, uint8_t size_map,
+		       struct ed_error *err);

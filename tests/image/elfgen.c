@@ -70,8 +70,8 @@ static int fill_symbols(Elf *e, const struct elfgen_symbol *sy, size_t nsyms, si
 			s->st_name = (Elf32_Word)add_string(str, strlen_, sy[i].name);
 			s->st_value = sy[i].value;
 			s->st_info = ELF32_ST_INFO(sy[i].bind, STT_FUNC);
-			s->st_shndx = sy[i].section == ELFGEN_ABS ? SHN_ABS
-								: (Elf32_Half)(sy[i].section + 1);
+			s->st_shndx =
+			    sy[i].section == ELFGEN_ABS ? SHN_ABS : (Elf32_Half)(sy[i].section + 1);
 		}
 	Elf_Data *d;
 	Elf_Scn *scn = new_section(e, ".symtab", &d);
@@ -106,9 +106,8 @@ static int add_strtab(Elf *e, char *tab, size_t len, size_t name_off)
 	return gelf_update_shdr(scn, &sh) ? (int)elf_ndxscn(scn) : -1;
 }
 
-int elfgen_build(uint16_t machine, uint32_t entry, const struct elfgen_section *sections,
-		 size_t n, const struct elfgen_symbol *symbols, size_t nsyms, uint8_t **out,
-		 size_t *out_len)
+int elfgen_build(uint16_t machine, uint32_t entry, const struct elfgen_section *sections, size_t n,
+		 const struct elfgen_symbol *symbols, size_t nsyms, uint8_t **out, size_t *out_len)
 {
 	elf_version(EV_CURRENT);
 	FILE *f = tmpfile();

@@ -9,7 +9,7 @@
 
 struct elfgen_section {
 	const char *name;
-	uint32_t type;  /* SHT_PROGBITS, SHT_NOBITS, ... */
+	uint32_t type;	/* SHT_PROGBITS, SHT_NOBITS, ... */
 	uint32_t flags; /* SHF_ALLOC | SHF_EXECINSTR ... */
 	uint32_t addr;
 	const uint8_t *data; /* NULL: size bytes of a pattern derived from addr */
@@ -27,9 +27,8 @@ struct elfgen_symbol {
 
 /* Builds an ELF32 little-endian file; *out is malloc'd. machine 94 = Xtensa. Section
  * indexes in the file are array index + 1. Returns 0 or -1 (aborts the test). */
-int elfgen_build(uint16_t machine, uint32_t entry, const struct elfgen_section *sections,
-		 size_t n, const struct elfgen_symbol *symbols, size_t nsyms, uint8_t **out,
-		 size_t *out_len);
+int elfgen_build(uint16_t machine, uint32_t entry, const struct elfgen_section *sections, size_t n,
+		 const struct elfgen_symbol *symbols, size_t nsyms, uint8_t **out, size_t *out_len);
 
 /* The pattern byte elfgen uses at offset i of a section loaded at addr. */
 uint8_t elfgen_pattern(uint32_t addr, size_t i);

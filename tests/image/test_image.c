@@ -19,11 +19,11 @@
 #define AX (SHF_ALLOC | SHF_EXECINSTR)
 #define WA (SHF_ALLOC | SHF_WRITE)
 
-#define CHECK(expr)                                                                    \
-	do {                                                                           \
-		const char *why_ = (expr);                                             \
-		if (why_)                                                              \
-			fail_msg("%s", why_);                                          \
+#define CHECK(expr)                                                                                \
+	do {                                                                                       \
+		const char *why_ = (expr);                                                         \
+		if (why_)                                                                          \
+			fail_msg("%s", why_);                                                      \
 	} while (0)
 
 static uint8_t *pattern(uint32_t addr, size_t len)
@@ -36,8 +36,8 @@ static uint8_t *pattern(uint32_t addr, size_t len)
 	return b;
 }
 
-static uint8_t *make_elf(uint16_t machine, uint32_t entry, const struct elfgen_section *s,
-			 size_t n, const struct elfgen_symbol *sy, size_t ns, size_t *len)
+static uint8_t *make_elf(uint16_t machine, uint32_t entry, const struct elfgen_section *s, size_t n,
+			 const struct elfgen_symbol *sy, size_t ns, size_t *len)
 {
 	uint8_t *elf = NULL;
 	assert_int_equal(elfgen_build(machine, entry, s, n, sy, ns, &elf, len), 0);
@@ -46,12 +46,12 @@ static uint8_t *make_elf(uint16_t machine, uint32_t entry, const struct elfgen_s
 
 /* An SDK-shaped ELF: .data (5 B) and .rodata touch after padding, .bss, irom0, .text. */
 static const struct elfgen_section sdk_like[] = {
-	{".data", SHT_PROGBITS, WA, 0x3FFE8000, NULL, 5},
-	{".rodata", SHT_PROGBITS, SHF_ALLOC, 0x3FFE8008, NULL, 8},
-	{".bss", SHT_NOBITS, WA, 0x3FFE8010, NULL, 64},
-	{".irom0.text", SHT_PROGBITS, AX, 0x40210000, NULL, 10},
-	{".text", SHT_PROGBITS, AX, 0x40100000, NULL, 6},
-	{".comment", SHT_PROGBITS, 0, 0, NULL, 20},
+    {".data", SHT_PROGBITS, WA, 0x3FFE8000, NULL, 5},
+    {".rodata", SHT_PROGBITS, SHF_ALLOC, 0x3FFE8008, NULL, 8},
+    {".bss", SHT_NOBITS, WA, 0x3FFE8010, NULL, 64},
+    {".irom0.text", SHT_PROGBITS, AX, 0x40210000, NULL, 10},
+    {".text", SHT_PROGBITS, AX, 0x40100000, NULL, 6},
+    {".comment", SHT_PROGBITS, 0, 0, NULL, 20},
 };
 
 static void test_checksum_and_crc(void **state)
@@ -122,8 +122,8 @@ static void test_elf2image_v2(void **state)
 	memcpy(dram, pattern(0x3FFE8000, 5), 5);
 	memcpy(dram + 8, pattern(0x3FFE8008, 8), 8);
 	struct want_seg segs[] = {{0x3FFE8000, dram, 16}, {0x40100000, pattern(0x40100000, 6), 6}};
-	CHECK(want_e9(out.data, out.len, at, 2, 0x02, 0x60, 0x40100004, segs, 2, PAD_ESPTOOL,
-		      &end));
+	CHECK(
+	    want_e9(out.data, out.len, at, 2, 0x02, 0x60, 0x40100004, segs, 2, PAD_ESPTOOL, &end));
 	CHECK(want_crc_end(out.data, out.len, end));
 	struct img_info info;
 	assert_int_equal(img_parse(out.data, out.len, &info, &err), ED_OK);
@@ -137,14 +137,14 @@ static void test_merge_rules(void **state)
 {
 	(void)state;
 	const struct elfgen_section s[] = {
-		{".a", SHT_PROGBITS, WA, 0x3FFE8000, NULL, 8},
-		{".gap", SHT_PROGBITS, WA, 0x3FFE800C, NULL, 4},  /* 4-byte gap: not merged */
-		{".top", SHT_PROGBITS, WA, 0x3FFFFFFC, NULL, 4},  /* DRAM ... */
-		{".above", SHT_PROGBITS, WA, 0x40000000, NULL, 4}, /* ... then unmapped: split */
-		{".u2", SHT_PROGBITS, WA, 0x40000004, NULL, 4},   /* unmapped + unmapped: merged */
-		{".init_array", SHT_INIT_ARRAY, WA, 0x3FFE9000, NULL, 4},
-		{".note", SHT_NOTE, SHF_ALLOC, 0x3FFEA000, NULL, 4}, /* not a program section */
-		{".text", SHT_PROGBITS, AX, 0x40100000, NULL, 4},
+	    {".a", SHT_PROGBITS, WA, 0x3FFE8000, NULL, 8},
+	    {".gap", SHT_PROGBITS, WA, 0x3FFE800C, NULL, 4},   /* 4-byte gap: not merged */
+	    {".top", SHT_PROGBITS, WA, 0x3FFFFFFC, NULL, 4},   /* DRAM ... */
+	    {".above", SHT_PROGBITS, WA, 0x40000000, NULL, 4}, /* ... then unmapped: split */
+	    {".u2", SHT_PROGBITS, WA, 0x40000004, NULL, 4},    /* unmapped + unmapped: merged */
+	    {".init_array", SHT_INIT_ARRAY, WA, 0x3FFE9000, NULL, 4},
+	    {".note", SHT_NOTE, SHF_ALLOC, 0x3FFEA000, NULL, 4}, /* not a program section */
+	    {".text", SHT_PROGBITS, AX, 0x40100000, NULL, 4},
 	};
 	size_t len;
 	uint8_t *elf = make_elf(94, 0x40100000, s, 8, NULL, 0, &len);
@@ -157,9 +157,9 @@ static void test_merge_rules(void **state)
 	memcpy(unmapped, pattern(0x40000000, 4), 4);
 	memcpy(unmapped + 4, pattern(0x40000004, 4), 4);
 	struct want_seg segs[] = {
-		{0x3FFE8000, pattern(0x3FFE8000, 8), 8}, {0x3FFE800C, pattern(0x3FFE800C, 4), 4},
-		{0x3FFFFFFC, pattern(0x3FFFFFFC, 4), 4}, {0x40000000, unmapped, 8},
-		{0x3FFE9000, pattern(0x3FFE9000, 4), 4}, {0x40100000, pattern(0x40100000, 4), 4},
+	    {0x3FFE8000, pattern(0x3FFE8000, 8), 8}, {0x3FFE800C, pattern(0x3FFE800C, 4), 4},
+	    {0x3FFFFFFC, pattern(0x3FFFFFFC, 4), 4}, {0x40000000, unmapped, 8},
+	    {0x3FFE9000, pattern(0x3FFE9000, 4), 4}, {0x40100000, pattern(0x40100000, 4), 4},
 	};
 	size_t end;
 	CHECK(want_e9(ram.data, ram.len, 0, 6, 0, 0x20, 0x40100000, segs, 6, PAD_ESPTOOL, &end));
@@ -190,21 +190,21 @@ static void test_elf_errors(void **state)
 	(void)state;
 	expect_elf_error(sdk_like, 6, 3, "not Xtensa (EM_XTENSA = 94)");
 	const struct elfgen_section two_irom[] = {
-		{".irom0.text", SHT_PROGBITS, AX, 0x40201010, NULL, 8},
-		{".irom.other", SHT_PROGBITS, AX, 0x40240000, NULL, 8},
+	    {".irom0.text", SHT_PROGBITS, AX, 0x40201010, NULL, 8},
+	    {".irom.other", SHT_PROGBITS, AX, 0x40240000, NULL, 8},
 	};
 	expect_elf_error(two_irom, 2, 94, "found 2 segments that could be irom0");
 	const struct elfgen_section overlap[] = {
-		{".data", SHT_PROGBITS, WA, 0x3FFE8000, NULL, 16},
-		{".rodata", SHT_PROGBITS, SHF_ALLOC, 0x3FFE8008, NULL, 16},
+	    {".data", SHT_PROGBITS, WA, 0x3FFE8000, NULL, 16},
+	    {".rodata", SHT_PROGBITS, SHF_ALLOC, 0x3FFE8008, NULL, 16},
 	};
 	expect_elf_error(overlap, 2, 94, "overlap");
 	const struct elfgen_section none[] = {{".bss", SHT_NOBITS, WA, 0x3FFE8000, NULL, 16}};
 	expect_elf_error(none, 1, 94, "no loadable sections");
 	struct elfgen_section many[17];
 	for (int i = 0; i < 17; i++)
-		many[i] = (struct elfgen_section){".d", SHT_PROGBITS, WA,
-						  0x3FFE8000u + 0x100u * (uint32_t)i, NULL, 4};
+		many[i] = (struct elfgen_section){
+		    ".d", SHT_PROGBITS, WA, 0x3FFE8000u + 0x100u * (uint32_t)i, NULL, 4};
 	expect_elf_error(many, 17, 94, "more than the 16");
 
 	struct ed_error err = {0};
@@ -228,17 +228,17 @@ static void test_elf_errors(void **state)
  * _data_start/_rodata_start differ from the section addresses to prove they come from
  * the symbols. */
 static const struct elfgen_section ota_secs[] = {
-	{".data", SHT_PROGBITS, WA, 0x3FFE8000, NULL, 5},
-	{".rodata", SHT_PROGBITS, SHF_ALLOC, 0x3FFE8010, NULL, 9},
-	{".bss", SHT_NOBITS, WA, 0x3FFE8020, NULL, 32},
-	{".irom0.text", SHT_PROGBITS, AX, 0x40201010, NULL, 10},
-	{".text", SHT_PROGBITS, AX, 0x40100100, NULL, 6},
+    {".data", SHT_PROGBITS, WA, 0x3FFE8000, NULL, 5},
+    {".rodata", SHT_PROGBITS, SHF_ALLOC, 0x3FFE8010, NULL, 9},
+    {".bss", SHT_NOBITS, WA, 0x3FFE8020, NULL, 32},
+    {".irom0.text", SHT_PROGBITS, AX, 0x40201010, NULL, 10},
+    {".text", SHT_PROGBITS, AX, 0x40100100, NULL, 6},
 };
 static const struct elfgen_symbol ota_syms[] = {
-	{"call_user_start1", 0x40100104, 4, STB_GLOBAL},
-	{"_data_start", 0x3FFE8400, ELFGEN_ABS, STB_GLOBAL},
-	{"_rodata_start", 0x3FFE8800, ELFGEN_ABS, STB_GLOBAL},
-	{"local_helper", 0x40100100, 4, STB_LOCAL},
+    {"call_user_start1", 0x40100104, 4, STB_GLOBAL},
+    {"_data_start", 0x3FFE8400, ELFGEN_ABS, STB_GLOBAL},
+    {"_rodata_start", 0x3FFE8800, ELFGEN_ABS, STB_GLOBAL},
+    {"local_helper", 0x40100100, 4, STB_LOCAL},
 };
 
 static void ota_want(struct want_seg segs[3], const struct elfgen_section *s, uint32_t data_at,
@@ -403,12 +403,12 @@ static void test_appbin_missing_sections(void **state)
 	(void)state;
 	/* no .data: gen_appbin writes no header for it, yet the E9 count stays 3 */
 	const struct elfgen_section s[] = {
-		{".rodata", SHT_PROGBITS, SHF_ALLOC, 0x3FFE8000, NULL, 8},
-		{".text", SHT_PROGBITS, AX, 0x40100000, NULL, 8},
+	    {".rodata", SHT_PROGBITS, SHF_ALLOC, 0x3FFE8000, NULL, 8},
+	    {".text", SHT_PROGBITS, AX, 0x40100000, NULL, 8},
 	};
 	const struct elfgen_symbol sy[] = {
-		{"call_user_start1", 0x40100104, 1, STB_GLOBAL},
-		{"_rodata_start", 0x3FFE8800, ELFGEN_ABS, STB_GLOBAL},
+	    {"call_user_start1", 0x40100104, 1, STB_GLOBAL},
+	    {"_rodata_start", 0x3FFE8800, ELFGEN_ABS, STB_GLOBAL},
 	};
 	size_t len;
 	uint8_t *elf = make_elf(94, 0x40100000, s, 2, sy, 2, &len);
@@ -457,24 +457,24 @@ static void test_ota_irom_addresses(void **state)
 	assert_int_equal(img_ota_check_link(elf, len, 2, 2, 5, &err), ED_OK);
 	assert_int_equal(img_ota_check_link(elf, len, 2, 2, 2, &err), ED_ERR_ARG);
 	assert_non_null(strstr(err.msg, "linked at 0x40201010, but the boot loader runs user2 of "
-				       "the 1MB map (512 KB + 512 KB) at 0x40281010"));
+					"the 1MB map (512 KB + 512 KB) at 0x40281010"));
 	free(elf);
 }
 
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_checksum_and_crc),
-		cmocka_unit_test(test_elf2image_v1),
-		cmocka_unit_test(test_elf2image_v2),
-		cmocka_unit_test(test_merge_rules),
-		cmocka_unit_test(test_elf_errors),
-		cmocka_unit_test(test_appbin_boot2),
-		cmocka_unit_test(test_appbin_checksum_line),
-		cmocka_unit_test(test_appbin_boot1_and_boot0),
-		cmocka_unit_test(test_appbin_symbols),
-		cmocka_unit_test(test_appbin_missing_sections),
-		cmocka_unit_test(test_ota_irom_addresses),
+	    cmocka_unit_test(test_checksum_and_crc),
+	    cmocka_unit_test(test_elf2image_v1),
+	    cmocka_unit_test(test_elf2image_v2),
+	    cmocka_unit_test(test_merge_rules),
+	    cmocka_unit_test(test_elf_errors),
+	    cmocka_unit_test(test_appbin_boot2),
+	    cmocka_unit_test(test_appbin_checksum_line),
+	    cmocka_unit_test(test_appbin_boot1_and_boot0),
+	    cmocka_unit_test(test_appbin_symbols),
+	    cmocka_unit_test(test_appbin_missing_sections),
+	    cmocka_unit_test(test_ota_irom_addresses),
 	};
 	int failed = cmocka_run_group_tests_name("image writers", tests, NULL, NULL);
 	failed += image_read_tests();

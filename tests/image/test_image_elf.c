@@ -20,11 +20,11 @@
 #include "test_image.h"
 #include "verify.h"
 
-#define CHECK(expr)                                                                    \
-	do {                                                                           \
-		const char *why_ = (expr);                                             \
-		if (why_)                                                              \
-			fail_msg("%s", why_);                                          \
+#define CHECK(expr)                                                                                \
+	do {                                                                                       \
+		const char *why_ = (expr);                                                         \
+		if (why_)                                                                          \
+			fail_msg("%s", why_);                                                      \
 	} while (0)
 
 struct elf_files {
@@ -86,8 +86,7 @@ static void read_app(const char *path, struct app *a)
 		}
 	}
 	elf_end(e);
-	assert_true(a->text.size > 0 && a->data.size > 0 && a->rodata.size > 0 &&
-		    a->irom.size > 0);
+	assert_true(a->text.size > 0 && a->data.size > 0 && a->rodata.size > 0 && a->irom.size > 0);
 	assert_true(a->entry_sym != 0 && a->data_start != 0 && a->rodata_start != 0);
 }
 
@@ -102,12 +101,13 @@ static const char *find_elf(void **state, const char *suffix)
 	return NULL;
 }
 
-#define NEED_ELF(path, state, suffix)                                                      \
-	const char *path = find_elf(state, suffix);                                        \
-	if (!path) {                                                                       \
-		print_message("skipped: no %s (xtensa-lx106-elf-gcc missing; "             \
-			      "install gcc-xtensa-lx106)\n", suffix);                      \
-		skip();                                                                    \
+#define NEED_ELF(path, state, suffix)                                                              \
+	const char *path = find_elf(state, suffix);                                                \
+	if (!path) {                                                                               \
+		print_message("skipped: no %s (xtensa-lx106-elf-gcc missing; "                     \
+			      "install gcc-xtensa-lx106)\n",                                       \
+			      suffix);                                                             \
+		skip();                                                                            \
 	}
 
 static void check_ota(void **state, const char *suffix, uint32_t irom_addr)
@@ -128,8 +128,8 @@ static void check_ota(void **state, const char *suffix, uint32_t irom_addr)
 		struct want_seg segs[] = {{0x40100000, a.text.data, a.text.size},
 					  {a.data_start, a.data.data, a.data.size},
 					  {a.rodata_start, a.rodata.data, a.rodata.size}};
-		CHECK(want_e9(out.data, out.len, at, 3, 0x00, 0x60, a.entry_sym, segs, 3, PAD_APPBIN,
-			      &end));
+		CHECK(want_e9(out.data, out.len, at, 3, 0x00, 0x60, a.entry_sym, segs, 3,
+			      PAD_APPBIN, &end));
 		CHECK(want_crc_end(out.data, out.len, end));
 		struct img_info info;
 		assert_int_equal(img_parse(out.data, out.len, &info, &err), ED_OK);
@@ -220,10 +220,10 @@ int image_elf_tests(int argc, char **argv)
 {
 	struct elf_files files = {argc - 1, argv + 1};
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_prestate(test_ota_user1, &files),
-		cmocka_unit_test_prestate(test_ota_user2_256, &files),
-		cmocka_unit_test_prestate(test_ota_user2_512, &files),
-		cmocka_unit_test_prestate(test_elf2image_real, &files),
+	    cmocka_unit_test_prestate(test_ota_user1, &files),
+	    cmocka_unit_test_prestate(test_ota_user2_256, &files),
+	    cmocka_unit_test_prestate(test_ota_user2_512, &files),
+	    cmocka_unit_test_prestate(test_elf2image_real, &files),
 	};
 	return cmocka_run_group_tests_name("image writers on cross-compiled ELFs", tests, NULL,
 					   NULL);

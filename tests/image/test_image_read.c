@@ -250,15 +250,13 @@ static void test_patch_flash_params(void **state)
 	assert_string_equal(err.msg, "");
 	assert_int_equal(img_patch_flash_params(b.b, b.n, "keep", "keep", "80m", 0, &err), 1);
 	assert_int_equal(b.b[3], 0x6F);
-	assert_int_equal(img_patch_flash_params(b.b, b.n, NULL, "detect", NULL, 2u << 20, &err),
-			 1);
+	assert_int_equal(img_patch_flash_params(b.b, b.n, NULL, "detect", NULL, 2u << 20, &err), 1);
 	assert_int_equal(b.b[3], 0x3F);
 	/* the checksum covers segment data only: still valid */
 	struct img_info info;
 	assert_int_equal(img_parse(b.b, b.n, &info, &err), ED_OK);
 	assert_int_equal(img_verify(&info, true, &err), ED_OK);
-	assert_int_equal(img_patch_flash_params(b.b, b.n, "qio", "33m", NULL, 0, &err),
-			 ED_ERR_ARG);
+	assert_int_equal(img_patch_flash_params(b.b, b.n, "qio", "33m", NULL, 0, &err), ED_ERR_ARG);
 	assert_non_null(strstr(err.msg, "unknown flash size '33m'"));
 	assert_int_equal(img_patch_flash_params(b.b, b.n, "fast", NULL, NULL, 0, &err), ED_ERR_ARG);
 	/* not an E9 image, or not a complete one: left alone with a warning */
@@ -294,12 +292,9 @@ static void test_names(void **state)
 int image_read_tests(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_v1),
-		cmocka_unit_test(test_parse_v2_and_appbin),
-		cmocka_unit_test(test_parse_damage),
-		cmocka_unit_test(test_parse_boot1_in_flash),
-		cmocka_unit_test(test_patch_flash_params),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_parse_v1),	       cmocka_unit_test(test_parse_v2_and_appbin),
+	    cmocka_unit_test(test_parse_damage),       cmocka_unit_test(test_parse_boot1_in_flash),
+	    cmocka_unit_test(test_patch_flash_params), cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests_name("image reader", tests, NULL, NULL);
 }

@@ -27,8 +27,8 @@ uint32_t want_boot_crc(const uint8_t *data, size_t len)
 
 #define FAIL(...) (snprintf(msg, sizeof msg, __VA_ARGS__), msg)
 
-const char *want_e9(const uint8_t *img, size_t img_len, size_t start, uint8_t count,
-		    uint8_t b2, uint8_t b3, uint32_t entry, const struct want_seg *segs, size_t n,
+const char *want_e9(const uint8_t *img, size_t img_len, size_t start, uint8_t count, uint8_t b2,
+		    uint8_t b3, uint32_t entry, const struct want_seg *segs, size_t n,
 		    enum want_pad pad, size_t *end)
 {
 	if (start + 8 > img_len)
@@ -36,7 +36,8 @@ const char *want_e9(const uint8_t *img, size_t img_len, size_t start, uint8_t co
 	const uint8_t *h = img + start;
 	if (h[0] != 0xE9 || h[1] != count || h[2] != b2 || h[3] != b3 || le32(h + 4) != entry)
 		return FAIL("E9 header at %zu is %02x %02x %02x %02x %08x, want e9 %02x %02x %02x "
-			    "%08x", start, h[0], h[1], h[2], h[3], le32(h + 4), count, b2, b3, entry);
+			    "%08x",
+			    start, h[0], h[1], h[2], h[3], le32(h + 4), count, b2, b3, entry);
 	size_t pos = start + 8;
 	uint8_t sum = 0xEF;
 	for (size_t i = 0; i < n; i++) {
@@ -44,13 +45,15 @@ const char *want_e9(const uint8_t *img, size_t img_len, size_t start, uint8_t co
 		if (pos + 8 + padded > img_len)
 			return FAIL("segment %zu runs past the image end", i);
 		if (le32(img + pos) != segs[i].addr || le32(img + pos + 4) != padded)
-			return FAIL("segment %zu header at %zu: addr %08x len %u, want %08x %zu", i, pos,
-				    le32(img + pos), le32(img + pos + 4), segs[i].addr, padded);
+			return FAIL("segment %zu header at %zu: addr %08x len %u, want %08x %zu", i,
+				    pos, le32(img + pos), le32(img + pos + 4), segs[i].addr,
+				    padded);
 		if (memcmp(img + pos + 8, segs[i].data, segs[i].len) != 0)
 			return FAIL("segment %zu data at %zu differs", i, pos + 8);
 		for (size_t k = segs[i].len; k < padded; k++)
 			if (img[pos + 8 + k] != 0)
-				return FAIL("segment %zu padding byte at %zu is not 0", i, pos + 8 + k);
+				return FAIL("segment %zu padding byte at %zu is not 0", i,
+					    pos + 8 + k);
 		for (size_t k = 0; k < segs[i].len; k++)
 			sum ^= segs[i].data[k];
 		pos += 8 + padded;
@@ -62,9 +65,11 @@ const char *want_e9(const uint8_t *img, size_t img_len, size_t start, uint8_t co
 		if (img[pos + k] != 0)
 			return FAIL("checksum padding byte at %zu is not 0", pos + k);
 	if (img[pos + zeros] != sum)
-		return FAIL("checksum at %zu is %02x, want %02x", pos + zeros, img[pos + zeros], sum);
+		return FAIL("checksum at %zu is %02x, want %02x", pos + zeros, img[pos + zeros],
+			    sum);
 	if ((pos + zeros + 1) % 16 != 0)
-		return FAIL("checksum line ends at %zu, not on a 16-byte boundary", pos + zeros + 1);
+		return FAIL("checksum line ends at %zu, not on a 16-byte boundary",
+			    pos + zeros + 1);
 	*end = pos + zeros + 1;
 	return NULL;
 }

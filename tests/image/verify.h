@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 struct want_seg {
-	uint32_t addr;       /* address written in the segment header */
+	uint32_t addr;	     /* address written in the segment header */
 	const uint8_t *data; /* unpadded bytes */
 	size_t len;
 };
@@ -25,8 +25,8 @@ uint32_t want_boot_crc(const uint8_t *data, size_t len);
 /* Checks the E9 block at img[start]: header (count, b2, b3, entry), each segment
  * (header, data, zero padding to 4), the checksum line. *end is set to the offset after
  * the checksum byte. Returns NULL or a message naming the first wrong byte. */
-const char *want_e9(const uint8_t *img, size_t img_len, size_t start, uint8_t count,
-		    uint8_t b2, uint8_t b3, uint32_t entry, const struct want_seg *segs, size_t n,
+const char *want_e9(const uint8_t *img, size_t img_len, size_t start, uint8_t count, uint8_t b2,
+		    uint8_t b3, uint32_t entry, const struct want_seg *segs, size_t n,
 		    enum want_pad pad, size_t *end);
 
 /* Checks an unchecked irom segment at img[at]: header (addr, length rounded to 16), data,
