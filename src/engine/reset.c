@@ -108,7 +108,19 @@ int loader_connect(struct loader *ld, enum loader_before before, struct ed_error
 		       "manual reset: hold GPIO0 (FLASH/BOOT) low, tap RESET (or power-cycle), "
 		       "then release GPIO0; espdeck keeps trying until cancelled");
 	int attempts = ld->cfg.connect_attempts;
+	uint32_t asked_baud = l->baud;
 	for (int attempt = 0; manual || attempt < attempts; attempt++) {
+		/* The ROM locks onto the baud rate of the first SYNC (reference §1.1), so espdeck
+		 * syncs at the requested rate directly. If that keeps failing, try esptool's
+		 * 115200 for the later attempts: some bridges or boards do not lock higher. */
+		if (attempt == 3 && l->baud > 115200) {
+			struct ed_error e;
+			if (l->ops->set_baud(l, 115200, &e) == ED_OK)
+				ed_log(&ld->cfg.log, ED_LOG_WARN,
+				       "no answer at %u baud; trying 115200 (the ROM loader cannot change "
+				       "speed later)",
+				       asked_baud);
+		}
 		if (before == LOADER_BEFORE_DEFAULT_RESET && l->has_lines) {
 			int rc = run_sequence(ld, reset_sequences[attempt % 4], err);
 			if (rc < 0)
@@ -142,6 +154,11 @@ int loader_connect(struct loader *ld, enum loader_before before, struct ed_error
 			  "(GPIO0 low, tap RESET)"
 			: "put the board into download mode (GPIO0 low, tap RESET) or use "
 			  "--before default_reset";
+	if (l->baud != asked_baud)
+		return ed_fail(err, ED_ERR_TIMEOUT,
+			       "no reply to SYNC after %d attempts on %s at %u and 115200 baud "
+			       "(--before %s): %s",
+			       attempts, l->name, asked_baud, before_name(before), hint);
 	return ed_fail(err, ED_ERR_TIMEOUT,
 		       "no reply to SYNC after %d attempts on %s at %u baud (--before %s): %s",
 		       attempts, l->name, l->baud, before_name(before), hint);

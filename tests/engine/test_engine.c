@@ -444,6 +444,39 @@ static void test_job_write_read(void **state)
 	rmdir(dir);
 }
 
+/* --before manual keeps trying until cancelled, and says what the user has to do. */
+static void test_job_manual_cancel(void **state)
+{
+	(void)state;
+	struct job_step step = {.kind = JOB_STEP_INFO};
+	struct job_spec spec = {.port = "sim://?fast&clock=virtual&need-reset", .baud = 115200,
+				.before = JOB_BEFORE_MANUAL, .steps = &step, .step_count = 1};
+	struct job *job;
+	struct ed_error err;
+	assert_int_equal(job_start(&spec, &job, &err), ED_OK);
+	bool told = false, done = false;
+	int result = 0, waits = 0;
+	while (!done) {
+		job_drain_wake(job);
+		struct job_event ev;
+		while (job_next_event(job, &ev)) {
+			if (ev.kind == JOB_EVENT_LOG && strstr(ev.text, "hold GPIO0"))
+				told = true;
+			if (ev.kind == JOB_EVENT_RESULT) {
+				done = true;
+				result = ev.result;
+			}
+		}
+		if (++waits == 50)
+			job_cancel(job);
+		usleep(2000);
+	}
+	assert_true(told);
+	assert_int_equal(result, ED_ERR_CANCELLED);
+	assert_int_equal(job_wait(job, &err), ED_ERR_CANCELLED);
+	job_destroy(job);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_disconnect_mid_write),
 		cmocka_unit_test(test_connect_failures),
 		cmocka_unit_test(test_job_write_read),
+		cmocka_unit_test(test_job_manual_cancel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
