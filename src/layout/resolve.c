@@ -12,6 +12,7 @@
 
 #include "core/flash_params.h"
 #include "core/util.h"
+#include "image/image.h"
 
 /* No ESP8266 flash is larger than 16 MiB, so neither is a file written to one. */
 #define MAX_FILE_BYTES (16u << 20)
@@ -42,37 +43,32 @@ static int region_line(const struct layout_region *r)
 	return r->file_line ? r->file_line : r->line;
 }
 
-/* The SDK size_map an image says it was built for, or -1 when data is not an image.
- * v1 (0xE9): byte 3's high nibble. v2 (0xEA, esptool or gen_appbin): the E9 header after
- * the irom section holds the real parameters (gen_appbin puts the app slot in the EA
- * header's byte 3, reference §7.6). */
-static int image_size_map(const uint8_t *d, uint32_t n)
-{
-	if (n >= 8 && d[0] == 0xE9 && d[1] >= 1 && d[1] <= 16)
-		return d[3] >> 4;
-	if (n >= 16 && d[0] == 0xEA && d[1] == 0x04) {
-		uint64_t pos = 16 + (uint64_t)get_le32(d + 12);
-		if (pos + 8 <= n && d[pos] == 0xE9)
-			return d[pos + 3] >> 4;
-	}
-	return -1;
-}
-
 static void check_header(const struct layout *l, const struct layout_region *r,
 			 struct layout_file *f, struct layout_report *rep)
 {
-	int map = image_size_map(f->data, f->size);
 	/* At 0x0 the write patches a v1 header with the preset's size (esptool's rule,
 	 * reference §7.3), so the SDK's boot.bin carrying 512KB is fine there. */
-	if (map < 0 || (r->offset == 0 && f->data[0] == 0xE9) || !l->flash_size[0])
+	if (!l->flash_size[0] || (r->offset == 0 && f->data[0] == IMG_MAGIC_V1))
 		return;
-	if (map == l->size_map)
+	const struct flash_size_info *fs = NULL;
+	struct ed_error err = {0};
+	int rc = img_header_flash_size(f->data, f->size, &fs, &err);
+	if (rc == ED_ERR_FORMAT)
+		return; /* not an image: init data, raw irom0 code, a fill */
+	if (rc < 0) {
+		/* Boot mode 1 bins keep the slot there: nothing to compare. An unknown code
+		 * is worth saying, but it is the image's business, not the layout's. */
+		if (!strstr(err.msg, "boot mode 1"))
+			diag(rep, LAYOUT_WARNING, region_line(r), "region '%s': %s: %s", r->name,
+			     f->path, err.msg);
 		return;
-	const struct flash_size_info *fs = flash_size_by_map((uint8_t)map);
+	}
+	if (fs->size_map == l->size_map)
+		return;
 	diag(rep, LAYOUT_ERROR, region_line(r),
 	     "region '%s': %s was built for flash size %s (size_map %d) but the preset is %s "
 	     "(size_map %d): rebuild it for %s or pick the matching preset",
-	     r->name, f->path, fs ? fs->name : "unknown", map, l->flash_size, l->size_map,
+	     r->name, f->path, fs->name, fs->size_map, l->flash_size, l->size_map,
 	     l->flash_size);
 	f->status = LAYOUT_ST_BAD;
 }

@@ -195,12 +195,11 @@ static void test_resolve(void **state)
 	memset(buf, 0x11, sizeof buf);
 	write_bytes(dir, "user1.bin", buf, 0x1800);
 	write_bytes(dir, "big.bin", buf, 0x1001);
-	/* A gen_appbin-like v2 image whose E9 header says size_map 4 (4MB, 512+512). */
-	memset(buf, 0, sizeof buf);
-	buf[0] = 0xEA, buf[1] = 4, buf[3] = 1;
-	buf[12] = 0x10; /* irom length 16 */
-	buf[32] = 0xE9, buf[33] = 3, buf[35] = 0x40;
-	write_bytes(dir, "v2.bin", buf, 64);
+	/* A v1 image with one IRAM segment whose header says size_map 4 (4MB, 512+512). */
+	static const uint8_t v1[32] = {0xE9, 1, 0, 0x40, 0, 0, 0x10, 0x40, 0, 0, 0x10, 0x40,
+				       4, 0, 0, 0, 0xAA, 0xBB, 0xCC, 0xDD, [31] = 0xEF ^ 0xAA ^
+				       0xBB ^ 0xCC ^ 0xDD};
+	write_bytes(dir, "v2.bin", v1, sizeof v1);
 	memset(buf, 0x22, sizeof buf);
 	write_bytes(dir, "runs.bin", buf, 0x1800);
 
