@@ -18,6 +18,8 @@
 #include "dump/dump_file.h"
 #include "dump/dump_search.h"
 #include "dump/dump_view.h"
+#include "image/image.h"
+#include "core/util.h"
 
 static void base_names(void **state)
 {
@@ -446,6 +448,72 @@ static void annotations_images(void **state)
 	free(d);
 }
 
+/* A gen_appbin boot mode 2 bin for slot 1 (reference §7.6): EA header with the slot in
+ * byte 3, irom section, E9 header, three checked sections, checksum line, CRC. Returns
+ * its length (84). */
+static size_t put_appbin(uint8_t *p)
+{
+	size_t n = 0;
+	const uint8_t ea[8] = {0xEA, 0x04, 0x00, 0x01, 0x04, 0x00, 0x10, 0x40};
+	memcpy(p, ea, 8);
+	n = 8;
+	put_le32(p + n, 0);
+	put_le32(p + n + 4, 16);
+	memset(p + n + 8, 0x5A, 16);
+	n += 24;
+	const uint8_t e9[8] = {0xE9, 0x03, 0x00, 0x60, 0x04, 0x00, 0x10, 0x40};
+	memcpy(p + n, e9, 8);
+	n += 8;
+	const uint32_t addrs[3] = {0x40100000, 0x3FFE8000, 0x3FFE8010};
+	uint8_t sum = IMG_CHECKSUM_SEED;
+	for (int i = 0; i < 3; i++) {
+		put_le32(p + n, addrs[i]);
+		put_le32(p + n + 4, 4);
+		for (int k = 0; k < 4; k++)
+			p[n + 8 + k] = (uint8_t)(0x10 * i + k + 1);
+		sum = img_checksum(p + n + 8, 4, sum);
+		n += 12;
+	}
+	size_t pad = 16 - ((n + 1) % 16);
+	memset(p + n, 0, pad);
+	n += pad;
+	p[n++] = sum;
+	put_le32(p + n, img_crc32(p, n));
+	return n + 4;
+}
+
+static void annotations_appbin(void **state)
+{
+	uint8_t *d = malloc(0x2000);
+	assert_non_null(d);
+	memset(d, 0xFF, 0x2000);
+	size_t len = put_appbin(d + 0x1000); /* user1 at 0x1000 of a dump from 0 */
+	assert_int_equal(len, 84);
+	struct dump_annots a = {0};
+	assert_int_equal(dump_annotate(d, 0x2000, 0, 0x400000, &a, NULL), ED_OK);
+	const struct dump_annot *img = find_annot(&a, "image ");
+	assert_non_null(img);
+	assert_int_equal(img->off, 0x1000);
+	assert_int_equal(img->status, DUMP_ANNOT_OK);
+	assert_non_null(strstr(img->text, "at 0x1000: boot mode 2, app slot user1,"));
+	assert_non_null(strstr(img->text, "4 segments"));
+	const struct dump_annot *crc = find_annot(&a, "CRC 0x");
+	assert_non_null(crc);
+	assert_int_equal(crc->off, 0x1000 + 80);
+	assert_int_equal(crc->status, DUMP_ANNOT_OK);
+	dump_annots_free(&a);
+	/* one flipped bit in .data: checksum and CRC both wrong, the image marked bad */
+	d[0x1000 + 40 + 12 + 8] ^= 1;
+	assert_int_equal(dump_annotate(d, 0x2000, 0, 0x400000, &a, NULL), ED_OK);
+	img = find_annot(&a, "image ");
+	assert_non_null(img);
+	assert_int_equal(img->status, DUMP_ANNOT_BAD);
+	assert_non_null(strstr(find_annot(&a, "checksum 0x")->text, ": WRONG (computed"));
+	assert_non_null(strstr(find_annot(&a, "CRC 0x")->text, ": WRONG (computed"));
+	dump_annots_free(&a);
+	free(d);
+}
+
 static void annotations_system_area(void **state)
 {
 	/* 0x3FB000..0x3FFFFF of a 4 MiB flash: RF cal (erased), init data, boot parameters
@@ -547,6 +615,7 @@ int main(void)
 		cmocka_unit_test(diff_engine),
 		cmocka_unit_test(mapped_files),
 		cmocka_unit_test(annotations_images),
+		cmocka_unit_test(annotations_appbin),
 		cmocka_unit_test(annotations_system_area),
 		cmocka_unit_test(annotations_preset),
 	};
