@@ -161,7 +161,8 @@ static void spi_builtin(struct sim_board *b, uint32_t cmd, uint64_t t)
 				 (uint8_t)(b->spi0[SPI_RD_STATUS >> 2] >> 8)};
 		flash_command(b, 0x01, 0, sr, 2, 0, t);
 	}
-	if (cmd & (1u << 25)) flash_command(b, 0x02, a & 0xFFFFFF, mosi, a >> 24, 0, t);
+	if (cmd & (1u << 25)) /* PP: ADDR = address | length << 24, data from W0..W15 */
+		flash_command(b, 0x02, a & 0xFFFFFF, mosi, (a >> 24) > 64 ? 64 : a >> 24, 0, t);
 	if (cmd & (1u << 24)) flash_command(b, 0x20, a & 0xFFFFFF, NULL, 0, 0, t);
 	if (cmd & (1u << 23)) flash_command(b, 0xD8, a & 0xFFFFFF, NULL, 0, 0, t);
 	if (cmd & (1u << 22)) flash_command(b, 0xC7, 0, NULL, 0, 0, t);

@@ -314,7 +314,9 @@ static void do_spi_set_params(struct sim_board *b, const struct req *r)
 		return;
 	}
 	/* SPIParamCfg fills the ROM's flashchip; only the total size matters here. */
-	b->flashchip_size = word(r, 1);
+	/* Capped at the largest part the board models (16 MB), which also bounds the work
+	 * of a later FLASH_BEGIN. */
+	b->flashchip_size = word(r, 1) > 0x1000000 ? 0x1000000 : word(r, 1);
 	b->stats.commands++;
 	sim_trace(b, r->t, "SPI_SET_PARAMS id=0x%x size=0x%x block=0x%x sector=0x%x page=0x%x "
 		  "mask=0x%x -> 00 00", word(r, 0), word(r, 1), word(r, 2), word(r, 3),

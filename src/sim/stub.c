@@ -221,6 +221,10 @@ static void do_md5(struct sim_board *b, const struct sreq *r)
 		return;
 	}
 	uint32_t addr = get_le32(r->data), size = get_le32(r->data + 4);
+	if (size > 0x1000000) { /* more than the largest flash: refuse, do not spin */
+		reply(b, r, 0, NULL, 0, STUB_FAIL, r->t);
+		return;
+	}
 	struct sim_md5 m;
 	uint8_t chunk[4096], digest[16];
 	sim_md5_init(&m);
@@ -247,7 +251,7 @@ static void do_erase(struct sim_board *b, const struct sreq *r)
 		return;
 	}
 	uint32_t off = r->len >= 8 ? get_le32(r->data) : 1, size = get_le32(r->data + 4);
-	if (r->len < 8 || off % NOR_SECTOR || size % NOR_SECTOR) {
+	if (r->len < 8 || off % NOR_SECTOR || size % NOR_SECTOR || size > 0x1000000) {
 		sim_trace(b, r->t, "ERASE_REGION -> 01 00 (stub: not sector aligned)");
 		reply(b, r, 0, NULL, 0, STUB_FAIL, r->t);
 		return;
@@ -344,7 +348,8 @@ static void do_misc(struct sim_board *b, const struct sreq *r)
 		return;
 	case PKT_SPI_SET_PARAMS:
 		if (r->len == 24)
-			b->flashchip_size = get_le32(r->data + 4);
+			b->flashchip_size = get_le32(r->data + 4) > 0x1000000 ?
+						    0x1000000 : get_le32(r->data + 4);
 		reply(b, r, 0, NULL, 0, r->len == 24 ? STUB_OK : STUB_FAIL, r->t);
 		return;
 	case PKT_SPI_ATTACH:

@@ -675,6 +675,49 @@ static void test_backing_file(void **state)
 	rmdir(dir);
 }
 
+
+static void test_garbage_never_crashes(void **state)
+{
+	(void)state;
+	/* Seeded random requests of every opcode and length (and raw noise): the board may
+	 * answer, fail, stop or reboot, but must never crash, and a reset brings it back. */
+	struct link *l = open_synced("fast&flash-size=256KB");
+	struct sim_board *b = link_sim_board(l);
+	uint32_t x = 2024;
+	static uint8_t data[0x1900];
+	for (int i = 0; i < 3000; i++) {
+		x = x * 1664525u + 1013904223u;
+		uint8_t op = (uint8_t)(x >> 24);
+		if (op == PKT_MEM_END || op == PKT_FLASH_END || op == PKT_WRITE_REG)
+			op = (uint8_t)(x >> 8); /* keep most of the run inside the loader */
+		uint16_t len = (uint16_t)((x >> 8) % (i % 7 == 0 ? 0x1850 : 40));
+		for (uint16_t k = 0; k < len; k++) {
+			x = x * 1664525u + 1013904223u;
+			data[k] = (uint8_t)(x >> 20);
+		}
+		if (i % 11 == 0) {
+			struct ed_error err;
+			link_write(l, data, len, &err); /* raw noise, not even SLIP */
+		} else {
+			host_send(l, op, data, len, x & 0xFF);
+		}
+		uint8_t out[512];
+		struct ed_error err;
+		while (link_read(l, out, sizeof out, 0, &err) > 0) {
+		}
+		if (i % 500 == 499) {
+			sim_board_reset(b, true, link_now_us(l) * 1000);
+			l->ops->set_baud(l, 115200, &err);
+			assert_int_equal(host_sync(l), 8);
+		}
+	}
+	sim_board_reset(b, true, link_now_us(l) * 1000);
+	assert_int_equal(host_sync(l), 8);
+	uint32_t v;
+	assert_true(host_read_reg(l, PKT_CHIP_MAGIC_ADDR, &v));
+	link_close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -704,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_trace_and_counters),
 		cmocka_unit_test(test_backing_file),
+		cmocka_unit_test(test_garbage_never_crashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -209,12 +209,52 @@ static void test_stub_erase_and_reboot(void **state)
 	link_close(l);
 }
 
+
+static void test_stub_garbage_never_crashes(void **state)
+{
+	(void)state;
+	struct link *l = open_stub("flash-size=256KB");
+	uint32_t x = 77;
+	static uint8_t data[0x4100];
+	for (int i = 0; i < 2000; i++) {
+		x = x * 1664525u + 1013904223u;
+		uint8_t op = (uint8_t)(x >> 24);
+		if (op == PKT_FLASH_END || op == PKT_FLASH_DEFL_END || op == PKT_RUN_USER_CODE ||
+		    op == PKT_CHANGE_BAUDRATE || op == PKT_WRITE_REG || op == PKT_MEM_END)
+			op = PKT_FLASH_DEFL_DATA;
+		if (op == PKT_READ_FLASH && i % 100)
+			op = PKT_SPI_FLASH_MD5; /* a read waits for exact acks: keep it rare */
+		uint16_t len = (uint16_t)((x >> 8) % (i % 5 == 0 ? 0x4080 : 48));
+		for (uint16_t k = 0; k < len; k++) {
+			x = x * 1664525u + 1013904223u;
+			data[k] = (uint8_t)(x >> 20);
+		}
+		host_send(l, op, data, len, pkt_checksum(data + (len > 16 ? 16 : len),
+							  len > 16 ? len - 16u : 0));
+		uint8_t out[512];
+		struct ed_error err;
+		/* Acknowledge whatever READ_FLASH sends, with a wrong count now and then. */
+		uint8_t ack[4], wire[10];
+		put_le32(ack, x & 0xFFFF);
+		link_write(l, wire, slip_encode(ack, 4, wire), &err);
+		while (link_read(l, out, sizeof out, 0, &err) > 0) {
+		}
+	}
+	uint32_t v;
+	struct sim_board *b = link_sim_board(l);
+	sim_board_reset(b, true, link_now_us(l) * 1000);
+	assert_int_equal(host_sync(l), 8);
+	assert_true(host_read_reg(l, PKT_CHIP_MAGIC_ADDR, &v));
+	link_close(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stub_compressed_write_and_md5),
 		cmocka_unit_test(test_stub_read_flash),
 		cmocka_unit_test(test_stub_erase_and_reboot),
+		cmocka_unit_test(test_stub_garbage_never_crashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
