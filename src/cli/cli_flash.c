@@ -21,6 +21,7 @@
 #define MAX_FILES 64
 #define MAX_FILE_BYTES (16u << 20)
 
+/* Set by the SIGINT/SIGTERM handler, the one place a global is unavoidable. */
 static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig)
@@ -506,15 +507,11 @@ static int check_params(const char *cmd, const struct flash_args *fa)
 	return CLI_EXIT_OK;
 }
 
-/* Parses options and ADDR FILE pairs (esptool: pairs in any order, sorted by address,
- * overlaps refused), then reads every file. */
-static int parse_flash_args(int argc, char **argv, bool writing, struct flash_args *fa)
+/* write_flash/verify_flash options; the positional words go to pos[]. */
+static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_args *fa,
+			    const char **pos, size_t *npos)
 {
 	const char *cmd = argv[0];
-	memset(fa, 0, sizeof *fa);
-	fa->mode = fa->size = fa->freq = "keep";
-	const char *pos[2 * MAX_FILES];
-	size_t npos = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
 		int r;
@@ -551,25 +548,16 @@ static int parse_flash_args(int argc, char **argv, bool writing, struct flash_ar
 			continue;
 		if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9'))
 			return usage(cmd, "unknown option '%s'", a);
-		if (npos == 2 * MAX_FILES)
+		if (*npos == 2 * MAX_FILES)
 			return usage(cmd, "%s", "too many files");
-		pos[npos++] = a;
+		pos[(*npos)++] = a;
 	}
-	if (npos == 0 || npos % 2)
-		return usage(cmd, "%s", "needs ADDR FILE pairs, for example: 0x0 boot.bin 0x1000 user1.bin");
-	int rc = check_params(cmd, fa);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	for (size_t k = 0; k < npos; k += 2) {
-		struct pair *p = &fa->pairs[fa->count];
-		if (!parse_num(cmd, "address", pos[k], &p->addr, &rc))
-			return rc;
-		if (writing && p->addr % 4096)
-			return usage(cmd, "address %s is not a multiple of 0x1000: the ESP8266 ROM "
-				     "writes whole 4 KiB sectors", pos[k]);
-		p->path = pos[k + 1];
-		fa->count++;
-	}
+	return CLI_EXIT_OK;
+}
+
+/* Reads every file, sorts by address (esptool's order) and refuses overlaps. */
+static int load_pairs(const char *cmd, bool writing, struct flash_args *fa)
+{
 	for (size_t k = 0; k < fa->count; k++) {
 		struct ed_error err;
 		struct pair *p = &fa->pairs[k];
@@ -597,6 +585,34 @@ static int parse_flash_args(int argc, char **argv, bool writing, struct flash_ar
 		}
 	}
 	return CLI_EXIT_OK;
+}
+
+/* Parses options and ADDR FILE pairs (esptool: pairs in any order), then loads them. */
+static int parse_flash_args(int argc, char **argv, bool writing, struct flash_args *fa)
+{
+	const char *cmd = argv[0];
+	memset(fa, 0, sizeof *fa);
+	fa->mode = fa->size = fa->freq = "keep";
+	const char *pos[2 * MAX_FILES];
+	size_t npos = 0;
+	int rc = parse_flash_opts(argc, argv, writing, fa, pos, &npos);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (npos == 0 || npos % 2)
+		return usage(cmd, "%s", "needs ADDR FILE pairs, for example: 0x0 boot.bin 0x1000 user1.bin");
+	if ((rc = check_params(cmd, fa)) != CLI_EXIT_OK)
+		return rc;
+	for (size_t k = 0; k < npos; k += 2) {
+		struct pair *p = &fa->pairs[fa->count];
+		if (!parse_num(cmd, "address", pos[k], &p->addr, &rc))
+			return rc;
+		if (writing && p->addr % 4096)
+			return usage(cmd, "address %s is not a multiple of 0x1000: the ESP8266 ROM "
+				     "writes whole 4 KiB sectors", pos[k]);
+		p->path = pos[k + 1];
+		fa->count++;
+	}
+	return load_pairs(cmd, writing, fa);
 }
 
 int cmd_write_flash(const struct config *cfg, int argc, char **argv)

@@ -46,6 +46,37 @@ static bool is_flag(const char *arg, const char *long_name)
 	return !strncmp(arg, "--", 2) && cli_word_is(arg + 2, long_name);
 }
 
+/* --before/--after are checked here so a typo fails before any port is opened. */
+static bool reset_names_ok(const struct config *cfg)
+{
+	enum job_before before;
+	enum job_after after;
+	if (!cli_before_of(cfg->before, &before)) {
+		fprintf(stderr, "espdeck: --before '%s' is not one of default_reset, no_reset, manual, "
+			"no_reset_no_sync\n", cfg->before);
+		return false;
+	}
+	if (!cli_after_of(cfg->after, &after)) {
+		fprintf(stderr, "espdeck: --after '%s' is not one of hard_reset, soft_reset, "
+			"no_reset\n", cfg->after);
+		return false;
+	}
+	return true;
+}
+
+/* --connect-attempts N */
+static int parse_attempts(const char *value, struct config *cfg)
+{
+	uint32_t n;
+	if (!ed_parse_u32(value, &n) || n > 1000) {
+		fprintf(stderr, "espdeck: --connect-attempts '%s' is not a count (0 = the default 7)\n",
+			value);
+		return CLI_EXIT_USAGE;
+	}
+	cfg->connect_attempts = (int)n;
+	return CLI_EXIT_OK;
+}
+
 int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -100,15 +131,10 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 			continue;
 		}
 		if ((r = take_value(argc, argv, &i, "connect_attempts", NULL, &value)) != 0) {
-			uint32_t n;
 			if (r < 0)
 				goto missing;
-			if (!ed_parse_u32(value, &n) || n > 1000) {
-				fprintf(stderr, "espdeck: --connect-attempts '%s' is not a count "
-					"(0 = the default 7)\n", value);
+			if (parse_attempts(value, cfg) != CLI_EXIT_OK)
 				return CLI_EXIT_USAGE;
-			}
-			cfg->connect_attempts = (int)n;
 			continue;
 		}
 		struct {
@@ -133,18 +159,8 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 			arg);
 		return CLI_EXIT_USAGE;
 	}
-	enum job_before before;
-	enum job_after after;
-	if (!cli_before_of(cfg->before, &before)) {
-		fprintf(stderr, "espdeck: --before '%s' is not one of default_reset, no_reset, manual, "
-			"no_reset_no_sync\n", cfg->before);
+	if (!reset_names_ok(cfg))
 		return CLI_EXIT_USAGE;
-	}
-	if (!cli_after_of(cfg->after, &after)) {
-		fprintf(stderr, "espdeck: --after '%s' is not one of hard_reset, soft_reset, "
-			"no_reset\n", cfg->after);
-		return CLI_EXIT_USAGE;
-	}
 	if (cfg->port_count == 0 && env_port && *env_port)
 		cfg->ports[cfg->port_count++] = env_port;
 	*cmd_index = i;
