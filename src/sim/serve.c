@@ -47,8 +47,13 @@ static int listen_tcp(const char *spec, int *port_out)
 			fprintf(stderr, "espdeck-sim: --tcp %s: host name too long\n", spec);
 			return -1;
 		}
+		const char *h = spec;
+		if (n >= 2 && h[0] == '[' && h[n - 1] == ']') { /* [::1]:PORT */
+			h++;
+			n -= 2;
+		}
 		if (n) {
-			memcpy(host, spec, n);
+			memcpy(host, h, n);
 			host[n] = 0;
 		}
 		port = colon + 1;
