@@ -176,6 +176,29 @@ wait_for "done" info-after-cancel && ok info-after-cancel
 keys Enter
 quit cancel
 
+# -- make OTA bins from an ELF (when the demo firmware was built) -------------------------
+elf="${ESPDECK_BUILD_ROOT:-}/firmware/demo.elf"
+if [ -f "$elf" ]; then
+	mkdir -p "$work/ota"
+	cp "$elf" "$work/fw/blank.bin" "$work/fw/demo-0x00000.bin" "$work/ota/"
+	start "--port 'sim://?clock=virtual&fast' --firmware-dir '$work/ota' --preset demo"
+	wait_for "user1.b~ missing" ota-missing && ok ota-missing
+	keys o
+	wait_for "ELF          $work/ota/demo.elf" ota-dialog && ok ota-dialog
+	keys Enter
+	wait_for "OTA: wrote $work/ota/user2.bin" ota-written && ok ota-written
+	wait_for "user1.b~ ok" ota-status && ok ota-status
+	if cmp -s "$work/ota/user1.bin" "${ESPDECK_BUILD_ROOT}/firmware/user1.bin"; then
+		ok ota-same-as-build
+	else
+		echo "FAIL ota-same-as-build: user1.bin differs from the build's"
+		fail=1
+	fi
+	quit ota
+else
+	echo "skip ota: no demo.elf (cross compiler missing)"
+fi
+
 # -- no colours, 8 colours, and Ctrl-C ----------------------------------------------------
 EXTRA_ENV="NO_COLOR=1"
 start "--port 'sim://?clock=virtual&fast' --firmware-dir '$work/fw' --preset demo"
