@@ -153,10 +153,21 @@ long long dump_search(const uint8_t *data, size_t size, const struct dump_patter
 
 size_t dump_search_count(const uint8_t *data, size_t size, const struct dump_pattern *p)
 {
-	size_t count = 0;
-	long long at = -1;
-	while ((at = dump_search(data, size, p, (size_t)(at + 1), false)) >= 0)
-		count++;
+	if (p->len == 0 || p->len > size)
+		return 0;
+	size_t a = anchor_of(p), last = size - p->len, count = 0, i = 0;
+	uint8_t key = p->bytes[a];
+	while (i <= last) {
+		const uint8_t *hit = memchr(data + i + a, key, last - i + 1);
+		if (!hit)
+			break;
+		/* dense stretches (0xFF in an erased dump) are walked byte by byte instead of
+		 * one memchr call per match */
+		size_t s = (size_t)(hit - data) - a;
+		for (; s <= last && data[s + a] == key; s++)
+			count += match_at(data + s, p);
+		i = s;
+	}
 	return count;
 }
 

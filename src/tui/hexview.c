@@ -162,7 +162,10 @@ static void find(struct hexview *hv, bool backward, bool from_here)
 		return;
 	}
 	hv->match_at = at;
-	hv->match_count = dump_search_count(d, n, &hv->pattern);
+	if (!hv->counted) { /* once per pattern: n / N only need the index */
+		hv->match_count = dump_search_count(d, n, &hv->pattern);
+		hv->counted = true;
+	}
 	size_t before = (size_t)at + hv->pattern.len - 1;
 	hv->match_index = dump_search_count(d, before, &hv->pattern) + 1;
 	jump(hv, (size_t)at);
@@ -215,6 +218,7 @@ static void submit(struct hexview *hv)
 			return;
 		}
 		hv->have_pattern = true;
+		hv->counted = false;
 		find(hv, p == HV_PROMPT_RFIND, false);
 	} else if (p == HV_PROMPT_EXPORT) {
 		do_export(hv);
@@ -252,7 +256,8 @@ static void open_pane(struct hexview *hv)
 	if (!hv->annots_done) {
 		struct ed_error err = {0};
 		if (dump_annotate_with_preset(dump_view_data(hv->view), dump_size(hv), hv->base,
-					      hv->flash_size, hv->cfg ? hv->cfg->preset : NULL,
+					      hv->flash_size,
+					      hv->preset ? hv->preset : hv->cfg ? hv->cfg->preset : NULL,
 					      &hv->annots, &err) < 0)
 			set_msg(hv, ROLE_ERROR, err.msg);
 		hv->annots_done = true;
@@ -483,6 +488,7 @@ static void hv_destroy(struct screen *s)
 		dump_file_destroy(hv->file);
 		free(hv->path);
 		free(hv->cmp_path);
+		free(hv->preset);
 		free(hv);
 	}
 	free(s);
@@ -566,6 +572,17 @@ void hexview_screen_flash_size(struct screen *s, uint32_t flash_size)
 {
 	struct hexview *hv = s->state;
 	hv->flash_size = flash_size;
+	if (hv->annots_done) {
+		dump_annots_free(&hv->annots);
+		hv->annots_done = false;
+	}
+}
+
+void hexview_screen_preset(struct screen *s, const char *preset)
+{
+	struct hexview *hv = s->state;
+	free(hv->preset);
+	hv->preset = preset ? strdup(preset) : NULL;
 	if (hv->annots_done) {
 		dump_annots_free(&hv->annots);
 		hv->annots_done = false;

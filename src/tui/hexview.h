@@ -27,6 +27,10 @@ void hexview_screen_options(struct screen *s, unsigned width, bool file_offsets)
  * look for the system area there; 0 = guess from the dump. */
 void hexview_screen_flash_size(struct screen *s, uint32_t flash_size);
 
+/* Names the flash-layout preset whose regions the structure pane shows (a name or a
+ * path, as --preset; copied); NULL falls back to the global --preset. */
+void hexview_screen_preset(struct screen *s, const char *preset);
+
 /* `espdeck hexview` without --dump: runs the screen on the terminal and returns a
  * cli_exit code (errors are printed to stderr before curses starts). */
 int hexview_main(const struct config *cfg, const char *path, const char *compare_path,

@@ -25,6 +25,7 @@ struct hexview {
 	uint32_t base;
 	const char *base_source; /* "--base", "file name", "no base" */
 	uint32_t flash_size;
+	char *preset; /* overrides cfg->preset when set */
 	struct dump_file *file, *cmp_file;
 	struct dump_view *view, *cmp_view;
 	struct dump_diff *diff;
@@ -42,6 +43,7 @@ struct hexview {
 	size_t sel_anchor;
 	struct dump_pattern pattern;
 	bool have_pattern;
+	bool counted; /* match_count is for the current pattern */
 	long long match_at;
 	size_t match_count, match_index;
 	enum hv_prompt prompt;
