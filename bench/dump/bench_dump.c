@@ -207,6 +207,9 @@ int main(void)
 	ms = bench_search(a, "e9 ?? 00 ??", &count);
 	printf("full search, 16 MiB, wildcards: %.2f ms, %zu matches (target < 50 ms: %.0f%%)\n",
 	       ms, count, ms / 50.0 * 100.0);
+	ms = bench_search(a, "ff ff ff ff", &count);
+	printf("full search, 16 MiB, 0xFF run (dense matches): %.2f ms, %zu matches (target < 50 "
+	       "ms: %.0f%%)\n", ms, count, ms / 50.0 * 100.0);
 	ms = bench_search(r, "\"rf_cal", &count);
 	printf("full search, 16 MiB random, text: %.2f ms, %zu matches (target < 50 ms: %.0f%%)\n",
 	       ms, count, ms / 50.0 * 100.0);
