@@ -461,6 +461,41 @@ static void test_ota_irom_addresses(void **state)
 	free(elf);
 }
 
+/* Damaged ELFs: every writer answers ED_OK or an error with a message, never a crash
+ * (ASan/UBSan in CI). Mutations hit the ELF header, section headers and contents. */
+static void test_elf_mutations(void **state)
+{
+	(void)state;
+	size_t len;
+	uint8_t *elf = make_elf(94, 0x40100100, ota_secs, 5, ota_syms, 4, &len);
+	uint8_t *m = malloc(len);
+	uint32_t seed = 7;
+	struct img_params p = IMG_PARAMS_DEFAULT;
+	for (int iter = 0; iter < 600; iter++) {
+		memcpy(m, elf, len);
+		for (int k = 0; k < 3; k++) {
+			seed = seed * 1103515245u + 12345u;
+			size_t at = (seed >> 8) % 4 == 0 ? (seed >> 12) % 52 : (seed >> 12) % len;
+			seed = seed * 1103515245u + 12345u;
+			m[at] = (uint8_t)(seed >> 16);
+		}
+		struct img_output a, b, c, d;
+		struct ed_error err = {0};
+		int rc = img_elf2image_v1(m, len, &p, &a, &b, &err);
+		assert_true(rc == ED_OK || (rc < 0 && err.msg[0]));
+		img_output_free(&a);
+		img_output_free(&b);
+		rc = img_elf2image_v2(m, len, &p, &c, &err);
+		assert_true(rc == ED_OK || (rc < 0 && err.msg[0]));
+		img_output_free(&c);
+		rc = img_make_ota(m, len, 2, 1, &p, &d, NULL, &err);
+		assert_true(rc == ED_OK || (rc < 0 && err.msg[0]));
+		img_output_free(&d);
+	}
+	free(m);
+	free(elf);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +510,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_appbin_symbols),
 	    cmocka_unit_test(test_appbin_missing_sections),
 	    cmocka_unit_test(test_ota_irom_addresses),
+	    cmocka_unit_test(test_elf_mutations),
 	};
 	int failed = cmocka_run_group_tests_name("image writers", tests, NULL, NULL);
 	failed += image_read_tests();
