@@ -161,9 +161,10 @@ static int spot_check(struct loader *ld, uint32_t offset, const uint8_t *buf, ui
 
 static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 		      const struct erase_plan *plan, const uint8_t *buf,
-		      const struct flasher_progress *progress, struct ed_error *err)
+		      const struct flasher_progress *progress, bool *begun, struct ed_error *err)
 {
 	int rc = ED_OK;
+	*begun = false;
 	if (plan->spi_erase_size)
 		rc = flasher_erase_region(ld, plan->spi_erase_offset, plan->spi_erase_size, NULL, err);
 	uint32_t nblocks = (plan->write_size + BLOCK - 1) / BLOCK;
@@ -180,6 +181,7 @@ static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 			break;
 		}
 		rc = loader_flash_data(ld, buf + (size_t)seq * BLOCK, BLOCK, seq, err);
+		*begun = *begun || rc == ED_OK;
 		if (rc < 0) {
 			ed_error_prefix(err, "writing 0x%06x", offset + seq * BLOCK);
 			break;
@@ -215,8 +217,22 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	 * block went astray; a clean write relies on the ROM's per-block check alone. */
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct loader_stats before, after;
+		bool begun;
 		loader_get_stats(ld, &before);
-		rc = write_once(ld, offset, size, &plan, buf, progress, err);
+		rc = write_once(ld, offset, size, &plan, buf, progress, &begun, err);
+		if (rc == ED_ERR_DEVICE && !begun && plan.rom_erase_size == 0 &&
+		    strategy == ERASE_STRATEGY_EXACT) {
+			/* Erase size 0 with a block count is not confirmed on every ROM (reference
+			 * §13): if this one refuses it, fall back to esptool's size and keep the
+			 * collateral sector. */
+			ed_log(loader_log(ld), ED_LOG_WARN,
+			       "the ROM refused a write with erase size 0 (%s); using "
+			       "--erase-strategy preserve for 0x%06x",
+			       err->msg, offset);
+			free(buf);
+			return flasher_write(ld, offset, data, size, ERASE_STRATEGY_PRESERVE,
+					     flash_size, progress, err);
+		}
 		loader_get_stats(ld, &after);
 		if (rc != ED_OK || after.retries == before.retries)
 			break;

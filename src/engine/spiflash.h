@@ -22,6 +22,8 @@ struct spiflash {
 	uint32_t saved_user, saved_user2;
 	uint32_t user, user1, user2; /* last values written in this session */
 	bool known;                  /* user/user1/user2 hold what the chip has */
+	bool no_readback;            /* registers read back differently but consistently:
+				      * this loader does not echo them, trust the writes */
 	bool active;
 };
 

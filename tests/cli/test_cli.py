@@ -116,6 +116,19 @@ def test_seed(d, files):
                                                    expect=0).stdout, "header patch reported")
 
 
+def test_header_patch(d):
+    img = os.path.join(d, "h.img")
+    port = f"sim://?fast&clock=virtual&flash={img}&flash-size=2MB"
+    run(["write_flash", "-fs", "detect", "-fm", "dio", "-ff", "26m", "0x0",
+         "firmware/boot_v1.6.bin"], d, port, expect=0)
+    check(flash(img)[2:4] == b"\x02\x31", "-fs detect on 2MB: header 02 31")
+    run(["write_flash", "0x0", "firmware/boot_v1.6.bin"], d, port, expect=0)
+    check(flash(img)[2:4] == b"\x00\x00", "keep leaves the header alone")
+    run(["write_flash", "--flash_size", "4MB-c1", "0x1000", "firmware/boot_v1.6.bin"], d, port,
+        expect=0)
+    check(flash(img)[0x1002:0x1004] == b"\x00\x00", "only an image at 0x0 is patched")
+
+
 def test_info_commands(d):
     port = "sim://?fast&clock=virtual&mac=5c:cf:7f:11:22:33"
     p = run(["chip_id"], d, port, expect=0)
@@ -308,6 +321,7 @@ def main():
             f.write(b"\x11" * 5000)
         test_seed(d, files)
         test_info_commands(d)
+        test_header_patch(d)
         test_neighbours_separate_runs(d)
         test_verify_erase_read(d)
         test_bad_input(d)
