@@ -151,10 +151,54 @@ long long dump_search(const uint8_t *data, size_t size, const struct dump_patter
 			: search_forward(data, size, p, from);
 }
 
+/* The length of the run of byte v starting at p (at most n): 8 bytes at a time. */
+static size_t run_length(const uint8_t *p, size_t n, uint8_t v)
+{
+	uint64_t word = 0x0101010101010101ull * v, w;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		if (w != word)
+			break;
+	}
+	while (i < n && p[i] == v)
+		i++;
+	return i;
+}
+
+/* A pattern of one repeated byte (ff ff ff ff, 00 00) matches R - len + 1 times in every
+ * run of R >= len such bytes: counted per run, since erased dumps are one long run. */
+static bool one_byte_pattern(const struct dump_pattern *p)
+{
+	for (size_t i = 0; i < p->len; i++)
+		if (p->wild[i] || p->bytes[i] != p->bytes[0])
+			return false;
+	return true;
+}
+
+static size_t count_runs(const uint8_t *data, size_t size, const struct dump_pattern *p)
+{
+	uint8_t v = p->bytes[0];
+	size_t count = 0, i = 0;
+	while (i < size) {
+		const uint8_t *hit = memchr(data + i, v, size - i);
+		if (!hit)
+			break;
+		size_t start = (size_t)(hit - data);
+		size_t run = run_length(hit, size - start, v);
+		if (run >= p->len)
+			count += run - p->len + 1;
+		i = start + run;
+	}
+	return count;
+}
+
 size_t dump_search_count(const uint8_t *data, size_t size, const struct dump_pattern *p)
 {
 	if (p->len == 0 || p->len > size)
 		return 0;
+	if (one_byte_pattern(p))
+		return count_runs(data, size, p);
 	size_t a = anchor_of(p), last = size - p->len, count = 0, i = 0;
 	uint8_t key = p->bytes[a];
 	while (i <= last) {

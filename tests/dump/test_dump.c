@@ -126,6 +126,20 @@ static void search_cases(void **state)
 	assert_int_equal(dump_search(d, sizeof d, &p, 44, false), 44);
 	assert_int_equal(dump_search(d, sizeof d, &p, 100, true), 62);
 	assert_int_equal(dump_search_count(d, sizeof d, &p), 13 + 21 + 19);
+	/* counts agree with a brute-force count, dense or not, wildcards or not */
+	static const char *const pats[] = {"ff", "ff ff ff", "ff ?? ff", "?? ff", "ab ?? ?? 01",
+					   "00 ff", "ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff"};
+	for (size_t k = 0; k < sizeof pats / sizeof pats[0]; k++) {
+		assert_int_equal(dump_pattern_parse(pats[k], &p, NULL), ED_OK);
+		size_t brute = 0;
+		for (size_t i = 0; i + p.len <= sizeof d; i++) {
+			bool ok = true;
+			for (size_t j = 0; j < p.len; j++)
+				ok &= p.wild[j] || d[i + j] == p.bytes[j];
+			brute += ok;
+		}
+		assert_int_equal(dump_search_count(d, sizeof d, &p), brute);
+	}
 	memcpy(d + 50, "rf_cal", 6);
 	assert_int_equal(dump_pattern_parse("\"rf_cal", &p, NULL), ED_OK);
 	assert_int_equal(dump_search(d, sizeof d, &p, 0, false), 50);
