@@ -19,7 +19,7 @@
 extern char **environ;
 
 #define DUMP_BYTES (16u << 20)
-#define RUNS 7
+#define RUNS	   7
 
 /* A 16 MiB flash as a bench sees it: boot loader, two 1 MiB app slots of code-like bytes,
  * init data near the end, everything else erased. */
@@ -172,8 +172,8 @@ static void bench_text(const char *espdeck, const char *path, const char *what)
 		printf("--dump text (%s): %.1f ms; xxd not installed, no ratio\n", what, a);
 		return;
 	}
-	printf("--dump text (%s): %.1f ms, xxd %.1f ms: %.1fx xxd's speed (target >= 1)\n", what,
-	       a, b, b / a);
+	printf("--dump text (%s): %.1f ms, xxd %.1f ms: %.1fx xxd's speed (target >= 1)\n", what, a,
+	       b, b / a);
 }
 
 int main(void)
@@ -203,23 +203,27 @@ int main(void)
 	size_t count = 0;
 	ms = bench_search(a, "de ad be ef 42", &count);
 	printf("full search, 16 MiB, absent pattern: %.2f ms, %zu matches (target < 50 ms: "
-	       "%.0f%%)\n", ms, count, ms / 50.0 * 100.0);
+	       "%.0f%%)\n",
+	       ms, count, ms / 50.0 * 100.0);
 	ms = bench_search(a, "e9 ?? 00 ??", &count);
 	printf("full search, 16 MiB, wildcards: %.2f ms, %zu matches (target < 50 ms: %.0f%%)\n",
 	       ms, count, ms / 50.0 * 100.0);
 	ms = bench_search(a, "ff ff ff ff", &count);
 	printf("full search, 16 MiB, 0xFF run (dense matches): %.2f ms, %zu matches (target < 50 "
-	       "ms: %.0f%%)\n", ms, count, ms / 50.0 * 100.0);
+	       "ms: %.0f%%)\n",
+	       ms, count, ms / 50.0 * 100.0);
 	ms = bench_search(r, "\"rf_cal", &count);
 	printf("full search, 16 MiB random, text: %.2f ms, %zu matches (target < 50 ms: %.0f%%)\n",
 	       ms, count, ms / 50.0 * 100.0);
 	uint64_t bytes = 0;
 	ms = bench_compare(a, b, &bytes);
 	printf("compare two 16 MiB dumps: %.2f ms, %llu differing bytes (target < 100 ms: "
-	       "%.0f%%)\n", ms, (unsigned long long)bytes, ms / 100.0 * 100.0);
+	       "%.0f%%)\n",
+	       ms, (unsigned long long)bytes, ms / 100.0 * 100.0);
 	ms = bench_compare(a, r, &bytes);
 	printf("compare two 16 MiB dumps, all different: %.2f ms, %llu differing bytes "
-	       "(target < 100 ms: %.0f%%)\n", ms, (unsigned long long)bytes, ms / 100.0 * 100.0);
+	       "(target < 100 ms: %.0f%%)\n",
+	       ms, (unsigned long long)bytes, ms / 100.0 * 100.0);
 
 	const char *espdeck = getenv("ESPDECK");
 	if (espdeck && *espdeck) {

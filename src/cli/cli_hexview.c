@@ -21,7 +21,7 @@
  * its own (tests), where the viewer is simply absent. */
 int hexview_main(const struct config *cfg, const char *path, const char *compare_path,
 		 bool base_given, uint32_t base, unsigned width, bool file_offsets)
-	__attribute__((weak));
+    __attribute__((weak));
 
 struct hexview_args {
 	const char *path, *compare;
@@ -81,7 +81,8 @@ static int parse_args(int argc, char **argv, struct hexview_args *a)
 			if ((rc = take(argc, argv, &i, iv, &val)) != 0)
 				return rc;
 			if (!ed_parse_u32(val, &a->base))
-				return usage("--base '%s' is not an address (for example 0x3fe000)", val);
+				return usage("--base '%s' is not an address (for example 0x3fe000)",
+					     val);
 			a->base_given = true;
 		} else if (option_is(arg, "compare", &iv)) {
 			if ((rc = take(argc, argv, &i, iv, &a->compare)) != 0)
@@ -104,7 +105,8 @@ static int parse_args(int argc, char **argv, struct hexview_args *a)
 		} else if (!a->path) {
 			a->path = arg;
 		} else {
-			return usage("unexpected argument '%s' (one FILE; use --compare FILE2)", arg);
+			return usage("unexpected argument '%s' (one FILE; use --compare FILE2)",
+				     arg);
 		}
 	}
 	if (!a->path)
@@ -146,8 +148,8 @@ static int open_view(const char *path, const struct hexview_args *a, uint32_t ba
 {
 	struct ed_error err = {0};
 	if (dump_file_open(path, f, &err) < 0 ||
-	    dump_view_create(dump_file_data(*f), dump_file_size(*f), base,
-			     a->width ? a->width : 16, v, &err) < 0) {
+	    dump_view_create(dump_file_data(*f), dump_file_size(*f), base, a->width ? a->width : 16,
+			     v, &err) < 0) {
 		fprintf(stderr, "espdeck hexview: %s\n", err.msg);
 		return CLI_EXIT_FAIL;
 	}
@@ -187,8 +189,7 @@ static int run_dump(const struct hexview_args *a, uint32_t base)
 }
 
 /* --structure: what the structure pane lists, one line each: address, status, text. */
-static int run_structure(const struct config *cfg, const struct hexview_args *a,
-			 uint32_t base)
+static int run_structure(const struct config *cfg, const struct hexview_args *a, uint32_t base)
 {
 	static const char *const status[] = {"    ", "ok  ", "warn", "BAD "};
 	struct dump_file *f = NULL;
@@ -230,11 +231,13 @@ int cmd_hexview(const struct config *cfg, int argc, char **argv)
 	if (a.dump)
 		return run_dump(&a, base);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "espdeck hexview: not a terminal; use --dump for a text rendering\n");
+		fprintf(stderr,
+			"espdeck hexview: not a terminal; use --dump for a text rendering\n");
 		return CLI_EXIT_USAGE;
 	}
 	if (!hexview_main) {
-		fprintf(stderr, "espdeck hexview: this build has no interactive viewer; use --dump\n");
+		fprintf(stderr,
+			"espdeck hexview: this build has no interactive viewer; use --dump\n");
 		return CLI_EXIT_FAIL;
 	}
 	return hexview_main(cfg, a.path, a.compare, a.base_given, a.base, a.width, a.offsets);

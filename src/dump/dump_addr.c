@@ -100,8 +100,8 @@ static bool parse_amount(const char *s, uint64_t *out)
 	return false;
 }
 
-int dump_parse_goto(const char *text, uint64_t current, uint64_t lo, uint64_t hi,
-		    uint64_t *target, struct ed_error *err)
+int dump_parse_goto(const char *text, uint64_t current, uint64_t lo, uint64_t hi, uint64_t *target,
+		    struct ed_error *err)
 {
 	while (isspace((unsigned char)*text))
 		text++;

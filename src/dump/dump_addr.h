@@ -31,8 +31,8 @@ bool dump_base_from_name(const char *path, uint32_t *base);
  * because it has hex letters), "4096" (decimal), "4k", "1M"; relative: a leading '+' or
  * '-' moves from current. lo..hi (exclusive) is the range that may be shown; a target
  * outside it fails with a message naming the range. */
-int dump_parse_goto(const char *text, uint64_t current, uint64_t lo, uint64_t hi,
-		    uint64_t *target, struct ed_error *err);
+int dump_parse_goto(const char *text, uint64_t current, uint64_t lo, uint64_t hi, uint64_t *target,
+		    struct ed_error *err);
 
 /* The sector index of file offset off when byte 0 sits at flash address base (sectors
  * follow flash addresses, so an unaligned base makes the first sector partial). */

@@ -15,13 +15,12 @@
 #include "layout/layout.h"
 
 /* ESP8266 flash sizes (reference §8.1); the system area sits at the end of each. */
-static const uint32_t flash_sizes[] = {0x40000,  0x80000,  0x100000, 0x200000,
+static const uint32_t flash_sizes[] = {0x40000,	 0x80000,  0x100000, 0x200000,
 				       0x400000, 0x800000, 0x1000000};
 
-__attribute__((format(printf, 6, 7))) static int add(struct dump_annots *a, size_t off,
-						      size_t len, int depth,
-						      enum dump_annot_status st,
-						      const char *fmt, ...)
+__attribute__((format(printf, 6, 7))) static int add(struct dump_annots *a, size_t off, size_t len,
+						     int depth, enum dump_annot_status st,
+						     const char *fmt, ...)
 {
 	if (a->count == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 32;
@@ -56,8 +55,8 @@ static bool range_ff(const uint8_t *p, size_t n)
 	return true;
 }
 
-static int annotate_image(struct dump_annots *a, const uint8_t *data, size_t size,
-			  uint32_t base, size_t off)
+static int annotate_image(struct dump_annots *a, const uint8_t *data, size_t size, uint32_t base,
+			  size_t off)
 {
 	struct img_info info;
 	struct ed_error ierr = {0};
@@ -77,24 +76,25 @@ static int annotate_image(struct dump_annots *a, const uint8_t *data, size_t siz
 		     info.segment_count == 1 ? "" : "s");
 	for (size_t i = 0; rc == ED_OK && i < info.segment_count; i++) {
 		const struct img_segment *s = &info.segments[i];
-		size_t at = off + (s->header_offset == SIZE_MAX ? s->data_offset : s->header_offset);
+		size_t at =
+		    off + (s->header_offset == SIZE_MAX ? s->data_offset : s->header_offset);
 		rc = add(a, at, s->length + (s->header_offset == SIZE_MAX ? 0 : 8), 1,
 			 DUMP_ANNOT_INFO, "segment %zu: 0x%08x, %u bytes (%s)", i, s->load_addr,
 			 s->length, s->region);
 	}
 	if (rc == ED_OK && info.checksum_offset < size - off)
-		rc = add(a, off + info.checksum_offset, 1, 1, sum_ok ? DUMP_ANNOT_OK : DUMP_ANNOT_BAD,
+		rc = add(a, off + info.checksum_offset, 1, 1,
+			 sum_ok ? DUMP_ANNOT_OK : DUMP_ANNOT_BAD,
 			 "checksum 0x%02x: %s (computed 0x%02x)", info.checksum_stored,
 			 sum_ok ? "ok" : "WRONG", info.checksum_computed);
 	if (rc == ED_OK && info.has_crc)
 		rc = add(a, off + info.crc_offset, 4, 1, crc_ok ? DUMP_ANNOT_OK : DUMP_ANNOT_BAD,
-			 "CRC 0x%08x: %s (computed 0x%08x)", info.crc_stored, crc_ok ? "ok" : "WRONG",
-			 info.crc_computed);
+			 "CRC 0x%08x: %s (computed 0x%08x)", info.crc_stored,
+			 crc_ok ? "ok" : "WRONG", info.crc_computed);
 	return rc;
 }
 
-static int annotate_images(struct dump_annots *a, const uint8_t *data, size_t size,
-			   uint32_t base)
+static int annotate_images(struct dump_annots *a, const uint8_t *data, size_t size, uint32_t base)
 {
 	size_t n = dump_sector_count(base, size);
 	for (size_t k = 0; k < n; k++) {
@@ -111,8 +111,8 @@ static int annotate_images(struct dump_annots *a, const uint8_t *data, size_t si
 }
 
 /* The data of flash range [addr, addr+len) when the dump holds all of it, else NULL. */
-static const uint8_t *at_flash(const uint8_t *data, size_t size, uint32_t base,
-			       uint64_t addr, size_t len)
+static const uint8_t *at_flash(const uint8_t *data, size_t size, uint32_t base, uint64_t addr,
+			       size_t len)
 {
 	if (addr < base || addr - base + len > size)
 		return NULL;
@@ -130,15 +130,19 @@ static int annotate_init_data(struct dump_annots *a, const uint8_t *data, size_t
 	if (range_ff(p, 128))
 		return add(a, off, 128, 0, DUMP_ANNOT_WARN,
 			   "esp_init_data at 0x%x: erased (the SDK halts: rf_cal[0] != 0x05; "
-			   "write esp_init_data_default.bin)", addr);
+			   "write esp_init_data_default.bin)",
+			   addr);
 	if (p[0] != 0x05)
 		return add(a, off, 128, 0, DUMP_ANNOT_BAD,
-			   "esp_init_data at 0x%x: byte 0 is 0x%02x, the SDK needs 0x05", addr, p[0]);
-	int rc = add(a, off, 128, 0, DUMP_ANNOT_OK, "esp_init_data at 0x%x: version %u", addr,
-		     p[1]);
+			   "esp_init_data at 0x%x: byte 0 is 0x%02x, the SDK needs 0x05", addr,
+			   p[0]);
+	int rc =
+	    add(a, off, 128, 0, DUMP_ANNOT_OK, "esp_init_data at 0x%x: version %u", addr, p[1]);
 	if (rc == ED_OK)
 		rc = add(a, off + 48, 1, 1, DUMP_ANNOT_INFO, "crystal: %s",
-			 p[48] == 1 ? "26 MHz" : p[48] == 0 ? "40 MHz" : "other code");
+			 p[48] == 1   ? "26 MHz"
+			 : p[48] == 0 ? "40 MHz"
+				      : "other code");
 	if (rc == ED_OK)
 		rc = add(a, off + 107, 1, 1, DUMP_ANNOT_INFO, "vdd33_const 0x%02x%s", p[107],
 			 p[107] == 0xFF ? " (measure VDD33 internally)" : "");
@@ -158,8 +162,8 @@ static int annotate_boot_params(struct dump_annots *a, const uint8_t *p, size_t 
 		   status, version, user2 ? "user2" : "user1");
 }
 
-static int annotate_sysparam(struct dump_annots *a, const uint8_t *data, size_t size,
-			     uint32_t base, uint32_t flash)
+static int annotate_sysparam(struct dump_annots *a, const uint8_t *data, size_t size, uint32_t base,
+			     uint32_t flash)
 {
 	int rc = ED_OK;
 	const uint8_t *rf = at_flash(data, size, base, flash - 0x5000, DUMP_SECTOR);
@@ -225,8 +229,7 @@ static size_t pick_sizes(const uint8_t *data, size_t size, uint32_t base, uint32
 	return n;
 }
 
-static int annotate_erased(struct dump_annots *a, const uint8_t *data, size_t size,
-			   uint32_t base)
+static int annotate_erased(struct dump_annots *a, const uint8_t *data, size_t size, uint32_t base)
 {
 	size_t n = dump_sector_count(base, size);
 	for (size_t k = 0; k < n;) {
@@ -245,9 +248,10 @@ static int annotate_erased(struct dump_annots *a, const uint8_t *data, size_t si
 			if (end > size || j == n)
 				end = size;
 			char sz[32];
-			int rc = add(a, lo, end - lo, 0, DUMP_ANNOT_INFO, "erased 0x%llx-0x%llx (%s)",
-				     (unsigned long long)base + lo, (unsigned long long)base + end - 1,
-				     ed_format_size(sz, sizeof sz, end - lo));
+			int rc =
+			    add(a, lo, end - lo, 0, DUMP_ANNOT_INFO, "erased 0x%llx-0x%llx (%s)",
+				(unsigned long long)base + lo, (unsigned long long)base + end - 1,
+				ed_format_size(sz, sizeof sz, end - lo));
 			if (rc < 0)
 				return rc;
 			k = j;
@@ -304,9 +308,10 @@ int dump_annotate_preset(const uint8_t *data, size_t size, uint32_t base, const 
 {
 	for (size_t i = 0; i < count; i++) {
 		const struct dump_region_hint *r = &regions[i];
-		uint64_t end = r->size ? (uint64_t)r->offset + r->size
+		uint64_t end = r->size	       ? (uint64_t)r->offset + r->size
 			       : i + 1 < count ? regions[i + 1].offset
-			       : flash_size ? flash_size : (uint64_t)base + size;
+			       : flash_size    ? flash_size
+					       : (uint64_t)base + size;
 		uint64_t lo = r->offset > base ? r->offset : base;
 		uint64_t hi = end < (uint64_t)base + size ? end : (uint64_t)base + size;
 		if (lo >= hi)
@@ -314,9 +319,10 @@ int dump_annotate_preset(const uint8_t *data, size_t size, uint32_t base, const 
 		size_t off = (size_t)(lo - base), len = (size_t)(hi - lo);
 		size_t ff = count_ff(data + off, len);
 		char sz[32];
-		int rc = add(out, off, len, 0, DUMP_ANNOT_INFO, "%s region %s at 0x%x (%s)%s", preset,
-			     r->name, r->offset, ed_format_size(sz, sizeof sz, end - r->offset),
-			     ff == len ? ": erased" : "");
+		int rc =
+		    add(out, off, len, 0, DUMP_ANNOT_INFO, "%s region %s at 0x%x (%s)%s", preset,
+			r->name, r->offset, ed_format_size(sz, sizeof sz, end - r->offset),
+			ff == len ? ": erased" : "");
 		if (rc < 0) {
 			dump_annots_free(out);
 			return ed_fail(err, ED_ERR_NOMEM, "out of memory annotating the dump");
@@ -341,9 +347,8 @@ static int by_region_offset(const void *x, const void *y)
 	return a->offset < b->offset ? -1 : a->offset > b->offset;
 }
 
-int dump_annotate_with_preset(const uint8_t *data, size_t size, uint32_t base,
-			      uint32_t flash_size, const char *preset, struct dump_annots *out,
-			      struct ed_error *err)
+int dump_annotate_with_preset(const uint8_t *data, size_t size, uint32_t base, uint32_t flash_size,
+			      const char *preset, struct dump_annots *out, struct ed_error *err)
 {
 	if (!preset || !*preset)
 		return dump_annotate(data, size, base, flash_size, out, err);

@@ -15,9 +15,9 @@
 enum dump_annot_status { DUMP_ANNOT_INFO, DUMP_ANNOT_OK, DUMP_ANNOT_WARN, DUMP_ANNOT_BAD };
 
 struct dump_annot {
-	size_t off;   /* file offset of the structure */
-	size_t len;   /* bytes it covers inside the dump */
-	int depth;    /* 0 for a structure, 1 for its parts (segments, fields) */
+	size_t off; /* file offset of the structure */
+	size_t len; /* bytes it covers inside the dump */
+	int depth;  /* 0 for a structure, 1 for its parts (segments, fields) */
 	enum dump_annot_status status;
 	char text[160];
 	size_t seq, group_seq; /* insertion order, own or parent's (internal) */
@@ -40,7 +40,7 @@ int dump_annotate(const uint8_t *data, size_t size, uint32_t base, uint32_t flas
 struct dump_region_hint {
 	const char *name;
 	uint32_t offset; /* flash address */
-	uint32_t size;   /* bytes reserved (0: up to the next region or the end of flash) */
+	uint32_t size;	 /* bytes reserved (0: up to the next region or the end of flash) */
 };
 
 /* Adds the regions of preset (name for the text) that the dump reaches, each with how
@@ -53,9 +53,8 @@ int dump_annotate_preset(const uint8_t *data, size_t size, uint32_t base, const 
  * --preset: by name in the layout folders, or a path). The preset's flash size is used
  * when flash_size is 0. When the preset cannot be loaded the other annotations are still
  * in out and its error is returned. */
-int dump_annotate_with_preset(const uint8_t *data, size_t size, uint32_t base,
-			      uint32_t flash_size, const char *preset, struct dump_annots *out,
-			      struct ed_error *err);
+int dump_annotate_with_preset(const uint8_t *data, size_t size, uint32_t base, uint32_t flash_size,
+			      const char *preset, struct dump_annots *out, struct ed_error *err);
 
 /* Frees the items; accepts a zeroed struct. */
 void dump_annots_free(struct dump_annots *a);

@@ -48,12 +48,13 @@ int dump_file_open(const char *path, struct dump_file **out, struct ed_error *er
 	if (st.st_size == 0) {
 		close(fd);
 		return ed_fail(err, ED_ERR_FORMAT,
-			       "%s is empty (0 bytes): nothing to show; did read_flash fail?", path);
+			       "%s is empty (0 bytes): nothing to show; did read_flash fail?",
+			       path);
 	}
 	if ((unsigned long long)st.st_size > DUMP_FILE_MAX) {
 		close(fd);
-		return ed_fail(err, ED_ERR_FORMAT,
-			       "%s is larger than 4 GiB: not a flash dump", path);
+		return ed_fail(err, ED_ERR_FORMAT, "%s is larger than 4 GiB: not a flash dump",
+			       path);
 	}
 	size_t size = (size_t)st.st_size;
 	void *map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);

@@ -99,8 +99,8 @@ static bool match_at(const uint8_t *d, const struct dump_pattern *p)
 	return true;
 }
 
-static long long search_forward(const uint8_t *data, size_t size,
-				const struct dump_pattern *p, size_t from)
+static long long search_forward(const uint8_t *data, size_t size, const struct dump_pattern *p,
+				size_t from)
 {
 	size_t a = anchor_of(p);
 	uint8_t key = p->bytes[a];
@@ -117,8 +117,8 @@ static long long search_forward(const uint8_t *data, size_t size,
 	return -1;
 }
 
-static long long search_backward(const uint8_t *data, size_t size,
-				 const struct dump_pattern *p, size_t from)
+static long long search_backward(const uint8_t *data, size_t size, const struct dump_pattern *p,
+				 size_t from)
 {
 	if (p->len > size)
 		return -1;
@@ -142,8 +142,8 @@ static long long search_backward(const uint8_t *data, size_t size,
 	}
 }
 
-long long dump_search(const uint8_t *data, size_t size, const struct dump_pattern *p,
-		      size_t from, bool backward)
+long long dump_search(const uint8_t *data, size_t size, const struct dump_pattern *p, size_t from,
+		      bool backward)
 {
 	if (p->len == 0 || p->len > size)
 		return -1;
@@ -226,9 +226,9 @@ const char *dump_pattern_describe(const struct dump_pattern *p, char *buf, size_
 		return buf;
 	}
 	for (size_t i = 0; i < p->len && used + 4 < cap; i++) {
-		int n = p->wild[i] ? snprintf(buf + used, cap - used, "%s??", i ? " " : "")
-				   : snprintf(buf + used, cap - used, "%s%02x", i ? " " : "",
-					      p->bytes[i]);
+		int n = p->wild[i]
+			    ? snprintf(buf + used, cap - used, "%s??", i ? " " : "")
+			    : snprintf(buf + used, cap - used, "%s%02x", i ? " " : "", p->bytes[i]);
 		used += (size_t)n;
 	}
 	return buf;

@@ -26,8 +26,8 @@ int dump_pattern_parse(const char *input, struct dump_pattern *p, struct ed_erro
 
 /* The first match starting at an offset >= from (forward) or the last match starting at
  * an offset <= from (backward). Returns the offset, or -1 when there is none. */
-long long dump_search(const uint8_t *data, size_t size, const struct dump_pattern *p,
-		      size_t from, bool backward);
+long long dump_search(const uint8_t *data, size_t size, const struct dump_pattern *p, size_t from,
+		      bool backward);
 
 /* The number of (possibly overlapping) matches in the whole buffer. */
 size_t dump_search_count(const uint8_t *data, size_t size, const struct dump_pattern *p);

@@ -21,7 +21,7 @@ struct dump_view {
 	bool collapse;
 	bool file_offsets;
 	size_t sector_count;
-	bool *erased; /* per sector: every byte of it in the dump is 0xFF */
+	bool *erased;		       /* per sector: every byte of it in the dump is 0xFF */
 	size_t expanded[MAX_EXPANDED]; /* start offsets of runs the user expanded */
 	size_t expanded_count;
 };
@@ -241,8 +241,7 @@ bool dump_view_toggle_run(struct dump_view *v, size_t off)
 	return true;
 }
 
-bool dump_view_next(const struct dump_view *v, const struct dump_line *line,
-		    struct dump_line *next)
+bool dump_view_next(const struct dump_view *v, const struct dump_line *line, struct dump_line *next)
 {
 	size_t off = line->off + line->len;
 	if (off >= v->size)
@@ -251,8 +250,7 @@ bool dump_view_next(const struct dump_view *v, const struct dump_line *line,
 	return true;
 }
 
-bool dump_view_prev(const struct dump_view *v, const struct dump_line *line,
-		    struct dump_line *prev)
+bool dump_view_prev(const struct dump_view *v, const struct dump_line *line, struct dump_line *prev)
 {
 	if (line->off == 0)
 		return false;
@@ -311,15 +309,16 @@ static char *put_addr(char *p, uint64_t addr)
 	return p;
 }
 
-size_t dump_view_render_line(const struct dump_view *v, const struct dump_line *line,
-			     char *buf, size_t cap)
+size_t dump_view_render_line(const struct dump_view *v, const struct dump_line *line, char *buf,
+			     size_t cap)
 {
 	uint64_t addr = dump_view_addr(v, line->off);
 	if (line->collapsed) {
 		char size[32];
-		int n = snprintf(buf, cap, "%08llx: -- erased: %s (%zu bytes of 0xFF) to %08llx --",
-				 (unsigned long long)addr, ed_format_size(size, sizeof size, line->len),
-				 line->len, (unsigned long long)(addr + line->len - 1));
+		int n =
+		    snprintf(buf, cap, "%08llx: -- erased: %s (%zu bytes of 0xFF) to %08llx --",
+			     (unsigned long long)addr, ed_format_size(size, sizeof size, line->len),
+			     line->len, (unsigned long long)(addr + line->len - 1));
 		return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 	}
 	if (cap < DUMP_LINE_MAX) {

@@ -19,8 +19,8 @@
 #include "core/error.h"
 
 #define DUMP_COLLAPSE_MIN 256u
-#define DUMP_ADDR_CHARS 10 /* "003fe000: " */
-#define DUMP_LINE_MAX 200  /* a rendered line of width 32 with its NUL fits */
+#define DUMP_ADDR_CHARS	  10  /* "003fe000: " */
+#define DUMP_LINE_MAX	  200 /* a rendered line of width 32 with its NUL fits */
 
 enum dump_byte_class { DUMP_BYTE_ZERO, DUMP_BYTE_FF, DUMP_BYTE_PRINT, DUMP_BYTE_OTHER };
 
@@ -79,8 +79,8 @@ bool dump_view_sector_erased(const struct dump_view *v, size_t k);
 long long dump_view_data_sector(const struct dump_view *v, size_t off, bool backward);
 
 /* Renders one line into buf (cap >= DUMP_LINE_MAX); returns its length. */
-size_t dump_view_render_line(const struct dump_view *v, const struct dump_line *line,
-			     char *buf, size_t cap);
+size_t dump_view_render_line(const struct dump_view *v, const struct dump_line *line, char *buf,
+			     size_t cap);
 
 /* Renders every line from the start, handing out text in chunks of a few KiB (with
  * newlines) to write(); stops and returns its error when write returns non-zero. */

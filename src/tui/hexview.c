@@ -15,7 +15,7 @@
 #include "tui/tui_int.h"
 
 #define KEY_ESC 27
-#define CTRL(c) ((c) & 0x1F)
+#define CTRL(c) ((c)&0x1F)
 
 static void set_msg(struct hexview *hv, enum tui_role role, const char *text)
 {
@@ -39,8 +39,8 @@ void hv_layout(const struct hexview *hv, int lines, int cols, struct hv_layout *
 	l->hex_cols = cols - l->pane_w - (hv->pane ? 1 : 0);
 	bool cmp = hv->cmp_view != NULL;
 	/* compare: side by side when two rows of 8 fit, else one under the other */
-	l->side_by_side = cmp && !hv->interleaved &&
-			  (int)(2 * dump_row_chars(8) + 3) <= l->hex_cols;
+	l->side_by_side =
+	    cmp && !hv->interleaved && (int)(2 * dump_row_chars(8) + 3) <= l->hex_cols;
 	unsigned w = 8;
 	static const unsigned widths[] = {32, 16, 8};
 	for (size_t i = 0; i < 3; i++) {
@@ -192,8 +192,7 @@ static void do_export(struct hexview *hv)
 	struct ed_error err = {0};
 	char text[300];
 	hv_selection(hv, &lo, &hi);
-	if (ed_write_file_atomic(hv->input, dump_view_data(hv->view) + lo, hi - lo + 1, &err) <
-	    0) {
+	if (ed_write_file_atomic(hv->input, dump_view_data(hv->view) + lo, hi - lo + 1, &err) < 0) {
 		set_msg(hv, ROLE_ERROR, err.msg);
 		return;
 	}
@@ -255,10 +254,9 @@ static void open_pane(struct hexview *hv)
 {
 	if (!hv->annots_done) {
 		struct ed_error err = {0};
+		const char *preset = hv->preset ? hv->preset : hv->cfg ? hv->cfg->preset : NULL;
 		if (dump_annotate_with_preset(dump_view_data(hv->view), dump_size(hv), hv->base,
-					      hv->flash_size,
-					      hv->preset ? hv->preset : hv->cfg ? hv->cfg->preset : NULL,
-					      &hv->annots, &err) < 0)
+					      hv->flash_size, preset, &hv->annots, &err) < 0)
 			set_msg(hv, ROLE_ERROR, err.msg);
 		hv->annots_done = true;
 	}
@@ -278,7 +276,8 @@ static void pane_key(struct hexview *hv, int key)
 	else if (key == KEY_UP && hv->pane_sel > 0)
 		hv->pane_sel--;
 	else if (key == KEY_NPAGE)
-		hv->pane_sel = hv->pane_sel + (size_t)l.rows < n ? hv->pane_sel + (size_t)l.rows : n - 1;
+		hv->pane_sel =
+		    hv->pane_sel + (size_t)l.rows < n ? hv->pane_sel + (size_t)l.rows : n - 1;
 	else if (key == KEY_PPAGE)
 		hv->pane_sel = hv->pane_sel > (size_t)l.rows ? hv->pane_sel - (size_t)l.rows : 0;
 	else if (key == '\n' || key == '\r' || key == KEY_ENTER)
@@ -328,8 +327,9 @@ static void jump_sector(struct hexview *hv, bool backward)
 {
 	long long at = dump_view_data_sector(hv->view, hv->cursor, backward);
 	if (at < 0)
-		set_msg(hv, ROLE_WARN, backward ? "no data sector before this one"
-						 : "no data sector after this one");
+		set_msg(hv, ROLE_WARN,
+			backward ? "no data sector before this one"
+				 : "no data sector after this one");
 	else
 		jump(hv, (size_t)at);
 }
@@ -346,8 +346,9 @@ static void jump_diff(struct hexview *hv, bool backward)
 	else if (hv->cursor > 0)
 		at = dump_diff_next(hv->diff, hv->cursor - 1, true);
 	if (at < 0 || (size_t)at >= dump_size(hv))
-		set_msg(hv, ROLE_WARN, backward ? "no difference before the cursor"
-						 : "no difference after the cursor");
+		set_msg(hv, ROLE_WARN,
+			backward ? "no difference before the cursor"
+				 : "no difference after the cursor");
 	else
 		jump(hv, (size_t)at);
 }
@@ -356,54 +357,107 @@ static void jump_diff(struct hexview *hv, bool backward)
 static bool hex_key(struct hexview *hv, int key, const struct hv_layout *l)
 {
 	switch (key) {
-	case KEY_LEFT: move_bytes(hv, -1); break;
-	case KEY_RIGHT: move_bytes(hv, 1); break;
-	case KEY_UP: move_lines(hv, -1); break;
-	case KEY_DOWN: move_lines(hv, 1); break;
-	case KEY_PPAGE: move_lines(hv, -l->cap); break;
-	case KEY_NPAGE: case ' ': move_lines(hv, l->cap); break;
-	case KEY_HOME: case 'H': hv->cursor = 0; break;
-	case KEY_END: case 'E': { /* the last line, collapsed or not */
+	case KEY_LEFT:
+		move_bytes(hv, -1);
+		break;
+	case KEY_RIGHT:
+		move_bytes(hv, 1);
+		break;
+	case KEY_UP:
+		move_lines(hv, -1);
+		break;
+	case KEY_DOWN:
+		move_lines(hv, 1);
+		break;
+	case KEY_PPAGE:
+		move_lines(hv, -l->cap);
+		break;
+	case KEY_NPAGE:
+	case ' ':
+		move_lines(hv, l->cap);
+		break;
+	case KEY_HOME:
+	case 'H':
+		hv->cursor = 0;
+		break;
+	case KEY_END:
+	case 'E': { /* the last line, collapsed or not */
 		struct dump_line last;
 		dump_view_line_at(hv->view, dump_size(hv) - 1, &last);
 		hv->cursor = last.off;
 		break;
 	}
-	case 'g': case ':': start_prompt(hv, HV_PROMPT_GOTO); break;
-	case '/': start_prompt(hv, HV_PROMPT_FIND); break;
-	case '?': start_prompt(hv, HV_PROMPT_RFIND); break;
-	case 'n': find(hv, false, false); break;
-	case 'N': find(hv, true, false); break;
-	case ']': jump_sector(hv, false); break;
-	case '[': jump_sector(hv, true); break;
-	case 'd': jump_diff(hv, false); break;
-	case 'D': jump_diff(hv, true); break;
-	case '\n': case '\r': case KEY_ENTER: case 'e':
+	case 'g':
+	case ':':
+		start_prompt(hv, HV_PROMPT_GOTO);
+		break;
+	case '/':
+		start_prompt(hv, HV_PROMPT_FIND);
+		break;
+	case '?':
+		start_prompt(hv, HV_PROMPT_RFIND);
+		break;
+	case 'n':
+		find(hv, false, false);
+		break;
+	case 'N':
+		find(hv, true, false);
+		break;
+	case ']':
+		jump_sector(hv, false);
+		break;
+	case '[':
+		jump_sector(hv, true);
+		break;
+	case 'd':
+		jump_diff(hv, false);
+		break;
+	case 'D':
+		jump_diff(hv, true);
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+	case 'e':
 		if (!dump_view_toggle_run(hv->view, hv->cursor))
 			set_msg(hv, ROLE_WARN, "no erased run here to expand or collapse");
 		break;
-	case 'c': dump_view_set_collapse(hv->view, !dump_view_collapse(hv->view)); break;
+	case 'c':
+		dump_view_set_collapse(hv->view, !dump_view_collapse(hv->view));
+		break;
 	case 'o':
 		dump_view_set_file_offsets(hv->view, !dump_view_file_offsets(hv->view));
 		if (hv->cmp_view)
 			dump_view_set_file_offsets(hv->cmp_view, dump_view_file_offsets(hv->view));
 		break;
-	case 'w': toggle_width(hv); break;
-	case 'i': hv->interleaved = !hv->interleaved; break;
-	case 's': open_pane(hv); break;
-	case '\t': hv->pane_focus = hv->pane && !hv->pane_focus; break;
-	case 'm': hv->mode = HV_MAP; break;
+	case 'w':
+		toggle_width(hv);
+		break;
+	case 'i':
+		hv->interleaved = !hv->interleaved;
+		break;
+	case 's':
+		open_pane(hv);
+		break;
+	case '\t':
+		hv->pane_focus = hv->pane && !hv->pane_focus;
+		break;
+	case 'm':
+		hv->mode = HV_MAP;
+		break;
 	case 'v':
 		hv->selecting = !hv->selecting;
 		hv->sel_anchor = hv->cursor;
 		break;
 	case 'x':
 		if (!hv->selecting)
-			set_msg(hv, ROLE_WARN, "nothing selected: press v at one end, move, then x");
+			set_msg(hv, ROLE_WARN,
+				"nothing selected: press v at one end, move, then x");
 		else
 			start_prompt(hv, HV_PROMPT_EXPORT);
 		break;
-	default: return false;
+	default:
+		return false;
 	}
 	return true;
 }
@@ -510,7 +564,8 @@ static int open_files(struct hexview *hv, const char *path, const char *compare_
 		if (rc == ED_OK)
 			rc = dump_diff_create(dump_file_data(hv->file), dump_file_size(hv->file),
 					      dump_file_data(hv->cmp_file),
-					      dump_file_size(hv->cmp_file), hv->base, &hv->diff, err);
+					      dump_file_size(hv->cmp_file), hv->base, &hv->diff,
+					      err);
 		if (rc == ED_OK)
 			dump_view_set_collapse(hv->cmp_view, false);
 	}
@@ -529,8 +584,12 @@ struct screen *hexview_screen_create(const struct config *cfg, const char *path,
 		ed_fail(err, ED_ERR_NOMEM, "out of memory opening the hex viewer");
 		return NULL;
 	}
-	*s = (struct screen){.name = "hexview", .draw = hv_draw, .key = hv_key, .tick = hv_tick,
-			     .destroy = hv_destroy, .state = hv};
+	*s = (struct screen){.name = "hexview",
+			     .draw = hv_draw,
+			     .key = hv_key,
+			     .tick = hv_tick,
+			     .destroy = hv_destroy,
+			     .state = hv};
 	hv->cfg = cfg;
 	hv->base = base;
 	hv->base_source = base_given ? "--base" : "no base in the name";
@@ -550,7 +609,8 @@ struct screen *hexview_screen_create(const struct config *cfg, const char *path,
 	}
 	if (hv->diff) {
 		char text[160];
-		snprintf(text, sizeof text, "%llu differing byte%s in %zu sector%s (d / D: next / previous)",
+		snprintf(text, sizeof text,
+			 "%llu differing byte%s in %zu sector%s (d / D: next / previous)",
 			 (unsigned long long)dump_diff_bytes(hv->diff),
 			 dump_diff_bytes(hv->diff) == 1 ? "" : "s", dump_diff_sectors(hv->diff),
 			 dump_diff_sectors(hv->diff) == 1 ? "" : "s");

@@ -113,8 +113,9 @@ static void draw_second(const struct hexview *hv, const struct dump_line *line, 
 	char text[DUMP_LINE_MAX];
 	size_t n2 = dump_view_size(hv->cmp_view);
 	if (line->off >= n2) {
-		put(y, x, max_x - x, tui_attr(ROLE_DIFF), label ? "       2: (past the end of the second dump)"
-							   : "(past the end of the second dump)");
+		put(y, x, max_x - x, tui_attr(ROLE_DIFF),
+		    label ? "       2: (past the end of the second dump)"
+			  : "(past the end of the second dump)");
 		return;
 	}
 	if (line->collapsed) {
@@ -127,9 +128,8 @@ static void draw_second(const struct hexview *hv, const struct dump_line *line, 
 		return;
 	}
 	/* on the first dump's last row, show what the second dump has past its end */
-	size_t want = line->off + line->len == dump_view_size(hv->view)
-			      ? dump_view_width(hv->view)
-			      : line->len;
+	size_t want = line->off + line->len == dump_view_size(hv->view) ? dump_view_width(hv->view)
+									: line->len;
 	struct dump_line l2 = {line->off, n2 - line->off < want ? n2 - line->off : want, false};
 	dump_view_render_line(hv->cmp_view, &l2, text, sizeof text);
 	if (label)
@@ -174,8 +174,9 @@ static void draw_map(const struct hexview *hv, const struct hv_layout *l)
 		differ += hv->diff && dump_diff_in_sector(hv->diff, k);
 	}
 	char text[200];
-	snprintf(text, sizeof text, "sector map: %zu sectors of 4 KiB, %zu erased (.), %zu data (#)%s",
-		 n, erased, n - erased, hv->diff ? ", differing (!)" : "");
+	snprintf(text, sizeof text,
+		 "sector map: %zu sectors of 4 KiB, %zu erased (.), %zu data (#)%s", n, erased,
+		 n - erased, hv->diff ? ", differing (!)" : "");
 	put(1, 0, COLS, A_BOLD, text);
 	size_t cells = (size_t)l->map_cells, cur = dump_sector_of(hv->base, hv->cursor);
 	for (int r = 0; r < l->rows - 1; r++) {
@@ -207,8 +208,9 @@ static void draw_pane(const struct hexview *hv, const struct hv_layout *l)
 	attron(tui_attr(ROLE_FRAME));
 	mvvline(1, x - 1, ACS_VLINE, l->rows);
 	attroff(tui_attr(ROLE_FRAME));
-	put(1, x, w, A_BOLD, hv->annots.count ? "Structure (Tab focus, Enter jump)"
-					     : "Structure: nothing recognised");
+	put(1, x, w, A_BOLD,
+	    hv->annots.count ? "Structure (Tab focus, Enter jump)"
+			     : "Structure: nothing recognised");
 	static const enum tui_role roles[] = {ROLE_NORMAL, ROLE_OK, ROLE_WARN, ROLE_ERROR};
 	for (int r = 0; r < l->rows - 1; r++) {
 		size_t i = hv->pane_top + (size_t)r;
@@ -242,7 +244,8 @@ static void draw_status(const struct hexview *hv, const struct hv_layout *l)
 	if (hv->selecting && n > 0 && (size_t)n < sizeof text) {
 		size_t lo, hi;
 		hv_selection(hv, &lo, &hi);
-		n += snprintf(text + n, sizeof text - (size_t)n, "  selected %zu bytes", hi - lo + 1);
+		n += snprintf(text + n, sizeof text - (size_t)n, "  selected %zu bytes",
+			      hi - lo + 1);
 	}
 	if (hv->have_pattern && hv->match_at >= 0 && n > 0 && (size_t)n < sizeof text)
 		snprintf(text + n, sizeof text - (size_t)n, "  match %zu/%zu", hv->match_index,
@@ -253,9 +256,9 @@ static void draw_status(const struct hexview *hv, const struct hv_layout *l)
 static void draw_footer(const struct hexview *hv, const struct hv_layout *l)
 {
 	static const char *const prompts[] = {
-		"", "Go to (0x3fe010, 3fe010, 4096, +0x100, -16): ",
-		"Search forward (hex e9 ?? 00, or \"text): ",
-		"Search backward (hex e9 ?? 00, or \"text): ", "Export the selection to file: "};
+	    "", "Go to (0x3fe010, 3fe010, 4096, +0x100, -16): ",
+	    "Search forward (hex e9 ?? 00, or \"text): ",
+	    "Search backward (hex e9 ?? 00, or \"text): ", "Export the selection to file: "};
 	int y = l->lines - 1;
 	if (hv->prompt != HV_PROMPT_NONE) {
 		char text[300];
@@ -268,13 +271,12 @@ static void draw_footer(const struct hexview *hv, const struct hv_layout *l)
 		return;
 	}
 	/* the most used keys first: an 80-column footer cuts the rest (all in espdeck(1)) */
-	const char *keys = hv->mode == HV_MAP
-				   ? " arrows move  Enter open sector  m back  q quit"
-			   : hv->diff
-				   ? " q quit  g goto  / ? find  n N match  d D diff  i layout  s struct  "
-				     "m map  [ ] data  v x export  o offsets  w width"
-				   : " q quit  g goto  / ? find  n N match  [ ] data  s struct  m map  "
-				     "e expand  v x export  o offsets  w width";
+	const char *keys =
+	    hv->mode == HV_MAP ? " arrows move  Enter open sector  m back  q quit"
+	    : hv->diff ? " q quit  g goto  / ? find  n N match  d D diff  i layout  s struct  "
+			 "m map  [ ] data  v x export  o offsets  w width"
+		       : " q quit  g goto  / ? find  n N match  [ ] data  s struct  m map  "
+			 "e expand  v x export  o offsets  w width";
 	fill_line(y, tui_attr(ROLE_FOOTER));
 	put(y, 0, COLS, tui_attr(ROLE_FOOTER), keys);
 }
@@ -299,8 +301,9 @@ void hv_draw(struct screen *s, struct tui *ui)
 				       (hv->cmp_file && dump_file_check(hv->cmp_file, &err) < 0));
 	if (hv->broken || changed) {
 		put(2, 1, COLS - 1, tui_attr(ROLE_ERROR), changed ? err.msg : hv->msg);
-		put(4, 1, COLS - 1, A_NORMAL, "The view stopped to avoid reading a file that changed. "
-					      "Press q and open it again.");
+		put(4, 1, COLS - 1, A_NORMAL,
+		    "The view stopped to avoid reading a file that changed. "
+		    "Press q and open it again.");
 		return;
 	}
 	if (hv->mode == HV_MAP)

@@ -16,8 +16,13 @@
 #include "tui/screen.h"
 
 enum hv_mode { HV_HEX, HV_MAP };
-enum hv_prompt { HV_PROMPT_NONE, HV_PROMPT_GOTO, HV_PROMPT_FIND, HV_PROMPT_RFIND,
-		 HV_PROMPT_EXPORT };
+enum hv_prompt {
+	HV_PROMPT_NONE,
+	HV_PROMPT_GOTO,
+	HV_PROMPT_FIND,
+	HV_PROMPT_RFIND,
+	HV_PROMPT_EXPORT
+};
 
 struct hexview {
 	const struct config *cfg;
@@ -34,11 +39,11 @@ struct hexview {
 	unsigned width_pref; /* 0 = adapt */
 	bool interleaved;    /* compare: rows of the two dumps one under the other */
 	enum hv_mode mode;
-	bool pane;           /* structure pane shown */
+	bool pane; /* structure pane shown */
 	bool pane_focus;
 	size_t pane_sel, pane_top;
-	size_t cursor, top;  /* file offsets: cursor byte, first byte of the top line */
-	size_t map_top;      /* first sector row shown in the map */
+	size_t cursor, top; /* file offsets: cursor byte, first byte of the top line */
+	size_t map_top;	    /* first sector row shown in the map */
 	bool selecting;
 	size_t sel_anchor;
 	struct dump_pattern pattern;
@@ -57,14 +62,14 @@ struct hexview {
 /* Where things go on a LINES x COLS terminal; computed from state every time. */
 struct hv_layout {
 	int lines, cols;
-	int rows;         /* content rows (between title and status) */
+	int rows; /* content rows (between title and status) */
 	int pane_x, pane_w;
-	int hex_cols;     /* columns left for rows */
-	unsigned width;   /* bytes a row */
+	int hex_cols;	/* columns left for rows */
+	unsigned width; /* bytes a row */
 	bool side_by_side;
-	int line_rows;    /* screen rows one dump line takes (2 when interleaved) */
-	int cap;          /* dump lines that fit */
-	int map_cells;    /* sectors a map row */
+	int line_rows; /* screen rows one dump line takes (2 when interleaved) */
+	int cap;       /* dump lines that fit */
+	int map_cells; /* sectors a map row */
 };
 
 void hv_layout(const struct hexview *hv, int lines, int cols, struct hv_layout *l);

@@ -127,8 +127,14 @@ static void search_cases(void **state)
 	assert_int_equal(dump_search(d, sizeof d, &p, 100, true), 62);
 	assert_int_equal(dump_search_count(d, sizeof d, &p), 13 + 21 + 19);
 	/* counts agree with a brute-force count, dense or not, wildcards or not */
-	static const char *const pats[] = {"ff", "ff ff ff", "ff ?? ff", "?? ff", "ab ?? ?? 01",
-					   "00 ff", "ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff"};
+	static const char *const pats[] = {
+	    "ff",
+	    "ff ff ff",
+	    "ff ?? ff",
+	    "?? ff",
+	    "ab ?? ?? 01",
+	    "00 ff",
+	    "ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff"};
 	for (size_t k = 0; k < sizeof pats / sizeof pats[0]; k++) {
 		assert_int_equal(dump_pattern_parse(pats[k], &p, NULL), ED_OK);
 		size_t brute = 0;
@@ -213,7 +219,8 @@ static void collapse_runs(void **state)
 	assert_int_equal(l.off, 16);
 	assert_int_equal(l.len, 8192 - 16);
 	dump_view_render_line(v, &l, buf, sizeof buf);
-	assert_string_equal(buf, "003fd010: -- erased: 8.0 KiB (8176 bytes of 0xFF) to 003fefff --");
+	assert_string_equal(buf,
+			    "003fd010: -- erased: 8.0 KiB (8176 bytes of 0xFF) to 003fefff --");
 	/* a go-to into the middle of the run lands on the run's line */
 	struct dump_line mid;
 	dump_view_line_at(v, 5000, &mid);
@@ -411,10 +418,10 @@ static const struct dump_annot *find_annot(const struct dump_annots *a, const ch
 static void put_v1_image(uint8_t *p)
 {
 	static const uint8_t img[32] = {
-		0xE9, 0x01, 0x00, 0x60, 0x38, 0x04, 0x10, 0x40, /* header, entry 0x40100438 */
-		0x00, 0x00, 0x10, 0x40, 0x04, 0x00, 0x00, 0x00, /* segment 0x40100000, 4 bytes */
-		0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-		0xEF ^ 0x12 ^ 0x34 ^ 0x56 ^ 0x78};
+	    0xE9, 0x01, 0x00, 0x60, 0x38, 0x04, 0x10, 0x40, /* header, entry 0x40100438 */
+	    0x00, 0x00, 0x10, 0x40, 0x04, 0x00, 0x00, 0x00, /* segment 0x40100000, 4 bytes */
+	    0x12, 0x34, 0x56, 0x78, 0,	  0,	0,    0,
+	    0,	  0,	0,    0,    0,	  0,	0,    0xEF ^ 0x12 ^ 0x34 ^ 0x56 ^ 0x78};
 	memcpy(p, img, sizeof img);
 }
 
@@ -588,25 +595,25 @@ static void annotations_preset(void **state)
 	/* the seed's dump with the seed's preset */
 	assert_int_equal(dump_annotate_with_preset(d, sizeof d, 0x3FE000, 0, "32m-c1", &a, &err),
 			 ED_OK);
-	const struct dump_annot *x = find_annot(&a, "32m-c1 region blank at 0x3fe000 (4.0 KiB): erased");
+	const struct dump_annot *x =
+	    find_annot(&a, "32m-c1 region blank at 0x3fe000 (4.0 KiB): erased");
 	assert_non_null(x);
 	assert_int_equal(x->off, 0);
 	assert_int_equal(x->len, 2048);
 	assert_non_null(find_annot(&a, "system parameters 2/3 at 0x3fe000"));
 	dump_annots_free(&a);
 	/* an unknown preset: the error says so, the other annotations are still there */
-	assert_int_equal(dump_annotate_with_preset(d, sizeof d, 0x3FE000, 0, "no-such-preset", &a,
-						   &err),
-			 ED_ERR_NOTFOUND);
+	assert_int_equal(
+	    dump_annotate_with_preset(d, sizeof d, 0x3FE000, 0, "no-such-preset", &a, &err),
+	    ED_ERR_NOTFOUND);
 	assert_non_null(strstr(err.msg, "no-such-preset"));
 	assert_non_null(find_annot(&a, "erased 0x3fe000-0x3fe7ff (2.0 KiB)"));
 	dump_annots_free(&a);
 	/* hints without sizes run to the next region; data makes a region not erased */
 	d[100] = 0;
 	const struct dump_region_hint hints[] = {{"a", 0x3FE000, 0}, {"b", 0x3FE400, 0}};
-	assert_int_equal(dump_annotate_preset(d, sizeof d, 0x3FE000, "p", hints, 2, 0x400000, &a,
-					      NULL),
-			 ED_OK);
+	assert_int_equal(
+	    dump_annotate_preset(d, sizeof d, 0x3FE000, "p", hints, 2, 0x400000, &a, NULL), ED_OK);
 	assert_non_null(find_annot(&a, "p region a at 0x3fe000 (1.0 KiB)"));
 	assert_null(find_annot(&a, "p region a at 0x3fe000 (1.0 KiB): erased"));
 	x = find_annot(&a, "p region b at 0x3fe400 (7.0 KiB): erased");
@@ -618,20 +625,20 @@ static void annotations_preset(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(base_names),
-		cmocka_unit_test(goto_parsing),
-		cmocka_unit_test(pattern_parsing),
-		cmocka_unit_test(search_cases),
-		cmocka_unit_test(render_rows),
-		cmocka_unit_test(collapse_runs),
-		cmocka_unit_test(collapse_unaligned_and_widths),
-		cmocka_unit_test(render_all_text),
-		cmocka_unit_test(diff_engine),
-		cmocka_unit_test(mapped_files),
-		cmocka_unit_test(annotations_images),
-		cmocka_unit_test(annotations_appbin),
-		cmocka_unit_test(annotations_system_area),
-		cmocka_unit_test(annotations_preset),
+	    cmocka_unit_test(base_names),
+	    cmocka_unit_test(goto_parsing),
+	    cmocka_unit_test(pattern_parsing),
+	    cmocka_unit_test(search_cases),
+	    cmocka_unit_test(render_rows),
+	    cmocka_unit_test(collapse_runs),
+	    cmocka_unit_test(collapse_unaligned_and_widths),
+	    cmocka_unit_test(render_all_text),
+	    cmocka_unit_test(diff_engine),
+	    cmocka_unit_test(mapped_files),
+	    cmocka_unit_test(annotations_images),
+	    cmocka_unit_test(annotations_appbin),
+	    cmocka_unit_test(annotations_system_area),
+	    cmocka_unit_test(annotations_preset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
