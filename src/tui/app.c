@@ -321,6 +321,7 @@ int tui_run(const struct config *cfg, struct screen *first)
 		ui->tick_ms = 0;
 		tui_push(ui, first);
 		first = NULL;
+		tick_all(ui); /* the first frame shows loaded state, not an empty one */
 		loop(ui, pipefd[0]);
 		while (ui->depth)
 			remove_screen(ui, ui->stack[ui->depth - 1]);
