@@ -240,10 +240,28 @@ static int run_all(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
 	int rc = connect_and_detect(r, err);
-	for (size_t i = 0; rc == ED_OK && i < job->spec.step_count; i++)
+	size_t i = 0;
+	for (; rc == ED_OK && i < job->spec.step_count; i++)
 		rc = run_step(r, i, err);
-	if (rc != ED_OK)
+	if (rc != ED_OK) {
+		if (rc != ED_ERR_CANCELLED && rc != ED_ERR_DISCONNECTED)
+			return rc;
+		/* Say what was and was not written: the board stays in its ROM loader. */
+		char done[256] = "", pending[256] = "";
+		for (size_t k = 0; k < job->spec.step_count; k++) {
+			const struct job_step *s = &job->steps[k];
+			if (s->kind != JOB_STEP_WRITE)
+				continue;
+			char *dst = k + 1 < i ? done : pending;
+			size_t len = strlen(dst);
+			snprintf(dst + len, 256 - len, "%s%s@0x%x", len ? ", " : "",
+				 s->name ? ed_basename(s->name) : "data", s->offset);
+		}
+		if (done[0] || pending[0])
+			ed_error_prefix(err, "written: %s; not written or incomplete: %s",
+					done[0] ? done : "nothing", pending[0] ? pending : "nothing");
 		return rc;
+	}
 	static const enum loader_after after_map[] = {
 		[JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
 		[JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
