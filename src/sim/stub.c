@@ -326,7 +326,8 @@ static void do_write_reg(struct sim_board *b, const struct sreq *r)
 			value = (value & mask) | (sim_reg_read(b, addr, t) & ~mask);
 		sim_reg_write(b, addr, value, t);
 	}
-	sim_trace(b, r->t, "WRITE_REG %u entries -> 00 00 (stub)", r->len / 16);
+	sim_trace(b, r->t, "WRITE_REG %u entries, first addr=0x%08x value=0x%08x -> 00 00 (stub)",
+		  r->len / 16, get_le32(r->data), get_le32(r->data + 4));
 	reply(b, r, 0, NULL, 0, STUB_OK, t);
 }
 
@@ -344,7 +345,10 @@ static void do_misc(struct sim_board *b, const struct sreq *r)
 			reply(b, r, 0, NULL, 0, STUB_BAD_DATA_LEN, r->t);
 			return;
 		}
-		reply(b, r, sim_reg_read(b, get_le32(r->data), r->t), NULL, 0, STUB_OK, r->t);
+		b->last_value = sim_reg_read(b, get_le32(r->data), r->t);
+		sim_trace(b, r->t, "READ_REG addr=0x%08x -> 0x%08x 00 00 (stub)", get_le32(r->data),
+			  b->last_value);
+		reply(b, r, b->last_value, NULL, 0, STUB_OK, r->t);
 		return;
 	case PKT_SPI_SET_PARAMS:
 		if (r->len == 24)
