@@ -253,7 +253,11 @@ static int serve_tcp(struct sim_board *b, const struct serve_options *o, uint64_
 			continue;
 		int one = 1;
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		/* A new connection is a reset into download mode (no DTR/RTS over raw TCP). */
+		/* A new connection is a reset into download mode (no DTR/RTS over raw TCP);
+		 * whatever the board still had for the previous client is lost with it. */
+		uint8_t junk[4096];
+		while (sim_board_output(b, junk, sizeof junk, UINT64_MAX) > 0) {
+		}
 		sim_board_reset(b, true, board_now(base_us));
 		session(b, cfd, -1, base_us);
 		close(cfd);
