@@ -353,3 +353,17 @@ int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint3
 		ed_error_prefix(err, "block %u after %d attempts", seq, LOADER_WRITE_ATTEMPTS);
 	return rc;
 }
+
+int loader_spi_set_params(struct loader *ld, uint32_t flash_id, uint32_t size_bytes,
+			  struct ed_error *err)
+{
+	uint8_t d[24];
+	put_le32(d, flash_id);
+	put_le32(d + 4, size_bytes);
+	put_le32(d + 8, 0x10000);  /* block */
+	put_le32(d + 12, 0x1000);  /* sector */
+	put_le32(d + 16, 0x100);   /* page */
+	put_le32(d + 20, 0xFFFF);  /* status mask */
+	return loader_command(ld, PKT_SPI_SET_PARAMS, d, sizeof d, 0, LOADER_DEFAULT_TIMEOUT_US,
+			      NULL, err);
+}

@@ -83,6 +83,11 @@ int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint3
 /* FLASH_BEGIN(0, 0): attaches the SPI flash so register commands reach it (§5.2). */
 int loader_attach_flash(struct loader *ld, struct ed_error *err);
 
+/* SPI_SET_PARAMS (0x0B): tells the ROM the real flash size; its default is 4 MB, and it
+ * refuses FLASH_BEGIN past that (reference §6.1; esptool-ck sends this, esptool does not). */
+int loader_spi_set_params(struct loader *ld, uint32_t flash_id, uint32_t size_bytes,
+			  struct ed_error *err);
+
 /* Statistics for the benchmark and the trace. */
 struct loader_stats {
 	uint64_t commands;

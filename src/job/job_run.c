@@ -76,6 +76,14 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "MAC: %02x:%02x:%02x:%02x:%02x:%02x",
 		       in->mac[0], in->mac[1], in->mac[2], in->mac[3], in->mac[4], in->mac[5]);
 	r->flash_size = in->flash_size ? in->flash_size : 16u << 20;
+	if (in->flash_size > (4u << 20)) {
+		struct ed_error e;
+		if (loader_spi_set_params(r->ld, in->flash_id, in->flash_size, &e) < 0)
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+				       "the ROM did not take the %u MB flash size (%s): writes above 4 MB "
+				       "will fail",
+				       in->flash_size >> 20, e.msg);
+	}
 	return ED_OK;
 }
 

@@ -127,6 +127,11 @@ def test_header_patch(d):
     run(["write_flash", "--flash_size", "4MB-c1", "0x1000", "firmware/boot_v1.6.bin"], d, port,
         expect=0)
     check(flash(img)[0x1002:0x1004] == b"\x00\x00", "only an image at 0x0 is patched")
+    # above the ROM's default 4 MB: SPI_SET_PARAMS first
+    img = os.path.join(d, "h16.img")
+    port = f"sim://?fast&clock=virtual&flash={img}&flash-size=16MB"
+    run(["write_flash", "0xF00000", "v.bin"], d, port, expect=0)
+    check(flash(img)[0xF00000:0xF00000 + 5000] == b"\x11" * 5000, "write at 15 MB")
 
 
 def test_info_commands(d):
