@@ -75,6 +75,7 @@ struct bench {
 	char job_result_text[768];
 	char job_summary[512];   /* what was and was not written */
 	char last_job[1024];     /* the last job's outcome, for the summary on exit */
+	char chip[2][160];       /* chip info of the last job that detected one */
 	char read_path[512];
 	char last_dump[512];
 };

@@ -107,6 +107,7 @@ bool bench_start_job(struct bench *b, enum bench_action action, const char *titl
 	b->job_verify = spec.verify;
 	b->job_result = ED_OK;
 	b->job_result_text[0] = b->job_summary[0] = '\0';
+	b->chip[0][0] = b->chip[1][0] = '\0';
 	b->step_cur = 0;
 	memset(b->step_started, 0, sizeof b->step_started);
 	memset(&b->prog, 0, sizeof b->prog);
@@ -185,6 +186,25 @@ static void take_event(struct bench *b, const struct job_event *ev)
 	}
 }
 
+/* Chip, MAC, flash id and size for the progress view (and the log) of a finished job. */
+static void take_chip_info(struct bench *b)
+{
+	struct chip_info c;
+	if (!job_get_chip_info(b->job, &c))
+		return;
+	char size[24];
+	snprintf(b->chip[0], sizeof b->chip[0], "chip %s (%s), crystal %u MHz, MAC "
+		 "%02x:%02x:%02x:%02x:%02x:%02x", c.name, c.features, c.crystal_mhz, c.mac[0],
+		 c.mac[1], c.mac[2], c.mac[3], c.mac[4], c.mac[5]);
+	snprintf(b->chip[1], sizeof b->chip[1], "flash id 0x%06x, flash size %s, chip id 0x%06x",
+		 c.flash_id, c.flash_size ? ed_format_size(size, sizeof size, c.flash_size) :
+		 "unknown", c.chip_id);
+	if (b->action == ACT_INFO) {
+		bench_log(b, 2, "%s", b->chip[0]);
+		bench_log(b, 2, "%s", b->chip[1]);
+	}
+}
+
 int bench_job_tick(struct bench *b)
 {
 	if (!b->job)
@@ -212,6 +232,7 @@ int bench_job_tick(struct bench *b)
 		}
 	} else {
 		tui_unwatch_fd(b->ui, job_wake_fd(b->job));
+		take_chip_info(b);
 		if (b->action == ACT_WRITE && b->job_result == ED_OK)
 			b->prog.done = b->prog.total; /* the last event may beat the last progress */
 		job_wait(b->job, NULL);
@@ -329,9 +350,11 @@ static void progress_draw(struct screen *s, struct tui *ui)
 		line[0] = '\0';
 	}
 	/* The result and what was written, wrapped: every word of an error matters. */
-	const char *texts[2] = {line, b->job_done ? b->job_summary : ""};
+	bool info = b->job_done && b->action == ACT_INFO && b->chip[0][0];
+	const char *texts[4] = {line, b->job_done ? b->job_summary : "", info ? b->chip[0] : "",
+				info ? b->chip[1] : ""};
 	int out = row + 2;
-	for (int t = 0; t < 2; t++) {
+	for (int t = 0; t < 4; t++) {
 		size_t starts[2], lens[2];
 		size_t n = tui_wrap(texts[t], (size_t)(w - 4), starts, lens, 2);
 		for (size_t k = 0; k < n && k < 2 && texts[t][0]; k++) {

@@ -172,7 +172,7 @@ keys Enter
 wait_for "[idle]" cancel-clean && ok cancel-clean
 # The board answers again after the cancel.
 keys i
-wait_for "done" info-after-cancel && ok info-after-cancel
+wait_for "flash id 0x1640ef, flash size 4.00 MiB" info-after-cancel && ok info-after-cancel
 keys Enter
 quit cancel
 
