@@ -147,7 +147,7 @@ static void do_begin(struct sim_board *b, const struct sreq *r)
 /* Inflates one chunk and writes what comes out; returns the end time, sets late_error. */
 static uint64_t inflate_chunk(struct sim_board *b, const uint8_t *p, uint32_t len, uint64_t t)
 {
-	static uint8_t out[32768];
+	uint8_t out[32768]; /* the stub's inflate buffer; on the stack: boards may run in threads */
 	z_stream *zs = &b->stub.zs;
 	if (!b->stub.inflate_live) {
 		b->stub.late_error = STUB_INFLATE;
@@ -274,7 +274,7 @@ static void do_erase(struct sim_board *b, const struct sreq *r)
 /* READ_FLASH: one raw frame per ack (the legacy stub waits for each), then the MD5. */
 static void read_next(struct sim_board *b, uint64_t t)
 {
-	static uint8_t data[4096], wire[2 * 4096 + 2];
+	uint8_t data[4096], wire[2 * 4096 + 2];
 	if (!b->stub.read_left) {
 		uint8_t digest[16];
 		sim_md5_final(&b->stub.md5, digest);
