@@ -433,7 +433,9 @@ int img_patch_flash_params(uint8_t *data, size_t len, const char *mode, const ch
 		if (!sz) {
 			/* esptool falls back to 4MB when the flash id gives no size */
 			sz = flash_size_by_name("4MB");
-			ed_fail(err, ED_OK, "could not auto-detect the flash size, defaulting to 4MB (as esptool does)");
+			ed_fail(err, ED_OK,
+				"could not auto-detect the flash size, defaulting to 4MB (as "
+				"esptool does)");
 		}
 	}
 	uint8_t b2 = mode_code >= 0 ? (uint8_t)mode_code : data[2];
