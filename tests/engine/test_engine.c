@@ -18,6 +18,7 @@
 #include "engine/erase_plan.h"
 #include "engine/flasher.h"
 #include "engine/loader.h"
+#include "engine/ports.h"
 #include "job/job.h"
 #include "link/link.h"
 #include "sim/sim.h"
@@ -118,6 +119,12 @@ static void test_mac_and_names(void **state)
 	assert_string_equal(name, "ESP8285N16");
 	assert_int_equal(detect_crystal_mhz(0x1C4, 115200), 26);
 	assert_int_equal(detect_crystal_mhz(0x2B6, 115200), 40);
+	/* the usual ESP USB bridges in `espdeck ports` */
+	assert_string_equal(ports_bridge_name(0x10C4, 0xEA60), "CP210x");
+	assert_string_equal(ports_bridge_name(0x1A86, 0x7523), "CH340");
+	assert_string_equal(ports_bridge_name(0x1A86, 0x55D4), "CH9102");
+	assert_string_equal(ports_bridge_name(0x0403, 0x6001), "FTDI");
+	assert_null(ports_bridge_name(0x2341, 0x0043));
 }
 
 /* --- against the virtual board --------------------------------------------------------- */
