@@ -33,8 +33,12 @@ void hv_layout(const struct hexview *hv, int lines, int cols, struct hv_layout *
 	l->lines = lines;
 	l->cols = cols;
 	l->rows = lines > 3 ? lines - 3 : 1;
-	/* the pane leaves room for rows of 8 (43 columns) on an 80-column terminal */
-	l->pane_w = hv->pane ? (cols >= 120 ? 52 : cols - 44 > 20 ? cols - 44 : 20) : 0;
+	/* the pane leaves room for rows of 8 (43 columns) at least, 80 columns give 36 */
+	int full = (int)dump_row_chars(16) + 1; /* a pane beside rows of 16 when it can be */
+	l->pane_w = !hv->pane		? 0
+		    : cols - full >= 36 ? (cols - full > 60 ? 60 : cols - full)
+		    : cols - 44 > 20	? cols - 44
+					: 20;
 	l->pane_x = cols - l->pane_w;
 	l->hex_cols = cols - l->pane_w - (hv->pane ? 1 : 0);
 	bool cmp = hv->cmp_view != NULL;
@@ -486,6 +490,14 @@ static int hv_key(struct screen *s, struct tui *ui, int key)
 		return SCREEN_REDRAW;
 	}
 	hv->msg[0] = '\0';
+	if (hv->help) { /* any key closes the help */
+		hv->help = false;
+		return SCREEN_REDRAW;
+	}
+	if (key == 'h' || key == KEY_F(1)) {
+		hv->help = true;
+		return SCREEN_REDRAW;
+	}
 	if (key == 'q' || key == 'Q' || key == TUI_KEY_INTERRUPT ||
 	    (key == KEY_ESC && hv->mode == HV_HEX && !hv->pane_focus))
 		return SCREEN_POP;

@@ -87,11 +87,16 @@ static void colour_row(const struct hexview *hv, const struct dump_view *v, bool
 	size_t sel_lo = 0, sel_hi = 0;
 	if (hv->selecting)
 		hv_selection(hv, &sel_lo, &sel_hi);
+	bool in_annot = hv->pane && hv->pane_focus && hv->pane_sel < hv->annots.count;
+	size_t an_lo = in_annot ? hv->annots.items[hv->pane_sel].off : 0;
+	size_t an_hi = in_annot ? an_lo + hv->annots.items[hv->pane_sel].len : 0;
 	for (unsigned i = 0; i < line->len; i++) {
 		size_t off = line->off + i;
 		int attr = class_attr(d[off]);
 		if (hv->selecting && off >= sel_lo && off <= sel_hi)
 			attr = tui_attr(ROLE_SELECTED);
+		if (in_annot && off >= an_lo && off < an_hi)
+			attr = tui_attr(ROLE_REGION_0); /* the structure selected in the pane */
 		if (hv->diff && dump_diff_at(hv->diff, off))
 			attr = tui_attr(ROLE_DIFF) | (second ? A_REVERSE : 0);
 		if (!second && mark[i])
@@ -248,8 +253,17 @@ static void draw_status(const struct hexview *hv, const struct hv_layout *l)
 			      hi - lo + 1);
 	}
 	if (hv->have_pattern && hv->match_at >= 0 && n > 0 && (size_t)n < sizeof text)
-		snprintf(text + n, sizeof text - (size_t)n, "  match %zu/%zu", hv->match_index,
-			 hv->match_count);
+		n += snprintf(text + n, sizeof text - (size_t)n, "  match %zu/%zu", hv->match_index,
+			      hv->match_count);
+	/* the innermost known structure under the cursor (once the pane has been opened) */
+	const struct dump_annot *in = NULL;
+	for (size_t i = 0; i < hv->annots.count; i++) {
+		const struct dump_annot *a = &hv->annots.items[i];
+		if (off >= a->off && off < a->off + a->len && (!in || a->depth >= in->depth))
+			in = a;
+	}
+	if (in && n > 0 && (size_t)n < sizeof text)
+		snprintf(text + n, sizeof text - (size_t)n, "  in: %s", in->text);
 	put(l->lines - 2, 0, COLS, A_BOLD, text);
 }
 
@@ -273,12 +287,42 @@ static void draw_footer(const struct hexview *hv, const struct hv_layout *l)
 	/* the most used keys first: an 80-column footer cuts the rest (all in espdeck(1)) */
 	const char *keys =
 	    hv->mode == HV_MAP ? " arrows move  Enter open sector  m back  q quit"
-	    : hv->diff ? " q quit  g goto  / ? find  n N match  d D diff  i layout  s struct  "
-			 "m map  [ ] data  v x export  o offsets  w width"
-		       : " q quit  g goto  / ? find  n N match  [ ] data  s struct  m map  "
-			 "e expand  v x export  o offsets  w width";
+	    : hv->diff
+		? " q quit  h help  g goto  / ? find  n N match  d D diff  i layout  s struct  "
+		  "m map  [ ] data  v x export  o offsets  w width"
+		: " q quit  h help  g goto  / ? find  n N match  [ ] data  s struct  m map  "
+		  "e expand  v x export  o offsets  w width";
 	fill_line(y, tui_attr(ROLE_FOOTER));
 	put(y, 0, COLS, tui_attr(ROLE_FOOTER), keys);
+}
+
+static void draw_help(const struct hv_layout *l)
+{
+	static const char *const lines[] = {
+	    "arrows PgUp PgDn Home End  move",
+	    "g          go to: 0x3fe010, 3fe010, 4096, 4k, +0x100, -16",
+	    "/ ?        search forward / backward: e9 ?? 00 60 or \"text",
+	    "n N        next / previous match",
+	    "[ ]        previous / next sector that is not erased",
+	    "Enter e    expand or collapse the erased run; c: collapsing on/off",
+	    "s Tab      structure pane; Tab selects in it, Enter jumps",
+	    "m          sector map (. erased, # data, ! differs)",
+	    "d D        next / previous difference (--compare); i: layout",
+	    "o          flash addresses / file offsets",
+	    "w          row width: adapt, 8, 16, 32",
+	    "v x        start a selection; write it to a file",
+	    "q Esc      leave          (any key closes this help)",
+	};
+	int n = (int)(sizeof lines / sizeof lines[0]), w = 74;
+	int x = (l->cols - w) / 2 > 0 ? (l->cols - w) / 2 : 0, y = 2;
+	for (int i = -1; i <= n; i++) {
+		attron(tui_attr(ROLE_SELECTED));
+		mvhline(y + 1 + i, x, ' ', w < l->cols ? w : l->cols);
+		attroff(tui_attr(ROLE_SELECTED));
+	}
+	put(y, x + 2, w - 2, tui_attr(ROLE_SELECTED) | (int)A_BOLD, "hexview keys");
+	for (int i = 0; i < n; i++)
+		put(y + 1 + i, x + 2, w - 4, tui_attr(ROLE_SELECTED), lines[i]);
 }
 
 void hv_draw(struct screen *s, struct tui *ui)
@@ -314,4 +358,6 @@ void hv_draw(struct screen *s, struct tui *ui)
 		draw_pane(hv, &l);
 	draw_status(hv, &l);
 	draw_footer(hv, &l);
+	if (hv->help)
+		draw_help(&l);
 }

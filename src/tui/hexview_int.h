@@ -57,6 +57,7 @@ struct hexview {
 	char msg[256];
 	enum tui_role msg_role;
 	bool broken; /* the file changed on disk: pages are not touched any more */
+	bool help;   /* the key help is shown */
 };
 
 /* Where things go on a LINES x COLS terminal; computed from state every time. */

@@ -102,12 +102,18 @@ if [ "$(od -An -tx1 "$work/sel.bin" | tr -d ' \n')" != "e9010060" ]; then
 	echo "FAIL export: sel.bin holds $(od -An -tx1 "$work/sel.bin")"
 	fail=1
 fi
+# the key help, closed by any key
+keys h
+wait_for "hexview keys" help
+keys x
+wait_for "00001000: e9 01 00 60" help-closed
 # file offsets instead of flash addresses
 keys o
 wait_for "00000000: e9 01 00 60" offsets
 quit rows
 
-# -- structure pane, data sectors, sector map ------------------------------------------
+# -- structure pane, data sectors, sector map (120 columns: rows of 16 beside the pane) --
+cols=120
 start flash-3fb000.bin
 wait_for "003fb000: ff ff ff ff ff ff ff ff" open-sectors
 keys ']'
@@ -121,12 +127,15 @@ wait_for "Structure (Tab focus, Enter jump)" pane
 wait_for "3fc000 esp_init_data at 0x3fc000" pane-init-data
 keys Down Down Down Enter
 wait_for " 0x3fd000  offset 0x2000" pane-jump
+wait_for "sector 0x3fd erased  in: system parameters 1/3 at 0x3fd000" status-in
+wait_for "003fd000: ff ff ff ff ff ff ff ff  ff ff ff ff ff ff ff ff  ................" pane-rows-of-16
 keys Tab Home m
 wait_for "sector map: 5 sectors of 4 KiB, 3 erased (.), 2 data (#)" map
 wait_for "003fb000 #..#." map-cells
 keys Right Right Right Enter
 wait_for " 0x3fe000  offset 0x3000" map-open
 quit pane
+cols=80
 
 # -- compare mode -------------------------------------------------------------------
 start app-0x01000.bin --compare app-0x01000-b.bin
