@@ -432,6 +432,9 @@ static void print_info(const char *path, size_t len, const struct img_info *info
 		printf("Boot mode: %d (%s), app slot %d (user%d)\n", info->boot_mode,
 		       info->boot_mode == 2 ? "boot_v1.2 and later" : "boot_v1.1", info->app_slot,
 		       info->app_slot);
+	if (info->kind == IMG_KIND_V2)
+		printf("Note: esptool's layout; the SDK's OTA upgrade and boot_v1.x expect "
+		       "gen_appbin's (make_ota: app slot in byte 3, .text/.data/.rodata)\n");
 	if (info->kind == IMG_KIND_V2 && !info->headers_agree)
 		printf("Note: the first header (bytes 2-3 %02x %02x) disagrees with the second; "
 		       "loaders use the second\n",

@@ -310,6 +310,13 @@ int img_parse(const uint8_t *buf, size_t len, struct img_info *info, struct ed_e
 		return ed_fail(err, ED_ERR_FORMAT,
 			       "%zu bytes are too short for an image (the header alone is 8 bytes)",
 			       len);
+	if (memcmp(buf,
+		   "\x7f"
+		   "ELF",
+		   4) == 0)
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "this is an ELF file, not a firmware image: make the image with "
+			       "elf2image or make_ota");
 	if (buf[0] != IMG_MAGIC_V1 && buf[0] != IMG_MAGIC_V2)
 		return ed_fail(err, ED_ERR_FORMAT,
 			       "wrong magic byte 0x%02x at offset 0 (an ESP8266 image starts with "

@@ -95,7 +95,8 @@ cp "$1" espmodule
 cp "$1" app.elf
 cp "$2" flat.elf
 expect 0 "Wrote user1.bin" "$E" elf2image --version=2 -o user1.bin espmodule
-expect 0 "Format: v2 (esptool elf2image --version 2, 0xEA)|Flash size: 1MB (old name 8m, \
+expect 1 "this is an ELF file, not a firmware image" "$E" image_info espmodule
+expect 0 "Format: v2 (esptool elf2image --version 2, 0xEA)|Note: esptool's layout|Flash size: 1MB (old name 8m, \
 size_map 2)|Result: OK" "$E" image_info user1.bin
 expect 0 "espmodule-0x01010.bin" "$E" elf2image espmodule
 exists espmodule-0x00000.bin
