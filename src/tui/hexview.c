@@ -357,9 +357,10 @@ static void jump_diff(struct hexview *hv, bool backward)
 		jump(hv, (size_t)at);
 }
 
-/* Keys of the hex view proper; returns false for keys it does not know. */
-static bool hex_key(struct hexview *hv, int key, const struct hv_layout *l)
+/* Moving keys: cursor, pages, go-to, search, sector and difference jumps. */
+static bool move_key(struct hexview *hv, int key, const struct hv_layout *l)
 {
+	struct dump_line last;
 	switch (key) {
 	case KEY_LEFT:
 		move_bytes(hv, -1);
@@ -385,12 +386,10 @@ static bool hex_key(struct hexview *hv, int key, const struct hv_layout *l)
 		hv->cursor = 0;
 		break;
 	case KEY_END:
-	case 'E': { /* the last line, collapsed or not */
-		struct dump_line last;
+	case 'E': /* the last line, collapsed or not */
 		dump_view_line_at(hv->view, dump_size(hv) - 1, &last);
 		hv->cursor = last.off;
 		break;
-	}
 	case 'g':
 	case ':':
 		start_prompt(hv, HV_PROMPT_GOTO);
@@ -419,6 +418,16 @@ static bool hex_key(struct hexview *hv, int key, const struct hv_layout *l)
 	case 'D':
 		jump_diff(hv, true);
 		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* Keys that change what is shown: runs, addresses, width, layout, pane, map, selection. */
+static bool view_key(struct hexview *hv, int key)
+{
+	switch (key) {
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
@@ -464,6 +473,12 @@ static bool hex_key(struct hexview *hv, int key, const struct hv_layout *l)
 		return false;
 	}
 	return true;
+}
+
+/* Keys of the hex view proper; returns false for keys it does not know. */
+static bool hex_key(struct hexview *hv, int key, const struct hv_layout *l)
+{
+	return move_key(hv, key, l) || view_key(hv, key);
 }
 
 static int check_file(struct hexview *hv)
