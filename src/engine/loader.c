@@ -69,22 +69,6 @@ void loader_discard_input(struct loader *ld)
 	ld->link->ops->flush_input(ld->link, &ignored);
 }
 
-/* Waits until quiet_us pass without a byte (or limit_us in total), discarding what
- * arrives: late replies to an earlier attempt must not be taken for the next reply. */
-void loader_drain(struct loader *ld, uint64_t quiet_us, uint64_t limit_us)
-{
-	uint8_t junk[256];
-	struct ed_error ignored;
-	uint64_t end = link_now_us(ld->link) + limit_us;
-	ld->in_pos = ld->in_len = 0;
-	slip_decoder_reset(&ld->dec);
-	while (!loader_cancelled(ld) && link_now_us(ld->link) < end) {
-		int n = link_read(ld->link, junk, sizeof junk, quiet_us, &ignored);
-		if (n <= 0)
-			break;
-	}
-}
-
 /* Reads one SLIP frame before deadline_us (link clock). Returns 1 with the frame, 0 on
  * timeout, or a negative error (cancel, disconnect). Bytes between frames (boot log,
  * garbage) and frames with bad escapes are discarded. */

@@ -26,7 +26,6 @@ struct loader {
 };
 
 void loader_discard_input(struct loader *ld);
-void loader_drain(struct loader *ld, uint64_t quiet_us, uint64_t limit_us);
 int loader_read_frame(struct loader *ld, uint64_t deadline_us, const uint8_t **frame,
 		      size_t *len, struct ed_error *err);
 int loader_send(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
