@@ -448,7 +448,7 @@ static int bench_key(struct screen *s, struct tui *ui, int key)
 	if (flags >= 0)
 		return flags;
 	bool busy = bench_job_running(b);
-	if (busy && strchr("weriv", key)) {
+	if (busy && key > 0 && key < 128 && strchr("weriv", key)) {
 		bench_log(b, 1, "a job is running: wait for it or press Esc in its view");
 		return SCREEN_REDRAW;
 	}
