@@ -9,7 +9,18 @@ work=$(mktemp -d)
 run=0
 sock="espdeck-hexview-$$-$run"
 tmx() { tmux -L "$sock" -f /dev/null "$@"; }
-trap 'tmx kill-server 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+# every server this run started goes, also when the run is cut short (a closed pipe)
+cleanup() {
+	i=1
+	while [ $i -le $run ]; do
+		tmux -L "espdeck-hexview-$$-$i" kill-server 2>/dev/null
+		rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/espdeck-hexview-$$-$i"
+		i=$((i + 1))
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
 python3 "$ESPDECK_SOURCE_ROOT/tests/dump/make_inputs.py" "$work" || exit 1
 # 5 sectors at 0x3FB000: data, two erased, data, erased
 python3 - "$work/flash-3fb000.bin" <<'PY' || exit 1
