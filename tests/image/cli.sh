@@ -156,5 +156,19 @@ expect 1 "truncated" "$E" make_ota cut.elf --app 1 -o cut-ota.bin
 absent cut-ota.bin
 ls ./*partial* >/dev/null 2>&1 && fail "temporary files left behind: $(ls ./*partial*)"
 
+# --- the demo firmware the build made (build/firmware), as the presets will use it ---
+F=${ESPDECK_BUILD_ROOT:-}/firmware
+if [ -f "$F/demo.elf" ]; then
+	expect 0 "app slot 1 (user1)|Flash size: 4MB-c1 (old name 32m-c1, size_map 6)|\
+Result: OK" "$E" image_info "$F/user1.bin"
+	expect 0 "app slot 2 (user2)|Result: OK" "$E" image_info "$F/user2.bin"
+	expect 0 "Format: v1|Result: OK" "$E" image_info "$F/demo-0x00000.bin"
+	"$E" -q make_ota "$F/demo.elf" --app 2 -fm qio -ff 40m -fs 32m-c1 -o demo2.bin
+	same demo2.bin "$F/user2.bin"
+	checks=$((checks + 1))
+	[ "$(wc -c <"$F/blank.bin")" -eq 4096 ] && [ -z "$(tr -d '\377' <"$F/blank.bin")" ] ||
+		fail "blank.bin is not 4096 bytes of 0xFF"
+fi
+
 echo "$checks checks, $fails failed"
 [ "$fails" -eq 0 ]
