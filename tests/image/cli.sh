@@ -166,7 +166,7 @@ Result: OK" "$E" image_info "$F/user1.bin"
 	"$E" -q make_ota "$F/demo.elf" --app 2 -fm qio -ff 40m -fs 32m-c1 -o demo2.bin
 	same demo2.bin "$F/user2.bin"
 	checks=$((checks + 1))
-	[ "$(wc -c <"$F/blank.bin")" -eq 4096 ] && [ -z "$(tr -d '\377' <"$F/blank.bin")" ] ||
+	[ "$(wc -c <"$F/blank.bin")" -eq 4096 ] && [ "$(tr -d '\377' <"$F/blank.bin" | wc -c)" -eq 0 ] ||
 		fail "blank.bin is not 4096 bytes of 0xFF"
 fi
 
