@@ -129,16 +129,20 @@ static int prepare_data(struct loader *ld, const struct erase_plan *plan, uint32
 	return ED_OK;
 }
 
-/* After a write that needed retries. FLASH_DATA's header has no checksum, so a corrupted
- * sequence number makes the ROM write a block somewhere else and answer success; the
- * block's own place stays erased. One word per block (a non-FF one) shows whether every
- * block landed, at a fraction of a full read-back. */
+/* FLASH_BEGIN's and FLASH_DATA's headers carry no checksum: a corrupted offset or
+ * sequence number makes the ROM write somewhere else and still answer success, leaving
+ * the intended place erased or old. One non-FF word of a block shows whether it landed,
+ * at a fraction of a full read-back: the first and last block of every write (a few round
+ * trips), and every block after a write that needed retries. */
 static int spot_check(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_t size,
-		      struct ed_error *err)
+		      bool all_blocks, struct ed_error *err)
 {
 	struct spiflash sf;
 	int rc = spiflash_begin(&sf, ld, err);
+	uint32_t last = (size - 1) / BLOCK * BLOCK;
 	for (uint32_t pos = 0; rc == ED_OK && pos < size; pos += BLOCK) {
+		if (!all_blocks && pos != 0 && pos != last)
+			continue;
 		uint32_t end = size - pos < BLOCK ? size - pos : BLOCK, w = 0;
 		while (w + 4 <= end && get_le32(buf + pos + w) == 0xFFFFFFFFu)
 			w += 4;
@@ -234,14 +238,16 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 					     flash_size, progress, err);
 		}
 		loader_get_stats(ld, &after);
-		if (rc != ED_OK || after.retries == before.retries)
+		if (rc != ED_OK)
 			break;
-		ed_log(loader_log(ld), ED_LOG_INFO,
-		       "%llu packet(s) had to be sent again: checking that every block of "
-		       "0x%06x..0x%06x reached the flash",
-		       (unsigned long long)(after.retries - before.retries), offset,
-		       offset + size - 1);
-		rc = spot_check(ld, offset, buf, plan.write_size, err);
+		bool retried = after.retries != before.retries;
+		if (retried)
+			ed_log(loader_log(ld), ED_LOG_INFO,
+			       "%llu packet(s) had to be sent again: checking that every block of "
+			       "0x%06x..0x%06x reached the flash",
+			       (unsigned long long)(after.retries - before.retries), offset,
+			       offset + size - 1);
+		rc = spot_check(ld, offset, buf, plan.write_size, retried, err);
 		if (rc != ED_ERR_VERIFY || attempt == 1)
 			break;
 		ed_log(loader_log(ld), ED_LOG_WARN, "%s; writing 0x%06x again", err->msg, offset);
