@@ -22,9 +22,8 @@ static size_t add_string(char *tab, size_t *len, const char *s)
 	return at;
 }
 
-static Elf_Scn *new_section(Elf *e, const char *strtab_name_unused, Elf_Data **data)
+static Elf_Scn *new_section(Elf *e, Elf_Data **data)
 {
-	(void)strtab_name_unused;
 	Elf_Scn *scn = elf_newscn(e);
 	*data = scn ? elf_newdata(scn) : NULL;
 	return scn;
@@ -35,7 +34,7 @@ static int fill_sections(Elf *e, const struct elfgen_section *s, size_t n, char 
 {
 	for (size_t i = 0; i < n; i++) {
 		Elf_Data *d;
-		Elf_Scn *scn = new_section(e, s[i].name, &d);
+		Elf_Scn *scn = new_section(e, &d);
 		GElf_Shdr sh;
 		if (!scn || !d || !gelf_getshdr(scn, &sh))
 			return -1;
@@ -74,7 +73,7 @@ static int fill_symbols(Elf *e, const struct elfgen_symbol *sy, size_t nsyms, si
 			    sy[i].section == ELFGEN_ABS ? SHN_ABS : (Elf32_Half)(sy[i].section + 1);
 		}
 	Elf_Data *d;
-	Elf_Scn *scn = new_section(e, ".symtab", &d);
+	Elf_Scn *scn = new_section(e, &d);
 	GElf_Shdr sh;
 	if (!scn || !d || !gelf_getshdr(scn, &sh))
 		return -1;
@@ -94,7 +93,7 @@ static int fill_symbols(Elf *e, const struct elfgen_symbol *sy, size_t nsyms, si
 static int add_strtab(Elf *e, char *tab, size_t len, size_t name_off)
 {
 	Elf_Data *d;
-	Elf_Scn *scn = new_section(e, NULL, &d);
+	Elf_Scn *scn = new_section(e, &d);
 	GElf_Shdr sh;
 	if (!scn || !d || !gelf_getshdr(scn, &sh))
 		return -1;
