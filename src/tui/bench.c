@@ -522,6 +522,8 @@ static void bench_destroy(struct screen *s)
 	if (b) {
 		bool was_running = bench_job_running(b);
 		bench_job_finish(b);
+		if (b->exit_code && (was_running || b->quit_after_job))
+			*b->exit_code = CLI_EXIT_CANCELLED;
 		if (b->summary)
 			snprintf(b->summary, b->summary_cap, "%s%s", was_running ?
 				 "cancelled on quit: " : "", b->last_job[0] ? b->last_job :
@@ -581,13 +583,17 @@ static int bench_first_tick(struct screen *s, struct tui *ui)
 int tui_main(const struct config *cfg)
 {
 	char summary[1024] = "";
+	int status = CLI_EXIT_OK;
 	struct screen *s = bench_create(cfg, NULL, summary, sizeof summary);
 	if (!s) {
 		fprintf(stderr, "espdeck: out of memory\n");
 		return CLI_EXIT_FAIL;
 	}
 	s->tick = bench_first_tick;
+	((struct bench *)s->state)->exit_code = &status;
 	int rc = tui_run(cfg, s);
+	if (rc == CLI_EXIT_OK)
+		rc = status;
 	if (summary[0])
 		printf("espdeck: %s\n", summary);
 	return rc;

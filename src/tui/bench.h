@@ -36,6 +36,7 @@ struct bench {
 	struct tui *ui;
 	char *summary;           /* tui_main's one-line summary, filled on destroy */
 	size_t summary_cap;
+	int *exit_code;          /* tui_main's status: CANCELLED when quitting stopped a job */
 
 	struct bench_port ports[BENCH_MAX_PORTS];
 	size_t nports, port_sel;

@@ -176,6 +176,25 @@ wait_for "flash id 0x1640ef, flash size 4.00 MiB" info-after-cancel && ok info-a
 keys Enter
 quit cancel
 
+# -- quitting while a job runs asks, cancels the job and exits with status 5 -------------
+start "--port sim:// --firmware-dir '$work/fw' --preset slow"
+wait_for "Preset slow " quit-busy-start
+keys w
+wait_for "Write all 3 regions" quit-busy-confirm && keys y
+wait_for "[>] " quit-busy-running
+keys q
+wait_for "A job is running. Cancel it" quit-busy-asks && ok quit-busy-asks
+keys y
+i=0
+while [ ! -s "$work/rc" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+if [ "$(cat "$work/rc" 2>/dev/null)" = 5 ] && screen | grep -qF "cancelled"; then
+	ok quit-busy-status
+else
+	echo "FAIL quit-busy-status: status '$(cat "$work/rc" 2>/dev/null)' (want 5)"
+	screen
+	fail=1
+fi
+
 # -- make OTA bins from an ELF (when the demo firmware was built) -------------------------
 elf="${ESPDECK_BUILD_ROOT:-}/firmware/demo.elf"
 if [ -f "$elf" ]; then
