@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # drives the TUI tests.
 PKGS="meson ninja-build pkg-config gcc libncurses-dev libserialport-dev libelf-dev \
 libinih-dev zlib1g-dev libcmocka-dev scdoc gcc-xtensa-lx106 binutils-xtensa-lx106 \
-tmux nodejs npm socat python3"
+tmux nodejs npm socat python3 xxd"
 
 install_missing() {
 	missing=""
