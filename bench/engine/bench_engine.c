@@ -82,7 +82,8 @@ static int run(uint32_t baud, const uint8_t *data)
 		rc = detect_chip(ld, &info, &err);
 	uint64_t t1 = link_now_us(l);
 	if (rc == ED_OK)
-		rc = flasher_write(ld, 0, data, WRITE_BYTES, ERASE_STRATEGY_EXACT, info.flash_size,
+		rc = flasher_write(ld, 0, data, WRITE_BYTES,
+				   &(struct flasher_write_opts){ERASE_STRATEGY_EXACT, info.flash_size, false},
 				   NULL, &err);
 	uint64_t t2 = link_now_us(l);
 	uint8_t *back = malloc(READ_BYTES);

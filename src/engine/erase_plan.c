@@ -41,11 +41,18 @@ static void plan_exact(uint32_t offset, uint32_t n, struct erase_plan *p)
 }
 
 void erase_plan_make(enum erase_strategy strategy, uint32_t offset, uint32_t size,
-		     uint32_t flash_size, struct erase_plan *p)
+		     uint32_t flash_size, bool next_free, struct erase_plan *p)
 {
 	memset(p, 0, sizeof *p);
 	uint32_t n = (size + SECTOR - 1) / SECTOR;
 	p->write_size = size;
+	if (next_free) {
+		uint32_t esp = erase_plan_esptool_size(offset, size);
+		if (erase_plan_rom_sectors(offset / SECTOR, esp) <= n + 1) {
+			p->rom_erase_size = esp;
+			return;
+		}
+	}
 	if (strategy == ERASE_STRATEGY_PRESERVE) {
 		uint32_t esp = erase_plan_esptool_size(offset, size);
 		uint32_t erased = erase_plan_rom_sectors(offset / SECTOR, esp);

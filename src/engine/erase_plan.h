@@ -32,7 +32,10 @@ uint32_t erase_plan_rom_sectors(uint32_t start_sector, uint32_t erase_bytes);
 /* esptool's get_erase_size (§6.2). */
 uint32_t erase_plan_esptool_size(uint32_t offset, uint32_t size);
 /* offset must be sector aligned; size > 0; flash_size (bytes) bounds the preserve sector
- * (0 = unknown: no preserve past the data allowed, falls back to EXACT). */
+ * (0 = unknown: no preserve past the data allowed, falls back to EXACT). next_free: the
+ * sector right after the data will be written later in the same job (boot.bin at 0x0
+ * before user1.bin at 0x1000), so the ROM may erase it: esptool's size is then exact
+ * enough and saves the SPI erase or the read-back. */
 void erase_plan_make(enum erase_strategy strategy, uint32_t offset, uint32_t size,
-		     uint32_t flash_size, struct erase_plan *plan);
+		     uint32_t flash_size, bool next_free, struct erase_plan *plan);
 const char *erase_strategy_name(enum erase_strategy s);

@@ -197,9 +197,10 @@ static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 }
 
 int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
-		  enum erase_strategy strategy, uint32_t flash_size,
-		  const struct flasher_progress *progress, struct ed_error *err)
+		  const struct flasher_write_opts *opts, const struct flasher_progress *progress,
+		  struct ed_error *err)
 {
+	enum erase_strategy strategy = opts->strategy;
 	if (offset % SECTOR)
 		return ed_fail(err, ED_ERR_ARG,
 			       "address 0x%x is not a multiple of 0x1000: the ROM can only start "
@@ -208,7 +209,7 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	if (size == 0)
 		return ED_OK;
 	struct erase_plan plan;
-	erase_plan_make(strategy, offset, size, flash_size, &plan);
+	erase_plan_make(strategy, offset, size, opts->flash_size, opts->next_free, &plan);
 	ed_log(loader_log(ld), ED_LOG_DEBUG,
 	       "write 0x%06x+0x%x (%s): FLASH_BEGIN erase 0x%x, SPI erase 0x%06x+0x%x%s",
 	       offset, size, erase_strategy_name(strategy), plan.rom_erase_size,
@@ -234,13 +235,19 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 			       "--erase-strategy preserve for 0x%06x",
 			       err->msg, offset);
 			free(buf);
-			return flasher_write(ld, offset, data, size, ERASE_STRATEGY_PRESERVE,
-					     flash_size, progress, err);
+			struct flasher_write_opts again = *opts;
+			again.strategy = ERASE_STRATEGY_PRESERVE;
+			return flasher_write(ld, offset, data, size, &again, progress, err);
 		}
 		loader_get_stats(ld, &after);
 		if (rc != ED_OK)
 			break;
 		bool retried = after.retries != before.retries;
+		/* On a clean link the ROM's per-block check is enough; once any packet of this
+		 * session needed a retry the link is noisy, and the first and last blocks of
+		 * every write are checked too. */
+		if (!retried && before.retries == 0)
+			break;
 		if (retried)
 			ed_log(loader_log(ld), ED_LOG_INFO,
 			       "%llu packet(s) had to be sent again: checking that every block of "

@@ -17,13 +17,18 @@ struct flasher_progress {
 	void *user;
 };
 
+struct flasher_write_opts {
+	enum erase_strategy strategy;
+	uint32_t flash_size;  /* bytes, 0 = unknown: bounds the preserve strategy */
+	bool next_free;       /* the sector after the data is written later in this job */
+};
+
 /* Writes size bytes at offset (sector aligned) with 0x400-byte FLASH_DATA blocks, the last
  * padded with 0xFF. The ROM checks every block it writes (error 0x08 ends the write with
- * ED_ERR_VERIFY). flash_size (0 = unknown) bounds the preserve strategy. Never sends
- * FLASH_END (as esptool: it would start the firmware). */
+ * ED_ERR_VERIFY). Never sends FLASH_END (as esptool: it would start the firmware). */
 int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
-		  enum erase_strategy strategy, uint32_t flash_size,
-		  const struct flasher_progress *progress, struct ed_error *err);
+		  const struct flasher_write_opts *opts, const struct flasher_progress *progress,
+		  struct ed_error *err);
 
 /* Reads size bytes at offset into buf. */
 int flasher_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t size,

@@ -87,6 +87,21 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	return ED_OK;
 }
 
+/* True when a later write step of this job starts at the sector right after s's data:
+ * the ROM's collateral erase of that sector is then harmless. */
+static bool next_sector_written_later(const struct job *job, size_t index,
+				      const struct job_step *s)
+{
+	uint64_t next = ((uint64_t)s->offset + s->size + 4095) / 4096 * 4096;
+	for (size_t k = index + 1; k < job->spec.step_count; k++) {
+		const struct job_step *t = &job->steps[k];
+		if (t->kind == JOB_STEP_WRITE && t->offset <= next &&
+		    (uint64_t)t->offset + t->size >= next + 1)
+			return true;
+	}
+	return false;
+}
+
 /* esptool's rule (reference §7.3): an image written at 0x0 gets bytes 2-3 from
  * --flash_mode/--flash_size/--flash_freq; the image module decides what qualifies. */
 static int patch_at_zero(struct run *r, const struct job_step *s, uint8_t *data,
@@ -129,9 +144,12 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 	job_set_stage(job, JOB_STAGE_WRITE, r->job->step_index, "Writing %s at 0x%08x (%u bytes)",
 		      name, s->offset, s->size);
 	struct flasher_progress p = {progress_cb, job};
-	rc = flasher_write(r->ld, s->offset, data, s->size,
-			   job->spec.erase_preserve ? ERASE_STRATEGY_PRESERVE : ERASE_STRATEGY_EXACT,
-			   r->info.flash_size, &p, err);
+	struct flasher_write_opts wo = {
+		.strategy = job->spec.erase_preserve ? ERASE_STRATEGY_PRESERVE : ERASE_STRATEGY_EXACT,
+		.flash_size = r->info.flash_size,
+		.next_free = next_sector_written_later(job, r->job->step_index, s),
+	};
+	rc = flasher_write(r->ld, s->offset, data, s->size, &wo, &p, err);
 	if (rc == ED_OK) {
 		double t = seconds_since(r);
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,

@@ -54,7 +54,7 @@ static void test_plans_never_erase_outside(void **state)
 				uint32_t off = s * SECTOR;
 				uint32_t size = n * SECTOR - (n % 3) * 100; /* partial last sectors too */
 				struct erase_plan p;
-				erase_plan_make(strat, off, size, 16u << 20, &p);
+				erase_plan_make(strat, off, size, 16u << 20, false, &p);
 				uint32_t wsec = (p.write_size + SECTOR - 1) / SECTOR;
 				uint32_t rom = erase_plan_rom_sectors(s, p.rom_erase_size);
 				if (strat == ERASE_STRATEGY_EXACT) {
@@ -77,12 +77,27 @@ static void test_plans_never_erase_outside(void **state)
 	}
 }
 
+/* boot.bin at 0x0 before user1.bin at 0x1000 in one job: the ROM may take sector 1 too. */
+static void test_next_free_uses_esptool_size(void **state)
+{
+	(void)state;
+	struct erase_plan p;
+	erase_plan_make(ERASE_STRATEGY_EXACT, 0, 3856, 4u << 20, true, &p);
+	assert_int_equal(p.rom_erase_size, 0x1000);
+	assert_int_equal(p.spi_erase_size, 0);
+	assert_int_equal(erase_plan_rom_sectors(0, p.rom_erase_size), 2);
+	erase_plan_make(ERASE_STRATEGY_EXACT, 0, 3856, 4u << 20, false, &p);
+	assert_int_equal(p.rom_erase_size, 0);
+	assert_int_equal(p.spi_erase_offset, 0);
+	assert_int_equal(p.spi_erase_size, 0x1000);
+}
+
 static void test_preserve_at_end_of_flash_falls_back(void **state)
 {
 	(void)state;
 	struct erase_plan p;
 	/* last sector of a 4 MB chip: the collateral sector would be past the end */
-	erase_plan_make(ERASE_STRATEGY_PRESERVE, 0x3FF000, 100, 4u << 20, &p);
+	erase_plan_make(ERASE_STRATEGY_PRESERVE, 0x3FF000, 100, 4u << 20, false, &p);
 	assert_false(p.preserve);
 	assert_int_equal(erase_plan_rom_sectors(0x3FF, p.rom_erase_size) + p.spi_erase_size / SECTOR,
 			 1);
@@ -196,7 +211,8 @@ static void test_detect_chip(void **state)
 static void write_ok(struct bench *b, uint32_t off, const uint8_t *d, uint32_t n,
 		     enum erase_strategy s)
 {
-	int rc = flasher_write(b->ld, off, d, n, s, 4u << 20, NULL, &b->err);
+	struct flasher_write_opts wo = {s, 4u << 20, false};
+	int rc = flasher_write(b->ld, off, d, n, &wo, NULL, &b->err);
 	if (rc != ED_OK)
 		fail_msg("write 0x%x: %s", off, b->err.msg);
 }
@@ -318,8 +334,8 @@ static void test_faults_never_silent(void **state)
 			snprintf(q, sizeof q, "%s&seed=%d", faults[k], seed);
 			struct bench b;
 			open_board(&b, q, LOADER_BEFORE_DEFAULT_RESET);
-			int rc = flasher_write(b.ld, 0x8000, d, n, ERASE_STRATEGY_EXACT, 4u << 20, NULL,
-					       &b.err);
+			struct flasher_write_opts wo = {ERASE_STRATEGY_EXACT, 4u << 20, false};
+			int rc = flasher_write(b.ld, 0x8000, d, n, &wo, NULL, &b.err);
 			if (rc == ED_OK) {
 				successes++;
 				if (memcmp(flash_of(&b) + 0x8000, d, n))
@@ -342,7 +358,8 @@ static void test_disconnect_mid_write(void **state)
 	uint32_t n = 0x10000;
 	uint8_t *d = malloc(n);
 	fill_random(d, n, 4);
-	int rc = flasher_write(b.ld, 0, d, n, ERASE_STRATEGY_EXACT, 4u << 20, NULL, &b.err);
+	struct flasher_write_opts wo = {ERASE_STRATEGY_EXACT, 4u << 20, false};
+	int rc = flasher_write(b.ld, 0, d, n, &wo, NULL, &b.err);
 	assert_int_equal(rc, ED_ERR_DISCONNECTED);
 	assert_non_null(strstr(b.err.msg, "writing 0x"));
 	free(d);
@@ -490,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_esptool_size_matches_reference_table),
 		cmocka_unit_test(test_plans_never_erase_outside),
 		cmocka_unit_test(test_preserve_at_end_of_flash_falls_back),
+		cmocka_unit_test(test_next_free_uses_esptool_size),
 		cmocka_unit_test(test_mac_and_names),
 		cmocka_unit_test(test_detect_chip),
 		cmocka_unit_test(test_write_read_verify),
