@@ -524,7 +524,7 @@ static void bench_destroy(struct screen *s)
 		bench_job_finish(b);
 		if (b->exit_code && (was_running || b->quit_after_job))
 			*b->exit_code = CLI_EXIT_CANCELLED;
-		if (b->summary)
+		if (b->summary && b->ui) /* only when the screen really ran */
 			snprintf(b->summary, b->summary_cap, "%s%s", was_running ?
 				 "cancelled on quit: " : "", b->last_job[0] ? b->last_job :
 				 "no job was run");

@@ -195,6 +195,26 @@ else
 	fail=1
 fi
 
+# -- a crash leaves a usable terminal ------------------------------------------------------
+tmx kill-server 2>/dev/null
+run=$((run + 1))
+sock="espdeck-bench-$$-$run"
+rm -f "$work/rc" "$work/stty"
+tmx new-session -d -s b -x 80 -y 24 -c "$work" \
+	"\"$ESPDECK\" --port sim:// --firmware-dir '$work/fw' --preset demo </dev/tty & echo \$! >'$work/pid'; wait \$!; echo \$? >'$work/rc'; stty -a >'$work/stty'; sleep 60"
+wait_for "Preset demo " crash-start
+kill -SEGV "$(cat "$work/pid")"
+i=0
+while [ ! -s "$work/stty" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+if [ "$(cat "$work/rc" 2>/dev/null)" = 139 ] && grep -q " icanon" "$work/stty" &&
+	grep -q " echo " "$work/stty"; then
+	ok crash-restores-terminal
+else
+	echo "FAIL crash-restores-terminal: status '$(cat "$work/rc" 2>/dev/null)', tty:"
+	cat "$work/stty" 2>/dev/null
+	fail=1
+fi
+
 # -- make OTA bins from an ELF (when the demo firmware was built) -------------------------
 elf="${ESPDECK_BUILD_ROOT:-}/firmware/demo.elf"
 if [ -f "$elf" ]; then
