@@ -97,14 +97,31 @@ static int write_checked(struct spiflash *sf, uint32_t reg, uint32_t value, stru
 		       reg, value);
 }
 
-static int write_cached(struct spiflash *sf, uint32_t reg, uint32_t *cache, uint32_t value,
-			struct ed_error *err)
+/* Setup registers are written only when they change. Commands whose corruption could do
+ * harm (erases, reads whose data is kept) need them read back; WREN, RDSR and RDID do
+ * not (a garbled one fails visibly later), so they skip the read-back and leave the
+ * register marked unchecked for the next command that cares. */
+static int write_cached(struct spiflash *sf, uint32_t reg, uint32_t *cache, bool *checked,
+			uint32_t value, bool need_check, struct ed_error *err)
 {
-	if (sf->known && *cache == value)
-		return ED_OK;
-	int rc = write_checked(sf, reg, value, err);
-	if (rc == ED_OK)
+	int rc = ED_OK;
+	if (sf->known && *cache == value) {
+		if (!need_check || *checked || sf->no_readback)
+			return ED_OK;
+		uint32_t back = 0;
+		if ((rc = loader_read_reg(sf->ld, reg, &back, err)) < 0)
+			return rc;
+		if (back == value) {
+			*checked = true;
+			return ED_OK;
+		}
+	}
+	rc = need_check ? write_checked(sf, reg, value, err)
+			: loader_write_reg(sf->ld, reg, value, err);
+	if (rc == ED_OK) {
 		*cache = value;
+		*checked = need_check;
+	}
 	return rc;
 }
 
@@ -137,6 +154,7 @@ static int user_command(struct spiflash *sf, uint8_t op, bool has_addr, uint32_t
 			const uint32_t *mosi, unsigned mosi_words, unsigned miso_bits,
 			uint32_t *miso, struct ed_error *err)
 {
+	bool check = op != OP_WREN && op != OP_RDSR && op != OP_RDID;
 	unsigned mosi_bits = mosi_words * 32;
 	uint32_t user1 = ((miso_bits ? miso_bits - 1 : 0) << 8) |
 			 ((mosi_bits ? mosi_bits - 1 : 0) << 17) | (has_addr ? 23u << 26 : 0);
@@ -144,12 +162,12 @@ static int user_command(struct spiflash *sf, uint8_t op, bool has_addr, uint32_t
 			(mosi_bits ? USER_MOSI : 0) | (has_addr ? USER_ADDR : 0);
 	uint32_t user2 = (7u << 28) | op;
 	int rc;
-	if ((rc = write_cached(sf, SPI_USER1, &sf->user1, user1, err)) < 0)
+	if ((rc = write_cached(sf, SPI_USER1, &sf->user1, &sf->checked[0], user1, check, err)) < 0)
 		return rc;
 	/* The cache is only trusted after all three have been written once. */
-	if ((rc = write_cached(sf, SPI_USER, &sf->user, user, err)) < 0)
+	if ((rc = write_cached(sf, SPI_USER, &sf->user, &sf->checked[1], user, check, err)) < 0)
 		return rc;
-	if ((rc = write_cached(sf, SPI_USER2, &sf->user2, user2, err)) < 0)
+	if ((rc = write_cached(sf, SPI_USER2, &sf->user2, &sf->checked[2], user2, check, err)) < 0)
 		return rc;
 	sf->known = true;
 	/* The ESP8266 shifts the address out from bit 31 (esptool: addr << (32 - 24)). */

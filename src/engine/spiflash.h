@@ -22,6 +22,7 @@ struct spiflash {
 	uint32_t saved_user, saved_user2;
 	uint32_t user, user1, user2; /* last values written in this session */
 	bool known;                  /* user/user1/user2 hold what the chip has */
+	bool checked[3];             /* user1, user, user2 were read back since written */
 	bool no_readback;            /* registers read back differently but consistently:
 				      * this loader does not echo them, trust the writes */
 	bool active;
