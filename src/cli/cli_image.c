@@ -57,12 +57,31 @@ static int take_opt(int argc, char **argv, int *i, const struct opt *opts, size_
 	return 0;
 }
 
-/* Parses argv[1..] into opts and exactly one positional argument. */
+/* An option without a value ("--use-segments"). */
+struct flag {
+	const char *long_name;
+	bool *set;
+};
+
+static bool take_flag(const char *arg, const struct flag *flags, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (!strncmp(arg, "--", 2) && cli_word_is(arg + 2, flags[k].long_name)) {
+			*flags[k].set = true;
+			return true;
+		}
+	return false;
+}
+
+/* Parses argv[1..] into opts, flags and exactly one positional argument. */
 static int parse_args(int argc, char **argv, const struct opt *opts, size_t n,
-		      const char **positional, const char *what)
+		      const struct flag *flags, size_t nflags, const char **positional,
+		      const char *what)
 {
 	*positional = NULL;
 	for (int i = 1; i < argc; i++) {
+		if (take_flag(argv[i], flags, nflags))
+			continue;
 		int r = take_opt(argc, argv, &i, opts, n);
 		if (r < 0)
 			return CLI_EXIT_USAGE;
@@ -249,17 +268,39 @@ static int elf2image_v2(const struct config *cfg, const char *cmd, const uint8_t
 
 int cmd_elf2image(const struct config *cfg, int argc, char **argv)
 {
-	const char *version = "1", *out = NULL, *elf_path;
+	const char *version = "1", *out = NULL, *elf_path, *ignored_value = NULL;
+	bool use_segments = false, ignored = false;
 	struct flash_opts f;
 	flash_opts_env(&f);
-	const struct opt opts[] = {
-	    {"version", "-e", &version},    {"output", "-o", &out},
-	    {"flash_mode", "-fm", &f.mode}, {"flash_freq", "-ff", &f.freq},
-	    {"flash_size", "-fs", &f.size},
+	/* esptool options that only shape ESP32-family images: it ignores them for the
+	 * ESP8266, and so do we */
+	const struct flag flags[] = {
+	    {"use_segments", &use_segments},
+	    {"dont_append_digest", &ignored},
+	    {"secure_pad", &ignored},
+	    {"secure_pad_v2", &ignored},
 	};
-	int rc = parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], &elf_path, "ELF file");
+	const struct opt opts[] = {
+	    {"version", "-e", &version},
+	    {"output", "-o", &out},
+	    {"flash_mode", "-fm", &f.mode},
+	    {"flash_freq", "-ff", &f.freq},
+	    {"flash_size", "-fs", &f.size},
+	    {"min_rev", "-r", &ignored_value},
+	    {"min_rev_full", NULL, &ignored_value},
+	    {"max_rev_full", NULL, &ignored_value},
+	    {"pad_to_size", NULL, &ignored_value},
+	    {"flash_mmu_page_size", NULL, &ignored_value},
+	};
+	int rc = parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], flags,
+			    sizeof flags / sizeof flags[0], &elf_path, "ELF file");
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	if ((ignored || ignored_value) && !cfg->quiet)
+		fprintf(stderr,
+			"espdeck %s: note: options for ESP32-family images are ignored for "
+			"the ESP8266, as esptool does\n",
+			argv[0]);
 	if (strcmp(version, "1") != 0 && strcmp(version, "2") != 0) {
 		fprintf(stderr,
 			"espdeck %s: --version %s is not supported: use 1 (ROM image, the "
@@ -268,6 +309,7 @@ int cmd_elf2image(const struct config *cfg, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	struct img_params p = IMG_PARAMS_DEFAULT;
+	p.use_segments = use_segments;
 	if ((rc = to_params(argv[0], &f, &p)) != CLI_EXIT_OK)
 		return rc;
 	struct input elf;
@@ -340,7 +382,8 @@ int cmd_make_ota(const struct config *cfg, int argc, char **argv)
 	    {"output", "-o", &out},	    {"flash_mode", "-fm", &f.mode},
 	    {"flash_freq", "-ff", &f.freq}, {"flash_size", "-fs", &f.size},
 	};
-	int rc = parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], &elf_path, "ELF file");
+	int rc = parse_args(argc, argv, opts, sizeof opts / sizeof opts[0], NULL, 0, &elf_path,
+			    "ELF file");
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	int boot_mode, app = 0;
@@ -360,7 +403,7 @@ int cmd_make_ota(const struct config *cfg, int argc, char **argv)
 			argv[0], app ? app : 1);
 		return CLI_EXIT_USAGE;
 	}
-	struct img_params p = {0, 0, 0};
+	struct img_params p = {0, 0, 0, false};
 	if ((rc = to_params(argv[0], &f, &p)) != CLI_EXIT_OK)
 		return rc;
 	struct input elf;
@@ -467,7 +510,7 @@ int cmd_image_info(const struct config *cfg, int argc, char **argv)
 {
 	const char *path, *version = NULL;
 	const struct opt opts[] = {{"version", NULL, &version}}; /* esptool 4's, ignored */
-	int rc = parse_args(argc, argv, opts, 1, &path, "image file");
+	int rc = parse_args(argc, argv, opts, 1, NULL, 0, &path, "image file");
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	struct input in;

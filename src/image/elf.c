@@ -49,6 +49,38 @@ static int read_sections(Elf *e, const uint8_t *buf, size_t len, struct img_elf 
 	return ED_OK;
 }
 
+static int read_phdrs(Elf *e, const uint8_t *buf, size_t len, struct img_elf *out,
+		      struct ed_error *err)
+{
+	size_t n = 0;
+	if (elf_getphdrnum(e, &n) != 0 || n == 0)
+		return ED_OK; /* only --use-segments needs them */
+	out->phdrs = calloc(n, sizeof *out->phdrs);
+	if (!out->phdrs)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory reading %zu program headers", n);
+	out->phdr_count = n;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(e, (int)i, &ph))
+			return ed_fail(err, ED_ERR_FORMAT, "cannot read ELF program header %zu: %s",
+				       i, elf_errmsg(-1));
+		struct img_elf_phdr *p = &out->phdrs[i];
+		p->type = ph.p_type;
+		p->paddr = (uint32_t)ph.p_paddr;
+		p->filesz = (uint32_t)ph.p_filesz;
+		if (ph.p_filesz == 0)
+			continue;
+		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
+			return ed_fail(
+			    err, ED_ERR_FORMAT,
+			    "program header %zu (%u bytes at file offset 0x%llx) runs past "
+			    "the end of the %zu-byte file: the ELF is truncated",
+			    i, p->filesz, (unsigned long long)ph.p_offset, len);
+		p->data = buf + ph.p_offset;
+	}
+	return ED_OK;
+}
+
 static enum img_elf_sym_kind symbol_kind(const struct img_elf *out, const GElf_Sym *sym)
 {
 	if (sym->st_shndx == SHN_ABS)
@@ -148,6 +180,8 @@ int img_elf_read(const uint8_t *buf, size_t len, struct img_elf **out, struct ed
 		rc = read_sections(e, buf, len, r, err);
 	if (rc == ED_OK)
 		rc = read_symbols(e, r, err);
+	if (rc == ED_OK)
+		rc = read_phdrs(e, buf, len, r, err);
 	if (rc != ED_OK) {
 		img_elf_destroy(r);
 		return rc;
@@ -163,6 +197,7 @@ void img_elf_destroy(struct img_elf *elf)
 	if (elf->priv)
 		elf_end(elf->priv);
 	free(elf->sections);
+	free(elf->phdrs);
 	free(elf->symbols);
 	free(elf);
 }

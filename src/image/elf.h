@@ -38,9 +38,19 @@ struct img_elf_symbol {
 	enum img_elf_sym_kind kind;
 };
 
+/* A program header; data (p_filesz bytes at p_offset) points into the ELF buffer. */
+struct img_elf_phdr {
+	uint32_t type; /* PT_* */
+	uint32_t paddr;
+	uint32_t filesz;
+	const uint8_t *data;
+};
+
 struct img_elf {
 	uint16_t machine;
 	uint32_t entry;
+	size_t phdr_count;
+	struct img_elf_phdr *phdrs;
 	size_t section_count;
 	struct img_elf_section *sections;
 	size_t symbol_count;

@@ -49,14 +49,26 @@ static size_t pad4(size_t n)
 
 /* esptool's ELFFile: PROGBITS / INIT_ARRAY / FINI_ARRAY / PREINIT_ARRAY sections with a
  * non-zero address and size, in section-header order, each padded to 4 with zeros. */
-static int collect_sections(const struct img_elf *elf, struct seglist *l, struct ed_error *err)
+static int collect_sections(const struct img_elf *elf, struct seglist *l, bool use_segments,
+			    struct ed_error *err)
 {
-	size_t cap = elf->section_count ? elf->section_count : 1;
+	size_t cap = elf->section_count + elf->phdr_count + 1;
 	l->parts = calloc(cap, sizeof *l->parts);
 	l->v = calloc(cap, sizeof *l->v);
 	if (!l->parts || !l->v)
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory");
-	for (size_t i = 0; i < elf->section_count; i++) {
+	/* --use-segments: PT_LOAD headers with a physical address and file bytes, named
+	 * "PHDR" as esptool names them */
+	for (size_t i = 0; use_segments && i < elf->phdr_count; i++) {
+		const struct img_elf_phdr *ph = &elf->phdrs[i];
+		if (ph->type != PT_LOAD || ph->paddr == 0 || ph->filesz == 0)
+			continue;
+		l->parts[l->n] = (struct part){ph->data, ph->filesz};
+		l->v[l->n] = (struct seg){
+		    ph->paddr, l->n, 1, pad4(ph->filesz), (uint64_t)ph->paddr + ph->filesz, "PHDR"};
+		l->n++;
+	}
+	for (size_t i = 0; !use_segments && i < elf->section_count; i++) {
 		const struct img_elf_section *s = &elf->sections[i];
 		if (s->addr == 0 || s->size == 0)
 			continue;
@@ -71,8 +83,11 @@ static int collect_sections(const struct img_elf *elf, struct seglist *l, struct
 	if (l->n == 0)
 		return ed_fail(
 		    err, ED_ERR_FORMAT,
-		    "the ELF has no loadable sections (no PROGBITS section with an "
-		    "address): is it a relocatable object rather than a linked program?");
+		    use_segments
+			? "the ELF has no PT_LOAD program header with an address and file "
+			  "bytes: try without --use-segments"
+			: "the ELF has no loadable sections (no PROGBITS section with an "
+			  "address): is it a relocatable object rather than a linked program?");
 	return ED_OK;
 }
 
@@ -171,15 +186,15 @@ static int check_segments(const struct seglist *l, long *irom, struct ed_error *
 	return ED_OK;
 }
 
-static int load_segments(const uint8_t *elf_buf, size_t elf_len, struct seglist *l, long *irom,
-			 uint32_t *entry, struct ed_error *err)
+static int load_segments(const uint8_t *elf_buf, size_t elf_len, bool use_segments,
+			 struct seglist *l, long *irom, uint32_t *entry, struct ed_error *err)
 {
 	memset(l, 0, sizeof *l);
 	int rc = img_elf_read(elf_buf, elf_len, &l->elf, err);
 	if (rc != ED_OK)
 		return rc;
 	*entry = l->elf->entry;
-	rc = collect_sections(l->elf, l, err);
+	rc = collect_sections(l->elf, l, use_segments, err);
 	if (rc == ED_OK) {
 		merge_segments(l);
 		rc = check_segments(l, irom, err);
@@ -239,7 +254,7 @@ int img_elf2image_v1(const uint8_t *elf, size_t elf_len, const struct img_params
 	struct seglist l;
 	long irom;
 	uint32_t entry;
-	int rc = load_segments(elf, elf_len, &l, &irom, &entry, err);
+	int rc = load_segments(elf, elf_len, p->use_segments, &l, &irom, &entry, err);
 	if (rc != ED_OK)
 		return rc;
 	size_t size = e9_size(&l, irom, 0);
@@ -272,7 +287,7 @@ int img_elf2image_v2(const uint8_t *elf, size_t elf_len, const struct img_params
 	struct seglist l;
 	long irom;
 	uint32_t entry;
-	int rc = load_segments(elf, elf_len, &l, &irom, &entry, err);
+	int rc = load_segments(elf, elf_len, p->use_segments, &l, &irom, &entry, err);
 	if (rc != ED_OK)
 		return rc;
 	size_t irom_len = irom >= 0 ? (l.v[irom].len + 15) & ~(size_t)15 : 0;

@@ -125,10 +125,11 @@ struct img_params {
 	uint8_t flash_mode; /* 0..3 */
 	uint8_t size_map;   /* high nibble of byte 3 */
 	uint8_t freq_code;  /* low nibble of byte 3 */
+	bool use_segments;  /* elf2image --use-segments: PT_LOAD headers instead of sections */
 };
 
-/* esptool's elf2image defaults: qio, 1MB, 40m. */
-#define IMG_PARAMS_DEFAULT ((struct img_params){0, 2, 0})
+/* esptool's elf2image defaults: qio, 1MB, 40m, sections. */
+#define IMG_PARAMS_DEFAULT ((struct img_params){0, 2, 0, false})
 
 /* Fills *p from names (NULL keeps the default of *p): mode qio/qout/dio/dout, any size
  * name of core/flash_params.h (new or old), freq 40m/26m/20m/80m. ED_ERR_ARG with the

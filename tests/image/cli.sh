@@ -112,6 +112,11 @@ expect 1 "wrong magic byte" "$E" image_info flat-0x10000.bin
 "$E" -q elf2image --version=2 --flash-mode=dio --flash-size=4mb-c1 --flash-freq=80m -o c.bin app.elf
 same a.bin b.bin
 same a.bin c.bin
+# esptool's ESP32-only options are accepted and ignored, as esptool does for the ESP8266
+expect 0 "note: options for ESP32-family images are ignored" "$E" elf2image --version 2 \
+	--dont-append-digest --min-rev 1 --pad-to-size 4MB -fm dio -fs 4MB-c1 -ff 80m -o d.bin app.elf
+same a.bin d.bin
+expect 2 "unknown option '--elf-sha256-offset'" "$E" elf2image --elf-sha256-offset 0xb0 app.elf
 expect 0 "Flash mode: dio (2)|Flash frequency: 80m" "$E" image_info a.bin
 
 # --- make_ota: the SDK's user1/user2 ---

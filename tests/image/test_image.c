@@ -92,7 +92,7 @@ static void test_elf2image_v1(void **state)
 	img_output_free(&ram);
 	img_output_free(&irom);
 
-	p = (struct img_params){3, 6, 0xF}; /* dout, 4MB-c1, 80m */
+	p = (struct img_params){3, 6, 0xF, false}; /* dout, 4MB-c1, 80m */
 	assert_int_equal(img_elf2image_v1(elf, len, &p, &ram, &irom, &err), ED_OK);
 	assert_int_equal(ram.data[2], 0x03);
 	assert_int_equal(ram.data[3], 0x6F);
@@ -109,7 +109,7 @@ static void test_elf2image_v2(void **state)
 	s[3].addr = 0x40201010; /* OTA link */
 	size_t len;
 	uint8_t *elf = make_elf(94, 0x40100004, s, 6, NULL, 0, &len);
-	struct img_params p = {2, 6, 0}; /* dio, 4MB-c1, 40m */
+	struct img_params p = {2, 6, 0, false}; /* dio, 4MB-c1, 40m */
 	struct img_output out;
 	struct ed_error err = {0};
 	assert_int_equal(img_elf2image_v2(elf, len, &p, &out, &err), ED_OK);
@@ -216,6 +216,13 @@ static void test_elf_errors(void **state)
 	assert_int_equal(img_make_ota(junk, sizeof junk, 2, 1, &p, &out, NULL, &err),
 			 ED_ERR_FORMAT);
 	assert_non_null(strstr(err.msg, "not an ELF file"));
+	/* --use-segments on an ELF without program headers */
+	size_t plen;
+	uint8_t *nophdr = make_elf(94, 0x40100000, sdk_like, 6, NULL, 0, &plen);
+	struct img_params seg = {0, 2, 0, true};
+	assert_int_equal(img_elf2image_v2(nophdr, plen, &seg, &out, &err), ED_ERR_FORMAT);
+	assert_non_null(strstr(err.msg, "no PT_LOAD program header"));
+	free(nophdr);
 	/* an ELF cut short: sections point past the end */
 	size_t len;
 	uint8_t *elf = make_elf(94, 0x40100000, sdk_like, 6, NULL, 0, &len);
@@ -254,7 +261,7 @@ static void test_appbin_boot2(void **state)
 	(void)state;
 	size_t len;
 	uint8_t *elf = make_elf(94, 0x40100100, ota_secs, 5, ota_syms, 4, &len);
-	struct img_params p = {0, 6, 0};
+	struct img_params p = {0, 6, 0, false};
 	for (int app = 1; app <= 2; app++) {
 		struct img_output out;
 		struct ed_error err = {0};
@@ -294,7 +301,7 @@ static void test_appbin_checksum_line(void **state)
 		s[4].size = t;
 		size_t len;
 		uint8_t *elf = make_elf(94, 0x40100100, s, 5, ota_syms, 4, &len);
-		struct img_params p = {0, 2, 0};
+		struct img_params p = {0, 2, 0, false};
 		struct img_output out;
 		struct ed_error err = {0};
 		assert_int_equal(img_make_ota(elf, len, 2, 1, &p, &out, NULL, &err), ED_OK);
@@ -318,7 +325,7 @@ static void test_appbin_boot1_and_boot0(void **state)
 	(void)state;
 	size_t len;
 	uint8_t *elf = make_elf(94, 0x40100100, ota_secs, 5, ota_syms, 4, &len);
-	struct img_params p = {2, 4, 1};
+	struct img_params p = {2, 4, 1, false};
 	struct img_output out, irom0;
 	struct ed_error err = {0};
 	struct want_seg segs[3];
@@ -361,7 +368,7 @@ static int ota_with_symbols(const struct elfgen_symbol *sy, size_t n, struct img
 {
 	size_t len;
 	uint8_t *elf = make_elf(94, 0x40100100, ota_secs, 5, sy, n, &len);
-	struct img_params p = {0, 0, 0};
+	struct img_params p = {0, 0, 0, false};
 	int rc = img_make_ota(elf, len, 2, 1, &p, out, NULL, err);
 	free(elf);
 	return rc;
@@ -412,7 +419,7 @@ static void test_appbin_missing_sections(void **state)
 	};
 	size_t len;
 	uint8_t *elf = make_elf(94, 0x40100000, s, 2, sy, 2, &len);
-	struct img_params p = {0, 0, 0};
+	struct img_params p = {0, 0, 0, false};
 	struct img_output out;
 	struct ed_error err = {0};
 	assert_int_equal(img_make_ota(elf, len, 2, 1, &p, &out, NULL, &err), ED_OK);

@@ -116,7 +116,7 @@ static void check_ota(void **state, const char *suffix, uint32_t irom_addr)
 	struct app a;
 	read_app(path, &a);
 	assert_int_equal(a.irom.addr, irom_addr); /* our linker scripts: the SDK map */
-	struct img_params p = {0, 6, 0};
+	struct img_params p = {0, 6, 0, false};
 	for (int app = 1; app <= 2; app++) {
 		struct img_output out;
 		struct ed_error err = {0};
@@ -181,7 +181,7 @@ static void test_elf2image_real(void **state)
 	struct app a;
 	read_app(path, &a);
 	assert_int_equal(a.irom.addr, 0x40210000);
-	struct img_params p = {2, 4, 2}; /* dio, 4MB, 20m */
+	struct img_params p = {2, 4, 2, false}; /* dio, 4MB, 20m */
 	struct img_output ram, irom;
 	struct ed_error err = {0};
 	assert_int_equal(img_elf2image_v1(a.buf, a.len, &p, &ram, &irom, &err), ED_OK);
@@ -216,6 +216,48 @@ static void test_elf2image_real(void **state)
 	free(a.buf);
 }
 
+/* --use-segments: PT_LOAD program headers (physical address, file bytes) in header order */
+static void test_use_segments(void **state)
+{
+	NEED_ELF(path, state, "testapp-flat.elf");
+	struct app a;
+	read_app(path, &a);
+	Elf *e = elf_memory((char *)a.buf, a.len);
+	size_t n = 0;
+	assert_int_equal(elf_getphdrnum(e, &n), 0);
+	struct want_seg segs[8];
+	size_t count = 0;
+	const uint8_t *irom = NULL;
+	size_t irom_len = 0;
+	for (size_t i = 0; i < n; i++) {
+		GElf_Phdr ph;
+		gelf_getphdr(e, (int)i, &ph);
+		if (ph.p_type != PT_LOAD || ph.p_paddr == 0 || ph.p_filesz == 0)
+			continue;
+		if (ph.p_paddr >= 0x40200000 && ph.p_paddr < 0x40300000) {
+			irom = a.buf + ph.p_offset;
+			irom_len = ph.p_filesz;
+			continue;
+		}
+		assert_true(count < 8);
+		segs[count++] =
+		    (struct want_seg){(uint32_t)ph.p_paddr, a.buf + ph.p_offset, ph.p_filesz};
+	}
+	elf_end(e);
+	struct img_params p = {0, 2, 0, true};
+	struct img_output ram, irom_out;
+	struct ed_error err = {0};
+	assert_int_equal(img_elf2image_v1(a.buf, a.len, &p, &ram, &irom_out, &err), ED_OK);
+	size_t end;
+	CHECK(want_e9(ram.data, ram.len, 0, (uint8_t)count, 0, 0x20, a.e_entry, segs, count,
+		      PAD_ESPTOOL, &end));
+	assert_non_null(irom);
+	assert_memory_equal(irom_out.data, irom, irom_len);
+	img_output_free(&ram);
+	img_output_free(&irom_out);
+	free(a.buf);
+}
+
 int image_elf_tests(int argc, char **argv)
 {
 	struct elf_files files = {argc - 1, argv + 1};
@@ -224,6 +266,7 @@ int image_elf_tests(int argc, char **argv)
 	    cmocka_unit_test_prestate(test_ota_user2_256, &files),
 	    cmocka_unit_test_prestate(test_ota_user2_512, &files),
 	    cmocka_unit_test_prestate(test_elf2image_real, &files),
+	    cmocka_unit_test_prestate(test_use_segments, &files),
 	};
 	return cmocka_run_group_tests_name("image writers on cross-compiled ELFs", tests, NULL,
 					   NULL);
