@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -72,6 +73,8 @@ struct bench {
 	struct job_progress prog;
 	bool job_done, cancel_sent, quit_after_job;
 	bool job_verify;         /* the job reads back what it wrote */
+	uint64_t stage_since_us; /* when the current stage began (for stages without bytes) */
+	unsigned stage_seconds;  /* whole seconds shown for it */
 	int job_result;
 	char job_result_text[768];
 	char job_summary[512];   /* what was and was not written */

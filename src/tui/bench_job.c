@@ -105,6 +105,8 @@ bool bench_start_job(struct bench *b, enum bench_action action, const char *titl
 	snprintf(b->job_title, sizeof b->job_title, "%s on %s", title, spec.port);
 	b->job_done = b->cancel_sent = false;
 	b->job_verify = spec.verify;
+	b->stage_since_us = ed_monotonic_us();
+	b->stage_seconds = 0;
 	b->job_result = ED_OK;
 	b->job_result_text[0] = b->job_summary[0] = '\0';
 	b->chip[0][0] = b->chip[1][0] = '\0';
@@ -151,6 +153,8 @@ static void take_event(struct bench *b, const struct job_event *ev)
 {
 	switch (ev->kind) {
 	case JOB_EVENT_STAGE:
+		b->stage_since_us = ed_monotonic_us();
+		b->stage_seconds = 0;
 		if (ev->step_index < b->nsteps) {
 			b->step_started[ev->step_index] = true;
 			if (ev->step_index > b->step_cur)
@@ -230,6 +234,15 @@ int bench_job_tick(struct bench *b)
 			b->prog = p;
 			flags |= SCREEN_REDRAW;
 		}
+		if (!p.total) {
+			/* A chip erase counts no bytes: show the seconds going by instead. */
+			unsigned secs = (unsigned)((ed_monotonic_us() - b->stage_since_us) / 1000000);
+			if (secs != b->stage_seconds) {
+				b->stage_seconds = secs;
+				flags |= SCREEN_REDRAW;
+			}
+			tui_tick_within(b->ui, 250);
+		}
 	} else {
 		tui_unwatch_fd(b->ui, job_wake_fd(b->job));
 		take_chip_info(b);
@@ -291,6 +304,49 @@ static const char *step_text(const struct bench *b, size_t i, char *buf, size_t 
 	return buf;
 }
 
+/* The stages in order, the current one highlighted: connect, erase, write i/n, verify,
+ * reset (a job's steps pass through them; read and info jobs skip some). */
+static void draw_stages(const struct bench *b, int y, int x, int w)
+{
+	static const enum job_stage write[] = {JOB_STAGE_CONNECT, JOB_STAGE_ERASE,
+					       JOB_STAGE_WRITE, JOB_STAGE_VERIFY, JOB_STAGE_RESET};
+	static const enum job_stage read[] = {JOB_STAGE_CONNECT, JOB_STAGE_READ, JOB_STAGE_RESET};
+	static const enum job_stage verify[] = {JOB_STAGE_CONNECT, JOB_STAGE_VERIFY,
+						JOB_STAGE_RESET};
+	static const enum job_stage erase[] = {JOB_STAGE_CONNECT, JOB_STAGE_ERASE,
+					       JOB_STAGE_RESET};
+	static const enum job_stage info[] = {JOB_STAGE_CONNECT, JOB_STAGE_RESET};
+	const enum job_stage *order = write;
+	size_t count = 5;
+	switch (b->action) {
+	case ACT_READ: order = read, count = 3; break;
+	case ACT_VERIFY: order = verify, count = 3; break;
+	case ACT_ERASE: order = erase, count = 3; break;
+	case ACT_INFO: order = info, count = 2; break;
+	default: break;
+	}
+	enum job_stage cur = b->job_done ? JOB_STAGE_DONE : b->prog.stage;
+	if (cur == JOB_STAGE_DETECT)
+		cur = JOB_STAGE_CONNECT;
+	int col = x;
+	for (size_t i = 0; i < count; i++) {
+		char text[48];
+		if (order[i] == JOB_STAGE_WRITE && cur == JOB_STAGE_WRITE)
+			snprintf(text, sizeof text, "write %zu/%zu", b->step_cur + 1, b->nsteps);
+		else
+			snprintf(text, sizeof text, "%s", job_stage_name(order[i]));
+		int len = (int)strlen(text);
+		if (col + len + 3 > x + w)
+			break;
+		int role = order[i] == cur ? ROLE_SELECTED : order[i] < cur ? ROLE_OK : ROLE_DIM;
+		tui_put(y, col, len, tui_attr(role), text);
+		col += len;
+		if (i + 1 < count)
+			tui_put(y, col, 3, tui_attr(ROLE_DIM), " > ");
+		col += 3;
+	}
+}
+
 static void progress_draw(struct screen *s, struct tui *ui)
 {
 	struct bench *b = s->state;
@@ -312,6 +368,7 @@ static void progress_draw(struct screen *s, struct tui *ui)
 		tui_put(y + 1 + r, x + 2, w - 4,
 			tui_attr(done ? ROLE_OK : cur ? ROLE_SELECTED : ROLE_DIM), line);
 	}
+	draw_stages(b, y + 1 + list, x + 2, w - 4);
 	int row = y + 2 + list;
 	char bar[128], line[1024];
 	int bw = w - 4;
@@ -321,8 +378,12 @@ static void progress_draw(struct screen *s, struct tui *ui)
 		split++;
 	tui_put(row, x + 2, split, tui_attr(ROLE_BAR_DONE), bar);
 	tui_put(row, x + 2 + split, bw - split, tui_attr(ROLE_BAR_TODO), bar + split);
-	char prog[160];
-	tui_fmt_progress(prog, sizeof prog, &b->prog);
+	char prog[160], elapsed[24];
+	if (b->prog.total || b->job_done)
+		tui_fmt_progress(prog, sizeof prog, &b->prog);
+	else /* a chip erase or a connect has no bytes to count: show that time passes */
+		snprintf(prog, sizeof prog, "working for %s",
+			 tui_fmt_eta(elapsed, sizeof elapsed, (double)b->stage_seconds));
 	snprintf(line, sizeof line, "%-8s %s", job_stage_name(b->prog.stage), prog);
 	tui_put(row + 1, x + 2, w - 4, tui_attr(ROLE_NORMAL), line);
 	const char *hint = "Esc cancel   l full log   q quit";
