@@ -142,8 +142,12 @@ int loader_connect(struct loader *ld, enum loader_before before, struct ed_error
 			if (loader_cancelled(ld))
 				return loader_fail_cancelled(err, "connecting");
 		}
-		ed_log(&ld->cfg.log, ED_LOG_INFO, "no SYNC reply on attempt %d%s", attempt + 1,
-		       manual ? " (waiting for the manual reset)" : "");
+		if (!manual)
+			ed_log(&ld->cfg.log, ED_LOG_INFO, "no SYNC reply on attempt %d", attempt + 1);
+		else if (attempt % 10 == 9) /* about every 8 s: still waiting, not stuck */
+			ed_log(&ld->cfg.log, ED_LOG_INFO,
+			       "still no SYNC reply: waiting for GPIO0 low and a RESET tap "
+			       "(Ctrl-C to stop)");
 	}
 	const char *hint =
 		before == LOADER_BEFORE_DEFAULT_RESET && l->has_lines
