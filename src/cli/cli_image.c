@@ -519,8 +519,12 @@ int cmd_image_info(const struct config *cfg, int argc, char **argv)
 	struct img_info info;
 	struct ed_error err = {0};
 	if (img_parse(in.data, in.len, &info, &err) != ED_OK) {
-		free_input(&in);
 		fprintf(stderr, "espdeck %s: %s: not a valid image: %s\n", argv[0], path, err.msg);
+		if (in.len >= 8 && in.data[0] != IMG_MAGIC_V1 && in.data[0] != IMG_MAGIC_V2 &&
+		    in.data[0] != 0x7F)
+			fprintf(stderr, "(raw irom0 files such as eagle.irom0text.bin or "
+					"ELF-0x10000.bin have no header to check)\n");
+		free_input(&in);
 		return CLI_EXIT_FAIL;
 	}
 	print_info(path, in.len, &info);
