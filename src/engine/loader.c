@@ -276,13 +276,15 @@ int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_co
 	put_le32(d + 4, block_count);
 	put_le32(d + 8, block_size);
 	put_le32(d + 12, offset);
-	int rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, erase_timeout_us(erase_size),
-				NULL, err);
+	/* esptool scales the timeout with the data size; the ROM's real erase (§6.1) can
+	 * reach the whole data even when the erase size asked is smaller. */
+	uint64_t data = (uint64_t)block_count * block_size;
+	uint64_t timeout = erase_timeout_us(data > erase_size ? (uint32_t)data : erase_size);
+	int rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, timeout, NULL, err);
 	if (retryable(rc)) {
 		/* FLASH_BEGIN only erases and sets up the write: asking again is safe. */
 		resync(ld);
-		rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, erase_timeout_us(erase_size),
-				    NULL, err);
+		rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, timeout, NULL, err);
 	}
 	if (rc < 0)
 		ed_error_prefix(err, "starting a flash write at 0x%06x", offset);
