@@ -180,6 +180,9 @@ static void do_write(void *ctx, struct tui *ui)
 
 static void ask_write(struct bench *b)
 {
+	/* Files may have been rebuilt since the preset was selected: look again, so what
+	 * is validated is what gets written. */
+	bench_select_preset(b, b->preset_sel);
 	if (!ready_preset(b, "write"))
 		return;
 	struct job_step steps[BENCH_MAX_STEPS];
@@ -215,6 +218,7 @@ static void do_erase(void *ctx, struct tui *ui)
 
 static void do_verify(struct bench *b)
 {
+	bench_select_preset(b, b->preset_sel);
 	if (!ready_preset(b, "verify"))
 		return;
 	b->nsteps = 0;
