@@ -101,6 +101,11 @@ wait_for "written: demo-0x00000.bin, rf_cal, blank.bin, user1.bin, user2.bin;" \
 keys Enter
 wait_for "[idle]" back-to-bench && ok back-to-bench
 
+keys v
+wait_for "verify on sim://" verify-job && wait_for "verified" verify-done && ok verify
+keys Enter
+wait_for "[idle]" verify-closed
+
 # -- read the selected region's block, open it in the hex viewer -------------------------
 keys Tab j j r
 wait_for "file         flash-3fe000.bin" read-dialog && ok read-dialog
