@@ -215,6 +215,12 @@ int img_ota_check_link(const uint8_t *elf_buf, size_t elf_len, int boot_mode, in
 		       uint8_t size_map, struct ed_error *err)
 {
 	uint32_t want = img_ota_irom_addr(boot_mode, app, size_map);
+	const struct flash_size_info *map = flash_size_by_map(size_map);
+	if (!want && (boot_mode == 1 || boot_mode == 2) && map && !map->ota_slot)
+		return ed_fail(err, ED_ERR_ARG,
+			       "the %s flash map has no OTA slots: boot_v1.x cannot run user%d "
+			       "from it (use a non-OTA image, --boot-mode 0, or a larger map)",
+			       map->name, app);
 	if (!want)
 		return ED_OK;
 	struct img_elf *elf = NULL;

@@ -170,8 +170,9 @@ int img_make_ota(const uint8_t *elf, size_t elf_len, int boot_mode, int app,
  * map. 0 when the map has no OTA slots. */
 uint32_t img_ota_irom_addr(int boot_mode, int app, uint8_t size_map);
 
-/* Checks that the ELF's .irom0.text is linked where img_ota_irom_addr says it will run.
- * Returns ED_OK, or ED_ERR_ARG with a message naming both addresses and the link to use
- * (gen_appbin itself does not check this; a wrong link crashes at boot). */
+/* Checks that the ELF's .irom0.text is linked where img_ota_irom_addr says it will run,
+ * and that the map has OTA slots at all. Returns ED_OK, or ED_ERR_ARG with a message
+ * naming both addresses and the link to use (gen_appbin itself does not check this; a
+ * wrong link crashes at boot). */
 int img_ota_check_link(const uint8_t *elf, size_t elf_len, int boot_mode, int app, uint8_t size_map,
 		       struct ed_error *err);

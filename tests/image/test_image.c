@@ -462,6 +462,9 @@ static void test_ota_irom_addresses(void **state)
 	struct ed_error err = {0};
 	assert_int_equal(img_ota_check_link(elf, len, 2, 1, 2, &err), ED_OK);
 	assert_int_equal(img_ota_check_link(elf, len, 2, 2, 5, &err), ED_OK);
+	assert_int_equal(img_ota_check_link(elf, len, 2, 1, 1, &err), ED_ERR_ARG);
+	assert_non_null(strstr(err.msg, "the 256KB flash map has no OTA slots"));
+	assert_int_equal(img_ota_check_link(elf, len, 0, 0, 1, &err), ED_OK);
 	assert_int_equal(img_ota_check_link(elf, len, 2, 2, 2, &err), ED_ERR_ARG);
 	assert_non_null(strstr(err.msg, "linked at 0x40201010, but the boot loader runs user2 of "
 					"the 1MB map (512 KB + 512 KB) at 0x40281010"));
