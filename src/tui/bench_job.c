@@ -347,6 +347,22 @@ static void draw_stages(const struct bench *b, int y, int x, int w)
 	}
 }
 
+/* A window of rows of the step list that keeps the current step in view. */
+static void draw_steps(const struct bench *b, int y, int x, int w, int rows)
+{
+	size_t first = b->step_cur >= (size_t)rows ? b->step_cur - (size_t)rows + 1 : 0;
+	for (int r = 0; r < rows && first + (size_t)r < b->nsteps; r++) {
+		size_t i = first + (size_t)r;
+		char text[160], line[200];
+		bool done = b->job_done ? (b->job_result == ED_OK || i < b->step_cur)
+					: i < b->step_cur;
+		bool cur = !done && i == b->step_cur && b->step_started[i];
+		snprintf(line, sizeof line, "%s %zu/%zu %s", done ? "[x]" : cur ? "[>]" : "[ ]", i + 1,
+			 b->nsteps, step_text(b, i, text, sizeof text));
+		tui_put(y + r, x, w, tui_attr(done ? ROLE_OK : cur ? ROLE_SELECTED : ROLE_DIM), line);
+	}
+}
+
 static void progress_draw(struct screen *s, struct tui *ui)
 {
 	struct bench *b = s->state;
@@ -355,19 +371,7 @@ static void progress_draw(struct screen *s, struct tui *ui)
 	int h = list + 11;
 	int y = 1, x = (COLS - w) / 2;
 	tui_box(y, x, h, w, b->job_title, true);
-	/* A window of the step list that keeps the current step in view. */
-	size_t first = b->step_cur >= (size_t)list ? b->step_cur - (size_t)list + 1 : 0;
-	for (int r = 0; r < list && first + (size_t)r < b->nsteps; r++) {
-		size_t i = first + (size_t)r;
-		char text[160], line[200];
-		bool done = b->job_done ? (b->job_result == ED_OK || i < b->step_cur)
-					: i < b->step_cur;
-		bool cur = !done && i == b->step_cur && b->step_started[i];
-		snprintf(line, sizeof line, "%s %zu/%zu %s", done ? "[x]" : cur ? "[>]" : "[ ]", i + 1,
-			 b->nsteps, step_text(b, i, text, sizeof text));
-		tui_put(y + 1 + r, x + 2, w - 4,
-			tui_attr(done ? ROLE_OK : cur ? ROLE_SELECTED : ROLE_DIM), line);
-	}
+	draw_steps(b, y + 1, x + 2, w - 4, list);
 	draw_stages(b, y + 1 + list, x + 2, w - 4);
 	int row = y + 2 + list;
 	char bar[128], line[1024];
