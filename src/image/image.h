@@ -157,7 +157,8 @@ int img_elf2image_v1(const uint8_t *elf, size_t elf_len, const struct img_params
 int img_elf2image_v2(const uint8_t *elf, size_t elf_len, const struct img_params *p,
 		     struct img_output *out, struct ed_error *err);
 
-/* gen_appbin for boot_mode 0, 1 or 2 and app 1 or 2 (app is ignored for mode 0):
+/* gen_appbin for boot_mode 0, 1 or 2 and app 1 or 2 (app is ignored for mode 0; so is
+ * p->use_segments: gen_appbin reads sections):
  * *out gets the bin. For boot mode 0, *irom0 (may be NULL otherwise) gets the raw
  * .irom0.text dump that the SDK flashes separately at 0x10000 (eagle.irom0text.bin). */
 int img_make_ota(const uint8_t *elf, size_t elf_len, int boot_mode, int app,
