@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/flash_params.h"
 #include "core/util.h"
@@ -14,8 +15,18 @@
 struct run {
 	struct job *job;
 	struct loader *ld;
+	struct link_options lo;
+	struct loader_config cfg;
+	bool reconnected;  /* the one reconnect-and-resume was used */
 	struct chip_info info;
 	uint32_t flash_size; /* bounds for steps: detected, else 16 MB */
+};
+
+static const enum loader_before before_map[] = {
+	[JOB_BEFORE_DEFAULT_RESET] = LOADER_BEFORE_DEFAULT_RESET,
+	[JOB_BEFORE_NO_RESET] = LOADER_BEFORE_NO_RESET,
+	[JOB_BEFORE_MANUAL] = LOADER_BEFORE_MANUAL,
+	[JOB_BEFORE_NO_RESET_NO_SYNC] = LOADER_BEFORE_NO_RESET_NO_SYNC,
 };
 
 static void log_sink(void *user, enum ed_log_level level, const char *line)
@@ -53,12 +64,6 @@ static double seconds_since(struct run *r)
 static int connect_and_detect(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
-	static const enum loader_before before_map[] = {
-		[JOB_BEFORE_DEFAULT_RESET] = LOADER_BEFORE_DEFAULT_RESET,
-		[JOB_BEFORE_NO_RESET] = LOADER_BEFORE_NO_RESET,
-		[JOB_BEFORE_MANUAL] = LOADER_BEFORE_MANUAL,
-		[JOB_BEFORE_NO_RESET_NO_SYNC] = LOADER_BEFORE_NO_RESET_NO_SYNC,
-	};
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Connecting to %s at %u baud", job->spec.port,
 		      job->spec.baud);
 	int rc = loader_connect(r->ld, before_map[job->spec.before], err);
@@ -126,6 +131,33 @@ static int patch_at_zero(struct run *r, const struct job_step *s, uint8_t *data,
 	return ED_OK;
 }
 
+/* esptool's one reconnect-and-resume after a lost port (reference §2.2): reopen (a USB
+ * port may need a moment to come back), reset into the loader, sync. */
+static int reconnect(struct run *r, struct ed_error *err)
+{
+	struct job *job = r->job;
+	loader_destroy(r->ld);
+	r->ld = NULL;
+	link_close(job->link);
+	job->link = NULL;
+	int rc = ED_ERR_DISCONNECTED;
+	for (int i = 0; i < 3 && !atomic_load(&job->cancel); i++) {
+		if (i > 0) {
+			struct timespec ts = {1, 0};
+			nanosleep(&ts, NULL);
+		}
+		if ((rc = link_open(job->spec.port, &r->lo, &job->link, err)) == ED_OK)
+			break;
+	}
+	if (rc == ED_OK)
+		rc = loader_create(job->link, &r->cfg, &r->ld, err);
+	if (rc == ED_OK)
+		rc = loader_connect(r->ld, before_map[job->spec.before], err);
+	if (rc == ED_OK && r->info.flash_size > (4u << 20))
+		rc = loader_spi_set_params(r->ld, r->info.flash_id, r->info.flash_size, err);
+	return rc;
+}
+
 static int step_write(struct run *r, const struct job_step *s, struct ed_error *err)
 {
 	struct job *job = r->job;
@@ -150,6 +182,20 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		.next_free = next_sector_written_later(job, r->job->step_index, s),
 	};
 	rc = flasher_write(r->ld, s->offset, data, s->size, &wo, &p, err);
+	if (rc == ED_ERR_DISCONNECTED && !r->reconnected) {
+		r->reconnected = true;
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+			       "%s; reconnecting once to write %s again", err->msg, name);
+		struct ed_error rerr;
+		if (reconnect(r, &rerr) == ED_OK) {
+			job_set_stage(job, JOB_STAGE_WRITE, job->step_index,
+				      "Writing %s at 0x%08x (%u bytes) again", name, s->offset, s->size);
+			rc = flasher_write(r->ld, s->offset, data, s->size, &wo, &p, err);
+		} else {
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0, "reconnecting failed: %s",
+				       rerr.msg);
+		}
+	}
 	if (rc == ED_OK) {
 		double t = seconds_since(r);
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
@@ -302,9 +348,8 @@ static int run_all(struct run *r, struct ed_error *err)
 
 int job_run(struct job *job, struct ed_error *err)
 {
-	struct run r = {.job = job};
-	struct link_options lo = LINK_OPTIONS_DEFAULT;
-	lo.baud = job->spec.baud ? job->spec.baud : 115200;
+	struct run r = {.job = job, .lo = LINK_OPTIONS_DEFAULT};
+	r.lo.baud = job->spec.baud ? job->spec.baud : 115200;
 	if (job->spec.trace_path) {
 		job->trace = fopen(job->spec.trace_path, "w");
 		if (!job->trace)
@@ -312,15 +357,15 @@ int job_run(struct job *job, struct ed_error *err)
 				       job->spec.trace_path);
 	}
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Opening %s", job->spec.port ? job->spec.port : "");
-	int rc = link_open(job->spec.port, &lo, &job->link, err);
-	struct loader_config cfg = {
+	int rc = link_open(job->spec.port, &r.lo, &job->link, err);
+	r.cfg = (struct loader_config){
 		.log = {log_sink, job, job->spec.verbose > 0 ? ED_LOG_DEBUG : ED_LOG_INFO},
 		.trace = {job->trace ? trace_sink : NULL, job, ED_LOG_TRACE},
 		.cancel = &job->cancel,
 		.connect_attempts = job->spec.connect_attempts,
 	};
 	if (rc == ED_OK)
-		rc = loader_create(job->link, &cfg, &r.ld, err);
+		rc = loader_create(job->link, &r.cfg, &r.ld, err);
 	if (rc == ED_OK)
 		rc = run_all(&r, err);
 	if (rc == ED_OK)
