@@ -192,6 +192,25 @@ static void draw_map(const struct bench *b, int y, int x, int w)
 	tui_put(y, x + 5 + n, 1, tui_attr(ROLE_DIM), "|");
 }
 
+static void draw_detail(const struct bench *b, int y, int x, int w)
+{
+	const struct layout_region *r = &b->layout.regions[b->region_sel];
+	const struct layout_file *f = &b->files.regions[b->region_sel];
+	char line[1024], size[24], max[24];
+	if (f->data)
+		ed_format_size(size, sizeof size, f->size);
+	else
+		snprintf(size, sizeof size, "no file");
+	if (r->max_size)
+		ed_format_size(max, sizeof max, r->max_size);
+	else
+		snprintf(max, sizeof max, "no limit");
+	snprintf(line, sizeof line, "%c %s: %s, %s of %s max, %s%s", layout_map_char(b->region_sel),
+		 r->name, r->is_fill ? f->path : r->file, size, max, layout_status_name(f->status),
+		 r->required ? "" : " (optional)");
+	tui_put(y, x, w, tui_attr(ROLE_DIM), line);
+}
+
 static void draw_preset(const struct bench *b, int y, int x, int h, int w)
 {
 	char title[128];
@@ -220,6 +239,11 @@ static void draw_preset(const struct bench *b, int y, int x, int h, int w)
 	/* Rows for regions: keep one for the map, and one for the first problem if any. */
 	int problem_rows = b->files_ok ? 0 : 1;
 	int rows = last - row + 1 - 1 - problem_rows;
+	/* With a row to spare, the selected region in full (the table cuts file names). */
+	if (rows > (int)l->region_count && l->region_count) {
+		draw_detail(b, last - 1 - problem_rows, ix, iw);
+		rows--;
+	}
 	size_t first = window(b->region_sel, l->region_count, rows);
 	for (int r = 0; r < rows && first + (size_t)r < l->region_count; r++) {
 		size_t i = first + (size_t)r;
