@@ -13,7 +13,7 @@
 #include "config.h"
 #include "core/util.h"
 #include "journal/journal.h"
-#include "journal/md5.h"
+#include "core/md5.h"
 
 static double seconds_since(uint64_t start_us)
 {

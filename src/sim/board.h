@@ -9,7 +9,7 @@
 #include <zlib.h>
 
 #include "proto/slip.h"
-#include "sim/md5.h"
+#include "core/md5.h"
 #include "sim/norflash.h"
 #include "sim/sim.h"
 
@@ -79,7 +79,7 @@ struct sim_board {
 		uint32_t write_pos, size_left, erase_next, erase_end;
 		uint32_t read_pos, read_left, read_packet, read_sent;
 		z_stream zs;
-		struct sim_md5 md5;
+		struct md5 md5;
 		uint8_t late_error;
 	} stub;
 	uint8_t iram[SIM_IRAM_SIZE];

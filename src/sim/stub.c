@@ -225,16 +225,16 @@ static void do_md5(struct sim_board *b, const struct sreq *r)
 		reply(b, r, 0, NULL, 0, STUB_FAIL, r->t);
 		return;
 	}
-	struct sim_md5 m;
+	struct md5 m;
 	uint8_t chunk[4096], digest[16];
-	sim_md5_init(&m);
+	md5_init(&m);
 	for (uint32_t done = 0; done < size;) {
 		uint32_t n = size - done < sizeof chunk ? size - done : (uint32_t)sizeof chunk;
 		nor_read(b->nor, addr + done, chunk, n);
-		sim_md5_update(&m, chunk, n);
+		md5_update(&m, chunk, n);
 		done += n;
 	}
-	sim_md5_final(&m, digest);
+	md5_final(&m, digest);
 	sim_trace(b, r->t, "SPI_FLASH_MD5 addr=0x%x size=0x%x -> 00 00 (stub)", addr, size);
 	reply(b, r, 0, digest, 16, STUB_OK, idle_from(b, r->t));
 }
@@ -277,7 +277,7 @@ static void read_next(struct sim_board *b, uint64_t t)
 	uint8_t data[4096], wire[2 * 4096 + 2];
 	if (!b->stub.read_left) {
 		uint8_t digest[16];
-		sim_md5_final(&b->stub.md5, digest);
+		md5_final(&b->stub.md5, digest);
 		sim_emit(b, wire, slip_encode(digest, 16, wire), b->uart_baud, t);
 		b->stub.reading = false;
 		return;
@@ -285,7 +285,7 @@ static void read_next(struct sim_board *b, uint64_t t)
 	uint32_t n = b->stub.read_left < b->stub.read_packet ? b->stub.read_left :
 							       b->stub.read_packet;
 	nor_read(b->nor, b->stub.read_pos, data, n);
-	sim_md5_update(&b->stub.md5, data, n);
+	md5_update(&b->stub.md5, data, n);
 	b->stub.read_pos += n;
 	b->stub.read_left -= n;
 	b->stub.read_sent += n;
@@ -304,7 +304,7 @@ static void do_read(struct sim_board *b, const struct sreq *r)
 	b->stub.read_packet = packet;
 	b->stub.read_sent = 0;
 	b->stub.reading = true;
-	sim_md5_init(&b->stub.md5);
+	md5_init(&b->stub.md5);
 	sim_trace(b, r->t, "READ_FLASH offset=0x%x length=0x%x packet=%u -> 00 00 (stub)",
 		  b->stub.read_pos, b->stub.read_left, packet);
 	reply(b, r, 0, NULL, 0, STUB_OK, r->t);

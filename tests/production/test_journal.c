@@ -19,7 +19,7 @@
 
 #include "journal/csv.h"
 #include "journal/journal.h"
-#include "journal/md5.h"
+#include "core/md5.h"
 #include "journal/publish.h"
 #include "core/util.h"
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * MD5 (RFC 1321) for the journal's record of which file went to which board; none of the
+ * MD5 (RFC 1321): the journal records each file's digest and the virtual board computes the
+ * flasher stub's SPI_FLASH_MD5 and READ_FLASH digests; none of the
  * libraries already in the build offers it (zlib has CRC-32 only). Not for security.
  * Call order: md5_init -> md5_update (any number) -> md5_final. Caller-owned state. */
 #pragma once

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * MD5 after RFC 1321 (md5.h): the four rounds of sixteen steps over 64-byte blocks,
  * little-endian words, padding with 0x80, zeros and the bit length. */
-#include "journal/md5.h"
+#include "core/md5.h"
 
 #include <errno.h>
 #include <fcntl.h>
