@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "tui/hexview.h"
 #include "tui/tui.h"
 
 int main(int argc, char **argv)
@@ -14,6 +15,7 @@ int main(int argc, char **argv)
 	int rc = cli_parse_globals(argc, argv, &cfg, &cmd_index);
 	if (rc != CLI_EXIT_OK || cmd_index < 0)
 		return rc;
+	cfg.interactive_hexview = hexview_main;
 	if (cmd_index >= argc)
 		return tui_main(&cfg);
 	rc = cli_run(&cfg, argc - cmd_index, argv + cmd_index);

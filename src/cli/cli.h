@@ -38,6 +38,11 @@ struct config {
 	int connect_attempts;      /* --connect-attempts N, 0 = esptool's 7 */
 	int verbose;               /* -v, repeatable */
 	bool quiet;                /* -q */
+	/* The interactive hex viewer lives in the UI (tui/), outside espdeck-core; main.c
+	 * sets this so `espdeck hexview` can start it. NULL in builds without the UI. */
+	int (*interactive_hexview)(const struct config *cfg, const char *path,
+				   const char *compare_path, bool base_given, uint32_t base,
+				   unsigned width, bool file_offsets);
 };
 
 /* Parses the global options at the front of argv. On success *cmd_index is the index of

@@ -16,12 +16,6 @@
 #include "dump/dump_file.h"
 #include "dump/dump_view.h"
 
-/* The interactive viewer lives in the UI (src/tui/hexview.c), which is linked into the
- * espdeck program but not into espdeck-core; the weak reference keeps core linkable on
- * its own (tests), where the viewer is simply absent. */
-int hexview_main(const struct config *cfg, const char *path, const char *compare_path,
-		 bool base_given, uint32_t base, unsigned width, bool file_offsets)
-    __attribute__((weak));
 
 struct hexview_args {
 	const char *path, *compare;
@@ -235,10 +229,11 @@ int cmd_hexview(const struct config *cfg, int argc, char **argv)
 			"espdeck hexview: not a terminal; use --dump for a text rendering\n");
 		return CLI_EXIT_USAGE;
 	}
-	if (!hexview_main) {
+	if (!cfg->interactive_hexview) {
 		fprintf(stderr,
 			"espdeck hexview: this build has no interactive viewer; use --dump\n");
 		return CLI_EXIT_FAIL;
 	}
-	return hexview_main(cfg, a.path, a.compare, a.base_given, a.base, a.width, a.offsets);
+	return cfg->interactive_hexview(cfg, a.path, a.compare, a.base_given, a.base, a.width,
+					a.offsets);
 }
