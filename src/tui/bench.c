@@ -14,6 +14,7 @@
 #include "image/image.h"
 #include "tui/bench.h"
 #include "tui/dialog.h"
+#include "tui/format.h"
 #include "tui/hexview.h"
 #include "tui/tui_int.h"
 
@@ -255,7 +256,11 @@ static bool read_ok(void *ctx, struct tui *ui, const struct dialog_field *f, siz
 		snprintf(error, cap, "give a file name for the dump");
 		return false;
 	}
-	snprintf(b->read_path, sizeof b->read_path, "%s", f[2].value);
+	/* The proposed name follows the address when the user changed only the address. */
+	if (!strcmp(f[2].value, b->read_default))
+		tui_dump_name(b->read_path, sizeof b->read_path, addr);
+	else
+		snprintf(b->read_path, sizeof b->read_path, "%s", f[2].value);
 	b->nsteps = 0;
 	add_step(b, (struct job_step){.kind = JOB_STEP_READ, .offset = addr, .size = size,
 				      .path = b->read_path}, "read");
@@ -279,7 +284,8 @@ static void ask_read(struct bench *b)
 	}
 	snprintf(f[0].value, sizeof f[0].value, "0x%x", addr);
 	snprintf(f[1].value, sizeof f[1].value, "0x%x", size);
-	snprintf(f[2].value, sizeof f[2].value, "flash-%06x.bin", addr);
+	tui_dump_name(b->read_default, sizeof b->read_default, addr);
+	snprintf(f[2].value, sizeof f[2].value, "%s", b->read_default);
 	tui_push(b->ui, dialog_form("Read a block of flash", f, 3, read_ok, b));
 }
 

@@ -81,6 +81,7 @@ struct bench {
 	char last_job[1024];     /* the last job's outcome, for the summary on exit */
 	char chip[2][160];       /* chip info of the last job that detected one */
 	char read_path[512];
+	char read_default[64];   /* the dump name the read dialog proposed */
 	char last_dump[512];
 };
 

@@ -125,6 +125,19 @@ wait_for "at 0x3fe000" hexview-base && ok hexview-base
 keys q
 wait_for "Preset demo " hexview-back && ok hexview-back
 
+# Another address typed in: the proposed dump name follows it; a bad one is refused.
+keys r C-u
+tmx send-keys -t b -l -- zz
+keys Enter
+wait_for "address 'zz' is not a number (0x3fe000)" read-bad-address && ok read-bad-address
+keys C-u
+tmx send-keys -t b -l -- 0x3ff000
+keys Enter
+wait_for "read 0x3ff000 +0x1000 -> flash-3ff000.bin" read-renamed && ok read-renamed
+wait_for "x open in hex viewer" read2-done && keys Enter
+wait_for "[idle]" read2-closed
+[ -s "$work/flash-3ff000.bin" ] || { echo "FAIL read-renamed: no flash-3ff000.bin"; fail=1; }
+
 # -- resize at any moment -----------------------------------------------------------------
 tmx resize-window -t b -x 60 -y 20
 wait_for "terminal too small: 60x20, the bench needs 80x24" too-small && ok too-small
