@@ -290,6 +290,25 @@ static void test_neighbours_preserve(void **state)
 	neighbours_intact(ERASE_STRATEGY_PRESERVE);
 }
 
+/* The last sector: a ROM erase of two sectors would run past the end of the chip (on a
+ * real flash probably into sector 0, reference §6.2); both strategies stay inside. */
+static void test_last_sector(void **state)
+{
+	(void)state;
+	struct bench b;
+	open_board(&b, "", LOADER_BEFORE_DEFAULT_RESET);
+	uint8_t first[SECTOR], last[100];
+	fill_random(first, sizeof first, 21);
+	fill_random(last, sizeof last, 22);
+	write_ok(&b, 0, first, sizeof first, ERASE_STRATEGY_EXACT);
+	for (int s = 0; s < 2; s++) {
+		write_ok(&b, 0x3FF000, last, sizeof last, (enum erase_strategy)s);
+		assert_memory_equal(flash_of(&b) + 0x3FF000, last, sizeof last);
+		assert_memory_equal(flash_of(&b), first, sizeof first);
+	}
+	close_board(&b);
+}
+
 static void test_erase_region_and_chip(void **state)
 {
 	(void)state;
@@ -513,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_write_read_verify),
 		cmocka_unit_test(test_neighbours_exact),
 		cmocka_unit_test(test_neighbours_preserve),
+		cmocka_unit_test(test_last_sector),
 		cmocka_unit_test(test_erase_region_and_chip),
 		cmocka_unit_test(test_faults_never_silent),
 		cmocka_unit_test(test_disconnect_mid_write),
