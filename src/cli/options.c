@@ -77,6 +77,26 @@ static int parse_attempts(const char *value, struct config *cfg)
 	return CLI_EXIT_OK;
 }
 
+/* The options that only store their text; 1 matched, 0 not, -1 value missing. */
+static int take_string(int argc, char **argv, int *i, struct config *cfg)
+{
+	struct {
+		const char *name, *short_name;
+		const char **dst;
+	} strs[] = {
+		{"before", NULL, &cfg->before},       {"after", "-a", &cfg->after},
+		{"chip", "-c", &cfg->chip},           {"trace", "-t", &cfg->trace_path},
+		{"firmware_dir", NULL, &cfg->firmware_dir},
+		{"preset", NULL, &cfg->preset},       {"log", NULL, &cfg->log_path},
+	};
+	for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
+		int r = take_value(argc, argv, i, strs[k].name, strs[k].short_name, strs[k].dst);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
 int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -137,23 +157,9 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 				return CLI_EXIT_USAGE;
 			continue;
 		}
-		struct {
-			const char *name, *short_name;
-			const char **dst;
-		} strs[] = {
-			{"before", NULL, &cfg->before},       {"after", "-a", &cfg->after},
-			{"chip", "-c", &cfg->chip},           {"trace", "-t", &cfg->trace_path},
-			{"firmware_dir", NULL, &cfg->firmware_dir},
-			{"preset", NULL, &cfg->preset},       {"log", NULL, &cfg->log_path},
-		};
-		bool matched = false;
-		for (size_t k = 0; k < sizeof strs / sizeof strs[0] && !matched; k++) {
-			r = take_value(argc, argv, &i, strs[k].name, strs[k].short_name, strs[k].dst);
-			if (r < 0)
-				goto missing;
-			matched = r > 0;
-		}
-		if (matched)
+		if ((r = take_string(argc, argv, &i, cfg)) < 0)
+			goto missing;
+		if (r > 0)
 			continue;
 		fprintf(stderr, "espdeck: unknown option '%s'\nRun 'espdeck --help' for the options.\n",
 			arg);
