@@ -99,6 +99,11 @@ static void do_write_reg(struct sim_board *b, const struct req *r)
 static uint64_t rom_erase(struct sim_board *b, uint32_t addr, uint32_t len, uint64_t t)
 {
 	uint64_t start = t > nor_busy_until(b->nor) ? t : nor_busy_until(b->nor);
+	/* A NOR decodes only the address bits of its size: the erase bug's extra sector
+	 * past the last one lands on sector 0 (reference §6.2, inferred; norflash.c). */
+	if (addr >= nor_size(b->nor))
+		sim_trace(b, start, "erase 0x%06x past the end of the %u KB chip -> wraps to 0x%06x",
+			  addr, nor_size(b->nor) / 1024, addr & (nor_size(b->nor) - 1));
 	nor_write_enable(b->nor, start);
 	nor_erase(b->nor, addr, len, start);
 	b->stats.sectors_erased += len / NOR_SECTOR;

@@ -143,6 +143,40 @@ static void test_erase_bug_one_sector(void **state)
 	link_close(l);
 }
 
+/* The uncompensated erase of the last sector runs one sector past the end of the chip;
+ * the NOR ignores address bits above its size, so that sector is sector 0 (reference
+ * §6.2, inferred). The same happens on a chip smaller than the ROM's 4 MB default. */
+static void test_erase_past_end_wraps(void **state)
+{
+	(void)state;
+	struct link *l = open_synced("fast");
+	struct sim_board *b = link_sim_board(l);
+	size_t size;
+	const uint8_t *f = sim_board_flash(b, &size);
+	assert_int_equal(size, 4u << 20);
+	write_pattern(l, 0x0, 0x2000, 5); /* sectors 0 and 1 */
+	assert_int_equal(f[0x10], (uint8_t)(5 + 0x10));
+	assert_int_equal(host_flash_begin(l, 0x1000, 4, 0x400, 0x3FF000, 3000000), 0);
+	for (uint32_t a = 0; a < 0x1000; a++)
+		if (f[a] != 0xFF)
+			fail_msg("byte at 0x%x is 0x%02x: sector 0 should be erased by the wrap", a,
+				 f[a]);
+	assert_int_equal(f[0x1000], (uint8_t)(5 + 4 * 7));
+	assert_int_equal(f[0x3FFFFF], 0xFF);
+	link_close(l);
+
+	/* 1 MB chip, ROM still at 4 MB: FLASH_BEGIN at 0x100000 lands on sector 0 */
+	l = open_synced("fast&flash-size=1MB");
+	b = link_sim_board(l);
+	f = sim_board_flash(b, &size);
+	assert_int_equal(size, 1u << 20);
+	write_pattern(l, 0x0, 0x2000, 9);
+	assert_int_equal(host_flash_begin(l, 0x2000, 8, 0x400, 0x100000, 3000000), 0);
+	assert_int_equal(f[0x0], 0xFF);
+	assert_int_equal(f[0x1FFF], 0xFF);
+	link_close(l);
+}
+
 static void test_unknown_opcode(void **state)
 {
 	(void)state;
@@ -726,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_read_reg_mac_and_crystal),
 		cmocka_unit_test(test_rdid_and_sfdp),
 		cmocka_unit_test(test_erase_bug_one_sector),
+		cmocka_unit_test(test_erase_past_end_wraps),
 		cmocka_unit_test(test_unknown_opcode),
 		cmocka_unit_test(test_timing_flash_begin),
 		cmocka_unit_test(test_timing_fast),
