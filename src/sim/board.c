@@ -41,6 +41,24 @@ bool sim_chance(struct sim_board *b, double p)
 	return (double)(rng_next(b) >> 11) * (1.0 / 9007199254740992.0) < p;
 }
 
+void sim_draw_stall(struct sim_board *b)
+{
+	b->stall_ns = 0;
+	if (b->cfg.faults.stall_ms && sim_chance(b, b->cfg.faults.stall_p))
+		b->stall_ns = (uint64_t)b->cfg.faults.stall_ms * 1000000ull;
+}
+
+/* splitmix64's finaliser: xorshift64* started from nearby seeds (1, 2, 3) gives nearly
+ * proportional first draws; scrambling the seed first makes every seed its own stream. */
+static uint64_t seed_mix(uint64_t z)
+{
+	z += 0x9E3779B97F4A7C15ull;
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	z ^= z >> 31;
+	return z ? z : 0x9E3779B97F4A7C15ull; /* xorshift must not start at 0 */
+}
+
 /* Baud rates further apart than a UART tolerates (about 4 %) garble every byte. */
 static bool baud_mismatch(uint32_t a, uint32_t b)
 {
@@ -437,7 +455,7 @@ int sim_board_create(const struct sim_config *cfg, struct sim_board **out,
 			return rc;
 		}
 	}
-	b->rng = cfg->seed ? cfg->seed : 0x9E3779B97F4A7C15ull;
+	b->rng = seed_mix(cfg->seed);
 	b->host_baud = b->uart_baud = cfg->baud ? cfg->baud : 115200;
 	slip_decoder_init(&b->dec, b->frame, sizeof b->frame);
 	b->dtr = b->rts = 0;

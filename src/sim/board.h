@@ -89,6 +89,9 @@ struct sim_board {
 /* board.c */
 uint64_t sim_byte_ns(uint32_t baud, bool fast);
 bool sim_chance(struct sim_board *b, double p);
+/* Draws the stall fault for one command (ROM or stub), independently of every earlier
+ * draw; sets b->stall_ns to the stall or 0. */
+void sim_draw_stall(struct sim_board *b);
 /* Queues a ROM reply for op at time ready_ns (latency, stall and wire time added). */
 void sim_reply(struct sim_board *b, uint8_t op, const uint8_t *result, uint16_t result_len,
 	       uint8_t status, uint8_t error, uint64_t ready_ns);

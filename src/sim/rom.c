@@ -347,9 +347,7 @@ void sim_rom_request(struct sim_board *b, const uint8_t *frame, size_t len, uint
 			.checksum = get_le32(frame + 4), .data = frame + PKT_HEADER_LEN,
 			.t = t > b->cpu_free_ns ? t : b->cpu_free_ns};
 	/* A stall fault holds back every reply of one command (all eight SYNC replies). */
-	b->stall_ns = 0;
-	if (b->cfg.faults.stall_ms && sim_chance(b, b->cfg.faults.stall_p))
-		b->stall_ns = (uint64_t)b->cfg.faults.stall_ms * 1000000ull;
+	sim_draw_stall(b);
 	if (!b->synced && r.op != PKT_SYNC) {
 		/* The ROM only starts the protocol once its autobaud has locked. */
 		sim_trace(b, r.t, "%s before SYNC -> ignored", pkt_op_name(r.op));

@@ -384,6 +384,9 @@ static void do_misc(struct sim_board *b, const struct sreq *r)
 void sim_stub_request(struct sim_board *b, const uint8_t *frame, size_t len, uint64_t t)
 {
 	t = t > b->cpu_free_ns ? t : b->cpu_free_ns;
+	/* Each command draws its own stall, as in the ROM; without this the stub kept the
+	 * draw of the ROM's last command (MEM_END) and stalled every reply or none. */
+	b->stall_ns = 0;
 	if (b->stub.reading) {
 		if (len == 4 && get_le32(frame) == b->stub.read_sent)
 			read_next(b, t);
@@ -395,6 +398,7 @@ void sim_stub_request(struct sim_board *b, const uint8_t *frame, size_t len, uin
 	}
 	struct sreq r = {.op = frame[1], .len = get_le16(frame + 2),
 			 .checksum = get_le32(frame + 4), .data = frame + PKT_HEADER_LEN, .t = t};
+	sim_draw_stall(b);
 	switch (r.op) {
 	case PKT_FLASH_BEGIN: case PKT_FLASH_DEFL_BEGIN: do_begin(b, &r); break;
 	case PKT_FLASH_DATA: case PKT_FLASH_DEFL_DATA: do_data(b, &r); break;

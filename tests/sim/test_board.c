@@ -604,6 +604,48 @@ static void test_fault_stall(void **state)
 	link_close(l);
 }
 
+/* Which of n READ_REGs came late (>= 500 ms) on a board with stall=500@0.2. */
+static void stall_pattern(const char *opts, bool *late, int n)
+{
+	struct link *l = open_sim(opts);
+	int synced = 0;
+	for (int i = 0; i < 20 && synced < 8; i++)
+		synced = host_sync(l); /* the SYNC itself may be stalled */
+	assert_true(synced >= 8);
+	for (int i = 0; i < n; i++) {
+		uint64_t t0 = link_now_us(l);
+		uint32_t v;
+		assert_true(host_read_reg(l, PKT_CHIP_MAGIC_ADDR, &v));
+		late[i] = link_now_us(l) - t0 >= 500000;
+	}
+	link_close(l);
+}
+
+/* Stalls are drawn independently per command and per seed: the same seed repeats its
+ * pattern, neighbouring seeds do not share one, and a stall does not predict the next. */
+static void test_fault_stall_independent(void **state)
+{
+	(void)state;
+	enum { N = 300 };
+	static bool a[N], a2[N], c[N];
+	stall_pattern("fault=stall=500@0.2&fast&seed=1", a, N);
+	stall_pattern("fault=stall=500@0.2&fast&seed=1", a2, N);
+	stall_pattern("fault=stall=500@0.2&fast&seed=2", c, N);
+	assert_memory_equal(a, a2, sizeof a);
+	int late = 0, pairs = 0, same = 0;
+	for (int i = 0; i < N; i++) {
+		late += a[i];
+		pairs += i > 0 && a[i] && a[i - 1];
+		same += a[i] && c[i];
+	}
+	/* binomial(300, 0.2): 60 +- 7; 12 +- 3.5 adjacent pairs and 12 +- 3.5 shared
+	 * positions with another seed when independent */
+	if (late < 30 || late > 90 || pairs > 30 || same > 30)
+		fail_msg("%d of %d replies stalled, %d right after a stall, %d at the same "
+			 "commands as with seed 2",
+			 late, N, pairs, same);
+}
+
 static void test_fault_disconnect(void **state)
 {
 	(void)state;
@@ -778,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_boot_log),
 		cmocka_unit_test(test_faults_reproducible),
 		cmocka_unit_test(test_fault_stall),
+		cmocka_unit_test(test_fault_stall_independent),
 		cmocka_unit_test(test_fault_disconnect),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_trace_and_counters),
