@@ -548,6 +548,112 @@ static void test_boot_log(void **state)
 	link_close(l);
 }
 
+/* Writes a 256 KB flash file holding a v1 image with segments of the given lengths
+ * (esptool's padding); returns the image checksum, stored flipped when bad_sum. */
+static uint8_t flash_file_with_image(const char *path, const uint32_t *lens, unsigned n,
+				     bool bad_sum)
+{
+	static uint8_t f[0x40000];
+	memset(f, 0xFF, sizeof f);
+	f[0] = 0xE9, f[1] = (uint8_t)n, f[2] = 0, f[3] = 0;
+	put_le32(f + 4, 0x40100004);
+	uint32_t pos = 8, addr[] = {0x40100000, 0x3FFE8000, 0x3FFE9000, 0x3FFEA000};
+	uint8_t sum = 0xEF;
+	for (unsigned i = 0; i < n; i++) {
+		put_le32(f + pos, addr[i]);
+		put_le32(f + pos + 4, lens[i]);
+		for (uint32_t k = 0; k < lens[i]; k++)
+			sum ^= f[pos + 8 + k] = (uint8_t)(k * 13 + i);
+		pos += 8 + lens[i];
+	}
+	while (pos % 16 != 15)
+		f[pos++] = 0;
+	f[pos] = bad_sum ? (uint8_t)~sum : sum;
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(f, 1, sizeof f, fp), sizeof f);
+	fclose(fp);
+	return sum;
+}
+
+/* The text a host at 74880 baud reads after an external reset into flash boot. */
+static size_t flash_boot_text(const char *path, char *buf, size_t cap)
+{
+	char opts[256];
+	snprintf(opts, sizeof opts, "boot-log&need-reset&flash-size=256KB&flash=%s", path);
+	struct link *l = open_sim(opts);
+	struct ed_error err;
+	drain(l, (uint8_t *)buf, cap - 1, 50000); /* the power-on log, at the wrong rate */
+	assert_int_equal(l->ops->set_baud(l, 74880, &err), 0);
+	l->ops->set_lines(l, 0, 1, &err); /* EN low, GPIO0 high: flash boot */
+	link_sleep_us(l, 100000);
+	l->ops->set_lines(l, 0, 0, &err);
+	size_t n = drain(l, (uint8_t *)buf, cap - 1, 50000);
+	buf[n] = 0;
+	link_close(l);
+	return n;
+}
+
+/* Segment lines as real boards print them: room, tail and ho follow the ROM's 16-byte
+ * flash lines (shapes of public captures: 3548 + 21 bytes give "tail 12", "ho 0 tail 12
+ * room 4", "room 12", "tail 9"; 212 + 0 + 0 give "room 4", "ho 12 tail 0 room 4"). */
+static void test_boot_log_flash_segments(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/espdeck-bootlog-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	char text[4096], want[1024];
+	const uint32_t a[] = {3548, 21};
+	uint8_t s0 = 0xEF, sum = flash_file_with_image(path, a, 2, false);
+	for (uint32_t k = 0; k < 3548; k++)
+		s0 ^= (uint8_t)(k * 13);
+	flash_boot_text(path, text, sizeof text);
+	snprintf(want, sizeof want,
+		 "\r\n ets Jan  8 2013,rst cause:2, boot mode:(3,6)\r\n\r\n"
+		 "load 0x40100000, len 3548, room 16 \r\ntail 12\r\nchksum 0x%02x\r\n"
+		 "ho 0 tail 12 room 4\r\n"
+		 "load 0x3ffe8000, len 21, room 12 \r\ntail 9\r\nchksum 0x%02x\r\n"
+		 "csum 0x%02x\r\n",
+		 s0, sum, sum);
+	assert_string_equal(text, want);
+
+	const uint32_t b[] = {212, 0, 0};
+	sum = flash_file_with_image(path, b, 3, false);
+	flash_boot_text(path, text, sizeof text);
+	snprintf(want, sizeof want,
+		 "load 0x40100000, len 212, room 16 \r\ntail 4\r\nchksum 0x%02x\r\n"
+		 "load 0x3ffe8000, len 0, room 4 \r\ntail 0\r\nchksum 0x%02x\r\n"
+		 "ho 12 tail 0 room 4\r\n"
+		 "load 0x3ffe9000, len 0, room 12 \r\ntail 0\r\nchksum 0x%02x\r\n"
+		 "csum 0x%02x\r\n",
+		 sum, sum, sum, sum);
+	assert_non_null(strstr(text, want));
+
+	/* tail 8 leaves exactly a header: room 0, the next segment is all whole lines */
+	const uint32_t c[] = {31320, 2132, 4};
+	sum = flash_file_with_image(path, c, 3, false);
+	flash_boot_text(path, text, sizeof text);
+	assert_non_null(strstr(text, "len 31320, room 16 \r\ntail 8\r\n"));
+	assert_non_null(strstr(text, "len 2132, room 0 \r\ntail 4\r\n"));
+	assert_non_null(strstr(text, "len 4, room 4 \r\ntail 0\r\n"));
+	assert_null(strstr(text, "ho "));
+
+	/* a bad checksum: the computed value, "csum err", and the ROM stops mid-line */
+	const uint32_t d[] = {1396, 40};
+	sum = flash_file_with_image(path, d, 2, true);
+	size_t n = flash_boot_text(path, text, sizeof text);
+	snprintf(want, sizeof want, "tail 4\r\nchksum 0x%02x\r\ncsum 0x%02x\r\ncsum err\r\n"
+		 "ets_main.c ", sum, sum);
+	size_t wl = strlen(want);
+	assert_true(n >= wl);
+	assert_string_equal(text + n - wl, want);
+	assert_non_null(strstr(text, "len 1396, room 16 \r\ntail 4\r\n"));
+	assert_non_null(strstr(text, "len 40, room 4 \r\n"));
+	unlink(path);
+}
+
 static size_t session_bytes(const char *opts, uint8_t *out, size_t cap)
 {
 	struct link *l = open_sim(opts);
@@ -818,6 +924,7 @@ int main(void)
 		cmocka_unit_test(test_reset_circuit),
 		cmocka_unit_test(test_sync_after),
 		cmocka_unit_test(test_boot_log),
+		cmocka_unit_test(test_boot_log_flash_segments),
 		cmocka_unit_test(test_faults_reproducible),
 		cmocka_unit_test(test_fault_stall),
 		cmocka_unit_test(test_fault_stall_independent),
