@@ -4,6 +4,7 @@
 #include "image/image.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -224,46 +225,53 @@ static int parse_ea(const uint8_t *buf, size_t len, struct img_info *info, struc
 	return read_crc(buf, len, info->checksum_offset + 1, info, err);
 }
 
-/* boot mode 1 bins: E9 03 00 <app>, checksum line, 0xFF up to 0x10000, raw irom0, CRC.
- * The irom length is only known from where the CRC matches: at the end of a file, or
- * found by scanning flash contents. */
-static bool try_boot1(const uint8_t *buf, size_t len, struct img_info *info)
+/* Where a CRC matching the data before it sits, from from on: at the end of a file, or
+ * anywhere in flash contents (SIZE_MAX when nowhere). */
+static size_t find_crc(const uint8_t *buf, size_t len, size_t from)
 {
-	if (buf[2] != 0 || (buf[3] != 1 && buf[3] != 2) || buf[1] != 3)
-		return false;
-	size_t irom_at = info->checksum_offset + 1;
-	if (irom_at < 0x10000) {
-		if (len < 0x10000 || !all_bytes(buf + irom_at, 0x10000 - irom_at, 0xFF))
-			return false;
-		irom_at = 0x10000;
+	if (boot_crc(img_crc32_update(0, buf, len - 4)) == get_le32(buf + len - 4))
+		return len - 4;
+	/* flash contents: try every end, one byte at a time (a 16 MiB dump costs one table
+	 * lookup per byte; zlib's per-call overhead would dominate) */
+	uint32_t table[256];
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t t = i;
+		for (int k = 0; k < 8; k++)
+			t = (t >> 1) ^ (0xEDB88320u & (0u - (t & 1u)));
+		table[i] = t;
 	}
-	if (len < irom_at + 4)
-		return false;
-	size_t crc_at = SIZE_MAX;
-	uint32_t c = img_crc32_update(0, buf, len - 4);
-	if (boot_crc(c) == get_le32(buf + len - 4)) {
-		crc_at = len - 4;
-	} else {
-		/* flash contents: try every end, one byte at a time (a 16 MiB dump costs one
-		 * table lookup per byte; zlib's per-call overhead would dominate) */
-		uint32_t table[256];
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t t = i;
-			for (int k = 0; k < 8; k++)
-				t = (t >> 1) ^ (0xEDB88320u & (0u - (t & 1u)));
-			table[i] = t;
-		}
-		c = ~img_crc32_update(0, buf, irom_at); /* the running register, not final */
-		for (size_t k = irom_at; k + 4 <= len; k++) {
-			if (boot_crc(~c) == get_le32(buf + k)) {
-				crc_at = k;
-				break;
-			}
-			c = table[(c ^ buf[k]) & 0xFF] ^ (c >> 8);
-		}
+	uint32_t c = ~img_crc32_update(0, buf, from); /* the running register, not final */
+	for (size_t k = from; k + 4 <= len; k++) {
+		if (boot_crc(~c) == get_le32(buf + k))
+			return k;
+		c = table[(c ^ buf[k]) & 0xFF] ^ (c >> 8);
 	}
-	if (crc_at == SIZE_MAX)
-		return false;
+	return SIZE_MAX;
+}
+
+/* The CRC of buf[0, at) had byte 3 been b3. */
+static uint32_t crc_with_byte3(const uint8_t *buf, size_t at, uint8_t b3)
+{
+	uint8_t head[4] = {buf[0], buf[1], buf[2], b3};
+	return boot_crc(img_crc32_update(img_crc32_update(0, head, 4), buf + 4, at - 4));
+}
+
+/* Where the CRC of a damaged bin is: the last 4 bytes of a file; in flash contents
+ * (a run of erased 0xFF at the end) the last 4 bytes before that run. */
+static size_t damaged_crc_at(const uint8_t *buf, size_t len, size_t irom_at)
+{
+	size_t end = len;
+	while (end > irom_at && buf[end - 1] == 0xFF)
+		end--;
+	if (len - end < 16)
+		end = len;
+	return end >= irom_at + 4 ? end - 4 : irom_at;
+}
+
+/* Marks the bin as boot mode 1 with its irom0 at irom_at and CRC at crc_at. */
+static void set_boot1(const uint8_t *buf, size_t irom_at, size_t crc_at, int slot,
+		      struct img_info *info)
+{
 	struct img_segment *s = &info->segments[info->segment_count++];
 	s->load_addr = 0;
 	s->length = (uint32_t)(crc_at - irom_at);
@@ -273,13 +281,55 @@ static bool try_boot1(const uint8_t *buf, size_t len, struct img_info *info)
 	s->irom = true;
 	info->kind = IMG_KIND_APPBIN;
 	info->boot_mode = 1;
-	info->app_slot = buf[3];
+	info->app_slot = slot;
+	info->slot_damaged = slot != buf[3];
 	info->flash_params_valid = false;
 	info->has_crc = true;
 	info->crc_offset = crc_at;
 	info->crc_stored = get_le32(buf + crc_at);
 	info->crc_computed = img_crc32(buf, crc_at);
 	info->image_len = crc_at + 4;
+}
+
+/* boot mode 1 bins: E9 03 00 <app>, checksum line, 0xFF up to 0x10000, raw irom0, CRC.
+ * The irom length is only known from where the CRC matches: at the end of a file, or
+ * found by scanning flash contents. When no CRC matches, gen_appbin's structure decides:
+ * three checked sections starting with .text at 0x40100000 and a fill that is (nearly)
+ * all 0xFF; a byte 3 that is no slot is accepted when the CRC fits slot 1 or 2, since
+ * "00 xx" is also a plain v1 header (qio, 512KB) and must stay one. */
+static bool try_boot1(const uint8_t *buf, size_t len, struct img_info *info)
+{
+	if (buf[2] != 0 || buf[1] != 3 || info->segment_count != 3)
+		return false;
+	size_t irom_at = info->checksum_offset + 1;
+	size_t fill_end = irom_at < 0x10000 ? 0x10000 : irom_at;
+	if (len < fill_end + 4)
+		return false;
+	size_t bad = 0, first_bad = 0;
+	for (size_t i = irom_at; i < fill_end; i++)
+		if (buf[i] != 0xFF && !bad++)
+			first_bad = i;
+	bool slot_ok = buf[3] == 1 || buf[3] == 2;
+	size_t crc_at = slot_ok && bad == 0 ? find_crc(buf, len, fill_end) : SIZE_MAX;
+	int slot = buf[3];
+	if (crc_at == SIZE_MAX) {
+		size_t fill = fill_end - irom_at;
+		if (fill < 16 || bad > fill / 8 || info->segments[0].load_addr != 0x40100000u)
+			return false;
+		crc_at = damaged_crc_at(buf, len, fill_end);
+		if (!slot_ok) {
+			if (crc_with_byte3(buf, crc_at, 1) == get_le32(buf + crc_at))
+				slot = 1;
+			else if (crc_with_byte3(buf, crc_at, 2) == get_le32(buf + crc_at))
+				slot = 2;
+			else
+				return false;
+		}
+	}
+	info->fill_offset = irom_at;
+	info->fill_bad = bad;
+	info->fill_bad_offset = first_bad;
+	set_boot1(buf, fill_end, crc_at, slot, info);
 	return true;
 }
 
@@ -333,6 +383,56 @@ int img_parse(const uint8_t *buf, size_t len, struct img_info *info, struct ed_e
 	return rc;
 }
 
+/* How many of the 4 CRC bytes differ, and the index of the last that does. */
+static int crc_bytes_differ(uint32_t a, uint32_t b, int *which)
+{
+	int n = 0;
+	for (int i = 0; i < 4; i++)
+		if (((a ^ b) >> (8 * i)) & 0xFF) {
+			n++;
+			*which = i;
+		}
+	return n;
+}
+
+/* The damage a boot mode 1 bin recognised from its layout can show, most specific
+ * first; the checksum byte was checked before. */
+static int verify_boot1(const struct img_info *info, struct ed_error *err)
+{
+	char crc[160] = "";
+	if (info->crc_stored != info->crc_computed)
+		snprintf(crc, sizeof crc, " (CRC invalid: stored 0x%08x, computed 0x%08x)",
+			 info->crc_stored, info->crc_computed);
+	if (info->slot_damaged)
+		return ed_fail(err, ED_ERR_VERIFY,
+			       "byte 3 of the boot mode 1 header is 0x%02x, not an app slot (1 or "
+			       "2); the stored CRC fits 0x%02x (user%d), so the header byte was "
+			       "damaged%s",
+			       info->hdr_byte3, info->app_slot, info->app_slot, crc);
+	if (info->fill_bad)
+		return ed_fail(err, ED_ERR_VERIFY,
+			       "the 0xFF fill from offset 0x%zx to 0x10000 has %zu damaged byte%s, "
+			       "the first at offset 0x%zx%s",
+			       info->fill_offset, info->fill_bad, info->fill_bad == 1 ? "" : "s",
+			       info->fill_bad_offset, crc);
+	if (info->crc_stored == info->crc_computed)
+		return ED_OK;
+	int which = 0;
+	if (crc_bytes_differ(info->crc_stored, info->crc_computed, &which) == 1)
+		return ed_fail(err, ED_ERR_VERIFY,
+			       "CRC invalid: stored 0x%08x, computed 0x%08x: only the byte at offset "
+			       "0x%zx differs, so the CRC itself is damaged (the data is probably "
+			       "intact)",
+			       info->crc_stored, info->crc_computed, info->crc_offset + (size_t)which);
+	return ed_fail(err, ED_ERR_VERIFY,
+		       "CRC invalid: stored 0x%08x, computed 0x%08x over the first %zu bytes: the "
+		       "header, its checksum and the fill are intact, so the irom0 code (offset "
+		       "0x%zx-0x%zx) or the CRC at offset 0x%zx is damaged",
+		       info->crc_stored, info->crc_computed, info->crc_offset,
+		       info->segments[info->segment_count - 1].data_offset, info->crc_offset,
+		       info->crc_offset);
+}
+
 int img_verify(const struct img_info *info, bool whole_file, struct ed_error *err)
 {
 	if (info->kind == IMG_KIND_NONE)
@@ -343,12 +443,17 @@ int img_verify(const struct img_info *info, bool whole_file, struct ed_error *er
 			       "segments give 0x%02x (corrupt or edited image)",
 			       info->checksum_offset, info->checksum_stored,
 			       info->checksum_computed);
+	if (info->kind == IMG_KIND_APPBIN && info->boot_mode == 1) {
+		int rc = verify_boot1(info, err);
+		if (rc != ED_OK)
+			return rc;
+	}
 	if (info->has_crc && info->crc_stored != info->crc_computed)
-		return ed_fail(
-		    err, ED_ERR_VERIFY,
-		    "CRC mismatch: 0x%08x stored at offset 0x%zx, but the first %zu bytes "
-		    "give 0x%08x (corrupt or edited image)",
-		    info->crc_stored, info->crc_offset, info->crc_offset, info->crc_computed);
+		return ed_fail(err, ED_ERR_VERIFY,
+			       "CRC invalid: stored 0x%08x, computed 0x%08x over the first %zu "
+			       "bytes (CRC mismatch at offset 0x%zx: corrupt or edited image)",
+			       info->crc_stored, info->crc_computed, info->crc_offset,
+			       info->crc_offset);
 	if (whole_file && info->image_len != info->buf_len)
 		return ed_fail(err, ED_ERR_FORMAT,
 			       "%zu unexpected bytes follow the end of the image at offset 0x%zx "

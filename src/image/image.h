@@ -71,6 +71,12 @@ struct img_info {
 	uint32_t crc_stored;
 	uint32_t crc_computed;
 	size_t image_len; /* bytes from the start of the buffer that belong to the image */
+	/* Boot mode 1 bins are recognised from their layout even when damaged; img_verify
+	 * then names the damage from these. */
+	bool slot_damaged;	/* byte 3 is not 1/2; app_slot is the slot the CRC fits */
+	size_t fill_offset;	/* the 0xFF fill [fill_offset, 0x10000) (empty when equal) */
+	size_t fill_bad;	/* bytes of the fill that are not 0xFF */
+	size_t fill_bad_offset; /* the first of them */
 	size_t buf_len;	  /* length that was parsed */
 };
 

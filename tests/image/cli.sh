@@ -82,6 +82,48 @@ expect 1 "too short" "$E" image_info short.elf
 expect 2 "no image file given" "$E" image_info
 ls ./*partial* >/dev/null 2>&1 && fail "temporary files left behind: $(ls ./*partial*)"
 
+# --- a gen_appbin boot mode 1 bin built by hand, and its damaged variants ---
+# E9 03 00 01, three 4-byte sections from 0x40100000, checksum 0xE3 at 0x2f, 0xFF to
+# 0x10000, 20 irom0 bytes, then gen_appbin's CRC (zlib CRC-32 from gzip's trailer;
+# negative as a signed int: c ^ 0xFFFFFFFF, else c + 1)
+boot1_crc() {
+	set -- $(gzip -c <"$1" | tail -c 8 | head -c 4 | od -An -tu1)
+	c=$(($1 + $2 * 256 + $3 * 65536 + $4 * 16777216))
+	if [ "$c" -ge 2147483648 ]; then c=$((c ^ 4294967295)); else c=$((c + 1)); fi
+	printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $((c & 255)) $((c >> 8 & 255)) \
+		$((c >> 16 & 255)) $((c >> 24 & 255)))"
+}
+if command -v gzip >/dev/null && command -v od >/dev/null; then
+	{
+		printf '\351\003\000\001\004\000\020\100'
+		printf '\000\000\020\100\004\000\000\000\001\002\003\004'
+		printf '\000\001\020\100\004\000\000\000\005\006\007\010'
+		printf '\000\002\020\100\004\000\000\000\011\012\013\014'
+		printf '\000\000\000\343'
+		head -c $((0x10000 - 48)) /dev/zero | tr '\000' '\377'
+		printf 'irom0 code, 20 byte'
+		printf 's'
+	} >old.body
+	{ cat old.body; boot1_crc old.body; } >old1.bin
+	expect 0 "Format: SDK OTA app (gen_appbin)|Boot mode: 1 (boot_v1.1), app slot 1 (user1)|\
+Result: OK" "$E" image_info old1.bin
+	size=$(wc -c <old1.bin)
+	# one irom0 byte, one fill byte, byte 3, one CRC byte
+	{ head -c 65540 old1.bin; printf 'X'; tail -c +65542 old1.bin; } >old-irom.bin
+	expect 1 "Boot mode: 1 (boot_v1.1)|CRC: |INVALID|Result: BAD IMAGE|CRC invalid: stored 0x|\
+the irom0 code (offset 0x10000-0x10014) or the CRC at offset 0x10014 is damaged" \
+		"$E" image_info old-irom.bin
+	{ head -c 4096 old1.bin; printf 'X'; tail -c +4098 old1.bin; } >old-fill.bin
+	expect 1 "Boot mode: 1 (boot_v1.1)|the 0xFF fill from offset 0x30 to 0x10000 has 1 damaged \
+byte, the first at offset 0x1000 (CRC invalid: stored 0x" "$E" image_info old-fill.bin
+	{ head -c 3 old1.bin; printf '\005'; tail -c +5 old1.bin; } >old-slot.bin
+	expect 1 "Boot mode: 1 (boot_v1.1), app slot 1|byte 3 of the boot mode 1 header is 0x05, \
+not an app slot (1 or 2); the stored CRC fits 0x01 (user1)" "$E" image_info old-slot.bin
+	{ head -c $((size - 1)) old1.bin; printf 'X'; } >old-crc.bin
+	expect 1 "Boot mode: 1 (boot_v1.1)|CRC invalid: stored 0x|only the byte at offset \
+0x10017 differs, so the CRC itself is damaged" "$E" image_info old-crc.bin
+fi
+
 if [ $# -lt 2 ]; then
 	echo "note: ELF-based checks skipped: no test ELFs (xtensa-lx106-elf-gcc missing;" \
 		"install gcc-xtensa-lx106)"
@@ -133,6 +175,10 @@ expect 0 "warning: .irom0.text is linked at 0x40201010, but the boot loader runs
 the 1MB map (512 KB + 512 KB) at 0x40281010" "$E" make_ota app.elf --app 2 -fs 1MB -o u2.bin
 expect 0 "boot mode 1, app 2" "$E" make_ota app.elf --app 2 --boot-mode 1 -o old2.bin
 expect 0 "Boot mode: 1 (boot_v1.1), app slot 2" "$E" image_info old2.bin
+# make_ota's own boot mode 1 bin with its first irom0 byte damaged (QA's case)
+{ head -c 65536 old2.bin; printf '\377'; tail -c +65538 old2.bin; } >old2-bad.bin
+expect 1 "Boot mode: 1 (boot_v1.1), app slot 2|CRC invalid: stored 0x|irom0 code (offset \
+0x10000-" "$E" image_info old2-bad.bin
 expect 0 "Wrote none.irom0text.bin" "$E" make_ota app.elf --boot-mode 0 -o none.bin
 exists none.bin
 

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,6 +237,148 @@ static void test_parse_boot1_in_flash(void **state)
 	free(b);
 }
 
+/* gen_appbin's boot mode 1 bin by hand: E9 03 00 <slot>, three sections from
+ * 0x40100000, checksum line, 0xFF to 0x10000, 20 irom bytes, CRC. */
+static void build_boot1(struct buf *b, uint8_t slot)
+{
+	uint8_t sum = 0xEF;
+	b->n = 0;
+	put8(b, 0xE9), put8(b, 3), put8(b, 0), put8(b, slot), put32(b, 0x40100004);
+	for (int s = 0; s < 3; s++) {
+		put32(b, 0x40100000u + 0x100u * (uint32_t)s), put32(b, 4);
+		for (int i = 0; i < 4; i++)
+			put8(b, (uint8_t)(s + i)), sum ^= (uint8_t)(s + i);
+	}
+	while (b->n % 16 != 15)
+		put8(b, 0);
+	put8(b, sum);
+	memset(b->b + b->n, 0xFF, 0x10000 - b->n);
+	b->n = 0x10000;
+	for (int i = 0; i < 20; i++)
+		put8(b, (uint8_t)(i * 3));
+	put32(b, want_boot_crc(b->b, b->n));
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Parses a damaged boot mode 1 bin: still boot mode 1 with its irom0 and CRC where they
+ * belong; returns the verify message (static) after checking it says "CRC invalid". */
+static const char *damaged_boot1(const struct buf *b, int slot)
+{
+	static struct ed_error err;
+	struct img_info info;
+	assert_int_equal(img_parse(b->b, b->n, &info, &err), ED_OK);
+	assert_int_equal(info.kind, IMG_KIND_APPBIN);
+	assert_int_equal(info.boot_mode, 1);
+	assert_int_equal(info.app_slot, slot);
+	assert_int_equal(info.image_len, b->n);
+	assert_int_equal(info.crc_offset, 0x10000 + 20);
+	assert_int_equal(info.segments[3].length, 20);
+	assert_int_equal(img_verify(&info, true, &err), ED_ERR_VERIFY);
+	char want[96];
+	snprintf(want, sizeof want, "CRC invalid: stored 0x%08x, computed 0x%08x",
+		 le32_at(b->b + b->n - 4), want_boot_crc(b->b, b->n - 4));
+	if (!strstr(err.msg, want))
+		fail_msg("error '%s' does not contain '%s'", err.msg, want);
+	return err.msg;
+}
+
+static void expect_in(const char *msg, const char *text)
+{
+	if (!strstr(msg, text))
+		fail_msg("error '%s' does not contain '%s'", msg, text);
+}
+
+/* QA: corrupted boot mode 1 bins were described as "v1 ... unexpected bytes follow";
+ * they are boot mode 1 bins with a named damage. */
+static void test_parse_boot1_damaged(void **state)
+{
+	(void)state;
+	struct buf *b = calloc(1, sizeof *b);
+	build_boot1(b, 2);
+	b->b[0x10005] ^= 0x10; /* one irom0 byte */
+	const char *m = damaged_boot1(b, 2);
+	expect_in(m, "the header, its checksum and the fill are intact, so the irom0 code "
+		     "(offset 0x10000-0x10014) or the CRC at offset 0x10014 is damaged");
+
+	build_boot1(b, 1);
+	b->b[0x8000] = 0x7F; /* one fill byte */
+	m = damaged_boot1(b, 1);
+	expect_in(m, "the 0xFF fill from offset 0x30 to 0x10000 has 1 damaged byte, the first "
+		     "at offset 0x8000 (CRC invalid: stored 0x");
+
+	build_boot1(b, 1);
+	b->b[3] = 0x41; /* byte 3: also a valid qio/4MB/26m v1 header, yet the CRC says user1 */
+	m = damaged_boot1(b, 1);
+	expect_in(m, "byte 3 of the boot mode 1 header is 0x41, not an app slot (1 or 2); the "
+		     "stored CRC fits 0x01 (user1), so the header byte was damaged");
+	build_boot1(b, 2);
+	b->b[3] = 0x00;
+	m = damaged_boot1(b, 2);
+	expect_in(m, "is 0x00, not an app slot (1 or 2); the stored CRC fits 0x02 (user2)");
+
+	build_boot1(b, 1);
+	b->b[b->n - 2] ^= 0xA5; /* the CRC itself */
+	m = damaged_boot1(b, 1);
+	expect_in(m, "only the byte at offset 0x10016 differs, so the CRC itself is damaged");
+
+	/* the checksum byte: reported first, the bin is still boot mode 1 */
+	build_boot1(b, 1);
+	b->b[0x2F] ^= 1;
+	struct img_info info;
+	struct ed_error err = {0};
+	assert_int_equal(img_parse(b->b, b->n, &info, &err), ED_OK);
+	assert_int_equal(info.boot_mode, 1);
+	assert_int_equal(img_verify(&info, true, &err), ED_ERR_VERIFY);
+	expect_in(err.msg, "checksum mismatch: the byte at offset 0x2f");
+	free(b);
+}
+
+/* In flash contents a damaged bin's CRC is the last 4 bytes before the erased flash;
+ * without gen_appbin's structure nothing is taken for a boot mode 1 bin. */
+static void test_parse_boot1_damaged_limits(void **state)
+{
+	(void)state;
+	struct buf *b = calloc(1, sizeof *b);
+	build_boot1(b, 1);
+	size_t image_len = b->n;
+	b->b[0x10003] ^= 1;
+	memset(b->b + b->n, 0xFF, 64);
+	struct img_info info;
+	struct ed_error err = {0};
+	assert_int_equal(img_parse(b->b, image_len + 64, &info, &err), ED_OK);
+	assert_int_equal(info.boot_mode, 1);
+	assert_int_equal(info.image_len, image_len);
+	assert_int_equal(img_verify(&info, false, &err), ED_ERR_VERIFY);
+	expect_in(err.msg, "CRC invalid");
+
+	/* a non-OTA flash (v1 "00 41" image at 0x0, irom0 at 0x10000): byte 3 is no slot and
+	 * no slot makes the CRC fit, so it stays a v1 image */
+	build_boot1(b, 1);
+	b->b[3] = 0x41;
+	b->b[b->n - 1] ^= 0x80;
+	assert_int_equal(img_parse(b->b, b->n, &info, &err), ED_OK);
+	assert_int_equal(info.kind, IMG_KIND_V1);
+	expect_verify_error(b->b, b->n, ED_ERR_FORMAT, "unexpected bytes follow the end");
+
+	/* a fill that is mostly data is not gen_appbin's */
+	build_boot1(b, 1);
+	memset(b->b + 0x100, 0x00, 0x4000);
+	assert_int_equal(img_parse(b->b, b->n, &info, &err), ED_OK);
+	assert_int_equal(info.kind, IMG_KIND_V1);
+
+	/* .text not at 0x40100000: not gen_appbin's either */
+	build_boot1(b, 1);
+	b->b[8 + 1] = 0x02; /* first load address 0x40100200 */
+	b->b[0x10000] ^= 1;
+	assert_int_equal(img_parse(b->b, b->n, &info, &err), ED_OK);
+	assert_int_equal(info.kind, IMG_KIND_V1);
+	free(b);
+}
+
 static void test_patch_flash_params(void **state)
 {
 	(void)state;
@@ -342,6 +485,8 @@ int image_read_tests(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_parse_v1),	       cmocka_unit_test(test_parse_v2_and_appbin),
 	    cmocka_unit_test(test_parse_damage),       cmocka_unit_test(test_parse_boot1_in_flash),
+	    cmocka_unit_test(test_parse_boot1_damaged),
+	    cmocka_unit_test(test_parse_boot1_damaged_limits),
 	    cmocka_unit_test(test_patch_flash_params), cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_parse_mutations),
 	};
