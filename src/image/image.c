@@ -249,10 +249,10 @@ static size_t find_crc(const uint8_t *buf, size_t len, size_t from)
 	return SIZE_MAX;
 }
 
-/* The CRC of buf[0, at) had byte 3 been b3. */
-static uint32_t crc_with_byte3(const uint8_t *buf, size_t at, uint8_t b3)
+/* The CRC of buf[0, at) had bytes 2-3 been 00 slot. */
+static uint32_t crc_with_slot(const uint8_t *buf, size_t at, uint8_t slot)
 {
-	uint8_t head[4] = {buf[0], buf[1], buf[2], b3};
+	uint8_t head[4] = {buf[0], buf[1], 0, slot};
 	return boot_crc(img_crc32_update(img_crc32_update(0, head, 4), buf + 4, at - 4));
 }
 
@@ -282,7 +282,7 @@ static void set_boot1(const uint8_t *buf, size_t irom_at, size_t crc_at, int slo
 	info->kind = IMG_KIND_APPBIN;
 	info->boot_mode = 1;
 	info->app_slot = slot;
-	info->slot_damaged = slot != buf[3];
+	info->slot_damaged = buf[2] != 0 || slot != buf[3];
 	info->flash_params_valid = false;
 	info->has_crc = true;
 	info->crc_offset = crc_at;
@@ -295,11 +295,12 @@ static void set_boot1(const uint8_t *buf, size_t irom_at, size_t crc_at, int slo
  * The irom length is only known from where the CRC matches: at the end of a file, or
  * found by scanning flash contents. When no CRC matches, gen_appbin's structure decides:
  * three checked sections starting with .text at 0x40100000 and a fill that is (nearly)
- * all 0xFF; a byte 3 that is no slot is accepted when the CRC fits slot 1 or 2, since
- * "00 xx" is also a plain v1 header (qio, 512KB) and must stay one. */
+ * all 0xFF. Bytes 2-3 other than 00 01 / 00 02 are accepted only when the CRC fits one
+ * of those, since any other pair is also a plain v1 header (flash mode, size and
+ * frequency) and must stay one. */
 static bool try_boot1(const uint8_t *buf, size_t len, struct img_info *info)
 {
-	if (buf[2] != 0 || buf[1] != 3 || info->segment_count != 3)
+	if (buf[1] != 3 || info->segment_count != 3)
 		return false;
 	size_t irom_at = info->checksum_offset + 1;
 	size_t fill_end = irom_at < 0x10000 ? 0x10000 : irom_at;
@@ -309,7 +310,7 @@ static bool try_boot1(const uint8_t *buf, size_t len, struct img_info *info)
 	for (size_t i = irom_at; i < fill_end; i++)
 		if (buf[i] != 0xFF && !bad++)
 			first_bad = i;
-	bool slot_ok = buf[3] == 1 || buf[3] == 2;
+	bool slot_ok = buf[2] == 0 && (buf[3] == 1 || buf[3] == 2);
 	size_t crc_at = slot_ok && bad == 0 ? find_crc(buf, len, fill_end) : SIZE_MAX;
 	int slot = buf[3];
 	if (crc_at == SIZE_MAX) {
@@ -318,9 +319,9 @@ static bool try_boot1(const uint8_t *buf, size_t len, struct img_info *info)
 			return false;
 		crc_at = damaged_crc_at(buf, len, fill_end);
 		if (!slot_ok) {
-			if (crc_with_byte3(buf, crc_at, 1) == get_le32(buf + crc_at))
+			if (crc_with_slot(buf, crc_at, 1) == get_le32(buf + crc_at))
 				slot = 1;
-			else if (crc_with_byte3(buf, crc_at, 2) == get_le32(buf + crc_at))
+			else if (crc_with_slot(buf, crc_at, 2) == get_le32(buf + crc_at))
 				slot = 2;
 			else
 				return false;
@@ -405,10 +406,11 @@ static int verify_boot1(const struct img_info *info, struct ed_error *err)
 			 info->crc_stored, info->crc_computed);
 	if (info->slot_damaged)
 		return ed_fail(err, ED_ERR_VERIFY,
-			       "byte 3 of the boot mode 1 header is 0x%02x, not an app slot (1 or "
-			       "2); the stored CRC fits 0x%02x (user%d), so the header byte was "
-			       "damaged%s",
-			       info->hdr_byte3, info->app_slot, info->app_slot, crc);
+			       "bytes 2-3 of the boot mode 1 header are %02x %02x, not 00 01 or 00 "
+			       "02 (the app slot); the stored CRC fits 00 %02x (user%d), so the "
+			       "header was damaged%s",
+			       info->hdr_byte2, info->hdr_byte3, info->app_slot, info->app_slot,
+			       crc);
 	if (info->fill_bad)
 		return ed_fail(err, ED_ERR_VERIFY,
 			       "the 0xFF fill from offset 0x%zx to 0x10000 has %zu damaged byte%s, "

@@ -117,8 +117,9 @@ the irom0 code (offset 0x10000-0x10014) or the CRC at offset 0x10014 is damaged"
 	expect 1 "Boot mode: 1 (boot_v1.1)|the 0xFF fill from offset 0x30 to 0x10000 has 1 damaged \
 byte, the first at offset 0x1000 (CRC invalid: stored 0x" "$E" image_info old-fill.bin
 	{ head -c 3 old1.bin; printf '\005'; tail -c +5 old1.bin; } >old-slot.bin
-	expect 1 "Boot mode: 1 (boot_v1.1), app slot 1|byte 3 of the boot mode 1 header is 0x05, \
-not an app slot (1 or 2); the stored CRC fits 0x01 (user1)" "$E" image_info old-slot.bin
+	expect 1 "Boot mode: 1 (boot_v1.1), app slot 1|bytes 2-3 of the boot mode 1 header are \
+00 05, not 00 01 or 00 02 (the app slot); the stored CRC fits 00 01 (user1)" \
+		"$E" image_info old-slot.bin
 	{ head -c $((size - 1)) old1.bin; printf 'X'; } >old-crc.bin
 	expect 1 "Boot mode: 1 (boot_v1.1)|CRC invalid: stored 0x|only the byte at offset \
 0x10017 differs, so the CRC itself is damaged" "$E" image_info old-crc.bin

@@ -313,12 +313,16 @@ static void test_parse_boot1_damaged(void **state)
 	build_boot1(b, 1);
 	b->b[3] = 0x41; /* byte 3: also a valid qio/4MB/26m v1 header, yet the CRC says user1 */
 	m = damaged_boot1(b, 1);
-	expect_in(m, "byte 3 of the boot mode 1 header is 0x41, not an app slot (1 or 2); the "
-		     "stored CRC fits 0x01 (user1), so the header byte was damaged");
+	expect_in(m, "bytes 2-3 of the boot mode 1 header are 00 41, not 00 01 or 00 02 (the "
+		     "app slot); the stored CRC fits 00 01 (user1), so the header was damaged");
 	build_boot1(b, 2);
 	b->b[3] = 0x00;
 	m = damaged_boot1(b, 2);
-	expect_in(m, "is 0x00, not an app slot (1 or 2); the stored CRC fits 0x02 (user2)");
+	expect_in(m, "are 00 00, not 00 01 or 00 02 (the app slot); the stored CRC fits 00 02");
+	build_boot1(b, 2);
+	b->b[2] = 0x02; /* byte 2: "dio" */
+	m = damaged_boot1(b, 2);
+	expect_in(m, "are 02 02, not 00 01 or 00 02 (the app slot); the stored CRC fits 00 02");
 
 	build_boot1(b, 1);
 	b->b[b->n - 2] ^= 0xA5; /* the CRC itself */
