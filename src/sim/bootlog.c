@@ -15,9 +15,11 @@
  *   tail  bytes of the segment in its last line: (len - room) mod 16, 0 when the
  *         segment fits in room.
  *   ho    printed when fewer than 8 bytes (but some) are left for the next segment
- *         header, which then straddles two lines: "ho H tail T room R" with H the
- *         line offset where the previous segment's data started (16 - its room), T its
- *         tail and R the bytes left; the next room is R + 8.
+ *         header, which then straddles two lines: "ho H tail T room R" with T the
+ *         previous tail, R the bytes left and H 0 when the previous segment ended in
+ *         a line of its own, else the line offset where it ended (captures show "ho 0"
+ *         after rooms 16, 8 and 4 with whole lines read, "ho 12" after a 0-byte
+ *         segment at offset 12); the next room is R + 8.
  *   chksum  the XOR checksum so far (seed 0xEF), after each segment; csum is the final
  *         one, compared with the byte at the end of the 16-byte line after the data. */
 #include "sim/board.h"
@@ -62,7 +64,8 @@ static uint32_t segment_lines(struct text *t, uint32_t addr, uint32_t len, uint3
 	if (left >= 8)
 		return left - 8;
 	if (left > 0)
-		say(t, "ho %u tail %u room %u\r\n", ROM_LINE - room, tail, left);
+		say(t, "ho %u tail %u room %u\r\n", len > room ? 0 : ROM_LINE - room + len, tail,
+		    left);
 	return left + ROM_LINE - 8; /* a fresh line holds the rest of the header */
 }
 

@@ -640,6 +640,15 @@ static void test_boot_log_flash_segments(void **state)
 	assert_non_null(strstr(text, "len 4, room 4 \r\ntail 0\r\n"));
 	assert_null(strstr(text, "ho "));
 
+	/* boot_v1.2's shape (816 + 788 + 288): room 8 after tail 0, then "ho 0" */
+	const uint32_t e[] = {816, 788, 288};
+	flash_file_with_image(path, e, 3, false);
+	flash_boot_text(path, text, sizeof text);
+	assert_non_null(strstr(text, "len 816, room 16 \r\ntail 0\r\n"));
+	assert_non_null(strstr(text, "len 788, room 8 \r\ntail 12\r\n"));
+	assert_non_null(strstr(text, "ho 0 tail 12 room 4\r\nload 0x3ffe9000, len 288, room 12 "
+				     "\r\ntail 4\r\n"));
+
 	/* a bad checksum: the computed value, "csum err", and the ROM stops mid-line */
 	const uint32_t d[] = {1396, 40};
 	sum = flash_file_with_image(path, d, 2, true);
