@@ -399,8 +399,8 @@ static void print_flash_params(const struct img_info *info)
 {
 	if (!info->flash_params_valid) {
 		printf("Flash parameters: none in this format (bytes 2-3 of the E9 header are "
-		       "00 %02x, the app slot)\n",
-		       info->hdr_byte3);
+		       "%02x %02x, the app slot)\n",
+		       info->hdr_byte2, info->hdr_byte3);
 		return;
 	}
 	const struct flash_size_info *s = flash_size_by_map(info->size_map);
