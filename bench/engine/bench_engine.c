@@ -93,6 +93,13 @@ static int run(uint32_t baud, const uint8_t *data)
 	if (rc == ED_OK && memcmp(back, data, READ_BYTES))
 		rc = ed_fail(&err, ED_ERR_VERIFY, "read back differs");
 	free(back);
+	if (rc == ED_OK)
+		rc = flasher_verify(ld, 0, data, READ_BYTES, NULL, NULL, &err);
+	uint64_t t4 = link_now_us(l);
+	/* QA's erase case: 18 sectors starting off a 64 KiB boundary (0x101000). */
+	if (rc == ED_OK)
+		rc = flasher_erase_region(ld, 0x101000, 18 * 4096, NULL, &err);
+	uint64_t t5 = link_now_us(l);
 	loader_destroy(ld);
 	link_close(l);
 	if (rc != ED_OK) {
@@ -113,6 +120,12 @@ static int run(uint32_t baud, const uint8_t *data)
 	printf("read 64 KiB @%u: %.2f s (%.2f KiB/s) = %.2f%% of the wire limit (%.3f s), "
 	       "%.1f%% of the one-READ_REG-per-word ceiling (%.2f s)\n",
 	       baud, r, READ_BYTES / 1024.0 / r, 100 * wire_r / r, wire_r, 100 * ceil_r / r, ceil_r);
+	printf("verify 64 KiB @%u: %.2f s (%.2f KiB/s) = %.1f%% of the one-READ_REG-per-word "
+	       "ceiling; erase 18 sectors at 0x101000: %.2f s (ROM erase of the same sectors "
+	       "%.2f s)\n",
+	       baud, (double)(t4 - t3) / 1e6, READ_BYTES / 1024.0 / ((double)(t4 - t3) / 1e6),
+	       100 * ceil_r / ((double)(t4 - t3) / 1e6), (double)(t5 - t4) / 1e6,
+	       rom_erase_s(0x101, 18, c));
 	return 0;
 }
 
