@@ -84,7 +84,7 @@ int detect_chip(struct loader *ld, struct chip_info *info, struct ed_error *err)
 		return rc;
 	info->crystal_mhz = detect_crystal_mhz(div, loader_link(ld)->baud);
 	detect_name(info->otp, info->name, sizeof info->name, &info->esp8285);
-	snprintf(info->features, sizeof info->features, "WiFi, 160MHz%s",
+	snprintf(info->features, sizeof info->features, "Wi-Fi, 160MHz%s",
 		 info->esp8285 ? ", Embedded Flash" : "");
 	if ((rc = detect_mac(info->otp, info->mac, err)) < 0)
 		return rc;

@@ -11,7 +11,7 @@
 
 struct chip_info {
 	char name[32];          /* "ESP8266EX", "ESP8285H16", ... */
-	char features[64];      /* "WiFi, 160MHz" (+ ", Embedded Flash") */
+	char features[64];      /* "Wi-Fi, 160MHz" (+ ", Embedded Flash"), esptool v5 */
 	bool esp8285;
 	unsigned crystal_mhz;   /* 26 or 40 */
 	uint8_t mac[6];

@@ -198,6 +198,7 @@ static void test_detect_chip(void **state)
 	assert_int_equal(info.chip_id, 0x00010203);
 	assert_int_equal(info.flash_id, 0x1640EF);
 	assert_int_equal(info.flash_size, 4u << 20);
+	assert_string_equal(info.features, "Wi-Fi, 160MHz"); /* esptool v5's words */
 	close_board(&b);
 
 	open_board(&b, "chip=esp8285&flash-size=1MB", LOADER_BEFORE_NO_RESET);
@@ -205,6 +206,7 @@ static void test_detect_chip(void **state)
 	assert_true(info.esp8285);
 	assert_int_equal(strncmp(info.name, "ESP8285", 7), 0);
 	assert_int_equal(info.flash_size, 1u << 20);
+	assert_string_equal(info.features, "Wi-Fi, 160MHz, Embedded Flash");
 	close_board(&b);
 }
 
