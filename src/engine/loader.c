@@ -280,6 +280,8 @@ int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_co
 	 * reach the whole data even when the erase size asked is smaller. */
 	uint64_t data = (uint64_t)block_count * block_size;
 	uint64_t timeout = erase_timeout_us(data > erase_size ? (uint32_t)data : erase_size);
+	memcpy(ld->begin, d, sizeof d);
+	ld->begin_valid = block_count > 0;
 	int rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, timeout, NULL, err);
 	if (retryable(rc)) {
 		/* FLASH_BEGIN only erases and sets up the write: asking again is safe. */
@@ -300,6 +302,48 @@ int loader_attach_flash(struct loader *ld, struct ed_error *err)
 	return loader_flash_begin(ld, 0, 0, PKT_ROM_FLASH_BLOCK, 0, err);
 }
 
+/* FLASH_DATA's reply comes once the block is on the wire, programmed (4 pages, a few ms)
+ * and read back: 3 x the worst-case wire time (every byte SLIP-escaped) plus 20 ms, at
+ * least 1 s. A dropped byte then costs about a second, not esptool's fixed 3 s. */
+static uint64_t block_timeout_us(const struct loader *ld, size_t len)
+{
+	uint64_t baud = ld->link->baud ? ld->link->baud : 115200;
+	uint64_t wire = (2 * (len + 16 + 8) + 2 + 12) * 10 * 1000000u / baud;
+	uint64_t t = 3 * (wire + 20000);
+	return t < LOADER_BLOCK_MIN_TIMEOUT_US ? LOADER_BLOCK_MIN_TIMEOUT_US : t;
+}
+
+/* Sends the block prepared in ld->data until the ROM accepts it: up to
+ * LOADER_BLOCK_ATTEMPTS for lost frames, lost replies and checksum errors, up to
+ * LOADER_WRITE_ATTEMPTS for error 0x08. */
+static int send_block(struct loader *ld, size_t len, uint32_t seq, uint32_t chk,
+		      struct ed_error *err)
+{
+	uint64_t timeout = block_timeout_us(ld, len);
+	int rc = ED_ERR_TIMEOUT, write_errors = 0;
+	for (int attempt = 0; attempt < LOADER_BLOCK_ATTEMPTS; attempt++) {
+		if (attempt > 0) {
+			ed_log(&ld->cfg.log, ED_LOG_DEBUG, "block %u: %s; sending it again", seq,
+			       err->msg);
+			/* A late reply to the failed attempt must not answer the next one. */
+			resync(ld);
+		}
+		rc = loader_command(ld, PKT_FLASH_DATA, ld->data, len + 16, chk, timeout, NULL, err);
+		if (!retryable(rc))
+			break;
+		if (rc != ED_ERR_DEVICE)
+			continue;
+		uint8_t e = ld->last_rom_error;
+		if (e == PKT_ROM_FLASH_WRITE_ERR) {
+			if (++write_errors >= LOADER_WRITE_ATTEMPTS)
+				break;
+		} else if (e != PKT_ROM_BAD_CHECKSUM && e != PKT_ROM_INVALID_MESSAGE) {
+			break;
+		}
+	}
+	return rc;
+}
+
 int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint32_t seq,
 		      struct ed_error *err)
 {
@@ -312,31 +356,38 @@ int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint3
 	put_le32(d + 12, 0);
 	memcpy(d + 16, block, len);
 	uint32_t chk = pkt_checksum(block, len);
-	int rc = ED_ERR_TIMEOUT;
-	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
-		if (attempt > 0) {
-			ed_log(&ld->cfg.log, ED_LOG_DEBUG, "block %u: %s; sending it again", seq,
-			       err->msg);
-			/* A late reply to the failed attempt must not answer the next one. */
-			resync(ld);
-		}
-		rc = loader_command(ld, PKT_FLASH_DATA, d, len + 16, chk,
-				    LOADER_DEFAULT_TIMEOUT_US, NULL, err);
-		if (!retryable(rc))
-			break;
-		if (rc == ED_ERR_DEVICE && ld->last_rom_error != PKT_ROM_BAD_CHECKSUM &&
-		    ld->last_rom_error != PKT_ROM_INVALID_MESSAGE &&
-		    ld->last_rom_error != PKT_ROM_FLASH_WRITE_ERR)
-			break;
+	int rc = send_block(ld, len, seq, chk, err);
+	bool again = false;
+	if (rc == ED_ERR_DEVICE && ld->last_rom_error == PKT_ROM_FLASH_WRITE_ERR && seq == 0 &&
+	    ld->begin_valid) {
+		/* FLASH_BEGIN carries no checksum: an offset corrupted on the wire starts the
+		 * write elsewhere, usually over old data, and every block 0 then fails the
+		 * ROM's read-back. Starting the write once more costs one erase. */
+		ed_log(&ld->cfg.log, ED_LOG_WARN,
+		       "block 0 failed the ROM's read-back check %d times: starting the write at "
+		       "0x%06x again (a FLASH_BEGIN corrupted on the wire may have put it at "
+		       "another address)",
+		       LOADER_WRITE_ATTEMPTS, get_le32(ld->begin + 12));
+		again = true;
+		resync(ld);
+		uint64_t t = erase_timeout_us(get_le32(ld->begin) > get_le32(ld->begin + 4) * len
+						      ? get_le32(ld->begin)
+						      : get_le32(ld->begin + 4) * (uint32_t)len);
+		rc = loader_command(ld, PKT_FLASH_BEGIN, ld->begin, 16, 0, t, NULL, err);
+		if (rc == ED_OK)
+			rc = send_block(ld, len, seq, chk, err);
 	}
 	if (rc == ED_ERR_DEVICE && ld->last_rom_error == PKT_ROM_FLASH_WRITE_ERR)
 		return ed_fail(err, ED_ERR_VERIFY,
-			       "the ROM's read-back check of block %u failed %d times (error 0x08): "
-			       "the flash did not take the data; check the flash chip and its "
+			       "the ROM's read-back check of block %u failed %d times (error 0x08)%s: "
+			       "the flash did not take the data, or a header corrupted on the wire "
+			       "put the write at another address (whose sectors may now be erased or "
+			       "overwritten); try a lower --baud, and check the flash chip and its "
 			       "power supply",
-			       seq, LOADER_WRITE_ATTEMPTS);
+			       seq, LOADER_WRITE_ATTEMPTS,
+			       again ? ", also after starting the write again" : "");
 	if (retryable(rc))
-		ed_error_prefix(err, "block %u after %d attempts", seq, LOADER_WRITE_ATTEMPTS);
+		ed_error_prefix(err, "block %u after %d attempts", seq, LOADER_BLOCK_ATTEMPTS);
 	return rc;
 }
 

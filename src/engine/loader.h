@@ -23,6 +23,12 @@
 #define LOADER_MAX_TIMEOUT_US 240000000u
 #define LOADER_CONNECT_ATTEMPTS 7
 #define LOADER_WRITE_ATTEMPTS 3
+/* FLASH_DATA is idempotent (the ROM writes the block at offset + seq x size): a block
+ * whose frame or reply was lost is worth more attempts than esptool's 3. ROM error 0x08
+ * (the written block read back wrong) still ends after LOADER_WRITE_ATTEMPTS. */
+#define LOADER_BLOCK_ATTEMPTS 5
+/* Shortest FLASH_DATA reply timeout; the usual one is 3 x the block's time on the wire. */
+#define LOADER_BLOCK_MIN_TIMEOUT_US 1000000u
 
 enum loader_before {
 	LOADER_BEFORE_DEFAULT_RESET,
@@ -76,8 +82,10 @@ int loader_write_reg(struct loader *ld, uint32_t addr, uint32_t value, struct ed
  * The timeout follows esptool: 40 s per MB of erase, at least 3 s. */
 int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_count,
 		       uint32_t block_size, uint32_t offset, struct ed_error *err);
-/* FLASH_DATA of one full block, retried up to LOADER_WRITE_ATTEMPTS times. The ROM
- * writes the block, reads it back and checks it before it replies (error 0x08). */
+/* FLASH_DATA of one full block, retried up to LOADER_BLOCK_ATTEMPTS times. The ROM
+ * writes the block, reads it back and checks it before it replies (error 0x08). When
+ * block 0 keeps failing that check, FLASH_BEGIN is sent once more (its offset may have
+ * been corrupted on the wire) and block 0 tried again. */
 int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint32_t seq,
 		      struct ed_error *err);
 /* FLASH_BEGIN(0, 0): attaches the SPI flash so register commands reach it (§5.2). */
