@@ -83,7 +83,7 @@ static int run(uint32_t baud, const uint8_t *data)
 	uint64_t t1 = link_now_us(l);
 	if (rc == ED_OK)
 		rc = flasher_write(ld, 0, data, WRITE_BYTES,
-				   &(struct flasher_write_opts){ERASE_STRATEGY_EXACT, info.flash_size, false},
+				   &(struct flasher_write_opts){.flash_size = info.flash_size},
 				   NULL, &err);
 	uint64_t t2 = link_now_us(l);
 	uint8_t *back = malloc(READ_BYTES);

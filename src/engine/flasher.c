@@ -129,36 +129,70 @@ static int prepare_data(struct loader *ld, const struct erase_plan *plan, uint32
 	return ED_OK;
 }
 
+/* The word of a block to read back: its last non-FF word (the end of a block is where two
+ * builds of a firmware differ most, so old data left in place rarely matches it). Returns
+ * false for an erased block, where nothing could be missing. */
+static bool probe_word(const uint8_t *buf, uint32_t pos, uint32_t size, uint32_t *at)
+{
+	uint32_t end = size - pos < BLOCK ? size - pos : BLOCK;
+	for (uint32_t w = end & ~3u; w >= 4; w -= 4) {
+		if (get_le32(buf + pos + w - 4) != 0xFFFFFFFFu) {
+			*at = pos + w - 4;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int check_block(struct spiflash *sf, uint32_t offset, const uint8_t *buf, uint32_t pos,
+		       uint32_t at, struct ed_error *err)
+{
+	uint32_t want = get_le32(buf + at), got = 0;
+	int rc = spiflash_read_word(sf, offset + at, &got, err);
+	if (rc < 0 || got == want)
+		return rc;
+	/* One read can itself be garbled: a mismatch counts only when a careful read agrees. */
+	uint8_t again[4];
+	if ((rc = spiflash_read(sf, offset + at, again, 4, NULL, NULL, err)) < 0)
+		return rc;
+	if (get_le32(again) == want)
+		return ED_OK;
+	return ed_fail(err, ED_ERR_VERIFY,
+		       "block at 0x%06x did not reach the flash (0x%06x holds 0x%08x, expected "
+		       "0x%08x): a FLASH_BEGIN or FLASH_DATA header corrupted on the wire may have "
+		       "written it at another address",
+		       offset + pos, offset + at, get_le32(again), want);
+}
+
 /* FLASH_BEGIN's and FLASH_DATA's headers carry no checksum: a corrupted offset or
  * sequence number makes the ROM write somewhere else and still answer success, leaving
- * the intended place erased or old. One non-FF word of a block shows whether it landed,
- * at a fraction of a full read-back: the first and last block of every write (a few round
- * trips), and every block after a write that needed retries. */
+ * the intended place erased or old. One word of a block read back through SPI shows
+ * whether it landed, at a fraction of a full read-back: the first and the last block
+ * holding data always (a few round trips per file), every block when asked. */
 static int spot_check(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_t size,
 		      bool all_blocks, struct ed_error *err)
 {
 	struct spiflash sf;
 	int rc = spiflash_begin(&sf, ld, err);
-	uint32_t last = (size - 1) / BLOCK * BLOCK;
-	for (uint32_t pos = 0; rc == ED_OK && pos < size; pos += BLOCK) {
-		if (!all_blocks && pos != 0 && pos != last)
+	if (rc < 0)
+		return rc;
+	uint32_t nblocks = (size + BLOCK - 1) / BLOCK, at = 0;
+	uint32_t first = nblocks, last = nblocks;
+	for (uint32_t b = 0; b < nblocks && first == nblocks; b++)
+		if (probe_word(buf, b * BLOCK, size, &at))
+			first = b;
+	for (uint32_t b = nblocks; b > first && last == nblocks; b--)
+		if (probe_word(buf, (b - 1) * BLOCK, size, &at))
+			last = b - 1;
+	for (uint32_t b = first; rc == ED_OK && b < nblocks; b++) {
+		if (!all_blocks && b != first && b != last)
 			continue;
-		uint32_t end = size - pos < BLOCK ? size - pos : BLOCK, w = 0;
-		while (w + 4 <= end && get_le32(buf + pos + w) == 0xFFFFFFFFu)
-			w += 4;
-		if (w + 4 > end)
-			continue; /* an erased block: nothing that could be missing */
-		uint32_t want = get_le32(buf + pos + w), got = 0;
-		rc = spiflash_read_word(&sf, offset + pos + w, &got, err);
-		if (rc == ED_OK && got != want) {
-			uint8_t again[4];
-			rc = spiflash_read(&sf, offset + pos + w, again, 4, NULL, NULL, err);
-			if (rc == ED_OK && get_le32(again) != want)
-				rc = ed_fail(err, ED_ERR_VERIFY,
-					     "block at 0x%06x did not reach the flash (0x%08x holds "
-					     "0x%08x, expected 0x%08x)",
-					     offset + pos, offset + pos + w, get_le32(again), want);
+		if (loader_cancelled(ld)) {
+			rc = loader_fail_cancelled(err, "the check of the written blocks");
+			break;
 		}
+		if (probe_word(buf, b * BLOCK, size, &at))
+			rc = check_block(&sf, offset, buf, b * BLOCK, at, err);
 	}
 	return spi_session_end(&sf, rc, err);
 }
@@ -218,8 +252,8 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	int rc = prepare_data(ld, &plan, offset, data, size, &buf, err);
 	if (rc < 0)
 		return rc;
-	/* A write that needed retries is checked block by block, and done once more if a
-	 * block went astray; a clean write relies on the ROM's per-block check alone. */
+	/* A block that did not land where it belongs (a corrupted header) is fixed by writing
+	 * the whole file once more: FLASH_BEGIN erases again and every block goes out again. */
 	for (int attempt = 0; attempt < 2; attempt++) {
 		struct loader_stats before, after;
 		bool begun;
@@ -242,21 +276,22 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 		loader_get_stats(ld, &after);
 		if (rc != ED_OK)
 			break;
-		bool retried = after.retries != before.retries;
-		/* On a clean link the ROM's per-block check is enough; once any packet of this
-		 * session needed a retry the link is noisy, and the first and last blocks of
-		 * every write are checked too. */
-		if (!retried && before.retries == 0)
-			break;
-		if (retried)
+		/* Once any packet of the session needed a retry the link is noisy, and a
+		 * corrupted FLASH_DATA sequence number can hide in any block. */
+		bool all = opts->check_blocks || after.retries != 0;
+		if (after.retries != before.retries)
 			ed_log(loader_log(ld), ED_LOG_INFO,
 			       "%llu packet(s) had to be sent again: checking that every block of "
 			       "0x%06x..0x%06x reached the flash",
 			       (unsigned long long)(after.retries - before.retries), offset,
 			       offset + size - 1);
-		rc = spot_check(ld, offset, buf, plan.write_size, retried, err);
-		if (rc != ED_ERR_VERIFY || attempt == 1)
+		rc = spot_check(ld, offset, buf, plan.write_size, all, err);
+		if (rc != ED_ERR_VERIFY)
 			break;
+		if (attempt == 1) {
+			ed_error_prefix(err, "after writing 0x%06x twice", offset);
+			break;
+		}
 		ed_log(loader_log(ld), ED_LOG_WARN, "%s; writing 0x%06x again", err->msg, offset);
 	}
 	free(buf);

@@ -21,11 +21,17 @@ struct flasher_write_opts {
 	enum erase_strategy strategy;
 	uint32_t flash_size;  /* bytes, 0 = unknown: bounds the preserve strategy */
 	bool next_free;       /* the sector after the data is written later in this job */
+	bool check_blocks;    /* read one word of every block back (--check-blocks); also
+			       * done without asking once the session has needed a retry */
 };
 
 /* Writes size bytes at offset (sector aligned) with 0x400-byte FLASH_DATA blocks, the last
  * padded with 0xFF. The ROM checks every block it writes (error 0x08 ends the write with
- * ED_ERR_VERIFY). Never sends FLASH_END (as esptool: it would start the firmware). */
+ * ED_ERR_VERIFY). FLASH_BEGIN and FLASH_DATA headers carry no checksum, so one word of the
+ * first and the last block is read back through SPI (every block with check_blocks or on
+ * a noisy session); a block that is not where it belongs makes the whole write run once
+ * more, and ED_ERR_VERIFY if that fails too. Never sends FLASH_END (as esptool: it would
+ * start the firmware). */
 int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
 		  const struct flasher_write_opts *opts, const struct flasher_progress *progress,
 		  struct ed_error *err);

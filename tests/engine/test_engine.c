@@ -213,7 +213,7 @@ static void test_detect_chip(void **state)
 static void write_ok(struct bench *b, uint32_t off, const uint8_t *d, uint32_t n,
 		     enum erase_strategy s)
 {
-	struct flasher_write_opts wo = {s, 4u << 20, false};
+	struct flasher_write_opts wo = {.strategy = s, .flash_size = 4u << 20};
 	int rc = flasher_write(b->ld, off, d, n, &wo, NULL, &b->err);
 	if (rc != ED_OK)
 		fail_msg("write 0x%x: %s", off, b->err.msg);
@@ -355,7 +355,7 @@ static void test_faults_never_silent(void **state)
 			snprintf(q, sizeof q, "%s&seed=%d", faults[k], seed);
 			struct bench b;
 			open_board(&b, q, LOADER_BEFORE_DEFAULT_RESET);
-			struct flasher_write_opts wo = {ERASE_STRATEGY_EXACT, 4u << 20, false};
+			struct flasher_write_opts wo = {.strategy = ERASE_STRATEGY_EXACT, .flash_size = 4u << 20};
 			int rc = flasher_write(b.ld, 0x8000, d, n, &wo, NULL, &b.err);
 			if (rc == ED_OK) {
 				successes++;
@@ -379,7 +379,7 @@ static void test_disconnect_mid_write(void **state)
 	uint32_t n = 0x10000;
 	uint8_t *d = malloc(n);
 	fill_random(d, n, 4);
-	struct flasher_write_opts wo = {ERASE_STRATEGY_EXACT, 4u << 20, false};
+	struct flasher_write_opts wo = {.strategy = ERASE_STRATEGY_EXACT, .flash_size = 4u << 20};
 	int rc = flasher_write(b.ld, 0, d, n, &wo, NULL, &b.err);
 	assert_int_equal(rc, ED_ERR_DISCONNECTED);
 	assert_non_null(strstr(b.err.msg, "writing 0x"));
