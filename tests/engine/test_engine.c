@@ -22,6 +22,7 @@
 #include "job/job.h"
 #include "link/link.h"
 #include "sim/sim.h"
+#include "test_flip.h"
 
 #define SECTOR 4096u
 
@@ -541,6 +542,11 @@ int main(void)
 		cmocka_unit_test(test_connect_failures),
 		cmocka_unit_test(test_job_write_read),
 		cmocka_unit_test(test_job_manual_cancel),
+		cmocka_unit_test(test_flip_begin_offset_erased),
+		cmocka_unit_test(test_flip_begin_offset_old_data),
+		cmocka_unit_test(test_flip_begin_offset_always),
+		cmocka_unit_test(test_flip_data_seq_last_block),
+		cmocka_unit_test(test_flip_data_seq_check_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT
+ * QA's silent-corruption cases, in process: one bit of a FLASH_BEGIN offset or a
+ * FLASH_DATA sequence number flipped on the way to the virtual board (neither header has
+ * a checksum). The write must end with the data in place or with a clear error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/flasher.h"
+#include "engine/loader.h"
+#include "fliplink.h"
+#include "link/link.h"
+#include "proto/packet.h"
+#include "sim/sim.h"
+#include "test_flip.h"
+
+#define SECTOR 4096u
+
+struct flip_board {
+	struct link *link;
+	struct loader *ld;
+	struct ed_error err;
+	char log[4096];
+};
+
+static void capture(void *user, enum ed_log_level level, const char *line)
+{
+	struct flip_board *b = user;
+	size_t n = strlen(b->log);
+	(void)level;
+	snprintf(b->log + n, sizeof b->log - n, "%s\n", line);
+}
+
+static void flip_open(struct flip_board *b, const struct fliplink_rule *rule)
+{
+	memset(b, 0, sizeof *b);
+	struct link *inner;
+	assert_int_equal(link_open("sim://?fast&clock=virtual", NULL, &inner, &b->err), ED_OK);
+	b->link = fliplink_wrap(inner, rule);
+	assert_non_null(b->link);
+	struct loader_config cfg = {.log = {capture, b, ED_LOG_INFO}};
+	assert_int_equal(loader_create(b->link, &cfg, &b->ld, &b->err), ED_OK);
+	if (loader_connect(b->ld, LOADER_BEFORE_DEFAULT_RESET, &b->err) != ED_OK)
+		fail_msg("connect: %s", b->err.msg);
+}
+
+static void flip_close(struct flip_board *b)
+{
+	loader_destroy(b->ld);
+	link_close(b->link);
+}
+
+static const uint8_t *flip_flash(struct flip_board *b)
+{
+	size_t size;
+	return sim_board_flash(link_sim_board(fliplink_inner(b->link)), &size);
+}
+
+static void pattern(uint8_t *p, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		p[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+static int write_at(struct flip_board *b, uint32_t off, const uint8_t *d, uint32_t n,
+		    bool check_blocks)
+{
+	struct flasher_write_opts wo = {.flash_size = 4u << 20, .check_blocks = check_blocks};
+	return flasher_write(b->ld, off, d, n, &wo, NULL, &b->err);
+}
+
+/* QA case (a): offset 0x101000 -> 0x111000 on erased flash; the ROM writes every block at
+ * the wrong place and reports success. */
+void test_flip_begin_offset_erased(void **state)
+{
+	(void)state;
+	struct fliplink_rule rule = {PKT_FLASH_BEGIN, 3, 0x101000, 1u << 16, 1, 1};
+	struct flip_board b;
+	flip_open(&b, &rule);
+	uint8_t d[SECTOR];
+	pattern(d, sizeof d, 11);
+	if (write_at(&b, 0x101000, d, sizeof d, false) != ED_OK)
+		fail_msg("write: %s", b.err.msg);
+	assert_int_equal(fliplink_flipped(b.link), 1);
+	assert_memory_equal(flip_flash(&b) + 0x101000, d, sizeof d);
+	assert_non_null(strstr(b.log, "block at 0x101000 did not reach the flash"));
+	assert_non_null(strstr(b.log, "writing 0x101000 again"));
+	flip_close(&b);
+}
+
+/* The same flip over old data at 0x111000, for a one-sector write (erase size 0, the sector
+ * erased by SPI first): block 0 fails the ROM's read-back (0x08) until FLASH_BEGIN is sent
+ * again. */
+void test_flip_begin_offset_old_data(void **state)
+{
+	(void)state;
+	struct fliplink_rule rule = {PKT_FLASH_BEGIN, 3, 0x101000, 1u << 16, 1, 1};
+	struct flip_board b;
+	flip_open(&b, &rule);
+	uint8_t old[SECTOR], d[SECTOR];
+	pattern(old, sizeof old, 3);
+	pattern(d, sizeof d, 4);
+	assert_int_equal(write_at(&b, 0x111000, old, sizeof old, false), ED_OK);
+	if (write_at(&b, 0x101000, d, sizeof d, false) != ED_OK)
+		fail_msg("write: %s", b.err.msg);
+	assert_memory_equal(flip_flash(&b) + 0x101000, d, sizeof d);
+	assert_non_null(strstr(b.log, "starting the write at 0x101000 again"));
+	flip_close(&b);
+}
+
+/* A line that corrupts every FLASH_BEGIN: an error naming the misplaced write, never
+ * success. */
+void test_flip_begin_offset_always(void **state)
+{
+	(void)state;
+	struct fliplink_rule rule = {PKT_FLASH_BEGIN, 3, 0x101000, 1u << 16, -1, 1};
+	struct flip_board b;
+	flip_open(&b, &rule);
+	uint8_t d[SECTOR];
+	pattern(d, sizeof d, 5);
+	assert_int_equal(write_at(&b, 0x101000, d, sizeof d, false), ED_ERR_VERIFY);
+	assert_non_null(strstr(b.err.msg, "after writing 0x101000 twice: block at 0x101000 did "
+					  "not reach the flash"));
+	assert_non_null(strstr(b.err.msg, "corrupted on the wire"));
+	flip_close(&b);
+}
+
+/* A FLASH_DATA sequence number 3 -> 11 (the last block of a 4 KiB write) is caught by the
+ * check every write gets. */
+void test_flip_data_seq_last_block(void **state)
+{
+	(void)state;
+	struct fliplink_rule rule = {PKT_FLASH_DATA, 1, 3, 8, 1, 0};
+	struct flip_board b;
+	flip_open(&b, &rule);
+	uint8_t d[SECTOR];
+	pattern(d, sizeof d, 6);
+	if (write_at(&b, 0x101000, d, sizeof d, false) != ED_OK)
+		fail_msg("write: %s", b.err.msg);
+	assert_int_equal(fliplink_flipped(b.link), 1);
+	assert_memory_equal(flip_flash(&b) + 0x101000, d, sizeof d);
+	assert_non_null(strstr(b.log, "block at 0x101c00 did not reach the flash"));
+	flip_close(&b);
+}
+
+/* QA case (b): sequence number 1 -> 9 in the middle of a write. The first/last check
+ * cannot see it; --check-blocks (check_blocks) does. */
+void test_flip_data_seq_check_blocks(void **state)
+{
+	(void)state;
+	struct fliplink_rule rule = {PKT_FLASH_DATA, 1, 1, 8, 1, 0};
+	struct flip_board b;
+	flip_open(&b, &rule);
+	uint8_t d[SECTOR];
+	pattern(d, sizeof d, 7);
+	if (write_at(&b, 0x101000, d, sizeof d, true) != ED_OK)
+		fail_msg("write: %s", b.err.msg);
+	assert_int_equal(fliplink_flipped(b.link), 1);
+	assert_memory_equal(flip_flash(&b) + 0x101000, d, sizeof d);
+	assert_non_null(strstr(b.log, "block at 0x101400 did not reach the flash"));
+	flip_close(&b);
+}
