@@ -75,17 +75,57 @@ int flasher_verify(struct loader *ld, uint32_t offset, const uint8_t *data, uint
 	return spi_session_end(&sf, rc, err);
 }
 
-int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
-			 const struct flasher_progress *progress, struct ed_error *err)
+static int spi_erase(struct loader *ld, uint32_t offset, uint32_t size,
+		     const struct flasher_progress *progress, struct ed_error *err)
 {
 	struct spiflash sf;
 	int rc = spiflash_begin(&sf, ld, err);
 	if (rc < 0)
 		return rc;
-	report(progress, 0, size);
 	rc = spiflash_erase_region(&sf, offset, size, progress ? progress->fn : NULL,
 				   progress ? progress->user : NULL, err);
 	return spi_session_end(&sf, rc, err);
+}
+
+/* Most of the region goes to one FLASH_BEGIN with no blocks: the ROM erases with 64 KiB
+ * block commands and waits on the chip itself, so 18 sectors cost one round trip instead
+ * of an SPI command sequence per sector (0.81 s against 2.12 s in QA's run). Its erase
+ * size comes from the exact write plan, whose real erase (the bug, §6.1) ends inside the
+ * region; the sectors it cannot reach exactly are erased with SPI commands. */
+int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
+			 const struct flasher_progress *progress, struct ed_error *err)
+{
+	if (offset % SECTOR || size % SECTOR)
+		return ed_fail(err, ED_ERR_ARG,
+			       "erase region 0x%x+0x%x is not sector aligned (multiples of 0x1000)",
+			       offset, size);
+	report(progress, 0, size);
+	if (size == 0)
+		return ED_OK;
+	struct erase_plan plan;
+	erase_plan_make(ERASE_STRATEGY_EXACT, offset, size, 0, false, &plan);
+	uint32_t rom = plan.spi_erase_size ? plan.spi_erase_offset - offset : size;
+	if (plan.rom_erase_size) {
+		int rc = loader_flash_begin(ld, plan.rom_erase_size, 0, BLOCK, offset, err);
+		if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED)
+			return rc;
+		if (rc < 0) {
+			/* A ROM that refuses (past 4 MB without SPI_SET_PARAMS, say): SPI does all. */
+			ed_log(loader_log(ld), ED_LOG_INFO,
+			       "the ROM did not erase 0x%06x+0x%x (%s); erasing with SPI commands",
+			       offset, size, err->msg);
+			return spi_erase(ld, offset, size, progress, err);
+		}
+		report(progress, rom, size);
+	} else {
+		rom = 0;
+	}
+	if (rom == size)
+		return ED_OK;
+	int rc = spi_erase(ld, offset + rom, size - rom, NULL, err);
+	if (rc == ED_OK)
+		report(progress, size, size);
+	return rc;
 }
 
 int flasher_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err)

@@ -338,6 +338,35 @@ static void test_erase_region_and_chip(void **state)
 	close_board(&b);
 }
 
+/* Region erases (ROM erase for the bulk, SPI for what it cannot reach exactly) across
+ * 64 KiB boundaries: every sector of the region erased, its neighbours untouched. */
+static void test_erase_region_exact(void **state)
+{
+	(void)state;
+	static const uint32_t cases[][2] = {{1, 1},  {1, 2},  {15, 1}, {15, 3}, {3, 17},
+					    {0, 16}, {0, 33}, {14, 20}, {5, 30}, {17, 18}};
+	struct bench b;
+	open_board(&b, "", LOADER_BEFORE_DEFAULT_RESET);
+	uint32_t span = 0x40000;
+	uint8_t *d = malloc(span);
+	fill_random(d, span, 9);
+	write_ok(&b, 0, d, span, ERASE_STRATEGY_EXACT);
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		uint32_t off = cases[c][0] * SECTOR, n = cases[c][1] * SECTOR;
+		if (flasher_erase_region(b.ld, off, n, NULL, &b.err) != ED_OK)
+			fail_msg("erase 0x%x+0x%x: %s", off, n, b.err.msg);
+		const uint8_t *f = flash_of(&b);
+		for (uint32_t i = 0; i < span; i++) {
+			bool erased = i >= off && i < off + n;
+			if (erased ? f[i] != 0xFF : f[i] != d[i])
+				fail_msg("erase 0x%x+0x%x: 0x%06x holds %02x", off, n, i, f[i]);
+		}
+		write_ok(&b, off, d + off, n, ERASE_STRATEGY_EXACT);
+	}
+	free(d);
+	close_board(&b);
+}
+
 /* Faults end in the right data or a clear error, never in wrong data reported as good. */
 static void test_faults_never_silent(void **state)
 {
@@ -537,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_neighbours_preserve),
 		cmocka_unit_test(test_last_sector),
 		cmocka_unit_test(test_erase_region_and_chip),
+		cmocka_unit_test(test_erase_region_exact),
 		cmocka_unit_test(test_faults_never_silent),
 		cmocka_unit_test(test_disconnect_mid_write),
 		cmocka_unit_test(test_connect_failures),
