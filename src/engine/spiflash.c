@@ -10,12 +10,25 @@
 #define SPI0_BASE 0x60000200u
 #define SPI_CMD (SPI0_BASE + 0x00)
 #define SPI_ADDR (SPI0_BASE + 0x04)
+#define SPI_RD_STATUS (SPI0_BASE + 0x10)
 #define SPI_USER (SPI0_BASE + 0x1C)
 #define SPI_USER1 (SPI0_BASE + 0x20)
 #define SPI_USER2 (SPI0_BASE + 0x24)
 #define SPI_W0 (SPI0_BASE + 0x40)
 
 #define CMD_USR (1u << 18)
+/* Built-in commands (reference §5.1): one register write each, no USER layout needed. */
+#define CMD_WREN (1u << 30)
+#define CMD_WRDI (1u << 29)
+#define CMD_RDSR (1u << 27)
+#define CMD_SE (1u << 24)
+#define CMD_BE (1u << 23)
+#define CMD_CE (1u << 22)
+/* RD_STATUS is preset to this before each built-in RDSR: WIP and WEL set, so an RDSR
+ * lost on the wire reads as "busy", never as "done". */
+#define STATUS_SENTINEL 0xFFu
+#define SR_WIP 0x01u
+#define SR_WEL 0x02u
 #define USER_COMMAND (1u << 31)
 #define USER_ADDR (1u << 30)
 #define USER_MISO (1u << 28)
@@ -26,13 +39,13 @@
 #define OP_RDSR 0x05
 #define OP_RDID 0x9F
 #define OP_READ 0x03
-#define OP_SE 0x20
-#define OP_BE64 0xD8
-#define OP_CE 0xC7
 
-/* Worst cases from the W25Q32 table (reference §11.3) with a margin. */
+/* Worst cases from the W25Q32 table (reference §11.3) with a margin, and the typical
+ * times (45 ms, 150 ms) that set when and how often the status is polled. */
 #define SECTOR_ERASE_TIMEOUT_US 3000000u
 #define BLOCK_ERASE_TIMEOUT_US 10000000u
+#define SECTOR_ERASE_TYP_US 45000u
+#define BLOCK_ERASE_TYP_US 150000u
 
 int spiflash_begin(struct spiflash *sf, struct loader *ld, struct ed_error *err)
 {
@@ -242,39 +255,93 @@ int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t s
 	return ED_OK;
 }
 
-static int wait_idle(struct spiflash *sf, uint64_t timeout_us, uint64_t poll_gap_us,
-		     const char *what, struct ed_error *err)
+/* Built-in RDSR into RD_STATUS (the ROM's own way): 3 round trips against ~8 for a user
+ * RDSR, and no USER layout switch. */
+static int read_status(struct spiflash *sf, uint32_t *sr, struct ed_error *err)
+{
+	int rc;
+	if ((rc = loader_write_reg(sf->ld, SPI_RD_STATUS, STATUS_SENTINEL, err)) < 0 ||
+	    (rc = loader_write_reg(sf->ld, SPI_CMD, CMD_RDSR, err)) < 0)
+		return rc;
+	return loader_read_reg(sf->ld, SPI_RD_STATUS, sr, err);
+}
+
+/* Waits for WIP to clear: first after half the typical time, then every tenth of it (at
+ * least 5 ms), instead of polling flat out. *sr gets the last status. */
+static int wait_idle(struct spiflash *sf, uint64_t typ_us, uint64_t timeout_us,
+		     const char *what, uint32_t *sr, struct ed_error *err)
 {
 	struct link *l = loader_link(sf->ld);
 	uint64_t end = link_now_us(l) + timeout_us;
+	uint64_t gap = typ_us / 10 < 5000 ? 5000 : typ_us / 10;
+	link_sleep_us(l, typ_us / 2);
 	for (;;) {
-		uint32_t sr = 0;
-		int rc = user_command(sf, OP_RDSR, false, 0, NULL, 0, 8, &sr, err);
+		int rc = read_status(sf, sr, err);
 		if (rc < 0)
 			return rc;
-		if (!(sr & 1)) /* WIP clear */
+		if (!(*sr & SR_WIP))
 			return ED_OK;
 		if (link_now_us(l) > end)
 			return ed_fail(err, ED_ERR_TIMEOUT,
 				       "%s did not finish within %.0f s (flash status 0x%02x)", what,
-				       (double)timeout_us / 1e6, sr & 0xFF);
+				       (double)timeout_us / 1e6, *sr & 0xFF);
 		if (loader_cancelled(sf->ld))
 			return loader_fail_cancelled(err, what);
-		if (poll_gap_us)
-			link_sleep_us(l, poll_gap_us);
+		link_sleep_us(l, gap);
 	}
 }
 
-static int erase_unit(struct spiflash *sf, uint8_t op, uint32_t addr, uint64_t timeout_us,
-		      struct ed_error *err)
+/* Sets WEL and confirms it (WEL set, WIP clear) before the one write that erases. A flash
+ * with WEL clear ignores every erase, so WEL must never stay set by accident: reads use
+ * user commands (CMD bit 18, below the erase bits 22-24) and a flipped bit there could
+ * start a built-in erase only on a write-enabled chip. On any surprise: WRDI, then
+ * again. */
+static int write_enable(struct spiflash *sf, struct ed_error *err)
 {
-	int rc = user_command(sf, OP_WREN, false, 0, NULL, 0, 0, NULL, err);
-	if (rc == ED_OK)
-		rc = user_command(sf, op, true, addr, NULL, 0, 0, NULL, err);
-	if (rc == ED_OK)
-		rc = wait_idle(sf, timeout_us, 0, op == OP_SE ? "sector erase" : "block erase", err);
-	if (rc < 0)
-		ed_error_prefix(err, "erasing %s at 0x%06x", op == OP_SE ? "sector" : "block", addr);
+	uint32_t sr = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int rc = loader_write_reg(sf->ld, SPI_CMD, CMD_WREN, err);
+		if (rc == ED_OK)
+			rc = read_status(sf, &sr, err);
+		if (rc < 0)
+			return rc;
+		if ((sr & (SR_WEL | SR_WIP)) == SR_WEL)
+			return ED_OK;
+		ed_log(loader_log(sf->ld), ED_LOG_DEBUG,
+		       "flash status 0x%02x after write enable; disabling writes and trying again",
+		       sr & 0xFF);
+		if ((rc = loader_write_reg(sf->ld, SPI_CMD, CMD_WRDI, err)) < 0)
+			return rc;
+	}
+	return ed_fail(err, ED_ERR_DEVICE,
+		       "the flash does not take write enable (status 0x%02x): it may be busy or "
+		       "write protected",
+		       sr & 0xFF);
+}
+
+/* One built-in erase of the unit at addr (low 24 bits in ADDR, read back first: the
+ * address decides what is erased). The erase clears WEL when it is done; WEL still set
+ * afterwards means the command never ran: WRDI and once more. */
+static int erase_unit(struct spiflash *sf, bool block, uint32_t addr, struct ed_error *err)
+{
+	const char *what = block ? "block erase" : "sector erase";
+	uint32_t sr = 0;
+	int rc = write_checked(sf, SPI_ADDR, addr & 0xFFFFFFu, err);
+	for (int attempt = 0; rc == ED_OK && attempt < 3; attempt++) {
+		if ((rc = write_enable(sf, err)) < 0 ||
+		    (rc = loader_write_reg(sf->ld, SPI_CMD, block ? CMD_BE : CMD_SE, err)) < 0 ||
+		    (rc = wait_idle(sf, block ? BLOCK_ERASE_TYP_US : SECTOR_ERASE_TYP_US,
+				    block ? BLOCK_ERASE_TIMEOUT_US : SECTOR_ERASE_TIMEOUT_US, what,
+				    &sr, err)) < 0)
+			break;
+		if (!(sr & SR_WEL))
+			return ED_OK;
+		ed_log(loader_log(sf->ld), ED_LOG_DEBUG, "%s at 0x%06x did not start; again", what,
+		       addr);
+		if ((rc = loader_write_reg(sf->ld, SPI_CMD, CMD_WRDI, err)) == ED_OK && attempt == 2)
+			rc = ed_fail(err, ED_ERR_DEVICE, "the flash does not start the %s", what);
+	}
+	ed_error_prefix(err, "erasing %s at 0x%06x", block ? "block" : "sector", addr);
 	return rc;
 }
 
@@ -291,10 +358,10 @@ int spiflash_erase_region(struct spiflash *sf, uint32_t offset, uint32_t size,
 			return loader_fail_cancelled(err, "the erase");
 		int rc;
 		if (addr % SPIFLASH_BLOCK == 0 && end - addr >= SPIFLASH_BLOCK) {
-			rc = erase_unit(sf, OP_BE64, addr, BLOCK_ERASE_TIMEOUT_US, err);
+			rc = erase_unit(sf, true, addr, err);
 			addr += SPIFLASH_BLOCK;
 		} else {
-			rc = erase_unit(sf, OP_SE, addr, SECTOR_ERASE_TIMEOUT_US, err);
+			rc = erase_unit(sf, false, addr, err);
 			addr += SPIFLASH_SECTOR;
 		}
 		if (rc < 0)
@@ -307,12 +374,18 @@ int spiflash_erase_region(struct spiflash *sf, uint32_t offset, uint32_t size,
 
 int spiflash_erase_chip(struct spiflash *sf, uint64_t timeout_us, struct ed_error *err)
 {
-	int rc = user_command(sf, OP_WREN, false, 0, NULL, 0, 0, NULL, err);
+	uint32_t sr = 0;
+	int rc = write_enable(sf, err);
 	if (rc == ED_OK)
-		rc = user_command(sf, OP_CE, false, 0, NULL, 0, 0, NULL, err);
-	/* A chip erase takes seconds: poll every 50 ms rather than flat out. */
+		rc = loader_write_reg(sf->ld, SPI_CMD, CMD_CE, err);
+	/* A chip erase takes seconds (W25Q32: 10 s typical, small parts less): 0.5 s typical
+	 * gives a first look after 0.25 s and then one every 50 ms, as before. */
 	if (rc == ED_OK)
-		rc = wait_idle(sf, timeout_us, 50000, "chip erase", err);
+		rc = wait_idle(sf, 500000u, timeout_us, "chip erase", &sr, err);
+	if (rc == ED_OK && (sr & SR_WEL)) {
+		loader_write_reg(sf->ld, SPI_CMD, CMD_WRDI, err);
+		rc = ed_fail(err, ED_ERR_DEVICE, "the flash did not start the chip erase");
+	}
 	if (rc < 0)
 		ed_error_prefix(err, "erasing the whole flash");
 	return rc;
