@@ -51,13 +51,20 @@ int flasher_verify(struct loader *ld, uint32_t offset, const uint8_t *data, uint
 		return rc;
 	uint8_t chunk[1024];
 	report(progress, 0, size);
+	/* One run per chunk: a chunk that differs is read again carefully (both runs agree)
+	 * before it counts, so noise costs a re-read, never a false failure. */
 	for (uint32_t done = 0; done < size && rc == ED_OK;) {
 		uint32_t n = size - done < sizeof chunk ? size - done : (uint32_t)sizeof chunk;
-		rc = spiflash_read(&sf, offset + done, chunk, n, NULL, NULL, err);
-		if (rc < 0)
-			break;
-		for (uint32_t i = 0; i < n; i++) {
+		rc = spiflash_read_mode(&sf, offset + done, chunk, n, SPIFLASH_READ_ONCE, NULL, NULL,
+					err);
+		for (uint32_t i = 0; rc == ED_OK && i < n; i++) {
 			if (chunk[i] == data[done + i])
+				continue;
+			uint32_t c0 = i / SPIFLASH_READ_CHUNK * SPIFLASH_READ_CHUNK;
+			uint32_t cn = n - c0 < SPIFLASH_READ_CHUNK ? n - c0 : SPIFLASH_READ_CHUNK;
+			rc = spiflash_read_mode(&sf, offset + done + c0, chunk + c0, cn,
+						SPIFLASH_READ_TWICE, NULL, NULL, err);
+			if (rc < 0 || chunk[i] == data[done + i])
 				continue;
 			uint32_t at = offset + done + i;
 			if (first_diff)
@@ -66,7 +73,6 @@ int flasher_verify(struct loader *ld, uint32_t offset, const uint8_t *data, uint
 				     "verification failed: flash at 0x%06x holds 0x%02x, expected "
 				     "0x%02x (first difference in 0x%06x..0x%06x)",
 				     at, chunk[i], data[done + i], offset, offset + size - 1);
-			break;
 		}
 		done += n;
 		if (rc == ED_OK)
@@ -193,7 +199,8 @@ static int check_block(struct spiflash *sf, uint32_t offset, const uint8_t *buf,
 		return rc;
 	/* One read can itself be garbled: a mismatch counts only when a careful read agrees. */
 	uint8_t again[4];
-	if ((rc = spiflash_read(sf, offset + at, again, 4, NULL, NULL, err)) < 0)
+	if ((rc = spiflash_read_mode(sf, offset + at, again, 4, SPIFLASH_READ_TWICE, NULL, NULL,
+				     err)) < 0)
 		return rc;
 	if (get_le32(again) == want)
 		return ED_OK;

@@ -183,8 +183,11 @@ static int user_command(struct spiflash *sf, uint8_t op, bool has_addr, uint32_t
 	if ((rc = write_cached(sf, SPI_USER2, &sf->user2, &sf->checked[2], user2, check, err)) < 0)
 		return rc;
 	sf->known = true;
-	/* The ESP8266 shifts the address out from bit 31 (esptool: addr << (32 - 24)). */
-	if (has_addr && (rc = write_checked(sf, SPI_ADDR, addr << 8, err)) < 0)
+	/* The ESP8266 shifts the address out from bit 31 (esptool: addr << (32 - 24)). A read
+	 * whose result is compared anyway (verify) needs no read-back of it. */
+	if (has_addr && (rc = sf->addr_unchecked
+				      ? loader_write_reg(sf->ld, SPI_ADDR, addr << 8, err)
+				      : write_checked(sf, SPI_ADDR, addr << 8, err)) < 0)
 		return rc;
 	for (unsigned i = 0; i < mosi_words; i++)
 		if ((rc = write_checked(sf, SPI_W0 + 4 * i, mosi[i], err)) < 0)
@@ -204,14 +207,18 @@ int spiflash_read_id(struct spiflash *sf, uint32_t *jedec, struct ed_error *err)
 
 /* One 64-byte READ. ROM replies carry no checksum and WRITE_REG has none either: a bit
  * flipped on the wire could change a data word, or turn the trigger into a no-op that
- * leaves the previous chunk in W0..W15. So the transaction runs until two runs in a row
- * return the same bytes (twice in the normal case, about the cost of reading each word
- * twice). */
+ * leaves the previous chunk in W0..W15. SPIFLASH_READ_TWICE runs the transaction until two
+ * runs in a row agree (about twice the cost); the single modes run it once. */
 static int read_chunk(struct spiflash *sf, uint32_t addr, uint32_t words[16],
-		      struct ed_error *err)
+		      enum spiflash_read_mode mode, struct ed_error *err)
 {
 	uint32_t prev[16];
-	int rc = user_command(sf, OP_READ, true, addr, NULL, 0, SPIFLASH_READ_CHUNK * 8, prev, err);
+	sf->addr_unchecked = mode == SPIFLASH_READ_ONCE;
+	int rc = user_command(sf, OP_READ, true, addr, NULL, 0, SPIFLASH_READ_CHUNK * 8,
+			      mode == SPIFLASH_READ_TWICE ? prev : words, err);
+	sf->addr_unchecked = false;
+	if (mode != SPIFLASH_READ_TWICE)
+		return rc;
 	for (int run = 0; rc == ED_OK && run < 4; run++) {
 		rc = run_command(sf, OP_READ, SPIFLASH_READ_CHUNK * 8, words, err);
 		if (rc == ED_OK && !memcmp(prev, words, sizeof prev))
@@ -231,8 +238,9 @@ int spiflash_read_word(struct spiflash *sf, uint32_t addr, uint32_t *word, struc
 	return user_command(sf, OP_READ, true, addr, NULL, 0, 32, word, err);
 }
 
-int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
-		  spiflash_progress_fn progress, void *user, struct ed_error *err)
+int spiflash_read_mode(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
+		       enum spiflash_read_mode mode, spiflash_progress_fn progress, void *user,
+		       struct ed_error *err)
 {
 	uint32_t done = 0;
 	while (done < size) {
@@ -240,8 +248,16 @@ int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t s
 			return loader_fail_cancelled(err, "the flash read");
 		uint32_t n = size - done < SPIFLASH_READ_CHUNK ? size - done : SPIFLASH_READ_CHUNK;
 		uint32_t words[16];
+		enum spiflash_read_mode m = mode;
+		if (m == SPIFLASH_READ_AUTO) {
+			/* Single runs on a clean line; both runs once any packet of the session
+			 * needed a retry, the sign of a line that also garbles replies. */
+			struct loader_stats st;
+			loader_get_stats(sf->ld, &st);
+			m = st.retries ? SPIFLASH_READ_TWICE : SPIFLASH_READ_CHECKED;
+		}
 		/* Always 64 bytes: one register layout for the whole read, fewer writes. */
-		int rc = read_chunk(sf, offset + done, words, err);
+		int rc = read_chunk(sf, offset + done, words, m, err);
 		if (rc < 0) {
 			ed_error_prefix(err, "reading flash at 0x%06x", offset + done);
 			return rc;
@@ -255,8 +271,12 @@ int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t s
 	return ED_OK;
 }
 
-/* Built-in RDSR into RD_STATUS (the ROM's own way): 3 round trips against ~8 for a user
- * RDSR, and no USER layout switch. */
+int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
+		  spiflash_progress_fn progress, void *user, struct ed_error *err)
+{
+	return spiflash_read_mode(sf, offset, buf, size, SPIFLASH_READ_AUTO, progress, user, err);
+}
+
 static int read_status(struct spiflash *sf, uint32_t *sr, struct ed_error *err)
 {
 	int rc;

@@ -26,6 +26,16 @@ struct spiflash {
 	bool no_readback;            /* registers read back differently but consistently:
 				      * this loader does not echo them, trust the writes */
 	bool active;
+	bool addr_unchecked;         /* the next READ writes ADDR without reading it back */
+};
+
+/* How a read guards against replies and register writes garbled on the wire (neither
+ * carries a checksum). */
+enum spiflash_read_mode {
+	SPIFLASH_READ_AUTO,    /* CHECKED on a clean session, TWICE once a packet was retried */
+	SPIFLASH_READ_ONCE,    /* one run, ADDR not read back: for data compared anyway */
+	SPIFLASH_READ_CHECKED, /* one run after ADDR is read back */
+	SPIFLASH_READ_TWICE,   /* runs until two runs agree */
 };
 
 /* Progress callback: done and total bytes of the current operation. */
@@ -37,6 +47,10 @@ int spiflash_end(struct spiflash *sf, struct ed_error *err);
 /* JEDEC id: manufacturer | device << 8 (bytes as on the wire, esptool's flash_id). */
 int spiflash_read_id(struct spiflash *sf, uint32_t *jedec, struct ed_error *err);
 /* Reads size bytes from flash offset into buf, 64 bytes a transaction. */
+int spiflash_read_mode(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
+		       enum spiflash_read_mode mode, spiflash_progress_fn progress, void *user,
+		       struct ed_error *err);
+/* spiflash_read_mode() with SPIFLASH_READ_AUTO. */
 int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
 		  spiflash_progress_fn progress, void *user, struct ed_error *err);
 /* One 32-bit read (a single transaction, no repeat): for cheap spot checks. */
