@@ -135,6 +135,37 @@ static int run(uint32_t baud, const uint8_t *data)
 	return 0;
 }
 
+/* A write on a line that drops bytes: each lost frame costs one reply timeout. */
+static int run_drops(const uint8_t *data)
+{
+	struct link *l;
+	struct loader *ld;
+	struct ed_error err;
+	struct loader_config cfg = {0};
+	if (link_open("sim://?clock=virtual&fault=drop=0.00002&seed=4", NULL, &l, &err) < 0 ||
+	    loader_create(l, &cfg, &ld, &err) < 0) {
+		fprintf(stderr, "bench: %s\n", err.msg);
+		return 1;
+	}
+	int rc = loader_connect(ld, LOADER_BEFORE_DEFAULT_RESET, &err);
+	uint64_t t0 = link_now_us(l);
+	if (rc == ED_OK)
+		rc = flasher_write(ld, 0, data, 256u << 10,
+				   &(struct flasher_write_opts){.flash_size = 4u << 20}, NULL, &err);
+	uint64_t t1 = link_now_us(l);
+	struct loader_stats st;
+	loader_get_stats(ld, &st);
+	loader_destroy(ld);
+	link_close(l);
+	if (rc != ED_OK) {
+		fprintf(stderr, "bench: drops: %s\n", err.msg);
+		return 1;
+	}
+	printf("write 256 KiB @115200 dropping 2e-5 of the bytes: %.2f s, %llu retries\n",
+	       (double)(t1 - t0) / 1e6, (unsigned long long)st.retries);
+	return 0;
+}
+
 int main(void)
 {
 	uint8_t *data = malloc(WRITE_BYTES);
@@ -143,7 +174,7 @@ int main(void)
 		x = x * 1103515245u + 12345u;
 		data[i] = (uint8_t)(x >> 16);
 	}
-	int rc = run(115200, data) || run(921600, data);
+	int rc = run(115200, data) || run(921600, data) || run_drops(data);
 	free(data);
 	return rc;
 }

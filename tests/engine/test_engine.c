@@ -391,6 +391,15 @@ static void test_faults_never_silent(void **state)
 				successes++;
 				if (memcmp(flash_of(&b) + 0x8000, d, n))
 					fail_msg("%s: write reported good but the flash differs", q);
+				/* reads on the same noisy line: right data or an error, and a verify
+				 * of right data never fails */
+				uint8_t back[0x800];
+				rc = flasher_read(b.ld, 0x8000, back, sizeof back, NULL, &b.err);
+				if (rc == ED_OK && memcmp(back, d, sizeof back))
+					fail_msg("%s: read reported good but differs", q);
+				rc = flasher_verify(b.ld, 0x8000, d, 0x2000, NULL, NULL, &b.err);
+				if (rc == ED_ERR_VERIFY)
+					fail_msg("%s: verify of right data failed: %s", q, b.err.msg);
 			} else {
 				assert_true(strlen(b.err.msg) > 20);
 			}
