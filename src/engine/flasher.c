@@ -321,6 +321,14 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 			return flasher_write(ld, offset, data, size, &again, progress, err);
 		}
 		loader_get_stats(ld, &after);
+		if (rc == ED_ERR_VERIFY && attempt == 0 && begun) {
+			/* Error 0x08 on a later block: the block may be landing on one that a
+			 * corrupted sequence number wrote there before; a fresh erase and write
+			 * settles it, and a flash that really fails fails again. */
+			ed_log(loader_log(ld), ED_LOG_WARN, "%s; writing 0x%06x again", err->msg,
+			       offset);
+			continue;
+		}
 		if (rc != ED_OK)
 			break;
 		/* Once any packet of the session needed a retry the link is noisy, and a

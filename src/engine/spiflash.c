@@ -235,7 +235,12 @@ static int read_chunk(struct spiflash *sf, uint32_t addr, uint32_t words[16],
 
 int spiflash_read_word(struct spiflash *sf, uint32_t addr, uint32_t *word, struct ed_error *err)
 {
-	return user_command(sf, OP_READ, true, addr, NULL, 0, 32, word, err);
+	/* Spot checks compare the word and read a differing one again carefully: a wrong
+	 * address can only cost that re-read, so ADDR is not read back. */
+	sf->addr_unchecked = true;
+	int rc = user_command(sf, OP_READ, true, addr, NULL, 0, 32, word, err);
+	sf->addr_unchecked = false;
+	return rc;
 }
 
 int spiflash_read_mode(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,

@@ -53,7 +53,8 @@ int spiflash_read_mode(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint3
 /* spiflash_read_mode() with SPIFLASH_READ_AUTO. */
 int spiflash_read(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
 		  spiflash_progress_fn progress, void *user, struct ed_error *err);
-/* One 32-bit read (a single transaction, no repeat): for cheap spot checks. */
+/* One 32-bit read (a single transaction, ADDR not read back, no repeat): for cheap spot
+ * checks that read a differing word again with spiflash_read_mode(). */
 int spiflash_read_word(struct spiflash *sf, uint32_t addr, uint32_t *word, struct ed_error *err);
 /* Erases [offset, offset+size) exactly: sectors up to a 64 KiB boundary, 64 KiB blocks,
  * then sectors. Both must be sector aligned. */

@@ -168,3 +168,22 @@ void test_flip_data_seq_check_blocks(void **state)
 	assert_non_null(strstr(b.log, "block at 0x101400 did not reach the flash"));
 	flip_close(&b);
 }
+
+/* Sequence number 1 -> 3 inside the file: block 1 lands where block 3 goes, block 3 then
+ * fails the ROM's read-back (0x08) on top of it; the file is written once more. */
+void test_flip_data_seq_into_file(void **state)
+{
+	(void)state;
+	struct fliplink_rule rule = {PKT_FLASH_DATA, 1, 1, 2, 1, 0};
+	struct flip_board b;
+	flip_open(&b, &rule);
+	uint8_t d[SECTOR];
+	pattern(d, sizeof d, 8);
+	if (write_at(&b, 0x101000, d, sizeof d, false) != ED_OK)
+		fail_msg("write: %s", b.err.msg);
+	assert_int_equal(fliplink_flipped(b.link), 1);
+	assert_memory_equal(flip_flash(&b) + 0x101000, d, sizeof d);
+	assert_non_null(strstr(b.log, "read-back check of block 3 failed 3 times"));
+	assert_non_null(strstr(b.log, "writing 0x101000 again"));
+	flip_close(&b);
+}
