@@ -268,6 +268,16 @@ static uint64_t erase_timeout_us(uint32_t size)
 	return t < LOADER_DEFAULT_TIMEOUT_US ? LOADER_DEFAULT_TIMEOUT_US : t;
 }
 
+/* esptool scales the timeout with the data size; the ROM's real erase (§6.1) can reach
+ * the whole data even when the erase size asked is smaller. */
+static uint64_t begin_timeout_us(const uint8_t payload[16])
+{
+	uint64_t erase = get_le32(payload);
+	uint64_t data = (uint64_t)get_le32(payload + 4) * get_le32(payload + 8);
+	uint64_t n = data > erase ? data : erase;
+	return erase_timeout_us(n > UINT32_MAX ? UINT32_MAX : (uint32_t)n);
+}
+
 int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_count,
 		       uint32_t block_size, uint32_t offset, struct ed_error *err)
 {
@@ -276,10 +286,7 @@ int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_co
 	put_le32(d + 4, block_count);
 	put_le32(d + 8, block_size);
 	put_le32(d + 12, offset);
-	/* esptool scales the timeout with the data size; the ROM's real erase (§6.1) can
-	 * reach the whole data even when the erase size asked is smaller. */
-	uint64_t data = (uint64_t)block_count * block_size;
-	uint64_t timeout = erase_timeout_us(data > erase_size ? (uint32_t)data : erase_size);
+	uint64_t timeout = begin_timeout_us(d);
 	memcpy(ld->begin, d, sizeof d);
 	ld->begin_valid = block_count > 0;
 	int rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, timeout, NULL, err);
@@ -370,10 +377,8 @@ int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint3
 		       LOADER_WRITE_ATTEMPTS, get_le32(ld->begin + 12));
 		again = true;
 		resync(ld);
-		uint64_t t = erase_timeout_us(get_le32(ld->begin) > get_le32(ld->begin + 4) * len
-						      ? get_le32(ld->begin)
-						      : get_le32(ld->begin + 4) * (uint32_t)len);
-		rc = loader_command(ld, PKT_FLASH_BEGIN, ld->begin, 16, 0, t, NULL, err);
+		rc = loader_command(ld, PKT_FLASH_BEGIN, ld->begin, 16, 0, begin_timeout_us(ld->begin),
+				    NULL, err);
 		if (rc == ED_OK)
 			rc = send_block(ld, len, seq, chk, err);
 	}
