@@ -180,6 +180,12 @@ static void show_event(struct view *v, const struct job_event *ev)
 		else if (ev->level > ED_LOG_INFO)
 			fprintf(stderr, "debug: %s\n", ev->text);
 		break;
+	case JOB_EVENT_BOOTLOG:
+		end_bar(v);
+		if (!quiet)
+			printf("%s%s%s%s\n", ev->explain[0] ? "" : "", ev->text,
+			       ev->explain[0] ? "    # " : "", ev->explain);
+		break;
 	case JOB_EVENT_RESULT:
 		end_bar(v);
 		if (ev->result != ED_OK)

@@ -36,6 +36,9 @@ static void free_copy(struct job *job)
 	free((void *)job->spec.flash_size);
 	free((void *)job->spec.flash_freq);
 	free((void *)job->spec.trace_path);
+	free((void *)job->spec.boot_expect);
+	free((void *)job->spec.journal_path);
+	free((void *)job->spec.preset_name);
 }
 
 static bool copy_spec(struct job *job, const struct job_spec *spec)
@@ -47,6 +50,9 @@ static bool copy_spec(struct job *job, const struct job_spec *spec)
 	job->spec.flash_size = dup_or_null(spec->flash_size, &ok);
 	job->spec.flash_freq = dup_or_null(spec->flash_freq, &ok);
 	job->spec.trace_path = dup_or_null(spec->trace_path, &ok);
+	job->spec.boot_expect = dup_or_null(spec->boot_expect, &ok);
+	job->spec.journal_path = dup_or_null(spec->journal_path, &ok);
+	job->spec.preset_name = dup_or_null(spec->preset_name, &ok);
 	job->steps = calloc(spec->step_count ? spec->step_count : 1, sizeof *job->steps);
 	if (!job->steps)
 		return false;
@@ -109,6 +115,52 @@ void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level
 	va_end(ap);
 	pthread_mutex_unlock(&job->mu);
 	wake(job);
+}
+
+void job_push_bootlog(struct job *job, int kind, const char *text, const char *explain)
+{
+	job_push_event(job, JOB_EVENT_BOOTLOG, ED_LOG_INFO, 0, "%s", text);
+	pthread_mutex_lock(&job->mu);
+	/* The event just pushed is the last one; nobody else pushes from another thread. */
+	if (job->count > 0 && job->events[job->count - 1].kind == JOB_EVENT_BOOTLOG) {
+		job->events[job->count - 1].boot_kind = kind;
+		snprintf(job->events[job->count - 1].explain,
+			 sizeof job->events[0].explain, "%s", explain ? explain : "");
+	}
+	pthread_mutex_unlock(&job->mu);
+}
+
+void job_store_boot_verdict(struct job *job, enum job_boot_verdict v, const char *reason)
+{
+	pthread_mutex_lock(&job->mu);
+	job->boot_verdict = v;
+	snprintf(job->boot_reason, sizeof job->boot_reason, "%s", reason ? reason : "");
+	pthread_mutex_unlock(&job->mu);
+}
+
+enum job_boot_verdict job_get_boot_verdict(struct job *job, char *reason, size_t cap)
+{
+	pthread_mutex_lock(&job->mu);
+	enum job_boot_verdict v = job->boot_verdict;
+	if (reason && cap)
+		snprintf(reason, cap, "%s", job->boot_reason);
+	pthread_mutex_unlock(&job->mu);
+	return v;
+}
+
+const char *job_boot_verdict_name(enum job_boot_verdict v)
+{
+	switch (v) {
+	case JOB_BOOT_BOOTED:
+		return "booted";
+	case JOB_BOOT_NOT_BOOTED:
+		return "not booted";
+	case JOB_BOOT_UNKNOWN:
+		return "unknown";
+	case JOB_BOOT_NOT_CHECKED:
+		break;
+	}
+	return "not checked";
 }
 
 void job_set_stage(struct job *job, enum job_stage stage, size_t step_index,
@@ -293,6 +345,6 @@ void job_destroy(struct job *job)
 const char *job_stage_name(enum job_stage stage)
 {
 	static const char *const names[] = {"queued", "connect", "detect", "erase", "write",
-					    "verify", "read", "reset", "done"};
+					    "verify", "read", "reset", "done",  "boot"};
 	return (unsigned)stage < sizeof names / sizeof names[0] ? names[stage] : "?";
 }

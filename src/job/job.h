@@ -11,7 +11,18 @@
  *   job_cancel() is safe from any thread; the worker stops between packets, leaves the
  *                board in a known state and says what was and was not written.
  *   job_wait()   joins the worker; job_destroy() frees (accepts NULL, waits if needed).
- * The worker never calls curses and never prints; it only fills events. */
+ * The worker never calls curses and never prints; it only fills events.
+ *
+ * Production bench (issue 7), in the worker's order after the last step:
+ *   after=hard_reset and boot_check: the BOOT stage listens on the same link
+ *     (bootlog_listen: 74880 baud, then boot_app_baud after the jump) for boot_listen_ms,
+ *     one JOB_EVENT_BOOTLOG per decoded line, then judges with boot_expect's rules; "not
+ *     booted" makes the job fail with the reason. job_get_boot_verdict() has the verdict
+ *     (readable once the result event arrived, or after job_wait()).
+ *   journal_path: the worker appends exactly one journal line (journal/journal.h) at the
+ *     end of every job that got as far as opening the port, failures and cancels too,
+ *     before the result event; a journal that cannot be written is a LOG warning, not a
+ *     failure of the board. */
 #pragma once
 
 #include <stdbool.h>
@@ -32,6 +43,7 @@ enum job_stage {
 	JOB_STAGE_READ,
 	JOB_STAGE_RESET,
 	JOB_STAGE_DONE,
+	JOB_STAGE_BOOT, /* listening to the boot log after the hard reset */
 };
 
 enum job_step_kind {
@@ -74,6 +86,15 @@ struct job_spec {
 	int connect_attempts;    /* 0 = esptool's 7 */
 	const struct job_step *steps;
 	size_t step_count;
+	/* Boot check (ignored unless after == JOB_AFTER_HARD_RESET). */
+	bool boot_check;
+	const char *boot_expect;  /* rules for bootlog_rules_add(), ';' or newline separated;
+				   * NULL/"" = the default verdict (jumped or csum good) */
+	uint32_t boot_app_baud;   /* the application's baud after the jump; 0 = 115200 */
+	uint32_t boot_listen_ms;  /* how long to listen; 0 = 3000 */
+	/* Journal: NULL = none. */
+	const char *journal_path;
+	const char *preset_name;  /* the preset column; NULL = "" */
 };
 
 enum job_event_kind {
@@ -81,6 +102,8 @@ enum job_event_kind {
 	JOB_EVENT_LOG,     /* level, text */
 	JOB_EVENT_INFO,    /* text = one "key: value" line of chip information */
 	JOB_EVENT_RESULT,  /* result (ED_OK or error), text = the summary or the error detail */
+	JOB_EVENT_BOOTLOG, /* text = one boot-log line as received (printable), explain = what
+			    * it means ("" when nothing to add), boot_kind = its class */
 };
 
 struct job_event {
@@ -90,6 +113,16 @@ struct job_event {
 	enum ed_log_level level;
 	int result;
 	char text[768];
+	int boot_kind;      /* BOOTLOG: an enum bootlog_kind */
+	char explain[256];  /* BOOTLOG only */
+};
+
+/* The boot check's outcome. */
+enum job_boot_verdict {
+	JOB_BOOT_NOT_CHECKED = 0, /* no boot check, or the job failed before it */
+	JOB_BOOT_BOOTED,
+	JOB_BOOT_NOT_BOOTED,
+	JOB_BOOT_UNKNOWN,         /* nothing decisive heard (counts as a failure) */
 };
 
 struct job_progress {
@@ -120,6 +153,12 @@ void job_destroy(struct job *job);
 
 /* The chip found by the DETECT stage; false before it ran or when it failed. */
 bool job_get_chip_info(struct job *job, struct chip_info *info);
+
+/* The boot check's verdict; reason (may be NULL) gets the deciding sentence ("" when not
+ * checked). */
+enum job_boot_verdict job_get_boot_verdict(struct job *job, char *reason, size_t cap);
+/* "booted", "not booted", "unknown", "not checked". */
+const char *job_boot_verdict_name(enum job_boot_verdict v);
 
 /* "connect", "erase", "write", ... for display. */
 const char *job_stage_name(enum job_stage stage);

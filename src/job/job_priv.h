@@ -26,6 +26,8 @@ struct job {
 	atomic_bool finished;
 	int result;
 	struct ed_error err;
+	enum job_boot_verdict boot_verdict; /* under mu */
+	char boot_reason[512];
 	/* worker only */
 	struct link *link;
 	FILE *trace;
@@ -41,6 +43,8 @@ void job_set_stage(struct job *job, enum job_stage stage, size_t step_index,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void job_set_progress(struct job *job, uint64_t done, uint64_t total);
 void job_store_info(struct job *job, const struct chip_info *info);
+void job_push_bootlog(struct job *job, int kind, const char *text, const char *explain);
+void job_store_boot_verdict(struct job *job, enum job_boot_verdict v, const char *reason);
 
 /* The worker's body (job_run.c): runs every step, returns the result. */
 int job_run(struct job *job, struct ed_error *err);
