@@ -187,3 +187,33 @@ void test_flip_data_seq_into_file(void **state)
 	assert_non_null(strstr(b.log, "writing 0x101000 again"));
 	flip_close(&b);
 }
+
+/* SPI erases: a flipped bit in the erase address (WRITE_REG of ADDR) and a lost status
+ * read (RDSR's CMD write turned into nothing) must neither erase another sector nor end
+ * the wait early. */
+void test_flip_spi_erase(void **state)
+{
+	(void)state;
+	static const struct fliplink_rule rules[] = {
+		{PKT_WRITE_REG, 1, 0x120000, 1u << 16, 1, 0}, /* ADDR 0x120000 -> 0x130000 */
+		{PKT_WRITE_REG, 1, 1u << 27, 1u << 27, 2, 0}, /* built-in RDSR -> nothing */
+	};
+	for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++) {
+		struct flip_board b;
+		flip_open(&b, &rules[k]);
+		uint8_t d[3 * 0x10000];
+		pattern(d, sizeof d, 9);
+		assert_int_equal(write_at(&b, 0x110000, d, sizeof d, false), ED_OK);
+		/* one sector: the ROM cannot erase it alone, SPI commands do */
+		if (flasher_erase_region(b.ld, 0x120000, SECTOR, NULL, &b.err) != ED_OK)
+			fail_msg("erase: %s", b.err.msg);
+		assert_int_equal(fliplink_flipped(b.link), (int)k + 1);
+		const uint8_t *f = flip_flash(&b) + 0x110000;
+		for (uint32_t i = 0; i < sizeof d; i++) {
+			bool erased = i >= 0x10000 && i < 0x10000 + SECTOR;
+			if (erased ? f[i] != 0xFF : f[i] != d[i])
+				fail_msg("rule %zu: 0x%06x holds %02x", k, 0x110000 + i, f[i]);
+		}
+		flip_close(&b);
+	}
+}
