@@ -5,7 +5,10 @@
  * wire limit (bytes x 10 / baud) and of the ROM protocol's ceiling under the same model
  * (every FLASH_DATA frame and reply on the wire back to back, the ROM's program time, the
  * reply latency, and the ROM's own erase of exactly the written sectors). Target for
- * writes: >= 97 % of the ROM ceiling. */
+ * writes: >= 97 % of the ROM ceiling. Also: a write with every block checked (against the
+ * plain write's rate), verify, QA's 18-sector region erase against the ROM's own erase of
+ * those sectors, a one-sector SPI erase against the chip's typical time, and a write on a
+ * line that drops bytes (each drop costs one FLASH_DATA reply timeout). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
