@@ -36,6 +36,12 @@ struct config {
 	const char *preset;        /* --preset NAME (TUI preselection) */
 	const char *log_path;      /* --log FILE (TUI log tee) */
 	int connect_attempts;      /* --connect-attempts N, 0 = esptool's 7 */
+	bool boot_check;           /* --boot-check: listen to the boot after a hard reset */
+	char expect[1024];         /* --expect RULE (repeatable), joined with ';' */
+	uint32_t boot_time_ms;     /* --boot-time MS, 0 = the job's default (3000) */
+	uint32_t app_baud;         /* --app-baud BAUD, 0 = 115200 */
+	const char *journal_path;  /* --journal FILE; NULL = the default path for writes */
+	bool no_journal;           /* --no-journal */
 	int verbose;               /* -v, repeatable */
 	bool quiet;                /* -q */
 	/* The interactive hex viewer lives in the UI (tui/), outside espdeck-core; main.c
@@ -86,6 +92,16 @@ bool cli_after_of(const char *name, enum job_after *out);
 /* A job spec filled from the global options: port, baud, before/after, trace, verbose;
  * flash params "keep"; no steps. */
 void cli_job_spec(const struct config *cfg, struct job_spec *spec);
+/* True when the command runs on several boards (--port given twice, or --port all). */
+bool cli_is_multi(const struct config *cfg);
+/* Runs the same job on every --port at once, one worker per board (cli_production.c):
+ * lines prefixed with the port, or one row per board on a terminal, then a summary.
+ * Returns CLI_EXIT_OK when every board passed, else the worst board's exit code. */
+int cli_run_multi(const struct config *cfg, const struct job_spec *spec);
+/* The journal a job of these steps writes to: --journal, or the default path for jobs
+ * that write; NULL for none (--no-journal, read-only jobs, no default path). */
+const char *cli_journal_for(const struct config *cfg, const struct job_spec *spec, char *buf,
+			    size_t cap);
 /* Runs a job in the foreground: prints its events (esptool-style lines), a progress bar
  * on a terminal or plain lines otherwise, cancels on Ctrl-C. info (may be NULL) receives
  * the detected chip. Returns a cli_exit code. */

@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "engine/ports.h"
 #include "job/job.h"
+#include "journal/journal.h"
 
 #define MAX_FILES 64
 #define MAX_FILE_BYTES (16u << 20)
@@ -70,6 +71,32 @@ void cli_job_spec(const struct config *cfg, struct job_spec *spec)
 	spec->trace_path = cfg->trace_path;
 	spec->verbose = cfg->verbose;
 	spec->connect_attempts = cfg->connect_attempts;
+	spec->boot_check = cfg->boot_check;
+	spec->boot_expect = cfg->expect[0] ? cfg->expect : NULL;
+	spec->boot_listen_ms = cfg->boot_time_ms;
+	spec->boot_app_baud = cfg->app_baud;
+	spec->preset_name = cfg->preset;
+}
+
+bool cli_is_multi(const struct config *cfg)
+{
+	return cfg->port_count > 1 || (cfg->port_count == 1 && !strcmp(cfg->ports[0], "all"));
+}
+
+const char *cli_journal_for(const struct config *cfg, const struct job_spec *spec, char *buf,
+			    size_t cap)
+{
+	if (cfg->no_journal)
+		return NULL;
+	if (cfg->journal_path)
+		return cfg->journal_path;
+	bool writes = false;
+	for (size_t i = 0; i < spec->step_count; i++)
+		writes |= spec->steps[i].kind == JOB_STEP_WRITE;
+	struct ed_error err;
+	if (!writes || journal_default_path(buf, cap, &err) < 0)
+		return NULL;
+	return buf;
 }
 
 /* --- progress ---------------------------------------------------------------------- */
@@ -183,8 +210,7 @@ static void show_event(struct view *v, const struct job_event *ev)
 	case JOB_EVENT_BOOTLOG:
 		end_bar(v);
 		if (!quiet)
-			printf("%s%s%s%s\n", ev->explain[0] ? "" : "", ev->text,
-			       ev->explain[0] ? "    # " : "", ev->explain);
+			printf("%s%s%s\n", ev->text, ev->explain[0] ? "    # " : "", ev->explain);
 		break;
 	case JOB_EVENT_RESULT:
 		end_bar(v);
@@ -206,10 +232,18 @@ static int exit_code(int result, enum job_stage failed_stage)
 	}
 }
 
-int cli_run_job(const struct config *cfg, const struct job_spec *spec, struct chip_info *info)
+int cli_run_job(const struct config *cfg, const struct job_spec *spec_in, struct chip_info *info)
 {
+	if (info)
+		memset(info, 0, sizeof *info);
+	if (cli_is_multi(cfg))
+		return cli_run_multi(cfg, spec_in);
 	struct ed_error err;
 	struct job *job = NULL;
+	char jpath[4096];
+	struct job_spec copy = *spec_in;
+	copy.journal_path = cli_journal_for(cfg, spec_in, jpath, sizeof jpath);
+	const struct job_spec *spec = &copy;
 	if (job_start(spec, &job, &err) < 0) {
 		fprintf(stderr, "espdeck: error: %s\n", err.msg);
 		return CLI_EXIT_FAIL;
@@ -311,10 +345,12 @@ static int opt_value(int argc, char **argv, int *i, const char *long_name,
 	return 1;
 }
 
+/* Every board command but read_flash runs on several boards at once (cli_run_multi). */
 static bool need_port(const struct config *cfg, const char *cmd, int *rc)
 {
-	if (cfg->port_count > 1) {
-		*rc = usage(cmd, "%s", "board commands take one --port");
+	if (cli_is_multi(cfg) && cli_word_is(cmd, "read_flash")) {
+		*rc = usage(cmd, "%s", "reads one board at a time: give a single --port "
+			    "(several boards would write the same FILE)");
 		return false;
 	}
 	return true;
@@ -341,7 +377,7 @@ int cmd_chip_id(const struct config *cfg, int argc, char **argv)
 {
 	struct chip_info info;
 	int rc = run_info(cfg, argc, argv, &info);
-	if (rc == CLI_EXIT_OK)
+	if (rc == CLI_EXIT_OK && !cli_is_multi(cfg))
 		printf("Chip ID: 0x%08x\n", info.chip_id);
 	return rc;
 }
@@ -350,7 +386,7 @@ int cmd_read_mac(const struct config *cfg, int argc, char **argv)
 {
 	struct chip_info info;
 	int rc = run_info(cfg, argc, argv, &info);
-	if (rc == CLI_EXIT_OK)
+	if (rc == CLI_EXIT_OK && !cli_is_multi(cfg))
 		printf("MAC: %02x:%02x:%02x:%02x:%02x:%02x\n", info.mac[0], info.mac[1], info.mac[2],
 		       info.mac[3], info.mac[4], info.mac[5]);
 	return rc;
@@ -360,7 +396,7 @@ int cmd_flash_id(const struct config *cfg, int argc, char **argv)
 {
 	struct chip_info info;
 	int rc = run_info(cfg, argc, argv, &info);
-	if (rc != CLI_EXIT_OK)
+	if (rc != CLI_EXIT_OK || cli_is_multi(cfg))
 		return rc;
 	const struct flash_size_info *fs = flash_size_by_bytes(info.flash_size);
 	printf("Manufacturer: %02x\nDevice: %02x%02x\n", info.flash_id & 0xFF,

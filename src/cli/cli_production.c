@@ -12,11 +12,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bootlog/bootlog.h"
 #include "bootlog/listen.h"
 #include "core/util.h"
+#include "engine/ports.h"
 #include "journal/journal.h"
 #include "journal/publish.h"
 #include "link/link.h"
@@ -178,6 +181,8 @@ int cmd_journal(const struct config *cfg, int argc, char **argv)
 		return rc;
 	struct ed_error err;
 	char default_path[4096];
+	if (!path)
+		path = cfg->journal_path; /* the global --journal FILE */
 	if (!path) {
 		if (journal_default_path(default_path, sizeof default_path, &err) < 0)
 			return report("journal", &err);
@@ -460,4 +465,230 @@ int cmd_monitor(const struct config *cfg, int argc, char **argv)
 	lo.stop = stop_requested;
 	lo.user = &m;
 	return run_monitor(cfg, &lo, &rules, &m);
+}
+
+/* ---- several boards at once (--port given twice, or --port all) ---------------------- */
+
+#define MULTI_MAX 64
+
+struct board {
+	char port[256];
+	struct job *job;
+	bool done;
+	int result;
+	enum job_stage stage;
+	char error[768];
+	int last_decile;
+	struct job_progress prog;
+};
+
+/* The ports of --port, "all" standing for every port on a known ESP USB bridge. */
+static int expand_ports(const struct config *cfg, struct board *b, size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; i < cfg->port_count; i++) {
+		if (strcmp(cfg->ports[i], "all")) {
+			if (*n == MULTI_MAX)
+				break;
+			snprintf(b[(*n)++].port, sizeof b->port, "%s", cfg->ports[i]);
+			continue;
+		}
+		struct port_info ports[MULTI_MAX];
+		struct ed_error err;
+		int found = ports_list(ports, MULTI_MAX, &err);
+		if (found < 0)
+			return report("--port all", &err);
+		size_t bridges = 0;
+		for (int k = 0; k < found && k < MULTI_MAX && *n < MULTI_MAX; k++)
+			if (ports[k].bridge) {
+				snprintf(b[*n].port, sizeof b[*n].port, "%.255s", ports[k].path);
+				(*n)++;
+				bridges++;
+			}
+		if (bridges == 0) {
+			fprintf(stderr, "espdeck: --port all: no serial port on a known ESP USB bridge "
+				"(CP210x, CH340, CH9102, FTDI); see 'espdeck ports'\n");
+			return CLI_EXIT_CONNECT;
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
+static void multi_event(const struct config *cfg, struct board *b, const struct job_event *ev,
+			bool tty)
+{
+	switch (ev->kind) {
+	case JOB_EVENT_STAGE:
+		b->stage = ev->stage;
+		b->last_decile = -1;
+		/* fall through */
+	case JOB_EVENT_INFO:
+		if (!tty && !cfg->quiet)
+			printf("[%s] %s\n", b->port, ev->text);
+		break;
+	case JOB_EVENT_BOOTLOG:
+		if (!tty && !cfg->quiet)
+			printf("[%s] boot: %s%s%s\n", b->port, ev->text, ev->explain[0] ? "    # " : "",
+			       ev->explain);
+		break;
+	case JOB_EVENT_LOG:
+		if (ev->level <= ED_LOG_WARN)
+			fprintf(stderr, "[%s] %s: %s\n", b->port,
+				ev->level == ED_LOG_ERROR ? "error" : "warning", ev->text);
+		else if (ev->level == ED_LOG_INFO && !tty && !cfg->quiet)
+			printf("[%s] %s\n", b->port, ev->text);
+		break;
+	case JOB_EVENT_RESULT:
+		b->done = true;
+		b->result = ev->result;
+		snprintf(b->error, sizeof b->error, "%s", ev->result == ED_OK ? "" : ev->text);
+		if (!tty)
+			printf("[%s] %s%s\n", b->port, ev->result == ED_OK ? "passed" : "FAILED: ",
+			       ev->result == ED_OK ? "" : ev->text);
+		break;
+	}
+}
+
+/* Plain output: a line per board at every tenth of a step. */
+static void multi_progress_line(struct board *b)
+{
+	const struct job_progress *p = &b->prog;
+	if (p->total == 0 || p->done >= p->total)
+		return;
+	int decile = (int)(p->done * 10 / p->total);
+	if (decile == b->last_decile)
+		return;
+	b->last_decile = decile;
+	printf("[%s] %s %d %%\n", b->port, job_stage_name(p->stage), decile * 10);
+}
+
+/* Terminal output: one row per board, redrawn in place. */
+static void multi_rows(const struct board *b, size_t n, bool redraw)
+{
+	if (redraw)
+		printf("\033[%zuA", n);
+	for (size_t i = 0; i < n; i++) {
+		const struct job_progress *p = &b[i].prog;
+		char bar[21];
+		unsigned fill = p->total ? (unsigned)(p->done * 20 / p->total) : 0;
+		for (unsigned k = 0; k < 20; k++)
+			bar[k] = k < fill ? '#' : '.';
+		bar[20] = '\0';
+		char rate[24];
+		ed_format_size(rate, sizeof rate, (uint64_t)p->rate_bps);
+		if (b[i].done)
+			printf("\r\033[K%-24.24s %s %.50s\n", b[i].port,
+			       b[i].result == ED_OK ? "passed" : "FAILED", b[i].error);
+		else
+			printf("\r\033[K%-24.24s %-7s [%s] %3u%% %s/s ETA %.0fs\n", b[i].port,
+			       job_stage_name(b[i].stage), bar,
+			       p->total ? (unsigned)(p->done * 100 / p->total) : 0, rate,
+			       p->eta_s < 0 ? 0.0 : p->eta_s);
+	}
+	fflush(stdout);
+}
+
+static int multi_summary(const struct board *b, size_t n)
+{
+	size_t passed = 0, failed = 0, cancelled = 0;
+	for (size_t i = 0; i < n; i++) {
+		passed += b[i].result == ED_OK;
+		cancelled += b[i].result == ED_ERR_CANCELLED;
+		failed += b[i].result != ED_OK && b[i].result != ED_ERR_CANCELLED;
+	}
+	printf("Summary: %zu passed, %zu failed, %zu cancelled (of %zu boards)\n", passed, failed,
+	       cancelled, n);
+	for (size_t i = 0; i < n; i++)
+		if (b[i].result != ED_OK)
+			printf("  %s: %s: %s\n", b[i].port,
+			       b[i].result == ED_ERR_CANCELLED ? "cancelled" : "failed", b[i].error);
+	return failed ? CLI_EXIT_FAIL : cancelled ? CLI_EXIT_CANCELLED : CLI_EXIT_OK;
+}
+
+/* Starts one job per board; a board whose job cannot start is failed at once. */
+static void multi_start(const struct config *cfg, const struct job_spec *spec, struct board *b,
+			size_t n)
+{
+	char jpath[4096];
+	struct job_spec one = *spec;
+	one.journal_path = cli_journal_for(cfg, spec, jpath, sizeof jpath);
+	for (size_t i = 0; i < n; i++) {
+		struct ed_error err;
+		b[i].last_decile = -1;
+		one.port = b[i].port;
+		one.trace_path = NULL; /* one trace file cannot hold several boards */
+		if (job_start(&one, &b[i].job, &err) < 0) {
+			b[i].done = true;
+			b[i].result = ED_ERR_IO;
+			snprintf(b[i].error, sizeof b[i].error, "%s", err.msg);
+		}
+	}
+}
+
+int cli_run_multi(const struct config *cfg, const struct job_spec *spec)
+{
+	struct board *b = calloc(MULTI_MAX, sizeof *b);
+	if (!b)
+		return CLI_EXIT_FAIL;
+	size_t n = 0;
+	int rc = expand_ports(cfg, b, &n);
+	if (rc != CLI_EXIT_OK) {
+		free(b);
+		return rc;
+	}
+	bool tty = isatty(STDOUT_FILENO) && !cfg->quiet;
+	if (!cfg->quiet)
+		printf("Running on %zu boards at once\n", n);
+	/* Ctrl-C cancels every board; the signals are taken with sigpending, as monitor does. */
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	multi_start(cfg, spec, b, n);
+	if (tty)
+		multi_rows(b, n, false);
+	bool cancelled = false;
+	for (size_t left = n; left > 0;) {
+		struct pollfd pfd[MULTI_MAX];
+		nfds_t np = 0;
+		for (size_t i = 0; i < n; i++)
+			if (b[i].job && !b[i].done)
+				pfd[np++] = (struct pollfd){job_wake_fd(b[i].job), POLLIN, 0};
+		poll(pfd, np, 200);
+		sigset_t pending;
+		if (!cancelled && sigpending(&pending) == 0 &&
+		    (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1)) {
+			int sig;
+			sigwait(&stop, &sig);
+			cancelled = true;
+			fprintf(stderr, "espdeck: interrupted, stopping every board after its current "
+				"packet...\n");
+			for (size_t i = 0; i < n; i++)
+				if (b[i].job)
+					job_cancel(b[i].job);
+		}
+		left = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!b[i].job || b[i].done)
+				continue;
+			job_drain_wake(b[i].job);
+			struct job_event ev;
+			while (!b[i].done && job_next_event(b[i].job, &ev))
+				multi_event(cfg, &b[i], &ev, tty);
+			job_get_progress(b[i].job, &b[i].prog);
+			if (!tty && !cfg->quiet && !b[i].done)
+				multi_progress_line(&b[i]);
+			left += !b[i].done;
+		}
+		if (tty)
+			multi_rows(b, n, true);
+		fflush(stdout);
+	}
+	for (size_t i = 0; i < n; i++)
+		job_destroy(b[i].job);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	rc = multi_summary(b, n);
+	free(b);
+	return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootlog/bootlog.h"
 #include "core/util.h"
 
 /* Matches "--name VALUE" and "--name=VALUE" (dashes/underscores alike). On a match sets
@@ -97,6 +98,61 @@ static int take_string(int argc, char **argv, int *i, struct config *cfg)
 	return 0;
 }
 
+/* The production bench's options: --boot-check, --expect, --boot-time, --app-baud,
+ * --journal, --no-journal. 1 matched, 0 not, -1 value missing, -2 bad value (printed). */
+static int take_production(int argc, char **argv, int *i, struct config *cfg)
+{
+	const char *arg = argv[*i], *value = NULL;
+	int r;
+	if (is_flag(arg, "boot_check")) {
+		cfg->boot_check = true;
+		return 1;
+	}
+	if (is_flag(arg, "no_journal")) {
+		cfg->no_journal = true;
+		return 1;
+	}
+	if ((r = take_value(argc, argv, i, "journal", NULL, &cfg->journal_path)) != 0)
+		return r;
+	if ((r = take_value(argc, argv, i, "expect", NULL, &value)) != 0) {
+		if (r < 0)
+			return r;
+		/* Checked now, so a typo fails before any board is touched. */
+		struct bootlog_rules rules = {0};
+		struct ed_error err;
+		if (bootlog_rules_add(&rules, value, &err) < 0) {
+			fprintf(stderr, "espdeck: --expect: %s\n", err.msg);
+			return -2;
+		}
+		size_t len = strlen(cfg->expect);
+		if (len + strlen(value) + 2 >= sizeof cfg->expect) {
+			fprintf(stderr, "espdeck: --expect: too many rules\n");
+			return -2;
+		}
+		snprintf(cfg->expect + len, sizeof cfg->expect - len, "%s%s", len ? ";" : "", value);
+		cfg->boot_check = true;
+		return 1;
+	}
+	uint32_t *num = NULL;
+	const char *what = NULL;
+	if ((r = take_value(argc, argv, i, "boot_time", NULL, &value)) != 0) {
+		num = &cfg->boot_time_ms;
+		what = "--boot-time '%s' is not a time in milliseconds (for example 3000)";
+	} else if ((r = take_value(argc, argv, i, "app_baud", NULL, &value)) != 0) {
+		num = &cfg->app_baud;
+		what = "--app-baud '%s' is not a baud rate (for example 115200)";
+	}
+	if (r <= 0)
+		return r;
+	if (!ed_parse_u32(value, num) || *num == 0 || *num > 600000) {
+		fprintf(stderr, "espdeck: ");
+		fprintf(stderr, what, value);
+		fprintf(stderr, "\n");
+		return -2;
+	}
+	return 1;
+}
+
 int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -157,6 +213,12 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 				return CLI_EXIT_USAGE;
 			continue;
 		}
+		if ((r = take_production(argc, argv, &i, cfg)) == -2)
+			return CLI_EXIT_USAGE;
+		if (r < 0)
+			goto missing;
+		if (r > 0)
+			continue;
 		if ((r = take_string(argc, argv, &i, cfg)) < 0)
 			goto missing;
 		if (r > 0)

@@ -46,5 +46,10 @@ void job_store_info(struct job *job, const struct chip_info *info);
 void job_push_bootlog(struct job *job, int kind, const char *text, const char *explain);
 void job_store_boot_verdict(struct job *job, enum job_boot_verdict v, const char *reason);
 
+/* Production bench (job_prod.c): the boot check on job->link after the hard reset, and
+ * the journal line at the very end of the job. */
+int job_reset_and_boot_check(struct job *job, struct ed_error *err);
+void job_write_journal(struct job *job, int rc, const struct ed_error *err, double duration_s);
+
 /* The worker's body (job_run.c): runs every step, returns the result. */
 int job_run(struct job *job, struct ed_error *err);

@@ -343,6 +343,8 @@ static int run_all(struct run *r, struct ed_error *err)
 		job_set_stage(job, JOB_STAGE_RESET, job->spec.step_count, "%s",
 			      job->spec.after == JOB_AFTER_HARD_RESET ? "Hard resetting via RTS pin..."
 								      : "Soft resetting...");
+	if (job->spec.boot_check && job->spec.after == JOB_AFTER_HARD_RESET)
+		return job_reset_and_boot_check(job, err);
 	return loader_finish(r->ld, after_map[job->spec.after], err);
 }
 
@@ -357,7 +359,9 @@ int job_run(struct job *job, struct ed_error *err)
 				       job->spec.trace_path);
 	}
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Opening %s", job->spec.port ? job->spec.port : "");
+	uint64_t t0 = ed_monotonic_us();
 	int rc = link_open(job->spec.port, &r.lo, &job->link, err);
+	bool opened = rc == ED_OK;
 	r.cfg = (struct loader_config){
 		.log = {log_sink, job, job->spec.verbose > 0 ? ED_LOG_DEBUG : ED_LOG_INFO},
 		.trace = {job->trace ? trace_sink : NULL, job, ED_LOG_TRACE},
@@ -376,5 +380,7 @@ int job_run(struct job *job, struct ed_error *err)
 	if (job->trace)
 		fclose(job->trace);
 	job->trace = NULL;
+	if (opened)
+		job_write_journal(job, rc, err, (double)(ed_monotonic_us() - t0) / 1e6);
 	return rc;
 }
