@@ -229,6 +229,15 @@ void cli_layout_spec(const struct config *cfg, const struct layout *l, bool veri
 	spec->flash_size = l->flash_size[0] ? l->flash_size : "keep";
 	spec->flash_freq = l->flash_freq[0] ? l->flash_freq : "keep";
 	spec->verify = verify;
+	/* The boot check: the preset's, unless the command line states its own rules. */
+	spec->preset_name = l->name;
+	spec->boot_check = cfg->boot_check || l->boot_check;
+	if (!cfg->expect[0] && l->expect[0])
+		spec->boot_expect = l->expect;
+	if (!cfg->boot_time_ms && l->boot_time_ms)
+		spec->boot_listen_ms = l->boot_time_ms;
+	if (!cfg->app_baud && l->app_baud)
+		spec->boot_app_baud = l->app_baud;
 }
 
 int cli_layout_run_job(const struct config *cfg, const struct layout *l,
@@ -249,7 +258,7 @@ int cli_layout_run_job(const struct config *cfg, const struct layout *l,
 		return CLI_EXIT_FAIL;
 	}
 	int rc = cli_run_job(cfg, &spec, NULL);
-	if (rc == CLI_EXIT_OK && !cfg->quiet)
+	if (rc == CLI_EXIT_OK && !cfg->quiet && !cli_is_multi(cfg))
 		printf("preset %s written%s to %s\n", l->name, verify ? " and verified" : "",
 		       spec.port);
 	return rc;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bootlog/bootlog.h"
 #include "core/flash_params.h"
 #include "core/util.h"
 
@@ -28,6 +29,7 @@ struct parse {
 	enum { SEC_NONE, SEC_PRESET, SEC_REGION, SEC_UNKNOWN } sec;
 	bool seen_preset;
 	unsigned preset_keys; /* bit per preset key, for duplicates */
+	bool boot_check_given; /* boot_check = ... seen: expect does not turn it on */
 	unsigned region_keys;
 	bool has_offset[LAYOUT_MAX_REGIONS];
 	bool region_overflow;
@@ -190,18 +192,62 @@ static bool once(struct parse *p, unsigned *seen, unsigned bit, const char *key)
 	return true;
 }
 
+/* The boot check's keys; true when key was one of them. */
+static bool boot_key(struct parse *p, const char *key, const char *value)
+{
+	struct layout *l = p->l;
+	if (!strcmp(key, "expect")) {
+		struct bootlog_rules rules = {0};
+		struct ed_error err;
+		size_t len = strlen(l->expect);
+		if (bootlog_rules_add(&rules, value, &err) < 0)
+			diag(p->rep, LAYOUT_ERROR, p->line, "expect: %s", err.msg);
+		else if (len + strlen(value) + 2 > sizeof l->expect)
+			diag(p->rep, LAYOUT_ERROR, p->line, "expect: too many rules (at most %zu "
+			     "characters in all)", sizeof l->expect - 1);
+		else {
+			snprintf(l->expect + len, sizeof l->expect - len, "%s%s", len ? ";" : "", value);
+			if (!p->boot_check_given)
+				l->boot_check = true;
+		}
+		return true;
+	}
+	if (!strcmp(key, "boot_check")) {
+		if (!parse_bool(value, &l->boot_check))
+			diag(p->rep, LAYOUT_ERROR, p->line, "boot_check '%s' is not yes or no", value);
+		p->boot_check_given = true;
+		return true;
+	}
+	bool time = !strcmp(key, "boot_time_ms");
+	if (!time && strcmp(key, "app_baud"))
+		return false;
+	uint32_t v;
+	if (!ed_parse_u32(value, &v) || v == 0 || v > (time ? 600000u : 4000000u))
+		diag(p->rep, LAYOUT_ERROR, p->line, time ? "boot_time_ms '%s' is not a time in "
+		     "milliseconds (1 to 600000, for example 3000)" : "app_baud '%s' is not a baud "
+		     "rate (for example 115200)", value);
+	else if (time)
+		l->boot_time_ms = v;
+	else
+		l->app_baud = v;
+	return true;
+}
+
 static void preset_key(struct parse *p, const char *key, const char *value)
 {
 	static const char *const keys[] = {"name", "description", "flash_size", "flash_mode",
 					   "flash_freq", "erase"};
 	struct layout *l = p->l;
 	size_t k = 0;
+	if (boot_key(p, key, value))
+		return;
 	while (k < 6 && strcmp(key, keys[k]))
 		k++;
 	if (k == 6) {
 		diag(p->rep, LAYOUT_ERROR, p->line,
 		     "unknown key '%s' in [preset] (known: name, description, flash_size, "
-		     "flash_mode, flash_freq, erase)", key);
+		     "flash_mode, flash_freq, erase, expect, boot_check, boot_time_ms, app_baud)",
+		     key);
 		return;
 	}
 	if (!once(p, &p->preset_keys, 1u << k, key))

@@ -49,6 +49,12 @@ struct layout {
 	uint8_t size_map;           /* SDK size_map of flash_size (header nibble) */
 	enum layout_erase erase;
 	int flash_size_line;
+	/* Boot check after writing (issue 7): expect = RULE (repeatable, ';' separated),
+	 * boot_check = yes|no (default: yes when expect is given), boot_time_ms, app_baud. */
+	bool boot_check;
+	char expect[512];           /* rules joined with ';', "" = the default verdict */
+	uint32_t boot_time_ms;      /* 0 = the job's default */
+	uint32_t app_baud;          /* 0 = 115200 */
 	struct layout_region regions[LAYOUT_MAX_REGIONS];
 	size_t region_count;
 };
