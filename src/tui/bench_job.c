@@ -169,6 +169,12 @@ static void take_event(struct bench *b, const struct job_event *ev)
 	case JOB_EVENT_INFO:
 		bench_log(b, 2, "%s", ev->text);
 		break;
+	case JOB_EVENT_BOOTLOG:
+		if (ev->explain[0])
+			bench_log(b, 2, "[boot] %s  (%s)", ev->text, ev->explain);
+		else
+			bench_log(b, 2, "[boot] %s", ev->text);
+		break;
 	case JOB_EVENT_RESULT:
 		b->job_done = true;
 		b->job_result = ev->result;
