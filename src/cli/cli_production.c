@@ -543,7 +543,10 @@ static void multi_event(const struct config *cfg, struct board *b, const struct 
 		b->result = ev->result;
 		snprintf(b->error, sizeof b->error, "%s", ev->result == ED_OK ? "" : ev->text);
 		if (!tty)
-			printf("[%s] %s%s\n", b->port, ev->result == ED_OK ? "passed" : "FAILED: ",
+			printf("[%s] %s%s\n", b->port,
+			       ev->result == ED_OK		 ? "passed"
+			       : ev->result == ED_ERR_CANCELLED ? "CANCELLED: "
+								: "FAILED: ",
 			       ev->result == ED_OK ? "" : ev->text);
 		break;
 	}
@@ -578,7 +581,10 @@ static void multi_rows(const struct board *b, size_t n, bool redraw)
 		ed_format_size(rate, sizeof rate, (uint64_t)p->rate_bps);
 		if (b[i].done)
 			printf("\r\033[K%-24.24s %s %.50s\n", b[i].port,
-			       b[i].result == ED_OK ? "passed" : "FAILED", b[i].error);
+			       b[i].result == ED_OK		   ? "passed"
+			       : b[i].result == ED_ERR_CANCELLED ? "CANCELLED"
+								   : "FAILED",
+			       b[i].error);
 		else
 			printf("\r\033[K%-24.24s %-7s [%s] %3u%% %s/s ETA %.0fs\n", b[i].port,
 			       job_stage_name(b[i].stage), bar,
