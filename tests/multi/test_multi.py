@@ -247,11 +247,41 @@ def test_journal_survives_sigkill(tmp):
           "espdeck journal reads every line back", r.stdout + r.stderr)
 
 
+def test_ctrl_c_cancels_every_board(tmp):
+    path = os.path.join(tmp, "big.bin")
+    open(path, "wb").write(bytes(range(256)) * 256)
+    journal = os.path.join(tmp, "cancel.csv")
+    ports = ["sim://?mac=5c:cf:7f:cc:00:01", "sim://?mac=5c:cf:7f:cc:00:02"]
+    proc = subprocess.Popen([ESPDECK, "--port", ports[0], "--port", ports[1], "--journal",
+                             journal, "write_flash", "0x10000", path],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Both boards are writing once a "write" progress line of each has appeared.
+    seen = set()
+    for line in proc.stdout:
+        for p in ports:
+            if line.startswith("[%s] write " % p):
+                seen.add(p)
+        if len(seen) == 2:
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    check(proc.returncode == 5, "Ctrl-C: exit status 5", proc.returncode)
+    check("stopping every board" in err, "Ctrl-C is acknowledged", err)
+    check("Summary: 0 passed, 0 failed, 2 cancelled (of 2 boards)" in out,
+          "Ctrl-C: both boards cancelled", out[-500:])
+    for p in ports:
+        check("[%s] CANCELLED: " % p in out, "cancelled board line for %s" % p, out[-500:])
+    _, rows = journal_rows(journal)
+    check(sorted(r[1] for r in rows) == sorted(ports) and all(r[7] == "cancelled" and
+          "not written or incomplete: big.bin@0x10000" in r[9] for r in rows),
+          "journal: one cancelled line per board saying what was not written", rows)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["XDG_STATE_HOME"] = os.path.join(tmp, "state")  # never the user's journal
         for t in (test_parallel_with_a_faulty_board, test_boot_check, test_preset_boot_keys,
-                  test_usage, test_journal_survives_sigkill):
+                  test_usage, test_journal_survives_sigkill, test_ctrl_c_cancels_every_board):
             sub = os.path.join(tmp, t.__name__)
             os.makedirs(sub)
             t(sub)
