@@ -3,6 +3,7 @@
  * (design.md "Threading and events"). The steps themselves are in job_run.c. */
 #include "job/job_priv.h"
 
+#include "bootlog/bootlog.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -223,6 +224,13 @@ static void *worker(void *arg)
 int job_start(const struct job_spec *spec, struct job **out, struct ed_error *err)
 {
 	*out = NULL;
+	/* Bad boot rules fail here, before anything touches the board. */
+	struct bootlog_rules rules = {0};
+	if (spec->boot_check && spec->boot_expect &&
+	    bootlog_rules_add(&rules, spec->boot_expect, err) < 0) {
+		ed_error_prefix(err, "boot check");
+		return ED_ERR_ARG;
+	}
 	struct job *job = calloc(1, sizeof *job);
 	if (!job)
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory starting a job");
