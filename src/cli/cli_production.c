@@ -429,7 +429,7 @@ int cmd_monitor(const struct config *cfg, int argc, char **argv)
 			    MONITOR_USAGE);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (cfg->port_count != 1) {
+	if (cfg->port_count != 1 || cli_is_multi(cfg)) {
 		fprintf(stderr, "espdeck monitor: %s\nusage: %s\n",
 			cfg->port_count
 			    ? "monitor watches one port; give --port once"

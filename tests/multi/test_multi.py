@@ -202,6 +202,15 @@ def test_usage(tmp):
     r = run("--boot-time", "never", "--port", VIRT, "chip_id")
     check(r.returncode == 2 and "--boot-time 'never' is not a time" in r.stderr,
           "a bad --boot-time is a usage error", r.stderr)
+    r = run("--port", "all", "monitor")
+    check(r.returncode == 2 and "monitor watches one port" in r.stderr,
+          "monitor refuses --port all", r.stderr)
+    r = run("--port", VIRT, "--port", "all", "chip_id")
+    if "no serial port on a known ESP USB bridge" in r.stderr:  # a machine without boards
+        check(r.returncode == 3 and "see 'espdeck ports'" in r.stderr,
+              "--port all without bridges: exit 3 and a hint", r.stderr)
+    else:
+        check("Running on " in r.stdout, "--port all ran on the bridges found", r.stdout)
     a, b = VIRT + "&mac=5c:cf:7f:aa:00:01", VIRT + "&mac=5c:cf:7f:aa:00:02"
     r = run("--port", a, "--port", b, "read_mac")
     check(r.returncode == 0 and "[%s] MAC: 5c:cf:7f:aa:00:01" % a in r.stdout and
