@@ -12,6 +12,9 @@ import sys
 import tempfile
 
 ESPDECK = os.environ["ESPDECK"]
+# Writes are journalled by default: keep the journal out of the user's state folder.
+_STATE = tempfile.TemporaryDirectory()
+os.environ["XDG_STATE_HOME"] = _STATE.name
 failures = []
 checks = 0
 

@@ -286,11 +286,37 @@ def test_ctrl_c_cancels_every_board(tmp):
           "journal: one cancelled line per board saying what was not written", rows)
 
 
+def test_default_journal(tmp):
+    state = os.path.join(tmp, "state")
+    env = dict(os.environ, XDG_STATE_HOME=state)
+    path = os.path.join(tmp, "one.bin")
+    open(path, "wb").write(b"\x11" * 5000)
+    default = os.path.join(state, "espdeck", "journal.csv")
+
+    def espdeck(*args):
+        return subprocess.run([ESPDECK, "--port", VIRT, *args], capture_output=True,
+                              text=True, timeout=60, env=env)
+    r = espdeck("chip_id")
+    check(r.returncode == 0 and not os.path.exists(default), "reads are not journalled")
+    r = espdeck("--no-journal", "write_flash", "0x1000", path)
+    check(r.returncode == 0 and not os.path.exists(default), "--no-journal writes none")
+    r = espdeck("write_flash", "0x1000", path)
+    check(r.returncode == 0 and os.path.exists(default), "a write is journalled by default",
+          r.stderr)
+    _, rows = journal_rows(default)
+    check(len(rows) == 1 and rows[0][1] == VIRT and rows[0][7] == "ok" and
+          rows[0][6] == "one.bin=" + md5(b"\x11" * 5000), "the default journal's line", rows)
+    r = espdeck("write_flash", "0x1000", os.path.join(tmp, "missing.bin"))
+    _, rows = journal_rows(default)
+    check(r.returncode != 0 and len(rows) == 1, "a file that cannot be read: no job, no line")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["XDG_STATE_HOME"] = os.path.join(tmp, "state")  # never the user's journal
         for t in (test_parallel_with_a_faulty_board, test_boot_check, test_preset_boot_keys,
-                  test_usage, test_journal_survives_sigkill, test_ctrl_c_cancels_every_board):
+                  test_usage, test_journal_survives_sigkill, test_ctrl_c_cancels_every_board,
+                  test_default_journal):
             sub = os.path.join(tmp, t.__name__)
             os.makedirs(sub)
             t(sub)
