@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "core/util.h"
 #include "image/image.h"
+#include "journal/journal.h"
 #include "tui/bench.h"
 #include "tui/dialog.h"
 #include "tui/format.h"
@@ -31,6 +32,8 @@ static const char *const before_values[] = {"default_reset", "no_reset", "manual
 					    "no_reset_no_sync"};
 static const char *const after_values[] = {"hard_reset", "soft_reset", "no_reset"};
 static const char *const verify_values[] = {"on", "off"};
+static const char *const boot_values[] = {"preset", "on", "off"};
+static const char *const boot_time_values[] = {"preset", "3000", "1000", "5000", "10000"};
 
 static const struct {
 	const char *name;
@@ -40,7 +43,8 @@ static const struct {
 	[SET_BAUD] = {"baud", baud_values, 7},     [SET_MODE] = {"mode", mode_values, 6},
 	[SET_SIZE] = {"size", size_values, 12},    [SET_FREQ] = {"freq", freq_values, 6},
 	[SET_BEFORE] = {"before", before_values, 4}, [SET_AFTER] = {"after", after_values, 3},
-	[SET_VERIFY] = {"verify", verify_values, 2},
+	[SET_VERIFY] = {"verify", verify_values, 2}, [SET_BOOT] = {"boot", boot_values, 3},
+	[SET_BOOT_TIME] = {"listen", boot_time_values, 5},
 };
 
 const char *bench_setting_name(enum bench_setting s)
@@ -52,7 +56,7 @@ const char *bench_setting_name(enum bench_setting s)
 const char *bench_setting_value(const struct bench *b, enum bench_setting s)
 {
 	const char *v = settings[s].values[b->setting[s]];
-	if (strcmp(v, "preset"))
+	if (strcmp(v, "preset") || s == SET_BOOT || s == SET_BOOT_TIME)
 		return v;
 	const char *p = s == SET_MODE ? b->layout.flash_mode :
 			s == SET_SIZE ? b->layout.flash_size : b->layout.flash_freq;
@@ -176,7 +180,10 @@ static void do_write(void *ctx, struct tui *ui)
 		add_step(b, steps[i], steps[i].name ? steps[i].name : "");
 	char title[96];
 	snprintf(title, sizeof title, "write %s", b->layout.name);
-	bench_start_job(b, ACT_WRITE, title);
+	if (bench_checked_ports(b))
+		bench_multi_start(b, b->steps, b->nsteps, title);
+	else
+		bench_start_job(b, ACT_WRITE, title);
 }
 
 static void ask_write(struct bench *b)
@@ -200,10 +207,12 @@ static void ask_write(struct bench *b)
 			bytes += steps[i].size;
 			regions++;
 		}
-	char size[24], text[512];
+	char size[24], text[512], where[64];
+	size_t boards = bench_checked_ports(b);
+	snprintf(where, sizeof where, "%zu checked boards at once", boards);
 	snprintf(text, sizeof text, "Write %s%zu region%s of preset %s (%s) to %s? %s",
 		 all ? "all " : "", regions, regions == 1 ? "" : "s", b->layout.name,
-		 ed_format_size(size, sizeof size, bytes), b->run_cfg.ports[0],
+		 ed_format_size(size, sizeof size, bytes), boards ? where : b->run_cfg.ports[0],
 		 all && b->layout.erase == LAYOUT_ERASE_CHIP ? "The whole chip is erased first." :
 		 "The regions' sectors are erased first.");
 	tui_push(b->ui, dialog_confirm("Write preset", text, do_write, b));
@@ -332,6 +341,8 @@ static bool ota_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size
 	if (bench_make_ota(b, f[0].value, f[1].value, error, cap) < 0)
 		return false;
 	bench_select_preset(b, b->preset_sel); /* the new bins change the statuses */
+	snprintf(b->ota_dir, sizeof b->ota_dir, "%s", f[1].value);
+	bench_ask_publish(b); /* pushed on top: offered right away, Esc skips it */
 	return true;
 }
 
@@ -349,6 +360,7 @@ static void quit_yes(void *ctx, struct tui *ui)
 	struct bench *b = ctx;
 	b->quit_after_job = true;
 	bench_job_cancel(b);
+	bench_multi_cancel(b);
 }
 
 extern const char *const bench_help_lines[];
@@ -432,6 +444,10 @@ static int nav_key(struct bench *b, int key)
 	case ' ':
 		if (b->focus == PANE_SETTINGS)
 			return cycle_setting(b, 1);
+		if (b->focus == PANE_PORTS && key == ' ' && b->nports) {
+			b->ports[b->port_sel].checked = !b->ports[b->port_sel].checked;
+			return SCREEN_REDRAW;
+		}
 		if (b->focus == PANE_REGIONS && b->loaded) {
 			b->checked[b->region_sel] = !b->checked[b->region_sel];
 			return SCREEN_REDRAW;
@@ -442,6 +458,8 @@ static int nav_key(struct bench *b, int key)
 		}
 		return SCREEN_NONE;
 	case 'a': {
+		if (b->focus == PANE_PORTS)
+			return bench_ports_check_bridges(b);
 		bool all = all_checked(b);
 		for (size_t i = 0; i < LAYOUT_MAX_REGIONS; i++)
 			b->checked[i] = !all;
@@ -457,7 +475,7 @@ static int bench_key(struct screen *s, struct tui *ui, int key)
 	int flags = nav_key(b, key);
 	if (flags >= 0)
 		return flags;
-	bool busy = bench_job_running(b);
+	bool busy = bench_job_running(b) || bench_multi_running(b);
 	if (busy && key > 0 && key < 128 && strchr("weriv", key)) {
 		bench_log(b, 1, "a job is running: wait for it or press Esc in its view");
 		return SCREEN_REDRAW;
@@ -477,9 +495,13 @@ static int bench_key(struct screen *s, struct tui *ui, int key)
 		bench_start_job(b, ACT_INFO, "chip info");
 		break;
 	case 'o': ask_ota(b); break;
+	case 'P': bench_ask_publish(b); break;
+	case '+': bench_ports_add_virtual(b); apply_settings(b); break;
 	case 'x': ask_dump(b); break;
 	case 'p':
-		if (b->job)
+		if (b->multi_active)
+			tui_push(ui, bench_multi_screen(b));
+		else if (b->job)
 			tui_push(ui, bench_progress_screen(b));
 		break;
 	case 'l': {
@@ -521,7 +543,7 @@ static int bench_tick(struct screen *s, struct tui *ui)
 	int flags = bench_ports_tick(b);
 	if (flags & SCREEN_REDRAW)
 		apply_settings(b);
-	return flags | bench_job_tick(b);
+	return flags | bench_job_tick(b) | bench_multi_tick(b);
 }
 
 static void bench_destroy(struct screen *s)
@@ -530,8 +552,9 @@ static void bench_destroy(struct screen *s)
 		return;
 	struct bench *b = s->state;
 	if (b) {
-		bool was_running = bench_job_running(b);
+		bool was_running = bench_job_running(b) || bench_multi_running(b);
 		bench_job_finish(b);
+		bench_multi_finish(b);
 		if (b->exit_code && (was_running || b->quit_after_job))
 			*b->exit_code = CLI_EXIT_CANCELLED;
 		if (b->summary && b->ui) /* only when the screen really ran */
@@ -571,6 +594,16 @@ static struct screen *bench_create(const struct config *cfg, struct tui *ui, cha
 	b->setting[SET_BAUD] = index_of(SET_BAUD, baud);
 	b->setting[SET_BEFORE] = index_of(SET_BEFORE, cfg->before);
 	b->setting[SET_AFTER] = index_of(SET_AFTER, cfg->after);
+	if (cfg->boot_check)
+		b->setting[SET_BOOT] = index_of(SET_BOOT, "on");
+	/* Writes append to the journal (--journal, else the default; --no-journal: none). */
+	struct ed_error jerr = {0};
+	if (cfg->no_journal)
+		b->journal[0] = '\0';
+	else if (cfg->journal_path)
+		snprintf(b->journal, sizeof b->journal, "%s", cfg->journal_path);
+	else if (journal_default_path(b->journal, sizeof b->journal, &jerr) < 0)
+		b->journal[0] = '\0';
 	*s = (struct screen){.name = "bench", .draw = bench_draw, .key = bench_key,
 			     .tick = bench_tick, .destroy = bench_destroy, .state = b};
 	return s;

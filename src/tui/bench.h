@@ -21,7 +21,7 @@
 enum bench_pane { PANE_PORTS = 0, PANE_PRESETS, PANE_REGIONS, PANE_SETTINGS, PANE_COUNT };
 
 enum bench_setting { SET_BAUD = 0, SET_MODE, SET_SIZE, SET_FREQ, SET_BEFORE, SET_AFTER,
-		     SET_VERIFY, SET_COUNT };
+		     SET_VERIFY, SET_BOOT, SET_BOOT_TIME, SET_COUNT };
 
 enum bench_action { ACT_NONE = 0, ACT_WRITE, ACT_ERASE, ACT_READ, ACT_VERIFY, ACT_INFO };
 
@@ -29,6 +29,26 @@ struct bench_port {
 	char spec[256];  /* what link_open() takes */
 	char label[96];  /* what the pane shows */
 	bool is_virtual;
+	bool bridge;     /* a known ESP USB-serial bridge */
+	bool checked;    /* Space: part of the next write on several boards */
+};
+
+#define BENCH_MAX_BOARDS BENCH_MAX_PORTS
+
+/* One board of a write on several boards at once (bench_multi.c). */
+struct bench_board {
+	char port[256];
+	char label[96];
+	struct job *job;       /* NULL once finished and freed */
+	struct job_progress prog;
+	bool done, cancel_sent;
+	int result;
+	char result_text[800];
+	char chip[40];
+	char mac[20];
+	char history[128];     /* "flashed before: <date>, <result>" or "new board" */
+	enum job_boot_verdict verdict;
+	char verdict_reason[160];
 };
 
 struct bench {
@@ -83,6 +103,15 @@ struct bench {
 	char read_path[512];
 	char read_default[64];   /* the dump name the read dialog proposed */
 	char last_dump[512];
+
+	/* Several boards at once (bench_multi.c). */
+	struct bench_board boards[BENCH_MAX_BOARDS];
+	size_t nboards, board_sel;
+	bool multi_active;      /* a multi-board write ran and its view is still wanted */
+	unsigned virtual_added; /* boards added with '+' (sim://?mac=...) */
+	char journal[512];      /* where jobs append their line; "" = none */
+	char multi_summary[256];
+	char ota_dir[512];      /* the folder of the last OTA bins, for publishing */
 };
 
 /* bench.c */
@@ -117,7 +146,26 @@ void bench_open_dump(struct bench *b, const char *path);
 int bench_make_ota(struct bench *b, const char *elf_path, const char *out_dir, char *error,
 		   size_t cap);
 
+/* bench_multi.c: the write of the current preset on every checked port, one job each. */
+bool bench_multi_start(struct bench *b, const struct job_step *steps, size_t n,
+		       const char *title);
+int bench_multi_tick(struct bench *b);
+bool bench_multi_running(const struct bench *b);
+void bench_multi_cancel(struct bench *b);
+void bench_multi_finish(struct bench *b);
+struct screen *bench_multi_screen(struct bench *b);
+size_t bench_checked_ports(const struct bench *b);
+/* Fills the boot-check and journal fields of spec from the settings and the preset. */
+void bench_spec_extras(struct bench *b, struct job_spec *spec);
+
+/* bench_ota.c: publish dialog for the last OTA bins. */
+void bench_ask_publish(struct bench *b);
+
 /* bench_ports.c */
+/* '+': one more in-process virtual board with its own flash and MAC. */
+void bench_ports_add_virtual(struct bench *b);
+/* 'a': check every port with a known ESP USB bridge (and uncheck when all are). */
+int bench_ports_check_bridges(struct bench *b);
 void bench_ports_init(struct bench *b);
 void bench_ports_scan(struct bench *b);
 /* Call from tick: rescans on hot-plug (inotify) or every few seconds; returns flags. */

@@ -116,7 +116,8 @@ static const char *port_item(const struct bench *b, size_t i, int *role, char *b
 			     size_t cap)
 {
 	*role = b->ports[i].is_virtual ? ROLE_OK : ROLE_NORMAL;
-	return b->ports[i].label;
+	snprintf(buf, cap, "[%c]%s", b->ports[i].checked ? 'x' : ' ', b->ports[i].label);
+	return buf;
 }
 
 static const char *preset_item(const struct bench *b, size_t i, int *role, char *buf,
@@ -266,13 +267,16 @@ static void draw_settings(const struct bench *b, int y, int x, int h, int w)
 {
 	bool focused = b->focus == PANE_SETTINGS;
 	tui_box(y, x, h, w, "Settings", focused);
-	for (int s = 0; s < SET_COUNT && s < h - 2; s++) {
+	/* More settings than rows at 80x24: the rows scroll with the selected one. */
+	size_t first = window(b->set_sel, SET_COUNT, h - 2);
+	for (int r = 0; first + (size_t)r < SET_COUNT && r < h - 2; r++) {
+		int s = (int)first + r;
 		char line[96];
 		snprintf(line, sizeof line, "%-7s%s", bench_setting_name((enum bench_setting)s),
 			 bench_setting_value(b, (enum bench_setting)s));
 		int attr = focused && (size_t)s == b->set_sel ? tui_attr(ROLE_SELECTED)
 							       : tui_attr(ROLE_NORMAL);
-		tui_put_pad(y + 1 + s, x + 1, w - 2, attr, line);
+		tui_put_pad(y + 1 + r, x + 1, w - 2, attr, line);
 	}
 }
 

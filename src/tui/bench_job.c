@@ -82,6 +82,8 @@ bool bench_start_job(struct bench *b, enum bench_action action, const char *titl
 		spec.flash_freq = bench_setting_value(b, SET_FREQ);
 	}
 	spec.verify = action == ACT_WRITE && !strcmp(bench_setting_value(b, SET_VERIFY), "on");
+	if (action == ACT_WRITE)
+		bench_spec_extras(b, &spec);
 	spec.steps = b->steps;
 	spec.step_count = b->nsteps;
 	/* The worker inherits the signal mask: keep SIGWINCH/SIGINT/SIGTERM for the UI

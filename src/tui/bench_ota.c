@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: MIT
  * "Make OTA bins" from the bench: the SDK's gen_appbin user1.bin and user2.bin (boot
  * mode 2, reference §7.6) from an application ELF, through the image module, with the
- * flash parameters of the selected preset, written atomically into the firmware folder. */
+ * flash parameters of the selected preset, written atomically into the firmware folder;
+ * then "publish" them (journal/publish.h): to a local folder or [user@]host:path with scp,
+ * run as a program with an argument list, never through a shell. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
 #include "image/image.h"
+#include "journal/publish.h"
 #include "tui/bench.h"
+#include "tui/dialog.h"
+#include "tui/tui_int.h"
 
 /* ELFs of ESP8266 applications are a few MiB at most. */
 #define MAX_ELF_BYTES (64u << 20)
@@ -51,4 +56,58 @@ int bench_make_ota(struct bench *b, const char *elf_path, const char *out_dir, c
 		bench_log(b, 0, "OTA: %s", err.msg);
 	}
 	return rc;
+}
+
+/* One file to the target; the error names the file. */
+static int publish_one(const struct publish_target *t, const char *file, struct ed_error *err)
+{
+	struct img_info info;
+	int rc = publish_check_file(file, &info, err);
+	if (rc < 0)
+		return rc;
+	if (t->kind == PUBLISH_LOCAL)
+		return publish_copy_local(file, t->spec, err);
+	return publish_copy_scp("scp", file, t->spec, err);
+}
+
+static bool publish_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n,
+		       char *error, size_t cap)
+{
+	struct bench *b = ctx;
+	struct publish_target t;
+	struct ed_error err = {0};
+	if (!f[0].value[0]) {
+		snprintf(error, cap, "give a folder or [user@]host:path to publish to");
+		return false;
+	}
+	if (publish_target_parse(f[0].value, &t, &err) < 0) {
+		snprintf(error, cap, "%s", err.msg);
+		return false;
+	}
+	for (int app = 1; app <= 2; app++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/user%d.bin", b->ota_dir, app);
+		if (publish_one(&t, path, &err) < 0) {
+			snprintf(error, cap, "%s", err.msg);
+			bench_log(b, 0, "publish: %s", err.msg);
+			return false;
+		}
+		bench_log(b, 2, "published %s to %s%s", path, f[0].value,
+			  t.kind == PUBLISH_SCP ? " (scp)" : "");
+	}
+	bench_log(b, 2, "publish: user1.bin and user2.bin are on %s", f[0].value);
+	(void)ui;
+	(void)n;
+	return true;
+}
+
+void bench_ask_publish(struct bench *b)
+{
+	if (!b->ota_dir[0]) {
+		bench_log(b, 1, "publish: make the OTA bins first (o)");
+		return;
+	}
+	struct dialog_field f[1] = {{"to", ""}};
+	tui_push(b->ui, dialog_form("Publish user1.bin + user2.bin (Esc: not now)", f, 1,
+				    publish_ok, b));
 }

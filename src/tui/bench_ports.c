@@ -16,23 +16,79 @@
 /* Without inotify, look again this often (a plugged board shows up within it). */
 #define RESCAN_US 3000000u
 
-static void add_port(struct bench *b, const char *spec, const char *label, bool is_virtual)
+static struct bench_port *add_port(struct bench *b, const char *spec, const char *label,
+				   bool is_virtual)
 {
 	for (size_t i = 0; i < b->nports; i++)
 		if (!strcmp(b->ports[i].spec, spec))
-			return;
+			return NULL;
 	if (b->nports == BENCH_MAX_PORTS)
-		return;
+		return NULL;
 	struct bench_port *p = &b->ports[b->nports++];
+	*p = (struct bench_port){.is_virtual = is_virtual};
 	snprintf(p->spec, sizeof p->spec, "%s", spec);
 	snprintf(p->label, sizeof p->label, "%s", label);
-	p->is_virtual = is_virtual;
+	return p;
+}
+
+/* The '+' boards: sim:// with a MAC of their own, so the journal tells them apart and
+ * knows each again on the next run (a fresh in-process board per job). */
+static void virtual_spec(unsigned n, char *spec, size_t cap, char *label, size_t lcap)
+{
+	snprintf(spec, cap, "sim://?mac=5c:cf:7f:b0:00:%02x&boot-log=1", (n + 1) & 0xFF);
+	snprintf(label, lcap, "virtual board %u", n + 2);
+}
+
+void bench_ports_add_virtual(struct bench *b)
+{
+	if (b->nports == BENCH_MAX_PORTS) {
+		bench_log(b, 1, "ports: %d ports at most; no virtual board added", BENCH_MAX_PORTS);
+		return;
+	}
+	char spec[256], label[96];
+	virtual_spec(b->virtual_added, spec, sizeof spec, label, sizeof label);
+	b->virtual_added++;
+	bench_ports_scan(b);
+	for (size_t i = 0; i < b->nports; i++)
+		if (!strcmp(b->ports[i].spec, spec)) {
+			b->ports[i].checked = true;
+			b->port_sel = i;
+		}
+	bench_log(b, 2, "added %s (%s), checked", label, spec);
+}
+
+int bench_ports_check_bridges(struct bench *b)
+{
+	bool all = true;
+	size_t n = 0;
+	for (size_t i = 0; i < b->nports; i++)
+		if (b->ports[i].bridge) {
+			n++;
+			all = all && b->ports[i].checked;
+		}
+	if (!n) {
+		bench_log(b, 1, "ports: no serial port with a known ESP USB bridge (CP210x, CH340, "
+			  "CH9102, FTDI); plug a board in or check ports with Space");
+		return SCREEN_REDRAW;
+	}
+	for (size_t i = 0; i < b->nports; i++)
+		if (b->ports[i].bridge)
+			b->ports[i].checked = !all;
+	bench_log(b, 2, "%s %zu ESP bridge port%s", all ? "unchecked" : "checked", n,
+		  n == 1 ? "" : "s");
+	return SCREEN_REDRAW;
 }
 
 void bench_ports_scan(struct bench *b)
 {
 	char selected[256];
 	snprintf(selected, sizeof selected, "%s", b->nports ? b->ports[b->port_sel].spec : "");
+	/* Checks survive a rescan: remember them by spec. */
+	char checked[BENCH_MAX_PORTS][256];
+	size_t nchecked = 0;
+	for (size_t i = 0; i < b->nports; i++)
+		if (b->ports[i].checked)
+			snprintf(checked[nchecked++], sizeof checked[0], "%s", b->ports[i].spec);
 	b->nports = 0;
 	/* The ports named on the command line first, then the virtual board. */
 	for (size_t i = 0; i < b->cfg->port_count; i++) {
@@ -45,6 +101,11 @@ void bench_ports_scan(struct bench *b)
 		add_port(b, spec, label, sim);
 	}
 	add_port(b, "sim://", "virtual board", true);
+	for (unsigned v = 0; v < b->virtual_added; v++) {
+		char spec[256], label[96];
+		virtual_spec(v, spec, sizeof spec, label, sizeof label);
+		add_port(b, spec, label, true);
+	}
 	struct port_info found[BENCH_MAX_PORTS];
 	struct ed_error err = {0};
 	int n = ports_list(found, BENCH_MAX_PORTS, &err);
@@ -53,8 +114,14 @@ void bench_ports_scan(struct bench *b)
 		const char *id = found[i].bridge ? found[i].bridge
 						 : (found[i].product[0] ? found[i].product : "");
 		snprintf(label, sizeof label, "%s %s", ed_basename(found[i].path), id);
-		add_port(b, found[i].path, label, false);
+		struct bench_port *p = add_port(b, found[i].path, label, false);
+		if (p)
+			p->bridge = found[i].bridge != NULL;
 	}
+	for (size_t i = 0; i < b->nports; i++)
+		for (size_t k = 0; k < nchecked; k++)
+			if (!strcmp(b->ports[i].spec, checked[k]))
+				b->ports[i].checked = true;
 	b->port_sel = 0;
 	for (size_t i = 0; i < b->nports; i++)
 		if (!strcmp(b->ports[i].spec, selected))

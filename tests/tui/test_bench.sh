@@ -59,7 +59,7 @@ start() {
 	sock="espdeck-bench-$$-$run"
 	rm -f "$work/rc"
 	tmx new-session -d -s b -x 80 -y 24 -c "$work" \
-		"XDG_CONFIG_HOME='$work/xdg' $EXTRA_ENV \"$ESPDECK\" $*; echo \$? >'$work/rc'; sleep 60"
+		"XDG_CONFIG_HOME='$work/xdg' XDG_STATE_HOME='$work/state' $EXTRA_ENV \"$ESPDECK\" $*; echo \$? >'$work/rc'; sleep 60"
 }
 EXTRA_ENV=""
 keys() { tmx send-keys -t b -- "$@"; }
