@@ -43,7 +43,8 @@ enum job_stage {
 	JOB_STAGE_READ,
 	JOB_STAGE_RESET,
 	JOB_STAGE_DONE,
-	JOB_STAGE_BOOT, /* listening to the boot log after the hard reset */
+	JOB_STAGE_BOOT, /* listening to the boot log after the hard reset; runs after RESET
+			 * and before DONE, but is numbered last so older values keep theirs */
 };
 
 enum job_step_kind {
