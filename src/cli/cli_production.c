@@ -511,6 +511,14 @@ static int expand_ports(const struct config *cfg, struct board *b, size_t *n)
 			return CLI_EXIT_CONNECT;
 		}
 	}
+	/* Two workers on one port would garble each other's packets. */
+	for (size_t i = 0; i < *n; i++)
+		for (size_t k = i + 1; k < *n; k++)
+			if (!strcmp(b[i].port, b[k].port)) {
+				fprintf(stderr, "espdeck: port %s is given twice (--port all already "
+					"includes every ESP bridge)\n", b[i].port);
+				return CLI_EXIT_USAGE;
+			}
 	return CLI_EXIT_OK;
 }
 

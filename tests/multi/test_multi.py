@@ -202,6 +202,9 @@ def test_usage(tmp):
     r = run("--boot-time", "never", "--port", VIRT, "chip_id")
     check(r.returncode == 2 and "--boot-time 'never' is not a time" in r.stderr,
           "a bad --boot-time is a usage error", r.stderr)
+    r = run("--port", VIRT, "--port", VIRT, "chip_id")
+    check(r.returncode == 2 and "port %s is given twice" % VIRT in r.stderr,
+          "the same port twice is refused", r.stderr)
     r = run("--port", "all", "monitor")
     check(r.returncode == 2 and "monitor watches one port" in r.stderr,
           "monitor refuses --port all", r.stderr)
