@@ -3,6 +3,7 @@
  * file:line diagnostic rather than stopping at the first one, so a technician fixes a
  * broken preset in one pass. Pure: no files are touched here except by layout_load(). */
 #include "layout/layout.h"
+#include "layout/layout_int.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -37,10 +38,7 @@ struct parse {
 	char name_value[LAYOUT_NAME_MAX];
 };
 
-static void diag(struct layout_report *rep, enum layout_severity sev, int line,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void diag(struct layout_report *rep, enum layout_severity sev, int line,
+void layout_diag(struct layout_report *rep, enum layout_severity sev, int line,
 		 const char *fmt, ...)
 {
 	if (sev == LAYOUT_ERROR)
@@ -88,7 +86,7 @@ static void section_header(struct parse *p, const char *line)
 	p->region_keys = 0;
 	if (!strcasecmp(name, "preset")) {
 		if (p->seen_preset)
-			diag(p->rep, LAYOUT_ERROR, p->line, "second [preset] section");
+			layout_diag(p->rep, LAYOUT_ERROR, p->line, "second [preset] section");
 		p->seen_preset = true;
 		p->sec = SEC_PRESET;
 		return;
@@ -97,18 +95,18 @@ static void section_header(struct parse *p, const char *line)
 		char *rname = trim(name + 6);
 		p->sec = SEC_REGION;
 		if (!*rname) {
-			diag(p->rep, LAYOUT_ERROR, p->line,
+			layout_diag(p->rep, LAYOUT_ERROR, p->line,
 			     "region without a name: write [region NAME], for example [region user1]");
 			rname = "?";
 		}
 		for (size_t i = 0; i < p->l->region_count; i++)
 			if (!strcmp(p->l->regions[i].name, rname))
-				diag(p->rep, LAYOUT_ERROR, p->line,
+				layout_diag(p->rep, LAYOUT_ERROR, p->line,
 				     "region '%s' is defined twice (first on line %d)", rname,
 				     p->l->regions[i].line);
 		if (p->l->region_count == LAYOUT_MAX_REGIONS) {
 			if (!p->region_overflow)
-				diag(p->rep, LAYOUT_ERROR, p->line, "more than %d regions",
+				layout_diag(p->rep, LAYOUT_ERROR, p->line, "more than %d regions",
 				     LAYOUT_MAX_REGIONS);
 			p->region_overflow = true;
 			p->sec = SEC_UNKNOWN;
@@ -122,7 +120,7 @@ static void section_header(struct parse *p, const char *line)
 		return;
 	}
 	p->sec = SEC_UNKNOWN;
-	diag(p->rep, LAYOUT_ERROR, p->line,
+	layout_diag(p->rep, LAYOUT_ERROR, p->line,
 	     "unknown section [%s]: a preset has one [preset] and [region NAME] sections", name);
 }
 
@@ -140,7 +138,7 @@ static char *reader(char *str, int num, void *stream)
 	p->line++;
 	size_t cap = (size_t)num - 2; /* room for '\n' and NUL */
 	if (n > cap) {
-		diag(p->rep, LAYOUT_ERROR, p->line, "line longer than %zu characters", cap);
+		layout_diag(p->rep, LAYOUT_ERROR, p->line, "line longer than %zu characters", cap);
 		n = 0; /* drop it: half a line would parse into nonsense */
 	}
 	memcpy(str, p->text + start, n);
@@ -185,7 +183,7 @@ static void norm_key(char *dst, size_t cap, const char *key)
 static bool once(struct parse *p, unsigned *seen, unsigned bit, const char *key)
 {
 	if (*seen & bit) {
-		diag(p->rep, LAYOUT_ERROR, p->line, "'%s' is given twice in this section", key);
+		layout_diag(p->rep, LAYOUT_ERROR, p->line, "'%s' is given twice in this section", key);
 		return false;
 	}
 	*seen |= bit;
@@ -201,9 +199,9 @@ static bool boot_key(struct parse *p, const char *key, const char *value)
 		struct ed_error err;
 		size_t len = strlen(l->expect);
 		if (bootlog_rules_add(&rules, value, &err) < 0)
-			diag(p->rep, LAYOUT_ERROR, p->line, "expect: %s", err.msg);
+			layout_diag(p->rep, LAYOUT_ERROR, p->line, "expect: %s", err.msg);
 		else if (len + strlen(value) + 2 > sizeof l->expect)
-			diag(p->rep, LAYOUT_ERROR, p->line, "expect: too many rules (at most %zu "
+			layout_diag(p->rep, LAYOUT_ERROR, p->line, "expect: too many rules (at most %zu "
 			     "characters in all)", sizeof l->expect - 1);
 		else {
 			snprintf(l->expect + len, sizeof l->expect - len, "%s%s", len ? ";" : "", value);
@@ -214,7 +212,7 @@ static bool boot_key(struct parse *p, const char *key, const char *value)
 	}
 	if (!strcmp(key, "boot_check")) {
 		if (!parse_bool(value, &l->boot_check))
-			diag(p->rep, LAYOUT_ERROR, p->line, "boot_check '%s' is not yes or no", value);
+			layout_diag(p->rep, LAYOUT_ERROR, p->line, "boot_check '%s' is not yes or no", value);
 		p->boot_check_given = true;
 		return true;
 	}
@@ -223,7 +221,7 @@ static bool boot_key(struct parse *p, const char *key, const char *value)
 		return false;
 	uint32_t v;
 	if (!ed_parse_u32(value, &v) || v == 0 || v > (time ? 600000u : 4000000u))
-		diag(p->rep, LAYOUT_ERROR, p->line, time ? "boot_time_ms '%s' is not a time in "
+		layout_diag(p->rep, LAYOUT_ERROR, p->line, time ? "boot_time_ms '%s' is not a time in "
 		     "milliseconds (1 to 600000, for example 3000)" : "app_baud '%s' is not a baud "
 		     "rate (for example 115200)", value);
 	else if (time)
@@ -244,7 +242,7 @@ static void preset_key(struct parse *p, const char *key, const char *value)
 	while (k < 6 && strcmp(key, keys[k]))
 		k++;
 	if (k == 6) {
-		diag(p->rep, LAYOUT_ERROR, p->line,
+		layout_diag(p->rep, LAYOUT_ERROR, p->line,
 		     "unknown key '%s' in [preset] (known: name, description, flash_size, "
 		     "flash_mode, flash_freq, erase, expect, boot_check, boot_time_ms, app_baud)",
 		     key);
@@ -264,7 +262,7 @@ static void preset_key(struct parse *p, const char *key, const char *value)
 		const struct flash_size_info *fs = flash_size_by_name(value);
 		l->flash_size_line = p->line;
 		if (!fs) {
-			diag(p->rep, LAYOUT_ERROR, p->line, "flash_size '%s' is not a size (one of %s)",
+			layout_diag(p->rep, LAYOUT_ERROR, p->line, "flash_size '%s' is not a size (one of %s)",
 			     value, flash_size_names());
 			return;
 		}
@@ -275,14 +273,14 @@ static void preset_key(struct parse *p, const char *key, const char *value)
 	}
 	case 3:
 		if (flash_mode_by_name(value) < 0 && strcasecmp(value, "keep"))
-			diag(p->rep, LAYOUT_ERROR, p->line,
+			layout_diag(p->rep, LAYOUT_ERROR, p->line,
 			     "flash_mode '%s' is not a mode (qio, qout, dio, dout or keep)", value);
 		else
 			copy_str(l->flash_mode, sizeof l->flash_mode, value);
 		break;
 	case 4:
 		if (!flash_freq_by_name(value) && strcasecmp(value, "keep"))
-			diag(p->rep, LAYOUT_ERROR, p->line,
+			layout_diag(p->rep, LAYOUT_ERROR, p->line,
 			     "flash_freq '%s' is not a frequency (%s or keep)", value,
 			     flash_freq_names());
 		else
@@ -296,7 +294,7 @@ static void preset_key(struct parse *p, const char *key, const char *value)
 		else if (!strcasecmp(value, "chip"))
 			l->erase = LAYOUT_ERASE_CHIP;
 		else
-			diag(p->rep, LAYOUT_ERROR, p->line,
+			layout_diag(p->rep, LAYOUT_ERROR, p->line,
 			     "erase '%s' is not a policy (none, regions or chip)", value);
 		break;
 	}
@@ -308,7 +306,7 @@ static bool region_number(struct parse *p, const char *key, const char *value, b
 	bool ok = size_ok ? ed_parse_size(value, out) : ed_parse_u32(value, out);
 	if (ok)
 		return true;
-	diag(p->rep, LAYOUT_ERROR, p->line, "%s '%s' is not a number (write 0x1000, 4096%s)",
+	layout_diag(p->rep, LAYOUT_ERROR, p->line, "%s '%s' is not a number (write 0x1000, 4096%s)",
 	     key, value, size_ok ? " or 4k" : "");
 	return false;
 }
@@ -322,7 +320,7 @@ static void region_key(struct parse *p, const char *key, const char *value)
 	while (k < 6 && strcmp(key, keys[k]))
 		k++;
 	if (k == 6) {
-		diag(p->rep, LAYOUT_ERROR, p->line,
+		layout_diag(p->rep, LAYOUT_ERROR, p->line,
 		     "unknown key '%s' in [region %s] (known: offset, file, fill, size, max_size, "
 		     "required)", key, r->name);
 		return;
@@ -338,14 +336,14 @@ static void region_key(struct parse *p, const char *key, const char *value)
 		break;
 	case 1:
 		if (!*value)
-			diag(p->rep, LAYOUT_ERROR, p->line, "file is empty: name a file");
+			layout_diag(p->rep, LAYOUT_ERROR, p->line, "file is empty: name a file");
 		copy_str(r->file, sizeof r->file, value);
 		r->file_line = p->line;
 		break;
 	case 2:
 		region_number(p, key, value, false, &v);
 		if (v > 0xFF)
-			diag(p->rep, LAYOUT_ERROR, p->line, "fill '%s' is not a byte (0x00 to 0xFF)",
+			layout_diag(p->rep, LAYOUT_ERROR, p->line, "fill '%s' is not a byte (0x00 to 0xFF)",
 			     value);
 		r->fill = (uint8_t)v;
 		r->is_fill = true;
@@ -353,15 +351,15 @@ static void region_key(struct parse *p, const char *key, const char *value)
 	case 3:
 		r->size_line = p->line;
 		if (region_number(p, key, value, true, &r->size) && r->size == 0)
-			diag(p->rep, LAYOUT_ERROR, p->line, "size must be more than 0");
+			layout_diag(p->rep, LAYOUT_ERROR, p->line, "size must be more than 0");
 		break;
 	case 4:
 		if (region_number(p, key, value, true, &r->max_size) && r->max_size == 0)
-			diag(p->rep, LAYOUT_ERROR, p->line, "max_size must be more than 0");
+			layout_diag(p->rep, LAYOUT_ERROR, p->line, "max_size must be more than 0");
 		break;
 	default:
 		if (!parse_bool(value, &r->required))
-			diag(p->rep, LAYOUT_ERROR, p->line,
+			layout_diag(p->rep, LAYOUT_ERROR, p->line,
 			     "required '%s' is not yes or no", value);
 		break;
 	}
@@ -374,7 +372,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	norm_key(key, sizeof key, name);
 	switch (p->sec) {
 	case SEC_NONE:
-		diag(p->rep, LAYOUT_ERROR, p->line,
+		layout_diag(p->rep, LAYOUT_ERROR, p->line,
 		     "'%s' comes before any section: put it under [preset]", name);
 		break;
 	case SEC_PRESET:
@@ -396,35 +394,35 @@ static void check_region(struct parse *p, size_t i)
 	struct layout_region *r = &l->regions[i];
 	struct layout_report *rep = p->rep;
 	if (!p->has_offset[i])
-		diag(rep, LAYOUT_ERROR, r->line, "region '%s' has no offset", r->name);
+		layout_diag(rep, LAYOUT_ERROR, r->line, "region '%s' has no offset", r->name);
 	else if (r->offset % LAYOUT_SECTOR)
-		diag(rep, LAYOUT_ERROR, r->offset_line,
+		layout_diag(rep, LAYOUT_ERROR, r->offset_line,
 		     "region '%s': offset 0x%x is not a multiple of 0x1000 (the flash erases "
 		     "4 KiB sectors); use 0x%x or 0x%x",
 		     r->name, r->offset, r->offset & ~(LAYOUT_SECTOR - 1),
 		     (r->offset | (LAYOUT_SECTOR - 1)) + 1);
 	if (r->is_fill && r->file[0])
-		diag(rep, LAYOUT_ERROR, r->file_line,
+		layout_diag(rep, LAYOUT_ERROR, r->file_line,
 		     "region '%s' has both file and fill: keep one", r->name);
 	else if (!r->is_fill && !r->file[0])
-		diag(rep, LAYOUT_ERROR, r->line,
+		layout_diag(rep, LAYOUT_ERROR, r->line,
 		     "region '%s' has neither file nor fill: add file = NAME or fill = 0xFF "
 		     "with size = N", r->name);
 	else if (r->is_fill && r->size == 0)
-		diag(rep, LAYOUT_ERROR, r->line, "region '%s': fill needs a size", r->name);
+		layout_diag(rep, LAYOUT_ERROR, r->line, "region '%s': fill needs a size", r->name);
 	else if (!r->is_fill && r->size_line)
-		diag(rep, LAYOUT_ERROR, r->size_line,
+		layout_diag(rep, LAYOUT_ERROR, r->size_line,
 		     "region '%s': size applies to fill regions; use max_size to limit a file",
 		     r->name);
 	if (r->is_fill && r->max_size && r->size > r->max_size)
-		diag(rep, LAYOUT_ERROR, r->size_line,
+		layout_diag(rep, LAYOUT_ERROR, r->size_line,
 		     "region '%s': size 0x%x is larger than max_size 0x%x", r->name, r->size,
 		     r->max_size);
 	if (!l->flash_bytes || !p->has_offset[i])
 		return;
 	uint64_t end = (uint64_t)r->offset + layout_region_extent(r, 0);
 	if (r->offset >= l->flash_bytes || end > l->flash_bytes)
-		diag(rep, LAYOUT_ERROR, r->offset_line,
+		layout_diag(rep, LAYOUT_ERROR, r->offset_line,
 		     "region '%s' (0x%x-0x%llx) goes past the end of the %s flash (0x%x bytes)",
 		     r->name, r->offset, (unsigned long long)(end ? end - 1 : 0), l->flash_size,
 		     l->flash_bytes);
@@ -445,7 +443,7 @@ static void check_overlaps(struct parse *p)
 			bool b_in_a = b->offset >= a->offset && b->offset < a_end;
 			if (!p->has_offset[i] || !p->has_offset[j] || (!a_in_b && !b_in_a))
 				continue;
-			diag(p->rep, LAYOUT_ERROR, a->offset_line ? a->offset_line : a->line,
+			layout_diag(p->rep, LAYOUT_ERROR, a->offset_line ? a->offset_line : a->line,
 			     "region '%s' at 0x%x overlaps region '%s' (0x%x-0x%llx, line %d)",
 			     a->name, a->offset, b->name, b->offset,
 			     (unsigned long long)(b_end > b->offset ? b_end - 1 : b->offset),
@@ -458,17 +456,17 @@ static void check_preset(struct parse *p, const char *stem)
 {
 	struct layout *l = p->l;
 	if (!p->seen_preset)
-		diag(p->rep, LAYOUT_ERROR, 0,
+		layout_diag(p->rep, LAYOUT_ERROR, 0,
 		     "no [preset] section: start the file with [preset] and flash_size = ...");
 	else if (!l->flash_size[0] && !l->flash_size_line)
-		diag(p->rep, LAYOUT_ERROR, 0, "[preset] has no flash_size (for example 32m-c1 or 4MB)");
+		layout_diag(p->rep, LAYOUT_ERROR, 0, "[preset] has no flash_size (for example 32m-c1 or 4MB)");
 	if (p->name_line && stem && strcmp(p->name_value, stem))
-		diag(p->rep, LAYOUT_ERROR, p->name_line,
+		layout_diag(p->rep, LAYOUT_ERROR, p->name_line,
 		     "name '%s' differs from the file name '%s.ini': rename one of them",
 		     p->name_value, stem);
 	copy_str(l->name, sizeof l->name, p->name_line ? p->name_value : (stem ? stem : ""));
 	if (l->region_count == 0 && !p->region_overflow)
-		diag(p->rep, LAYOUT_ERROR, 0, "no [region NAME] sections: nothing to write");
+		layout_diag(p->rep, LAYOUT_ERROR, 0, "no [region NAME] sections: nothing to write");
 	for (size_t i = 0; i < l->region_count; i++)
 		check_region(p, i);
 	check_overlaps(p);
@@ -486,7 +484,7 @@ int layout_parse(const char *text, size_t len, const char *path, const char *ste
 	struct parse p = {.text = text, .len = len, .l = out, .rep = rep};
 	int rc = ini_parse_stream(reader, &p, handler, &p);
 	if (rc > 0)
-		diag(rep, LAYOUT_ERROR, rc,
+		layout_diag(rep, LAYOUT_ERROR, rc,
 		     "not a 'key = value' line or a [section] (unclosed bracket?)");
 	check_preset(&p, stem);
 	return rep->errors > errors_before ? ED_ERR_FORMAT : ED_OK;

@@ -2,6 +2,7 @@
  * A preset against the firmware folder: which files are there, whether they fit, whether
  * their image headers were built for the preset's flash size. Loads the bytes to write. */
 #include "layout/layout.h"
+#include "layout/layout_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -16,27 +17,6 @@
 
 /* No ESP8266 flash is larger than 16 MiB, so neither is a file written to one. */
 #define MAX_FILE_BYTES (16u << 20)
-
-static void diag(struct layout_report *rep, enum layout_severity sev, int line,
-		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void diag(struct layout_report *rep, enum layout_severity sev, int line,
-		 const char *fmt, ...)
-{
-	if (sev == LAYOUT_ERROR)
-		rep->errors++;
-	if (rep->count == LAYOUT_MAX_DIAGS) {
-		rep->dropped++;
-		return;
-	}
-	struct layout_diag *d = &rep->items[rep->count++];
-	d->severity = sev;
-	d->line = line;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d->msg, sizeof d->msg, fmt, ap);
-	va_end(ap);
-}
 
 static int region_line(const struct layout_region *r)
 {
@@ -59,13 +39,13 @@ static void check_header(const struct layout *l, const struct layout_region *r,
 		/* Boot mode 1 bins keep the slot there: nothing to compare. An unknown code
 		 * is worth saying, but it is the image's business, not the layout's. */
 		if (!strstr(err.msg, "boot mode 1"))
-			diag(rep, LAYOUT_WARNING, region_line(r), "region '%s': %s: %s", r->name,
+			layout_diag(rep, LAYOUT_WARNING, region_line(r), "region '%s': %s: %s", r->name,
 			     f->path, err.msg);
 		return;
 	}
 	if (fs->size_map == l->size_map)
 		return;
-	diag(rep, LAYOUT_ERROR, region_line(r),
+	layout_diag(rep, LAYOUT_ERROR, region_line(r),
 	     "region '%s': %s was built for flash size %s (size_map %d) but the preset is %s "
 	     "(size_map %d): rebuild it for %s or pick the matching preset",
 	     r->name, f->path, fs->name, fs->size_map, l->flash_size, l->size_map,
@@ -84,12 +64,12 @@ static void load_file(const struct layout *l, const struct layout_region *r,
 	if (stat(f->path, &st) != 0 && errno == ENOENT) {
 		if (r->required) {
 			f->status = LAYOUT_ST_MISSING;
-			diag(rep, LAYOUT_ERROR, region_line(r),
+			layout_diag(rep, LAYOUT_ERROR, region_line(r),
 			     "region '%s': required file %s is missing: put it there or point "
 			     "--firmware-dir at the folder that holds it", r->name, f->path);
 		} else {
 			f->status = LAYOUT_ST_OPTIONAL;
-			diag(rep, LAYOUT_WARNING, region_line(r),
+			layout_diag(rep, LAYOUT_WARNING, region_line(r),
 			     "region '%s': optional file %s is absent and will be skipped", r->name,
 			     f->path);
 		}
@@ -100,13 +80,13 @@ static void load_file(const struct layout *l, const struct layout_region *r,
 	size_t size = 0;
 	if (ed_read_file(f->path, &data, &size, MAX_FILE_BYTES, &err) < 0) {
 		f->status = LAYOUT_ST_BAD;
-		diag(rep, LAYOUT_ERROR, region_line(r), "region '%s': %s", r->name, err.msg);
+		layout_diag(rep, LAYOUT_ERROR, region_line(r), "region '%s': %s", r->name, err.msg);
 		return;
 	}
 	if (size == 0) {
 		free(data);
 		f->status = LAYOUT_ST_BAD;
-		diag(rep, LAYOUT_ERROR, region_line(r), "region '%s': %s is empty", r->name,
+		layout_diag(rep, LAYOUT_ERROR, region_line(r), "region '%s': %s is empty", r->name,
 		     f->path);
 		return;
 	}
@@ -114,7 +94,7 @@ static void load_file(const struct layout *l, const struct layout_region *r,
 	f->size = (uint32_t)size;
 	if (r->max_size && f->size > r->max_size) {
 		f->status = LAYOUT_ST_TOO_BIG;
-		diag(rep, LAYOUT_ERROR, region_line(r),
+		layout_diag(rep, LAYOUT_ERROR, region_line(r),
 		     "region '%s': %s is %u bytes but the region holds at most %u (0x%x)", r->name,
 		     f->path, f->size, r->max_size, r->max_size);
 		return;
@@ -134,7 +114,7 @@ static void check_written(const struct layout *l, struct layout_files *files,
 		uint64_t a_end = (uint64_t)a->offset + fa->size;
 		if (l->flash_bytes && a_end > l->flash_bytes && fa->status == LAYOUT_ST_OK) {
 			fa->status = LAYOUT_ST_TOO_BIG;
-			diag(rep, LAYOUT_ERROR, region_line(a),
+			layout_diag(rep, LAYOUT_ERROR, region_line(a),
 			     "region '%s': %s (%u bytes at 0x%x) goes past the end of the %s flash",
 			     a->name, fa->path, fa->size, a->offset, l->flash_size);
 		}
@@ -148,7 +128,7 @@ static void check_written(const struct layout *l, struct layout_files *files,
 				continue;
 			if (fa->status == LAYOUT_ST_OK)
 				fa->status = LAYOUT_ST_TOO_BIG;
-			diag(rep, LAYOUT_ERROR, region_line(a),
+			layout_diag(rep, LAYOUT_ERROR, region_line(a),
 			     "region '%s': %s (%u bytes at 0x%x) runs into region '%s' at 0x%x "
 			     "(line %d)", a->name, fa->path, fa->size, a->offset, b->name, b->offset,
 			     b->line);
@@ -170,7 +150,7 @@ int layout_resolve(const struct layout *l, const char *firmware_dir,
 			f->data = malloc(r->size ? r->size : 1);
 			if (!f->data) {
 				f->status = LAYOUT_ST_BAD;
-				diag(rep, LAYOUT_ERROR, r->line, "region '%s': out of memory", r->name);
+				layout_diag(rep, LAYOUT_ERROR, r->line, "region '%s': out of memory", r->name);
 				continue;
 			}
 			memset(f->data, r->fill, r->size);
