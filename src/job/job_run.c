@@ -158,10 +158,12 @@ static int reconnect(struct run *r, struct ed_error *err)
 	return rc;
 }
 
-static int step_write(struct run *r, const struct job_step *s, struct ed_error *err)
+/* The bytes a write or verify step puts on the flash: range-checked, copied, and with an
+ * image at 0x0 patched as esptool does. Caller frees *out. */
+static int step_bytes(struct run *r, const struct job_step *s, const char *name, uint8_t **out,
+		      struct ed_error *err)
 {
-	struct job *job = r->job;
-	const char *name = s->name ? s->name : "data";
+	*out = NULL;
 	int rc = check_range(r, name, s->offset, s->size, err);
 	if (rc < 0)
 		return rc;
@@ -173,6 +175,18 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		free(data);
 		return rc;
 	}
+	*out = data;
+	return ED_OK;
+}
+
+static int step_write(struct run *r, const struct job_step *s, struct ed_error *err)
+{
+	struct job *job = r->job;
+	const char *name = s->name ? s->name : "data";
+	uint8_t *data;
+	int rc = step_bytes(r, s, name, &data, err);
+	if (rc < 0)
+		return rc;
 	job_set_stage(job, JOB_STAGE_WRITE, r->job->step_index, "Writing %s at 0x%08x (%u bytes)",
 		      name, s->offset, s->size);
 	struct flasher_progress p = {progress_cb, job};
@@ -247,17 +261,10 @@ static int step_verify(struct run *r, const struct job_step *s, struct ed_error 
 {
 	struct job *job = r->job;
 	const char *name = s->name ? s->name : "data";
-	int rc = check_range(r, name, s->offset, s->size, err);
+	uint8_t *data;
+	int rc = step_bytes(r, s, name, &data, err);
 	if (rc < 0)
 		return rc;
-	uint8_t *data = malloc(s->size ? s->size : 1);
-	if (!data)
-		return ed_fail(err, ED_ERR_NOMEM, "out of memory for %s", name);
-	memcpy(data, s->data, s->size);
-	if ((rc = patch_at_zero(r, s, data, err)) < 0) {
-		free(data);
-		return rc;
-	}
 	job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
 		      "Verifying 0x%x (%u) bytes @ 0x%08x in flash against %s", s->size, s->size,
 		      s->offset, name);
