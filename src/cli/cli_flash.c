@@ -517,7 +517,7 @@ struct pair {
 
 struct flash_args {
 	const char *mode, *size, *freq;
-	bool erase_all, verify, preserve;
+	bool erase_all, verify, preserve, check_blocks;
 	struct pair pairs[MAX_FILES];
 	size_t count;
 };
@@ -579,6 +579,10 @@ static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_ar
 		}
 		if (writing && is_opt(a, "verify", NULL)) {
 			fa->verify = true;
+			continue;
+		}
+		if (writing && is_opt(a, "check_blocks", NULL)) {
+			fa->check_blocks = true;
 			continue;
 		}
 		if (writing && (is_opt(a, "compress", "-z") || is_opt(a, "encrypt", NULL)))
@@ -687,6 +691,7 @@ int cmd_write_flash(const struct config *cfg, int argc, char **argv)
 	spec.flash_freq = fa->freq;
 	spec.verify = fa->verify;
 	spec.erase_preserve = fa->preserve;
+	spec.check_blocks = fa->check_blocks;
 	spec.steps = steps;
 	spec.step_count = n;
 	rc = cli_run_job(cfg, &spec, NULL);

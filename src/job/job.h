@@ -79,6 +79,9 @@ struct job_spec {
 	const char *flash_size;  /* "keep", "detect" or a size name */
 	const char *flash_freq;  /* "keep" or a frequency name */
 	bool verify;             /* read back every written region and compare */
+	bool check_blocks;       /* read one word of every written block back (catches a block
+				  * a corrupted FLASH_DATA header put elsewhere); the first and
+				  * last block of each file are always checked */
 	const char *trace_path;  /* NULL or a file for a protocol trace */
 	bool erase_preserve;     /* erase-bug strategy: false = exact (SPI erase + erase size
 				  * 0 where needed), true = esptool's size + save/restore of the

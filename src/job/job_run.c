@@ -194,6 +194,7 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		.strategy = job->spec.erase_preserve ? ERASE_STRATEGY_PRESERVE : ERASE_STRATEGY_EXACT,
 		.flash_size = r->info.flash_size,
 		.next_free = next_sector_written_later(job, r->job->step_index, s),
+		.check_blocks = job->spec.check_blocks,
 	};
 	rc = flasher_write(r->ld, s->offset, data, s->size, &wo, &p, err);
 	if (rc == ED_ERR_DISCONNECTED && !r->reconnected) {

@@ -189,6 +189,9 @@ def test_verify_erase_read(d):
     check("Verified 5000 bytes" in p.stdout, "write_flash --verify says verified")
     p = run(["verify_flash", "0x20000", "v.bin"], d, port, expect=0)
     check("verify OK" in p.stdout, "verify_flash OK: " + p.stdout)
+    p = run(["write_flash", "--check-blocks", "0x30000", "v.bin"], d, port, expect=0)
+    p = run(["verify_flash", "0x30000", "v.bin"], d, port, expect=0)
+    check("verify OK" in p.stdout, "write_flash --check-blocks writes the data: " + p.stdout)
     bad = bytearray(data)
     bad[1000] ^= 1
     with open(os.path.join(d, "bad.bin"), "wb") as f:
