@@ -218,7 +218,17 @@ static int tick_board(struct bench *b, struct bench_board *bd)
 					   sizeof bd->verdict_reason);
 	if (bd->result == ED_OK)
 		bd->prog.done = bd->prog.total;
-	job_wait(bd->job, NULL);
+	/* The row wants the cause ("port closed", "timeout ..."), the result event gave what
+	 * was and was not written: the cause first, the summary after it. */
+	struct ed_error err = {0};
+	job_wait(bd->job, &err);
+	if (bd->result != ED_OK && bd->result != ED_ERR_CANCELLED && err.msg[0] &&
+	    !strstr(bd->result_text, err.msg)) {
+		char summary[sizeof bd->result_text];
+		snprintf(summary, sizeof summary, "%s", bd->result_text);
+		snprintf(bd->result_text, sizeof bd->result_text, "%.500s (%.280s)", err.msg,
+			 summary);
+	}
 	job_destroy(bd->job);
 	bd->job = NULL;
 	return flags | SCREEN_REDRAW;
@@ -296,8 +306,8 @@ static const char *row_result(const struct bench_board *bd, char *buf, size_t ca
 static void draw_row(const struct bench *b, const struct bench_board *bd, int y, int x, int w,
 		     bool sel)
 {
-	char port[16], who[19], stage[9], line[1024], tail[900];
-	tui_fmt_fit(port, 14, bd->label);
+	char port[18], who[19], stage[9], line[1024], tail[900];
+	tui_fmt_fit(port, 16, bd->label);
 	tui_fmt_fit(who, 17, bd->mac[0] ? bd->mac : bd->chip[0] ? bd->chip : "-");
 	tui_fmt_fit(stage, 7, bd->done ? "done" : bd->cancel_sent ? "cancel" :
 		    job_stage_name(bd->prog.stage));
@@ -325,7 +335,7 @@ static void multi_draw(struct screen *s, struct tui *ui)
 	erase();
 	tui_put_pad(0, 0, w, tui_attr(ROLE_TITLE), b->job_title);
 	char head[160];
-	snprintf(head, sizeof head, " %-14s %-17s %-7s %s", "port", "chip / MAC", "stage",
+	snprintf(head, sizeof head, " %-16s %-17s %-7s %s", "port", "chip / MAC", "stage",
 		 "progress / result");
 	tui_put(1, 0, w, tui_attr(ROLE_DIM), head);
 	/* Rows scroll around the selected board; 7 lines stay for detail, summary, keys. */

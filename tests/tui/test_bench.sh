@@ -244,6 +244,26 @@ if [ -f "$elf" ]; then
 	wait_for "ELF          $work/ota/demo.elf" ota-dialog && ok ota-dialog
 	keys Enter
 	wait_for "OTA: wrote $work/ota/user2.bin" ota-written && ok ota-written
+	# Publishing is offered right away: a folder that does not exist is refused with
+	# the reason, then a real one gets both files under their own names.
+	wait_for "Publish user1.bin + user2.bin" publish-offered && ok publish-offered
+	tmx send-keys -t b -l -- "$work/nowhere"
+	keys Enter
+	wait_for "nowhere" publish-bad-dir
+	screen | grep -qF "does not" && ok publish-bad-dir ||
+		{ echo "FAIL publish-bad-dir: no reason shown"; screen; fail=1; }
+	mkdir -p "$work/www"
+	keys C-u
+	tmx send-keys -t b -l -- "$work/www"
+	keys Enter
+	wait_for "publish: user1.bin and user2.bin are on" publish-done && ok publish-done
+	if cmp -s "$work/ota/user1.bin" "$work/www/user1.bin" &&
+		cmp -s "$work/ota/user2.bin" "$work/www/user2.bin"; then
+		ok publish-files
+	else
+		echo "FAIL publish-files: the published bins differ or are missing"
+		fail=1
+	fi
 	wait_for "user1.b~ ok" ota-status && ok ota-status
 	if cmp -s "$work/ota/user1.bin" "${ESPDECK_BUILD_ROOT}/firmware/user1.bin"; then
 		ok ota-same-as-build

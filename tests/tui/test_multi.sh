@@ -1,0 +1,128 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Several boards at once from the bench (issue 7), in tmux at 80x24: three virtual boards
+# checked (two added with '+', one given with --port that disconnects mid-write), the
+# preset written on all: two rows "verified, booted", one FAILED with its reason, the
+# summary; the boot check's lines in the log; a second run recognises the boards by MAC
+# from the journal; Esc cancels every board. Every wait polls with a bound.
+set -u
+: "${ESPDECK:?}"
+command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }
+command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
+work=$(mktemp -d)
+run=0
+sock="espdeck-multi-$$-0"
+tmx() { tmux -L "$sock" -f /dev/null "$@"; }
+trap 'tmx kill-server 2>/dev/null; rm -rf "$work"' EXIT INT TERM
+fail=0
+
+# A good v1 image at 0x0 (one IRAM segment, reference 7.2) so the ROM's boot log says
+# "csum" good, and a payload at 0x10000.
+mkdir -p "$work/fw" "$work/xdg/espdeck/layouts" "$work/state"
+python3 - "$work/fw" <<'PY' || exit 1
+import os, struct, sys
+d = sys.argv[1]
+data = bytes((i * 7 + 3) & 0xFF for i in range(1500))
+body = bytes([0xE9, 1, 0, 0x20]) + struct.pack("<I", 0x40100004)
+body += struct.pack("<II", 0x40100000, len(data)) + data
+csum = 0xEF
+for b in data:
+    csum ^= b
+body += b"\0" * (15 - len(body) % 16) + bytes([csum])
+open(os.path.join(d, "boot.bin"), "wb").write(body)
+open(os.path.join(d, "app.bin"), "wb").write(bytes((i * 13) & 0xFF for i in range(8192)))
+PY
+printf '[preset]\nflash_size = 1MB\nerase = none\nexpect = csum ok\nboot_time_ms = 1500\n[region boot]\noffset = 0x0\nfile = boot.bin\n[region app]\noffset = 0x10000\nfile = app.bin\n' \
+	>"$work/xdg/espdeck/layouts/tray.ini"
+
+screen() { tmx capture-pane -p -t b 2>/dev/null; }
+wait_for() {
+	i=0
+	limit=${3:-300}
+	while [ $i -lt "$limit" ]; do
+		if screen | grep -qF -- "$1"; then return 0; fi
+		sleep 0.05
+		i=$((i + 1))
+	done
+	echo "FAIL $2: '$1' never appeared; screen:"
+	screen
+	fail=1
+	return 1
+}
+t0=$(date +%s)
+ok() { echo "ok $1 ($(($(date +%s) - t0)) s)"; }
+keys() { tmx send-keys -t b -- "$@"; }
+FAULTY="sim://?clock=virtual&fast&boot-log=1&fault=disconnect-after=3000"
+start() {
+	tmx kill-server 2>/dev/null
+	run=$((run + 1))
+	sock="espdeck-multi-$$-$run"
+	rm -f "$work/rc"
+	tmx new-session -d -s b -x 80 -y 24 -c "$work" \
+		"XDG_CONFIG_HOME='$work/xdg' XDG_STATE_HOME='$work/state' \"$ESPDECK\" --port '$FAULTY' --firmware-dir '$work/fw' --preset tray --log '$work/log$run.txt'; echo \$? >'$work/rc'; sleep 60"
+}
+quit() {
+	keys q
+	i=0
+	while [ ! -s "$work/rc" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	[ "$(cat "$work/rc" 2>/dev/null)" = 0 ] && ok "quit $1" ||
+		{ echo "FAIL quit $1: status '$(cat "$work/rc" 2>/dev/null)'"; fail=1; }
+}
+# Two virtual boards added with '+' (checked when added), then the faulty one checked.
+select_three() {
+	wait_for "Preset tray " "$1-start"
+	keys +
+	wait_for "[x]virtual board 2" "$1-plus"
+	keys +
+	wait_for "[x]virtual board 3" "$1-plus2"
+	keys k k k k Space
+	wait_for "[x]virtual ?clock" "$1-checked"
+	keys w
+	wait_for "to 3 checked" "$1-confirm" && keys y
+}
+
+# -- three boards, one failing: the others finish verified and booted ---------------------
+start
+select_three first && ok three-selected
+wait_for "2 passed, 1 failed, 0 cancelled of 3 boards" summary 600 && ok summary
+n=$(screen | grep -c "verified, booted")
+[ "$n" = 2 ] && ok two-verified-booted ||
+	{ echo "FAIL two-verified-booted: $n rows"; screen; fail=1; }
+screen | grep -F "virtual ?clock=" | grep -F "FAILED: " | grep -qvF "FAILED: written" &&
+	ok failed-row-reason ||
+	{ echo "FAIL failed-row-reason"; screen; fail=1; }
+# The detail of a selected good board: its boot verdict with the deciding line.
+keys j
+wait_for "boot: booted" boot-verdict && ok boot-verdict
+grep -qF "virtual board 2: [boot] " "$work/log1.txt" && ok bootlog-lines ||
+	{ echo "FAIL bootlog-lines: no boot-log line of virtual board 2 in the log"; fail=1; }
+grep -qF "virtual board 2: ESP8266EX MAC 5c:cf:7f:b0:00:01, new board" "$work/log1.txt" &&
+	ok first-run-new-board || { echo "FAIL first-run-new-board"; grep MAC "$work/log1.txt"; fail=1; }
+keys Enter
+wait_for "[idle]" back-to-bench && ok back-to-bench
+quit first
+
+# -- a second run knows the boards by their MAC -------------------------------------------
+start
+select_three second
+wait_for "2 passed, 1 failed" second-summary 600
+keys j
+wait_for "flashed before: 20" mac-recognised && ok mac-recognised
+grep -qF "virtual board 3: ESP8266EX MAC 5c:cf:7f:b0:00:02, flashed before: " \
+	"$work/log2.txt" && ok mac-recognised-log || { echo "FAIL mac-recognised-log"; fail=1; }
+keys Enter
+quit second
+
+# -- Esc cancels every board ----------------------------------------------------------------
+# Real-time boards (no clock=virtual): 8 KiB take long enough at 115200 to cancel.
+start
+wait_for "Preset tray " cancel-start
+keys + + w
+wait_for "to 2 checked" cancel-confirm && keys y
+wait_for "virtual board 3" cancel-rows
+keys Escape
+wait_for "0 passed, 0 failed, 2 cancelled of 2 boards" cancel-all 400 && ok cancel-all
+keys Enter
+quit cancel
+
+exit $fail
