@@ -289,6 +289,17 @@ void bench_multi_finish(struct bench *b)
 
 /* --- the view ------------------------------------------------------------------------ */
 
+/* A failed write's text is "written: ...; not written or incomplete: file@addr: file:
+ * writing 0x...: port: CAUSE"; a row has room for the cause only (the detail line and the
+ * log keep everything). */
+static const char *failure_cause(const char *text)
+{
+	if (strncmp(text, "written: ", 9))
+		return text;
+	const char *last = strrchr(text, ':');
+	return last && last[1] == ' ' && last[2] ? last + 2 : text;
+}
+
 static const char *row_result(const struct bench_board *bd, char *buf, size_t cap)
 {
 	const char *boot = bd->verdict == JOB_BOOT_NOT_CHECKED ? "" :
@@ -299,7 +310,7 @@ static const char *row_result(const struct bench_board *bd, char *buf, size_t ca
 	else if (bd->result == ED_ERR_CANCELLED)
 		snprintf(buf, cap, "cancelled");
 	else
-		snprintf(buf, cap, "FAILED: %s", bd->result_text);
+		snprintf(buf, cap, "FAILED: %s", failure_cause(bd->result_text));
 	return buf;
 }
 
@@ -358,8 +369,11 @@ static void multi_draw(struct screen *s, struct tui *ui)
 		snprintf(line, sizeof line, "boot: %s%s%s", job_boot_verdict_name(bd->verdict),
 			 bd->verdict_reason[0] ? ", " : "", bd->verdict_reason);
 		tui_put(y++, 0, w, tui_attr(ROLE_NORMAL), line);
-		tui_put(y++, 0, w, tui_attr(ROLE_NORMAL), bd->done ? row_result(bd, res, sizeof res) :
-			"running");
+		if (bd->done && bd->result != ED_OK && bd->result != ED_ERR_CANCELLED)
+			snprintf(res, sizeof res, "FAILED: %s", bd->result_text);
+		else if (bd->done)
+			row_result(bd, res, sizeof res);
+		tui_put(y++, 0, w, tui_attr(ROLE_NORMAL), bd->done ? res : "running");
 	}
 	bool running = bench_multi_running(b);
 	tui_put(y + 1, 0, w, tui_attr(ROLE_TITLE), running ? "running..." :
