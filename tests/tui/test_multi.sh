@@ -4,7 +4,7 @@
 # checked (two added with '+', one given with --port that disconnects mid-write), the
 # preset written on all: two rows "verified, booted", one FAILED with its reason, the
 # summary; the boot check's lines in the log; a second run recognises the boards by MAC
-# from the journal; Esc cancels every board. Every wait polls with a bound.
+# from the journal; Esc cancels every board, c only the selected one. Every wait polls with a bound.
 set -u
 : "${ESPDECK:?}"
 command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }
@@ -124,5 +124,18 @@ keys Escape
 wait_for "0 passed, 0 failed, 2 cancelled of 2 boards" cancel-all 400 && ok cancel-all
 keys Enter
 quit cancel
+
+# -- c cancels only the selected board; the other one finishes ---------------------------
+start
+wait_for "Preset tray " cancel-one-start
+keys + + w
+wait_for "to 2 checked" cancel-one-confirm && keys y
+wait_for "virtual board 3" cancel-one-rows
+keys c
+wait_for "1 passed, 0 failed, 1 cancelled of 2 boards" cancel-one 400 && ok cancel-one
+screen | grep -F "virtual board 2" | grep -qF "cancelled" && ok cancel-one-row ||
+	{ echo "FAIL cancel-one-row: the first board's row does not say cancelled"; screen; fail=1; }
+keys Enter
+quit cancel-one
 
 exit $fail
