@@ -84,6 +84,22 @@ static void install_handlers(bool on)
 		sigaction(hard[i], &sa, NULL);
 }
 
+static void free_screen_only(struct screen *s)
+{
+	free(s);
+}
+
+struct screen *screen_new(const struct screen *tmpl)
+{
+	struct screen *s = malloc(sizeof *s);
+	if (!s)
+		return NULL;
+	*s = *tmpl;
+	if (!s->destroy)
+		s->destroy = free_screen_only;
+	return s;
+}
+
 void tui_push(struct tui *ui, struct screen *s)
 {
 	if (!s)

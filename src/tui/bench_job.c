@@ -494,17 +494,8 @@ static int progress_key(struct screen *s, struct tui *ui, int key)
 	return SCREEN_NONE;
 }
 
-static void progress_destroy(struct screen *s)
-{
-	free(s);
-}
-
 struct screen *bench_progress_screen(struct bench *b)
 {
-	struct screen *s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
-	*s = (struct screen){.name = "progress", .draw = progress_draw, .key = progress_key,
-			     .destroy = progress_destroy, .state = b};
-	return s;
+	return screen_new(&(struct screen){.name = "progress", .draw = progress_draw,
+					   .key = progress_key, .state = b});
 }

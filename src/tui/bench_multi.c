@@ -447,17 +447,8 @@ static int multi_key(struct screen *s, struct tui *ui, int key)
 	return SCREEN_NONE;
 }
 
-static void multi_destroy(struct screen *s)
-{
-	free(s);
-}
-
 struct screen *bench_multi_screen(struct bench *b)
 {
-	struct screen *s = calloc(1, sizeof *s);
-	if (!s)
-		return NULL;
-	*s = (struct screen){.name = "boards", .draw = multi_draw, .key = multi_key,
-			     .destroy = multi_destroy, .state = b};
-	return s;
+	return screen_new(&(struct screen){.name = "boards", .draw = multi_draw, .key = multi_key,
+					   .state = b});
 }

@@ -68,6 +68,10 @@ enum tui_role {
  * the UI has started. Returned as int to keep <curses.h> out of this header. */
 int tui_attr(enum tui_role role);
 
+/* A heap copy of tmpl (NULL when out of memory). For a screen whose state it does not
+ * own, leave tmpl->destroy NULL: the copy then frees only itself. */
+struct screen *screen_new(const struct screen *tmpl);
+
 /* Pushes a screen on top of the stack; the app owns it from now on. */
 void tui_push(struct tui *ui, struct screen *s);
 
