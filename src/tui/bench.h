@@ -100,6 +100,7 @@ struct bench {
 	char job_summary[512];   /* what was and was not written */
 	char last_job[1024];     /* the last job's outcome, for the summary on exit */
 	char chip[2][160];       /* chip info of the last job that detected one */
+	bool history_seen;       /* the running job's MAC was looked up in the journal */
 	char read_path[512];
 	char read_default[64];   /* the dump name the read dialog proposed */
 	char last_dump[512];
@@ -155,6 +156,10 @@ void bench_multi_cancel(struct bench *b);
 void bench_multi_finish(struct bench *b);
 struct screen *bench_multi_screen(struct bench *b);
 size_t bench_checked_ports(const struct bench *b);
+/* What the journal knows of a MAC ("flashed before: DATE, RESULT (N times)", "new board
+ * (not in the journal)", "journal off") into out. Call before the job's own line is in. */
+void bench_history(struct bench *b, const char *mac, char *out, size_t cap);
+
 /* Fills the boot-check and journal fields of spec from the settings and the preset. */
 void bench_spec_extras(struct bench *b, struct job_spec *spec);
 

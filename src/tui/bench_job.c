@@ -106,6 +106,7 @@ bool bench_start_job(struct bench *b, enum bench_action action, const char *titl
 	b->action = action;
 	snprintf(b->job_title, sizeof b->job_title, "%s on %s", title, spec.port);
 	b->job_done = b->cancel_sent = false;
+	b->history_seen = false;
 	b->job_verify = spec.verify;
 	b->stage_since_us = ed_monotonic_us();
 	b->stage_seconds = 0;
@@ -217,6 +218,21 @@ static void take_chip_info(struct bench *b)
 	}
 }
 
+/* A written board's history from the journal, as soon as DETECT found its MAC: the job
+ * appends its own line only at its end, so the lookup sees only earlier jobs. */
+static void take_history(struct bench *b)
+{
+	struct chip_info c;
+	if (b->history_seen || b->action != ACT_WRITE || !job_get_chip_info(b->job, &c))
+		return;
+	b->history_seen = true;
+	char mac[18], history[160];
+	snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", c.mac[0], c.mac[1], c.mac[2],
+		 c.mac[3], c.mac[4], c.mac[5]);
+	bench_history(b, mac, history, sizeof history);
+	bench_log(b, 2, "MAC %s: %s", mac, history);
+}
+
 int bench_job_tick(struct bench *b)
 {
 	if (!b->job)
@@ -229,6 +245,7 @@ int bench_job_tick(struct bench *b)
 		flags |= SCREEN_REDRAW;
 	}
 	if (!b->job_done) {
+		take_history(b);
 		struct job_progress p;
 		job_get_progress(b->job, &p);
 		if (p.total == 0 && b->prog.total > 0 && p.stage >= JOB_STAGE_RESET) {

@@ -131,20 +131,25 @@ static void take_chip(struct bench *b, struct bench_board *bd)
 	snprintf(bd->chip, sizeof bd->chip, "%s", c.name);
 	snprintf(bd->mac, sizeof bd->mac, "%02x:%02x:%02x:%02x:%02x:%02x", c.mac[0], c.mac[1],
 		 c.mac[2], c.mac[3], c.mac[4], c.mac[5]);
+	bench_history(b, bd->mac, bd->history, sizeof bd->history);
+	bench_log(b, 2, "%s: %s MAC %s, %s", bd->label, bd->chip, bd->mac, bd->history);
+}
+
+void bench_history(struct bench *b, const char *mac, char *out, size_t cap)
+{
 	if (!b->journal[0]) {
-		snprintf(bd->history, sizeof bd->history, "journal off");
+		snprintf(out, cap, "journal off");
 		return;
 	}
 	struct journal_history h;
 	struct ed_error err = {0};
-	if (journal_lookup_mac(b->journal, bd->mac, &h, &err) < 0)
-		snprintf(bd->history, sizeof bd->history, "journal: %.100s", err.msg);
+	if (journal_lookup_mac(b->journal, mac, &h, &err) < 0)
+		snprintf(out, cap, "journal: %.100s", err.msg);
 	else if (h.times)
-		snprintf(bd->history, sizeof bd->history, "flashed before: %.32s, %.16s (%zu time%s)",
-			 h.last.time, h.last.result, h.times, h.times == 1 ? "" : "s");
+		snprintf(out, cap, "flashed before: %.32s, %.16s (%zu time%s)", h.last.time,
+			 h.last.result, h.times, h.times == 1 ? "" : "s");
 	else
-		snprintf(bd->history, sizeof bd->history, "new board (not in the journal)");
-	bench_log(b, 2, "%s: %s MAC %s, %s", bd->label, bd->chip, bd->mac, bd->history);
+		snprintf(out, cap, "new board (not in the journal)");
 }
 
 static void take_event(struct bench *b, struct bench_board *bd, const struct job_event *ev)

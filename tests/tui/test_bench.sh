@@ -276,6 +276,35 @@ else
 	echo "skip ota: no demo.elf (cross compiler missing)"
 fi
 
+# -- a board written before is recognised by its MAC (journal in $work/state) -------------
+# The board runs on the real clock ("fast" only drops the flash timing), so the bench sees
+# the MAC while the job still runs, before the job adds its own journal line.
+rm -rf "$work/state"
+EXTRA_ENV=""
+start "--port 'sim://?fast&flash=$work/hist.bin' --firmware-dir '$work/fw' --preset demo --log '$work/hist.log'"
+wait_for "Preset demo " history-start
+keys w
+wait_for "Write all 5 regions of preset demo" history-confirm1
+keys y
+wait_for "written and verified" history-write1
+keys Enter
+wait_for "[idle]" history-idle1
+keys w
+wait_for "Write all 5 regions of preset demo" history-confirm2
+keys y
+wait_for "written and verified" history-write2
+if grep -q "new board (not in the journal)" "$work/hist.log" &&
+	grep -q "flashed before: 20.*, ok (1 time)" "$work/hist.log"; then
+	ok history
+else
+	echo "FAIL history: the bench did not recognise the board on its second write"
+	grep MAC "$work/hist.log"
+	fail=1
+fi
+keys Enter
+wait_for "[idle]" history-idle2
+quit history
+
 # -- no colours, 8 colours, and Ctrl-C ----------------------------------------------------
 EXTRA_ENV="NO_COLOR=1"
 start "--port 'sim://?clock=virtual&fast' --firmware-dir '$work/fw' --preset demo"
