@@ -661,19 +661,38 @@ static int parse_flash_args(int argc, char **argv, bool writing, struct flash_ar
 	return load_pairs(cmd, writing, fa);
 }
 
-int cmd_write_flash(const struct config *cfg, int argc, char **argv)
+static void flash_args_free(struct flash_args *fa)
+{
+	free_pairs(fa);
+	free(fa);
+}
+
+/* Parsed write_flash/verify_flash arguments with their files loaded, or NULL with *rc set
+ * (the message already printed). Free with flash_args_free(). */
+static struct flash_args *flash_args_parse(const struct config *cfg, int argc, char **argv,
+					   bool writing, int *rc)
 {
 	struct flash_args *fa = calloc(1, sizeof *fa);
-	if (!fa)
-		return CLI_EXIT_FAIL;
-	int rc = parse_flash_args(argc, argv, true, fa);
-	if (rc == CLI_EXIT_OK && !need_port(cfg, argv[0], &rc))
-		rc = CLI_EXIT_USAGE;
-	if (rc != CLI_EXIT_OK) {
-		free_pairs(fa);
-		free(fa);
-		return rc;
+	if (!fa) {
+		*rc = CLI_EXIT_FAIL;
+		return NULL;
 	}
+	*rc = parse_flash_args(argc, argv, writing, fa);
+	if (*rc == CLI_EXIT_OK && !need_port(cfg, argv[0], rc))
+		*rc = CLI_EXIT_USAGE;
+	if (*rc != CLI_EXIT_OK) {
+		flash_args_free(fa);
+		return NULL;
+	}
+	return fa;
+}
+
+int cmd_write_flash(const struct config *cfg, int argc, char **argv)
+{
+	int rc;
+	struct flash_args *fa = flash_args_parse(cfg, argc, argv, true, &rc);
+	if (!fa)
+		return rc;
 	struct job_step steps[MAX_FILES + 1];
 	size_t n = 0;
 	if (fa->erase_all)
@@ -695,24 +714,16 @@ int cmd_write_flash(const struct config *cfg, int argc, char **argv)
 	spec.steps = steps;
 	spec.step_count = n;
 	rc = cli_run_job(cfg, &spec, NULL);
-	free_pairs(fa);
-	free(fa);
+	flash_args_free(fa);
 	return rc;
 }
 
 int cmd_verify_flash(const struct config *cfg, int argc, char **argv)
 {
-	struct flash_args *fa = calloc(1, sizeof *fa);
+	int rc;
+	struct flash_args *fa = flash_args_parse(cfg, argc, argv, false, &rc);
 	if (!fa)
-		return CLI_EXIT_FAIL;
-	int rc = parse_flash_args(argc, argv, false, fa);
-	if (rc == CLI_EXIT_OK && !need_port(cfg, argv[0], &rc))
-		rc = CLI_EXIT_USAGE;
-	if (rc != CLI_EXIT_OK) {
-		free_pairs(fa);
-		free(fa);
 		return rc;
-	}
 	struct job_step steps[MAX_FILES];
 	for (size_t k = 0; k < fa->count; k++)
 		steps[k] = (struct job_step){.kind = JOB_STEP_VERIFY,
@@ -728,7 +739,6 @@ int cmd_verify_flash(const struct config *cfg, int argc, char **argv)
 	spec.steps = steps;
 	spec.step_count = fa->count;
 	rc = cli_run_job(cfg, &spec, NULL);
-	free_pairs(fa);
-	free(fa);
+	flash_args_free(fa);
 	return rc;
 }
