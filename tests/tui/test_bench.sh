@@ -6,15 +6,8 @@
 # running write and see a clean state, quit with the terminal given back. Every wait
 # polls the screen with a bound; nothing sleeps a fixed time to "let it settle".
 set -u
-: "${ESPDECK:?}"
-command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
-work=$(mktemp -d)
-run=0
-sock="espdeck-bench-$$-0"
-tmx() { tmux -L "$sock" -f /dev/null "$@"; }
-trap 'tmx kill-server 2>/dev/null; rm -rf "$work"' EXIT INT TERM
-fail=0
+sock_prefix=espdeck-bench
+. "$(dirname "$0")/tmux_lib.sh"
 
 # A firmware folder for the demo preset with files of known content.
 mkdir -p "$work/fw" "$work/xdg/espdeck/layouts"
@@ -32,26 +25,6 @@ PY
 printf '[preset]\nflash_size = 4MB\n[region a]\ncolour = red\noffset = 0\nfile = a.bin\n' \
 	>"$work/xdg/espdeck/layouts/broken.ini"
 
-screen() { tmx capture-pane -p -t b 2>/dev/null; }
-
-# wait_for TEXT NAME [TENTHS]: polls the screen for a fixed string (default 10 s).
-wait_for() {
-	i=0
-	limit=${3:-200}
-	while [ $i -lt "$limit" ]; do
-		if screen | grep -qF -- "$1"; then return 0; fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "FAIL $2: '$1' never appeared; screen:"
-	screen
-	fail=1
-	return 1
-}
-
-t0=$(date +%s)
-ok() { echo "ok $1 ($(($(date +%s) - t0)) s)"; }
-
 # start ARGS...: espdeck with global options ARGS in a fresh 80x24 session (cwd = work).
 start() {
 	tmx kill-server 2>/dev/null
@@ -62,7 +35,6 @@ start() {
 		"XDG_CONFIG_HOME='$work/xdg' XDG_STATE_HOME='$work/state' $EXTRA_ENV \"$ESPDECK\" $*; echo \$? >'$work/rc'; sleep 60"
 }
 EXTRA_ENV=""
-keys() { tmx send-keys -t b -- "$@"; }
 
 # quit NAME: q ends the bench with status 0 and the shell gets its terminal back.
 quit() {

@@ -6,15 +6,9 @@
 # summary; the boot check's lines in the log; a second run recognises the boards by MAC
 # from the journal; Esc cancels every board, c only the selected one. Every wait polls with a bound.
 set -u
-: "${ESPDECK:?}"
-command -v tmux >/dev/null || { echo "tmux not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "python3 not installed"; exit 77; }
-work=$(mktemp -d)
-run=0
-sock="espdeck-multi-$$-0"
-tmx() { tmux -L "$sock" -f /dev/null "$@"; }
-trap 'tmx kill-server 2>/dev/null; rm -rf "$work"' EXIT INT TERM
-fail=0
+sock_prefix=espdeck-multi
+wait_limit=300
+. "$(dirname "$0")/tmux_lib.sh"
 
 # A good v1 image at 0x0 (one IRAM segment, reference 7.2) so the ROM's boot log says
 # "csum" good, and a payload at 0x10000.
@@ -35,23 +29,6 @@ PY
 printf '[preset]\nflash_size = 1MB\nerase = none\nexpect = csum ok\nboot_time_ms = 1500\n[region boot]\noffset = 0x0\nfile = boot.bin\n[region app]\noffset = 0x10000\nfile = app.bin\n' \
 	>"$work/xdg/espdeck/layouts/tray.ini"
 
-screen() { tmx capture-pane -p -t b 2>/dev/null; }
-wait_for() {
-	i=0
-	limit=${3:-300}
-	while [ $i -lt "$limit" ]; do
-		if screen | grep -qF -- "$1"; then return 0; fi
-		sleep 0.05
-		i=$((i + 1))
-	done
-	echo "FAIL $2: '$1' never appeared; screen:"
-	screen
-	fail=1
-	return 1
-}
-t0=$(date +%s)
-ok() { echo "ok $1 ($(($(date +%s) - t0)) s)"; }
-keys() { tmx send-keys -t b -- "$@"; }
 FAULTY="sim://?clock=virtual&fast&boot-log=1&fault=disconnect-after=3000"
 start() {
 	tmx kill-server 2>/dev/null
