@@ -32,7 +32,8 @@ struct flasher_write_opts {
 	enum erase_strategy strategy;
 	uint32_t flash_size;  /* bytes, 0 = unknown: bounds the preserve strategy */
 	bool next_free;       /* the sector after the data is written later in this job */
-	bool check_blocks;    /* read every byte back even on a clean session (--check-blocks) */
+	bool check_blocks;    /* --check-blocks: one word of every block read back; every
+			       * write does that now, so it changes nothing */
 	/* Ranges that later steps of the job will erase, write and prove anyway (borrowed):
 	 * a hazard inside them needs no proof now. */
 	const struct flasher_range *later;
@@ -55,8 +56,8 @@ struct flasher_write_opts {
  *   every block is read back, which finds any block a corrupted header put elsewhere (its
  *   own place stays erased); the bytes are as good as the ROM's checksum (two flips in the
  *   same bit of one block pass it). *proof = FLASHER_PROOF_ROM_CHECKSUM.
- * - Any anomaly (timeout, garbled or foreign reply, retry, resynchronisation), or
- *   check_blocks: every byte is read back and compared. *proof = FLASHER_PROOF_READ_BACK.
+ * - Any anomaly (timeout, garbled or foreign reply, retry, resynchronisation): every
+ *   byte is read back and compared. *proof = FLASHER_PROOF_READ_BACK.
  * - Every frame the ROM may have run somewhere else (loader hazards) is then proven not to
  *   have landed: the flash at each place a one-bit corruption could have sent it holds a 1
  *   bit the frame's data lacks (programming only clears bits), a sector a FLASH_DATA run as
