@@ -280,8 +280,10 @@ static int step_read(struct run *r, const struct job_step *s, struct ed_error *e
 		rc = ed_write_file_atomic(s->path, buf, s->size, err);
 	if (rc == ED_OK)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-			       "Read %u bytes at 0x%08x in %.1f seconds%s%s", s->size, s->offset,
-			       seconds_since(r), s->path ? " into " : "", s->path ? s->path : "");
+			       "Read %u bytes at 0x%08x in %.1f seconds%s%s; checked by reading "
+			       "every 64-byte piece twice with matching results",
+			       s->size, s->offset, seconds_since(r), s->path ? " into " : "",
+			       s->path ? s->path : "");
 	free(buf);
 	return rc;
 }
