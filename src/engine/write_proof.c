@@ -206,21 +206,30 @@ static void unproven(struct settle *st, uint32_t addr, uint32_t len, const char 
 	}
 }
 
-/* FLASH_DATA seq may have been programmed at seq ^ (1 << k). */
+/* FLASH_DATA seq may have been programmed at seq ^ (1 << k). The ROM computes offset +
+ * seq x 0x400 in 32 bits, and a chip decodes only the address bits of its size (a 1 MB
+ * chip behind a ROM that believes in 4 MB writes 0x1ac000 at 0xac000): every candidate is
+ * taken modulo the chip size. */
 static int settle_block(struct settle *st, const uint8_t *buf, uint32_t seq, struct ed_error *err)
 {
 	uint32_t nblocks = (st->size + BLOCK - 1) / BLOCK;
 	if (seq >= nblocks)
 		return ED_OK;
+	uint32_t done[32];
+	unsigned ndone = 0;
 	for (unsigned k = 0; k < 32; k++) {
-		uint64_t addr = st->offset + (uint64_t)(seq ^ (1u << k)) * BLOCK;
-		if (addr + BLOCK > st->flash_size || covered(st, addr, BLOCK))
+		uint32_t addr = (st->offset + (seq ^ (1u << k)) * BLOCK) & (st->flash_size - 1);
+		bool seen = false;
+		for (unsigned i = 0; i < ndone && !seen; i++)
+			seen = done[i] == addr;
+		if (seen || covered(st, addr, BLOCK))
 			continue;
-		int rc = not_landed(&st->sf, (uint32_t)addr, buf + (size_t)seq * BLOCK, BLOCK, err);
+		done[ndone++] = addr;
+		int rc = not_landed(&st->sf, addr, buf + (size_t)seq * BLOCK, BLOCK, err);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
-			unproven(st, (uint32_t)addr, BLOCK, "a block with a corrupted sequence number");
+			unproven(st, addr, BLOCK, "a block with a corrupted sequence number");
 	}
 	return ED_OK;
 }
@@ -234,17 +243,21 @@ static int settle_begin(struct settle *st, const uint8_t *buf, struct ed_error *
 		first++;
 	if (first == nblocks)
 		return ED_OK;
+	/* The ROM refuses a FLASH_BEGIN past its idea of the flash size (4 MB unless told
+	 * more); below that, the chip wraps the address to its own size. */
+	uint64_t rom_limit = st->flash_size > (4u << 20) ? st->flash_size : 4u << 20;
 	for (unsigned k = 12; k < 24; k++) {
-		uint64_t base = st->offset ^ (1u << k);
 		uint64_t span = (uint64_t)((st->size + SECTOR - 1) / SECTOR) * SECTOR;
+		if ((st->offset ^ (1u << k)) + span > rom_limit)
+			continue;
+		uint32_t base = (st->offset ^ (1u << k)) & (st->flash_size - 1);
 		if (base + span > st->flash_size || covered(st, base, span))
 			continue;
-		int rc = not_landed(&st->sf, (uint32_t)base + first * BLOCK, buf + first * BLOCK,
-				    BLOCK, err);
+		int rc = not_landed(&st->sf, base + first * BLOCK, buf + first * BLOCK, BLOCK, err);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
-			unproven(st, (uint32_t)base, (uint32_t)span, "a FLASH_BEGIN with a corrupted "
+			unproven(st, base, (uint32_t)span, "a FLASH_BEGIN with a corrupted "
 				 "offset");
 	}
 	return ED_OK;
@@ -283,6 +296,8 @@ int proof_settle(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_
 		return ED_OK;
 	struct settle st = {.ld = ld, .offset = offset, .size = size, .opts = opts,
 			    .flash_size = opts->flash_size ? opts->flash_size : 4u << 20};
+	while (st.flash_size & (st.flash_size - 1)) /* chips decode a power of two */
+		st.flash_size += st.flash_size & -st.flash_size;
 	int rc = spiflash_begin(&st.sf, ld, err);
 	if (rc < 0)
 		return rc;

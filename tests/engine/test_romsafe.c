@@ -158,6 +158,13 @@ static void test_seq_flip_names_damage(void **state)
 	assert_non_null(strstr(b.err.msg, "0x024400..0x0247ff (a block with a corrupted sequence "
 					  "number)"));
 	rs_close(&b);
+	/* A 1 MB chip behind a ROM that believes in 4 MB: block 4 of a write at 0xac000 goes
+	 * to 0x12d000 (bit 9), which the chip wraps to 0x2d000 (campaign seed 740). */
+	rs_open(&b, "fault=seq-flip=#5:9");
+	assert_int_equal(rs_write(&b, 0xac000, d, sizeof d, NULL), ED_ERR_VERIFY);
+	assert_memory_equal(rs_flash(&b) + 0xac000, d, sizeof d);
+	assert_non_null(strstr(b.err.msg, "0x02d000..0x02d3ff"));
+	rs_close(&b);
 }
 
 /* Every one of the 192 header bits of one FLASH_DATA flipped in turn (direction, opcode,
