@@ -15,7 +15,7 @@
 
 #include "core/flash_params.h"
 #include "core/util.h"
-#include "engine/ports.h"
+#include "link/ports.h"
 #include "job/job.h"
 #include "journal/journal.h"
 
@@ -482,19 +482,17 @@ int cmd_ports(const struct config *cfg, int argc, char **argv)
 {
 	if (argc > 1)
 		return usage(argv[0], "unexpected argument '%s'", argv[1]);
-	struct port_info ports[64];
+	struct port_info *ports = NULL;
+	size_t n = 0;
 	struct ed_error err;
-	int n = ports_list(ports, 64, &err);
-	if (n < 0) {
+	if (ports_list(&ports, &n, &err) < 0) {
 		fprintf(stderr, "espdeck: error: %s\n", err.msg);
 		return CLI_EXIT_FAIL;
 	}
-	if (n == 0) {
+	if (n == 0)
 		printf("no serial ports found (plug the board in; for a virtual board use "
 		       "--port sim://)\n");
-		return CLI_EXIT_OK;
-	}
-	for (int i = 0; i < n && i < 64; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct port_info *p = &ports[i];
 		if (p->vid || p->pid)
 			printf("%-20s %04x:%04x %-7s %s%s%s\n", p->path, p->vid, p->pid,
@@ -503,6 +501,7 @@ int cmd_ports(const struct config *cfg, int argc, char **argv)
 		else
 			printf("%-20s %-9s %-7s %s\n", p->path, "-", "-", p->description);
 	}
+	ports_list_free(ports);
 	return CLI_EXIT_OK;
 }
 

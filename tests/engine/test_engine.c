@@ -18,7 +18,7 @@
 #include "engine/erase_plan.h"
 #include "engine/flasher.h"
 #include "engine/loader.h"
-#include "engine/ports.h"
+#include "link/ports.h"
 #include "job/job.h"
 #include "link/link.h"
 #include "sim/sim.h"
