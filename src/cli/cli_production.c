@@ -429,7 +429,7 @@ int cmd_monitor(const struct config *cfg, int argc, char **argv)
 			    MONITOR_USAGE);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (cfg->port_count != 1 || cli_is_multi(cfg)) {
+	if (cfg->port_count != 1 || app_is_multi(cfg)) {
 		fprintf(stderr, "espdeck monitor: %s\nusage: %s\n",
 			cfg->port_count
 			    ? "monitor watches one port; give --port once"
@@ -622,7 +622,7 @@ static void multi_start(const struct config *cfg, const struct job_spec *spec, s
 {
 	char jpath[4096];
 	struct job_spec one = *spec;
-	one.journal_path = cli_journal_for(cfg, spec, jpath, sizeof jpath);
+	one.journal_path = app_journal_for(cfg, spec, jpath, sizeof jpath);
 	for (size_t i = 0; i < n; i++) {
 		struct ed_error err;
 		b[i].last_decile = -1;
