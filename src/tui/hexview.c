@@ -2,6 +2,7 @@
  * The hex viewer screen: state, keys and prompts (drawing is in hexview_draw.c). key()
  * changes state only; every change that moves the cursor keeps it on screen using the
  * layout of the current terminal size. */
+#include "app/exit.h"
 #include "tui/hexview.h"
 
 #include <curses.h>
@@ -684,7 +685,7 @@ int hexview_main(const struct config *cfg, const char *path, const char *compare
 	struct screen *s = hexview_screen_create(cfg, path, compare_path, base_given, base, &err);
 	if (!s) {
 		fprintf(stderr, "espdeck hexview: %s\n", err.msg);
-		return CLI_EXIT_FAIL;
+		return APP_EXIT_FAIL;
 	}
 	hexview_screen_options(s, width, file_offsets);
 	return tui_run(cfg, s);

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "app/preset.h"
 #include "job/job.h"
 #include "layout/layout.h"
 #include "layout/layout_fmt.h"
@@ -331,7 +331,7 @@ static void test_job_steps(void **state)
 	}
 	struct job_step steps[2 * LAYOUT_MAX_REGIONS + 1];
 	/* erase = chip: one chip erase, then the present regions in preset order. */
-	size_t n = cli_layout_steps(&l, &files, NULL, steps);
+	size_t n = app_preset_steps(&l, &files, NULL, steps);
 	assert_int_equal(n, 5);
 	assert_int_equal(steps[0].kind, JOB_STEP_ERASE_CHIP);
 	assert_int_equal(steps[1].kind, JOB_STEP_WRITE);
@@ -342,7 +342,7 @@ static void test_job_steps(void **state)
 	assert_ptr_equal(steps[4].data, d);
 	/* Checked regions only: no chip erase, each region's sectors erased first. */
 	bool only[LAYOUT_MAX_REGIONS] = {false, false, true};
-	n = cli_layout_steps(&l, &files, only, steps);
+	n = app_preset_steps(&l, &files, only, steps);
 	assert_int_equal(n, 2);
 	assert_int_equal(steps[0].kind, JOB_STEP_ERASE_REGION);
 	assert_int_equal(steps[0].offset, 0x3FE000);
@@ -350,7 +350,7 @@ static void test_job_steps(void **state)
 	assert_int_equal(steps[1].kind, JOB_STEP_WRITE);
 	/* Nothing present: nothing to do. */
 	bool none[LAYOUT_MAX_REGIONS] = {false, false, false, false, true};
-	assert_int_equal(cli_layout_steps(&l, &files, none, steps), 0);
+	assert_int_equal(app_preset_steps(&l, &files, none, steps), 0);
 }
 
 /* A preset saved by an editor that writes a UTF-8 byte order mark parses like one
