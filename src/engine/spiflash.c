@@ -238,6 +238,60 @@ static int read_run(struct spiflash *sf, uint32_t addr, bool setup, bool check_a
 	return rc;
 }
 
+/* Word i's value by vote over n runs: the value seen most often, once it was seen `need`
+ * times and at least two times more than any other value. */
+static bool vote(uint32_t runs[][16], int n, int i, int need, uint32_t *out)
+{
+	int best = 0, second = 0;
+	uint32_t value = 0;
+	for (int a = 0; a < n; a++) {
+		int count = 0;
+		for (int b = 0; b < n; b++)
+			count += runs[b][i] == runs[a][i];
+		if (count > best) {
+			if (runs[a][i] != value)
+				second = best;
+			best = count;
+			value = runs[a][i];
+		} else if (runs[a][i] != value && count > second) {
+			second = count;
+		}
+	}
+	*out = value;
+	return best >= need && best >= second + 2;
+}
+
+/* Runs the READ at addr until every word's value is settled by vote: two agreeing runs,
+ * three once the session saw any anomaly. On a line that garbles register addresses,
+ * faulty reads of one word often agree with each other (an unmapped register reads 0:
+ * campaign seed 110), so a value must also lead every other value by two runs. Up to
+ * AGREE_RUNS runs are kept, so a noisy line costs runs, not a failure. */
+#define AGREE_RUNS 16
+static int runs_agree(struct spiflash *sf, uint32_t addr, uint32_t words[16],
+		      struct ed_error *err)
+{
+	uint32_t runs[AGREE_RUNS][16];
+	int need = loader_anomalies(sf->ld) ? 3 : 2;
+	for (int n = 0; n < AGREE_RUNS; n++) {
+		int rc = read_run(sf, addr, n == 0, false, runs[n], err);
+		if (rc < 0)
+			return rc;
+		if (n > 0 && memcmp(runs[n], runs[n - 1], sizeof runs[n])) {
+			loader_note_anomaly(sf->ld, "runs of one SPI read differ");
+			need = 3;
+		}
+		bool settled = n > 0;
+		for (int i = 0; i < 16 && settled; i++)
+			settled = vote(runs, n + 1, i, need, &words[i]);
+		if (settled)
+			return ED_OK;
+	}
+	return ed_fail(err, ED_ERR_PROTO,
+		       "flash at 0x%06x reads differently every time: the line is too noisy; try a "
+		       "lower --baud or another cable",
+		       addr);
+}
+
 /* One 64-byte READ. ROM replies carry no checksum and no register identity, and WRITE_REG
  * has no checksum either: a bit flipped on the wire can change a data word, send a request
  * to another register (whose value comes back as if it were the one asked: defect 5),
@@ -249,7 +303,6 @@ static int read_run(struct spiflash *sf, uint32_t addr, bool setup, bool check_a
 static int read_chunk(struct spiflash *sf, uint32_t addr, uint32_t words[16],
 		      enum spiflash_read_mode mode, struct ed_error *err)
 {
-	uint32_t prev[16];
 	int rc = ED_OK;
 	for (int tries = 0; tries < 4; tries++) {
 		if (mode != SPIFLASH_READ_TWICE) {
@@ -263,24 +316,7 @@ static int read_chunk(struct spiflash *sf, uint32_t addr, uint32_t words[16],
 		/* Two runs that agree, three in a row once the session saw any anomaly: on a
 		 * line that garbles register addresses, two faulty reads of one word often
 		 * agree (an unmapped register reads 0), three rarely do (campaign seed 110). */
-		int need = loader_anomalies(sf->ld) ? 3 : 2, agree = 1;
-		rc = read_run(sf, addr, true, false, prev, err);
-		for (int run = 0; rc == ED_OK && agree < need; run++) {
-			if (run == 8)
-				return ed_fail(err, ED_ERR_PROTO,
-					       "flash at 0x%06x reads differently every time: the line "
-					       "is too noisy; try a lower --baud or another cable",
-					       addr);
-			rc = read_run(sf, addr, false, false, words, err);
-			if (rc == ED_OK && !memcmp(prev, words, sizeof prev)) {
-				agree++;
-				continue;
-			}
-			loader_note_anomaly(sf->ld, "two runs of one SPI read differ");
-			need = 3;
-			agree = 1;
-			memcpy(prev, words, sizeof prev);
-		}
+		rc = runs_agree(sf, addr, words, err);
 		if (rc == ED_OK && (rc = sentinel(sf, addr, err)) == 0)
 			return ED_OK;
 		if (rc < 0)
