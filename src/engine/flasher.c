@@ -3,6 +3,7 @@
  * SPI registers, exact erases (reference §5, §6). */
 #include "engine/flasher.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,6 +236,34 @@ static void keep_for_resume(struct loader *ld, uint32_t offset, uint32_t acked,
 					    sizeof res->hazards / sizeof res->hazards[0], &res->lost);
 }
 
+/* A write that failed before it could prove its hazards: keeps them for a repeated
+ * attempt and says in the error what they may have changed, so that a failure never
+ * hides damage outside the file (the link may be gone: nothing is read). */
+static void tell_unsettled(struct loader *ld, uint32_t offset, uint32_t acked,
+			   struct flasher_resume *res, struct ed_error *err)
+{
+	struct flasher_resume local = {0};
+	if (!res)
+		res = &local;
+	keep_for_resume(ld, offset, acked, res);
+	bool block = res->lost, low = res->lost, begin = res->lost;
+	for (size_t i = 0; i < res->nhazards; i++) {
+		block |= res->hazards[i].kind == LOADER_HAZARD_BLOCK;
+		low |= res->hazards[i].kind == LOADER_HAZARD_LOW_ERASE;
+		begin |= res->hazards[i].kind == LOADER_HAZARD_BEGIN;
+	}
+	if (!block && !low && !begin)
+		return;
+	size_t n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof err->msg - n,
+		 "; frames garbled on the wire may also have changed flash outside 0x%06x:%s%s%s; "
+		 "read those places back or write what belongs there again",
+		 offset, block ? " a block may have been programmed at another address" : "",
+		 low ? " sectors 0x000000..0x001fff may have been erased (a FLASH_DATA the ROM ran "
+		       "as FLASH_BEGIN)" : "",
+		 begin ? " the write may have started at another offset" : "");
+}
+
 /* Before a write repeated after a lost connection erases its range: the blocks the first
  * attempt had acknowledged must be in place (one of them may have gone elsewhere with no
  * sign before the check that would have seen it), and its hazards carry over. The new
@@ -365,8 +394,8 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	}
 	if (twice)
 		ed_error_prefix(err, "after writing 0x%06x twice", offset);
-	if (rc < 0 && opts->resume)
-		keep_for_resume(ld, offset, most_acked, opts->resume);
+	if (rc < 0)
+		tell_unsettled(ld, offset, most_acked, opts->resume, err);
 	if (rc == ED_OK && opts->proof)
 		*opts->proof = read_back ? FLASHER_PROOF_READ_BACK : FLASHER_PROOF_ROM_CHECKSUM;
 	free(buf);
