@@ -205,6 +205,17 @@ int spiflash_read_id(struct spiflash *sf, uint32_t *jedec, struct ed_error *err)
 	return ED_OK;
 }
 
+/* WRDI after every read transaction. A trigger (CMD = USR) with one bit flipped on the
+ * wire can also set WREN (bit 30), which leaves the flash write-enabled; a later flip
+ * that adds SE, BE or CE (bits 24, 23, 22), or an ADDR write sent to CMD, would then
+ * erase during a mere read (campaign seed 1587 erased sector 0x8000 during a verify).
+ * Clearing WEL after each chunk leaves such a pair one chunk to happen in, not a whole
+ * read; one round trip per 64 bytes. */
+static int disarm(struct spiflash *sf, struct ed_error *err)
+{
+	return loader_write_reg(sf->ld, SPI_CMD, CMD_WRDI, err);
+}
+
 /* Reads ADDR back after a run's data reads. READ_REG replies name no register: a reply
  * duplicated or arriving late answers the next request in its place and shifts every word
  * after it by one. ADDR holds this chunk's address (a value no other reply of the chunk
@@ -341,7 +352,7 @@ int spiflash_read_word(struct spiflash *sf, uint32_t addr, uint32_t *word, struc
 		sf->addr_unchecked = false;
 		if (rc == ED_OK && (rc = sentinel(sf, addr, err)) == 0) {
 			*word = words[0];
-			return ED_OK;
+			return disarm(sf, err);
 		}
 		if (rc < 0)
 			return rc;
@@ -370,6 +381,8 @@ int spiflash_read_mode(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint3
 			m = SPIFLASH_READ_TWICE;
 		/* Always 64 bytes: one register layout for the whole read, fewer writes. */
 		int rc = read_chunk(sf, offset + done, words, m, err);
+		if (rc == ED_OK)
+			rc = disarm(sf, err);
 		if (rc < 0) {
 			ed_error_prefix(err, "reading flash at 0x%06x", offset + done);
 			return rc;
