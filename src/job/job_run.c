@@ -284,7 +284,7 @@ static int step_read(struct run *r, const struct job_step *s, struct ed_error *e
 	if (rc == ED_OK)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
 			       "Read %u bytes at 0x%08x in %.1f seconds%s%s; checked by reading "
-			       "every 64-byte piece twice with matching results",
+			       "every 64-byte piece at least twice with matching results",
 			       s->size, s->offset, seconds_since(r), s->path ? " into " : "",
 			       s->path ? s->path : "");
 	free(buf);
