@@ -145,6 +145,14 @@ static int run_command(struct spiflash *sf, uint8_t op, unsigned miso_bits, uint
 		       struct ed_error *err)
 {
 	int rc;
+	/* A trigger lost on the wire (its address garbled) runs nothing and leaves W0..W15
+	 * as they were: runs that all lose it would agree on the previous data (campaign-like
+	 * seed 2 of test_read_addr_flip_noisy). W0 gets a value of its own before each run,
+	 * different every time, so a run that did not happen never agrees with another one.
+	 * Below bit 20, so that the same write sent to CMD cannot start a built-in command. */
+	if (miso && (rc = loader_write_reg(sf->ld, SPI_W0, 0x5A00u | (sf->poison++ & 0xFFu),
+					   err)) < 0)
+		return rc;
 	if ((rc = loader_write_reg(sf->ld, SPI_CMD, CMD_USR, err)) < 0)
 		return rc;
 	/* esptool polls CMD up to 10 times for the USR bit to clear. */
