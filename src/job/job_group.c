@@ -224,6 +224,19 @@ static bool take_progress(struct slot *s)
 	return true;
 }
 
+/* A board that passed shows a full bar: the result may beat the last progress, and a
+ * fast job may finish between two looks (then the last step with bytes is shown). */
+static void fill_progress(const struct job_group *g, struct job_board *b)
+{
+	for (size_t k = g->spec->step_count; b->prog.total == 0 && k > 0; k--)
+		if (g->spec->steps[k - 1].size) {
+			b->prog.total = g->spec->steps[k - 1].size;
+			b->prog.step_index = k - 1;
+		}
+	b->prog.done = b->prog.total;
+	b->prog.eta_s = 0;
+}
+
 /* Joins a board whose result arrived: cause, verdict, chip, and its job freed. */
 static void finish_slot(struct job_group *g, size_t i)
 {
@@ -242,7 +255,7 @@ static void finish_slot(struct job_group *g, size_t i)
 		snprintf(b->cause, sizeof b->cause, "%s", err.msg);
 	b->verdict = job_get_boot_verdict(s->job, b->verdict_reason, sizeof b->verdict_reason);
 	if (b->result == ED_OK)
-		b->prog.done = b->prog.total; /* the result may beat the last progress */
+		fill_progress(g, b);
 	job_destroy(s->job);
 	s->job = NULL;
 	if (g->ops.finished)
