@@ -359,6 +359,25 @@ static int load_pairs(const char *cmd, bool writing, struct flash_args *fa)
 	return CLI_EXIT_OK;
 }
 
+/* Before any port is opened: every file fits in the flash --flash_size names (esptool
+ * refuses the same), or in the largest ESP8266 flash; the board's own size is checked
+ * again once it is detected (job/job_run.c). One file that does not fit, nothing written. */
+static int check_fit(const char *cmd, const struct flash_args *fa)
+{
+	const struct flash_size_info *fs = flash_size_by_name(fa->size);
+	uint64_t limit = fs ? fs->bytes : 16u << 20;
+	for (size_t k = 0; k < fa->count; k++) {
+		const struct pair *p = &fa->pairs[k];
+		if ((uint64_t)p->addr + p->size <= limit)
+			continue;
+		fprintf(stderr, "espdeck %s: %s at 0x%x (%zu bytes) does not fit in %s%s of flash; "
+			"nothing was erased or written\n", cmd, p->path, p->addr, p->size,
+			fs ? "the " : "the largest ", fs ? fs->name : "16MB");
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
 /* Parses options and ADDR FILE pairs (esptool: pairs in any order), then loads them. */
 static int parse_flash_args(int argc, char **argv, bool writing, struct flash_args *fa)
 {
@@ -384,7 +403,9 @@ static int parse_flash_args(int argc, char **argv, bool writing, struct flash_ar
 		p->path = pos[k + 1];
 		fa->count++;
 	}
-	return load_pairs(cmd, writing, fa);
+	if ((rc = load_pairs(cmd, writing, fa)) != CLI_EXIT_OK)
+		return rc;
+	return check_fit(cmd, fa);
 }
 
 static void flash_args_free(struct flash_args *fa)
