@@ -203,6 +203,10 @@ static void take_chip(struct job_group *g, size_t i)
 	s->board.chip = c;
 	snprintf(s->board.mac, sizeof s->board.mac, "%02x:%02x:%02x:%02x:%02x:%02x", c.mac[0],
 		 c.mac[1], c.mac[2], c.mac[3], c.mac[4], c.mac[5]);
+	struct ed_error err = {0};
+	s->board.history_rc = job_get_history(s->job, &s->board.history, &err);
+	if (s->board.history_rc < 0)
+		snprintf(s->board.history_err, sizeof s->board.history_err, "%.250s", err.msg);
 	if (g->ops.chip)
 		g->ops.chip(g->user, g, i);
 }

@@ -23,6 +23,7 @@
 #include "core/error.h"
 #include "engine/detect.h"
 #include "job/job.h"
+#include "journal/journal.h"
 
 #define JOB_GROUP_MAX 64
 
@@ -40,6 +41,9 @@ struct job_board {
 	bool have_chip;
 	struct chip_info chip;
 	char mac[18];             /* "aa:bb:..", "" before DETECT */
+	int history_rc;           /* with the chip: 1 history below, 0 no journal, < 0 error */
+	struct journal_history history; /* the journal's entries of this MAC before the job */
+	char history_err[256];
 	int result;               /* when done: ED_OK or the job's error */
 	char result_text[800];    /* the result event's text: summary or error detail */
 	char cause[800];          /* the error detail from job_wait(), "" when none */

@@ -73,6 +73,7 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	rc = detect_chip(r->ld, &r->info, err);
 	if (rc < 0)
 		return rc;
+	job_lookup_history(job, &r->info); /* before the chip is visible: then both are */
 	job_store_info(job, &r->info);
 	const struct chip_info *in = &r->info;
 	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Chip is %s", in->name);

@@ -123,9 +123,9 @@ void bench_job_cancel_board(struct bench *b, size_t i);
 /* Cancels what runs, follows it to its end, frees the group. */
 void bench_job_finish(struct bench *b);
 size_t bench_checked_ports(const struct bench *b);
-/* What the journal knows of a MAC ("flashed before: DATE, RESULT (N times)", "new board
- * (not in the journal)", "journal off") into out. Call before the job's own line is in. */
-void bench_history(struct bench *b, const char *mac, char *out, size_t cap);
+/* What the journal knew of a board's MAC before its job ("flashed before: DATE, RESULT
+ * (N times)", "new board (not in the journal)", "journal off") into out. */
+void bench_history(const struct bench *b, const struct job_board *bd, char *out, size_t cap);
 
 /* bench_progress.c: the progress screen of the job in b->group (one board or rows). */
 struct screen *bench_progress_screen(struct bench *b);

@@ -10,7 +10,6 @@
 
 #include "app/spec.h"
 #include "core/util.h"
-#include "journal/journal.h"
 #include "tui/bench.h"
 #include "tui/tui_int.h"
 
@@ -109,19 +108,16 @@ static void make_spec(struct bench *b, enum bench_action action)
 	spec->step_count = b->nsteps;
 }
 
-void bench_history(struct bench *b, const char *mac, char *out, size_t cap)
+void bench_history(const struct bench *b, const struct job_board *bd, char *out, size_t cap)
 {
-	if (!b->journal[0]) {
+	const struct journal_history *h = &bd->history;
+	if (!b->journal[0] || bd->history_rc == 0)
 		snprintf(out, cap, "journal off");
-		return;
-	}
-	struct journal_history h;
-	struct ed_error err = {0};
-	if (journal_lookup_mac(b->journal, mac, &h, &err) < 0)
-		snprintf(out, cap, "journal: %.100s", err.msg);
-	else if (h.times)
-		snprintf(out, cap, "flashed before: %.32s, %.16s (%zu time%s)", h.last.time,
-			 h.last.result, h.times, h.times == 1 ? "" : "s");
+	else if (bd->history_rc < 0)
+		snprintf(out, cap, "journal: %.100s", bd->history_err);
+	else if (h->times)
+		snprintf(out, cap, "flashed before: %.32s, %.16s (%zu time%s)", h->last.time,
+			 h->last.result, h->times, h->times == 1 ? "" : "s");
 	else
 		snprintf(out, cap, "new board (not in the journal)");
 }
@@ -168,7 +164,7 @@ static void on_chip(void *user, struct job_group *g, size_t i)
 	const struct job_board *bd = job_group_board(g, i);
 	if (b->action != ACT_WRITE)
 		return;
-	bench_history(b, bd->mac, b->history[i], sizeof b->history[i]);
+	bench_history(b, bd, b->history[i], sizeof b->history[i]);
 	if (b->multi)
 		bench_log(b, 2, "%s: %s MAC %s, %s", bd->label, bd->chip.name, bd->mac,
 			  b->history[i]);

@@ -269,7 +269,7 @@ static void multi_draw(const struct bench *b)
 	if (nboards) {
 		const struct job_board *bd = job_group_board(b->group, b->board_sel);
 		char line[512], res[1400], text[1400];
-		snprintf(line, sizeof line, "%s: %s %s", bd->port, bd->have_chip ? bd->chip.name :
+		snprintf(line, sizeof line, "%s: %s %s", bd->label, bd->have_chip ? bd->chip.name :
 			 "chip ?", b->history[b->board_sel]);
 		tui_put(y++, 0, w, tui_attr(ROLE_NORMAL), line);
 		snprintf(line, sizeof line, "boot: %s%s%s", job_boot_verdict_name(bd->verdict),
