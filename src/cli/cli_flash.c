@@ -198,6 +198,18 @@ int cmd_read_flash(const struct config *cfg, int argc, char **argv)
 	if (!need_port(cfg, argv[0], &rc))
 		return rc;
 	struct job_step step = {.kind = JOB_STEP_READ, .offset = addr, .size = size, .path = args[2]};
+	char data_fd[32];
+	if (!strcmp(args[2], "-") || !strcmp(args[2], "/dev/stdout")) {
+		/* The dump takes stdout; the progress text moves to stderr. */
+		int fd = dup(STDOUT_FILENO);
+		if (fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "espdeck: error: cannot set up stdout for the dump: %s\n",
+				strerror(errno));
+			return CLI_EXIT_FAIL;
+		}
+		snprintf(data_fd, sizeof data_fd, "/dev/fd/%d", fd);
+		step.path = data_fd;
+	}
 	struct job_spec spec;
 	app_job_spec(cfg, &spec);
 	spec.steps = &step;

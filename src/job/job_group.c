@@ -110,8 +110,8 @@ void job_group_start(struct job_group *g)
 			s->job = NULL;
 			s->board.done = s->board.start_failed = true;
 			s->board.result = err.code < 0 ? err.code : ED_ERR_IO;
-			snprintf(s->board.result_text, sizeof s->board.result_text,
-				 "cannot start: %s", err.msg);
+			snprintf(s->board.result_text, sizeof s->board.result_text, "%s",
+				 err.msg);
 			if (g->ops.finished)
 				g->ops.finished(g->user, g, i);
 		}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/outfile.h"
 #include "core/util.h"
 #include "dump/dump_addr.h"
 #include "tui/hexview_int.h"
@@ -197,7 +198,7 @@ static void do_export(struct hexview *hv)
 	struct ed_error err = {0};
 	char text[300];
 	hv_selection(hv, &lo, &hi);
-	if (ed_write_file_atomic(hv->input, dump_view_data(hv->view) + lo, hi - lo + 1, &err) < 0) {
+	if (ed_output_write(hv->input, dump_view_data(hv->view) + lo, hi - lo + 1, &err) < 0) {
 		set_msg(hv, ROLE_ERROR, err.msg);
 		return;
 	}
