@@ -41,6 +41,28 @@ for variant in ${TEST_VARIANTS:-plain asan clang}; do
 	cp "$dir/meson-logs/testlog.json" "build-$variant.testlog.json" 2>/dev/null || true
 done
 
+# Fuzzing (tests/fuzz): its own clang tree with libFuzzer, ASan and UBSan. The suite
+# replays every corpus; then each target fuzzes for a few seconds (bench/fuzz/run).
+if command -v clang >/dev/null 2>&1; then
+	echo "== build (fuzz)"
+	if setup build-fuzz -Dfuzz=true -Dtests=false -Dman=disabled \
+		-Db_sanitize=address,undefined -Db_lundef=false; then
+		echo "== fuzz corpora (replay)"
+		meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2 || status=1
+		cp build-fuzz/meson-logs/testlog.json build-fuzz.testlog.json 2>/dev/null || true
+		echo "== fuzzing each target for ${ESPDECK_FUZZ_SECONDS:-3} s"
+		if ! bench/fuzz/run "${ESPDECK_FUZZ_SECONDS:-3}"; then
+			echo "fuzz: findings (above)" >>build-failures.txt
+			status=1
+		fi
+	else
+		echo "fuzz-build: build failed" >>build-failures.txt
+		status=1
+	fi
+else
+	echo "== fuzz: skipped (no clang)"
+fi
+
 python3 - "$@" <<'PY'
 import glob, json, os
 passed = failed = skipped = 0
