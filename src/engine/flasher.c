@@ -3,6 +3,7 @@
  * SPI registers, exact erases (reference §5, §6). */
 #include "engine/flasher.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,10 +192,10 @@ static int prepare_data(struct loader *ld, const struct erase_plan *plan, uint32
 
 static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 		      const struct erase_plan *plan, const uint8_t *buf,
-		      const struct flasher_progress *progress, bool *begun, struct ed_error *err)
+		      const struct flasher_progress *progress, uint32_t *acked, struct ed_error *err)
 {
 	int rc = ED_OK;
-	*begun = false;
+	*acked = 0;
 	if (plan->spi_erase_size)
 		rc = flasher_erase_region(ld, plan->spi_erase_offset, plan->spi_erase_size, NULL, err);
 	uint32_t nblocks = (plan->write_size + BLOCK - 1) / BLOCK;
@@ -211,7 +212,8 @@ static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 			break;
 		}
 		rc = loader_flash_data(ld, buf + (size_t)seq * BLOCK, BLOCK, seq, err);
-		*begun = *begun || rc == ED_OK;
+		if (rc == ED_OK)
+			*acked = seq + 1;
 		if (rc < 0) {
 			ed_error_prefix(err, "writing 0x%06x", offset + seq * BLOCK);
 			break;
@@ -220,6 +222,71 @@ static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 		report(progress, done > size ? size : done, size);
 	}
 	return rc;
+}
+
+/* A write that failed keeps its hazards and how far the ROM had acknowledged it, for the
+ * attempt on a new connection (the job's one reconnect). */
+static void keep_for_resume(struct loader *ld, uint32_t offset, uint32_t acked,
+			    struct flasher_resume *res)
+{
+	res->valid = true;
+	res->offset = offset;
+	res->blocks_acked = acked;
+	res->nhazards = loader_take_hazards(ld, res->hazards,
+					    sizeof res->hazards / sizeof res->hazards[0], &res->lost);
+}
+
+/* A write that failed before it could prove its hazards: keeps them for a repeated
+ * attempt and says in the error what they may have changed, so that a failure never
+ * hides damage outside the file (the link may be gone: nothing is read). */
+static void tell_unsettled(struct loader *ld, uint32_t offset, uint32_t acked,
+			   struct flasher_resume *res, struct ed_error *err)
+{
+	struct flasher_resume local = {0};
+	if (!res)
+		res = &local;
+	keep_for_resume(ld, offset, acked, res);
+	bool block = res->lost, low = res->lost, begin = res->lost;
+	for (size_t i = 0; i < res->nhazards; i++) {
+		block |= res->hazards[i].kind == LOADER_HAZARD_BLOCK;
+		low |= res->hazards[i].kind == LOADER_HAZARD_LOW_ERASE;
+		begin |= res->hazards[i].kind == LOADER_HAZARD_BEGIN;
+	}
+	if (!block && !low && !begin)
+		return;
+	size_t n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof err->msg - n,
+		 "; frames garbled on the wire may also have changed flash outside 0x%06x:%s%s%s; "
+		 "read those places back or write what belongs there again",
+		 offset, block ? " a block may have been programmed at another address" : "",
+		 low ? " sectors 0x000000..0x001fff may have been erased (a FLASH_DATA the ROM ran "
+		       "as FLASH_BEGIN)" : "",
+		 begin ? " the write may have started at another offset" : "");
+}
+
+/* Before a write repeated after a lost connection erases its range: the blocks the first
+ * attempt had acknowledged must be in place (one of them may have gone elsewhere with no
+ * sign before the check that would have seen it), and its hazards carry over. The new
+ * connection's own frames are judged as any other write's. */
+static int check_resumed(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_t size,
+			 const struct flasher_write_opts *opts, struct ed_error *err)
+{
+	struct flasher_resume *res = opts->resume;
+	if (!res || !res->valid || res->offset != offset)
+		return ED_OK;
+	res->valid = false;
+	for (size_t i = 0; i < res->nhazards; i++)
+		loader_note_hazard(ld, res->hazards[i].kind, res->hazards[i].seq);
+	if (res->lost)
+		loader_note_hazards_lost(ld);
+	uint32_t checked = res->blocks_acked * BLOCK < size ? res->blocks_acked * BLOCK : size;
+	if (checked == 0)
+		return ED_OK;
+	ed_log(loader_log(ld), ED_LOG_INFO,
+	       "checking the %u block(s) the lost connection's attempt had written at 0x%06x",
+	       res->blocks_acked, offset);
+	int rc = proof_spot_check(ld, offset, buf, checked, err);
+	return rc == ED_ERR_VERIFY ? ED_OK : rc; /* missing blocks are hazards now */
 }
 
 /* The check after a write that went through: read every byte back when the write saw an
@@ -271,22 +338,25 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	       "write 0x%06x+0x%x (%s): FLASH_BEGIN erase 0x%x, SPI erase 0x%06x+0x%x%s",
 	       offset, size, erase_strategy_name(strategy), plan.rom_erase_size,
 	       plan.spi_erase_offset, plan.spi_erase_size, plan.preserve ? ", preserve" : "");
-	/* Hazards of an earlier, failed write belong to its own range. */
-	struct loader_hazard stale[1];
-	bool lost;
-	while (loader_take_hazards(ld, stale, 1, &lost) > 0)
-		;
 	uint64_t anomalies = loader_anomalies(ld);
 	uint8_t *buf = NULL;
 	int rc = prepare_data(ld, &plan, offset, data, size, opts, &buf, err);
 	if (rc < 0)
 		return rc;
 	bool read_back = false, outside = false, twice = false;
+	uint32_t most_acked = 0;
+	if ((rc = check_resumed(ld, offset, buf, plan.write_size, opts, err)) < 0) {
+		free(buf);
+		return rc;
+	}
 	/* A block that did not land where it belongs (a corrupted header) is fixed by writing
 	 * the whole file once more: FLASH_BEGIN erases again and every block goes out again. */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		bool begun;
-		rc = write_once(ld, offset, size, &plan, buf, progress, &begun, err);
+		uint32_t acked;
+		rc = write_once(ld, offset, size, &plan, buf, progress, &acked, err);
+		bool begun = acked > 0;
+		if (acked > most_acked)
+			most_acked = acked;
 		if (rc == ED_ERR_DEVICE && !begun && plan.rom_erase_size == 0 &&
 		    strategy == ERASE_STRATEGY_EXACT) {
 			/* Erase size 0 with a block count is not confirmed on every ROM (reference
@@ -324,6 +394,8 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	}
 	if (twice)
 		ed_error_prefix(err, "after writing 0x%06x twice", offset);
+	if (rc < 0)
+		tell_unsettled(ld, offset, most_acked, opts->resume, err);
 	if (rc == ED_OK && opts->proof)
 		*opts->proof = read_back ? FLASHER_PROOF_READ_BACK : FLASHER_PROOF_ROM_CHECKSUM;
 	free(buf);

@@ -28,6 +28,18 @@ struct flasher_range {
 	uint32_t offset, size;
 };
 
+/* What a write that failed (a lost connection) leaves for the next attempt at the same
+ * offset, on a new loader: the frames it may have sent elsewhere, and how many blocks the
+ * ROM had acknowledged, whose places the next attempt checks before it erases them (one of
+ * them may have gone elsewhere without a sign). Caller memory, zeroed before the first. */
+struct flasher_resume {
+	bool valid;
+	uint32_t offset, blocks_acked;
+	struct loader_hazard hazards[64];
+	size_t nhazards;
+	bool lost;
+};
+
 struct flasher_write_opts {
 	enum erase_strategy strategy;
 	uint32_t flash_size;  /* bytes, 0 = unknown: bounds the preserve strategy */
@@ -44,6 +56,7 @@ struct flasher_write_opts {
 	uint8_t *preserve_copy;
 	bool *preserve_saved;
 	enum flasher_proof *proof; /* out (may be NULL): how the data was proven */
+	struct flasher_resume *resume; /* in/out (may be NULL): see struct flasher_resume */
 };
 
 /* Writes size bytes at offset (sector aligned) with 0x400-byte FLASH_DATA blocks, the last

@@ -84,6 +84,11 @@ void loader_note_hazard(struct loader *ld, enum loader_hazard_kind kind, uint32_
 	ld->hazards[ld->nhazards++] = (struct loader_hazard){kind, seq};
 }
 
+void loader_note_hazards_lost(struct loader *ld)
+{
+	ld->hazards_lost = true;
+}
+
 size_t loader_take_hazards(struct loader *ld, struct loader_hazard *out, size_t cap,
 			   bool *lost)
 {
@@ -421,10 +426,11 @@ static int send_block(struct loader *ld, size_t len, uint32_t seq, uint32_t chk,
 		}
 		(*attempts)++;
 		rc = loader_command(ld, PKT_FLASH_DATA, ld->data, len + 16, chk, timeout, NULL, err);
+		if (rc != ED_OK && maybe_executed(ld, rc))
+			loader_note_hazard(ld, LOADER_HAZARD_BLOCK, seq); /* also a frame in flight
+									     * when the port went */
 		if (rc == ED_OK || !retryable(rc))
 			break;
-		if (maybe_executed(ld, rc))
-			loader_note_hazard(ld, LOADER_HAZARD_BLOCK, seq);
 		if (rc == ED_ERR_DEVICE && ld->last_rom_error == PKT_ROM_FLASH_WRITE_ERR &&
 		    ++write_errors >= LOADER_WRITE_ATTEMPTS)
 			break;

@@ -124,6 +124,8 @@ uint64_t loader_anomalies(const struct loader *ld);
 /* Counts one anomaly noticed above the loader (a read that did not tie to its request). */
 void loader_note_anomaly(struct loader *ld, const char *what);
 void loader_note_hazard(struct loader *ld, enum loader_hazard_kind kind, uint32_t seq);
+/* Some hazards are unknown (they did not fit a list): the flasher must assume the worst. */
+void loader_note_hazards_lost(struct loader *ld);
 /* Moves the hazards noted so far into out (at most cap; *lost set when some did not fit
  * or were dropped because the list was full: the caller must then assume the worst). */
 size_t loader_take_hazards(struct loader *ld, struct loader_hazard *out, size_t cap,

@@ -208,6 +208,7 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 	struct flasher_progress p = {progress_cb, job};
 	struct flasher_range later[16];
 	enum flasher_proof proof = FLASHER_PROOF_ROM_CHECKSUM;
+	struct flasher_resume resume = {0};
 	r->preserved_saved = false;
 	struct flasher_write_opts wo = {
 		.strategy = job->spec.erase_preserve ? ERASE_STRATEGY_PRESERVE : ERASE_STRATEGY_EXACT,
@@ -219,6 +220,7 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		.preserve_copy = r->preserved,
 		.preserve_saved = &r->preserved_saved,
 		.proof = &proof,
+		.resume = &resume,
 	};
 	rc = flasher_write(r->ld, s->offset, data, s->size, &wo, &p, err);
 	if (rc == ED_ERR_DISCONNECTED && !r->reconnected) {
