@@ -45,8 +45,8 @@ done
 # replays every corpus; then each target fuzzes for a few seconds (bench/fuzz/run).
 if command -v clang >/dev/null 2>&1; then
 	echo "== build (fuzz)"
-	if setup build-fuzz -Dfuzz=true -Dtests=false -Dman=disabled \
-		-Db_sanitize=address,undefined -Db_lundef=false; then
+	if (CC=clang && export CC && setup build-fuzz -Dfuzz=true -Dtests=false -Dman=disabled \
+		-Db_sanitize=address,undefined -Db_lundef=false); then
 		echo "== fuzz corpora (replay)"
 		meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2 || status=1
 		cp build-fuzz/meson-logs/testlog.json build-fuzz.testlog.json 2>/dev/null || true
