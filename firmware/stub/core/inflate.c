@@ -9,7 +9,10 @@
  * with a canonical bit-by-bit fallback for longer codes (RFC 1951 §3.2.2). */
 #include "inflate.h"
 
-#include <string.h>
+/* No libc headers on the chip: the compiler's builtins become calls to the ROM's memcpy and
+ * memset (the only library functions this file uses). */
+#define copy_bytes __builtin_memcpy
+#define set_bytes __builtin_memset
 
 #define WSIZE INFLATE_WINDOW_SIZE
 #define FAST_MASK ((1u << INFLATE_FAST_BITS) - 1u)
@@ -119,7 +122,7 @@ static uint32_t reverse_bits(uint32_t code, uint32_t len)
 static void fill_fast(struct inflate_huff *h)
 {
 	uint32_t code = 0, index = 0;
-	memset(h->fast, 0, sizeof h->fast);
+	set_bytes(h->fast, 0, sizeof h->fast);
 	for (uint32_t len = 1; len <= INFLATE_FAST_BITS; len++) {
 		for (uint32_t k = 0; k < h->count[len]; k++) {
 			uint16_t entry = (uint16_t)(len << 9 | h->symbol[index++]);
@@ -139,7 +142,7 @@ static int32_t huff_build(struct inflate_huff *h, const uint8_t *lengths, uint32
 	uint16_t offs[16];
 	int32_t left = 1;
 
-	memset(h->count, 0, sizeof h->count);
+	set_bytes(h->count, 0, sizeof h->count);
 	for (uint32_t i = 0; i < n; i++)
 		h->count[lengths[i]]++;
 	*max_len = 0;
@@ -201,12 +204,12 @@ static void build_fixed(struct inflater *inf)
 {
 	uint8_t *l = inf->lengths;
 	uint32_t max_len;
-	memset(l, 8, 144);
-	memset(l + 144, 9, 112);
-	memset(l + 256, 7, 24);
-	memset(l + 280, 8, 8);
+	set_bytes(l, 8, 144);
+	set_bytes(l + 144, 9, 112);
+	set_bytes(l + 256, 7, 24);
+	set_bytes(l + 280, 8, 8);
 	(void)huff_build(&inf->lit, l, 288, &max_len);
-	memset(l, 5, 32);
+	set_bytes(l, 5, 32);
 	(void)huff_build(&inf->dist, l, 32, &max_len);
 	inf->fixed_built = 1;
 }
@@ -356,7 +359,7 @@ static int step_stored_copy(struct inflater *inf)
 			n = WSIZE - inf->wpos;
 		if (!n)
 			return INFLATE_MORE;
-		memcpy(window_bytes(inf) + inf->wpos, inf->in, n);
+		copy_bytes(window_bytes(inf) + inf->wpos, inf->in, n);
 		inf->in += n;
 		inf->in_left -= n;
 		inf->total_in += n;
@@ -380,7 +383,7 @@ static int step_dyn_counts(struct inflater *inf)
 	drop(inf, 14);
 	if (inf->hlit > 286u || inf->hdist > 30u)
 		return INFLATE_ERR_CODE_LENGTHS;
-	memset(inf->lengths, 0, 19);
+	set_bytes(inf->lengths, 0, 19);
 	inf->index = 0;
 	inf->state = S_DYN_CLEN;
 	return GO;
@@ -454,7 +457,7 @@ static int step_dyn_lens(struct inflater *inf)
 		drop(inf, extra);
 		if (rep > total - inf->index)
 			return INFLATE_ERR_CODE_LENGTHS;
-		memset(inf->lengths + inf->index, (int)value, rep);
+		set_bytes(inf->lengths + inf->index, (int)value, rep);
 		inf->index += rep;
 	}
 	return build_dynamic(inf);
@@ -543,7 +546,7 @@ static int step_copy(struct inflater *inf)
 			n = WSIZE - from;
 		uint32_t gap = from < inf->wpos ? inf->wpos - from : from - inf->wpos;
 		if (n <= gap && n >= 16) {
-			memcpy(w + inf->wpos, w + from, n);
+			copy_bytes(w + inf->wpos, w + from, n);
 		} else {
 			uint8_t *dst = w + inf->wpos;
 			const uint8_t *src = w + from;
@@ -612,7 +615,7 @@ void inflate_init(struct inflater *inf, uint32_t out_limit, inflate_sink_fn sink
 		  void *sink_ctx)
 {
 	/* The window needs no clearing: distances are checked against total_out. */
-	memset((uint8_t *)inf + sizeof inf->window, 0, sizeof *inf - sizeof inf->window);
+	set_bytes((uint8_t *)inf + sizeof inf->window, 0, sizeof *inf - sizeof inf->window);
 	inf->sink = sink;
 	inf->sink_ctx = sink_ctx;
 	inf->out_limit = out_limit;
