@@ -416,6 +416,30 @@ static void test_firmware_images(void **state)
 		skip(); /* no cross compiler: the build made no images */
 }
 
+static int n_code_files;
+static char **code_files;
+
+/* The demo images are small; machine code of firmware size: the espdeck executable and,
+ * with the cross compiler, its lx106 libgcc.a (xtensa code, as in a real firmware). */
+static void test_machine_code(void **state)
+{
+	static const int levels[] = {1, 6, 9};
+	for (int i = 0; i < n_code_files; i++) {
+		size_t n = 0;
+		uint8_t *data = read_file(code_files[i], &n);
+		if (!data)
+			fail_msg("cannot read %s", code_files[i]);
+		for (int l = 0; l < 3; l++) {
+			struct zparams zp = {levels[l], Z_DEFAULT_STRATEGY, 15, 8, 0, 0};
+			round_trip(data, n, &zp);
+		}
+		printf("# machine code: %zu bytes at levels 1, 6, 9\n", n);
+		free(data);
+	}
+	if (!n_code_files)
+		skip();
+}
+
 /* ---- hand-made streams for every error ---- */
 
 struct bits {
@@ -812,8 +836,10 @@ static int print_totals(void **state)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	n_code_files = argc - 1;
+	code_files = argv + 1;
 	out.cap = 1u << 21; /* grows in sink_cb; never NULL, for memcmp */
 	out.data = malloc(out.cap);
 	if (!out.data)
@@ -831,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_windows_memlevels_flushes),
 		cmocka_unit_test(test_one_mebibyte),
 		cmocka_unit_test(test_firmware_images),
+		cmocka_unit_test(test_machine_code),
 	};
 	return cmocka_run_group_tests_name("stub inflate", tests, NULL, print_totals);
 }
