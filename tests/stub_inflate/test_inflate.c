@@ -515,12 +515,14 @@ static void test_bad_headers(void **state)
 	static const uint8_t fdict[] = {0x78, 0xBB, 0, 0, 0, 1, 3, 0};	    /* preset dict */
 	static const uint8_t fcheck[] = {0x78, 0x9D, 3, 0, 0, 0, 0, 1};	    /* check bits */
 	static const uint8_t gzip[] = {0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3}; /* gzip, not zlib */
+	static const uint8_t cinfo15[] = {0xF8, 0x1F, 3, 0, 0, 0, 0, 1};    /* 8 MiB window */
 	const char *text = "not a zlib stream (bad header)";
 	expect_error(cm7, sizeof cm7, INFLATE_ERR_HEADER, text);
 	expect_error(cinfo8, sizeof cinfo8, INFLATE_ERR_HEADER, text);
 	expect_error(fdict, sizeof fdict, INFLATE_ERR_HEADER, text);
 	expect_error(fcheck, sizeof fcheck, INFLATE_ERR_HEADER, text);
 	expect_error(gzip, sizeof gzip, INFLATE_ERR_HEADER, text);
+	expect_error(cinfo15, sizeof cinfo15, INFLATE_ERR_HEADER, text);
 }
 
 static void test_bad_block_type_and_stored_length(void **state)
@@ -692,6 +694,74 @@ static void test_bad_codes_and_distances(void **state)
 	expect_error(w.b, stream_bytes(&w), INFLATE_ERR_DISTANCE, "distance too far back");
 }
 
+/* RFC 1951 allows a code of a single one-bit code (zlib takes it for literal/length codes
+ * too): the other bit pattern is then no code at all. */
+static void test_single_codes(void **state)
+{
+	struct bits w;
+	size_t zl;
+	static uint8_t zout[64];
+	/* literal/length code: only end-of-block, "0"; code-length code 1 -> "0", 18 -> "1" */
+	uint8_t clen[18] = {0};
+	clen[2] = 1;
+	clen[17] = 1;
+	for (int bad = 0; bad < 2; bad++) {
+		dyn_header(&w, 257, 1, 18, clen);
+		put_code(&w, 1, 1);
+		put_bits(&w, 127, 7); /* 138 zeros */
+		put_code(&w, 1, 1);
+		put_bits(&w, 107, 7); /* 118 zeros: up to 255 */
+		put_code(&w, 0, 1);   /* 256: 1 bit */
+		put_code(&w, 0, 1);   /* distance 0: 1 bit */
+		put_code(&w, (uint32_t)bad, 1);
+		w.n = (w.n + 7) & ~(size_t)7;
+		put_bits(&w, 0x01000000, 32); /* Adler-32 of nothing, big-endian */
+		if (bad) {
+			expect_error(w.b, stream_bytes(&w), INFLATE_ERR_CODE,
+				     "invalid literal/length or distance code");
+		} else {
+			assert_true(zlib_accepts(w.b, stream_bytes(&w), zout, sizeof zout, &zl));
+			assert_int_equal(ours_split(w.b, stream_bytes(&w), NULL, 0, 0), INFLATE_DONE);
+			assert_int_equal(out.len, 0);
+		}
+	}
+	/* one distance code: "AAAA" from 'A' and a match of 3 at distance 1 ("0"); "1" is no
+	 * distance. Literal/length: 'A' "0", 256 "10", 257 "11". Code-length code: 1 "0",
+	 * 2 "10", 18 "11". */
+	memset(clen, 0, sizeof clen);
+	clen[2] = 2;
+	clen[15] = 2;
+	clen[17] = 1;
+	for (int bad = 0; bad < 2; bad++) {
+		dyn_header(&w, 258, 1, 18, clen);
+		put_code(&w, 3, 2);
+		put_bits(&w, 54, 7); /* 65 zeros */
+		put_code(&w, 0, 1);  /* 'A': 1 */
+		put_code(&w, 3, 2);
+		put_bits(&w, 127, 7); /* 138 zeros */
+		put_code(&w, 3, 2);
+		put_bits(&w, 41, 7); /* 52 zeros: up to 255 */
+		put_code(&w, 2, 2);  /* 256: 2 */
+		put_code(&w, 2, 2);  /* 257: 2 */
+		put_code(&w, 0, 1);  /* distance 0: 1 */
+		put_code(&w, 0, 1);  /* 'A' */
+		put_code(&w, 3, 2);  /* length 3 */
+		put_code(&w, (uint32_t)bad, 1);
+		put_code(&w, 2, 2); /* end of block */
+		w.n = (w.n + 7) & ~(size_t)7;
+		put_bits(&w, 0x05018e02, 32); /* Adler-32 of "AAAA" (0x028e0105), big-endian */
+		if (bad) {
+			put_bits(&w, 0, 16); /* enough bits to tell that no code matches */
+			expect_error(w.b, stream_bytes(&w), INFLATE_ERR_CODE,
+				     "invalid literal/length or distance code");
+		} else {
+			assert_true(zlib_accepts(w.b, stream_bytes(&w), zout, sizeof zout, &zl));
+			assert_int_equal(ours_split(w.b, stream_bytes(&w), NULL, 0, 4), INFLATE_DONE);
+			expect_same((const uint8_t *)"AAAA", 4, "single distance code");
+		}
+	}
+}
+
 /* ---- damage to valid streams ---- */
 
 static uint8_t *sample_stream(size_t n, size_t *cn, uint8_t **data)
@@ -850,6 +920,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_bad_code_lengths),
 		cmocka_unit_test(test_bad_literal_codes),
 		cmocka_unit_test(test_bad_codes_and_distances),
+		cmocka_unit_test(test_single_codes),
 		cmocka_unit_test(test_adler_trailing_truncated),
 		cmocka_unit_test(test_output_limit_and_sink),
 		cmocka_unit_test(test_damage_against_zlib),
