@@ -166,7 +166,7 @@ static int32_t huff_build(struct inflate_huff *h, const uint8_t *lengths, uint32
 	for (uint32_t sym = 0; sym < n; sym++)
 		if (lengths[sym])
 			h->symbol[offs[lengths[sym]]++] = (uint16_t)sym;
-	h->count[0] = 0;
+	h->count[0] = (uint16_t)*max_len; /* no code has length 0: the slot holds the longest */
 	fill_fast(h);
 	return left;
 }
@@ -183,7 +183,9 @@ static int32_t decode_slow(const struct inflate_huff *h, uint32_t bits, uint32_t
 			   uint32_t *len)
 {
 	int32_t code = 0, first = 0, index = 0;
-	for (uint32_t l = 1; l <= 15; l++) {
+	/* Up to the longest code only: the bits of an incomplete code (a single one-bit code)
+	 * that match nothing are refused as soon as they are there, as zlib does. */
+	for (uint32_t l = 1; l <= h->count[0]; l++) {
 		if (l > avail)
 			return NEED_BITS;
 		code |= (int32_t)((bits >> (l - 1)) & 1u);

@@ -52,7 +52,7 @@ typedef int (*inflate_sink_fn)(void *ctx, const uint8_t *data, uint32_t len);
  * next INFLATE_FAST_BITS input bits (bit-reversed code) for the short codes. */
 #define INFLATE_FAST_BITS 9
 struct inflate_huff {
-	uint16_t count[16];
+	uint16_t count[16]; /* [0]: the longest code length */
 	uint16_t symbol[288];
 	uint16_t fast[1u << INFLATE_FAST_BITS]; /* len << 9 | symbol; 0 = longer code */
 };
