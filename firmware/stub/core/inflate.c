@@ -19,9 +19,10 @@
 #define ADLER_MOD 65521u
 /* Bytes that can be summed before b might pass 2^32 (zlib's NMAX). */
 #define ADLER_NMAX 5552u
-/* The helpers of the hot loop: -Os would otherwise call them for every symbol (a fifth
- * fewer instructions per output byte on the lx106 when inlined; bench/inflate). */
-#if defined(__GNUC__)
+/* The helpers of the hot loop: -Os would otherwise call them for every symbol. Inlined, the
+ * lx106 runs a fifth fewer instructions per output byte (bench/inflate) for about 600 more
+ * bytes of IRAM text; -DINFLATE_SMALL keeps them out of line where IRAM is short. */
+#if defined(__GNUC__) && !defined(INFLATE_SMALL)
 #define HOT static inline __attribute__((always_inline))
 #else
 #define HOT static inline
