@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT
+ * Unit tests for the embedded stub's identity: the SHA-256 over addresses, sizes, bytes and
+ * entry in upload order, so that any change to what the board received changes it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "core/sha256.h"
+#include "stub/stub_blob.h"
+
+static const uint8_t text[] = {0x36, 0x41, 0x00, 0x1d, 0xf0, 0x00, 0x00, 0x00};
+static const uint8_t data[] = {'O', 'H', 'A', 'I'};
+
+static void identity_of(const struct stub_segment *segs, size_t n, uint32_t entry,
+			uint8_t out[32])
+{
+	stub_blob_identity(segs, n, entry, out);
+}
+
+/* The identity is the SHA-256 of this exact byte string (written out by hand). */
+static void test_identity_layout(void **state)
+{
+	const struct stub_segment segs[] = {{0x4010C500, sizeof text, text},
+					    {0x3FFE8100, sizeof data, data}};
+	uint8_t msg[4 + 4 + sizeof text + 4 + 4 + sizeof data + 4];
+	uint8_t *p = msg;
+	memcpy(p, "\x00\xC5\x10\x40\x08\x00\x00\x00", 8);
+	memcpy(p + 8, text, sizeof text);
+	p += 8 + sizeof text;
+	memcpy(p, "\x00\x81\xFE\x3F\x04\x00\x00\x00", 8);
+	memcpy(p + 8, data, sizeof data);
+	p += 8 + sizeof data;
+	memcpy(p, "\x04\xC5\x10\x40", 4);
+	uint8_t want[32], got[32];
+	sha256_buffer(msg, sizeof msg, want);
+	identity_of(segs, 2, 0x4010C504, got);
+	assert_memory_equal(got, want, 32);
+}
+
+/* Each part of the upload changes the identity: entry, an address, a byte, the order. */
+static void test_identity_sensitive(void **state)
+{
+	const struct stub_segment segs[] = {{0x4010C500, sizeof text, text},
+					    {0x3FFE8100, sizeof data, data}};
+	const struct stub_segment moved[] = {{0x4010C504, sizeof text, text},
+					     {0x3FFE8100, sizeof data, data}};
+	const struct stub_segment swapped[] = {{0x3FFE8100, sizeof data, data},
+					       {0x4010C500, sizeof text, text}};
+	const uint8_t other_data[] = {'O', 'H', 'A', 'J'};
+	const struct stub_segment changed[] = {{0x4010C500, sizeof text, text},
+					       {0x3FFE8100, sizeof other_data, other_data}};
+	uint8_t base[32], x[32];
+	identity_of(segs, 2, 0x4010C504, base);
+	identity_of(segs, 2, 0x4010C508, x);
+	assert_memory_not_equal(base, x, 32);
+	identity_of(moved, 2, 0x4010C504, x);
+	assert_memory_not_equal(base, x, 32);
+	identity_of(swapped, 2, 0x4010C504, x);
+	assert_memory_not_equal(base, x, 32);
+	identity_of(changed, 2, 0x4010C504, x);
+	assert_memory_not_equal(base, x, 32);
+	identity_of(segs, 1, 0x4010C504, x);
+	assert_memory_not_equal(base, x, 32);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_identity_layout),
+	    cmocka_unit_test(test_identity_sensitive),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
