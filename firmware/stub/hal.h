@@ -74,6 +74,10 @@ struct stub_hal {
 	/* Leaves the stub. On the chip this does not return; where it does (host, QEMU) the
 	 * core ignores all further input. */
 	void (*leave)(void *ctx, enum stub_leave how);
+
+	/* MEM_END with an entry: runs code loaded by MEM_DATA (written through write_reg).
+	 * Like leave(), the core ignores input after it returns. */
+	void (*jump)(void *ctx, uint32_t entry);
 };
 
 #endif

@@ -229,6 +229,11 @@ static void feed_frames(struct sim_board *b, const uint8_t *data, size_t len, ui
 {
 	size_t pos = 0;
 	while (pos < len) {
+		if (b->state == SIM_STATE_STUB) {
+			/* The stub core decodes its own frames, byte by byte. */
+			pos += sim_stub_input(b, data + pos, len - pos, t0 + pos * byte_ns, byte_ns);
+			continue;
+		}
 		size_t used = 0;
 		enum slip_event ev = slip_decoder_feed(&b->dec, data + pos, len - pos, &used);
 		pos += used;

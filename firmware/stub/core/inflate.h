@@ -6,9 +6,9 @@
  *
  * Freestanding C99: fixed-width types, no allocation, no libc beyond memcpy/memset, only
  * naturally aligned accesses (bytes, halfwords of the tables, words). The caller owns the
- * state (on the chip a static in DRAM): sizeof(struct inflater) is 36,464 bytes on a 64-bit host (less with 32-bit
- * pointers), of which
- * 32 KiB is the window deflate's farthest distance needs.
+ * state (on the chip a static in DRAM): sizeof(struct inflater) is 36,464 bytes on a 64-bit
+ * host and 36,448 on the ESP8266, of which 32 KiB is the window that deflate's farthest
+ * distance needs.
  *
  * Call order: inflate_init -> inflate_feed (any number of times, any split of the stream)
  * -> inflate_finish. Errors are sticky: once a call returned a negative code, every later

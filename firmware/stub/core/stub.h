@@ -122,7 +122,11 @@ struct stub {
 	struct stub_write wr;
 	struct stub_read rd;
 	struct md5 md5;        /* READ_FLASH's running digest */
-	uint32_t sector[STUB_SECTOR / 4]; /* read-modify-write and staging of unaligned data */
+	/* read-modify-write of a sector, staging of unaligned data, reads (a packet of up to
+	 * 4096 bytes at an unaligned address needs 8 more) */
+	uint32_t sector[(STUB_SECTOR + 8) / 4];
+	uint32_t mem_addr, mem_left;  /* MEM_BEGIN region still to come (mem_active) */
+	uint32_t mem_active;
 	struct inflater inf;
 };
 
