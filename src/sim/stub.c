@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "firmware/stub/core/stub.h"
-#include "firmware/stub/hal_host.h"
+#include "stub/core/stub.h"
+#include "stub/hal_host.h"
 #include "stub/stub_blob.h"
 
 struct sim_stub {
