@@ -2,7 +2,7 @@
  * The stub HAL of the virtual board (hal_host.h): flash through the board's NOR model,
  * registers through its register file, UART output onto its wire, all on the stub's own
  * CPU clock. Nothing here sleeps; time only advances the clock. */
-#include "firmware/stub/hal_host.h"
+#include "stub/hal_host.h"
 
 #include "sim/board.h"
 

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "firmware/stub/hal.h"
+#include "stub/hal.h"
 
 struct sim_board;
 

@@ -284,6 +284,8 @@ int64_t sim_board_input(struct sim_board *b, const uint8_t *data, size_t len, ui
 	b->rx_free_ns = t0 + len * byte_ns;
 	b->stats.bytes_from_host += len;
 	b->conn_bytes += len;
+	if (b->state == SIM_STATE_STUB)
+		sim_stub_poll(b, t0); /* a baud change on trial may end before these bytes */
 	bool listening = b->state == SIM_STATE_LOADER || b->state == SIM_STATE_STUB;
 	bool filter = b->cfg.faults.drop > 0 || b->cfg.faults.corrupt > 0 ||
 		      (b->synced && baud_mismatch(b->host_baud, b->uart_baud));

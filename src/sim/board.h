@@ -119,6 +119,8 @@ bool sim_stub_start(struct sim_board *b, uint32_t entry, uint64_t t);
  * how many it took (fewer when the stub left: the rest belongs to what runs next). */
 size_t sim_stub_input(struct sim_board *b, const uint8_t *data, size_t len, uint64_t t0,
 		      uint64_t byte_ns);
+/* Runs the stub's timers up to t (the baud confirmation), before bytes arriving at t. */
+void sim_stub_poll(struct sim_board *b, uint64_t t);
 /* Stops a running stub and forgets the uploaded regions (every boot). */
 void sim_stub_reset(struct sim_board *b);
 

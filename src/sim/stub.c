@@ -9,6 +9,7 @@
  * (hal_host.c). With ESPDECK_STUB_TRANSCRIPT_DIR set, each session leaves
  * <dir>/<name>.flash (the flash when the stub started) and <dir>/<name>.in (every byte
  * the core received), for the QEMU equivalence check of the cross-compiled core. */
+#define _GNU_SOURCE /* program_invocation_short_name */
 #include "sim/board.h"
 
 #include <errno.h>
@@ -16,10 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "firmware/stub/core/stub.h"
-#include "firmware/stub/hal_host.h"
+#include "stub/core/stub.h"
+#include "stub/hal_host.h"
 #include "stub/stub_blob.h"
 
 struct sim_stub {
@@ -78,7 +78,10 @@ static bool is_esptools(const struct sim_board *b, uint32_t entry)
 	return false;
 }
 
-/* <dir>/<kind>-<pid>-<n>.flash now, and <name>.in opened for the session's input. */
+/* <dir>/<kind>-<program>[-<tag>]-<n>.flash now, and <name>.in opened for the session's
+ * input. The names repeat from run to run (n counts the sessions of this process), so a
+ * test run replaces its own transcripts; ESPDECK_STUB_TRANSCRIPT_TAG tells apart
+ * processes of the same program (several espdeck-sim). */
 static void open_transcript(struct sim_board *b, struct sim_stub *st, const char *kind)
 {
 	static atomic_uint counter;
@@ -87,7 +90,9 @@ static void open_transcript(struct sim_board *b, struct sim_stub *st, const char
 		return;
 	char path[1024];
 	unsigned n = atomic_fetch_add(&counter, 1);
-	int len = snprintf(path, sizeof path, "%s/%s-%ld-%u.flash", dir, kind, (long)getpid(), n);
+	const char *tag = getenv("ESPDECK_STUB_TRANSCRIPT_TAG");
+	int len = snprintf(path, sizeof path, "%s/%s-%s%s%s-%u.flash", dir, kind,
+			   program_invocation_short_name, tag && *tag ? "-" : "", tag ? tag : "", n);
 	if (len < 0 || (size_t)len >= sizeof path)
 		return;
 	FILE *f = fopen(path, "wb");
@@ -155,6 +160,14 @@ static void left(struct sim_board *b)
 		sim_boot(b, true, 2, h.now_ns);
 	}
 	b->cpu_free_ns = h.now_ns;
+}
+
+void sim_stub_poll(struct sim_board *b, uint64_t t)
+{
+	struct sim_stub *st = b->stub;
+	if (t > st->host.now_ns)
+		st->host.now_ns = t;
+	stub_poll(&st->core);
 }
 
 size_t sim_stub_input(struct sim_board *b, const uint8_t *data, size_t len, uint64_t t0,

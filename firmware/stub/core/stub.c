@@ -165,8 +165,9 @@ static void handle_frame(struct stub *s, uint32_t len)
 	const uint8_t *f = (const uint8_t *)s->frame;
 	if (s->rd.active && stub_read_frame(s, f, len))
 		return;
-	/* Too short to name a command, or not a request: nothing to answer. */
-	if (len < HEADER_LEN || f[0] != 0)
+	/* Too short to name a command, or not a request (line noise read as zero bytes
+	 * included: opcode 0 is no command): nothing to answer. */
+	if (len < HEADER_LEN || f[0] != 0 || f[1] == 0)
 		return;
 	struct stub_req r = {.op = f[1], .len = (uint32_t)f[2] | (uint32_t)f[3] << 8,
 			     .checksum = stub_le32(f + 4), .data = f + HEADER_LEN};
