@@ -343,6 +343,11 @@ uint32_t fake_ets_get_cpu_frequency(void)
 	return 80;
 }
 
+void fake_ets_set_user_start(uint32_t start);
+void fake_ets_set_user_start(uint32_t start)
+{
+}
+
 void fake_software_reset(void);
 void fake_software_reset(void)
 {
