@@ -2,13 +2,14 @@
  * The embedded flasher stub and the identity of an upload (stub_blob.h). */
 #include "stub/stub_blob.h"
 
+#include "stub/stub_blob_int.h"
+
 #include "core/sha256.h"
 #include "core/util.h"
 
 const struct stub_blob *stub_blob_builtin(void)
 {
-	/* Filled in once firmware/stub is built by the cross compiler. */
-	return NULL;
+	return stub_blob_embedded();
 }
 
 void stub_blob_identity(const struct stub_segment *segs, size_t n, uint32_t entry,

@@ -67,11 +67,37 @@ static void test_identity_sensitive(void **state)
 	assert_memory_not_equal(base, x, 32);
 }
 
+/* The embedded blob: present exactly when the build had the cross compiler; its SHA-256 is
+ * its identity; text in IRAM from 0x4010C500, data in DRAM below 0x3FFFC000, the entry at
+ * the start of the text, every segment a whole number of words (MEM_DATA needs it). */
+static void test_builtin(void **state)
+{
+	const struct stub_blob *blob = stub_blob_builtin();
+#if STUB_BLOB_EXPECTED
+	assert_non_null(blob);
+	uint8_t id[32];
+	stub_blob_identity(blob->segments, blob->n_segments, blob->entry, id);
+	assert_memory_equal(id, blob->sha256, 32);
+	assert_int_equal(blob->n_segments, 2);
+	const struct stub_segment *code = &blob->segments[0], *vars = &blob->segments[1];
+	assert_int_equal(code->addr, 0x4010C500);
+	assert_true(code->size > 1000 && code->addr + code->size <= 0x40110000u);
+	assert_true(vars->addr >= 0x3FFE8100u && vars->addr + vars->size <= 0x3FFFC000u);
+	assert_true(blob->entry > code->addr && blob->entry < code->addr + 16);
+	assert_int_equal(code->size % 4, 0);
+	assert_int_equal(vars->size % 4, 0);
+	assert_true(stub_blob_builtin() == blob);
+#else
+	assert_null(blob);
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_identity_layout),
 	    cmocka_unit_test(test_identity_sensitive),
+	    cmocka_unit_test(test_builtin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
