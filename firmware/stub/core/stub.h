@@ -119,6 +119,12 @@ struct stub {
 	uint32_t baud_old_div;
 	uint32_t baud_since_us;
 
+	/* Set by the caller after stub_init: count READ_FLASH's "max in flight" in bytes, as
+	 * esptool's legacy stub does (so 64 means one packet at a time). The virtual board
+	 * sets it when it runs esptool's stub, to keep that stub's timing; ours counts
+	 * packets. */
+	uint32_t in_flight_bytes;
+
 	struct stub_write wr;
 	struct stub_read rd;
 	struct md5 md5;        /* READ_FLASH's running digest */

@@ -156,9 +156,12 @@ void stub_cmd_read(struct stub *s, const struct stub_req *r)
 	rd->pos = addr;
 	rd->total = size;
 	rd->packet = packet;
-	/* In bytes from here on; 0 packets would never send anything: take 1. */
+	/* In bytes from here on; 0 would never send anything: take 1. */
 	in_flight = in_flight ? in_flight : 1;
-	rd->in_flight = in_flight > 0xFFFFFFFFu / packet ? 0xFFFFFFFFu : in_flight * packet;
+	if (s->in_flight_bytes)
+		rd->in_flight = in_flight;
+	else
+		rd->in_flight = in_flight > 0xFFFFFFFFu / packet ? 0xFFFFFFFFu : in_flight * packet;
 	md5_init(&s->md5);
 	stub_status(s, r, STUB_OK);
 	rd->active = 1;
