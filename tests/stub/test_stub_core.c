@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 #include <zlib.h>
 
@@ -26,12 +30,60 @@
 #define FILL 0xA5
 
 static struct link *L;
+/* With --tcp the board is an espdeck-sim process on loopback: the flash is its backing
+ * file (mapped, so every change is in the file at once). */
+static bool tcp;
+static pid_t sim_pid;
+static char flash_path[1024];
+
 static const uint8_t *flash(void)
 {
+	if (tcp) {
+		static uint8_t buf[FLASH];
+		FILE *f = fopen(flash_path, "rb");
+		assert_non_null(f);
+		assert_int_equal(fread(buf, 1, FLASH, f), FLASH);
+		fclose(f);
+		return buf;
+	}
 	size_t size;
 	const uint8_t *f = sim_board_flash(link_sim_board(L), &size);
 	assert_int_equal(size, FLASH);
 	return f;
+}
+
+/* Starts espdeck-sim --tcp on the flash file; returns "socket://127.0.0.1:PORT". */
+static const char *start_sim(const char *path)
+{
+	static char spec[64];
+	char port_file[1100];
+	snprintf(port_file, sizeof port_file, "%s.port", path);
+	remove(port_file);
+	/* each board process names its transcripts apart */
+	static unsigned boards;
+	char tag[32];
+	snprintf(tag, sizeof tag, "tcp%u", boards++);
+	setenv("ESPDECK_STUB_TRANSCRIPT_TAG", tag, 1);
+	sim_pid = fork();
+	if (sim_pid == 0) {
+		execl(getenv("ESPDECK_SIM"), "espdeck-sim", "--tcp", "127.0.0.1:0", "--port-file",
+		      port_file, "--flash", path, "--fast", "--quiet", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 400; i++) {
+		FILE *f = fopen(port_file, "r");
+		unsigned port = 0;
+		if (f && fscanf(f, "%u", &port) == 1 && port) {
+			fclose(f);
+			snprintf(spec, sizeof spec, "socket://127.0.0.1:%u", port);
+			return spec;
+		}
+		if (f)
+			fclose(f);
+		usleep(25000);
+	}
+	fail_msg("espdeck-sim did not write %s", port_file);
+	return NULL;
 }
 
 static void pseudo(uint8_t *p, size_t n, uint32_t seed)
@@ -49,8 +101,13 @@ static int setup(void **state)
 	char opts[1200];
 	const char *path = client_flash_file(FLASH, FILL);
 	assert_non_null(path);
-	snprintf(opts, sizeof opts, "fast&flash=%s", path);
-	L = client_open(opts, UPLOAD_ESPTOOL_LAYOUT, true);
+	snprintf(flash_path, sizeof flash_path, "%s", path);
+	if (tcp) {
+		L = client_open_spec(start_sim(path), UPLOAD_ESPTOOL_LAYOUT, true);
+	} else {
+		snprintf(opts, sizeof opts, "fast&flash=%s", path);
+		L = client_open(opts, UPLOAD_ESPTOOL_LAYOUT, true);
+	}
 	assert_non_null(L);
 	return 0;
 }
@@ -59,7 +116,11 @@ static int teardown(void **state)
 {
 	(void)state;
 	link_close(L);
-	remove(client_flash_file(16, 0));
+	if (tcp) {
+		kill(sim_pid, SIGTERM);
+		waitpid(sim_pid, NULL, 0);
+	}
+	remove(flash_path);
 	return 0;
 }
 
@@ -111,12 +172,15 @@ static void test_deflate_write_exact_erase(void **state)
 	(void)state;
 	static uint8_t data[200000];
 	pseudo(data, sizeof data, 2);
-	struct sim_stats before, after;
-	sim_board_stats(link_sim_board(L), &before);
+	struct sim_stats before = {0}, after = {0};
+	if (!tcp)
+		sim_board_stats(link_sim_board(L), &before);
 	assert_int_equal(client_write(L, true, 0x40000, data, sizeof data), 0);
 	assert_int_equal(client_end(L, true, 1), 0);
-	sim_board_stats(link_sim_board(L), &after);
 	assert_flash_is(0x40000, data, sizeof data);
+	if (tcp)
+		return;
+	sim_board_stats(link_sim_board(L), &after);
 	/* 200000 bytes = 48.8 sectors: 49 erased, not one more */
 	assert_int_equal(after.sectors_erased - before.sectors_erased, 49);
 }
@@ -467,8 +531,9 @@ static void test_run_user_code(void **state)
 	client_send(L, PKT_RUN_USER_CODE, NULL, 0, 0);
 	uint8_t f[64];
 	assert_int_equal(client_frame(L, f, sizeof f, 100000), -1); /* no reply */
-	assert_int_equal(sim_board_state(link_sim_board(L), link_now_us(L) * 1000),
-			 SIM_STATE_FIRMWARE);
+	if (!tcp)
+		assert_int_equal(sim_board_state(link_sim_board(L), link_now_us(L) * 1000),
+				 SIM_STATE_FIRMWARE);
 }
 
 static void test_unknown_code_is_silent(void **state)
@@ -563,8 +628,33 @@ static void test_baud_change_falls_back(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
-int main(void)
+int main(int argc, char **argv)
 {
+	tcp = argc > 1 && !strcmp(argv[1], "--tcp");
+	/* Over TCP the link has no baud rate (the board's host side follows the chip) and no
+	 * board to inspect: those cases run in-process only. */
+	const struct CMUnitTest tcp_tests[] = {
+		T(test_sync_while_running),
+		T(test_plain_write_unaligned_keeps_neighbours),
+		T(test_deflate_write_exact_erase),
+		T(test_deflate_small_blocks),
+		T(test_bad_checksum_then_resend),
+		T(test_sequence_must_be_next),
+		T(test_lengths_that_disagree),
+		T(test_frame_too_long),
+		T(test_write_past_announced_size),
+		T(test_deflate_corrupt_and_too_long),
+		T(test_commands_out_of_place),
+		T(test_begin_checks),
+		T(test_reads),
+		T(test_erase_region),
+		T(test_sector_md5_and_info),
+		T(test_noise_and_broken_frames),
+		T(test_run_user_code),
+	};
+	if (tcp)
+		return cmocka_run_group_tests_name("stub core on espdeck-sim --tcp", tcp_tests, NULL,
+						   NULL);
 	const struct CMUnitTest tests[] = {
 		T(test_sync_while_running),
 		T(test_plain_write_unaligned_keeps_neighbours),
