@@ -20,6 +20,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "../sim/host.h"
 #include "client.h"
 #include "core/util.h"
 #include "proto/packet.h"
@@ -626,6 +627,53 @@ static void test_baud_change_falls_back(void **state)
 	assert_int_equal(sync_replies(L), 8);
 }
 
+/* Write-protected flash (BP0-BP2 set, QE on): the first BEGIN clears the protection
+ * bits only, says so in its second status byte, and the write lands. */
+static void test_unlock_protected_flash(void **state)
+{
+	(void)state;
+	char opts[1200];
+	snprintf(opts, sizeof opts, "fast&flash=%s", flash_path);
+	link_close(L);
+	/* protect through the ROM loader first, as a firmware might have left it */
+	struct link *l = NULL;
+	char spec[1300];
+	struct ed_error err;
+	snprintf(spec, sizeof spec, "sim://?clock=virtual&%s", opts);
+	assert_int_equal(link_open(spec, NULL, &l, &err), 0);
+	assert_true(host_sync(l) >= 1);
+	host_spi_command(l, 0x06, NULL, 0, 0, 0, 0, 0);
+	const uint8_t sr[2] = {0x1C, 0x02};
+	host_spi_command(l, 0x01, sr, 2, 0, 0, 0, 0);
+	assert_int_equal(host_spi_command(l, 0x05, NULL, 0, 8, 0, 0, 0) & 0x1C, 0x1C);
+	link_sleep_us(l, 50000);
+	assert_true(client_upload(l, UPLOAD_ESPTOOL_LAYOUT));
+	L = l;
+	struct reply *r = malloc(sizeof *r);
+	uint8_t d[16];
+	put_le32(d, 100);
+	put_le32(d + 4, 1);
+	put_le32(d + 8, 0x4000);
+	put_le32(d + 12, 0x7000);
+	assert_true(client_cmd(L, PKT_FLASH_BEGIN, d, 16, 0, r));
+	assert_int_equal(r->status, 0);
+	assert_int_equal(r->extra, 1); /* "unlocked" */
+	uint8_t data[100];
+	pseudo(data, sizeof data, 11);
+	assert_int_equal(client_data(L, false, data, sizeof data, 0), 0);
+	assert_int_equal(client_end(L, false, 1), 0);
+	assert_flash_is(0x7000, data, sizeof data);
+	assert_true(client_cmd(L, 0xE1, NULL, 0, 0, r));
+	assert_int_equal(r->status, 0);
+	uint32_t st = get_le32(r->data + 16);
+	assert_int_equal(st & 0x407C, 0);     /* protection cleared */
+	assert_int_equal(st & 0x0200, 0x0200); /* QE kept */
+	/* no protection left: no note the next time */
+	assert_true(client_cmd(L, PKT_FLASH_BEGIN, d, 16, 0, r));
+	assert_int_equal(r->extra, 0);
+	free(r);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(int argc, char **argv)
@@ -673,6 +721,7 @@ int main(int argc, char **argv)
 		T(test_erase_region),
 		T(test_sector_md5_and_info),
 		T(test_noise_and_broken_frames),
+		T(test_unlock_protected_flash),
 		T(test_baud_change_confirmed),
 		T(test_baud_change_falls_back),
 		T(test_run_user_code),
