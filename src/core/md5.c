@@ -91,6 +91,8 @@ void md5_init(struct md5 *ctx)
 void md5_update(struct md5 *ctx, const void *data, size_t len)
 {
 	const uint8_t *p = data;
+	if (!len)
+		return; /* data may be NULL then */
 	size_t used = ctx->bytes_lo % 64;
 	uint32_t lo = ctx->bytes_lo + (uint32_t)len;
 	ctx->bytes_hi += (uint32_t)((uint64_t)len >> 32) + (lo < ctx->bytes_lo);

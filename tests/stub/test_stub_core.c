@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,6 +69,13 @@ static const char *start_sim(const char *path)
 	setenv("ESPDECK_STUB_TRANSCRIPT_TAG", tag, 1);
 	sim_pid = fork();
 	if (sim_pid == 0) {
+		/* If this test dies, the board goes too, and holds no pipe of meson's open. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		}
 		execl(getenv("ESPDECK_SIM"), "espdeck-sim", "--tcp", "127.0.0.1:0", "--port-file",
 		      port_file, "--flash", path, "--fast", "--quiet", (char *)NULL);
 		_exit(127);
