@@ -111,7 +111,8 @@ static int host_read_status(void *ctx, uint32_t *status)
 {
 	struct stub_host *h = H(ctx);
 	flash_idle(h);
-	*status = nor_status(h->b->nor, h->now_ns) | (uint32_t)h->b->status2 << 8;
+	*status = (uint32_t)(nor_status(h->b->nor, h->now_ns) | h->b->status1) |
+		  (uint32_t)h->b->status2 << 8;
 	return 0;
 }
 
@@ -122,6 +123,7 @@ static int host_write_status(void *ctx, uint32_t status)
 	nor_write_enable(h->b->nor, h->now_ns);
 	if (!nor_write_status(h->b->nor, h->now_ns))
 		return 1;
+	h->b->status1 = (uint8_t)(status & 0xFC);
 	h->b->status2 = (uint8_t)(status >> 8);
 	flash_idle(h);
 	return 0;

@@ -93,6 +93,8 @@ void md5_update(struct md5 *ctx, const void *data, size_t len)
 	if (len == 0) /* data may be NULL then; memcpy from NULL is undefined even for 0 */
 		return;
 	const uint8_t *p = data;
+	if (!len)
+		return; /* data may be NULL then */
 	size_t used = ctx->bytes_lo % 64;
 	uint32_t lo = ctx->bytes_lo + (uint32_t)len;
 	ctx->bytes_hi += (uint32_t)((uint64_t)len >> 32) + (lo < ctx->bytes_lo);

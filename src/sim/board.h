@@ -71,6 +71,7 @@ struct sim_board {
 	uint32_t spi0[64];
 	struct { uint32_t addr, value; } regs[128];
 	size_t nregs;
+	uint8_t status1;         /* status-1 bits 2-7 (protection; kept, not enforced) */
 	uint8_t status2, status3;
 	bool flash_powered_down;
 	/* uploaded code (MEM_BEGIN regions since the boot) and the stub running it (stub.c) */

@@ -183,6 +183,11 @@ struct link *client_open(const char *opts, enum client_upload what, bool expect_
 {
 	char spec[1024];
 	snprintf(spec, sizeof spec, "sim://?clock=virtual%s%s", *opts ? "&" : "", opts);
+	return client_open_spec(spec, what, expect_ohai);
+}
+
+struct link *client_open_spec(const char *spec, enum client_upload what, bool expect_ohai)
+{
 	struct link *l = NULL;
 	struct ed_error err;
 	if (link_open(spec, NULL, &l, &err) < 0) {

@@ -31,6 +31,8 @@ const char *client_flash_file(uint32_t size, uint8_t fill);
 /* Opens sim://?clock=virtual&<opts>, syncs, uploads and returns the link; with
  * expect_ohai the OHAI frame must arrive, otherwise nothing may. */
 struct link *client_open(const char *opts, enum client_upload what, bool expect_ohai);
+/* The same on any link spec (socket://HOST:PORT for espdeck-sim --tcp). */
+struct link *client_open_spec(const char *spec, enum client_upload what, bool expect_ohai);
 /* Uploads over an open link already synced with the ROM; true when OHAI arrived. */
 bool client_upload(struct link *l, enum client_upload what);
 

@@ -13,9 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "../sim/host.h"
 #include "client.h"
 #include "core/util.h"
 #include "proto/packet.h"
@@ -26,12 +33,67 @@
 #define FILL 0xA5
 
 static struct link *L;
+/* With --tcp the board is an espdeck-sim process on loopback: the flash is its backing
+ * file (mapped, so every change is in the file at once). */
+static bool tcp;
+static pid_t sim_pid;
+static char flash_path[1024];
+
 static const uint8_t *flash(void)
 {
+	if (tcp) {
+		static uint8_t buf[FLASH];
+		FILE *f = fopen(flash_path, "rb");
+		assert_non_null(f);
+		assert_int_equal(fread(buf, 1, FLASH, f), FLASH);
+		fclose(f);
+		return buf;
+	}
 	size_t size;
 	const uint8_t *f = sim_board_flash(link_sim_board(L), &size);
 	assert_int_equal(size, FLASH);
 	return f;
+}
+
+/* Starts espdeck-sim --tcp on the flash file; returns "socket://127.0.0.1:PORT". */
+static const char *start_sim(const char *path)
+{
+	static char spec[64];
+	char port_file[1100];
+	snprintf(port_file, sizeof port_file, "%s.port", path);
+	remove(port_file);
+	/* each board process names its transcripts apart */
+	static unsigned boards;
+	char tag[32];
+	snprintf(tag, sizeof tag, "tcp%u", boards++);
+	setenv("ESPDECK_STUB_TRANSCRIPT_TAG", tag, 1);
+	sim_pid = fork();
+	if (sim_pid == 0) {
+		/* If this test dies, the board goes too, and holds no pipe of meson's open. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		}
+		execl(getenv("ESPDECK_SIM"), "espdeck-sim", "--tcp", "127.0.0.1:0", "--port-file",
+		      port_file, "--flash", path, "--fast", "--quiet", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 400; i++) {
+		FILE *f = fopen(port_file, "r");
+		unsigned port = 0;
+		if (f && fscanf(f, "%u", &port) == 1 && port) {
+			fclose(f);
+			snprintf(spec, sizeof spec, "socket://127.0.0.1:%u", port);
+			return spec;
+		}
+		if (f)
+			fclose(f);
+		usleep(25000);
+	}
+	fail_msg("espdeck-sim did not write %s", port_file);
+	return NULL;
 }
 
 static void pseudo(uint8_t *p, size_t n, uint32_t seed)
@@ -49,8 +111,13 @@ static int setup(void **state)
 	char opts[1200];
 	const char *path = client_flash_file(FLASH, FILL);
 	assert_non_null(path);
-	snprintf(opts, sizeof opts, "fast&flash=%s", path);
-	L = client_open(opts, UPLOAD_ESPTOOL_LAYOUT, true);
+	snprintf(flash_path, sizeof flash_path, "%s", path);
+	if (tcp) {
+		L = client_open_spec(start_sim(path), UPLOAD_ESPTOOL_LAYOUT, true);
+	} else {
+		snprintf(opts, sizeof opts, "fast&flash=%s", path);
+		L = client_open(opts, UPLOAD_ESPTOOL_LAYOUT, true);
+	}
 	assert_non_null(L);
 	return 0;
 }
@@ -59,7 +126,11 @@ static int teardown(void **state)
 {
 	(void)state;
 	link_close(L);
-	remove(client_flash_file(16, 0));
+	if (tcp) {
+		kill(sim_pid, SIGTERM);
+		waitpid(sim_pid, NULL, 0);
+	}
+	remove(flash_path);
 	return 0;
 }
 
@@ -111,12 +182,15 @@ static void test_deflate_write_exact_erase(void **state)
 	(void)state;
 	static uint8_t data[200000];
 	pseudo(data, sizeof data, 2);
-	struct sim_stats before, after;
-	sim_board_stats(link_sim_board(L), &before);
+	struct sim_stats before = {0}, after = {0};
+	if (!tcp)
+		sim_board_stats(link_sim_board(L), &before);
 	assert_int_equal(client_write(L, true, 0x40000, data, sizeof data), 0);
 	assert_int_equal(client_end(L, true, 1), 0);
-	sim_board_stats(link_sim_board(L), &after);
 	assert_flash_is(0x40000, data, sizeof data);
+	if (tcp)
+		return;
+	sim_board_stats(link_sim_board(L), &after);
 	/* 200000 bytes = 48.8 sectors: 49 erased, not one more */
 	assert_int_equal(after.sectors_erased - before.sectors_erased, 49);
 }
@@ -467,8 +541,9 @@ static void test_run_user_code(void **state)
 	client_send(L, PKT_RUN_USER_CODE, NULL, 0, 0);
 	uint8_t f[64];
 	assert_int_equal(client_frame(L, f, sizeof f, 100000), -1); /* no reply */
-	assert_int_equal(sim_board_state(link_sim_board(L), link_now_us(L) * 1000),
-			 SIM_STATE_FIRMWARE);
+	if (!tcp)
+		assert_int_equal(sim_board_state(link_sim_board(L), link_now_us(L) * 1000),
+				 SIM_STATE_FIRMWARE);
 }
 
 static void test_unknown_code_is_silent(void **state)
@@ -561,10 +636,82 @@ static void test_baud_change_falls_back(void **state)
 	assert_int_equal(sync_replies(L), 8);
 }
 
+/* Write-protected flash (BP0-BP2 set, QE on): the first BEGIN clears the protection
+ * bits only, says so in its second status byte, and the write lands. */
+static void test_unlock_protected_flash(void **state)
+{
+	(void)state;
+	char opts[1200];
+	snprintf(opts, sizeof opts, "fast&flash=%s", flash_path);
+	link_close(L);
+	/* protect through the ROM loader first, as a firmware might have left it */
+	struct link *l = NULL;
+	char spec[1300];
+	struct ed_error err;
+	snprintf(spec, sizeof spec, "sim://?clock=virtual&%s", opts);
+	assert_int_equal(link_open(spec, NULL, &l, &err), 0);
+	assert_true(host_sync(l) >= 1);
+	host_spi_command(l, 0x06, NULL, 0, 0, 0, 0, 0);
+	const uint8_t sr[2] = {0x1C, 0x02};
+	host_spi_command(l, 0x01, sr, 2, 0, 0, 0, 0);
+	assert_int_equal(host_spi_command(l, 0x05, NULL, 0, 8, 0, 0, 0) & 0x1C, 0x1C);
+	link_sleep_us(l, 50000);
+	assert_true(client_upload(l, UPLOAD_ESPTOOL_LAYOUT));
+	L = l;
+	struct reply *r = malloc(sizeof *r);
+	uint8_t d[16];
+	put_le32(d, 100);
+	put_le32(d + 4, 1);
+	put_le32(d + 8, 0x4000);
+	put_le32(d + 12, 0x7000);
+	assert_true(client_cmd(L, PKT_FLASH_BEGIN, d, 16, 0, r));
+	assert_int_equal(r->status, 0);
+	assert_int_equal(r->extra, 1); /* "unlocked" */
+	uint8_t data[100];
+	pseudo(data, sizeof data, 11);
+	assert_int_equal(client_data(L, false, data, sizeof data, 0), 0);
+	assert_int_equal(client_end(L, false, 1), 0);
+	assert_flash_is(0x7000, data, sizeof data);
+	assert_true(client_cmd(L, 0xE1, NULL, 0, 0, r));
+	assert_int_equal(r->status, 0);
+	uint32_t st = get_le32(r->data + 16);
+	assert_int_equal(st & 0x407C, 0);     /* protection cleared */
+	assert_int_equal(st & 0x0200, 0x0200); /* QE kept */
+	/* no protection left: no note the next time */
+	assert_true(client_cmd(L, PKT_FLASH_BEGIN, d, 16, 0, r));
+	assert_int_equal(r->extra, 0);
+	free(r);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
-int main(void)
+int main(int argc, char **argv)
 {
+	tcp = argc > 1 && !strcmp(argv[1], "--tcp");
+	/* Over TCP the link has no baud rate (the board's host side follows the chip) and no
+	 * board to inspect: those cases run in-process only. */
+	const struct CMUnitTest tcp_tests[] = {
+		T(test_sync_while_running),
+		T(test_plain_write_unaligned_keeps_neighbours),
+		T(test_deflate_write_exact_erase),
+		T(test_deflate_small_blocks),
+		T(test_bad_checksum_then_resend),
+		T(test_sequence_must_be_next),
+		T(test_lengths_that_disagree),
+		T(test_frame_too_long),
+		T(test_write_past_announced_size),
+		T(test_deflate_corrupt_and_too_long),
+		T(test_commands_out_of_place),
+		T(test_begin_checks),
+		T(test_reads),
+		T(test_erase_region),
+		T(test_sector_md5_and_info),
+		T(test_noise_and_broken_frames),
+		T(test_run_user_code),
+	};
+	if (tcp)
+		return cmocka_run_group_tests_name("stub core on espdeck-sim --tcp", tcp_tests, NULL,
+						   NULL);
 	const struct CMUnitTest tests[] = {
 		T(test_sync_while_running),
 		T(test_plain_write_unaligned_keeps_neighbours),
@@ -583,6 +730,7 @@ int main(void)
 		T(test_erase_region),
 		T(test_sector_md5_and_info),
 		T(test_noise_and_broken_frames),
+		T(test_unlock_protected_flash),
 		T(test_baud_change_confirmed),
 		T(test_baud_change_falls_back),
 		T(test_run_user_code),
