@@ -90,8 +90,6 @@ void md5_init(struct md5 *ctx)
 
 void md5_update(struct md5 *ctx, const void *data, size_t len)
 {
-	if (len == 0) /* data may be NULL then; memcpy from NULL is undefined even for 0 */
-		return;
 	const uint8_t *p = data;
 	if (!len)
 		return; /* data may be NULL then */
