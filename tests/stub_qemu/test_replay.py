@@ -139,13 +139,15 @@ def record(tmp):
     tdir = os.path.join(tmp, 'transcripts')
     os.mkdir(tdir)
     env = dict(os.environ, ESPDECK_STUB_TRANSCRIPT_DIR=tdir)
-    for exe in filter(None, os.environ.get('STUB_TRANSCRIPT_SOURCES', '').split(':')):
-        p = subprocess.run([exe], env=env, capture_output=True, text=True, timeout=600)
+    for entry in filter(None, os.environ.get('STUB_TRANSCRIPT_SOURCES', '').split(':')):
+        cmd = entry.split('|')
+        name = ' '.join([os.path.basename(cmd[0])] + cmd[1:])
+        before = len(os.listdir(tdir))
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
         if p.returncode != 0:
             print(p.stdout[-3000:], p.stderr[-3000:])
-            raise SystemExit(f'FAIL: {os.path.basename(exe)} failed while recording '
-                             'transcripts')
-        print(f'recorded: {os.path.basename(exe)}')
+            raise SystemExit(f'FAIL: {name} failed while recording transcripts')
+        print(f'recorded: {name}: {(len(os.listdir(tdir)) - before) // 2} sessions')
     return tdir
 
 
