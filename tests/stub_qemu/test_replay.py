@@ -26,6 +26,7 @@ import tempfile
 import zlib
 
 import qemu_run
+from qemu_run import data_checksum, request, slip
 
 OP_NAMES = {0x02: 'FLASH_BEGIN', 0x03: 'FLASH_DATA', 0x04: 'FLASH_END', 0x05: 'MEM_BEGIN',
             0x06: 'MEM_END', 0x07: 'MEM_DATA', 0x08: 'SYNC', 0x09: 'WRITE_REG',
@@ -47,21 +48,6 @@ def requests(data):
                 int.from_bytes(frame[2:4], 'little') == len(frame) - 8:
             ops.add(frame[1])
     return ops
-
-
-def slip(frame):
-    return b'\xc0' + frame.replace(b'\xdb', b'\xdb\xdd').replace(b'\xc0', b'\xdb\xdc') + b'\xc0'
-
-
-def request(op, data, checksum=0):
-    return slip(struct.pack('<BBHI', 0, op, len(data), checksum) + data)
-
-
-def data_checksum(data):
-    c = 0xEF
-    for b in data:
-        c ^= b
-    return c
 
 
 def synthesize(tdir):
