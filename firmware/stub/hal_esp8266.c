@@ -2,7 +2,7 @@
  * The stub on the ESP8266: the HAL of hal.h over the mask ROM (ld/rom.ld) and the UART0 and
  * SPI0 registers, and stub_main, which start.S calls after the ROM loader's MEM_END.
  *
- * Start-up: clear the BSS, attach the SPI flash (SelectSpiFunction, spi_flash_attach) and
+ * Start-up: clear the ROM's user start pointer and the BSS, attach the SPI flash (SelectSpiFunction, spi_flash_attach) and
  * give the ROM's flash driver the largest geometry (16 MB, 64 KiB blocks, 4 KiB sectors,
  * 256-byte pages, status mask 0xFFFF, as esptool's stub does) so SPIRead/SPIWrite take any
  * address; then the core sends OHAI and the UART receive interrupt is enabled. The
@@ -260,6 +260,9 @@ static const struct stub_hal chip_hal = {
 
 void stub_main(void)
 {
+	/* The ROM's user start points at us after MEM_END: clear it, so that returning into
+	 * the ROM's flash boot boots the flash, not the stub again (esptool's stub does too). */
+	ets_set_user_start(0);
 	stub_clear_bss();
 	cpu_mhz = ets_get_cpu_frequency();
 	if (!cpu_mhz)

@@ -27,6 +27,7 @@ void ets_isr_mask(uint32_t mask);
 void ets_isr_unmask(uint32_t mask);
 void ets_wdt_disable(void);
 uint32_t ets_get_cpu_frequency(void);
+void ets_set_user_start(uint32_t start);
 __attribute__((noreturn)) void software_reset(void);
 
 #endif

@@ -4,7 +4,8 @@
 out by stub-blob-dump), loaded into QEMU at its segment addresses and started at its entry
 by the fake ROM as the ROM loader would after MEM_END, sends exactly the OHAI frame
 C0 4F 48 41 49 C0 and then enables its UART receive interrupt (where it would wait for
-commands), without a CPU exception or a ROM call the ROM does not have."""
+commands), without a CPU exception or a ROM call the ROM does not have, making exactly the
+expected ROM calls in order."""
 import os
 import subprocess
 import sys
@@ -13,6 +14,13 @@ import tempfile
 import qemu_run
 
 OHAI = bytes.fromhex('c04f484149c0')
+# The start-up as the fake ROM sees it (arg=trace=1): clear the ROM's user start, attach
+# the flash and give the ROM driver 16 MB / 64 KiB blocks, send OHAI, then take over the
+# UART0 interrupt (number 5) and unmask it.
+STARTUP = ['ROM ets_set_user_start(0x00000000)', 'ROM SelectSpiFunction()',
+           'ROM spi_flash_attach()', 'ROM SPIParamCfg(0x00000000,0x01000000,0x00010000)'] + \
+    [f'ROM uart_tx_one_char(0x{b:08x})' for b in OHAI] + \
+    ['ROM ets_isr_attach(0x00000005)', 'ROM ets_isr_unmask(0x00000020)']
 
 
 def main():
@@ -38,7 +46,8 @@ def main():
             f.write(b'\xff' * (1 << 20))
         out = os.path.join(tmp, 'out.bin')
         cmd = ['qemu-system-xtensa', '-M', 'sim', '-cpu', 'lx106', '-semihosting-config',
-               f'enable=on,arg=fakerom,arg=entry={entry:#x},arg=out={out},arg=flash={flash}',
+               f'enable=on,arg=fakerom,arg=entry={entry:#x},arg=out={out},arg=flash={flash},'
+               'arg=trace=1',
                '-display', 'none', '-monitor', 'none', '-serial', 'none',
                '-device', f"loader,file={os.environ['STUB_FAKE_ROM']},cpu-num=0"]
         for path, addr in segments:
@@ -58,7 +67,13 @@ def main():
         if run.returncode != 0 or sent != OHAI:
             print(f'FAIL: want exit 0 and UART output {OHAI.hex()}')
             return 1
-        print('ok: the shipped blob boots to its OHAI frame and enables UART receive')
+        calls = [line for line in run.stderr.split('\n') if line.startswith('ROM ')]
+        if calls != STARTUP:
+            print('FAIL: the ROM calls on the way to OHAI are not, in order:\n  ' +
+                  '\n  '.join(STARTUP))
+            return 1
+        print('ok: the shipped blob boots to its OHAI frame and enables UART receive, '
+              'calling the ROM as expected')
     return 0
 
 

@@ -65,7 +65,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         code, text = checker(*link(tmp, 'good'))
         check(code == 0 and re.search(r'stub: text \d+ B \(IRAM, \d+ B free\), data\+rodata '
-                                      r'\d+ B, bss \d+ B', text) is not None,
+                                      r'\d+ B at 0x3fffaca8, bss \d+ B at 0x3ffe8100-', text) is not None,
               f'a good link passes and prints the sizes: {text.strip()}')
 
         undefined = os.path.join(tmp, 'undefined.c')
@@ -94,8 +94,8 @@ def main():
                                       r'IRAM', text) is not None,
               f'read-only data in IRAM fails: {text.strip()}')
 
-        script = variant(tmp, 'high_dram', 'dram : org = 0x3FFE8100, len = 0x3FFFC000 - '
-                         '0x3FFE8100', 'dram : org = 0x3FFFBF00, len = 0x4000')
+        script = variant(tmp, 'high_dram', 'dram_upload : org = 0x3FFFACA8, len = '
+                         '0x3FFFB20C - 0x3FFFACA8', 'dram_upload : org = 0x3FFFBFF0, len = 0x4000')
         code, text = checker(*link(tmp, 'high_dram', script=script))
         check(code == 1 and 'data must stay inside DRAM 0x3ffe8100-0x3fffc000' in text,
               f'data reaching 0x3FFFC000 fails: {text.strip()}')

@@ -7,13 +7,23 @@ Each transcript is replayed into the host build (stub-replay-host) and into the 
 cross-compiled for the lx106 with the stub's flags, placement and ROM address script,
 running in qemu-system-xtensa on the fake ROM (stub_qemu.elf). Both must send the same bytes,
 leave the same flash image and end the same way. Also checked: the transcripts cover the
-commands that matter (FLASH_DATA, FLASH_DEFL_DATA, SPI_FLASH_MD5, READ_FLASH)."""
+commands that matter (FLASH_DATA, FLASH_DEFL_DATA, SPI_FLASH_MD5, READ_FLASH).
+
+One more session is made here, as esptool would send it: compressed writes (zlib level 9,
+16 KiB blocks) of real firmware from the build (the demo images, the stub's own ELF) and of
+256 KiB of mixed data at aligned and unaligned offsets, SPI_FLASH_MD5 of each, and a
+windowed READ_FLASH with its acks. Beyond host == QEMU, its result is checked absolutely:
+the final flash holds the files and the replies carry their MD5s."""
 import glob
+import hashlib
 import os
+import random
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 import qemu_run
 
@@ -37,6 +47,91 @@ def requests(data):
                 int.from_bytes(frame[2:4], 'little') == len(frame) - 8:
             ops.add(frame[1])
     return ops
+
+
+def slip(frame):
+    return b'\xc0' + frame.replace(b'\xdb', b'\xdb\xdd').replace(b'\xc0', b'\xdb\xdc') + b'\xc0'
+
+
+def request(op, data, checksum=0):
+    return slip(struct.pack('<BBHI', 0, op, len(data), checksum) + data)
+
+
+def data_checksum(data):
+    c = 0xEF
+    for b in data:
+        c ^= b
+    return c
+
+
+def synthesize(tdir):
+    """Writes synthetic-esptool.{flash,in}; returns [(offset, bytes)] it writes and the
+    READ_FLASH range."""
+    build = os.environ['ESPDECK_BUILD_ROOT']
+    rng = random.Random(12)
+    mixed = b''.join(bytes(rng.randrange(256) for _ in range(1024)) if i % 3 == 0 else
+                     bytes([i & 0xFF]) * 1024 for i in range(256))
+    files = []
+    for name in ('firmware/user1.bin', 'firmware/demo-0x00000.bin',
+                 'firmware/stub/stub.elf'):
+        path = os.path.join(build, name)
+        if os.path.exists(path):
+            with open(path, 'rb') as f:
+                files.append(f.read())
+    writes = [(0x1000, files[0] if files else mixed[:4096]), (0x20003, mixed)]
+    writes += [(0x80000 + 0x10000 * i, data) for i, data in enumerate(files[1:])]
+    stream = request(0x0B, struct.pack('<6I', 0, 4 << 20, 0x10000, 0x1000, 0x100, 0xFFFF))
+    for offset, data in writes:
+        packed = zlib.compress(data, 9)
+        blocks = [packed[i:i + 0x4000] for i in range(0, len(packed), 0x4000)]
+        stream += request(0x10, struct.pack('<4I', len(data), len(blocks), 0x4000, offset))
+        for seq, block in enumerate(blocks):
+            stream += request(0x11, struct.pack('<4I', len(block), seq, 0, 0) + block,
+                              data_checksum(block))
+        stream += request(0x12, struct.pack('<I', 1))
+        stream += request(0x13, struct.pack('<4I', offset, len(data), 0, 0))
+    read_off, read_len = 0x20000, 0x12345
+    stream += request(0xD2, struct.pack('<4I', read_off, read_len, 4096, 2))
+    for acked in list(range(4096, read_len, 4096)) + [read_len]:
+        stream += slip(struct.pack('<I', acked))
+    with open(os.path.join(tdir, 'synthetic-esptool.in'), 'wb') as f:
+        f.write(stream)
+    with open(os.path.join(tdir, 'synthetic-esptool.flash'), 'wb') as f:
+        f.write(b'\xff' * (4 << 20))
+    return writes, (read_off, read_len)
+
+
+def check_synthetic(tdir, writes, read_range, tmp):
+    """The host replay of the synthetic session did what was asked (absolute checks)."""
+    flash = os.path.join(tmp, 'synth.flash')
+    out = os.path.join(tmp, 'synth.out')
+    shutil.copyfile(os.path.join(tdir, 'synthetic-esptool.flash'), flash)
+    subprocess.run([os.environ['STUB_REPLAY_HOST'],
+                    os.path.join(tdir, 'synthetic-esptool.in'), flash, out], check=True)
+    with open(flash, 'rb') as f:
+        image = f.read()
+    with open(out, 'rb') as f:
+        sent = f.read()
+    frames = [f.replace(b'\xdb\xdc', b'\xc0').replace(b'\xdb\xdd', b'\xdb')
+              for f in sent.split(b'\xc0') if f]
+    problems = []
+    for offset, data in writes:
+        if image[offset:offset + len(data)] != data:
+            problems.append(f'flash at {offset:#x} does not hold the {len(data)} bytes written')
+        md5 = hashlib.md5(data).digest()
+        if not any(f[:2] == b'\x01\x13' and f[8:24] == md5 for f in frames):
+            problems.append(f'no SPI_FLASH_MD5 reply with the MD5 of the data at {offset:#x}')
+    lo = min(o for o, _ in writes)
+    hi = max(o + len(d) for o, d in writes)
+    if image[:lo] != b'\xff' * lo or image[(hi + 4095) & ~4095:] != \
+            b'\xff' * (len(image) - ((hi + 4095) & ~4095)):
+        problems.append('flash outside the written sectors changed')
+    off, n = read_range
+    if hashlib.md5(image[off:off + n]).digest() not in frames:
+        problems.append('READ_FLASH did not end with the MD5 of the range')
+    if b''.join(f for f in frames if len(f) == 4096) != image[off:off + n - n % 4096]:
+        problems.append('READ_FLASH data frames do not match the flash')
+    return problems
 
 
 def record(tmp):
@@ -96,6 +191,10 @@ def main():
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
         tdir = record(tmp)
+        writes, read_range = synthesize(tdir)
+        for problem in check_synthetic(tdir, writes, read_range, tmp):
+            failures += 1
+            print(f'FAIL: synthetic-esptool (host build): {problem}')
         names = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(tdir, '*.in')))
         if not names:
             print('FAIL: the virtual-board tests recorded no stub session')

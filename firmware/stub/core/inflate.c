@@ -19,9 +19,10 @@
 #define ADLER_MOD 65521u
 /* Bytes that can be summed before b might pass 2^32 (zlib's NMAX). */
 #define ADLER_NMAX 5552u
-/* The helpers of the hot loop: -Os would otherwise call them for every symbol (a fifth
- * fewer instructions per output byte on the lx106 when inlined; bench/inflate). */
-#if defined(__GNUC__)
+/* The helpers of the hot loop: -Os would otherwise call them for every symbol. Inlined, the
+ * lx106 runs a fifth fewer instructions per output byte (bench/inflate) for about 600 more
+ * bytes of IRAM text; -DINFLATE_SMALL keeps them out of line where IRAM is short. */
+#if defined(__GNUC__) && !defined(INFLATE_SMALL)
 #define HOT static inline __attribute__((always_inline))
 #else
 #define HOT static inline
@@ -166,7 +167,7 @@ static int32_t huff_build(struct inflate_huff *h, const uint8_t *lengths, uint32
 	for (uint32_t sym = 0; sym < n; sym++)
 		if (lengths[sym])
 			h->symbol[offs[lengths[sym]]++] = (uint16_t)sym;
-	h->count[0] = 0;
+	h->count[0] = (uint16_t)*max_len; /* no code has length 0: the slot holds the longest */
 	fill_fast(h);
 	return left;
 }
@@ -183,7 +184,9 @@ static int32_t decode_slow(const struct inflate_huff *h, uint32_t bits, uint32_t
 			   uint32_t *len)
 {
 	int32_t code = 0, first = 0, index = 0;
-	for (uint32_t l = 1; l <= 15; l++) {
+	/* Up to the longest code only: the bits of an incomplete code (a single one-bit code)
+	 * that match nothing are refused as soon as they are there, as zlib does. */
+	for (uint32_t l = 1; l <= h->count[0]; l++) {
 		if (l > avail)
 			return NEED_BITS;
 		code |= (int32_t)((bits >> (l - 1)) & 1u);

@@ -58,6 +58,36 @@ static void say_hex(const char *what, uint32_t v)
 	say(what, hex);
 }
 
+/* With arg=trace=1, the start-up and interrupt calls are listed on stderr as "ROM name(args)"
+ * so a test can check the order in which the stub makes them. */
+static void trace(const char *name, uint32_t n, uint32_t a, uint32_t b, uint32_t c)
+{
+	static int on = -1;
+	if (on < 0)
+		on = semi_arg("trace") != 0;
+	if (!on)
+		return;
+	char line[80];
+	uint32_t len = 0;
+	const uint32_t args[3] = {a, b, c};
+	for (const char *p = "ROM "; *p; p++)
+		line[len++] = *p;
+	for (const char *p = name; *p && len < 40; p++)
+		line[len++] = *p;
+	line[len++] = '(';
+	for (uint32_t i = 0; i < n; i++) {
+		if (i)
+			line[len++] = ',';
+		line[len++] = '0';
+		line[len++] = 'x';
+		for (int d = 7; d >= 0; d--)
+			line[len++] = "0123456789abcdef"[(args[i] >> (4 * d)) & 15];
+	}
+	line[len++] = ')';
+	line[len++] = '\n';
+	semi_write(2, line, len);
+}
+
 static __attribute__((noreturn)) void stop(int32_t code)
 {
 	semi_exit(code);
@@ -228,6 +258,7 @@ int fake_SPIParamCfg(uint32_t id, uint32_t size, uint32_t block, uint32_t sector
 int fake_SPIParamCfg(uint32_t id, uint32_t size, uint32_t block, uint32_t sector, uint32_t page,
 		     uint32_t mask)
 {
+	trace("SPIParamCfg", 3, id, size, block);
 	return 0;
 }
 
@@ -260,11 +291,13 @@ int fake_Wait_SPI_Idle(void *chip)
 void fake_spi_flash_attach(void);
 void fake_spi_flash_attach(void)
 {
+	trace("spi_flash_attach", 0, 0, 0, 0);
 }
 
 void fake_SelectSpiFunction(void);
 void fake_SelectSpiFunction(void)
 {
+	trace("SelectSpiFunction", 0, 0, 0, 0);
 }
 
 /* ---- UART, time, interrupts ---- */
@@ -272,6 +305,7 @@ void fake_SelectSpiFunction(void)
 int fake_uart_tx_one_char(uint8_t c);
 int fake_uart_tx_one_char(uint8_t c)
 {
+	trace("uart_tx_one_char", 1, c, 0, 0);
 	semi_write(out_fd, &c, 1);
 	return 0;
 }
@@ -285,6 +319,7 @@ int fake_uart_rx_one_char(uint8_t *c)
 void fake_uart_div_modify(uint32_t uart, uint32_t div);
 void fake_uart_div_modify(uint32_t uart, uint32_t div)
 {
+	trace("uart_div_modify", 2, uart, div, 0);
 	*UART0_CLKDIV = div;
 }
 
@@ -303,6 +338,7 @@ uint32_t fake_xthal_get_ccount(void)
 void fake_ets_isr_attach(uint32_t irq, void (*fn)(void *), void *arg);
 void fake_ets_isr_attach(uint32_t irq, void (*fn)(void *), void *arg)
 {
+	trace("ets_isr_attach", 1, irq, 0, 0);
 }
 
 void fake_ets_isr_mask(uint32_t mask);
@@ -316,6 +352,7 @@ void fake_ets_isr_mask(uint32_t mask)
 void fake_ets_isr_unmask(uint32_t mask);
 void fake_ets_isr_unmask(uint32_t mask)
 {
+	trace("ets_isr_unmask", 1, mask, 0, 0);
 	if (!semi_arg("in")) {
 		say_hex("the stub enabled interrupts, mask ", mask);
 		stop(0);
@@ -341,6 +378,12 @@ uint32_t fake_ets_get_cpu_frequency(void);
 uint32_t fake_ets_get_cpu_frequency(void)
 {
 	return 80;
+}
+
+void fake_ets_set_user_start(uint32_t start);
+void fake_ets_set_user_start(uint32_t start)
+{
+	trace("ets_set_user_start", 1, start, 0, 0);
 }
 
 void fake_software_reset(void);

@@ -181,14 +181,15 @@ def check_map(map_path):
 
 
 def sizes(elf):
-    def size(name):
+    def section(name):
         s = elf.section(name)
-        return s['size'] if s else 0
-    text, data, bss = size('.text'), size('.data'), size('.bss')
+        return (s['addr'], s['size']) if s else (0, 0)
+    (_, text), (data_at, data), (bss_at, bss) = section('.text'), section('.data'), \
+        section('.bss')
     iram_free = IRAM[1] - IRAM[0] - text
-    dram_free = DRAM[1] - DRAM[0] - data - bss
-    return (f'stub: text {text} B (IRAM, {iram_free} B free), data+rodata {data} B, '
-            f'bss {bss} B (DRAM, {dram_free} B free), entry {elf.entry:#010x}')
+    return (f'stub: text {text} B (IRAM, {iram_free} B free), data+rodata {data} B at '
+            f'{data_at:#010x}, bss {bss} B at {bss_at:#010x}-{bss_at + bss:#010x}, '
+            f'entry {elf.entry:#010x}')
 
 
 def segments(elf):
