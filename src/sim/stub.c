@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/util.h"
+#include "proto/packet.h"
 #include "stub/core/stub.h"
 #include "stub/hal_host.h"
 #include "stub/stub_blob.h"
@@ -173,6 +175,26 @@ void sim_stub_poll(struct sim_board *b, uint64_t t)
 	stub_poll(&st->core);
 }
 
+/* One trace line per request the core is about to handle (the replies come from the
+ * core; the host's view of them is in its own log). */
+static void trace_request(struct sim_board *b, const struct sim_stub *st)
+{
+	const uint8_t *f = (const uint8_t *)st->core.frame;
+	uint32_t len = st->core.frame_len;
+	if (!b->trace || st->core.bad)
+		return;
+	if (st->core.rd.active && len == 4) {
+		sim_trace(b, st->host.now_ns, "STUB READ_FLASH ack %u", get_le32(f));
+		return;
+	}
+	if (len < 8) {
+		sim_trace(b, st->host.now_ns, "STUB frame of %u bytes (ignored)", len);
+		return;
+	}
+	sim_trace(b, st->host.now_ns, "STUB %s (0x%02x) %u data bytes%s", pkt_op_name(f[1]), f[1],
+		  len - 8, st->core.overflow ? " (frame too long)" : "");
+}
+
 size_t sim_stub_input(struct sim_board *b, const uint8_t *data, size_t len, uint64_t t0,
 		      uint64_t byte_ns)
 {
@@ -190,6 +212,7 @@ size_t sim_stub_input(struct sim_board *b, const uint8_t *data, size_t len, uint
 			/* This byte ends a request: the stall fault draws once per command. */
 			sim_draw_stall(b);
 			st->host.stall_ns = b->stall_ns;
+			trace_request(b, st);
 		}
 		stub_feed(&st->core, data + i, 1);
 		if (st->host.left) {

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * The flasher stub's inflater compiled for the lx106 with the stub's flags, run in QEMU
  * with -icount (a fixed virtual time per executed instruction): inflates the zlib stream
- * named by the first semihosting argument in 16 KiB feeds and prints the output size, the
- * CCOUNT ticks the inflate took, and the ticks of a loop of exactly 2,000,000
- * instructions, so the runner (run_lx106.py) can turn ticks into instructions. */
+ * named by the first semihosting argument in 16 KiB feeds (the output into the file named
+ * by the second, if any) and prints the output size, the CCOUNT ticks the inflate took,
+ * and the ticks of a loop of exactly 2,000,000 instructions, so the runner (run_lx106.py)
+ * can turn ticks into instructions. Exit 4 (and the error) when the inflater refuses the
+ * stream, e.g. because the Adler-32 of what it produced is wrong. */
 #include <stdint.h>
 
 #include "inflate.h"
@@ -107,12 +109,17 @@ static struct inflater inf;
 static uint32_t sink_sum;
 static uint32_t argv_buf[128];
 
+static int32_t out_fd = -1;
+
 /* The stub's sink programs flash; here it reads one word per piece, so the figure is the
- * inflater's own work. */
+ * inflater's own work, and with a second argument writes the piece to that host file (one
+ * simcall: the host's work, not counted) for a byte-for-byte comparison. */
 static int sink(void *ctx, const uint8_t *p, uint32_t n)
 {
 	(void)ctx;
 	sink_sum += *(const uint32_t *)(const void *)p + n;
+	if (out_fd >= 0 && simcall(SIM_WRITE, out_fd, (int32_t)(uintptr_t)p, (int32_t)n) != (int32_t)n)
+		return 1;
 	return 0;
 }
 
@@ -130,6 +137,11 @@ static uint32_t load_input(void)
 	int32_t len = simcall(SIM_READ, fd, (int32_t)(uintptr_t)INPUT, (int32_t)INPUT_MAX);
 	if (len <= 0 || (uint32_t)len == INPUT_MAX)
 		finish(3);
+	if (argv[2]) { /* Linux O_WRONLY | O_CREAT | O_TRUNC */
+		out_fd = simcall(SIM_OPEN, (int32_t)(uintptr_t)argv[2], 01 | 0100 | 01000, 0644);
+		if (out_fd < 0)
+			finish(3);
+	}
 	return (uint32_t)len;
 }
 
