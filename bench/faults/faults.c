@@ -219,8 +219,12 @@ int main(int argc, char **argv)
 	struct tally *t = calloc(1, sizeof *t);
 	if (!t)
 		return 2;
+	unsigned most = o.mode == MODE_INPROC ? o.runs
+			: o.mode == MODE_TCP  ? o.tcp_runs
+			: o.runs > o.tcp_runs ? o.runs
+					      : o.tcp_runs;
 	printf("fault campaign: seeds %llu..%llu%s%s\n", (unsigned long long)o.seed,
-	       (unsigned long long)(o.seed + (o.runs > o.tcp_runs ? o.runs : o.tcp_runs) - 1),
+	       (unsigned long long)(o.seed + most - 1),
 	       o.c.kinds ? ", kinds " : "", o.c.kinds ? o.c.kinds : " (kinds drawn per run)");
 	for (int m = 0; m < MODE_COUNT; m++) {
 		if (o.mode >= 0 && o.mode != m)

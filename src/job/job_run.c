@@ -78,6 +78,7 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	rc = detect_chip(r->ld, &r->info, err);
 	if (rc < 0)
 		return rc;
+	job_lookup_history(job, &r->info); /* before the chip is visible: then both are */
 	job_store_info(job, &r->info);
 	const struct chip_info *in = &r->info;
 	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Chip is %s", in->name);
@@ -349,10 +350,42 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 	return ed_fail(err, ED_ERR_ARG, "unknown job step %d", (int)s->kind);
 }
 
+/* The whole job is checked once the flash size is known and before anything is erased
+ * or written: every region must fit, so one bad file means nothing is written. */
+static int check_steps(struct run *r, struct ed_error *err)
+{
+	const struct job *job = r->job;
+	for (size_t i = 0; i < job->spec.step_count; i++) {
+		const struct job_step *s = &job->steps[i];
+		const char *what = s->kind == JOB_STEP_READ ? "read" :
+				   s->kind == JOB_STEP_ERASE_REGION ? "erase region" :
+				   s->name ? s->name : "data";
+		if (s->kind == JOB_STEP_INFO || s->kind == JOB_STEP_ERASE_CHIP)
+			continue;
+		int rc = check_range(r, what, s->offset, s->size, err);
+		if (rc < 0) {
+			bool changes = false;
+			for (size_t k = 0; k < job->spec.step_count; k++)
+				changes |= job->steps[k].kind != JOB_STEP_INFO &&
+					   job->steps[k].kind != JOB_STEP_VERIFY &&
+					   job->steps[k].kind != JOB_STEP_READ;
+			if (changes) {
+				char first[sizeof err->msg];
+				snprintf(first, sizeof first, "%s", err->msg);
+				ed_fail(err, rc, "%.700s; nothing was erased or written", first);
+			}
+			return rc;
+		}
+	}
+	return ED_OK;
+}
+
 static int run_all(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
 	int rc = connect_and_detect(r, err);
+	if (rc == ED_OK)
+		rc = check_steps(r, err);
 	size_t i = 0;
 	for (; rc == ED_OK && i < job->spec.step_count; i++)
 		rc = run_step(r, i, err);

@@ -236,6 +236,11 @@ static void feed_frames(struct sim_board *b, const uint8_t *data, size_t len, ui
 {
 	size_t pos = 0;
 	while (pos < len) {
+		if (b->state == SIM_STATE_STUB) {
+			/* The stub core decodes its own frames, byte by byte. */
+			pos += sim_stub_input(b, data + pos, len - pos, t0 + pos * byte_ns, byte_ns);
+			continue;
+		}
 		size_t used = 0;
 		enum slip_event ev = slip_decoder_feed(&b->dec, data + pos, len - pos, &used);
 		pos += used;
@@ -286,6 +291,8 @@ int64_t sim_board_input(struct sim_board *b, const uint8_t *data, size_t len, ui
 	b->rx_free_ns = t0 + len * byte_ns;
 	b->stats.bytes_from_host += len;
 	b->conn_bytes += len;
+	if (b->state == SIM_STATE_STUB)
+		sim_stub_poll(b, t0); /* a baud change on trial may end before these bytes */
 	bool listening = b->state == SIM_STATE_LOADER || b->state == SIM_STATE_STUB;
 	bool filter = b->cfg.faults.drop > 0 || b->cfg.faults.corrupt > 0 ||
 		      (b->synced && baud_mismatch(b->host_baud, b->uart_baud));

@@ -264,6 +264,7 @@ static void do_mem_begin(struct sim_board *b, const struct req *r)
 	b->mem_block_size = word(r, 2);
 	b->mem_addr = word(r, 3);
 	b->mem_mode = true;
+	sim_stub_note_segment(b, b->mem_addr, b->mem_size);
 	b->stats.commands++;
 	sim_trace(b, r->t, "MEM_BEGIN size=0x%x blocks=%u block_size=0x%x addr=0x%08x -> 00 00",
 		  b->mem_size, b->mem_blocks, b->mem_block_size, b->mem_addr);
@@ -304,12 +305,11 @@ static void do_mem_end(struct sim_board *b, const struct req *r)
 	b->mem_mode = false;
 	if (flag == 0) {
 		/* The ROM jumps to the entry: the loader is gone, whatever was loaded runs.
-		 * esptool's flasher stub is emulated; any other code just runs silently. */
+		 * A flasher stub (ours or esptool's) runs the stub core; any other code just
+		 * runs silently. */
 		uint64_t after = b->tx_free_ns > r->t ? b->tx_free_ns : r->t;
-		if (sim_stub_entry(entry)) {
-			sim_stub_start(b, after);
+		if (sim_stub_start(b, entry, after))
 			return;
-		}
 		b->state = SIM_STATE_FIRMWARE;
 		sim_trace(b, after, "RUN RAM code at 0x%08x", entry);
 	}
@@ -337,10 +337,6 @@ static void run_request(struct sim_board *b, const uint8_t *frame, size_t len, u
 
 void sim_rom_request(struct sim_board *b, const uint8_t *frame, size_t len, uint64_t t)
 {
-	if (b->state == SIM_STATE_STUB) {
-		sim_stub_request(b, frame, len, t);
-		return;
-	}
 	if (b->state != SIM_STATE_LOADER)
 		return;
 	int times = 1;

@@ -109,7 +109,7 @@ enum sim_state {
 	SIM_STATE_LOADER,           /* ROM loader waiting for the host */
 	SIM_STATE_FIRMWARE,         /* booted the flash (or jumped to RAM): no loader */
 	SIM_STATE_GONE,             /* disconnect fault fired */
-	SIM_STATE_STUB,             /* running esptool's flasher stub (emulated) */
+	SIM_STATE_STUB,             /* running a flasher stub (the stub core, src/sim/stub.c) */
 };
 
 struct sim_stats {

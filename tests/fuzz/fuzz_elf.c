@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * The ELF reader (the real libelf over a memory buffer) and everything that consumes it:
  * elf2image v1 and v2, gen_appbin bins for each boot mode, the OTA link check. Oracle:
- * a generated image parses back as an image of its kind. */
+ * an elf2image output parses back as an image. (Not gen_appbin's: like gen_appbin, make_ota
+ * keeps the segment count 3 when .data or .rodata is missing, so such a bin does not parse;
+ * tests/image checks that on purpose.) */
 #include "fuzz.h"
 
 #include "image/elf.h"
@@ -39,7 +41,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (int mode = 0; mode <= 2; mode++) {
 		if (img_make_ota(data, size, mode, 1, &p, &a, &b, &err) == ED_OK) {
-			check_output(&a);
 			img_output_free(&a);
 			img_output_free(&b);
 		}
