@@ -345,7 +345,10 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 		return rc;
 	bool read_back = false, outside = false, twice = false;
 	uint32_t most_acked = 0;
-	if ((rc = check_resumed(ld, offset, buf, plan.write_size, opts, err)) < 0) {
+	struct proof_guard guard;
+	if ((rc = check_resumed(ld, offset, buf, plan.write_size, opts, err)) < 0 ||
+	    (rc = proof_guard_take(ld, offset + plan.write_size, opts->flash_size, &guard,
+				   err)) < 0) {
 		free(buf);
 		return rc;
 	}
@@ -394,6 +397,8 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	}
 	if (twice)
 		ed_error_prefix(err, "after writing 0x%06x twice", offset);
+	if (rc == ED_OK)
+		rc = proof_guard_check(ld, &guard, err);
 	if (rc < 0)
 		tell_unsettled(ld, offset, most_acked, opts->resume, err);
 	if (rc == ED_OK && opts->proof)

@@ -213,7 +213,7 @@ static void test_double_flip_after_anomaly(void **state)
 {
 	(void)state;
 	struct rs b;
-	rs_open(&b, "fault=late=1500@#2,data-flip2=#4");
+	rs_open(&b, "fault=late=1500@FLASH_DATA:#2,data-flip2=#4");
 	uint8_t d[0x2000];
 	pattern(d, sizeof d, 4);
 	enum flasher_proof proof = FLASHER_PROOF_ROM_CHECKSUM;
@@ -395,7 +395,7 @@ static void test_preserve_copy_reused(void **state)
 	struct flasher_write_opts wo = {.strategy = ERASE_STRATEGY_PRESERVE, .flash_size = FLASH,
 					.preserve_copy = keep, .preserve_saved = &saved};
 	struct rs b;
-	rs_open(&b, "fault=disconnect-after=45000");
+	rs_open(&b, "fault=disconnect-after=47000");
 	assert_int_equal(flasher_write(b.ld, 0x10000, d, sizeof d, &wo, NULL, &b.err),
 			 ED_ERR_DISCONNECTED);
 	assert_true(saved);
