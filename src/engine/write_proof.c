@@ -331,7 +331,7 @@ int proof_guard_take(struct loader *ld, uint32_t end, uint32_t flash_size,
 	int rc = spiflash_begin(&sf, ld, err);
 	if (rc < 0)
 		return rc;
-	end = (end + SECTOR - 1) / SECTOR * SECTOR;
+	end = (uint32_t)(((uint64_t)end + SECTOR - 1) / SECTOR * SECTOR);
 	for (uint32_t k = 0; rc == ED_OK && k < 8 && end + k * SECTOR < flash_size; k++) {
 		uint8_t w[4];
 		uint32_t addr = end + k * SECTOR;
@@ -363,7 +363,7 @@ int proof_guard_check(struct loader *ld, const struct proof_guard *g, struct ed_
 	rc = session_end(&sf, rc, err);
 	if (rc == ED_OK && w != g->word)
 		rc = ed_fail(err, ED_ERR_VERIFY,
-			     "sector 0x%06x after the write changed (0x%08x, was 0x%08x): the ROM erased "
+			     "sector 0x%06x after the range changed (0x%08x, was 0x%08x): the ROM erased "
 			     "more than asked (a FLASH_BEGIN erase size corrupted on the wire); "
 			     "everything from there to the next data may be erased: write what belongs "
 			     "there again",
