@@ -34,6 +34,11 @@ static uint64_t rng_next(struct sim_board *b)
 	return x * 0x2545F4914F6CDD1Dull;
 }
 
+uint64_t sim_rng(struct sim_board *b)
+{
+	return rng_next(b);
+}
+
 bool sim_chance(struct sim_board *b, double p)
 {
 	if (p <= 0)
@@ -131,8 +136,10 @@ void sim_reply(struct sim_board *b, uint8_t op, const uint8_t *result, uint16_t 
 	uint64_t t = ready_ns;
 	if (!b->cfg.fast)
 		t += (uint64_t)(b->cfg.latency_ms * 1e6);
-	t += b->stall_ns;
+	t += b->stall_ns + b->late_ns;
 	sim_emit(b, wire, w, b->uart_baud, t);
+	if (b->dup_reply)
+		sim_emit(b, wire, w, b->uart_baud, t);
 }
 
 void sim_trace(struct sim_board *b, uint64_t t, const char *fmt, ...)

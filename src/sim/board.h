@@ -46,6 +46,11 @@ struct sim_board {
 	uint64_t tx_free_ns;     /* the board-to-host wire is free from here */
 	uint64_t cpu_free_ns;    /* the ROM finishes its current command here */
 	uint64_t stall_ns;       /* stall fault drawn for the command being answered */
+	uint64_t late_ns;        /* targeted late-reply fault for the command being answered */
+	bool dup_reply;          /* its reply goes out twice (fault dup-reply) */
+	uint8_t rom_error;       /* refuse it with this error (fault rom-error), 0 = none */
+	uint32_t fault_seen[SIM_FAULT_KINDS]; /* requests each targeted fault applied to */
+	uint8_t fault_frame[SIM_FRAME_MAX];   /* a request with a targeted fault applied */
 	struct sim_outq out;
 	struct slip_decoder dec;
 	uint8_t frame[SIM_FRAME_MAX];
@@ -85,6 +90,7 @@ struct sim_board {
 /* board.c */
 uint64_t sim_byte_ns(uint32_t baud, bool fast);
 bool sim_chance(struct sim_board *b, double p);
+uint64_t sim_rng(struct sim_board *b);
 /* Draws the stall fault for one command (ROM or stub), independently of every earlier
  * draw; sets b->stall_ns to the stall or 0. */
 void sim_draw_stall(struct sim_board *b);
@@ -124,6 +130,12 @@ size_t sim_stub_input(struct sim_board *b, const uint8_t *data, size_t len, uint
 void sim_stub_poll(struct sim_board *b, uint64_t t);
 /* Stops a running stub and forgets the uploaded regions (every boot). */
 void sim_stub_reset(struct sim_board *b);
+
+/* faults.c: applies the targeted faults to a request about to run (frame is the board's
+ * own copy, changed in place) and decides late/duplicated replies; returns how many
+ * times the request arrives (1, or 2 for dup-frame). */
+int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t);
+bool sim_faults_any(const struct sim_faults *f);
 
 /* bootlog.c: queues the ROM banner (and, for a flash boot, the segment lines). */
 void sim_boot_log(struct sim_board *b, bool download, int rst_cause, uint64_t t);

@@ -64,3 +64,19 @@ def run(program, flash=None, out=None, inp=None, timeout=120):
 
 def describe(code):
     return f'{code} ({EXIT_NAMES.get(code, "unexpected")})'
+
+
+# Building request streams as a host sends them (reference §1.2-1.5).
+def slip(frame):
+    return b'\xc0' + frame.replace(b'\xdb', b'\xdb\xdd').replace(b'\xc0', b'\xdb\xdc') + b'\xc0'
+
+
+def request(op, data, checksum=0):
+    return slip(struct.pack('<BBHI', 0, op, len(data), checksum) + data)
+
+
+def data_checksum(data):
+    c = 0xEF
+    for b in data:
+        c ^= b
+    return c

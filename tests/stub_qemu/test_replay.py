@@ -26,6 +26,7 @@ import tempfile
 import zlib
 
 import qemu_run
+from qemu_run import data_checksum, request, slip
 
 OP_NAMES = {0x02: 'FLASH_BEGIN', 0x03: 'FLASH_DATA', 0x04: 'FLASH_END', 0x05: 'MEM_BEGIN',
             0x06: 'MEM_END', 0x07: 'MEM_DATA', 0x08: 'SYNC', 0x09: 'WRITE_REG',
@@ -47,21 +48,6 @@ def requests(data):
                 int.from_bytes(frame[2:4], 'little') == len(frame) - 8:
             ops.add(frame[1])
     return ops
-
-
-def slip(frame):
-    return b'\xc0' + frame.replace(b'\xdb', b'\xdb\xdd').replace(b'\xc0', b'\xdb\xdc') + b'\xc0'
-
-
-def request(op, data, checksum=0):
-    return slip(struct.pack('<BBHI', 0, op, len(data), checksum) + data)
-
-
-def data_checksum(data):
-    c = 0xEF
-    for b in data:
-        c ^= b
-    return c
 
 
 def synthesize(tdir):
@@ -139,13 +125,15 @@ def record(tmp):
     tdir = os.path.join(tmp, 'transcripts')
     os.mkdir(tdir)
     env = dict(os.environ, ESPDECK_STUB_TRANSCRIPT_DIR=tdir)
-    for exe in filter(None, os.environ.get('STUB_TRANSCRIPT_SOURCES', '').split(':')):
-        p = subprocess.run([exe], env=env, capture_output=True, text=True, timeout=600)
+    for entry in filter(None, os.environ.get('STUB_TRANSCRIPT_SOURCES', '').split(':')):
+        cmd = entry.split('|')
+        name = ' '.join([os.path.basename(cmd[0])] + cmd[1:])
+        before = len(os.listdir(tdir))
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
         if p.returncode != 0:
             print(p.stdout[-3000:], p.stderr[-3000:])
-            raise SystemExit(f'FAIL: {os.path.basename(exe)} failed while recording '
-                             'transcripts')
-        print(f'recorded: {os.path.basename(exe)}')
+            raise SystemExit(f'FAIL: {name} failed while recording transcripts')
+        print(f'recorded: {name}: {(len(os.listdir(tdir)) - before) // 2} sessions')
     return tdir
 
 

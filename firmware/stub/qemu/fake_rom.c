@@ -8,7 +8,9 @@
  * Arguments (-semihosting-config arg=...): entry=ADDR (the stub's entry, called with the
  * ROM's stack as the ROM loader does after MEM_END), flash=FILE (the SPI flash, read and
  * written in place), out=FILE (every byte the stub sends on the UART), in=FILE (present
- * when the stub reads its input itself, as hal_qemu.c does).
+ * when the stub reads its input itself, as hal_qemu.c does), uart=FILE (the blob: input
+ * delivered byte by byte through the stub's UART interrupt handler, from a timer interrupt
+ * that also answers SPI0 user commands, see fake_rom_tick), trace=1 (list start-up calls).
  *
  * Exit codes: 0 the stub finished (or, without in=, it enabled its UART interrupt and now
  * waits for input the fake ROM cannot deliver); 20 software_reset; 21 the stub returned to
@@ -30,6 +32,19 @@ static uint32_t ccount;
 static uint32_t sector_buf[256];
 
 extern const char *const fake_rom_names[];
+
+/* The UART and SPI0 emulation for the blob (arg=uart=FILE): a CCOMPARE0 timer interrupt
+ * (lx106 interrupt 6, as on the ESP8266) every TICK_CYCLES serves both. */
+#define TICK_CYCLES 4000u
+#define TIMER_INUM 6
+#define UART0_INUM 5
+#define IDLE_TICKS_MAX 20000u
+#define REG(addr) (*(volatile uint32_t *)(addr))
+static void (*uart_isr)(void *);
+static void *uart_isr_arg;
+static int32_t uart_fd = -1;
+static uint8_t uart_buf[256];
+static uint32_t uart_have, uart_next, idle_ticks, uart_rx_on;
 
 static uint32_t str_len(const char *s)
 {
@@ -165,6 +180,21 @@ void fake_rom_main(void)
 		}
 	}
 	*UART0_CLKDIV = 452; /* 115200 baud as the ROM loader leaves it (reference §9.2) */
+	const char *uart = semi_arg("uart");
+	if (uart) {
+		uart_fd = semi_open(uart, SEMI_O_RDONLY);
+		if (uart_fd < 0) {
+			say("cannot open ", uart);
+			stop(0x7D);
+		}
+		/* The ROM loader runs with interrupts enabled (the fake boot masked them): the
+		 * timer serves SPI0 from the start, the UART once the stub unmasks it. */
+		uint32_t ps, now;
+		__asm__ volatile("rsr.ccount %0" : "=r"(now));
+		__asm__ volatile("wsr.ccompare0 %0" ::"r"(now + TICK_CYCLES));
+		__asm__ volatile("wsr.intenable %0; rsync" ::"r"(1u << TIMER_INUM));
+		__asm__ volatile("rsil %0, 0" : "=r"(ps));
+	}
 	void (*stub)(void) = (void (*)(void))parse_hex(entry);
 	stub();
 	fake_rom_after_stub();
@@ -339,6 +369,10 @@ void fake_ets_isr_attach(uint32_t irq, void (*fn)(void *), void *arg);
 void fake_ets_isr_attach(uint32_t irq, void (*fn)(void *), void *arg)
 {
 	trace("ets_isr_attach", 1, irq, 0, 0);
+	if (irq == UART0_INUM) {
+		uart_isr = fn;
+		uart_isr_arg = arg;
+	}
 }
 
 void fake_ets_isr_mask(uint32_t mask);
@@ -353,10 +387,68 @@ void fake_ets_isr_unmask(uint32_t mask);
 void fake_ets_isr_unmask(uint32_t mask)
 {
 	trace("ets_isr_unmask", 1, mask, 0, 0);
-	if (!semi_arg("in")) {
+	const char *uart = semi_arg("uart");
+	if (uart && (mask & 1u << UART0_INUM)) {
+		uart_rx_on = 1;
+		return;
+	}
+	if (!semi_arg("in") && !uart) {
 		say_hex("the stub enabled interrupts, mask ", mask);
 		stop(0);
 	}
+}
+
+/* SPI0 user commands (reference §5.2) as a flash chip would answer them: JEDEC id, status
+ * registers 1 and 2, write status. The register block is plain RAM in QEMU. */
+static void spi0_emulate(void)
+{
+	if (!(REG(0x60000200) & 1u << 18))
+		return;
+	uint32_t cmd = REG(0x60000224) & 0xFFu, log2 = 0;
+	while (log2 < 31 && (1u << (log2 + 1)) <= flash_size)
+		log2++;
+	if (cmd == 0x9F)
+		REG(0x60000240) = 0xEFu | 0x40u << 8 | log2 << 16;
+	else if (cmd == 0x05)
+		REG(0x60000240) = flash_status & 0xFFu;
+	else if (cmd == 0x35)
+		REG(0x60000240) = (flash_status >> 8) & 0xFFu;
+	else if (cmd == 0x01)
+		flash_status = REG(0x60000240) & 0xFFFFu;
+	REG(0x60000200) &= ~(1u << 18);
+}
+
+/* One byte from the uart= file through the stub's UART interrupt handler: the RX FIFO
+ * holds it (UART0 FIFO and STATUS are plain RAM in QEMU). */
+static void uart_deliver(void)
+{
+	if (uart_next == uart_have) {
+		int32_t n = semi_read(uart_fd, uart_buf, sizeof uart_buf);
+		uart_have = n > 0 ? (uint32_t)n : 0;
+		uart_next = 0;
+	}
+	if (uart_next == uart_have) {
+		if (++idle_ticks > IDLE_TICKS_MAX) {
+			say("all UART input delivered; the stub is still running", "");
+			stop(0);
+		}
+		return;
+	}
+	REG(0x60000000) = uart_buf[uart_next++];
+	REG(0x6000001C) = 1;
+	uart_isr(uart_isr_arg);
+	REG(0x6000001C) = 0;
+}
+
+void fake_rom_tick(void);
+void fake_rom_tick(void)
+{
+	spi0_emulate();
+	if (uart_rx_on && uart_isr)
+		uart_deliver();
+	uint32_t now;
+	__asm__ volatile("rsr.ccount %0" : "=r"(now));
+	__asm__ volatile("wsr.ccompare0 %0" ::"r"(now + TICK_CYCLES));
 }
 
 void fake_ets_intr_lock(void);

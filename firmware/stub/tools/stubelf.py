@@ -245,7 +245,8 @@ def embed(elf, out_path):
 def vectors(rom, out_path):
     entries = [(addr, name, f'fake_{name}') for name, addr in rom.items()
                if ROM_CODE[0] <= addr < ROM_CODE[1]]
-    entries += [(addr, name, 'fake_rom_exception') for name, addr in VECTORS.items()]
+    entries += [(addr, name, 'fake_rom_user_vector' if name == '_UserExceptionVector' else
+                 'fake_rom_exception') for name, addr in VECTORS.items()]
     entries.append((ROM_BOOT_RETURN, 'ROM flash boot', 'fake_rom_after_stub'))
     entries.sort()
     for (a, n, _), (b, m, _) in zip(entries, entries[1:]):
