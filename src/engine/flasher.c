@@ -230,6 +230,17 @@ static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 	return rc;
 }
 
+/* Where the erase this write asks for ends: the data's sectors, or further when the plan
+ * lets the ROM erase the next sector (next_free: a later file of the job starts there). */
+static uint32_t planned_erase_end(uint32_t offset, const struct erase_plan *plan)
+{
+	uint64_t data = ((uint64_t)plan->write_size + SECTOR - 1) / SECTOR * SECTOR;
+	uint64_t rom = (uint64_t)erase_plan_rom_sectors(offset / SECTOR, plan->rom_erase_size) *
+		       SECTOR;
+	uint64_t end = offset + (rom > data ? rom : data);
+	return end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
+}
+
 /* A write that failed keeps its hazards and how far the ROM had acknowledged it, for the
  * attempt on a new connection (the job's one reconnect). */
 static void keep_for_resume(struct loader *ld, uint32_t offset, uint32_t acked,
@@ -353,7 +364,7 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	uint32_t most_acked = 0;
 	struct proof_guard guard;
 	if ((rc = check_resumed(ld, offset, buf, plan.write_size, opts, err)) < 0 ||
-	    (rc = proof_guard_take(ld, offset + plan.write_size, opts->flash_size, &guard,
+	    (rc = proof_guard_take(ld, planned_erase_end(offset, &plan), opts->flash_size, &guard,
 				   err)) < 0) {
 		free(buf);
 		return rc;
