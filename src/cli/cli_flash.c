@@ -539,11 +539,15 @@ static int check_params(const char *cmd, const struct flash_args *fa)
 	if (strcmp(fa->mode, "keep") && flash_mode_by_name(fa->mode) < 0)
 		return usage(cmd, "--flash_mode '%s' is not one of keep, qio, qout, dio, dout",
 			     fa->mode);
-	if (strcmp(fa->size, "keep") && strcmp(fa->size, "detect") && !flash_size_by_name(fa->size)) {
-		fprintf(stderr, "espdeck %s: --flash_size '%s' is not one of keep, detect, %s\n", cmd,
-			fa->size, flash_size_names());
+	char why[512];
+	if (strcmp(fa->size, "keep") && strcmp(fa->size, "detect") &&
+	    !flash_size_parse(fa->size, why, sizeof why)) {
+		fprintf(stderr, "espdeck %s: --flash_size: %s\n", cmd, why);
 		return CLI_EXIT_USAGE;
 	}
+	if (flash_size_by_name(fa->size) &&
+	    strcmp(flash_size_label(fa->size, why, sizeof why), fa->size))
+		printf("Flash size %s\n", why); /* an old megabit name: say what it means */
 	if (strcmp(fa->freq, "keep") && !flash_freq_by_name(fa->freq))
 		return usage(cmd, "--flash_freq '%s' is not one of keep, 40m, 26m, 20m, 80m", fa->freq);
 	return CLI_EXIT_OK;
