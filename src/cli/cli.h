@@ -72,6 +72,8 @@ typedef int (*cli_command_fn)(const struct config *cfg, int argc, char **argv);
 int cmd_elf2image(const struct config *cfg, int argc, char **argv);
 int cmd_make_ota(const struct config *cfg, int argc, char **argv);
 int cmd_image_info(const struct config *cfg, int argc, char **argv);
+/* merge_bin (cli_merge.c) */
+int cmd_merge_bin(const struct config *cfg, int argc, char **argv);
 /* board commands (cli_flash.c) */
 int cmd_chip_id(const struct config *cfg, int argc, char **argv);
 int cmd_read_mac(const struct config *cfg, int argc, char **argv);

@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{"elf2image", cmd_elf2image, "[options] ELF", "make firmware images from an ELF"},
 	{"make_ota", cmd_make_ota, "ELF --app 1|2 -o FILE", "make an SDK OTA user1/user2 bin"},
 	{"image_info", cmd_image_info, "FILE", "describe and verify a firmware image"},
+	{"merge_bin", cmd_merge_bin, "-o OUT [options] ADDR FILE...", "merge files into one image"},
 	{"layouts", cmd_layouts, "", "list flash-layout presets"},
 	{"layout", cmd_layout, "show NAME", "show a preset as a table and a flash map"},
 	{"write_layout", cmd_write_layout, "NAME [--firmware-dir D] [--dry-run]",
