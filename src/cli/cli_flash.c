@@ -542,7 +542,11 @@ static int check_params(const char *cmd, const struct flash_args *fa)
 	char why[512];
 	if (strcmp(fa->size, "keep") && strcmp(fa->size, "detect") &&
 	    !flash_size_parse(fa->size, why, sizeof why)) {
-		fprintf(stderr, "espdeck %s: --flash_size: %s\n", cmd, why);
+		if (!strncmp(why, "unknown", 7))
+			fprintf(stderr, "espdeck %s: --flash_size '%s' is not one of keep, detect, %s\n",
+				cmd, fa->size, flash_size_names());
+		else
+			fprintf(stderr, "espdeck %s: --flash_size: %s\n", cmd, why);
 		return CLI_EXIT_USAGE;
 	}
 	if (flash_size_by_name(fa->size) &&
