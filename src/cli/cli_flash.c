@@ -398,13 +398,10 @@ int cmd_flash_id(const struct config *cfg, int argc, char **argv)
 	int rc = run_info(cfg, argc, argv, &info);
 	if (rc != CLI_EXIT_OK || cli_is_multi(cfg))
 		return rc;
-	const struct flash_size_info *fs = flash_size_by_bytes(info.flash_size);
 	printf("Manufacturer: %02x\nDevice: %02x%02x\n", info.flash_id & 0xFF,
 	       (info.flash_id >> 8) & 0xFF, (info.flash_id >> 16) & 0xFF);
-	if (fs)
-		printf("Detected flash size: %s\n", fs->name);
-	else
-		printf("Detected flash size: Unknown\n");
+	/* esptool's names, also for chips past the ESP8266's 16MB (32MB ... 256MB) */
+	printf("Detected flash size: %s\n", flash_size_jedec_name(info.flash_id));
 	return rc;
 }
 

@@ -191,3 +191,15 @@ uint32_t flash_size_from_jedec(uint32_t flash_id)
 		return 64u * MIB << (cap - 0x20);
 	return 0;
 }
+
+const char *flash_size_jedec_name(uint32_t flash_id)
+{
+	static const char *const names[] = {"256KB", "512KB", "1MB",   "2MB",  "4MB",
+					    "8MB",   "16MB",  "32MB",  "64MB", "128MB",
+					    "256MB"};
+	uint32_t bytes = flash_size_from_jedec(flash_id);
+	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (bytes == (256u << 10) << i)
+			return names[i];
+	return "Unknown";
+}

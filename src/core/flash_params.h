@@ -47,5 +47,9 @@ const char *flash_mode_name(int mode);
 const char *flash_size_names(void);
 const char *flash_freq_names(void);
 
+/* esptool's "Detected flash size" text for a JEDEC id: "4MB", "32MB", "256KB", or
+ * "Unknown" (esptool's DETECTED_FLASH_SIZES, which names sizes past 16MB too). */
+const char *flash_size_jedec_name(uint32_t flash_id);
+
 /* Size in bytes of a JEDEC capacity byte (flash_id >> 16), 0 when unknown (§4). */
 uint32_t flash_size_from_jedec(uint32_t flash_id);
