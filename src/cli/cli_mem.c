@@ -99,6 +99,7 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 		.log = {log_line, NULL, cfg->verbose > 0 ? ED_LOG_DEBUG : ED_LOG_WARN},
 		.trace = {s->trace ? trace_line : NULL, s->trace, ED_LOG_TRACE},
 		.connect_attempts = spec.connect_attempts,
+		.reset_sequence = spec.reset_sequence,
 	};
 	printf("Connecting to %s at %u baud\n", spec.port, lo.baud);
 	int rc = link_open(spec.port, &lo, &s->link, &err);

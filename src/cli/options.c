@@ -8,6 +8,7 @@
 
 #include "bootlog/bootlog.h"
 #include "core/util.h"
+#include "engine/reset_seq.h"
 
 /* Matches "--name VALUE" and "--name=VALUE" (dashes/underscores alike). On a match sets
  * *value and advances *i past what was used. Returns -1 when the value is missing. */
@@ -65,16 +66,29 @@ static bool reset_names_ok(const struct config *cfg)
 	return true;
 }
 
-/* --connect-attempts N */
+/* --connect-attempts N; as esptool, 0 or less means "until interrupted" */
 static int parse_attempts(const char *value, struct config *cfg)
 {
 	uint32_t n;
-	if (!ed_parse_u32(value, &n) || n > 1000) {
-		fprintf(stderr, "espdeck: --connect-attempts '%s' is not a count (0 = the default 7)\n",
-			value);
+	bool negative = value[0] == '-';
+	if (!ed_parse_u32(value + negative, &n) || (!negative && n > 1000)) {
+		fprintf(stderr, "espdeck: --connect-attempts '%s' is not a count (default 7; 0 or "
+			"less = keep trying until Ctrl-C)\n", value);
 		return CLI_EXIT_USAGE;
 	}
-	cfg->connect_attempts = (int)n;
+	cfg->connect_attempts = negative || n == 0 ? -1 : (int)n;
+	return CLI_EXIT_OK;
+}
+
+/* --custom-reset-sequence SEQ, checked before any port is opened */
+static int parse_reset_sequence(const char *value, struct config *cfg)
+{
+	struct ed_error err;
+	if (reset_seq_check(value, &err) < 0) {
+		fprintf(stderr, "espdeck: --custom-reset-sequence: %s\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	cfg->reset_sequence = value;
 	return CLI_EXIT_OK;
 }
 
@@ -210,6 +224,13 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 			if (r < 0)
 				goto missing;
 			if (parse_attempts(value, cfg) != CLI_EXIT_OK)
+				return CLI_EXIT_USAGE;
+			continue;
+		}
+		if ((r = take_value(argc, argv, &i, "custom_reset_sequence", NULL, &value)) != 0) {
+			if (r < 0)
+				goto missing;
+			if (parse_reset_sequence(value, cfg) != CLI_EXIT_OK)
 				return CLI_EXIT_USAGE;
 			continue;
 		}
