@@ -525,10 +525,19 @@ static void print_info(const char *path, size_t len, const struct img_info *info
 int cmd_image_info(const struct config *cfg, int argc, char **argv)
 {
 	const char *path, *version = NULL;
-	const struct opt opts[] = {{"version", NULL, &version}}; /* esptool 4's, ignored */
+	/* esptool's --version: 1 (its legacy form) gives espdeck's own description, 2 its
+	 * extended listing (cli_image_v2.c) */
+	const struct opt opts[] = {{"version", "-v", &version}};
 	int rc = parse_args(argc, argv, opts, 1, NULL, 0, &path, "image file");
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	if (version && strcmp(version, "1") && strcmp(version, "2")) {
+		fprintf(stderr, "espdeck %s: --version must be 1 or 2 (esptool's extended listing)\n",
+			argv[0]);
+		return CLI_EXIT_USAGE;
+	}
+	if (version && !strcmp(version, "2"))
+		return cli_image_info_esptool(cfg, argv[0], path);
 	struct input in;
 	if ((rc = read_input(argv[0], path, MAX_IMAGE_BYTES, &in)) != CLI_EXIT_OK)
 		return rc;
