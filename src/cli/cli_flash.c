@@ -15,7 +15,7 @@
 
 #include "core/flash_params.h"
 #include "core/util.h"
-#include "engine/ports.h"
+#include "link/ports.h"
 #include "job/job.h"
 #include "journal/journal.h"
 
@@ -29,75 +29,6 @@ static void on_sigint(int sig)
 {
 	(void)sig;
 	interrupted = 1;
-}
-
-bool cli_before_of(const char *name, enum job_before *out)
-{
-	static const struct { const char *name; enum job_before v; } t[] = {
-		{"default_reset", JOB_BEFORE_DEFAULT_RESET}, {"no_reset", JOB_BEFORE_NO_RESET},
-		{"manual", JOB_BEFORE_MANUAL}, {"no_reset_no_sync", JOB_BEFORE_NO_RESET_NO_SYNC},
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (cli_word_is(name, t[i].name)) {
-			*out = t[i].v;
-			return true;
-		}
-	return false;
-}
-
-bool cli_after_of(const char *name, enum job_after *out)
-{
-	static const struct { const char *name; enum job_after v; } t[] = {
-		{"hard_reset", JOB_AFTER_HARD_RESET}, {"soft_reset", JOB_AFTER_SOFT_RESET},
-		{"no_reset", JOB_AFTER_NO_RESET},
-		{"no_reset_stub", JOB_AFTER_NO_RESET}, /* ROM mode: there is no stub to stay in */
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (cli_word_is(name, t[i].name)) {
-			*out = t[i].v;
-			return true;
-		}
-	return false;
-}
-
-void cli_job_spec(const struct config *cfg, struct job_spec *spec)
-{
-	memset(spec, 0, sizeof *spec);
-	spec->port = cfg->port_count ? cfg->ports[0] : NULL;
-	spec->baud = cfg->baud;
-	cli_before_of(cfg->before, &spec->before); /* validated in options.c */
-	cli_after_of(cfg->after, &spec->after);
-	spec->flash_mode = spec->flash_size = spec->flash_freq = "keep";
-	spec->trace_path = cfg->trace_path;
-	spec->verbose = cfg->verbose;
-	spec->connect_attempts = cfg->connect_attempts;
-	spec->reset_sequence = cfg->reset_sequence;
-	spec->boot_check = cfg->boot_check;
-	spec->boot_expect = cfg->expect[0] ? cfg->expect : NULL;
-	spec->boot_listen_ms = cfg->boot_time_ms;
-	spec->boot_app_baud = cfg->app_baud;
-	spec->preset_name = cfg->preset;
-}
-
-bool cli_is_multi(const struct config *cfg)
-{
-	return cfg->port_count > 1 || (cfg->port_count == 1 && !strcmp(cfg->ports[0], "all"));
-}
-
-const char *cli_journal_for(const struct config *cfg, const struct job_spec *spec, char *buf,
-			    size_t cap)
-{
-	if (cfg->no_journal)
-		return NULL;
-	if (cfg->journal_path)
-		return cfg->journal_path;
-	bool writes = false;
-	for (size_t i = 0; i < spec->step_count; i++)
-		writes |= spec->steps[i].kind == JOB_STEP_WRITE;
-	struct ed_error err;
-	if (!writes || journal_default_path(buf, cap, &err) < 0)
-		return NULL;
-	return buf;
 }
 
 /* --- progress ---------------------------------------------------------------------- */
@@ -222,28 +153,17 @@ static void show_event(struct view *v, const struct job_event *ev)
 	fflush(stdout);
 }
 
-static int exit_code(int result, enum job_stage failed_stage)
-{
-	switch (result) {
-	case ED_OK: return CLI_EXIT_OK;
-	case ED_ERR_CANCELLED: return CLI_EXIT_CANCELLED;
-	case ED_ERR_VERIFY: return CLI_EXIT_VERIFY;
-	case ED_ERR_ARG: return CLI_EXIT_USAGE;
-	default: return failed_stage <= JOB_STAGE_CONNECT ? CLI_EXIT_CONNECT : CLI_EXIT_FAIL;
-	}
-}
-
 int cli_run_job(const struct config *cfg, const struct job_spec *spec_in, struct chip_info *info)
 {
 	if (info)
 		memset(info, 0, sizeof *info);
-	if (cli_is_multi(cfg))
+	if (app_is_multi(cfg))
 		return cli_run_multi(cfg, spec_in);
 	struct ed_error err;
 	struct job *job = NULL;
 	char jpath[4096];
 	struct job_spec copy = *spec_in;
-	copy.journal_path = cli_journal_for(cfg, spec_in, jpath, sizeof jpath);
+	copy.journal_path = app_journal_for(cfg, spec_in, jpath, sizeof jpath);
 	const struct job_spec *spec = &copy;
 	if (job_start(spec, &job, &err) < 0) {
 		fprintf(stderr, "espdeck: error: %s\n", err.msg);
@@ -288,7 +208,7 @@ int cli_run_job(const struct config *cfg, const struct job_spec *spec_in, struct
 	job_destroy(job);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	return exit_code(result, failed_stage);
+	return app_exit_of(result, failed_stage);
 }
 
 /* --- argument helpers ---------------------------------------------------------------- */
@@ -349,7 +269,7 @@ static int opt_value(int argc, char **argv, int *i, const char *long_name,
 /* Every board command but read_flash runs on several boards at once (cli_run_multi). */
 static bool need_port(const struct config *cfg, const char *cmd, int *rc)
 {
-	if (cli_is_multi(cfg) && cli_word_is(cmd, "read_flash")) {
+	if (app_is_multi(cfg) && cli_word_is(cmd, "read_flash")) {
 		*rc = usage(cmd, "%s", "reads one board at a time: give a single --port "
 			    "(several boards would write the same FILE)");
 		return false;
@@ -368,7 +288,7 @@ static int run_info(const struct config *cfg, int argc, char **argv, struct chip
 		return rc;
 	struct job_step step = {.kind = JOB_STEP_INFO};
 	struct job_spec spec;
-	cli_job_spec(cfg, &spec);
+	app_job_spec(cfg, &spec);
 	spec.steps = &step;
 	spec.step_count = 1;
 	return cli_run_job(cfg, &spec, info);
@@ -378,7 +298,7 @@ int cmd_chip_id(const struct config *cfg, int argc, char **argv)
 {
 	struct chip_info info;
 	int rc = run_info(cfg, argc, argv, &info);
-	if (rc == CLI_EXIT_OK && !cli_is_multi(cfg))
+	if (rc == CLI_EXIT_OK && !app_is_multi(cfg))
 		printf("Chip ID: 0x%08x\n", info.chip_id);
 	return rc;
 }
@@ -387,7 +307,7 @@ int cmd_read_mac(const struct config *cfg, int argc, char **argv)
 {
 	struct chip_info info;
 	int rc = run_info(cfg, argc, argv, &info);
-	if (rc == CLI_EXIT_OK && !cli_is_multi(cfg))
+	if (rc == CLI_EXIT_OK && !app_is_multi(cfg))
 		printf("MAC: %02x:%02x:%02x:%02x:%02x:%02x\n", info.mac[0], info.mac[1], info.mac[2],
 		       info.mac[3], info.mac[4], info.mac[5]);
 	return rc;
@@ -397,7 +317,7 @@ int cmd_flash_id(const struct config *cfg, int argc, char **argv)
 {
 	struct chip_info info;
 	int rc = run_info(cfg, argc, argv, &info);
-	if (rc != CLI_EXIT_OK || cli_is_multi(cfg))
+	if (rc != CLI_EXIT_OK || app_is_multi(cfg))
 		return rc;
 	printf("Manufacturer: %02x\nDevice: %02x%02x\n", info.flash_id & 0xFF,
 	       (info.flash_id >> 8) & 0xFF, (info.flash_id >> 16) & 0xFF);
@@ -415,7 +335,7 @@ int cmd_erase_flash(const struct config *cfg, int argc, char **argv)
 		return rc;
 	struct job_step step = {.kind = JOB_STEP_ERASE_CHIP, .name = "chip"};
 	struct job_spec spec;
-	cli_job_spec(cfg, &spec);
+	app_job_spec(cfg, &spec);
 	spec.steps = &step;
 	spec.step_count = 1;
 	return cli_run_job(cfg, &spec, NULL);
@@ -438,7 +358,7 @@ int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 		return rc;
 	struct job_step step = {.kind = JOB_STEP_ERASE_REGION, .offset = addr, .size = size};
 	struct job_spec spec;
-	cli_job_spec(cfg, &spec);
+	app_job_spec(cfg, &spec);
 	spec.steps = &step;
 	spec.step_count = 1;
 	return cli_run_job(cfg, &spec, NULL);
@@ -469,8 +389,20 @@ int cmd_read_flash(const struct config *cfg, int argc, char **argv)
 	if (!need_port(cfg, argv[0], &rc))
 		return rc;
 	struct job_step step = {.kind = JOB_STEP_READ, .offset = addr, .size = size, .path = args[2]};
+	char data_fd[32];
+	if (!strcmp(args[2], "-") || !strcmp(args[2], "/dev/stdout")) {
+		/* The dump takes stdout; the progress text moves to stderr. */
+		int fd = dup(STDOUT_FILENO);
+		if (fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			fprintf(stderr, "espdeck: error: cannot set up stdout for the dump: %s\n",
+				strerror(errno));
+			return CLI_EXIT_FAIL;
+		}
+		snprintf(data_fd, sizeof data_fd, "/dev/fd/%d", fd);
+		step.path = data_fd;
+	}
 	struct job_spec spec;
-	cli_job_spec(cfg, &spec);
+	app_job_spec(cfg, &spec);
 	spec.steps = &step;
 	spec.step_count = 1;
 	return cli_run_job(cfg, &spec, NULL);
@@ -480,19 +412,17 @@ int cmd_ports(const struct config *cfg, int argc, char **argv)
 {
 	if (argc > 1)
 		return usage(argv[0], "unexpected argument '%s'", argv[1]);
-	struct port_info ports[64];
+	struct port_info *ports = NULL;
+	size_t n = 0;
 	struct ed_error err;
-	int n = ports_list(ports, 64, &err);
-	if (n < 0) {
+	if (ports_list(&ports, &n, &err) < 0) {
 		fprintf(stderr, "espdeck: error: %s\n", err.msg);
 		return CLI_EXIT_FAIL;
 	}
-	if (n == 0) {
+	if (n == 0)
 		printf("no serial ports found (plug the board in; for a virtual board use "
 		       "--port sim://)\n");
-		return CLI_EXIT_OK;
-	}
-	for (int i = 0; i < n && i < 64; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct port_info *p = &ports[i];
 		if (p->vid || p->pid)
 			printf("%-20s %04x:%04x %-7s %s%s%s\n", p->path, p->vid, p->pid,
@@ -501,6 +431,7 @@ int cmd_ports(const struct config *cfg, int argc, char **argv)
 		else
 			printf("%-20s %-9s %-7s %s\n", p->path, "-", "-", p->description);
 	}
+	ports_list_free(ports);
 	return CLI_EXIT_OK;
 }
 
@@ -710,7 +641,7 @@ int cmd_write_flash(const struct config *cfg, int argc, char **argv)
 					       .data = fa->pairs[k].data,
 					       .name = fa->pairs[k].path};
 	struct job_spec spec;
-	cli_job_spec(cfg, &spec);
+	app_job_spec(cfg, &spec);
 	spec.flash_mode = fa->mode;
 	spec.flash_size = fa->size;
 	spec.flash_freq = fa->freq;
@@ -738,7 +669,7 @@ int cmd_verify_flash(const struct config *cfg, int argc, char **argv)
 					     .data = fa->pairs[k].data,
 					     .name = fa->pairs[k].path};
 	struct job_spec spec;
-	cli_job_spec(cfg, &spec);
+	app_job_spec(cfg, &spec);
 	spec.flash_mode = fa->mode;
 	spec.flash_size = fa->size;
 	spec.flash_freq = fa->freq;

@@ -210,8 +210,10 @@ static int run_structure(const struct config *cfg, const struct hexview_args *a,
 	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
-int cmd_hexview(const struct config *cfg, int argc, char **argv)
+int cli_hexview(const struct config *cfg, int argc, char **argv,
+		struct cli_hexview_request *req)
 {
+	memset(req, 0, sizeof *req);
 	struct hexview_args a;
 	int rc = parse_args(argc, argv, &a);
 	if (rc)
@@ -229,11 +231,9 @@ int cmd_hexview(const struct config *cfg, int argc, char **argv)
 			"espdeck hexview: not a terminal; use --dump for a text rendering\n");
 		return CLI_EXIT_USAGE;
 	}
-	if (!cfg->interactive_hexview) {
-		fprintf(stderr,
-			"espdeck hexview: this build has no interactive viewer; use --dump\n");
-		return CLI_EXIT_FAIL;
-	}
-	return cfg->interactive_hexview(cfg, a.path, a.compare, a.base_given, a.base, a.width,
-					a.offsets);
+	*req = (struct cli_hexview_request){.interactive = true, .path = a.path,
+					    .compare = a.compare, .base_given = a.base_given,
+					    .base = a.base, .width = a.width,
+					    .file_offsets = a.offsets};
+	return CLI_EXIT_OK;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/flash_params.h"
+#include "core/outfile.h"
 #include "core/util.h"
 #include "image/image.h"
 
@@ -132,12 +133,13 @@ static int write_output(const struct config *cfg, const char *cmd, const char *p
 			const struct img_output *o)
 {
 	struct ed_error err = {0};
-	if (ed_write_file_atomic(path, o->data, o->len, &err) != ED_OK) {
+	if (ed_output_write(path, o->data, o->len, &err) != ED_OK) {
 		fprintf(stderr, "espdeck %s: %s\n", cmd, err.msg);
 		return CLI_EXIT_FAIL;
 	}
-	if (!cfg->quiet)
-		printf("Wrote %s (%zu bytes)\n", path, o->len);
+	if (!cfg->quiet) /* not into the image when it went to stdout */
+		fprintf(ed_output_is_stream(path) ? stderr : stdout, "Wrote %s (%zu bytes)\n",
+			path, o->len);
 	return CLI_EXIT_OK;
 }
 
@@ -332,7 +334,8 @@ int cmd_elf2image(const struct config *cfg, int argc, char **argv)
 	if ((rc = read_input(argv[0], elf_path, MAX_ELF_BYTES, &elf)) != CLI_EXIT_OK)
 		return rc;
 	if (!cfg->quiet)
-		printf("Creating ESP8266 image (version %s) from %s...\n", version, elf_path);
+		fprintf(out && ed_output_is_stream(out) ? stderr : stdout,
+			"Creating ESP8266 image (version %s) from %s...\n", version, elf_path);
 	rc = version[0] == '1' ? elf2image_v1(cfg, argv[0], elf.data, elf.len, &p, elf_path, out)
 			       : elf2image_v2(cfg, argv[0], elf.data, elf.len, &p, elf_path, out);
 	free_input(&elf);
@@ -426,8 +429,9 @@ int cmd_make_ota(const struct config *cfg, int argc, char **argv)
 	if ((rc = read_input(argv[0], elf_path, MAX_ELF_BYTES, &elf)) != CLI_EXIT_OK)
 		return rc;
 	if (!cfg->quiet)
-		printf("Creating SDK app bin (gen_appbin boot mode %d%s%s) from %s...\n", boot_mode,
-		       boot_mode ? ", app " : "", boot_mode ? app_s : "", elf_path);
+		fprintf(ed_output_is_stream(out) ? stderr : stdout,
+			"Creating SDK app bin (gen_appbin boot mode %d%s%s) from %s...\n", boot_mode,
+			boot_mode ? ", app " : "", boot_mode ? app_s : "", elf_path);
 	rc = make_ota_write(cfg, argv[0], elf.data, elf.len, boot_mode, app, &p, elf_path, out);
 	free_input(&elf);
 	return rc;

@@ -87,7 +87,7 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 		return CLI_EXIT_USAGE;
 	}
 	struct job_spec spec;
-	cli_job_spec(cfg, &spec);
+	app_job_spec(cfg, &spec);
 	s->after = after_map[spec.after];
 	if (cfg->trace_path && !(s->trace = fopen(cfg->trace_path, "w"))) {
 		fprintf(stderr, "espdeck %s: cannot open the trace file %s\n", cmd, cfg->trace_path);

@@ -19,7 +19,7 @@
 #include "bootlog/bootlog.h"
 #include "bootlog/listen.h"
 #include "core/util.h"
-#include "engine/ports.h"
+#include "link/ports.h"
 #include "journal/journal.h"
 #include "journal/publish.h"
 #include "link/link.h"
@@ -429,7 +429,7 @@ int cmd_monitor(const struct config *cfg, int argc, char **argv)
 			    MONITOR_USAGE);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (cfg->port_count != 1 || cli_is_multi(cfg)) {
+	if (cfg->port_count != 1 || app_is_multi(cfg)) {
 		fprintf(stderr, "espdeck monitor: %s\nusage: %s\n",
 			cfg->port_count
 			    ? "monitor watches one port; give --port once"
@@ -493,21 +493,18 @@ static int expand_ports(const struct config *cfg, struct board *b, size_t *n)
 			snprintf(b[(*n)++].port, sizeof b->port, "%s", cfg->ports[i]);
 			continue;
 		}
-		struct port_info ports[MULTI_MAX];
+		struct port_info *ports = NULL;
+		size_t found = 0;
 		struct ed_error err;
-		int found = ports_list(ports, MULTI_MAX, &err);
-		if (found < 0)
+		if (ports_list(&ports, &found, &err) < 0)
 			return report("--port all", &err);
-		size_t bridges = 0;
-		for (int k = 0; k < found && k < MULTI_MAX && *n < MULTI_MAX; k++)
-			if (ports[k].bridge) {
-				snprintf(b[*n].port, sizeof b[*n].port, "%.255s", ports[k].path);
-				(*n)++;
-				bridges++;
-			}
-		if (bridges == 0) {
-			fprintf(stderr, "espdeck: --port all: no serial port on a known ESP USB bridge "
-				"(CP210x, CH340, CH9102, FTDI); see 'espdeck ports'\n");
+		found = ports_keep_esp_bridges(ports, found);
+		for (size_t k = 0; k < found && *n < MULTI_MAX; k++)
+			snprintf(b[(*n)++].port, sizeof b->port, "%.255s", ports[k].path);
+		ports_list_free(ports);
+		if (found == 0) {
+			fprintf(stderr, "espdeck: --port all: %s; see 'espdeck ports'\n",
+				PORTS_NO_ESP_BRIDGE);
 			return CLI_EXIT_CONNECT;
 		}
 	}
@@ -625,7 +622,7 @@ static void multi_start(const struct config *cfg, const struct job_spec *spec, s
 {
 	char jpath[4096];
 	struct job_spec one = *spec;
-	one.journal_path = cli_journal_for(cfg, spec, jpath, sizeof jpath);
+	one.journal_path = app_journal_for(cfg, spec, jpath, sizeof jpath);
 	for (size_t i = 0; i < n; i++) {
 		struct ed_error err;
 		b[i].last_decile = -1;

@@ -1,107 +1,39 @@
 /* SPDX-License-Identifier: MIT
- * The command table: every command word, its file, and a one-line summary. */
+ * The command line's handler for every word of the command table (app/commands.h). */
 #include "cli/cli.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "app/commands.h"
 #include "version.h"
 
-struct command {
+struct handler {
 	const char *name;
 	cli_command_fn fn;
-	const char *args;
-	const char *summary;
 };
 
 static int cmd_version(const struct config *cfg, int argc, char **argv);
 static int cmd_help(const struct config *cfg, int argc, char **argv);
+static int cmd_hexview(const struct config *cfg, int argc, char **argv);
 
-static const struct command commands[] = {
-	{"chip_id", cmd_chip_id, "", "connect and print chip type, chip id and MAC"},
-	{"read_mac", cmd_read_mac, "", "print the MAC address"},
-	{"flash_id", cmd_flash_id, "", "print the flash JEDEC id and size"},
-	{"erase_flash", cmd_erase_flash, "", "erase the whole flash chip"},
-	{"erase_region", cmd_erase_region, "ADDR SIZE", "erase a sector-aligned region"},
-	{"write_flash", cmd_write_flash, "[options] ADDR FILE [ADDR FILE...]",
-	 "write files to flash"},
-	{"read_flash", cmd_read_flash, "ADDR SIZE FILE", "dump flash to a file"},
-	{"verify_flash", cmd_verify_flash, "ADDR FILE [ADDR FILE...]",
-	 "compare flash with files"},
-	{"ports", cmd_ports, "", "list serial ports, marking ESP USB bridges"},
-	{"read_mem", cmd_read_mem, "ADDR", "read a word of memory or a register"},
-	{"write_mem", cmd_write_mem, "ADDR VALUE [MASK]", "write a word (bits under MASK)"},
-	{"dump_mem", cmd_dump_mem, "ADDR SIZE FILE", "dump memory to a file"},
-	{"load_ram", cmd_load_ram, "FILE", "load a v1 image into RAM and run it"},
-	{"run", cmd_run, "", "leave the loader and run the firmware in flash"},
-	{"read_flash_sfdp", cmd_read_flash_sfdp, "ADDR BYTES", "read the flash's SFDP table"},
-	{"elf2image", cmd_elf2image, "[options] ELF", "make firmware images from an ELF"},
-	{"make_ota", cmd_make_ota, "ELF --app 1|2 -o FILE", "make an SDK OTA user1/user2 bin"},
-	{"image_info", cmd_image_info, "FILE", "describe and verify a firmware image"},
-	{"merge_bin", cmd_merge_bin, "-o OUT [options] ADDR FILE...", "merge files into one image"},
-	{"layouts", cmd_layouts, "", "list flash-layout presets"},
-	{"layout", cmd_layout, "show NAME", "show a preset as a table and a flash map"},
-	{"write_layout", cmd_write_layout, "NAME [--firmware-dir D] [--dry-run]",
-	 "check a preset, then erase, write and verify it"},
-	{"hexview", cmd_hexview, "FILE [--base ADDR] [--compare FILE2] [--dump]",
-	 "inspect a flash dump"},
-	{"monitor", cmd_monitor, "[--baud B] [--time S] [--expect RULES]",
-	 "print a board's output, decoding its boot log"},
-	{"journal", cmd_journal, "[--mac M] [--result R] [--since D] [--until D]",
-	 "list the journal of flashed boards"},
-	{"publish", cmd_publish, "FILE... --to DIR|[user@]host:path",
-	 "verify OTA files and copy them to the update server"},
-	{"version", cmd_version, "", "print the version"},
-	{"help", cmd_help, "", "print this summary"},
+static const struct handler handlers[] = {
+	{"chip_id", cmd_chip_id},	{"read_mac", cmd_read_mac},
+	{"flash_id", cmd_flash_id},	{"erase_flash", cmd_erase_flash},
+	{"erase_region", cmd_erase_region}, {"write_flash", cmd_write_flash},
+	{"read_flash", cmd_read_flash}, {"verify_flash", cmd_verify_flash},
+	{"ports", cmd_ports},		{"elf2image", cmd_elf2image},
+	{"make_ota", cmd_make_ota},	{"image_info", cmd_image_info},
+	{"layouts", cmd_layouts},	{"layout", cmd_layout},
+	{"write_layout", cmd_write_layout}, {"hexview", cmd_hexview},
+	{"monitor", cmd_monitor},	{"journal", cmd_journal},
+	{"publish", cmd_publish},	{"version", cmd_version},
+	{"merge_bin", cmd_merge_bin},	{"read_mem", cmd_read_mem},
+	{"write_mem", cmd_write_mem},	{"dump_mem", cmd_dump_mem},
+	{"load_ram", cmd_load_ram},	{"run", cmd_run},
+	{"read_flash_sfdp", cmd_read_flash_sfdp},
+	{"help", cmd_help},
 };
-
-bool cli_word_is(const char *word, const char *name)
-{
-	for (; *word && *name; word++, name++) {
-		char a = *word == '-' ? '_' : *word;
-		char b = *name == '-' ? '_' : *name;
-		if (a != b)
-			return false;
-	}
-	return *word == *name;
-}
-
-void cli_print_usage(void)
-{
-	printf("usage: espdeck [global options] [COMMAND [ARGS...]]\n"
-	       "\n"
-	       "Without a command espdeck starts the bench screen (try: espdeck --port sim://).\n"
-	       "Commands accept esptool's syntax: replace `esptool.py` by `espdeck`.\n"
-	       "\n"
-	       "Global options:\n"
-	       "  -p, --port PORT      serial device, socket://HOST:PORT or sim://[?opts];\n"
-	       "                       repeat it, or give 'all', to run on several boards at once\n"
-	       "  -b, --baud BAUD      line speed (default 115200)\n"
-	       "  --before NAME        default_reset, no_reset, manual, no_reset_no_sync (- or _)\n"
-	       "  --after NAME         hard_reset, soft_reset, no_reset\n"
-	       "  --chip NAME          auto or esp8266\n"
-	       "  --connect-attempts N reset-and-sync attempts (default 7; 0 or less = forever)\n"
-	       "  --custom-reset-sequence SEQ  esptool's notation, e.g. D0|R1|W0.1|D1|R0|W0.05|D0\n"
-	       "  --trace FILE         write a protocol trace\n"
-	       "  --firmware-dir DIR   where presets find their files (default firmware)\n"
-	       "  --boot-check         after a hard reset, listen to the boot and judge it\n"
-	       "  --expect RULE        what a good boot prints ('jump to run user1'), repeatable\n"
-	       "  --boot-time MS       how long to listen (default 3000); --app-baud BAUD\n"
-	       "  --journal FILE       journal of every board (default for writes:\n"
-	       "                       $XDG_STATE_HOME/espdeck/journal.csv); --no-journal\n"
-	       "  -v, -q               more / less output\n"
-	       "\n"
-	       "Commands:\n");
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		char head[64];
-		snprintf(head, sizeof head, "%s %s", commands[i].name, commands[i].args);
-		if (strlen(head) > 34)
-			printf("  %s\n  %-34s %s\n", head, "", commands[i].summary);
-		else
-			printf("  %-34s %s\n", head, commands[i].summary);
-	}
-	printf("\nSee espdeck(1) for every option and the exit codes.\n");
-}
 
 static int cmd_version(const struct config *cfg, int argc, char **argv)
 {
@@ -111,18 +43,35 @@ static int cmd_version(const struct config *cfg, int argc, char **argv)
 
 static int cmd_help(const struct config *cfg, int argc, char **argv)
 {
-	cli_print_usage();
+	app_print_usage();
 	return CLI_EXIT_OK;
+}
+
+/* Without a screen the interactive viewer cannot run here; main() starts it. */
+static int cmd_hexview(const struct config *cfg, int argc, char **argv)
+{
+	struct cli_hexview_request req;
+	int rc = cli_hexview(cfg, argc, argv, &req);
+	if (rc == CLI_EXIT_OK && req.interactive) {
+		fprintf(stderr, "espdeck hexview: this build has no interactive viewer; use --dump\n");
+		return CLI_EXIT_FAIL;
+	}
+	return rc;
 }
 
 int cli_run(const struct config *cfg, int argc, char **argv)
 {
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (cli_word_is(argv[0], commands[i].name))
-			return commands[i].fn(cfg, argc, argv);
-	fprintf(stderr,
-		"espdeck: unknown command '%s'\n"
-		"Run 'espdeck help' for the list of commands.\n",
-		argv[0]);
+	const struct app_command *c = app_command_find(argv[0]);
+	if (!c) {
+		fprintf(stderr,
+			"espdeck: unknown command '%s'\n"
+			"Run 'espdeck help' for the list of commands.\n",
+			argv[0]);
+		return CLI_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+		if (!strcmp(c->name, handlers[i].name))
+			return handlers[i].fn(cfg, argc, argv);
+	fprintf(stderr, "espdeck: %s is not available on the command line\n", c->name);
 	return CLI_EXIT_USAGE;
 }

@@ -153,6 +153,12 @@ int ed_read_file(const char *path, uint8_t **data, size_t *size, size_t max_byte
 int ed_write_file_atomic(const char *path, const uint8_t *data, size_t size,
 			 struct ed_error *err)
 {
+	return ed_write_file_atomic_mode(path, data, size, -1, err);
+}
+
+int ed_write_file_atomic_mode(const char *path, const uint8_t *data, size_t size, int mode,
+			      struct ed_error *err)
+{
 	size_t plen = strlen(path);
 	char *tmp = malloc(plen + 32);
 	if (!tmp)
@@ -179,8 +185,11 @@ int ed_write_file_atomic(const char *path, const uint8_t *data, size_t size,
 	}
 	if (rc == ED_OK && fsync(fd) != 0)
 		rc = ed_fail(err, ED_ERR_IO, "cannot sync %s: %s", path, strerror(errno));
-	/* mkstemp makes 0600; dumps and images are ordinary user files. */
-	if (rc == ED_OK) {
+	/* mkstemp makes 0600; dumps and images are ordinary user files, and a replaced file
+	 * keeps its own permissions. */
+	if (rc == ED_OK && mode >= 0) {
+		fchmod(fd, (mode_t)mode);
+	} else if (rc == ED_OK) {
 		mode_t mask = umask(0);
 		umask(mask);
 		fchmod(fd, 0666 & ~mask);

@@ -50,6 +50,11 @@ int ed_read_file(const char *path, uint8_t **data, size_t *size, size_t max_byte
  * On failure nothing is left at path that was not there before. */
 int ed_write_file_atomic(const char *path, const uint8_t *data, size_t size,
 			 struct ed_error *err);
+/* The same with the file's permission bits given (mode < 0: 0666 less the umask).
+ * Replaces whatever is at path, symlinks and FIFOs included: for a path a user named,
+ * use ed_output_write() (core/outfile.h). */
+int ed_write_file_atomic_mode(const char *path, const uint8_t *data, size_t size, int mode,
+			      struct ed_error *err);
 
 /* Monotonic clock in microseconds (real time; engine code uses the link's clock). */
 uint64_t ed_monotonic_us(void);

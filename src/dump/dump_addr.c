@@ -100,6 +100,20 @@ static bool parse_amount(const char *s, uint64_t *out)
 	return false;
 }
 
+int dump_check_base(uint32_t base, size_t size, struct ed_error *err)
+{
+	const uint64_t limit = 0x100000000ull;
+	if (size == 0 || (uint64_t)base + size <= limit)
+		return ED_OK;
+	if (size > limit)
+		return ed_fail(err, ED_ERR_ARG,
+			       "the dump is %zu bytes, more than a 32-bit address space holds", size);
+	return ed_fail(err, ED_ERR_ARG,
+		       "base 0x%x + %zu bytes runs past address 0xffffffff (the addresses would "
+		       "wrap to 0): use a base of at most 0x%llx; flash addresses end at 0x1000000",
+		       base, size, (unsigned long long)(limit - size));
+}
+
 int dump_parse_goto(const char *text, uint64_t current, uint64_t lo, uint64_t hi, uint64_t *target,
 		    struct ed_error *err)
 {

@@ -27,6 +27,12 @@
  * alone) when no rule matches. */
 bool dump_base_from_name(const char *path, uint32_t *base);
 
+/* Checks that a dump of size bytes whose byte 0 sits at address base ends at or below
+ * 0xffffffff: row addresses are 32-bit, so a larger end would wrap to 0 mid-dump
+ * (`--base 0xffffffff` printed "ffffffff:" then "0000000f:"). ED_ERR_ARG names the base,
+ * the size and the highest base that fits. */
+int dump_check_base(uint32_t base, size_t size, struct ed_error *err);
+
 /* Parses a go-to request typed by the user. Absolute: "0x3fe010" (hex), "3fe010" (hex,
  * because it has hex letters), "4096" (decimal), "4k", "1M"; relative: a leading '+' or
  * '-' moves from current. lo..hi (exclusive) is the range that may be shown; a target

@@ -350,6 +350,8 @@ static int by_region_offset(const void *x, const void *y)
 int dump_annotate_with_preset(const uint8_t *data, size_t size, uint32_t base, uint32_t flash_size,
 			      const char *preset, struct dump_annots *out, struct ed_error *err)
 {
+	if (dump_check_base(base, size, err) < 0)
+		return ED_ERR_ARG;
 	if (!preset || !*preset)
 		return dump_annotate(data, size, base, flash_size, out, err);
 	struct layout *l = calloc(1, sizeof *l);

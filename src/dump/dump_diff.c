@@ -31,6 +31,8 @@ int dump_diff_create(const uint8_t *a, size_t a_size, const uint8_t *b, size_t b
 		     uint32_t base, struct dump_diff **out, struct ed_error *err)
 {
 	*out = NULL;
+	if (dump_check_base(base, a_size > b_size ? a_size : b_size, err) < 0)
+		return ED_ERR_ARG;
 	struct dump_diff *d = calloc(1, sizeof *d);
 	if (!d)
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory comparing dumps");

@@ -43,6 +43,8 @@ int dump_view_create(const uint8_t *data, size_t size, uint32_t base, unsigned w
 	*out = NULL;
 	if (!valid_width(width))
 		return ed_fail(err, ED_ERR_ARG, "row width %u is not 8, 16 or 32", width);
+	if (dump_check_base(base, size, err) < 0)
+		return ED_ERR_ARG;
 	struct dump_view *v = calloc(1, sizeof *v);
 	if (!v)
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory for the dump view");

@@ -4,6 +4,7 @@
 #include "job/job_priv.h"
 
 #include "bootlog/bootlog.h"
+#include "core/outfile.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -233,6 +234,12 @@ int job_start(const struct job_spec *spec, struct job **out, struct ed_error *er
 		ed_error_prefix(err, "boot check");
 		return ED_ERR_ARG;
 	}
+	/* An output that cannot be written (a folder, a missing folder) fails before a read
+	 * spends minutes on the board. */
+	for (size_t i = 0; i < spec->step_count; i++)
+		if (spec->steps[i].kind == JOB_STEP_READ && spec->steps[i].path &&
+		    ed_output_check(spec->steps[i].path, err) < 0)
+			return ED_ERR_ARG;
 	struct job *job = calloc(1, sizeof *job);
 	if (!job)
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory starting a job");

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/flash_params.h"
+#include "core/outfile.h"
 #include "core/util.h"
 #include "engine/flasher.h"
 #include "image/image.h"
@@ -247,9 +248,9 @@ static int step_read(struct run *r, const struct job_step *s, struct ed_error *e
 		      s->offset);
 	struct flasher_progress p = {progress_cb, job};
 	rc = flasher_read(r->ld, s->offset, buf, s->size, &p, err);
-	/* Only a complete read reaches the file, and then atomically. */
+	/* Only a complete read reaches the file, and then atomically (core/outfile.h). */
 	if (rc == ED_OK && s->path)
-		rc = ed_write_file_atomic(s->path, buf, s->size, err);
+		rc = ed_output_write(s->path, buf, s->size, err);
 	if (rc == ED_OK)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
 			       "Read %u bytes at 0x%08x in %.1f seconds%s%s", s->size, s->offset,

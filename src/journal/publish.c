@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/outfile.h"
 #include "core/util.h"
 
 extern char **environ;
@@ -107,7 +108,7 @@ int publish_copy_local(const char *file, const char *dir, struct ed_error *err)
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory publishing %s", file);
 	}
 	snprintf(dest, need, "%s/%s", dir, ed_basename(file));
-	rc = ed_write_file_atomic(dest, data, len, err);
+	rc = ed_output_write(dest, data, len, err);
 	if (rc == ED_OK)
 		sync_dir(dir);
 	else

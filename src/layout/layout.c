@@ -421,7 +421,15 @@ static void check_region(struct parse *p, size_t i)
 	if (!l->flash_bytes || !p->has_offset[i])
 		return;
 	uint64_t end = (uint64_t)r->offset + layout_region_extent(r, 0);
-	if (r->offset >= l->flash_bytes || end > l->flash_bytes)
+	if (r->offset >= l->flash_bytes && end == r->offset)
+		/* a file region without max_size has no extent yet: name the start only (an
+		 * end of offset - 1 read as a range ending below its start) */
+		layout_diag(rep, LAYOUT_ERROR, r->offset_line,
+		     "region '%s' at 0x%x starts past the end of the %s flash (0x%x bytes): the "
+		     "last sector starts at 0x%x",
+		     r->name, r->offset, l->flash_size, l->flash_bytes,
+		     l->flash_bytes - LAYOUT_SECTOR);
+	else if (r->offset >= l->flash_bytes || end > l->flash_bytes)
 		layout_diag(rep, LAYOUT_ERROR, r->offset_line,
 		     "region '%s' (0x%x-0x%llx) goes past the end of the %s flash (0x%x bytes)",
 		     r->name, r->offset, (unsigned long long)(end ? end - 1 : 0), l->flash_size,
@@ -481,6 +489,18 @@ int layout_parse(const char *text, size_t len, const char *path, const char *ste
 	copy_str(out->flash_freq, sizeof out->flash_freq, "40m");
 	out->erase = LAYOUT_ERASE_REGIONS;
 	size_t errors_before = rep->errors;
+	/* Editors on Windows save UTF-8 with a byte order mark; without this the first line
+	 * ("[preset]" behind the mark) was not seen as a section and every key after it was
+	 * reported as coming before any section. */
+	if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) {
+		text += 3;
+		len -= 3;
+	}
+	if (len >= 2 && (!memcmp(text, "\xFF\xFE", 2) || !memcmp(text, "\xFE\xFF", 2))) {
+		layout_diag(rep, LAYOUT_ERROR, 1,
+		     "the file is UTF-16 text: save it as UTF-8 (or plain ASCII) and try again");
+		return ED_ERR_FORMAT;
+	}
 	struct parse p = {.text = text, .len = len, .l = out, .rep = rep};
 	int rc = ini_parse_stream(reader, &p, handler, &p);
 	if (rc > 0)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Serial link through libserialport: 8N1, no flow control, DTR/RTS, reads that wait at
  * most the given time for the first byte, and a vanished port reported as
- * ED_ERR_DISCONNECTED. Also the port listing of engine/ports.h. */
+ * ED_ERR_DISCONNECTED. Port listing is in link/ports.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libserialport.h>
@@ -16,7 +16,6 @@
 
 #include "core/tty_baud.h"
 #include "core/util.h"
-#include "engine/ports.h"
 #include "link/link.h"
 
 struct serial {
@@ -388,55 +387,4 @@ int link_serial_open(const char *path, const struct link_options *opts, struct l
 	}
 	*out = l;
 	return ED_OK;
-}
-
-const char *ports_bridge_name(uint16_t vid, uint16_t pid)
-{
-	if (vid == 0x10C4 && (pid == 0xEA60 || pid == 0xEA70 || pid == 0xEA71))
-		return "CP210x";
-	if (vid == 0x1A86 && (pid == 0x7523 || pid == 0x5523 || pid == 0x7522))
-		return "CH340";
-	if (vid == 0x1A86 && (pid == 0x55D4 || pid == 0x55D3))
-		return "CH9102";
-	if (vid == 0x0403)
-		return "FTDI";
-	return NULL;
-}
-
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-	snprintf(dst, cap, "%s", src ? src : "");
-}
-
-int ports_list(struct port_info *out, size_t cap, struct ed_error *err)
-{
-	struct sp_port **list = NULL;
-	if (sp_list_ports(&list) != SP_OK) {
-		char *msg = sp_last_error_message();
-		ed_fail(err, ED_ERR_IO, "cannot list serial ports: %s", msg ? msg : "error");
-		if (msg)
-			sp_free_error_message(msg);
-		return ED_ERR_IO;
-	}
-	int n = 0;
-	for (; list[n]; n++) {
-		if ((size_t)n >= cap)
-			continue;
-		struct port_info *p = &out[n];
-		memset(p, 0, sizeof *p);
-		copy_str(p->path, sizeof p->path, sp_get_port_name(list[n]));
-		copy_str(p->description, sizeof p->description, sp_get_port_description(list[n]));
-		if (sp_get_port_transport(list[n]) == SP_TRANSPORT_USB) {
-			int vid = 0, pid = 0;
-			if (sp_get_port_usb_vid_pid(list[n], &vid, &pid) == SP_OK) {
-				p->vid = (uint16_t)vid;
-				p->pid = (uint16_t)pid;
-			}
-			copy_str(p->product, sizeof p->product, sp_get_port_usb_product(list[n]));
-			copy_str(p->serial, sizeof p->serial, sp_get_port_usb_serial(list[n]));
-			p->bridge = ports_bridge_name(p->vid, p->pid);
-		}
-	}
-	sp_free_port_list(list);
-	return n;
 }

@@ -15,6 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "app/exit.h"
 #include "core/util.h"
 #include "tui/screen.h"
 #include "tui/tui_int.h"
@@ -288,7 +289,7 @@ static int start_curses(SCREEN **scr)
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fprintf(stderr, "espdeck: the bench screen needs a terminal; run a command instead "
 				"(espdeck help lists them)\n");
-		return CLI_EXIT_USAGE;
+		return APP_EXIT_USAGE;
 	}
 	if (tcgetattr(STDIN_FILENO, &saved_tio) == 0)
 		have_tio = 1;
@@ -299,7 +300,7 @@ static int start_curses(SCREEN **scr)
 	if (!*scr) {
 		fprintf(stderr, "espdeck: cannot start the screen on this terminal (TERM=%s)\n",
 			getenv("TERM") ? getenv("TERM") : "unset");
-		return CLI_EXIT_FAIL;
+		return APP_EXIT_FAIL;
 	}
 	set_escdelay(25);
 	cbreak(); /* not raw(): Ctrl-C stays a signal, handled through the self-pipe */
@@ -309,18 +310,18 @@ static int start_curses(SCREEN **scr)
 	nodelay(stdscr, TRUE);
 	curs_set(0);
 	tui_colors_init();
-	return CLI_EXIT_OK;
+	return APP_EXIT_OK;
 }
 
 int tui_run(const struct config *cfg, struct screen *first)
 {
 	int pipefd[2];
 	if (!first)
-		return CLI_EXIT_FAIL;
+		return APP_EXIT_FAIL;
 	if (pipe(pipefd) != 0) {
 		fprintf(stderr, "espdeck: cannot create a pipe: %s\n", strerror(errno));
 		first->destroy(first);
-		return CLI_EXIT_FAIL;
+		return APP_EXIT_FAIL;
 	}
 	for (int i = 0; i < 2; i++) {
 		fcntl(pipefd[i], F_SETFL, fcntl(pipefd[i], F_GETFL) | O_NONBLOCK);
@@ -330,7 +331,7 @@ int tui_run(const struct config *cfg, struct screen *first)
 	install_handlers(true);
 	SCREEN *scr = NULL;
 	int rc = start_curses(&scr);
-	bool started = rc == CLI_EXIT_OK;
+	bool started = rc == APP_EXIT_OK;
 	struct tui *ui = started ? calloc(1, sizeof *ui) : NULL;
 	if (ui) {
 		ui->cfg = cfg;
@@ -343,7 +344,7 @@ int tui_run(const struct config *cfg, struct screen *first)
 			remove_screen(ui, ui->stack[ui->depth - 1]);
 		free(ui);
 	} else if (started) {
-		rc = CLI_EXIT_FAIL;
+		rc = APP_EXIT_FAIL;
 	}
 	if (started) {
 		endwin();

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/cli.h"
+#include "app/config.h"
+#include "app/preset.h"
+#include "app/exit.h"
 #include "core/util.h"
 #include "image/image.h"
 #include "journal/journal.h"
@@ -173,7 +175,7 @@ static void do_write(void *ctx, struct tui *ui)
 {
 	struct bench *b = ctx;
 	struct job_step steps[BENCH_MAX_STEPS];
-	size_t n = cli_layout_steps(&b->layout, &b->files, all_checked(b) ? NULL : b->checked,
+	size_t n = app_preset_steps(&b->layout, &b->files, all_checked(b) ? NULL : b->checked,
 				    steps);
 	b->nsteps = 0;
 	for (size_t i = 0; i < n; i++)
@@ -195,7 +197,7 @@ static void ask_write(struct bench *b)
 		return;
 	struct job_step steps[BENCH_MAX_STEPS];
 	bool all = all_checked(b);
-	size_t n = cli_layout_steps(&b->layout, &b->files, all ? NULL : b->checked, steps);
+	size_t n = app_preset_steps(&b->layout, &b->files, all ? NULL : b->checked, steps);
 	if (!n) {
 		bench_log(b, 1, "write: no checked region has a file; nothing to do");
 		return;
@@ -556,7 +558,7 @@ static void bench_destroy(struct screen *s)
 		bench_job_finish(b);
 		bench_multi_finish(b);
 		if (b->exit_code && (was_running || b->quit_after_job))
-			*b->exit_code = CLI_EXIT_CANCELLED;
+			*b->exit_code = APP_EXIT_CANCELLED;
 		if (b->summary && b->ui) /* only when the screen really ran */
 			snprintf(b->summary, b->summary_cap, "%s%s", was_running ?
 				 "cancelled on quit: " : "", b->last_job[0] ? b->last_job :
@@ -626,16 +628,16 @@ static int bench_first_tick(struct screen *s, struct tui *ui)
 int tui_main(const struct config *cfg)
 {
 	char summary[1024] = "";
-	int status = CLI_EXIT_OK;
+	int status = APP_EXIT_OK;
 	struct screen *s = bench_create(cfg, NULL, summary, sizeof summary);
 	if (!s) {
 		fprintf(stderr, "espdeck: out of memory\n");
-		return CLI_EXIT_FAIL;
+		return APP_EXIT_FAIL;
 	}
 	s->tick = bench_first_tick;
 	((struct bench *)s->state)->exit_code = &status;
 	int rc = tui_run(cfg, s);
-	if (rc == CLI_EXIT_OK)
+	if (rc == APP_EXIT_OK)
 		rc = status;
 	if (summary[0])
 		printf("espdeck: %s\n", summary);

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "cli/cli.h"
+#include "app/config.h"
 #include "job/job.h"
 #include "layout/layout.h"
 #include "tui/screen.h"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/spec.h"
 #include "core/util.h"
 #include "tui/bench.h"
 #include "tui/dialog.h"
@@ -75,7 +76,7 @@ bool bench_start_job(struct bench *b, enum bench_action action, const char *titl
 	struct job_spec spec;
 	if (b->job)
 		bench_job_finish(b);
-	cli_job_spec(&b->run_cfg, &spec);
+	app_job_spec(&b->run_cfg, &spec);
 	if (action == ACT_WRITE || action == ACT_VERIFY) {
 		spec.flash_mode = bench_setting_value(b, SET_MODE);
 		spec.flash_size = bench_setting_value(b, SET_SIZE);

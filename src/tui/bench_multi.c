@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/spec.h"
 #include "core/util.h"
 #include "journal/journal.h"
 #include "tui/bench.h"
@@ -60,7 +61,7 @@ static int start_one(struct bench *b, struct bench_board *bd, const struct job_s
 		     size_t n)
 {
 	struct job_spec spec;
-	cli_job_spec(&b->run_cfg, &spec);
+	app_job_spec(&b->run_cfg, &spec);
 	spec.port = bd->port;
 	spec.flash_mode = bench_setting_value(b, SET_MODE);
 	spec.flash_size = bench_setting_value(b, SET_SIZE);

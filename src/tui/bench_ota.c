@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/outfile.h"
 #include "core/util.h"
 #include "image/image.h"
 #include "journal/publish.h"
@@ -44,7 +45,7 @@ int bench_make_ota(struct bench *b, const char *elf_path, const char *out_dir, c
 			break;
 		char path[1024];
 		snprintf(path, sizeof path, "%s/user%d.bin", out_dir, app);
-		rc = ed_write_file_atomic(path, out.data, out.len, &err);
+		rc = ed_output_write(path, out.data, out.len, &err);
 		if (rc == ED_OK)
 			bench_log(b, 2, "OTA: wrote %s (%zu bytes, gen_appbin boot mode 2, app %d) "
 				  "from %s", path, out.len, app, elf_path);

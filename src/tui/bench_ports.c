@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * The ports pane: the virtual board, the ports given with --port, and the serial ports
- * the engine lists (with their USB bridge), rescanned when /dev changes (inotify), so a
+ * link/ports.h lists (with their USB bridge), rescanned when /dev changes (inotify), so a
  * board plugged in shows up without a key press. */
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "engine/ports.h"
+#include "link/ports.h"
 #include "tui/bench.h"
 #include "tui/tui_int.h"
 
@@ -67,8 +67,8 @@ int bench_ports_check_bridges(struct bench *b)
 			all = all && b->ports[i].checked;
 		}
 	if (!n) {
-		bench_log(b, 1, "ports: no serial port with a known ESP USB bridge (CP210x, CH340, "
-			  "CH9102, FTDI); plug a board in or check ports with Space");
+		bench_log(b, 1, "ports: %s; plug a board in or check ports with Space",
+			  PORTS_NO_ESP_BRIDGE);
 		return SCREEN_REDRAW;
 	}
 	for (size_t i = 0; i < b->nports; i++)
@@ -106,18 +106,21 @@ void bench_ports_scan(struct bench *b)
 		virtual_spec(v, spec, sizeof spec, label, sizeof label);
 		add_port(b, spec, label, true);
 	}
-	struct port_info found[BENCH_MAX_PORTS];
+	struct port_info *found = NULL;
+	size_t n = 0;
 	struct ed_error err = {0};
-	int n = ports_list(found, BENCH_MAX_PORTS, &err);
-	for (int i = 0; i < n && i < BENCH_MAX_PORTS; i++) {
+	if (ports_list(&found, &n, &err) < 0)
+		n = 0; /* the pane keeps the virtual and named ports; a rescan tries again */
+	for (size_t i = 0; i < n; i++) {
 		char label[96];
 		const char *id = found[i].bridge ? found[i].bridge
 						 : (found[i].product[0] ? found[i].product : "");
-		snprintf(label, sizeof label, "%s %s", ed_basename(found[i].path), id);
+		snprintf(label, sizeof label, "%.40s %.50s", ed_basename(found[i].path), id);
 		struct bench_port *p = add_port(b, found[i].path, label, false);
 		if (p)
 			p->bridge = found[i].bridge != NULL;
 	}
+	ports_list_free(found);
 	for (size_t i = 0; i < b->nports; i++)
 		for (size_t k = 0; k < nchecked; k++)
 			if (!strcmp(b->ports[i].spec, checked[k]))

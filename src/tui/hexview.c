@@ -2,6 +2,7 @@
  * The hex viewer screen: state, keys and prompts (drawing is in hexview_draw.c). key()
  * changes state only; every change that moves the cursor keeps it on screen using the
  * layout of the current terminal size. */
+#include "app/exit.h"
 #include "tui/hexview.h"
 
 #include <curses.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/outfile.h"
 #include "core/util.h"
 #include "dump/dump_addr.h"
 #include "tui/hexview_int.h"
@@ -196,7 +198,7 @@ static void do_export(struct hexview *hv)
 	struct ed_error err = {0};
 	char text[300];
 	hv_selection(hv, &lo, &hi);
-	if (ed_write_file_atomic(hv->input, dump_view_data(hv->view) + lo, hi - lo + 1, &err) < 0) {
+	if (ed_output_write(hv->input, dump_view_data(hv->view) + lo, hi - lo + 1, &err) < 0) {
 		set_msg(hv, ROLE_ERROR, err.msg);
 		return;
 	}
@@ -683,7 +685,7 @@ int hexview_main(const struct config *cfg, const char *path, const char *compare
 	struct screen *s = hexview_screen_create(cfg, path, compare_path, base_given, base, &err);
 	if (!s) {
 		fprintf(stderr, "espdeck hexview: %s\n", err.msg);
-		return CLI_EXIT_FAIL;
+		return APP_EXIT_FAIL;
 	}
 	hexview_screen_options(s, width, file_offsets);
 	return tui_run(cfg, s);

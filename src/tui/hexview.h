@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "cli/cli.h"
+#include "app/config.h"
 #include "core/error.h"
 #include "tui/screen.h"
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/cli.h"
+#include "app/config.h"
 #include "dump/dump_annot.h"
 #include "dump/dump_diff.h"
 #include "dump/dump_file.h"

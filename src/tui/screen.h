@@ -7,7 +7,7 @@
 
 #include <stdbool.h>
 
-#include "cli/cli.h"
+#include "app/config.h"
 
 struct tui;
 

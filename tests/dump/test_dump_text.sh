@@ -59,6 +59,13 @@ bad directory 1 "espdeck hexview: . is not a regular file (a dump is a file made
 bad width 2 "espdeck hexview: --width '12' must be 8, 16 or 32" --dump --width 12 flash-3fe.bin
 bad base 2 "espdeck hexview: --base 'zz' is not an address (for example 0x3fe000)" \
 	--dump --base zz flash-3fe.bin
+# addresses are 32-bit: a base whose dump would run past 0xffffffff is refused, not wrapped
+bad base-wraps 1 "espdeck hexview: base 0xffffffff + 2048 bytes runs past address 0xffffffff (the addresses would wrap to 0): use a base of at most 0xfffff800; flash addresses end at 0x1000000" \
+	--dump --base 0xFFFFFFFF flash-3fe.bin
+bad base-wraps-compare 1 "espdeck hexview: base 0xfffff900 + 2048 bytes runs past address 0xffffffff (the addresses would wrap to 0): use a base of at most 0xfffff800; flash addresses end at 0x1000000" \
+	--dump --base 0xfffff900 flash-3fe.bin --compare flash-3fe.bin
+bad base-wraps-structure 1 "espdeck hexview: base 0xffffffff + 2048 bytes runs past address 0xffffffff (the addresses would wrap to 0): use a base of at most 0xfffff800; flash addresses end at 0x1000000" \
+	--structure --base 0xffffffff flash-3fe.bin
 bad nofile 2 "espdeck hexview: no FILE given" --dump
 bad option 2 "espdeck hexview: unknown option '--bogus'" --bogus flash-3fe.bin
 bad two-files 2 "espdeck hexview: unexpected argument 'b.bin' (one FILE; use --compare FILE2)" \

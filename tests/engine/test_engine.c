@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,7 @@
 #include "engine/erase_plan.h"
 #include "engine/flasher.h"
 #include "engine/loader.h"
-#include "engine/ports.h"
+#include "link/ports.h"
 #include "job/job.h"
 #include "link/link.h"
 #include "sim/sim.h"
@@ -464,7 +465,11 @@ static int run_job(struct job_spec *spec, bool cancel_at_start, struct job_event
 		job_cancel(job);
 	*events = 0;
 	bool done = false;
-	while (!done) {
+	/* Wait on the wake fd as a UI does: the worker wakes it for the result event and
+	 * again once it has finished (the result event comes first). */
+	while (!done || !job_is_finished(job)) {
+		struct pollfd pfd = {job_wake_fd(job), POLLIN, 0};
+		assert_true(poll(&pfd, 1, 10000) > 0);
 		job_drain_wake(job);
 		struct job_event ev;
 		while (job_next_event(job, &ev)) {
@@ -474,10 +479,7 @@ static int run_job(struct job_spec *spec, bool cancel_at_start, struct job_event
 				done = true;
 			}
 		}
-		if (!done)
-			usleep(1000);
 	}
-	assert_true(job_is_finished(job));
 	int rc = job_wait(job, &err);
 	job_destroy(job);
 	return rc;

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "app/preset.h"
 #include "job/job.h"
 #include "layout/layout.h"
 #include "layout/layout_fmt.h"
@@ -331,7 +331,7 @@ static void test_job_steps(void **state)
 	}
 	struct job_step steps[2 * LAYOUT_MAX_REGIONS + 1];
 	/* erase = chip: one chip erase, then the present regions in preset order. */
-	size_t n = cli_layout_steps(&l, &files, NULL, steps);
+	size_t n = app_preset_steps(&l, &files, NULL, steps);
 	assert_int_equal(n, 5);
 	assert_int_equal(steps[0].kind, JOB_STEP_ERASE_CHIP);
 	assert_int_equal(steps[1].kind, JOB_STEP_WRITE);
@@ -342,7 +342,7 @@ static void test_job_steps(void **state)
 	assert_ptr_equal(steps[4].data, d);
 	/* Checked regions only: no chip erase, each region's sectors erased first. */
 	bool only[LAYOUT_MAX_REGIONS] = {false, false, true};
-	n = cli_layout_steps(&l, &files, only, steps);
+	n = app_preset_steps(&l, &files, only, steps);
 	assert_int_equal(n, 2);
 	assert_int_equal(steps[0].kind, JOB_STEP_ERASE_REGION);
 	assert_int_equal(steps[0].offset, 0x3FE000);
@@ -350,7 +350,31 @@ static void test_job_steps(void **state)
 	assert_int_equal(steps[1].kind, JOB_STEP_WRITE);
 	/* Nothing present: nothing to do. */
 	bool none[LAYOUT_MAX_REGIONS] = {false, false, false, false, true};
-	assert_int_equal(cli_layout_steps(&l, &files, none, steps), 0);
+	assert_int_equal(app_preset_steps(&l, &files, none, steps), 0);
+}
+
+/* A preset saved by an editor that writes a UTF-8 byte order mark parses like one
+ * without; UTF-16 gets one error that says so (not one per line). */
+static void test_byte_order_marks(void **state)
+{
+	(void)state;
+	struct layout l;
+	struct layout_report rep;
+	parse_text("\xEF\xBB\xBF[preset]\nflash_size = 4MB\n[region app]\noffset = 0x1000\n"
+		   "file = user1.bin\n",
+		   NULL, &l, &rep, ED_OK);
+	assert_int_equal(rep.count, 0);
+	assert_string_equal(l.flash_size, "4MB");
+	assert_int_equal(l.region_count, 1);
+	assert_int_equal(l.regions[0].offset, 0x1000);
+	static const char utf16[] = "\xFF\xFE[\0p\0r\0e\0s\0e\0t\0]\0\n\0";
+	memset(&rep, 0, sizeof rep);
+	assert_int_equal(layout_parse(utf16, sizeof utf16 - 1, "t.ini", NULL, &l, &rep),
+			 ED_ERR_FORMAT);
+	assert_int_equal(rep.count, 1);
+	assert_int_equal(rep.items[0].line, 1);
+	assert_string_equal(rep.items[0].msg,
+			    "the file is UTF-16 text: save it as UTF-8 (or plain ASCII) and try again");
 }
 
 int main(void)
@@ -360,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_seed_preset),    cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_map_bar),        cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_catalog_user_wins), cmocka_unit_test(test_job_steps),
+		cmocka_unit_test(test_byte_order_marks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT
- * Global options, parsed once into struct config (esptool's names and spellings). */
-#include "cli/cli.h"
+ * Global options, parsed once into struct config (esptool's names and spellings), each
+ * setting's source recorded; then the environment for what the command line left. */
+#include "app/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/commands.h"
+#include "app/exit.h"
+#include "app/spec.h"
 #include "bootlog/bootlog.h"
 #include "core/util.h"
 #include "engine/reset_seq.h"
@@ -31,7 +35,7 @@ static int take_value(int argc, char **argv, int *i, const char *long_name,
 		return 0;
 	memcpy(name, arg + 2, n);
 	name[n] = '\0';
-	if (!cli_word_is(name, long_name))
+	if (!config_word_is(name, long_name))
 		return 0;
 	if (eq) {
 		*value = eq + 1;
@@ -45,7 +49,7 @@ static int take_value(int argc, char **argv, int *i, const char *long_name,
 
 static bool is_flag(const char *arg, const char *long_name)
 {
-	return !strncmp(arg, "--", 2) && cli_word_is(arg + 2, long_name);
+	return !strncmp(arg, "--", 2) && config_word_is(arg + 2, long_name);
 }
 
 /* --before/--after are checked here so a typo fails before any port is opened. */
@@ -53,12 +57,12 @@ static bool reset_names_ok(const struct config *cfg)
 {
 	enum job_before before;
 	enum job_after after;
-	if (!cli_before_of(cfg->before, &before)) {
+	if (!app_before_of(cfg->before, &before)) {
 		fprintf(stderr, "espdeck: --before '%s' is not one of default_reset, no_reset, manual, "
 			"no_reset_no_sync\n", cfg->before);
 		return false;
 	}
-	if (!cli_after_of(cfg->after, &after)) {
+	if (!app_after_of(cfg->after, &after)) {
 		fprintf(stderr, "espdeck: --after '%s' is not one of hard_reset, soft_reset, "
 			"no_reset\n", cfg->after);
 		return false;
@@ -74,10 +78,11 @@ static int parse_attempts(const char *value, struct config *cfg)
 	if (!ed_parse_u32(value + negative, &n) || (!negative && n > 1000)) {
 		fprintf(stderr, "espdeck: --connect-attempts '%s' is not a count (default 7; 0 or "
 			"less = keep trying until Ctrl-C)\n", value);
-		return CLI_EXIT_USAGE;
+		return APP_EXIT_USAGE;
 	}
 	cfg->connect_attempts = negative || n == 0 ? -1 : (int)n;
-	return CLI_EXIT_OK;
+	cfg->source[CONFIG_CONNECT_ATTEMPTS] = CONFIG_FROM_CMDLINE;
+	return APP_EXIT_OK;
 }
 
 /* --custom-reset-sequence SEQ, checked before any port is opened */
@@ -86,10 +91,11 @@ static int parse_reset_sequence(const char *value, struct config *cfg)
 	struct ed_error err;
 	if (reset_seq_check(value, &err) < 0) {
 		fprintf(stderr, "espdeck: --custom-reset-sequence: %s\n", err.msg);
-		return CLI_EXIT_USAGE;
+		return APP_EXIT_USAGE;
 	}
 	cfg->reset_sequence = value;
-	return CLI_EXIT_OK;
+	cfg->source[CONFIG_RESET_SEQUENCE] = CONFIG_FROM_CMDLINE;
+	return APP_EXIT_OK;
 }
 
 /* The options that only store their text; 1 matched, 0 not, -1 value missing. */
@@ -98,14 +104,20 @@ static int take_string(int argc, char **argv, int *i, struct config *cfg)
 	struct {
 		const char *name, *short_name;
 		const char **dst;
+		enum config_key key;
 	} strs[] = {
-		{"before", NULL, &cfg->before},       {"after", "-a", &cfg->after},
-		{"chip", "-c", &cfg->chip},           {"trace", "-t", &cfg->trace_path},
-		{"firmware_dir", NULL, &cfg->firmware_dir},
-		{"preset", NULL, &cfg->preset},       {"log", NULL, &cfg->log_path},
+		{"before", NULL, &cfg->before, CONFIG_BEFORE},
+		{"after", "-a", &cfg->after, CONFIG_AFTER},
+		{"chip", "-c", &cfg->chip, CONFIG_CHIP},
+		{"trace", "-t", &cfg->trace_path, CONFIG_TRACE},
+		{"firmware_dir", NULL, &cfg->firmware_dir, CONFIG_FIRMWARE_DIR},
+		{"preset", NULL, &cfg->preset, CONFIG_PRESET},
+		{"log", NULL, &cfg->log_path, CONFIG_LOG},
 	};
 	for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
 		int r = take_value(argc, argv, i, strs[k].name, strs[k].short_name, strs[k].dst);
+		if (r > 0)
+			cfg->source[strs[k].key] = CONFIG_FROM_CMDLINE;
 		if (r != 0)
 			return r;
 	}
@@ -120,14 +132,18 @@ static int take_production(int argc, char **argv, int *i, struct config *cfg)
 	int r;
 	if (is_flag(arg, "boot_check")) {
 		cfg->boot_check = true;
+		cfg->source[CONFIG_BOOT_CHECK] = CONFIG_FROM_CMDLINE;
 		return 1;
 	}
 	if (is_flag(arg, "no_journal")) {
 		cfg->no_journal = true;
+		cfg->source[CONFIG_JOURNAL] = CONFIG_FROM_CMDLINE;
 		return 1;
 	}
-	if ((r = take_value(argc, argv, i, "journal", NULL, &cfg->journal_path)) != 0)
+	if ((r = take_value(argc, argv, i, "journal", NULL, &cfg->journal_path)) != 0) {
+		cfg->source[CONFIG_JOURNAL] = CONFIG_FROM_CMDLINE;
 		return r;
+	}
 	if ((r = take_value(argc, argv, i, "expect", NULL, &value)) != 0) {
 		if (r < 0)
 			return r;
@@ -145,15 +161,18 @@ static int take_production(int argc, char **argv, int *i, struct config *cfg)
 		}
 		snprintf(cfg->expect + len, sizeof cfg->expect - len, "%s%s", len ? ";" : "", value);
 		cfg->boot_check = true;
+		cfg->source[CONFIG_EXPECT] = cfg->source[CONFIG_BOOT_CHECK] = CONFIG_FROM_CMDLINE;
 		return 1;
 	}
 	uint32_t *num = NULL;
 	const char *what = NULL;
 	if ((r = take_value(argc, argv, i, "boot_time", NULL, &value)) != 0) {
 		num = &cfg->boot_time_ms;
+		cfg->source[CONFIG_BOOT_TIME] = CONFIG_FROM_CMDLINE;
 		what = "--boot-time '%s' is not a time in milliseconds (for example 3000)";
 	} else if ((r = take_value(argc, argv, i, "app_baud", NULL, &value)) != 0) {
 		num = &cfg->app_baud;
+		cfg->source[CONFIG_APP_BAUD] = CONFIG_FROM_CMDLINE;
 		what = "--app-baud '%s' is not a baud rate (for example 115200)";
 	}
 	if (r <= 0)
@@ -167,16 +186,29 @@ static int take_production(int argc, char **argv, int *i, struct config *cfg)
 	return 1;
 }
 
-int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
+void config_init(struct config *cfg)
 {
-	memset(cfg, 0, sizeof *cfg);
+	memset(cfg, 0, sizeof *cfg); /* every source CONFIG_FROM_DEFAULT */
 	cfg->baud = 115200;
 	cfg->before = "default_reset";
 	cfg->after = "hard_reset";
 	cfg->chip = "auto";
 	cfg->firmware_dir = "firmware";
+}
 
+void config_apply_env(struct config *cfg)
+{
 	const char *env_port = getenv("ESPTOOL_PORT");
+	if (cfg->source[CONFIG_PORT] < CONFIG_FROM_ENV && env_port && *env_port) {
+		cfg->ports[0] = env_port;
+		cfg->port_count = 1;
+		cfg->source[CONFIG_PORT] = CONFIG_FROM_ENV;
+	}
+}
+
+int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
+{
+	config_init(cfg);
 	int i = 1;
 	for (; i < argc; i++) {
 		const char *arg = argv[i];
@@ -185,12 +217,13 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 		if (arg[0] != '-')
 			break;
 		if (!strcmp(arg, "-h") || is_flag(arg, "help")) {
-			cli_print_usage();
+			app_print_usage();
 			*cmd_index = -1;
-			return CLI_EXIT_OK;
+			return APP_EXIT_OK;
 		}
 		if (!strcmp(arg, "-v") || is_flag(arg, "verbose")) {
 			cfg->verbose++;
+			cfg->source[CONFIG_VERBOSE] = CONFIG_FROM_CMDLINE;
 			continue;
 		}
 		if (!strcmp(arg, "-q") || is_flag(arg, "quiet")) {
@@ -204,9 +237,10 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 				goto missing;
 			if (cfg->port_count == CONFIG_MAX_PORTS) {
 				fprintf(stderr, "espdeck: at most %d --port options\n", CONFIG_MAX_PORTS);
-				return CLI_EXIT_USAGE;
+				return APP_EXIT_USAGE;
 			}
 			cfg->ports[cfg->port_count++] = value;
+			cfg->source[CONFIG_PORT] = CONFIG_FROM_CMDLINE;
 			continue;
 		}
 		if ((r = take_value(argc, argv, &i, "baud", "-b", &value)) != 0) {
@@ -215,27 +249,28 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 			if (!ed_parse_u32(value, &cfg->baud) || cfg->baud < 300) {
 				fprintf(stderr, "espdeck: --baud '%s' is not a baud rate (for example 115200)\n",
 					value);
-				return CLI_EXIT_USAGE;
+				return APP_EXIT_USAGE;
 			}
 			cfg->baud_given = true;
+			cfg->source[CONFIG_BAUD] = CONFIG_FROM_CMDLINE;
 			continue;
 		}
 		if ((r = take_value(argc, argv, &i, "connect_attempts", NULL, &value)) != 0) {
 			if (r < 0)
 				goto missing;
-			if (parse_attempts(value, cfg) != CLI_EXIT_OK)
-				return CLI_EXIT_USAGE;
+			if (parse_attempts(value, cfg) != APP_EXIT_OK)
+				return APP_EXIT_USAGE;
 			continue;
 		}
 		if ((r = take_value(argc, argv, &i, "custom_reset_sequence", NULL, &value)) != 0) {
 			if (r < 0)
 				goto missing;
-			if (parse_reset_sequence(value, cfg) != CLI_EXIT_OK)
-				return CLI_EXIT_USAGE;
+			if (parse_reset_sequence(value, cfg) != APP_EXIT_OK)
+				return APP_EXIT_USAGE;
 			continue;
 		}
 		if ((r = take_production(argc, argv, &i, cfg)) == -2)
-			return CLI_EXIT_USAGE;
+			return APP_EXIT_USAGE;
 		if (r < 0)
 			goto missing;
 		if (r > 0)
@@ -246,16 +281,52 @@ int cli_parse_globals(int argc, char **argv, struct config *cfg, int *cmd_index)
 			continue;
 		fprintf(stderr, "espdeck: unknown option '%s'\nRun 'espdeck --help' for the options.\n",
 			arg);
-		return CLI_EXIT_USAGE;
+		return APP_EXIT_USAGE;
 	}
 	if (!reset_names_ok(cfg))
-		return CLI_EXIT_USAGE;
-	if (cfg->port_count == 0 && env_port && *env_port)
-		cfg->ports[cfg->port_count++] = env_port;
+		return APP_EXIT_USAGE;
+	config_apply_env(cfg);
 	*cmd_index = i;
-	return CLI_EXIT_OK;
+	return APP_EXIT_OK;
 
 missing:
 	fprintf(stderr, "espdeck: option '%s' needs a value\n", argv[i]);
-	return CLI_EXIT_USAGE;
+	return APP_EXIT_USAGE;
+}
+
+const char *config_source_name(enum config_source source)
+{
+	switch (source) {
+	case CONFIG_FROM_DEFAULT: return "default";
+	case CONFIG_FROM_FILE: return "config file";
+	case CONFIG_FROM_ENV: return "environment";
+	case CONFIG_FROM_CMDLINE: return "command line";
+	}
+	return "?";
+}
+
+const char *config_key_name(enum config_key key)
+{
+	static const char *const names[CONFIG_KEY_COUNT] = {
+		[CONFIG_PORT] = "--port", [CONFIG_BAUD] = "--baud", [CONFIG_BEFORE] = "--before",
+		[CONFIG_AFTER] = "--after", [CONFIG_CHIP] = "--chip", [CONFIG_TRACE] = "--trace",
+		[CONFIG_FIRMWARE_DIR] = "--firmware-dir", [CONFIG_PRESET] = "--preset",
+		[CONFIG_LOG] = "--log", [CONFIG_CONNECT_ATTEMPTS] = "--connect-attempts",
+		[CONFIG_RESET_SEQUENCE] = "--custom-reset-sequence",
+		[CONFIG_BOOT_CHECK] = "--boot-check", [CONFIG_EXPECT] = "--expect",
+		[CONFIG_BOOT_TIME] = "--boot-time", [CONFIG_APP_BAUD] = "--app-baud",
+		[CONFIG_JOURNAL] = "--journal", [CONFIG_VERBOSE] = "--verbose",
+	};
+	return key < CONFIG_KEY_COUNT && names[key] ? names[key] : "?";
+}
+
+bool config_word_is(const char *word, const char *name)
+{
+	for (; *word && *name; word++, name++) {
+		char a = *word == '-' ? '_' : *word;
+		char b = *name == '-' ? '_' : *name;
+		if (a != b)
+			return false;
+	}
+	return *word == *name;
 }
