@@ -96,6 +96,19 @@ static int load_inputs(const char *cmd, const struct merge_args *a, struct merge
 			fprintf(stderr, "espdeck %s: %s\n", cmd, err.msg);
 			return CLI_EXIT_FAIL;
 		}
+		/* an Intel HEX input becomes its bytes from addr on, as esptool converts it */
+		uint8_t *bin;
+		size_t bin_len;
+		int hex = merge_hex_input(owned[k], len, addr, &bin, &bin_len, &err);
+		if (hex < 0) {
+			fprintf(stderr, "espdeck %s: %s: %s\n", cmd, a->pos[2 * k + 1], err.msg);
+			return CLI_EXIT_FAIL;
+		}
+		if (hex == 1) {
+			free(owned[k]);
+			owned[k] = bin;
+			len = bin_len;
+		}
 		in[k] = (struct merge_input){addr, owned[k], len, a->pos[2 * k + 1]};
 		if (addr != 0)
 			continue;

@@ -113,6 +113,30 @@ def test_hex(d):
     check(b":04" not in read(os.path.join(d, "one.hex"))[:3], "no 04 record below 64 KiB")
 
 
+def test_hex_input(d):
+    """An Intel HEX input is converted as esptool converts it: its bytes from the given
+    address to its highest one, gaps 0xFF; anything that is not valid HEX stays raw."""
+    e, g = pattern(0x123, 4), pattern(17, 6)
+    for name, data in (("e.bin", e), ("g.bin", g)):
+        write(os.path.join(d, name), data)
+    run(["merge_bin", "-f", "hex", "-o", "in.hex", "0x1000", "e.bin", "0x3000", "g.bin"], d,
+        expect=0)
+    run(["merge_bin", "-o", "from_hex.bin", "-t", "0x1000", "0x1000", "in.hex"], d, expect=0)
+    want = e + b"\xff" * (0x2000 - len(e)) + g
+    check(read(os.path.join(d, "from_hex.bin")) == want, "HEX input back to bytes at 0x1000")
+    # placed lower than its data: 0xFF up to where the data starts
+    run(["merge_bin", "-o", "low.bin", "0x0", "in.hex"], d, expect=0)
+    check(read(os.path.join(d, "low.bin")) == b"\xff" * 0x1000 + want, "HEX input at 0x0")
+    # a record with a wrong checksum: not HEX to esptool, so the text itself is merged
+    bad = b":0400100001020304E3\n:00000001FF\n"
+    write(os.path.join(d, "bad.hex"), bad)
+    run(["merge_bin", "-o", "raw.bin", "0x0", "bad.hex"], d, expect=0)
+    check(read(os.path.join(d, "raw.bin")) == bad, "a broken HEX file is taken as raw bytes")
+    write(os.path.join(d, "twice.hex"), b":0100100041AE\n:0100100042AD\n")
+    run(["merge_bin", "-o", "x.bin", "0x0", "twice.hex"], d, expect=1,
+        texts=["twice.hex: two records of the Intel HEX file write the same address"])
+
+
 def test_errors(d):
     write(os.path.join(d, "x.bin"), pattern(0x1001, 9))
     for args, code, text in (
@@ -139,6 +163,7 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         test_raw(d)
         test_hex(d)
+        test_hex_input(d)
         test_errors(d)
     finish("merge-bin")
 
