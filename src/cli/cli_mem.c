@@ -30,6 +30,7 @@ struct session {
 	struct chip_info info;
 	FILE *trace;
 	enum loader_after after;
+	bool quiet; /* -q: only the command's own result lines */
 };
 
 static void log_line(void *user, enum ed_log_level level, const char *line)
@@ -89,6 +90,7 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 	struct job_spec spec;
 	app_job_spec(cfg, &spec);
 	s->after = after_map[spec.after];
+	s->quiet = cfg->quiet;
 	if (cfg->trace_path && !(s->trace = fopen(cfg->trace_path, "w"))) {
 		fprintf(stderr, "espdeck %s: cannot open the trace file %s\n", cmd, cfg->trace_path);
 		return CLI_EXIT_FAIL;
@@ -101,7 +103,8 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 		.connect_attempts = spec.connect_attempts,
 		.reset_sequence = spec.reset_sequence,
 	};
-	printf("Connecting to %s at %u baud\n", spec.port, lo.baud);
+	if (!cfg->quiet)
+		printf("Connecting to %s at %u baud\n", spec.port, lo.baud);
 	int rc = link_open(spec.port, &lo, &s->link, &err);
 	if (rc == ED_OK)
 		rc = loader_create(s->link, &lc, &s->ld, &err);
@@ -114,10 +117,11 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 		return fail(cmd, &err);
 	}
 	const struct chip_info *in = &s->info;
-	printf("Chip is %s\nFeatures: %s\nCrystal is %uMHz\n"
-	       "MAC: %02x:%02x:%02x:%02x:%02x:%02x\n",
-	       in->name, in->features, in->crystal_mhz, in->mac[0], in->mac[1], in->mac[2],
-	       in->mac[3], in->mac[4], in->mac[5]);
+	if (!cfg->quiet)
+			printf("Chip is %s\nFeatures: %s\nCrystal is %uMHz\n"
+		       "MAC: %02x:%02x:%02x:%02x:%02x:%02x\n",
+		       in->name, in->features, in->crystal_mhz, in->mac[0], in->mac[1], in->mac[2],
+		       in->mac[3], in->mac[4], in->mac[5]);
 	return CLI_EXIT_OK;
 }
 
@@ -126,12 +130,10 @@ static int session_finish(const char *cmd, struct session *s, int rc)
 {
 	struct ed_error err = {0};
 	if (rc == CLI_EXIT_OK) {
-		if (s->after == LOADER_AFTER_HARD_RESET)
-			printf("Hard resetting via RTS pin...\n");
-		else if (s->after == LOADER_AFTER_SOFT_RESET)
-			printf("Soft resetting...\n");
-		else
-			printf("Staying in bootloader.\n");
+		if (!s->quiet)
+			printf("%s\n", s->after == LOADER_AFTER_HARD_RESET   ? "Hard resetting via RTS pin..."
+					: s->after == LOADER_AFTER_SOFT_RESET ? "Soft resetting..."
+									      : "Staying in bootloader.");
 		if (loader_finish(s->ld, s->after, &err) < 0)
 			rc = fail(cmd, &err);
 	}
@@ -286,7 +288,7 @@ int cmd_load_ram(const struct config *cfg, int argc, char **argv)
 		printf("All segments done, executing at %08x\n", info.entry);
 		if (memory_run(s.ld, info.entry, &err) < 0)
 			rc = fail(argv[0], &err);
-		else
+		else if (!cfg->quiet)
 			printf("Exiting immediately.\n"); /* the loaded code runs: no --after */
 	}
 	free(data);

@@ -48,6 +48,8 @@ def v1_image(segments, entry):
 def test_registers(d):
     run(["read_mem", "0x40001000"], d, sim(), expect=0,
         texts=["0x40001000 = 0xfff0c101\n", "Chip is ESP8266EX"])
+    p = run(["-q", "read_mem", "0x40001000"], d, sim(), expect=0)
+    check(p.stdout == "0x40001000 = 0xfff0c101\n", "-q prints only the value: " + p.stdout)
     run(["read_mem", "0x3ff00050"], d, sim(extra="&mac=5c:cf:7f:11:22:33"), expect=0,
         texts=["0x3ff00050 = 0x33"])
     proc, port = start_tcp_sim(d)
