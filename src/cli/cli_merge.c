@@ -10,6 +10,7 @@
 
 #include "cli/cli_opt_int.h"
 #include "core/util.h"
+#include "image/ihex.h"
 #include "image/image.h"
 #include "image/merge.h"
 
@@ -99,7 +100,7 @@ static int load_inputs(const char *cmd, const struct merge_args *a, struct merge
 		/* an Intel HEX input becomes its bytes from addr on, as esptool converts it */
 		uint8_t *bin;
 		size_t bin_len;
-		int hex = merge_hex_input(owned[k], len, addr, &bin, &bin_len, &err);
+		int hex = ihex_to_bin(owned[k], len, addr, &bin, &bin_len, &err);
 		if (hex < 0) {
 			fprintf(stderr, "espdeck %s: %s: %s\n", cmd, a->pos[2 * k + 1], err.msg);
 			return CLI_EXIT_FAIL;

@@ -39,15 +39,5 @@ int merge_raw(const struct merge_input *in, size_t count, uint32_t target_offset
 int merge_hex(const struct merge_input *in, size_t count, struct img_output *out,
 	      struct ed_error *err);
 
-/* esptool's treatment of an input file that is Intel HEX (its intel_hex_to_bin): when the
- * first byte is ':' and every line parses as a record (checksums, lengths, types 0-5; an
- * EOF record ends it, a missing one is fine), the file becomes the bytes from `start` to
- * its highest address, gaps 0xFF. Returns 1 with *out (malloc'd, caller frees) and
- * *out_len set; 0 when the file is not Intel HEX (esptool then takes it as raw bytes);
- * ED_ERR_FORMAT when it is HEX that esptool would fail on (no data, overlapping records,
- * more than 64 MiB). */
-int merge_hex_input(const uint8_t *data, size_t len, uint32_t start, uint8_t **out,
-		    size_t *out_len, struct ed_error *err);
-
 /* esptool's --fill-flash-size names: 256KB, 512KB, 1MB ... 128MB; 0 when unknown. */
 uint32_t merge_fill_size(const char *name);
