@@ -15,6 +15,7 @@
 
 #include "core/flash_params.h"
 #include "core/util.h"
+#include "image/ihex.h"
 #include "link/ports.h"
 #include "job/job.h"
 #include "journal/journal.h"
@@ -538,6 +539,26 @@ static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_ar
 	return CLI_EXIT_OK;
 }
 
+/* An Intel HEX file becomes its bytes from the pair's address on, as esptool converts it
+ * (image/ihex.h); any other file stays as read. */
+static int convert_hex(const char *cmd, struct pair *p)
+{
+	struct ed_error err;
+	uint8_t *bin;
+	size_t len;
+	int rc = ihex_to_bin(p->data, p->size, p->addr, &bin, &len, &err);
+	if (rc < 0) {
+		fprintf(stderr, "espdeck %s: %s: %s\n", cmd, p->path, err.msg);
+		return CLI_EXIT_FAIL;
+	}
+	if (rc == 1) {
+		free(p->data);
+		p->data = bin;
+		p->size = len;
+	}
+	return CLI_EXIT_OK;
+}
+
 /* Reads every file, sorts by address (esptool's order) and refuses overlaps. */
 static int load_pairs(const char *cmd, bool writing, struct flash_args *fa)
 {
@@ -548,6 +569,8 @@ static int load_pairs(const char *cmd, bool writing, struct flash_args *fa)
 			fprintf(stderr, "espdeck %s: %s\n", cmd, err.msg);
 			return CLI_EXIT_FAIL;
 		}
+		if (convert_hex(cmd, p) != CLI_EXIT_OK)
+			return CLI_EXIT_FAIL;
 		if (p->size == 0) {
 			fprintf(stderr, "espdeck %s: %s is empty: nothing to write\n", cmd, p->path);
 			return CLI_EXIT_FAIL;

@@ -127,6 +127,11 @@ def test_hex_input(d):
     # placed lower than its data: 0xFF up to where the data starts
     run(["merge_bin", "-o", "low.bin", "0x0", "in.hex"], d, expect=0)
     check(read(os.path.join(d, "low.bin")) == b"\xff" * 0x1000 + want, "HEX input at 0x0")
+    # write_flash converts it the same way (esptool's AddrFilenamePairAction)
+    img = os.path.join(d, "hexflash.bin")
+    run(["write_flash", "0x1000", "in.hex"], d, sim(img), expect=0)
+    f = read(img)
+    check(f[0x1000:0x1000 + len(want)] == want, "write_flash of an Intel HEX file")
     # a record with a wrong checksum: not HEX to esptool, so the text itself is merged
     bad = b":0400100001020304E3\n:00000001FF\n"
     write(os.path.join(d, "bad.hex"), bad)
