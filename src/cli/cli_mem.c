@@ -186,9 +186,10 @@ int cmd_write_mem(const struct config *cfg, int argc, char **argv)
 	return session_finish(argv[0], &s, rc);
 }
 
+/* esptool prints a line at every full KiB read, the last one too */
 static void dump_progress(void *user, uint64_t done, uint64_t total)
 {
-	if (done < total)
+	if (done % 1024 == 0)
 		printf("%llu bytes read... (%llu %%)\n", (unsigned long long)done,
 		       (unsigned long long)(done * 100 / total));
 }

@@ -66,7 +66,7 @@ def test_registers(d):
         check(read(os.path.join(d, "m.bin")) == bytes.fromhex("78560000efbeadde"),
               f"dump_mem bytes {read(os.path.join(d, 'm.bin')).hex()}")
         run(["dump_mem", "0x3ffe8000", "4096", "big.bin"], d, port, expect=0,
-            texts=["1024 bytes read... (25 %)", "Read 4096 bytes"])
+            texts=["1024 bytes read... (25 %)", "4096 bytes read... (100 %)\nRead 4096 bytes"])
         check(len(read(os.path.join(d, "big.bin"))) == 4096, "dump_mem 4096 bytes")
         # --before/--after in either spelling (esptool accepts both)
         run(["--before", "no-reset", "--after", "no-reset", "read_mem", "0x3ffe8004"], d, port,
