@@ -8,4 +8,4 @@ run:
 check:
 	@tools/setup.sh test
 clean:
-	rm -rf build build-test build-asan build-*.testlog.json build*.setup.log
+	rm -rf build build-test build-asan build-clang build-*.testlog.json build*.setup.log

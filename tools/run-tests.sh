@@ -1,30 +1,35 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Builds espdeck twice (plain with warnings as errors; AddressSanitizer +
-# UndefinedBehaviorSanitizer) and runs every test suite in both, then prints one line:
-# "N passed, N failed" (skipped tests are counted separately and named).
+# Builds espdeck three times (gcc with warnings as errors; gcc with AddressSanitizer +
+# UndefinedBehaviorSanitizer; clang with warnings as errors) and runs every test suite in
+# each, then prints one line: "N passed, N failed" (skipped tests are counted separately
+# and named). TEST_VARIANTS="plain clang" runs a subset.
 set -u
 cd "$(dirname "$0")/.."
 status=0
 
-setup() { # setup DIR [meson options...]
+setup() { # setup DIR CC [meson options...]
 	dir=$1
-	shift
+	cc=$2
+	shift 2
 	if [ ! -f "$dir/build.ninja" ]; then
-		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || { cat "$dir.setup.log"; return 1; }
+		CC=$cc meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 ||
+			{ cat "$dir.setup.log"; return 1; }
 	fi
 	ninja -C "$dir" || return 1
 }
 
 rm -f build-*.testlog.json
-for variant in plain asan; do
+for variant in ${TEST_VARIANTS:-plain asan clang}; do
 	case $variant in
-	plain) dir=build-test; opts="-Dwerror=true" ;;
-	asan) dir=build-asan; opts="-Db_sanitize=address,undefined -Db_lundef=false" ;;
+	plain) dir=build-test; cc=gcc; opts="-Dwerror=true" ;;
+	asan) dir=build-asan; cc=gcc; opts="-Db_sanitize=address,undefined -Db_lundef=false" ;;
+	clang) dir=build-clang; cc=clang; opts="-Dwerror=true" ;;
+	*) echo "unknown variant $variant"; status=1; continue ;;
 	esac
 	echo "== build ($variant)"
 	# shellcheck disable=SC2086
-	if ! setup "$dir" $opts; then
+	if ! setup "$dir" "$cc" $opts; then
 		echo "build ($variant) failed"
 		echo "$variant-build: build failed" >>build-failures.txt
 		status=1
@@ -35,6 +40,28 @@ for variant in plain asan; do
 		status=1
 	cp "$dir/meson-logs/testlog.json" "build-$variant.testlog.json" 2>/dev/null || true
 done
+
+# Fuzzing (tests/fuzz): its own clang tree with libFuzzer, ASan and UBSan. The suite
+# replays every corpus; then each target fuzzes for a few seconds (bench/fuzz/run).
+if command -v clang >/dev/null 2>&1; then
+	echo "== build (fuzz)"
+	if (CC=clang && export CC && setup build-fuzz -Dfuzz=true -Dtests=false -Dman=disabled \
+		-Db_sanitize=address,undefined -Db_lundef=false); then
+		echo "== fuzz corpora (replay)"
+		meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2 || status=1
+		cp build-fuzz/meson-logs/testlog.json build-fuzz.testlog.json 2>/dev/null || true
+		echo "== fuzzing each target for ${ESPDECK_FUZZ_SECONDS:-3} s"
+		if ! bench/fuzz/run "${ESPDECK_FUZZ_SECONDS:-3}"; then
+			echo "fuzz: findings (above)" >>build-failures.txt
+			status=1
+		fi
+	else
+		echo "fuzz-build: build failed" >>build-failures.txt
+		status=1
+	fi
+else
+	echo "== fuzz: skipped (no clang)"
+fi
 
 python3 - "$@" <<'PY'
 import glob, json, os

@@ -8,11 +8,13 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # Debian packages the build, the tests and the demo need. gcc-xtensa-lx106 builds the
-# demo firmware and the test ELFs; nodejs/npm run the esptool-js interop test; tmux
-# drives the TUI tests.
-PKGS="meson ninja-build pkg-config gcc libncurses-dev libserialport-dev libelf-dev \
+# demo firmware, the test ELFs and the flasher stub; qemu-system-misc runs the stub on the
+# real instruction set (tests/stub_qemu); nodejs/npm run the esptool-js interop test; tmux
+# drives the TUI tests; clang (with its libFuzzer runtime) builds the third test tree and
+# the fuzz targets.
+PKGS="meson ninja-build pkg-config gcc clang clang-format libncurses-dev libserialport-dev libelf-dev \
 libinih-dev zlib1g-dev libcmocka-dev scdoc gcc-xtensa-lx106 binutils-xtensa-lx106 \
-tmux nodejs npm socat python3 xxd"
+tmux nodejs npm socat python3 xxd libclang-rt-14-dev qemu-system-misc"
 
 install_missing() {
 	missing=""

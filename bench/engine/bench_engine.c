@@ -8,7 +8,8 @@
  * writes: >= 97 % of the ROM ceiling. Also: a write with every block checked (against the
  * plain write's rate), verify, QA's 18-sector region erase against the ROM's own erase of
  * those sectors, a one-sector SPI erase against the chip's typical time, and a write on a
- * line that drops bytes (each drop costs one FLASH_DATA reply timeout). */
+ * line that drops bytes (each drop costs one FLASH_DATA reply timeout, and the write is then
+ * read back whole), and a 64 KiB write after a single late reply. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +181,42 @@ static int run_drops(const uint8_t *data)
 	return 0;
 }
 
+/* Issue 11's price: one anomaly (a FLASH_DATA reply 1.5 s late, beyond its timeout) makes
+ * the write read every byte back and prove where the repeated block could have gone. */
+static int run_anomaly(uint32_t baud, const uint8_t *data)
+{
+	char spec[160];
+	snprintf(spec, sizeof spec, "sim://?clock=virtual&baud=%u&fault=late=1500@FLASH_DATA:#5",
+		 baud);
+	struct link_options lo = {.baud = baud};
+	struct link *l;
+	struct loader *ld;
+	struct ed_error err;
+	struct loader_config cfg = {0};
+	if (link_open(spec, &lo, &l, &err) < 0 || loader_create(l, &cfg, &ld, &err) < 0) {
+		fprintf(stderr, "bench: %s\n", err.msg);
+		return 1;
+	}
+	int rc = loader_connect(ld, LOADER_BEFORE_DEFAULT_RESET, &err);
+	uint64_t t0 = link_now_us(l);
+	enum flasher_proof proof = FLASHER_PROOF_ROM_CHECKSUM;
+	if (rc == ED_OK)
+		rc = flasher_write(ld, 0x10000, data, 64u << 10,
+				   &(struct flasher_write_opts){.flash_size = 4u << 20, .proof = &proof},
+				   NULL, &err);
+	uint64_t t1 = link_now_us(l);
+	loader_destroy(ld);
+	link_close(l);
+	if (rc != ED_OK) {
+		fprintf(stderr, "bench: anomaly: %s\n", err.msg);
+		return 1;
+	}
+	printf("write 64 KiB @%u after one late reply: %.2f s (%s)\n", baud,
+	       (double)(t1 - t0) / 1e6,
+	       proof == FLASHER_PROOF_READ_BACK ? "verified by read-back" : "checksum only");
+	return 0;
+}
+
 int main(void)
 {
 	uint8_t *data = malloc(WRITE_BYTES);
@@ -188,7 +225,8 @@ int main(void)
 		x = x * 1103515245u + 12345u;
 		data[i] = (uint8_t)(x >> 16);
 	}
-	int rc = run(115200, data) || run(921600, data) || run_drops(data);
+	int rc = run(115200, data) || run(921600, data) || run_drops(data) ||
+		 run_anomaly(115200, data) || run_anomaly(921600, data);
 	free(data);
 	return rc;
 }

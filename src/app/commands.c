@@ -83,6 +83,7 @@ void app_print_usage(void)
 	       "  --boot-time MS       how long to listen (default 3000); --app-baud BAUD\n"
 	       "  --journal FILE       journal of every board (default for writes:\n"
 	       "                       $XDG_STATE_HOME/espdeck/journal.csv); --no-journal\n"
+	       "  --timestamps         start each line of piped output with the time\n"
 	       "  -v, -q               more / less output\n"
 	       "\n"
 	       "Commands:\n");

@@ -44,6 +44,7 @@ enum config_key {
 	CONFIG_APP_BAUD,
 	CONFIG_JOURNAL,
 	CONFIG_VERBOSE,
+	CONFIG_TIMESTAMPS,
 	CONFIG_KEY_COUNT
 };
 
@@ -71,6 +72,7 @@ struct config {
 	bool no_journal;           /* --no-journal */
 	int verbose;               /* -v, repeatable */
 	bool quiet;                /* -q */
+	bool timestamps;           /* --timestamps: plain output lines start with the time */
 	enum config_source source[CONFIG_KEY_COUNT]; /* where each setting came from */
 };
 

@@ -230,6 +230,11 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			cfg->quiet = true;
 			continue;
 		}
+		if (is_flag(arg, "timestamps")) {
+			cfg->timestamps = true;
+			cfg->source[CONFIG_TIMESTAMPS] = CONFIG_FROM_CMDLINE;
+			continue;
+		}
 		if (is_flag(arg, "no_stub")) /* espdeck always speaks to the ROM for now */
 			continue;
 		if ((r = take_value(argc, argv, &i, "port", "-p", &value)) != 0) {
@@ -316,6 +321,7 @@ const char *config_key_name(enum config_key key)
 		[CONFIG_BOOT_CHECK] = "--boot-check", [CONFIG_EXPECT] = "--expect",
 		[CONFIG_BOOT_TIME] = "--boot-time", [CONFIG_APP_BAUD] = "--app-baud",
 		[CONFIG_JOURNAL] = "--journal", [CONFIG_VERBOSE] = "--verbose",
+		[CONFIG_TIMESTAMPS] = "--timestamps",
 	};
 	return key < CONFIG_KEY_COUNT && names[key] ? names[key] : "?";
 }

@@ -64,13 +64,13 @@ int cmd_ports(const struct config *cfg, int argc, char **argv);
 
 /* Shared by every command that drives a board (cli_flash.c). */
 struct chip_info;
-/* Runs the same job on every --port at once, one worker per board (cli_production.c):
- * lines prefixed with the port, or one row per board on a terminal, then a summary.
- * Returns CLI_EXIT_OK when every board passed, else the worst board's exit code. */
-int cli_run_multi(const struct config *cfg, const struct job_spec *spec);
-/* Runs a job in the foreground: prints its events (esptool-style lines), a progress bar
- * on a terminal or plain lines otherwise, cancels on Ctrl-C. info (may be NULL) receives
- * the detected chip. Returns a cli_exit code. */
+/* Runs a job in the foreground through the runner (cli_run.c): on the spec's port, or on
+ * every --port at once when several are given ("all" expanded), one worker per board.
+ * Prints its events (esptool-style lines; "[port] ..." lines for several boards), a bar
+ * or rows on a terminal, plain flushed lines otherwise, and a summary for several
+ * boards; Ctrl-C cancels every board. info (may be NULL; one board only) receives the
+ * detected chip. Returns a cli_exit code (several boards: FAIL when any failed,
+ * CANCELLED when some were cancelled and none failed). */
 int cli_run_job(const struct config *cfg, const struct job_spec *spec, struct chip_info *info);
 /* layout presets (cli_layout.c) */
 int cmd_layouts(const struct config *cfg, int argc, char **argv);

@@ -1,13 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * Board commands with esptool's syntax: chip_id, read_mac, flash_id, erase_flash,
  * erase_region, write_flash, read_flash, verify_flash, ports. Each builds a job
- * (job/job.h) and runs it through cli_run_job(), which prints esptool-style lines and a
- * progress bar (bytes, rate, ETA) on a terminal, plain lines otherwise. */
+ * (job/job.h) and runs it through cli_run_job() (cli_run.c), on one board or many. */
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,200 +14,9 @@
 #include "core/util.h"
 #include "image/ihex.h"
 #include "link/ports.h"
-#include "job/job.h"
-#include "journal/journal.h"
 
 #define MAX_FILES 64
 #define MAX_FILE_BYTES (16u << 20)
-
-/* Set by the SIGINT/SIGTERM handler, the one place a global is unavoidable. */
-static volatile sig_atomic_t interrupted;
-
-static void on_sigint(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-/* --- progress ---------------------------------------------------------------------- */
-
-struct view {
-	const struct config *cfg;
-	const struct job_spec *spec;
-	bool tty;
-	bool bar_open;         /* a \r progress line is on screen */
-	int last_decile;
-	enum job_stage stage;
-	size_t step;
-	uint64_t last_draw_us;
-};
-
-static void fmt_eta(char *buf, size_t cap, double s)
-{
-	if (s < 0)
-		snprintf(buf, cap, "--:--");
-	else
-		snprintf(buf, cap, "%u:%02u", (unsigned)(s / 60), (unsigned)s % 60);
-}
-
-static void end_bar(struct view *v)
-{
-	if (v->bar_open) {
-		fputc('\n', stdout);
-		v->bar_open = false;
-	}
-}
-
-static const char *verb(enum job_stage st)
-{
-	switch (st) {
-	case JOB_STAGE_ERASE: return "Erasing";
-	case JOB_STAGE_WRITE: return "Writing";
-	case JOB_STAGE_VERIFY: return "Verifying";
-	case JOB_STAGE_READ: return "Reading";
-	default: return "Working";
-	}
-}
-
-static void draw_progress(struct view *v, const struct job_progress *p)
-{
-	if (v->cfg->quiet || p->total == 0)
-		return;
-	if (p->stage != JOB_STAGE_ERASE && p->stage != JOB_STAGE_WRITE &&
-	    p->stage != JOB_STAGE_VERIFY && p->stage != JOB_STAGE_READ)
-		return;
-	uint32_t base = p->step_index < v->spec->step_count ? v->spec->steps[p->step_index].offset
-							     : 0;
-	unsigned pct = (unsigned)(p->done * 100 / p->total);
-	char done[24], total[24], rate[24], eta[16];
-	ed_format_size(done, sizeof done, p->done);
-	ed_format_size(total, sizeof total, p->total);
-	ed_format_size(rate, sizeof rate, (uint64_t)p->rate_bps);
-	fmt_eta(eta, sizeof eta, p->eta_s);
-	if (v->tty) {
-		uint64_t now = ed_monotonic_us();
-		if (p->done < p->total && now - v->last_draw_us < 100000)
-			return; /* about 10 redraws a second are plenty */
-		v->last_draw_us = now;
-		char bar[31];
-		unsigned fill = (unsigned)(p->done * 30 / p->total);
-		for (unsigned i = 0; i < 30; i++)
-			bar[i] = i < fill ? '#' : '.';
-		bar[30] = '\0';
-		printf("\r%s at 0x%08x [%s] %3u%% %s/%s %s/s ETA %s  ", verb(p->stage),
-		       base + (uint32_t)p->done, bar, pct, done, total, rate, eta);
-		fflush(stdout);
-		v->bar_open = true;
-		return;
-	}
-	int decile = (int)(pct / 10);
-	if (decile == v->last_decile)
-		return;
-	v->last_decile = decile;
-	printf("%s at 0x%08x... (%u %%) %s of %s, %s/s, ETA %s\n", verb(p->stage),
-	       base + (uint32_t)p->done, pct, done, total, rate, eta);
-}
-
-static void show_event(struct view *v, const struct job_event *ev)
-{
-	bool quiet = v->cfg->quiet;
-	switch (ev->kind) {
-	case JOB_EVENT_STAGE:
-		end_bar(v);
-		v->stage = ev->stage;
-		v->step = ev->step_index;
-		v->last_decile = -1;
-		if (!quiet)
-			printf("%s\n", ev->text);
-		break;
-	case JOB_EVENT_INFO:
-		end_bar(v);
-		if (!quiet)
-			printf("%s\n", ev->text);
-		break;
-	case JOB_EVENT_LOG:
-		if (ev->level >= ED_LOG_DEBUG && v->cfg->verbose == 0)
-			break;
-		end_bar(v);
-		if (ev->level <= ED_LOG_WARN)
-			fprintf(stderr, "%s: %s\n", ev->level == ED_LOG_ERROR ? "error" : "warning",
-				ev->text);
-		else if (ev->level == ED_LOG_INFO && !quiet)
-			printf("%s\n", ev->text);
-		else if (ev->level > ED_LOG_INFO)
-			fprintf(stderr, "debug: %s\n", ev->text);
-		break;
-	case JOB_EVENT_BOOTLOG:
-		end_bar(v);
-		if (!quiet)
-			printf("%s%s%s\n", ev->text, ev->explain[0] ? "    # " : "", ev->explain);
-		break;
-	case JOB_EVENT_RESULT:
-		end_bar(v);
-		if (ev->result != ED_OK)
-			fprintf(stderr, "espdeck: error: %s\n", ev->text);
-		break;
-	}
-	fflush(stdout);
-}
-
-int cli_run_job(const struct config *cfg, const struct job_spec *spec_in, struct chip_info *info)
-{
-	if (info)
-		memset(info, 0, sizeof *info);
-	if (app_is_multi(cfg))
-		return cli_run_multi(cfg, spec_in);
-	struct ed_error err;
-	struct job *job = NULL;
-	char jpath[4096];
-	struct job_spec copy = *spec_in;
-	copy.journal_path = app_journal_for(cfg, spec_in, jpath, sizeof jpath);
-	const struct job_spec *spec = &copy;
-	if (job_start(spec, &job, &err) < 0) {
-		fprintf(stderr, "espdeck: error: %s\n", err.msg);
-		return CLI_EXIT_FAIL;
-	}
-	struct sigaction sa = {0}, old_int, old_term;
-	sa.sa_handler = on_sigint;
-	sigemptyset(&sa.sa_mask);
-	interrupted = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	struct view v = {.cfg = cfg, .spec = spec, .tty = isatty(STDOUT_FILENO), .last_decile = -1};
-	bool done = false, cancel_sent = false;
-	enum job_stage failed_stage = JOB_STAGE_CONNECT;
-	while (!done) {
-		struct pollfd pfd = {job_wake_fd(job), POLLIN, 0};
-		poll(&pfd, 1, 100);
-		if (interrupted && !cancel_sent) {
-			cancel_sent = true;
-			job_cancel(job);
-			end_bar(&v);
-			fprintf(stderr, "espdeck: interrupted, stopping after the current packet...\n");
-		}
-		job_drain_wake(job);
-		struct job_event ev;
-		while (job_next_event(job, &ev)) {
-			if (ev.kind == JOB_EVENT_RESULT) {
-				done = true;
-				failed_stage = v.stage;
-			}
-			show_event(&v, &ev);
-		}
-		if (!done) {
-			struct job_progress p;
-			job_get_progress(job, &p);
-			draw_progress(&v, &p);
-		}
-	}
-	int result = job_wait(job, &err);
-	if (info && !job_get_chip_info(job, info))
-		memset(info, 0, sizeof *info);
-	job_destroy(job);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	return app_exit_of(result, failed_stage);
-}
 
 /* --- argument helpers ---------------------------------------------------------------- */
 
@@ -267,7 +73,7 @@ static int opt_value(int argc, char **argv, int *i, const char *long_name,
 	return 1;
 }
 
-/* Every board command but read_flash runs on several boards at once (cli_run_multi). */
+/* Every board command but read_flash runs on several boards at once. */
 static bool need_port(const struct config *cfg, const char *cmd, int *rc)
 {
 	if (app_is_multi(cfg) && cli_word_is(cmd, "read_flash")) {
@@ -593,6 +399,25 @@ static int load_pairs(const char *cmd, bool writing, struct flash_args *fa)
 	return CLI_EXIT_OK;
 }
 
+/* Before any port is opened: every file fits in the flash --flash_size names (esptool
+ * refuses the same), or in the largest ESP8266 flash; the board's own size is checked
+ * again once it is detected (job/job_run.c). One file that does not fit, nothing written. */
+static int check_fit(const char *cmd, const struct flash_args *fa)
+{
+	const struct flash_size_info *fs = flash_size_by_name(fa->size);
+	uint64_t limit = fs ? fs->bytes : 16u << 20;
+	for (size_t k = 0; k < fa->count; k++) {
+		const struct pair *p = &fa->pairs[k];
+		if ((uint64_t)p->addr + p->size <= limit)
+			continue;
+		fprintf(stderr, "espdeck %s: %s at 0x%x (%zu bytes) does not fit in %s%s of flash; "
+			"nothing was erased or written\n", cmd, p->path, p->addr, p->size,
+			fs ? "the " : "the largest ", fs ? fs->name : "16MB");
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
 /* Parses options and ADDR FILE pairs (esptool: pairs in any order), then loads them. */
 static int parse_flash_args(int argc, char **argv, bool writing, struct flash_args *fa)
 {
@@ -618,7 +443,9 @@ static int parse_flash_args(int argc, char **argv, bool writing, struct flash_ar
 		p->path = pos[k + 1];
 		fa->count++;
 	}
-	return load_pairs(cmd, writing, fa);
+	if ((rc = load_pairs(cmd, writing, fa)) != CLI_EXIT_OK)
+		return rc;
+	return check_fit(cmd, fa);
 }
 
 static void flash_args_free(struct flash_args *fa)

@@ -1,15 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * MD5 after RFC 1321 (md5.h): the four rounds of sixteen steps over 64-byte blocks,
- * little-endian words, padding with 0x80, zeros and the bit length. */
+ * little-endian words, padding with 0x80, zeros and the bit length. The hex and file
+ * helpers are in md5_file.c. */
 #include "core/md5.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "core/util.h"
+/* Freestanding on purpose: the flasher stub (firmware/stub) compiles this file for the
+ * ESP8266, where there is no libc header; memcpy/memset come from the ROM. */
 
 /* Per-step shift amounts, RFC 1321 §3.4. */
 /* clang-format off */
@@ -30,6 +26,19 @@ static const uint32_t sines[64] = {
     0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
     0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
     0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
 
 static uint32_t rotl(uint32_t x, unsigned n)
 {
@@ -72,7 +81,7 @@ static void transform(uint32_t state[4], const uint8_t block[64])
 
 void md5_init(struct md5 *ctx)
 {
-	memset(ctx, 0, sizeof *ctx);
+	__builtin_memset(ctx, 0, sizeof *ctx);
 	ctx->state[0] = 0x67452301;
 	ctx->state[1] = 0xefcdab89;
 	ctx->state[2] = 0x98badcfe;
@@ -82,11 +91,15 @@ void md5_init(struct md5 *ctx)
 void md5_update(struct md5 *ctx, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	size_t used = (size_t)(ctx->bytes % 64);
-	ctx->bytes += len;
+	if (!len)
+		return; /* data may be NULL then */
+	size_t used = ctx->bytes_lo % 64;
+	uint32_t lo = ctx->bytes_lo + (uint32_t)len;
+	ctx->bytes_hi += (uint32_t)((uint64_t)len >> 32) + (lo < ctx->bytes_lo);
+	ctx->bytes_lo = lo;
 	if (used) {
 		size_t take = 64 - used < len ? 64 - used : len;
-		memcpy(ctx->block + used, p, take);
+		__builtin_memcpy(ctx->block + used, p, take);
 		p += take;
 		len -= take;
 		if (used + take < 64)
@@ -95,68 +108,21 @@ void md5_update(struct md5 *ctx, const void *data, size_t len)
 	}
 	for (; len >= 64; p += 64, len -= 64)
 		transform(ctx->state, p);
-	memcpy(ctx->block, p, len);
+	__builtin_memcpy(ctx->block, p, len);
 }
 
 void md5_final(struct md5 *ctx, uint8_t digest[16])
 {
-	uint64_t bits = ctx->bytes * 8;
+	/* The bit count in two words: no 64-bit shifts, which the ESP8266 ROM has no
+	 * helper for. */
+	uint32_t bits_lo = ctx->bytes_lo << 3, bits_hi = ctx->bytes_hi << 3 | ctx->bytes_lo >> 29;
 	static const uint8_t pad[64] = {0x80};
-	size_t used = (size_t)(ctx->bytes % 64);
+	size_t used = ctx->bytes_lo % 64;
 	md5_update(ctx, pad, used < 56 ? 56 - used : 120 - used);
 	uint8_t len_le[8];
-	put_le32(len_le, (uint32_t)bits);
-	put_le32(len_le + 4, (uint32_t)(bits >> 32));
+	put_le32(len_le, bits_lo);
+	put_le32(len_le + 4, bits_hi);
 	md5_update(ctx, len_le, 8);
 	for (int i = 0; i < 4; i++)
 		put_le32(digest + 4 * i, ctx->state[i]);
-}
-
-void md5_hex(const uint8_t digest[16], char out[33])
-{
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < 16; i++) {
-		out[2 * i] = hex[digest[i] >> 4];
-		out[2 * i + 1] = hex[digest[i] & 15];
-	}
-	out[32] = '\0';
-}
-
-void md5_buffer_hex(const void *data, size_t len, char out[33])
-{
-	struct md5 ctx;
-	uint8_t digest[16];
-	md5_init(&ctx);
-	md5_update(&ctx, data, len);
-	md5_final(&ctx, digest);
-	md5_hex(digest, out);
-}
-
-int md5_file_hex(const char *path, char out[33], struct ed_error *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ed_fail(err, errno == ENOENT ? ED_ERR_NOTFOUND : ED_ERR_IO,
-			       "cannot open %s to checksum it: %s", path, strerror(errno));
-	struct md5 ctx;
-	md5_init(&ctx);
-	uint8_t buf[16384];
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return ed_fail(err, ED_ERR_IO, "cannot read %s: %s", path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		md5_update(&ctx, buf, (size_t)n);
-	}
-	close(fd);
-	uint8_t digest[16];
-	md5_final(&ctx, digest);
-	md5_hex(digest, out);
-	return ED_OK;
 }

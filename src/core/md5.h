@@ -2,6 +2,7 @@
  * MD5 (RFC 1321): the journal records each file's digest and the virtual board computes the
  * flasher stub's SPI_FLASH_MD5 and READ_FLASH digests; none of the
  * libraries already in the build offers it (zlib has CRC-32 only). Not for security.
+ * md5_init/update/final are freestanding (md5.c): the flasher stub uses them too.
  * Call order: md5_init -> md5_update (any number) -> md5_final. Caller-owned state. */
 #pragma once
 
@@ -12,7 +13,8 @@
 
 struct md5 {
 	uint32_t state[4];
-	uint64_t bytes;	   /* message length so far */
+	uint32_t bytes_lo; /* message length so far, low and high words (two words, so */
+	uint32_t bytes_hi; /* the ESP8266 build needs no 64-bit helpers) */
 	uint8_t block[64]; /* pending partial block */
 };
 

@@ -3,10 +3,12 @@
  * SPI registers, exact erases (reference §5, §6). */
 #include "engine/flasher.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
+#include "engine/write_proof_int.h"
 #include "proto/packet.h"
 
 #define SECTOR SPIFLASH_SECTOR
@@ -150,7 +152,8 @@ int flasher_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *
 /* Builds the bytes to send: the data, for PRESERVE padded to its sector end with 0xFF and
  * followed by the collateral sector as read from the flash. */
 static int prepare_data(struct loader *ld, const struct erase_plan *plan, uint32_t offset,
-			const uint8_t *data, uint32_t size, uint8_t **out, struct ed_error *err)
+			const uint8_t *data, uint32_t size, const struct flasher_write_opts *opts,
+			uint8_t **out, struct ed_error *err)
 {
 	uint32_t nblocks = (plan->write_size + BLOCK - 1) / BLOCK;
 	uint8_t *buf = malloc((size_t)nblocks * BLOCK);
@@ -158,98 +161,41 @@ static int prepare_data(struct loader *ld, const struct erase_plan *plan, uint32
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory preparing a %u-byte write", size);
 	memset(buf, 0xFF, (size_t)nblocks * BLOCK);
 	memcpy(buf, data, size);
-	if (plan->preserve) {
+	uint8_t *keep = plan->preserve ? buf + (plan->preserve_offset - offset) : NULL;
+	bool cached = keep && opts->preserve_copy && opts->preserve_saved && *opts->preserve_saved;
+	if (cached) {
+		/* A repeated write (after a reconnect): the first one's FLASH_BEGIN may have
+		 * erased the sector already, so the copy saved before it is what belongs there. */
+		memcpy(keep, opts->preserve_copy, SECTOR);
+		ed_log(loader_log(ld), ED_LOG_INFO,
+		       "preserve: writing back sector 0x%06x as saved before the first attempt",
+		       plan->preserve_offset);
+	} else if (keep) {
 		ed_log(loader_log(ld), ED_LOG_INFO,
 		       "preserve: keeping sector 0x%06x, which the ROM's erase also hits",
 		       plan->preserve_offset);
-		int rc = flasher_read(ld, plan->preserve_offset, buf + (plan->preserve_offset - offset),
-				      SECTOR, NULL, err);
+		int rc = flasher_read(ld, plan->preserve_offset, keep, SECTOR, NULL, err);
 		if (rc < 0) {
 			free(buf);
 			ed_error_prefix(err, "saving sector 0x%06x before the write",
 					plan->preserve_offset);
 			return rc;
 		}
+		if (opts->preserve_copy && opts->preserve_saved) {
+			memcpy(opts->preserve_copy, keep, SECTOR);
+			*opts->preserve_saved = true;
+		}
 	}
 	*out = buf;
 	return ED_OK;
 }
 
-/* The word of a block to read back: its last non-FF word (the end of a block is where two
- * builds of a firmware differ most, so old data left in place rarely matches it). Returns
- * false for an erased block, where nothing could be missing. */
-static bool probe_word(const uint8_t *buf, uint32_t pos, uint32_t size, uint32_t *at)
-{
-	uint32_t end = size - pos < BLOCK ? size - pos : BLOCK;
-	for (uint32_t w = end & ~3u; w >= 4; w -= 4) {
-		if (get_le32(buf + pos + w - 4) != 0xFFFFFFFFu) {
-			*at = pos + w - 4;
-			return true;
-		}
-	}
-	return false;
-}
-
-static int check_block(struct spiflash *sf, uint32_t offset, const uint8_t *buf, uint32_t pos,
-		       uint32_t at, struct ed_error *err)
-{
-	uint32_t want = get_le32(buf + at), got = 0;
-	int rc = spiflash_read_word(sf, offset + at, &got, err);
-	if (rc < 0 || got == want)
-		return rc;
-	/* One read can itself be garbled: a mismatch counts only when a careful read agrees. */
-	uint8_t again[4];
-	if ((rc = spiflash_read_mode(sf, offset + at, again, 4, SPIFLASH_READ_TWICE, NULL, NULL,
-				     err)) < 0)
-		return rc;
-	if (get_le32(again) == want)
-		return ED_OK;
-	return ed_fail(err, ED_ERR_VERIFY,
-		       "block at 0x%06x did not reach the flash (0x%06x holds 0x%08x, expected "
-		       "0x%08x): a FLASH_BEGIN or FLASH_DATA header corrupted on the wire may have "
-		       "written it at another address",
-		       offset + pos, offset + at, get_le32(again), want);
-}
-
-/* FLASH_BEGIN's and FLASH_DATA's headers carry no checksum: a corrupted offset or
- * sequence number makes the ROM write somewhere else and still answer success, leaving
- * the intended place erased or old. One word of a block read back through SPI shows
- * whether it landed, at a fraction of a full read-back: the first and the last block
- * holding data always (a few round trips per file), every block when asked. */
-static int spot_check(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_t size,
-		      bool all_blocks, struct ed_error *err)
-{
-	struct spiflash sf;
-	int rc = spiflash_begin(&sf, ld, err);
-	if (rc < 0)
-		return rc;
-	uint32_t nblocks = (size + BLOCK - 1) / BLOCK, at = 0;
-	uint32_t first = nblocks, last = nblocks;
-	for (uint32_t b = 0; b < nblocks && first == nblocks; b++)
-		if (probe_word(buf, b * BLOCK, size, &at))
-			first = b;
-	for (uint32_t b = nblocks; b > first && last == nblocks; b--)
-		if (probe_word(buf, (b - 1) * BLOCK, size, &at))
-			last = b - 1;
-	for (uint32_t b = first; rc == ED_OK && b < nblocks; b++) {
-		if (!all_blocks && b != first && b != last)
-			continue;
-		if (loader_cancelled(ld)) {
-			rc = loader_fail_cancelled(err, "the check of the written blocks");
-			break;
-		}
-		if (probe_word(buf, b * BLOCK, size, &at))
-			rc = check_block(&sf, offset, buf, b * BLOCK, at, err);
-	}
-	return spi_session_end(&sf, rc, err);
-}
-
 static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 		      const struct erase_plan *plan, const uint8_t *buf,
-		      const struct flasher_progress *progress, bool *begun, struct ed_error *err)
+		      const struct flasher_progress *progress, uint32_t *acked, struct ed_error *err)
 {
 	int rc = ED_OK;
-	*begun = false;
+	*acked = 0;
 	if (plan->spi_erase_size)
 		rc = flasher_erase_region(ld, plan->spi_erase_offset, plan->spi_erase_size, NULL, err);
 	uint32_t nblocks = (plan->write_size + BLOCK - 1) / BLOCK;
@@ -266,7 +212,8 @@ static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 			break;
 		}
 		rc = loader_flash_data(ld, buf + (size_t)seq * BLOCK, BLOCK, seq, err);
-		*begun = *begun || rc == ED_OK;
+		if (rc == ED_OK)
+			*acked = seq + 1;
 		if (rc < 0) {
 			ed_error_prefix(err, "writing 0x%06x", offset + seq * BLOCK);
 			break;
@@ -277,11 +224,107 @@ static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 	return rc;
 }
 
+/* A write that failed keeps its hazards and how far the ROM had acknowledged it, for the
+ * attempt on a new connection (the job's one reconnect). */
+static void keep_for_resume(struct loader *ld, uint32_t offset, uint32_t acked,
+			    struct flasher_resume *res)
+{
+	res->valid = true;
+	res->offset = offset;
+	res->blocks_acked = acked;
+	res->nhazards = loader_take_hazards(ld, res->hazards,
+					    sizeof res->hazards / sizeof res->hazards[0], &res->lost);
+}
+
+/* A write that failed before it could prove its hazards: keeps them for a repeated
+ * attempt and says in the error what they may have changed, so that a failure never
+ * hides damage outside the file (the link may be gone: nothing is read). */
+static void tell_unsettled(struct loader *ld, uint32_t offset, uint32_t acked,
+			   struct flasher_resume *res, struct ed_error *err)
+{
+	struct flasher_resume local = {0};
+	if (!res)
+		res = &local;
+	keep_for_resume(ld, offset, acked, res);
+	bool block = res->lost, low = res->lost, begin = res->lost;
+	for (size_t i = 0; i < res->nhazards; i++) {
+		block |= res->hazards[i].kind == LOADER_HAZARD_BLOCK;
+		low |= res->hazards[i].kind == LOADER_HAZARD_LOW_ERASE;
+		begin |= res->hazards[i].kind == LOADER_HAZARD_BEGIN;
+	}
+	if (!block && !low && !begin)
+		return;
+	size_t n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof err->msg - n,
+		 "; frames garbled on the wire may also have changed flash outside 0x%06x:%s%s%s; "
+		 "read those places back or write what belongs there again",
+		 offset, block ? " a block may have been programmed at another address" : "",
+		 low ? " sectors 0x000000..0x001fff may have been erased (a FLASH_DATA the ROM ran "
+		       "as FLASH_BEGIN)" : "",
+		 begin ? " the write may have started at another offset" : "");
+}
+
+/* Before a write repeated after a lost connection erases its range: the blocks the first
+ * attempt had acknowledged must be in place (one of them may have gone elsewhere with no
+ * sign before the check that would have seen it), and its hazards carry over. The new
+ * connection's own frames are judged as any other write's. */
+static int check_resumed(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_t size,
+			 const struct flasher_write_opts *opts, struct ed_error *err)
+{
+	struct flasher_resume *res = opts->resume;
+	if (!res || !res->valid || res->offset != offset)
+		return ED_OK;
+	res->valid = false;
+	for (size_t i = 0; i < res->nhazards; i++)
+		loader_note_hazard(ld, res->hazards[i].kind, res->hazards[i].seq);
+	if (res->lost)
+		loader_note_hazards_lost(ld);
+	uint32_t checked = res->blocks_acked * BLOCK < size ? res->blocks_acked * BLOCK : size;
+	if (checked == 0)
+		return ED_OK;
+	ed_log(loader_log(ld), ED_LOG_INFO,
+	       "checking the %u block(s) the lost connection's attempt had written at 0x%06x",
+	       res->blocks_acked, offset);
+	int rc = proof_spot_check(ld, offset, buf, checked, err);
+	return rc == ED_ERR_VERIFY ? ED_OK : rc; /* missing blocks are hazards now */
+}
+
+/* The check after a write that went through: read every byte back when the write saw an
+ * anomaly or when asked, else one word per block; then prove the hazards. */
+static int prove_write(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_t size,
+		       const struct flasher_write_opts *opts, uint64_t anomalies_before,
+		       const struct flasher_progress *progress, bool *read_back, bool *outside,
+		       struct ed_error *err)
+{
+	*outside = false;
+	uint64_t seen = loader_anomalies(ld) - anomalies_before;
+	*read_back = seen != 0; /* check_blocks: what it asked for (every block) is the default */
+	int rc;
+	if (*read_back) {
+		if (seen)
+			ed_log(loader_log(ld), ED_LOG_INFO,
+			       "%llu anomal%s on the line during the write: reading all of "
+			       "0x%06x..0x%06x back",
+			       (unsigned long long)seen, seen == 1 ? "y" : "ies", offset,
+			       offset + size - 1);
+		rc = proof_read_back(ld, offset, buf, size, progress, err);
+	} else {
+		rc = proof_spot_check(ld, offset, buf, size, err);
+	}
+	if (rc == ED_OK) {
+		rc = proof_settle(ld, offset, buf, size, opts, err);
+		*outside = rc == ED_ERR_VERIFY;
+	}
+	return rc;
+}
+
 int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
 		  const struct flasher_write_opts *opts, const struct flasher_progress *progress,
 		  struct ed_error *err)
 {
 	enum erase_strategy strategy = opts->strategy;
+	if (opts->proof)
+		*opts->proof = FLASHER_PROOF_ROM_CHECKSUM;
 	if (offset % SECTOR)
 		return ed_fail(err, ED_ERR_ARG,
 			       "address 0x%x is not a multiple of 0x1000: the ROM can only start "
@@ -295,17 +338,25 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	       "write 0x%06x+0x%x (%s): FLASH_BEGIN erase 0x%x, SPI erase 0x%06x+0x%x%s",
 	       offset, size, erase_strategy_name(strategy), plan.rom_erase_size,
 	       plan.spi_erase_offset, plan.spi_erase_size, plan.preserve ? ", preserve" : "");
+	uint64_t anomalies = loader_anomalies(ld);
 	uint8_t *buf = NULL;
-	int rc = prepare_data(ld, &plan, offset, data, size, &buf, err);
+	int rc = prepare_data(ld, &plan, offset, data, size, opts, &buf, err);
 	if (rc < 0)
 		return rc;
+	bool read_back = false, outside = false, twice = false;
+	uint32_t most_acked = 0;
+	if ((rc = check_resumed(ld, offset, buf, plan.write_size, opts, err)) < 0) {
+		free(buf);
+		return rc;
+	}
 	/* A block that did not land where it belongs (a corrupted header) is fixed by writing
 	 * the whole file once more: FLASH_BEGIN erases again and every block goes out again. */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		struct loader_stats before, after;
-		bool begun;
-		loader_get_stats(ld, &before);
-		rc = write_once(ld, offset, size, &plan, buf, progress, &begun, err);
+		uint32_t acked;
+		rc = write_once(ld, offset, size, &plan, buf, progress, &acked, err);
+		bool begun = acked > 0;
+		if (acked > most_acked)
+			most_acked = acked;
 		if (rc == ED_ERR_DEVICE && !begun && plan.rom_erase_size == 0 &&
 		    strategy == ERASE_STRATEGY_EXACT) {
 			/* Erase size 0 with a block count is not confirmed on every ROM (reference
@@ -320,7 +371,6 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 			again.strategy = ERASE_STRATEGY_PRESERVE;
 			return flasher_write(ld, offset, data, size, &again, progress, err);
 		}
-		loader_get_stats(ld, &after);
 		if (rc == ED_ERR_VERIFY && attempt == 0 && begun) {
 			/* Error 0x08 on a later block: the block may be landing on one that a
 			 * corrupted sequence number wrote there before; a fresh erase and write
@@ -331,24 +381,23 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 		}
 		if (rc != ED_OK)
 			break;
-		/* Once any packet of the session needed a retry the link is noisy, and a
-		 * corrupted FLASH_DATA sequence number can hide in any block. */
-		bool all = opts->check_blocks || after.retries != 0;
-		if (after.retries != before.retries)
-			ed_log(loader_log(ld), ED_LOG_INFO,
-			       "%llu packet(s) had to be sent again: checking that every block of "
-			       "0x%06x..0x%06x reached the flash",
-			       (unsigned long long)(after.retries - before.retries), offset,
-			       offset + size - 1);
-		rc = spot_check(ld, offset, buf, plan.write_size, all, err);
-		if (rc != ED_ERR_VERIFY)
+		rc = prove_write(ld, offset, buf, plan.write_size, opts, anomalies, progress,
+				 &read_back, &outside, err);
+		if (rc != ED_ERR_VERIFY || outside)
 			break;
 		if (attempt == 1) {
-			ed_error_prefix(err, "after writing 0x%06x twice", offset);
+			twice = true;
 			break;
 		}
+		/* Keep the hazards of the first attempt: the second must prove them too. */
 		ed_log(loader_log(ld), ED_LOG_WARN, "%s; writing 0x%06x again", err->msg, offset);
 	}
+	if (twice)
+		ed_error_prefix(err, "after writing 0x%06x twice", offset);
+	if (rc < 0)
+		tell_unsettled(ld, offset, most_acked, opts->resume, err);
+	if (rc == ED_OK && opts->proof)
+		*opts->proof = read_back ? FLASHER_PROOF_READ_BACK : FLASHER_PROOF_ROM_CHECKSUM;
 	free(buf);
 	return rc;
 }

@@ -17,21 +17,67 @@ struct flasher_progress {
 	void *user;
 };
 
+/* How a write's data was proven, for the summary line. */
+enum flasher_proof {
+	FLASHER_PROOF_ROM_CHECKSUM, /* the ROM's 8-bit checksum per block, every block's
+				     * position checked by reading one word back */
+	FLASHER_PROOF_READ_BACK,    /* every byte read back through SPI and compared */
+};
+
+struct flasher_range {
+	uint32_t offset, size;
+};
+
+/* What a write that failed (a lost connection) leaves for the next attempt at the same
+ * offset, on a new loader: the frames it may have sent elsewhere, and how many blocks the
+ * ROM had acknowledged, whose places the next attempt checks before it erases them (one of
+ * them may have gone elsewhere without a sign). Caller memory, zeroed before the first. */
+struct flasher_resume {
+	bool valid;
+	uint32_t offset, blocks_acked;
+	struct loader_hazard hazards[64];
+	size_t nhazards;
+	bool lost;
+};
+
 struct flasher_write_opts {
 	enum erase_strategy strategy;
 	uint32_t flash_size;  /* bytes, 0 = unknown: bounds the preserve strategy */
 	bool next_free;       /* the sector after the data is written later in this job */
-	bool check_blocks;    /* read one word of every block back (--check-blocks); also
-			       * done without asking once the session has needed a retry */
+	bool check_blocks;    /* --check-blocks: one word of every block read back; every
+			       * write does that now, so it changes nothing */
+	/* Ranges that later steps of the job will erase, write and prove anyway (borrowed):
+	 * a hazard inside them needs no proof now. */
+	const struct flasher_range *later;
+	size_t nlater;
+	/* The sector the preserve strategy keeps, saved by the first attempt and reused by a
+	 * write repeated after a reconnect, when the flash copy may already be erased.
+	 * SPIFLASH_SECTOR bytes owned by the caller; NULL = not kept across calls. */
+	uint8_t *preserve_copy;
+	bool *preserve_saved;
+	enum flasher_proof *proof; /* out (may be NULL): how the data was proven */
+	struct flasher_resume *resume; /* in/out (may be NULL): see struct flasher_resume */
 };
 
 /* Writes size bytes at offset (sector aligned) with 0x400-byte FLASH_DATA blocks, the last
- * padded with 0xFF. The ROM checks every block it writes (error 0x08 ends the write with
- * ED_ERR_VERIFY). FLASH_BEGIN and FLASH_DATA headers carry no checksum, so one word of the
- * first and the last block is read back through SPI (every block with check_blocks or on
- * a noisy session); a block that is not where it belongs makes the whole write run once
- * more, and ED_ERR_VERIFY if that fails too. Never sends FLASH_END (as esptool: it would
- * start the firmware). */
+ * padded with 0xFF. Never sends FLASH_END (as esptool: it would start the firmware).
+ *
+ * What ED_OK proves in ROM mode (issue 11; espdeck(1), "What exit 0 means"). The ROM checks
+ * each block with an 8-bit XOR and nothing else: FLASH_BEGIN's and FLASH_DATA's headers
+ * (offset, sequence number) and the opcode carry no checksum, and replies name no request.
+ * - Clean write (no anomaly from the first FLASH_BEGIN to the last reply): one word of
+ *   every block is read back, which finds any block a corrupted header put elsewhere (its
+ *   own place stays erased); the bytes are as good as the ROM's checksum (two flips in the
+ *   same bit of one block pass it). *proof = FLASHER_PROOF_ROM_CHECKSUM.
+ * - Any anomaly (timeout, garbled or foreign reply, retry, resynchronisation): every
+ *   byte is read back and compared. *proof = FLASHER_PROOF_READ_BACK.
+ * - Every frame the ROM may have run somewhere else (loader hazards) is then proven not to
+ *   have landed: the flash at each place a one-bit corruption could have sent it holds a 1
+ *   bit the frame's data lacks (programming only clears bits), a sector a FLASH_DATA run as
+ *   FLASH_BEGIN could have erased still holds data. What cannot be proven ends the write
+ *   with ED_ERR_VERIFY naming the ranges that may have changed and what to run.
+ * A block that is not where it belongs makes the whole write run once more, and
+ * ED_ERR_VERIFY if that fails too. */
 int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
 		  const struct flasher_write_opts *opts, const struct flasher_progress *progress,
 		  struct ed_error *err);

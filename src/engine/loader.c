@@ -61,6 +61,45 @@ void loader_get_stats(const struct loader *ld, struct loader_stats *st)
 	*st = ld->stats;
 }
 
+uint64_t loader_anomalies(const struct loader *ld)
+{
+	return ld->anomalies;
+}
+
+void loader_note_anomaly(struct loader *ld, const char *what)
+{
+	ld->anomalies++;
+	ed_log(&ld->cfg.log, ED_LOG_DEBUG, "anomaly: %s", what);
+}
+
+void loader_note_hazard(struct loader *ld, enum loader_hazard_kind kind, uint32_t seq)
+{
+	for (size_t i = 0; i < ld->nhazards; i++)
+		if (ld->hazards[i].kind == kind && ld->hazards[i].seq == seq)
+			return;
+	if (ld->nhazards == sizeof ld->hazards / sizeof ld->hazards[0]) {
+		ld->hazards_lost = true;
+		return;
+	}
+	ld->hazards[ld->nhazards++] = (struct loader_hazard){kind, seq};
+}
+
+void loader_note_hazards_lost(struct loader *ld)
+{
+	ld->hazards_lost = true;
+}
+
+size_t loader_take_hazards(struct loader *ld, struct loader_hazard *out, size_t cap,
+			   bool *lost)
+{
+	size_t n = ld->nhazards < cap ? ld->nhazards : cap;
+	memcpy(out, ld->hazards, n * sizeof *out);
+	*lost = ld->hazards_lost || n < ld->nhazards;
+	ld->nhazards = 0;
+	ld->hazards_lost = false;
+	return n;
+}
+
 void loader_discard_input(struct loader *ld)
 {
 	struct ed_error ignored;
@@ -138,9 +177,18 @@ int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32
 		if (rc == 0)
 			break;
 		struct pkt_response resp;
-		if (!pkt_parse_response(frame, flen, 0, &resp) || resp.op != op)
+		if (!pkt_parse_response(frame, flen, 0, &resp) || resp.op != op) {
+			/* Left over from an earlier request, duplicated, or the answer of a request
+			 * the ROM took for another command. */
+			loader_note_anomaly(ld, "a frame that is not the reply awaited");
+			/* FLASH_BEGIN's reply (or a frame too short to tell) while a FLASH_DATA is
+			 * out: the block may have run as FLASH_BEGIN (opcode bit 0 lost). */
+			if (op == PKT_FLASH_DATA && (flen < 2 || frame[1] == PKT_FLASH_BEGIN))
+				loader_note_hazard(ld, LOADER_HAZARD_LOW_ERASE, 0);
 			continue;
+		}
 		if (resp.status == 0 && resp.error != 0) {
+			loader_note_anomaly(ld, "a garbled reply");
 			/* The ROM sends 00 00 on success: "00 xx" is a reply garbled on the wire
 			 * (a failure whose first status byte lost its bit must not pass as success). */
 			return ed_fail(err, ED_ERR_PROTO, "garbled reply to %s on %s (status 00 %02x)",
@@ -159,6 +207,7 @@ int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32
 		ld->last_rom_error = 0;
 		return ED_OK;
 	}
+	loader_note_anomaly(ld, "no reply in time");
 	return ed_fail(err, ED_ERR_TIMEOUT,
 		       "no reply to %s within %.1f s on %s at %u baud: is the board still in its "
 		       "ROM loader and the cable connected?",
@@ -199,6 +248,7 @@ static void resync(struct loader *ld)
 	uint8_t d[4];
 	put_le32(d, PKT_CHIP_MAGIC_ADDR);
 	ld->stats.retries++;
+	ld->anomalies++;
 	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS && !loader_cancelled(ld); attempt++) {
 		ld->in_pos = ld->in_len = 0;
 		slip_decoder_reset(&ld->dec);
@@ -291,7 +341,10 @@ int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_co
 	ld->begin_valid = block_count > 0;
 	int rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, timeout, NULL, err);
 	if (retryable(rc)) {
-		/* FLASH_BEGIN only erases and sets up the write: asking again is safe. */
+		/* FLASH_BEGIN only erases and sets up the write: asking again is safe, but the
+		 * lost one may have run with a corrupted offset. */
+		if (block_count > 0)
+			loader_note_hazard(ld, LOADER_HAZARD_BEGIN, 0);
 		resync(ld);
 		rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, timeout, NULL, err);
 	}
@@ -320,33 +373,67 @@ static uint64_t block_timeout_us(const struct loader *ld, size_t len)
 	return t < LOADER_BLOCK_MIN_TIMEOUT_US ? LOADER_BLOCK_MIN_TIMEOUT_US : t;
 }
 
+/* Whether a failed FLASH_DATA attempt may still have been acted on. Only a clean refusal
+ * under FLASH_DATA's own opcode says the ROM dropped the frame before writing: 0x05 (a
+ * length that does not match, or a block past the flash) and 0x07 (bad data checksum).
+ * A timeout or a garbled reply may hide a frame that ran as another command, and 0x08 or
+ * any other code is a frame the ROM wrote somewhere, perhaps at another block. */
+static bool maybe_executed(const struct loader *ld, int rc)
+{
+	if (rc != ED_ERR_DEVICE)
+		return true;
+	return ld->last_rom_error != PKT_ROM_INVALID_MESSAGE &&
+	       ld->last_rom_error != PKT_ROM_BAD_CHECKSUM;
+}
+
+/* After an attempt whose reply was lost or garbled, the frame may have run as FLASH_BEGIN
+ * (opcode 0x03 -> 0x02): the ROM's write would then continue at offset 0 with block size 0
+ * and every later block would land on sector 0. FLASH_BEGIN again with erase size 0 puts
+ * the write back where it belongs without erasing anything. */
+static int restore_write(struct loader *ld, struct ed_error *err)
+{
+	if (!ld->begin_valid)
+		return ED_OK;
+	uint8_t d[16];
+	memcpy(d, ld->begin, sizeof d);
+	put_le32(d, 0);
+	int rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+	if (rc < 0)
+		ed_error_prefix(err, "restoring the ROM's write state at 0x%06x",
+				get_le32(ld->begin + 12));
+	return rc;
+}
+
 /* Sends the block prepared in ld->data until the ROM accepts it: up to
- * LOADER_BLOCK_ATTEMPTS for lost frames, lost replies and checksum errors, up to
- * LOADER_WRITE_ATTEMPTS for error 0x08. */
-static int send_block(struct loader *ld, size_t len, uint32_t seq, uint32_t chk,
+ * LOADER_BLOCK_ATTEMPTS for lost frames, lost replies and refusals (checksum, invalid
+ * message, 0x06 and any other code: one flipped bit turns 0x07 into 0x06), up to
+ * LOADER_WRITE_ATTEMPTS for error 0x08. Every attempt that may have been acted on is
+ * noted as a hazard for the flasher to prove. *attempts gets the number made. */
+static int send_block(struct loader *ld, size_t len, uint32_t seq, uint32_t chk, int *attempts,
 		      struct ed_error *err)
 {
 	uint64_t timeout = block_timeout_us(ld, len);
 	int rc = ED_ERR_TIMEOUT, write_errors = 0;
+	*attempts = 0;
 	for (int attempt = 0; attempt < LOADER_BLOCK_ATTEMPTS; attempt++) {
 		if (attempt > 0) {
 			ed_log(&ld->cfg.log, ED_LOG_DEBUG, "block %u: %s; sending it again", seq,
 			       err->msg);
 			/* A late reply to the failed attempt must not answer the next one. */
 			resync(ld);
+			if (rc != ED_ERR_DEVICE && (rc = restore_write(ld, err)) < 0)
+				return rc;
 		}
+		(*attempts)++;
 		rc = loader_command(ld, PKT_FLASH_DATA, ld->data, len + 16, chk, timeout, NULL, err);
-		if (!retryable(rc))
+		if (rc != ED_OK && maybe_executed(ld, rc))
+			loader_note_hazard(ld, LOADER_HAZARD_BLOCK, seq); /* also a frame in flight
+									     * when the port went */
+		if (rc == ED_OK || !retryable(rc))
 			break;
-		if (rc != ED_ERR_DEVICE)
-			continue;
-		uint8_t e = ld->last_rom_error;
-		if (e == PKT_ROM_FLASH_WRITE_ERR) {
-			if (++write_errors >= LOADER_WRITE_ATTEMPTS)
-				break;
-		} else if (e != PKT_ROM_BAD_CHECKSUM && e != PKT_ROM_INVALID_MESSAGE) {
+		if (rc == ED_ERR_DEVICE && ld->last_rom_error == PKT_ROM_FLASH_WRITE_ERR &&
+		    ++write_errors >= LOADER_WRITE_ATTEMPTS)
 			break;
-		}
 	}
 	return rc;
 }
@@ -363,7 +450,8 @@ int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint3
 	put_le32(d + 12, 0);
 	memcpy(d + 16, block, len);
 	uint32_t chk = pkt_checksum(block, len);
-	int rc = send_block(ld, len, seq, chk, err);
+	int attempts = 0, more = 0;
+	int rc = send_block(ld, len, seq, chk, &attempts, err);
 	bool again = false;
 	if (rc == ED_ERR_DEVICE && ld->last_rom_error == PKT_ROM_FLASH_WRITE_ERR && seq == 0 &&
 	    ld->begin_valid) {
@@ -375,12 +463,14 @@ int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint3
 		       "0x%06x again (a FLASH_BEGIN corrupted on the wire may have put it at "
 		       "another address)",
 		       LOADER_WRITE_ATTEMPTS, get_le32(ld->begin + 12));
+		loader_note_hazard(ld, LOADER_HAZARD_BEGIN, 0);
 		again = true;
 		resync(ld);
 		rc = loader_command(ld, PKT_FLASH_BEGIN, ld->begin, 16, 0, begin_timeout_us(ld->begin),
 				    NULL, err);
 		if (rc == ED_OK)
-			rc = send_block(ld, len, seq, chk, err);
+			rc = send_block(ld, len, seq, chk, &more, err);
+		attempts += more;
 	}
 	if (rc == ED_ERR_DEVICE && ld->last_rom_error == PKT_ROM_FLASH_WRITE_ERR)
 		return ed_fail(err, ED_ERR_VERIFY,
@@ -392,7 +482,8 @@ int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint3
 			       seq, LOADER_WRITE_ATTEMPTS,
 			       again ? ", also after starting the write again" : "");
 	if (retryable(rc))
-		ed_error_prefix(err, "block %u after %d attempts", seq, LOADER_BLOCK_ATTEMPTS);
+		ed_error_prefix(err, "block %u after %d attempt%s", seq, attempts,
+				attempts == 1 ? "" : "s");
 	return rc;
 }
 

@@ -77,6 +77,9 @@ int loader_finish(struct loader *ld, enum loader_after after, struct ed_error *e
 int loader_command(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
 		   uint32_t checksum, uint64_t timeout_us, uint32_t *value, struct ed_error *err);
 uint8_t loader_last_rom_error(const struct loader *ld);
+/* Drops every byte received so far (left-over, duplicated or late replies) so that the next
+ * reply read is one sent after this call. */
+void loader_discard_input(struct loader *ld);
 
 int loader_read_reg(struct loader *ld, uint32_t addr, uint32_t *value, struct ed_error *err);
 int loader_write_reg(struct loader *ld, uint32_t addr, uint32_t value, struct ed_error *err);
@@ -98,6 +101,38 @@ int loader_attach_flash(struct loader *ld, struct ed_error *err);
  * refuses FLASH_BEGIN past that (reference §6.1; esptool-ck sends this, esptool does not). */
 int loader_spi_set_params(struct loader *ld, uint32_t flash_id, uint32_t size_bytes,
 			  struct ed_error *err);
+
+/* What the ROM protocol cannot prove (issue 11). Its replies carry no request identity and
+ * its FLASH_BEGIN / FLASH_DATA headers no checksum, so the loader counts every anomaly of
+ * the session (a timeout, a garbled reply, a reply under another opcode or left over, a
+ * resynchronisation) and notes every frame the ROM may have run somewhere else. The
+ * flasher proves or reports each hazard before a write may end in ED_OK. */
+enum loader_hazard_kind {
+	LOADER_HAZARD_BLOCK,     /* FLASH_DATA seq may have been programmed at another block
+				  * (its sequence number corrupted): a failed attempt, or a block
+				  * found missing after a write */
+	LOADER_HAZARD_LOW_ERASE, /* a FLASH_DATA may have run as FLASH_BEGIN (opcode bit 0 lost):
+				  * its header as parameters erases sectors 0x0 and 0x1000 */
+	LOADER_HAZARD_BEGIN,     /* a FLASH_BEGIN's offset may have been corrupted: the erase and
+				  * the blocks may have gone to offset ^ (1 << bit) */
+};
+
+struct loader_hazard {
+	enum loader_hazard_kind kind;
+	uint32_t seq;            /* LOADER_HAZARD_BLOCK: the block's sequence number */
+};
+
+/* Anomalies seen since the loader was created. */
+uint64_t loader_anomalies(const struct loader *ld);
+/* Counts one anomaly noticed above the loader (a read that did not tie to its request). */
+void loader_note_anomaly(struct loader *ld, const char *what);
+void loader_note_hazard(struct loader *ld, enum loader_hazard_kind kind, uint32_t seq);
+/* Some hazards are unknown (they did not fit a list): the flasher must assume the worst. */
+void loader_note_hazards_lost(struct loader *ld);
+/* Moves the hazards noted so far into out (at most cap; *lost set when some did not fit
+ * or were dropped because the list was full: the caller must then assume the worst). */
+size_t loader_take_hazards(struct loader *ld, struct loader_hazard *out, size_t cap,
+			   bool *lost);
 
 /* Statistics for the benchmark and the trace. */
 struct loader_stats {

@@ -25,9 +25,12 @@ struct loader {
 	uint8_t begin[16];   /* the last FLASH_BEGIN's payload, to start a write again */
 	bool begin_valid;
 	struct loader_stats stats;
+	uint64_t anomalies;
+	struct loader_hazard hazards[64];
+	size_t nhazards;
+	bool hazards_lost;
 };
 
-void loader_discard_input(struct loader *ld);
 int loader_read_frame(struct loader *ld, uint64_t deadline_us, const uint8_t **frame,
 		      size_t *len, struct ed_error *err);
 int loader_send(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,

@@ -205,42 +205,162 @@ int spiflash_read_id(struct spiflash *sf, uint32_t *jedec, struct ed_error *err)
 	return ED_OK;
 }
 
-/* One 64-byte READ. ROM replies carry no checksum and WRITE_REG has none either: a bit
- * flipped on the wire could change a data word, or turn the trigger into a no-op that
- * leaves the previous chunk in W0..W15. SPIFLASH_READ_TWICE runs the transaction until two
- * runs in a row agree (about twice the cost); the single modes run it once. */
+/* WRDI after every read transaction. A trigger (CMD = USR) with one bit flipped on the
+ * wire can also set WREN (bit 30), which leaves the flash write-enabled; a later flip
+ * that adds SE, BE or CE (bits 24, 23, 22), or an ADDR write sent to CMD, would then
+ * erase during a mere read (campaign seed 1587 erased sector 0x8000 during a verify).
+ * Clearing WEL after each chunk leaves such a pair one chunk to happen in, not a whole
+ * read; one round trip per 64 bytes. */
+static int disarm(struct spiflash *sf, struct ed_error *err)
+{
+	return loader_write_reg(sf->ld, SPI_CMD, CMD_WRDI, err);
+}
+
+/* Reads ADDR back after a run's data reads. READ_REG replies name no register: a reply
+ * duplicated or arriving late answers the next request in its place and shifts every word
+ * after it by one. ADDR holds this chunk's address (a value no other reply of the chunk
+ * has), so reading it last ties the run's replies to their requests (issue 11, defect 4).
+ * A mismatch is an anomaly: 1 = run again after a resynchronisation. */
+static int sentinel(struct spiflash *sf, uint32_t addr, struct ed_error *err)
+{
+	uint32_t back = 0;
+	int rc = loader_read_reg(sf->ld, SPI_ADDR, &back, err);
+	if (rc < 0)
+		return rc;
+	if (back == addr << 8)
+		return 0;
+	loader_note_anomaly(sf->ld, "a register read answered by another request's reply");
+	loader_discard_input(sf->ld);
+	sf->known = false; /* the setup registers are written (and read back) again */
+	return 1;
+}
+
+/* One run of the READ at addr into words, the transaction set up first when setup is
+ * true. Stale replies already received are dropped first. */
+static int read_run(struct spiflash *sf, uint32_t addr, bool setup, bool check_addr,
+		    uint32_t words[16], struct ed_error *err)
+{
+	loader_discard_input(sf->ld);
+	sf->addr_unchecked = !check_addr;
+	int rc = setup ? user_command(sf, OP_READ, true, addr, NULL, 0, SPIFLASH_READ_CHUNK * 8,
+				      words, err)
+		       : run_command(sf, OP_READ, SPIFLASH_READ_CHUNK * 8, words, err);
+	sf->addr_unchecked = false;
+	return rc;
+}
+
+/* Word i's value by vote over n runs: the value seen most often, once it was seen `need`
+ * times and at least two times more than any other value. */
+static bool vote(uint32_t runs[][16], int n, int i, int need, uint32_t *out)
+{
+	int best = 0, second = 0;
+	uint32_t value = 0;
+	for (int a = 0; a < n; a++) {
+		int count = 0;
+		for (int b = 0; b < n; b++)
+			count += runs[b][i] == runs[a][i];
+		if (count > best) {
+			if (runs[a][i] != value)
+				second = best;
+			best = count;
+			value = runs[a][i];
+		} else if (runs[a][i] != value && count > second) {
+			second = count;
+		}
+	}
+	*out = value;
+	return best >= need && best >= second + 2;
+}
+
+/* Runs the READ at addr until every word's value is settled by vote: two agreeing runs,
+ * three once the session saw any anomaly. On a line that garbles register addresses,
+ * faulty reads of one word often agree with each other (an unmapped register reads 0:
+ * campaign seed 110), so a value must also lead every other value by two runs. Up to
+ * AGREE_RUNS runs are kept, so a noisy line costs runs, not a failure. */
+#define AGREE_RUNS 16
+static int runs_agree(struct spiflash *sf, uint32_t addr, uint32_t words[16],
+		      struct ed_error *err)
+{
+	uint32_t runs[AGREE_RUNS][16];
+	int need = loader_anomalies(sf->ld) ? 3 : 2;
+	for (int n = 0; n < AGREE_RUNS; n++) {
+		int rc = read_run(sf, addr, n == 0, false, runs[n], err);
+		if (rc < 0)
+			return rc;
+		if (n > 0 && memcmp(runs[n], runs[n - 1], sizeof runs[n])) {
+			loader_note_anomaly(sf->ld, "runs of one SPI read differ");
+			need = 3;
+		}
+		bool settled = n > 0;
+		for (int i = 0; i < 16 && settled; i++)
+			settled = vote(runs, n + 1, i, need, &words[i]);
+		if (settled)
+			return ED_OK;
+	}
+	return ed_fail(err, ED_ERR_PROTO,
+		       "flash at 0x%06x reads differently every time: the line is too noisy; try a "
+		       "lower --baud or another cable",
+		       addr);
+}
+
+/* One 64-byte READ. ROM replies carry no checksum and no register identity, and WRITE_REG
+ * has no checksum either: a bit flipped on the wire can change a data word, send a request
+ * to another register (whose value comes back as if it were the one asked: defect 5),
+ * turn the trigger into a no-op that leaves the previous chunk in W0..W15, or a duplicated
+ * or late reply can shift the words. Every mode ends with the ADDR sentinel (shifts, a
+ * wrong ADDR). SPIFLASH_READ_TWICE runs the transaction again until two runs agree, which
+ * is the only way to see a request that went to the wrong register (about twice the
+ * cost); the single modes run it once, for data that is compared anyway. */
 static int read_chunk(struct spiflash *sf, uint32_t addr, uint32_t words[16],
 		      enum spiflash_read_mode mode, struct ed_error *err)
 {
-	uint32_t prev[16];
-	sf->addr_unchecked = mode == SPIFLASH_READ_ONCE;
-	int rc = user_command(sf, OP_READ, true, addr, NULL, 0, SPIFLASH_READ_CHUNK * 8,
-			      mode == SPIFLASH_READ_TWICE ? prev : words, err);
-	sf->addr_unchecked = false;
-	if (mode != SPIFLASH_READ_TWICE)
-		return rc;
-	for (int run = 0; rc == ED_OK && run < 4; run++) {
-		rc = run_command(sf, OP_READ, SPIFLASH_READ_CHUNK * 8, words, err);
-		if (rc == ED_OK && !memcmp(prev, words, sizeof prev))
+	int rc = ED_OK;
+	for (int tries = 0; tries < 4; tries++) {
+		if (mode != SPIFLASH_READ_TWICE) {
+			rc = read_run(sf, addr, true, mode == SPIFLASH_READ_CHECKED, words, err);
+			if (rc == ED_OK && (rc = sentinel(sf, addr, err)) == 0)
+				return ED_OK;
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		/* Two runs that agree, three in a row once the session saw any anomaly: on a
+		 * line that garbles register addresses, two faulty reads of one word often
+		 * agree (an unmapped register reads 0), three rarely do (campaign seed 110). */
+		rc = runs_agree(sf, addr, words, err);
+		if (rc == ED_OK && (rc = sentinel(sf, addr, err)) == 0)
 			return ED_OK;
-		memcpy(prev, words, sizeof prev);
+		if (rc < 0)
+			return rc;
 	}
-	if (rc == ED_OK)
-		rc = ed_fail(err, ED_ERR_PROTO,
-			     "flash at 0x%06x reads differently every time: the line is too noisy; "
-			     "try a lower --baud or another cable",
-			     addr);
-	return rc;
+	return ed_fail(err, ED_ERR_PROTO,
+		       "reading flash at 0x%06x: the register replies kept arriving out of step with "
+		       "the requests (duplicated or late replies); try a lower --baud or another cable",
+		       addr);
 }
 
 int spiflash_read_word(struct spiflash *sf, uint32_t addr, uint32_t *word, struct ed_error *err)
 {
-	/* Spot checks compare the word and read a differing one again carefully: a wrong
-	 * address can only cost that re-read, so ADDR is not read back. */
-	sf->addr_unchecked = true;
-	int rc = user_command(sf, OP_READ, true, addr, NULL, 0, 32, word, err);
-	sf->addr_unchecked = false;
-	return rc;
+	/* Spot checks compare the word and read a differing one again carefully; the sentinel
+	 * still ties a matching word to its own request. */
+	uint32_t words[16];
+	int rc = ED_OK;
+	for (int tries = 0; tries < 4; tries++) {
+		sf->addr_unchecked = true;
+		loader_discard_input(sf->ld);
+		rc = user_command(sf, OP_READ, true, addr, NULL, 0, 32, words, err);
+		sf->addr_unchecked = false;
+		if (rc == ED_OK && (rc = sentinel(sf, addr, err)) == 0) {
+			*word = words[0];
+			return disarm(sf, err);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return ed_fail(err, ED_ERR_PROTO,
+		       "reading flash at 0x%06x: the register replies kept arriving out of step with "
+		       "the requests; try a lower --baud or another cable",
+		       addr);
 }
 
 int spiflash_read_mode(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
@@ -254,15 +374,15 @@ int spiflash_read_mode(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint3
 		uint32_t n = size - done < SPIFLASH_READ_CHUNK ? size - done : SPIFLASH_READ_CHUNK;
 		uint32_t words[16];
 		enum spiflash_read_mode m = mode;
-		if (m == SPIFLASH_READ_AUTO) {
-			/* Single runs on a clean line; both runs once any packet of the session
-			 * needed a retry, the sign of a line that also garbles replies. */
-			struct loader_stats st;
-			loader_get_stats(sf->ld, &st);
-			m = st.retries ? SPIFLASH_READ_TWICE : SPIFLASH_READ_CHECKED;
-		}
+		/* Data that nothing else checks (a dump, a preserved sector) needs two agreeing
+		 * runs even on a clean line: a request sent to the wrong register leaves no
+		 * other trace (issue 11, defect 5). */
+		if (m == SPIFLASH_READ_AUTO)
+			m = SPIFLASH_READ_TWICE;
 		/* Always 64 bytes: one register layout for the whole read, fewer writes. */
 		int rc = read_chunk(sf, offset + done, words, m, err);
+		if (rc == ED_OK)
+			rc = disarm(sf, err);
 		if (rc < 0) {
 			ed_error_prefix(err, "reading flash at 0x%06x", offset + done);
 			return rc;

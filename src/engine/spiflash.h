@@ -31,9 +31,12 @@ struct spiflash {
 
 /* How a read guards against replies and register writes garbled on the wire (neither
  * carries a checksum). */
+/* Every mode drops stale input before a run and reads ADDR back after it (the sentinel
+ * that ties the replies to their requests, issue 11). */
 enum spiflash_read_mode {
-	SPIFLASH_READ_AUTO,    /* CHECKED on a clean session, TWICE once a packet was retried */
-	SPIFLASH_READ_ONCE,    /* one run, ADDR not read back: for data compared anyway */
+	SPIFLASH_READ_AUTO,    /* TWICE: for data nothing else checks (dumps) */
+	SPIFLASH_READ_ONCE,    /* one run, ADDR not read back before it: for data compared
+				* anyway (verify), a mismatch read again TWICE */
 	SPIFLASH_READ_CHECKED, /* one run after ADDR is read back */
 	SPIFLASH_READ_TWICE,   /* runs until two runs agree */
 };

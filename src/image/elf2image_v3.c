@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sha256.h"
 #include "core/util.h"
 #include "image/image.h"
 #include "image/segments_int.h"
-#include "image/sha256.h"
 
 #define V3_FLASH_START 0x40200000u /* esptool: is_flash_addr(addr) = addr > IROM_MAP_START */
 #define V3_PAGE 0x10000u	   /* esptool's IROM_ALIGN */
@@ -192,7 +192,7 @@ int img_elf2image_v3(const uint8_t *elf, size_t elf_len, const struct img_params
 		size_t pos = write_segments(d, &l, order, tmp, &sum);
 		pos += 15 - pos % 16; /* zeros from calloc */
 		d[pos++] = sum;
-		img_sha256(d, pos, d + pos);
+		sha256_buffer(d, pos, d + pos);
 		out->data = d;
 		out->len = pos + 32;
 	}

@@ -165,12 +165,21 @@ static void set_flash_params(struct img_info *info, uint8_t b2, uint8_t b3)
 	info->freq_code = b3 & 0x0F;
 }
 
+static int parse_ea_second(const uint8_t *buf, size_t len, size_t pos, struct img_info *info,
+			   struct ed_error *err);
+
 static int parse_ea(const uint8_t *buf, size_t len, struct img_info *info, struct ed_error *err)
 {
 	if (len < 16)
 		return ed_fail(err, ED_ERR_FORMAT,
 			       "0xEA image of %zu bytes is cut off inside its irom segment header",
 			       len);
+	/* esptool writes no irom segment when the ELF has no .irom0.text: the 0xE9 header
+	 * follows at once, repeating the first header's flash bytes and entry point (an irom
+	 * segment header starts with its load address 0 instead). */
+	if (buf[8] == IMG_MAGIC_V1 && buf[10] == buf[2] && buf[11] == buf[3] &&
+	    get_le32(buf + 12) == get_le32(buf + 4))
+		return parse_ea_second(buf, len, 8, info, err);
 	uint32_t irom_len = get_le32(buf + 12);
 	if (irom_len > len - 16)
 		return ed_fail(
@@ -185,7 +194,13 @@ static int parse_ea(const uint8_t *buf, size_t len, struct img_info *info, struc
 	s->data_offset = 16;
 	s->region = "irom0 (flash)";
 	s->irom = true;
-	size_t pos = 16 + (size_t)irom_len;
+	return parse_ea_second(buf, len, 16 + (size_t)irom_len, info, err);
+}
+
+/* The 0xE9 header at pos and the checked segments after it. */
+static int parse_ea_second(const uint8_t *buf, size_t len, size_t pos, struct img_info *info,
+			   struct ed_error *err)
+{
 	if (pos > len - 8 || len < 8)
 		return ed_fail(err, ED_ERR_FORMAT,
 			       "the second (0xE9) header at offset 0x%zx is cut off (data ends at "
@@ -211,7 +226,7 @@ static int parse_ea(const uint8_t *buf, size_t len, struct img_info *info, struc
 	/* gen_appbin: byte 2 is 0, byte 3 the slot, three checked sections starting with
 	 * .text at 0x40100000; esptool copies the flash parameters into both headers. */
 	bool appbin = buf[2] == 0 && (buf[3] == 1 || buf[3] == 2) && h[1] == 3 &&
-		      info->segments[1].load_addr == 0x40100000u;
+		      info->segments[0].irom && info->segments[1].load_addr == 0x40100000u;
 	if (appbin && info->headers_agree && (pos % 16 != 15 || buf[pos] == sum))
 		appbin = false; /* 00 01 / 00 02 is also qio, 512KB, 26m/20m: esptool's layout */
 	info->kind = appbin ? IMG_KIND_APPBIN : IMG_KIND_V2;

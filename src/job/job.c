@@ -312,6 +312,18 @@ void job_get_progress(struct job *job, struct job_progress *p)
 	pthread_mutex_unlock(&job->mu);
 }
 
+int job_get_history(struct job *job, struct journal_history *out, struct ed_error *err)
+{
+	pthread_mutex_lock(&job->mu);
+	int rc = job->history_rc;
+	if (rc > 0)
+		*out = job->history;
+	else if (rc < 0)
+		ed_fail(err, rc, "%s", job->history_err);
+	pthread_mutex_unlock(&job->mu);
+	return rc;
+}
+
 bool job_get_chip_info(struct job *job, struct chip_info *info)
 {
 	pthread_mutex_lock(&job->mu);

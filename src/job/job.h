@@ -159,6 +159,13 @@ void job_destroy(struct job *job);
 /* The chip found by the DETECT stage; false before it ran or when it failed. */
 bool job_get_chip_info(struct job *job, struct chip_info *info);
 
+/* What the journal knew of the board's MAC before this job: looked up by the worker right
+ * after DETECT, before the job's own line is written. Returns 1 and fills out when looked
+ * up, 0 before DETECT or without a journal, a negative ed_err (err filled) when the
+ * journal could not be read. */
+struct journal_history;
+int job_get_history(struct job *job, struct journal_history *out, struct ed_error *err);
+
 /* The boot check's verdict; reason (may be NULL) gets the deciding sentence ("" when not
  * checked). */
 enum job_boot_verdict job_get_boot_verdict(struct job *job, char *reason, size_t cap);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "job/job.h"
+#include "journal/journal.h"
 #include "link/link.h"
 
 struct job {
@@ -26,6 +27,9 @@ struct job {
 	atomic_bool finished;
 	int result;
 	struct ed_error err;
+	int history_rc;             /* under mu: 1 looked up, 0 not, < 0 journal error */
+	struct journal_history history;
+	char history_err[256];
 	enum job_boot_verdict boot_verdict; /* under mu */
 	char boot_reason[512];
 	/* worker only */
@@ -50,6 +54,9 @@ void job_store_boot_verdict(struct job *job, enum job_boot_verdict v, const char
  * the journal line at the very end of the job. */
 int job_reset_and_boot_check(struct job *job, struct ed_error *err);
 void job_write_journal(struct job *job, int rc, const struct ed_error *err, double duration_s);
+/* Right after DETECT: what the journal knows of the board's MAC, before this job's own
+ * line exists (so a fast job cannot find itself). No-op without a journal. */
+void job_lookup_history(struct job *job, const struct chip_info *info);
 
 /* The worker's body (job_run.c): runs every step, returns the result. */
 int job_run(struct job *job, struct ed_error *err);

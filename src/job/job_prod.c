@@ -175,3 +175,23 @@ void job_write_journal(struct job *job, int rc, const struct ed_error *jerr, dou
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0, "journal: %s", e.msg);
 	free(files);
 }
+
+void job_lookup_history(struct job *job, const struct chip_info *info)
+{
+	if (!job->spec.journal_path)
+		return;
+	char mac[18];
+	const uint8_t *m = info->mac;
+	snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+		 m[5]);
+	struct journal_history h;
+	struct ed_error err = {0};
+	int rc = journal_lookup_mac(job->spec.journal_path, mac, &h, &err);
+	pthread_mutex_lock(&job->mu);
+	job->history_rc = rc < 0 ? rc : 1;
+	if (rc < 0)
+		snprintf(job->history_err, sizeof job->history_err, "%.250s", err.msg);
+	else
+		job->history = h;
+	pthread_mutex_unlock(&job->mu);
+}

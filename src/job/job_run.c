@@ -19,6 +19,10 @@ struct run {
 	struct link_options lo;
 	struct loader_config cfg;
 	bool reconnected;  /* the one reconnect-and-resume was used */
+	size_t written;    /* write steps whose data is completely on the flash (step index + 1
+			    * of the last one): a drop during --verify leaves it written */
+	uint8_t preserved[4096]; /* the sector --erase-strategy preserve keeps, saved once */
+	bool preserved_saved;
 	struct chip_info info;
 	uint32_t flash_size; /* bounds for steps: detected, else 16 MB */
 };
@@ -74,6 +78,7 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	rc = detect_chip(r->ld, &r->info, err);
 	if (rc < 0)
 		return rc;
+	job_lookup_history(job, &r->info); /* before the chip is visible: then both are */
 	job_store_info(job, &r->info);
 	const struct chip_info *in = &r->info;
 	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Chip is %s", in->name);
@@ -106,6 +111,17 @@ static bool next_sector_written_later(const struct job *job, size_t index,
 			return true;
 	}
 	return false;
+}
+
+/* The ranges later write steps of the job erase, write and prove (at most cap). */
+static size_t later_writes(const struct job *job, size_t index, struct flasher_range *out,
+			   size_t cap)
+{
+	size_t n = 0;
+	for (size_t k = index + 1; k < job->spec.step_count && n < cap; k++)
+		if (job->steps[k].kind == JOB_STEP_WRITE)
+			out[n++] = (struct flasher_range){job->steps[k].offset, job->steps[k].size};
+	return n;
 }
 
 /* esptool's rule (reference §7.3): an image written at 0x0 gets bytes 2-3 from
@@ -191,11 +207,21 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 	job_set_stage(job, JOB_STAGE_WRITE, r->job->step_index, "Writing %s at 0x%08x (%u bytes)",
 		      name, s->offset, s->size);
 	struct flasher_progress p = {progress_cb, job};
+	struct flasher_range later[16];
+	enum flasher_proof proof = FLASHER_PROOF_ROM_CHECKSUM;
+	struct flasher_resume resume = {0};
+	r->preserved_saved = false;
 	struct flasher_write_opts wo = {
 		.strategy = job->spec.erase_preserve ? ERASE_STRATEGY_PRESERVE : ERASE_STRATEGY_EXACT,
 		.flash_size = r->info.flash_size,
 		.next_free = next_sector_written_later(job, r->job->step_index, s),
 		.check_blocks = job->spec.check_blocks,
+		.later = later,
+		.nlater = later_writes(job, job->step_index, later, 16),
+		.preserve_copy = r->preserved,
+		.preserve_saved = &r->preserved_saved,
+		.proof = &proof,
+		.resume = &resume,
 	};
 	rc = flasher_write(r->ld, s->offset, data, s->size, &wo, &p, err);
 	if (rc == ED_ERR_DISCONNECTED && !r->reconnected) {
@@ -214,10 +240,15 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 	}
 	if (rc == ED_OK) {
 		double t = seconds_since(r);
+		r->written = job->step_index + 1;
+		/* What exit 0 rests on (espdeck(1), "What exit 0 means"). */
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-			       "Wrote %u bytes at 0x%08x in %.1f seconds (%.1f kbit/s); every block "
-			       "passed the ROM's read-back check",
-			       s->size, s->offset, t, t > 0 ? s->size * 8 / t / 1000 : 0.0);
+			       "Wrote %u bytes at 0x%08x in %.1f seconds (%.1f kbit/s); %s",
+			       s->size, s->offset, t, t > 0 ? s->size * 8 / t / 1000 : 0.0,
+			       proof == FLASHER_PROOF_READ_BACK
+				       ? "verified by read-back"
+				       : "checked by the ROM's 8-bit checksum only (every block's "
+					 "place read back)");
 	}
 	if (rc == ED_OK && job->spec.verify) {
 		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
@@ -226,7 +257,7 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		rc = flasher_verify(r->ld, s->offset, data, s->size, &p, NULL, err);
 		if (rc == ED_OK)
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-				       "Verified %u bytes at 0x%08x in %.1f seconds", s->size,
+				       "Verified %u bytes at 0x%08x by read-back in %.1f seconds", s->size,
 				       s->offset, seconds_since(r));
 	}
 	free(data);
@@ -253,8 +284,10 @@ static int step_read(struct run *r, const struct job_step *s, struct ed_error *e
 		rc = ed_output_write(s->path, buf, s->size, err);
 	if (rc == ED_OK)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-			       "Read %u bytes at 0x%08x in %.1f seconds%s%s", s->size, s->offset,
-			       seconds_since(r), s->path ? " into " : "", s->path ? s->path : "");
+			       "Read %u bytes at 0x%08x in %.1f seconds%s%s; checked by reading "
+			       "every 64-byte piece at least twice with matching results",
+			       s->size, s->offset, seconds_since(r), s->path ? " into " : "",
+			       s->path ? s->path : "");
 	free(buf);
 	return rc;
 }
@@ -317,10 +350,42 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 	return ed_fail(err, ED_ERR_ARG, "unknown job step %d", (int)s->kind);
 }
 
+/* The whole job is checked once the flash size is known and before anything is erased
+ * or written: every region must fit, so one bad file means nothing is written. */
+static int check_steps(struct run *r, struct ed_error *err)
+{
+	const struct job *job = r->job;
+	for (size_t i = 0; i < job->spec.step_count; i++) {
+		const struct job_step *s = &job->steps[i];
+		const char *what = s->kind == JOB_STEP_READ ? "read" :
+				   s->kind == JOB_STEP_ERASE_REGION ? "erase region" :
+				   s->name ? s->name : "data";
+		if (s->kind == JOB_STEP_INFO || s->kind == JOB_STEP_ERASE_CHIP)
+			continue;
+		int rc = check_range(r, what, s->offset, s->size, err);
+		if (rc < 0) {
+			bool changes = false;
+			for (size_t k = 0; k < job->spec.step_count; k++)
+				changes |= job->steps[k].kind != JOB_STEP_INFO &&
+					   job->steps[k].kind != JOB_STEP_VERIFY &&
+					   job->steps[k].kind != JOB_STEP_READ;
+			if (changes) {
+				char first[sizeof err->msg];
+				snprintf(first, sizeof first, "%s", err->msg);
+				ed_fail(err, rc, "%.700s; nothing was erased or written", first);
+			}
+			return rc;
+		}
+	}
+	return ED_OK;
+}
+
 static int run_all(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
 	int rc = connect_and_detect(r, err);
+	if (rc == ED_OK)
+		rc = check_steps(r, err);
 	size_t i = 0;
 	for (; rc == ED_OK && i < job->spec.step_count; i++)
 		rc = run_step(r, i, err);
@@ -333,10 +398,14 @@ static int run_all(struct run *r, struct ed_error *err)
 			const struct job_step *s = &job->steps[k];
 			if (s->kind != JOB_STEP_WRITE)
 				continue;
-			char *dst = k + 1 < i ? done : pending;
+			/* i is one past the step that failed; its data may be complete already
+			 * (a drop during --verify). */
+			bool unverified = k + 1 == i && r->written == i;
+			char *dst = k + 1 < i || unverified ? done : pending;
 			size_t len = strlen(dst);
-			snprintf(dst + len, 256 - len, "%s%s@0x%x", len ? ", " : "",
-				 s->name ? ed_basename(s->name) : "data", s->offset);
+			snprintf(dst + len, 256 - len, "%s%s@0x%x%s", len ? ", " : "",
+				 s->name ? ed_basename(s->name) : "data", s->offset,
+				 unverified ? " (not verified)" : "");
 		}
 		if (done[0] || pending[0])
 			ed_error_prefix(err, "written: %s; not written or incomplete: %s",

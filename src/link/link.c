@@ -16,6 +16,8 @@ int link_open(const char *spec, const struct link_options *opts, struct link **o
 			       "no port given: use --port /dev/ttyUSB0, socket://HOST:PORT or sim://");
 	if (!strncmp(spec, "sim://", 6))
 		return link_sim_open(spec + 6, opts, out, err);
+	if (!strncmp(spec, "fault://", 8))
+		return link_fault_open(spec + 8, opts, out, err);
 	if (!strncmp(spec, "socket://", 9))
 		return link_tcp_open(spec + 9, opts, out, err);
 	if (strstr(spec, "://"))

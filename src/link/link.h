@@ -70,6 +70,14 @@ int link_tcp_open(const char *hostport, const struct link_options *opts, struct 
 int link_sim_open(const char *options, const struct link_options *opts, struct link **out,
 		  struct ed_error *err);
 
+/* "fault://OPTIONS|INNER": INNER (any spec above) with seeded transport faults in both
+ * directions, OPTIONS as faultgen_plan_parse() takes them (link/faultgen.h). For the
+ * fault campaign (bench/faults) and tests; a fault link owns its inner link. */
+int link_fault_open(const char *spec, const struct link_options *opts, struct link **out,
+		    struct ed_error *err);
+/* Faults a fault link injected so far (0 for any other link). */
+uint64_t link_fault_count(struct link *l);
+
 /* Closes and frees; accepts NULL. */
 void link_close(struct link *l);
 

@@ -34,6 +34,11 @@ static uint64_t rng_next(struct sim_board *b)
 	return x * 0x2545F4914F6CDD1Dull;
 }
 
+uint64_t sim_rng(struct sim_board *b)
+{
+	return rng_next(b);
+}
+
 bool sim_chance(struct sim_board *b, double p)
 {
 	if (p <= 0)
@@ -131,8 +136,10 @@ void sim_reply(struct sim_board *b, uint8_t op, const uint8_t *result, uint16_t 
 	uint64_t t = ready_ns;
 	if (!b->cfg.fast)
 		t += (uint64_t)(b->cfg.latency_ms * 1e6);
-	t += b->stall_ns;
+	t += b->stall_ns + b->late_ns;
 	sim_emit(b, wire, w, b->uart_baud, t);
+	if (b->dup_reply)
+		sim_emit(b, wire, w, b->uart_baud, t);
 }
 
 void sim_trace(struct sim_board *b, uint64_t t, const char *fmt, ...)
@@ -229,6 +236,11 @@ static void feed_frames(struct sim_board *b, const uint8_t *data, size_t len, ui
 {
 	size_t pos = 0;
 	while (pos < len) {
+		if (b->state == SIM_STATE_STUB) {
+			/* The stub core decodes its own frames, byte by byte. */
+			pos += sim_stub_input(b, data + pos, len - pos, t0 + pos * byte_ns, byte_ns);
+			continue;
+		}
 		size_t used = 0;
 		enum slip_event ev = slip_decoder_feed(&b->dec, data + pos, len - pos, &used);
 		pos += used;
@@ -279,6 +291,8 @@ int64_t sim_board_input(struct sim_board *b, const uint8_t *data, size_t len, ui
 	b->rx_free_ns = t0 + len * byte_ns;
 	b->stats.bytes_from_host += len;
 	b->conn_bytes += len;
+	if (b->state == SIM_STATE_STUB)
+		sim_stub_poll(b, t0); /* a baud change on trial may end before these bytes */
 	bool listening = b->state == SIM_STATE_LOADER || b->state == SIM_STATE_STUB;
 	bool filter = b->cfg.faults.drop > 0 || b->cfg.faults.corrupt > 0 ||
 		      (b->synced && baud_mismatch(b->host_baud, b->uart_baud));

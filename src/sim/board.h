@@ -6,8 +6,6 @@
 
 #include <stdio.h>
 
-#include <zlib.h>
-
 #include "proto/slip.h"
 #include "core/md5.h"
 #include "sim/norflash.h"
@@ -24,6 +22,8 @@
 /* Largest request the loader takes: a MEM_DATA block of 0x1800 plus header, with room for
  * a stub-sized block so an oversized frame is answered rather than lost. */
 #define SIM_FRAME_MAX (0x4000 + 64)
+/* Upload regions remembered for recognising a stub (ours has two or three). */
+#define SIM_MEM_SEGS 8
 
 struct sim_outq {
 	uint8_t *data;
@@ -46,6 +46,11 @@ struct sim_board {
 	uint64_t tx_free_ns;     /* the board-to-host wire is free from here */
 	uint64_t cpu_free_ns;    /* the ROM finishes its current command here */
 	uint64_t stall_ns;       /* stall fault drawn for the command being answered */
+	uint64_t late_ns;        /* targeted late-reply fault for the command being answered */
+	bool dup_reply;          /* its reply goes out twice (fault dup-reply) */
+	uint8_t rom_error;       /* refuse it with this error (fault rom-error), 0 = none */
+	uint32_t fault_seen[SIM_FAULT_KINDS]; /* requests each targeted fault applied to */
+	uint8_t fault_frame[SIM_FRAME_MAX];   /* a request with a targeted fault applied */
 	struct sim_outq out;
 	struct slip_decoder dec;
 	uint8_t frame[SIM_FRAME_MAX];
@@ -71,17 +76,13 @@ struct sim_board {
 	uint32_t spi0[64];
 	struct { uint32_t addr, value; } regs[128];
 	size_t nregs;
+	uint8_t status1;         /* status-1 bits 2-7 (protection; kept, not enforced) */
 	uint8_t status2, status3;
 	bool flash_powered_down;
-	/* emulated flasher stub (stub.c) */
-	struct {
-		bool flash_mode, deflate, inflate_live, reading;
-		uint32_t write_pos, size_left, erase_next, erase_end;
-		uint32_t read_pos, read_left, read_packet, read_sent;
-		z_stream zs;
-		struct md5 md5;
-		uint8_t late_error;
-	} stub;
+	/* uploaded code (MEM_BEGIN regions since the boot) and the stub running it (stub.c) */
+	struct { uint32_t addr, size; } mem_segs[SIM_MEM_SEGS];
+	size_t n_mem_segs;
+	struct sim_stub *stub;
 	uint8_t iram[SIM_IRAM_SIZE];
 	uint8_t dram[SIM_DRAM_SIZE];
 };
@@ -89,6 +90,7 @@ struct sim_board {
 /* board.c */
 uint64_t sim_byte_ns(uint32_t baud, bool fast);
 bool sim_chance(struct sim_board *b, double p);
+uint64_t sim_rng(struct sim_board *b);
 /* Draws the stall fault for one command (ROM or stub), independently of every earlier
  * draw; sets b->stall_ns to the stall or 0. */
 void sim_draw_stall(struct sim_board *b);
@@ -113,11 +115,27 @@ void sim_reg_write(struct sim_board *b, uint32_t addr, uint32_t value, uint64_t 
 uint32_t sim_otp_word(const struct sim_board *b, int index);
 bool sim_ram_ptr(struct sim_board *b, uint32_t addr, uint32_t len, uint8_t **p);
 
-/* stub.c: esptool's flasher stub, emulated once MEM_END jumps to it (reference §9). */
-bool sim_stub_entry(uint32_t entry);
-void sim_stub_start(struct sim_board *b, uint64_t t);
-void sim_stub_request(struct sim_board *b, const uint8_t *frame, size_t len, uint64_t t);
+/* stub.c: the flasher stub core run by the board (stub.md). */
+struct sim_stub;
+/* Remembers a MEM_BEGIN region (upload order) for recognising the code at MEM_END. */
+void sim_stub_note_segment(struct sim_board *b, uint32_t addr, uint32_t size);
+/* MEM_END jumped to entry at t: starts the stub core (true) if the upload is our stub or
+ * esptool's, else returns false (the code runs silently). */
+bool sim_stub_start(struct sim_board *b, uint32_t entry, uint64_t t);
+/* Bytes from the wire while the stub runs, the first arriving at t0 + byte_ns; returns
+ * how many it took (fewer when the stub left: the rest belongs to what runs next). */
+size_t sim_stub_input(struct sim_board *b, const uint8_t *data, size_t len, uint64_t t0,
+		      uint64_t byte_ns);
+/* Runs the stub's timers up to t (the baud confirmation), before bytes arriving at t. */
+void sim_stub_poll(struct sim_board *b, uint64_t t);
+/* Stops a running stub and forgets the uploaded regions (every boot). */
 void sim_stub_reset(struct sim_board *b);
+
+/* faults.c: applies the targeted faults to a request about to run (frame is the board's
+ * own copy, changed in place) and decides late/duplicated replies; returns how many
+ * times the request arrives (1, or 2 for dup-frame). */
+int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t);
+bool sim_faults_any(const struct sim_faults *f);
 
 /* bootlog.c: queues the ROM banner (and, for a flash boot, the segment lines). */
 void sim_boot_log(struct sim_board *b, bool download, int rst_cause, uint64_t t);

@@ -108,7 +108,15 @@ static int parse_faults(struct sim_faults *f, const char *spec, struct ed_error 
 				return bad(err, "fault", eq, want);
 			f->disconnect_after = v;
 		} else {
-			return ed_fail(err, ED_ERR_ARG, "unknown fault '%s': %s", item, want);
+			int rc = sim_faults_parse_rule(f, item, eq, err);
+			if (rc < 0)
+				return rc;
+			if (rc > 0)
+				return ed_fail(err, ED_ERR_ARG,
+					       "unknown fault '%s': %s, or a targeted fault (seq-flip, "
+					       "hdr-flip, op-flip, addr-flip, dup-frame, dup-reply, late, data-flip2, "
+					       "rom-error)",
+					       item, want);
 		}
 	}
 	return 0;

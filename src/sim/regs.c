@@ -83,7 +83,7 @@ static void flash_command(struct sim_board *b, uint8_t op, uint32_t addr, const 
 	switch (op) {
 	case 0x9F: miso[0] = (uint8_t)id; miso[1] = (uint8_t)(id >> 8);
 		   miso[2] = (uint8_t)(id >> 16); break;
-	case 0x05: miso[0] = nor_status(n, t); break;
+	case 0x05: miso[0] = nor_status(n, t) | b->status1; break;
 	case 0x35: miso[0] = b->status2; break;
 	case 0x15: miso[0] = b->status3; break;
 	case 0x06: nor_write_enable(n, t); break;
@@ -95,7 +95,9 @@ static void flash_command(struct sim_board *b, uint8_t op, uint32_t addr, const 
 				b->status2 = mosi[0];
 			else if (op == 0x11)
 				b->status3 = mosi[0];
-			else if (mosi_len > 1)
+			if (op == 0x01) /* status-1's non-volatile bits: BP0-2, TB, SEC, SRP */
+				b->status1 = mosi[0] & 0xFC;
+			if (op == 0x01 && mosi_len > 1)
 				b->status2 = mosi[1];
 		}
 		break;

@@ -27,13 +27,46 @@ struct link;
 enum sim_chip { SIM_CHIP_ESP8266EX = 0, SIM_CHIP_ESP8285 = 1 };
 enum sim_clock { SIM_CLOCK_REAL = 0, SIM_CLOCK_VIRTUAL = 1 };
 
+/* Targeted request faults (espdeck-sim(1), FAULTS): each fires on a request it applies to,
+ * either with a probability or on the nth such request only, so a test can name the exact
+ * frame it corrupts. */
+enum sim_fault_kind {
+	SIM_FAULT_SEQ_FLIP,   /* one bit of a FLASH_DATA sequence number */
+	SIM_FAULT_HDR_FLIP,   /* one bit of a FLASH_DATA's 24 header bytes (packet + data header) */
+	SIM_FAULT_OP_FLIP,    /* a FLASH_DATA's opcode 0x03 -> 0x02 (the ROM runs FLASH_BEGIN) */
+	SIM_FAULT_ADDR_FLIP,  /* one bit of a READ_REG / WRITE_REG address */
+	SIM_FAULT_DUP_FRAME,  /* the request arrives twice (the ROM acts on it twice) */
+	SIM_FAULT_DUP_REPLY,  /* the reply is sent twice */
+	SIM_FAULT_LATE,       /* the reply is held back `ms` milliseconds */
+	SIM_FAULT_DATA_FLIP2, /* the same bit of two FLASH_DATA payload bytes (the 8-bit XOR
+			       * checksum stays right) */
+	SIM_FAULT_ROM_ERROR,  /* the ROM refuses the request with error `bit` (default 0x06,
+			       * "failed to act") without acting on it */
+	SIM_FAULT_KINDS
+};
+
+struct sim_fault_rule {
+	double p;                   /* probability per request it applies to (0 = off) */
+	uint32_t nth;               /* 1-based: only the nth such request (0 = use p) */
+	uint8_t op;                 /* only this opcode (0 = the kind's own requests) */
+	bool bit_set;               /* flip `bit`, else a bit drawn at random */
+	unsigned bit;
+	uint32_t ms;                /* SIM_FAULT_LATE: how late */
+};
+
 struct sim_faults {
 	double drop;                /* probability that a byte on the wire is lost */
 	double corrupt;             /* probability that a byte on the wire has a bit flipped */
 	double stall_p;             /* probability that a reply is held back stall_ms */
 	uint32_t stall_ms;
 	uint64_t disconnect_after;  /* the board vanishes after this many bytes (0 = never) */
+	struct sim_fault_rule rule[SIM_FAULT_KINDS];
 };
+
+/* Parses one targeted fault ("seq-flip", "#3:4") into f. Returns 1 when key is not a
+ * targeted fault's name, 0 when set, or a negative error naming the accepted forms. */
+int sim_faults_parse_rule(struct sim_faults *f, const char *key, const char *value,
+			  struct ed_error *err);
 
 /* Every option of espdeck-sim, by the same names as its long options (and sim:// keys). */
 struct sim_config {
@@ -76,7 +109,7 @@ enum sim_state {
 	SIM_STATE_LOADER,           /* ROM loader waiting for the host */
 	SIM_STATE_FIRMWARE,         /* booted the flash (or jumped to RAM): no loader */
 	SIM_STATE_GONE,             /* disconnect fault fired */
-	SIM_STATE_STUB,             /* running esptool's flasher stub (emulated) */
+	SIM_STATE_STUB,             /* running a flasher stub (the stub core, src/sim/stub.c) */
 };
 
 struct sim_stats {

@@ -5,7 +5,6 @@
  * and a terminal that is put back on exit, on Ctrl-C and on a crash. */
 #include <curses.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "app/exit.h"
+#include "core/sigpipe.h"
 #include "core/util.h"
 #include "tui/screen.h"
 #include "tui/tui_int.h"
@@ -38,21 +38,10 @@ struct tui {
 	bool quit;
 };
 
-/* A signal handler gets no context pointer, so the write end of the self-pipe and the
- * terminal state to restore after a crash are the only process-wide state here. */
-static volatile sig_atomic_t sig_fd = -1;
+/* A crash handler gets no context pointer, so the terminal state to restore is the only
+ * process-wide state here (SIGWINCH, SIGINT, SIGTERM, SIGHUP come through core/sigpipe). */
 static struct termios saved_tio;
 static volatile sig_atomic_t have_tio;
-
-static void on_signal(int sig)
-{
-	int saved = errno;
-	unsigned char b = (unsigned char)sig;
-	if (sig_fd >= 0 && write(sig_fd, &b, 1) < 0) {
-		/* pipe full: a signal of each kind is already pending */
-	}
-	errno = saved;
-}
 
 /* Only async-signal-safe calls: put the tty modes back, leave the alternate screen, show
  * the cursor, then die of the same signal so the shell sees what happened. */
@@ -70,15 +59,10 @@ static void on_crash(int sig)
 
 static void install_handlers(bool on)
 {
-	static const int soft[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP};
 	static const int hard[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on ? on_signal : SIG_DFL;
-	sa.sa_flags = SA_RESTART;
-	for (size_t i = 0; i < sizeof soft / sizeof soft[0]; i++)
-		sigaction(soft[i], &sa, NULL);
 	sa.sa_handler = on ? on_crash : SIG_DFL;
 	sa.sa_flags = SA_RESETHAND;
 	for (size_t i = 0; i < sizeof hard / sizeof hard[0]; i++)
@@ -196,20 +180,17 @@ static void draw(struct tui *ui)
 	ui->dirty = false;
 }
 
-static void handle_signals(struct tui *ui, int fd)
+static void handle_signals(struct tui *ui, struct sigpipe *sp)
 {
-	unsigned char sigs[32];
-	ssize_t n;
-	while ((n = read(fd, sigs, sizeof sigs)) > 0) {
-		for (ssize_t i = 0; i < n; i++) {
-			struct screen *top = tui_top(ui);
-			if (sigs[i] == SIGWINCH)
-				resize(ui);
-			else if (sigs[i] == SIGINT && top)
-				react(ui, top, top->key(top, ui, TUI_KEY_INTERRUPT));
-			else
-				ui->quit = true; /* SIGTERM, SIGHUP: screens cancel jobs as they go */
-		}
+	int sig;
+	while ((sig = sigpipe_take(sp)) != 0) {
+		struct screen *top = tui_top(ui);
+		if (sig == SIGWINCH)
+			resize(ui);
+		else if (sig == SIGINT && top)
+			react(ui, top, top->key(top, ui, TUI_KEY_INTERRUPT));
+		else
+			ui->quit = true; /* SIGTERM, SIGHUP: screens cancel jobs as they go */
 	}
 }
 
@@ -246,7 +227,7 @@ static void tick_all(struct tui *ui)
 	}
 }
 
-static void loop(struct tui *ui, int sig_rd)
+static void loop(struct tui *ui, struct sigpipe *sp)
 {
 	uint64_t last_draw = 0;
 	while (!ui->quit) {
@@ -264,7 +245,7 @@ static void loop(struct tui *ui, int sig_rd)
 		ui->tick_ms = -1;
 		struct pollfd pfd[2 + TUI_MAX_WATCH];
 		nfds_t n = 0;
-		pfd[n++] = (struct pollfd){.fd = sig_rd, .events = POLLIN};
+		pfd[n++] = (struct pollfd){.fd = sigpipe_fd(sp), .events = POLLIN};
 		pfd[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		for (size_t i = 0; i < ui->nwatch; i++)
 			pfd[n++] = (struct pollfd){.fd = ui->watch[i], .events = POLLIN};
@@ -272,7 +253,7 @@ static void loop(struct tui *ui, int sig_rd)
 		if (r < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents)
-			handle_signals(ui, sig_rd);
+			handle_signals(ui, sp);
 		if (pfd[1].revents & (POLLHUP | POLLERR | POLLNVAL))
 			ui->quit = true; /* the terminal went away */
 		bool keyed = handle_keys(ui);
@@ -315,19 +296,16 @@ static int start_curses(SCREEN **scr)
 
 int tui_run(const struct config *cfg, struct screen *first)
 {
-	int pipefd[2];
+	static const int soft[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP};
+	struct sigpipe sp;
+	struct ed_error err;
 	if (!first)
 		return APP_EXIT_FAIL;
-	if (pipe(pipefd) != 0) {
-		fprintf(stderr, "espdeck: cannot create a pipe: %s\n", strerror(errno));
+	if (sigpipe_open(&sp, soft, sizeof soft / sizeof soft[0], &err) < 0) {
+		fprintf(stderr, "espdeck: %s\n", err.msg);
 		first->destroy(first);
 		return APP_EXIT_FAIL;
 	}
-	for (int i = 0; i < 2; i++) {
-		fcntl(pipefd[i], F_SETFL, fcntl(pipefd[i], F_GETFL) | O_NONBLOCK);
-		fcntl(pipefd[i], F_SETFD, FD_CLOEXEC);
-	}
-	sig_fd = pipefd[1];
 	install_handlers(true);
 	SCREEN *scr = NULL;
 	int rc = start_curses(&scr);
@@ -339,7 +317,7 @@ int tui_run(const struct config *cfg, struct screen *first)
 		tui_push(ui, first);
 		first = NULL;
 		tick_all(ui); /* the first frame shows loaded state, not an empty one */
-		loop(ui, pipefd[0]);
+		loop(ui, &sp);
 		while (ui->depth)
 			remove_screen(ui, ui->stack[ui->depth - 1]);
 		free(ui);
@@ -353,9 +331,7 @@ int tui_run(const struct config *cfg, struct screen *first)
 	if (first)
 		first->destroy(first);
 	install_handlers(false);
-	sig_fd = -1;
+	sigpipe_close(&sp);
 	have_tio = 0;
-	close(pipefd[0]);
-	close(pipefd[1]);
 	return rc;
 }

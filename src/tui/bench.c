@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * The bench screen: pick a port and a preset, check the regions, press one key. This file
  * owns the state and the keys (key() changes state and returns flags, never draws) and
- * turns actions into jobs; bench_draw.c draws, bench_job.c follows the jobs. */
+ * turns actions into jobs; bench_draw.c draws, bench_job.c runs the jobs. */
 #include "tui/tui.h"
 
 #include <curses.h>
@@ -182,10 +182,7 @@ static void do_write(void *ctx, struct tui *ui)
 		add_step(b, steps[i], steps[i].name ? steps[i].name : "");
 	char title[96];
 	snprintf(title, sizeof title, "write %s", b->layout.name);
-	if (bench_checked_ports(b))
-		bench_multi_start(b, b->steps, b->nsteps, title);
-	else
-		bench_start_job(b, ACT_WRITE, title);
+	bench_job_start(b, ACT_WRITE, title, bench_checked_ports(b) > 0);
 }
 
 static void ask_write(struct bench *b)
@@ -225,7 +222,7 @@ static void do_erase(void *ctx, struct tui *ui)
 	struct bench *b = ctx;
 	b->nsteps = 0;
 	add_step(b, (struct job_step){.kind = JOB_STEP_ERASE_CHIP}, "chip");
-	bench_start_job(b, ACT_ERASE, "erase chip");
+	bench_job_start(b, ACT_ERASE, "erase chip", false);
 }
 
 static void do_verify(struct bench *b)
@@ -247,7 +244,7 @@ static void do_verify(struct bench *b)
 		bench_log(b, 1, "verify: no checked region has a file");
 		return;
 	}
-	bench_start_job(b, ACT_VERIFY, "verify");
+	bench_job_start(b, ACT_VERIFY, "verify", false);
 }
 
 static bool read_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n,
@@ -277,7 +274,7 @@ static bool read_ok(void *ctx, struct tui *ui, const struct dialog_field *f, siz
 				      .path = b->read_path}, "read");
 	char title[96];
 	snprintf(title, sizeof title, "read 0x%x +0x%x", addr, size);
-	bench_start_job(b, ACT_READ, title);
+	bench_job_start(b, ACT_READ, title, false);
 	return true;
 }
 
@@ -362,7 +359,6 @@ static void quit_yes(void *ctx, struct tui *ui)
 	struct bench *b = ctx;
 	b->quit_after_job = true;
 	bench_job_cancel(b);
-	bench_multi_cancel(b);
 }
 
 extern const char *const bench_help_lines[];
@@ -477,7 +473,7 @@ static int bench_key(struct screen *s, struct tui *ui, int key)
 	int flags = nav_key(b, key);
 	if (flags >= 0)
 		return flags;
-	bool busy = bench_job_running(b) || bench_multi_running(b);
+	bool busy = bench_job_running(b);
 	if (busy && key > 0 && key < 128 && strchr("weriv", key)) {
 		bench_log(b, 1, "a job is running: wait for it or press Esc in its view");
 		return SCREEN_REDRAW;
@@ -494,16 +490,14 @@ static int bench_key(struct screen *s, struct tui *ui, int key)
 	case 'i':
 		b->nsteps = 0;
 		add_step(b, (struct job_step){.kind = JOB_STEP_INFO}, "info");
-		bench_start_job(b, ACT_INFO, "chip info");
+		bench_job_start(b, ACT_INFO, "chip info", false);
 		break;
 	case 'o': ask_ota(b); break;
 	case 'P': bench_ask_publish(b); break;
 	case '+': bench_ports_add_virtual(b); apply_settings(b); break;
 	case 'x': ask_dump(b); break;
 	case 'p':
-		if (b->multi_active)
-			tui_push(ui, bench_multi_screen(b));
-		else if (b->job)
+		if (b->group)
 			tui_push(ui, bench_progress_screen(b));
 		break;
 	case 'l': {
@@ -545,7 +539,7 @@ static int bench_tick(struct screen *s, struct tui *ui)
 	int flags = bench_ports_tick(b);
 	if (flags & SCREEN_REDRAW)
 		apply_settings(b);
-	return flags | bench_job_tick(b) | bench_multi_tick(b);
+	return flags | bench_job_tick(b);
 }
 
 static void bench_destroy(struct screen *s)
@@ -554,9 +548,8 @@ static void bench_destroy(struct screen *s)
 		return;
 	struct bench *b = s->state;
 	if (b) {
-		bool was_running = bench_job_running(b) || bench_multi_running(b);
+		bool was_running = bench_job_running(b);
 		bench_job_finish(b);
-		bench_multi_finish(b);
 		if (b->exit_code && (was_running || b->quit_after_job))
 			*b->exit_code = APP_EXIT_CANCELLED;
 		if (b->summary && b->ui) /* only when the screen really ran */

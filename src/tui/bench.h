@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * The bench screen's state, shared by its files: bench.c (create, keys, actions),
- * bench_draw.c (drawing only: reads state, never changes it), bench_job.c (jobs, their
- * events, the progress screen, the log) and bench_ports.c (the ports pane and hot-plug). */
+ * bench_draw.c (drawing only: reads state, never changes it), bench_job.c (the log, and
+ * jobs through the runner), bench_progress.c (the one progress screen for one board or
+ * several), bench_ports.c (the ports pane and hot-plug) and bench_ota.c (OTA bins). */
 #pragma once
 
 #include <stdbool.h>
@@ -11,6 +12,7 @@
 
 #include "app/config.h"
 #include "job/job.h"
+#include "job/job_group.h"
 #include "layout/layout.h"
 #include "tui/screen.h"
 
@@ -34,22 +36,6 @@ struct bench_port {
 };
 
 #define BENCH_MAX_BOARDS BENCH_MAX_PORTS
-
-/* One board of a write on several boards at once (bench_multi.c). */
-struct bench_board {
-	char port[256];
-	char label[96];
-	struct job *job;       /* NULL once finished and freed */
-	struct job_progress prog;
-	bool done, cancel_sent;
-	int result;
-	char result_text[800];
-	char chip[40];
-	char mac[20];
-	char history[128];     /* "flashed before: <date>, <result>" or "new board" */
-	enum job_boot_verdict verdict;
-	char verdict_reason[160];
-};
 
 struct bench {
 	const struct config *cfg;
@@ -83,35 +69,29 @@ struct bench {
 	size_t log_first, log_count;
 	FILE *tee;
 
-	struct job *job;
+	/* The running or last job, on one board or the checked ports (bench_job.c). */
+	struct job_group *group;  /* NULL before the first job */
+	struct job_spec spec;     /* what the group runs; its steps are steps[] */
+	bool multi;               /* on the checked ports: the rows view */
 	enum bench_action action;
 	char job_title[160];
 	struct job_step steps[BENCH_MAX_STEPS];
 	char step_label[BENCH_MAX_STEPS][96];
-	size_t nsteps, step_cur;
-	bool step_started[BENCH_MAX_STEPS];
-	struct job_progress prog;
-	bool job_done, cancel_sent, quit_after_job;
-	bool job_verify;         /* the job reads back what it wrote */
-	uint64_t stage_since_us; /* when the current stage began (for stages without bytes) */
-	unsigned stage_seconds;  /* whole seconds shown for it */
-	int job_result;
-	char job_result_text[768];
-	char job_summary[512];   /* what was and was not written */
-	char last_job[1024];     /* the last job's outcome, for the summary on exit */
-	char chip[2][160];       /* chip info of the last job that detected one */
-	bool history_seen;       /* the running job's MAC was looked up in the journal */
+	size_t nsteps;
+	int watched[BENCH_MAX_BOARDS];      /* boards' wake fds the loop watches, -1 none */
+	char history[BENCH_MAX_BOARDS][128]; /* "flashed before: ..." per board (writes) */
+	size_t board_sel;
+	unsigned stage_seconds;   /* whole seconds of a stage without bytes, shown */
+	bool quit_after_job, summarised;
+	char job_summary[512];    /* what was and was not written */
+	char multi_summary[256];  /* several boards: the counts */
+	char last_job[1024];      /* the last job's outcome, for the summary on exit */
+	char chip[2][160];        /* chip info of the last job that detected one */
 	char read_path[512];
-	char read_default[64];   /* the dump name the read dialog proposed */
+	char read_default[64];    /* the dump name the read dialog proposed */
 	char last_dump[512];
-
-	/* Several boards at once (bench_multi.c). */
-	struct bench_board boards[BENCH_MAX_BOARDS];
-	size_t nboards, board_sel;
-	bool multi_active;      /* a multi-board write ran and its view is still wanted */
-	unsigned virtual_added; /* boards added with '+' (sim://?mac=...) */
+	unsigned virtual_added;   /* boards added with '+' (sim://?mac=...) */
 	char journal[512];      /* where jobs append their line; "" = none */
-	char multi_summary[256];
 	char ota_dir[512];      /* the folder of the last OTA bins, for publishing */
 };
 
@@ -124,20 +104,30 @@ bool bench_job_running(const struct bench *b);
 /* bench_draw.c */
 void bench_draw(struct screen *s, struct tui *ui);
 
-/* bench_job.c */
+/* bench_job.c: the log pane */
 void bench_log(struct bench *b, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void bench_log_free(struct bench *b);
 /* The i-th most recent-first line counting from the oldest kept one; NULL past the end. */
 const char *bench_log_line(const struct bench *b, size_t i, int *level);
-/* Starts a job of kind action with steps already in b->steps / b->nsteps, pushes the
- * progress screen. Logs and returns false when it cannot start. */
-bool bench_start_job(struct bench *b, enum bench_action action, const char *title);
-/* Drains the job's events into the log and the progress state; returns screen flags. */
+
+/* bench_job.c: jobs through the runner. bench_job_start() runs the steps in b->steps /
+ * b->nsteps on the selected port, or on every checked port when on_checked, and pushes
+ * the progress screen; logs and returns false when it cannot start. */
+bool bench_job_start(struct bench *b, enum bench_action action, const char *title,
+		     bool on_checked);
+/* Takes the boards' events into the log and the progress state; returns screen flags. */
 int bench_job_tick(struct bench *b);
 void bench_job_cancel(struct bench *b);
-/* Joins and frees a job (cancelling it first when it still runs). */
+void bench_job_cancel_board(struct bench *b, size_t i);
+/* Cancels what runs, follows it to its end, frees the group. */
 void bench_job_finish(struct bench *b);
+size_t bench_checked_ports(const struct bench *b);
+/* What the journal knew of a board's MAC before its job ("flashed before: DATE, RESULT
+ * (N times)", "new board (not in the journal)", "journal off") into out. */
+void bench_history(const struct bench *b, const struct job_board *bd, char *out, size_t cap);
+
+/* bench_progress.c: the progress screen of the job in b->group (one board or rows). */
 struct screen *bench_progress_screen(struct bench *b);
 
 /* bench.c: pushes the hex viewer on path (logs why not when it cannot). */
@@ -146,22 +136,6 @@ void bench_open_dump(struct bench *b, const char *path);
 /* bench_ota.c: user1.bin and user2.bin from an ELF into out_dir; error filled on failure. */
 int bench_make_ota(struct bench *b, const char *elf_path, const char *out_dir, char *error,
 		   size_t cap);
-
-/* bench_multi.c: the write of the current preset on every checked port, one job each. */
-bool bench_multi_start(struct bench *b, const struct job_step *steps, size_t n,
-		       const char *title);
-int bench_multi_tick(struct bench *b);
-bool bench_multi_running(const struct bench *b);
-void bench_multi_cancel(struct bench *b);
-void bench_multi_finish(struct bench *b);
-struct screen *bench_multi_screen(struct bench *b);
-size_t bench_checked_ports(const struct bench *b);
-/* What the journal knows of a MAC ("flashed before: DATE, RESULT (N times)", "new board
- * (not in the journal)", "journal off") into out. Call before the job's own line is in. */
-void bench_history(struct bench *b, const char *mac, char *out, size_t cap);
-
-/* Fills the boot-check and journal fields of spec from the settings and the preset. */
-void bench_spec_extras(struct bench *b, struct job_spec *spec);
 
 /* bench_ota.c: publish dialog for the last OTA bins. */
 void bench_ask_publish(struct bench *b);

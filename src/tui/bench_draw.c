@@ -86,9 +86,10 @@ static void draw_title(const struct bench *b)
 		 port, b->loaded ? b->layout.name : "-", bench_setting_value(b, SET_SIZE),
 		 bench_setting_value(b, SET_MODE), bench_setting_value(b, SET_FREQ),
 		 bench_setting_value(b, SET_BAUD));
-	if (bench_job_running(b))
-		snprintf(right, sizeof right, " [%s %u%%] ", job_stage_name(b->prog.stage),
-			 tui_percent(b->prog.done, b->prog.total));
+	const struct job_board *bd = b->group ? job_group_board(b->group, b->board_sel) : NULL;
+	if (bench_job_running(b) && bd)
+		snprintf(right, sizeof right, " [%s %u%%] ", bd->stage_name,
+			 tui_percent(bd->prog.done, bd->prog.total));
 	else
 		snprintf(right, sizeof right, " [idle] ");
 	tui_put_pad(0, 0, COLS, tui_attr(ROLE_TITLE), line);

@@ -31,11 +31,37 @@ static struct bench_port *add_port(struct bench *b, const char *spec, const char
 	return p;
 }
 
+/* The timing options of the first sim:// port given with --port ("clock=virtual&fast"),
+ * for the '+' boards: a bench started on a virtual clock adds boards on the same clock. */
+static void inherited_timing(const struct bench *b, char *out, size_t cap)
+{
+	static const char *const keys[] = {"clock", "fast", "latency-ms", "page-us",
+					   "sector-erase-us"};
+	out[0] = '\0';
+	const char *spec = NULL;
+	for (size_t i = 0; i < b->cfg->port_count && !spec; i++)
+		if (!strncmp(b->cfg->ports[i], "sim://?", 7))
+			spec = b->cfg->ports[i] + 7;
+	for (const char *p = spec; p && *p;) {
+		size_t len = strcspn(p, "&");
+		size_t key = strcspn(p, "=&");
+		for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+			if (key == strlen(keys[k]) && !strncmp(p, keys[k], key)) {
+				size_t used = strlen(out);
+				snprintf(out + used, cap - used, "&%.*s", (int)len, p);
+			}
+		p += len + (p[len] == '&');
+	}
+}
+
 /* The '+' boards: sim:// with a MAC of their own, so the journal tells them apart and
  * knows each again on the next run (a fresh in-process board per job). */
-static void virtual_spec(unsigned n, char *spec, size_t cap, char *label, size_t lcap)
+static void virtual_spec(const struct bench *b, unsigned n, char *spec, size_t cap, char *label,
+			 size_t lcap)
 {
-	snprintf(spec, cap, "sim://?mac=5c:cf:7f:b0:00:%02x&boot-log=1", (n + 1) & 0xFF);
+	char timing[128];
+	inherited_timing(b, timing, sizeof timing);
+	snprintf(spec, cap, "sim://?mac=5c:cf:7f:b0:00:%02x&boot-log=1%s", (n + 1) & 0xFF, timing);
 	snprintf(label, lcap, "virtual board %u", n + 2);
 }
 
@@ -46,7 +72,7 @@ void bench_ports_add_virtual(struct bench *b)
 		return;
 	}
 	char spec[256], label[96];
-	virtual_spec(b->virtual_added, spec, sizeof spec, label, sizeof label);
+	virtual_spec(b, b->virtual_added, spec, sizeof spec, label, sizeof label);
 	b->virtual_added++;
 	bench_ports_scan(b);
 	for (size_t i = 0; i < b->nports; i++)
@@ -103,7 +129,7 @@ void bench_ports_scan(struct bench *b)
 	add_port(b, "sim://", "virtual board", true);
 	for (unsigned v = 0; v < b->virtual_added; v++) {
 		char spec[256], label[96];
-		virtual_spec(v, spec, sizeof spec, label, sizeof label);
+		virtual_spec(b, v, spec, sizeof spec, label, sizeof label);
 		add_port(b, spec, label, true);
 	}
 	struct port_info *found = NULL;

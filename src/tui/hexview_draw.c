@@ -178,10 +178,12 @@ static void draw_map(const struct hexview *hv, const struct hv_layout *l)
 		erased += dump_view_sector_erased(hv->view, k);
 		differ += hv->diff && dump_diff_in_sector(hv->diff, k);
 	}
-	char text[200];
+	char text[200], diff_text[48] = "";
+	if (hv->diff)
+		snprintf(diff_text, sizeof diff_text, ", %zu differing (!)", differ);
 	snprintf(text, sizeof text,
 		 "sector map: %zu sectors of 4 KiB, %zu erased (.), %zu data (#)%s", n, erased,
-		 n - erased, hv->diff ? ", differing (!)" : "");
+		 n - erased, diff_text);
 	put(1, 0, COLS, A_BOLD, text);
 	size_t cells = (size_t)l->map_cells, cur = dump_sector_of(hv->base, hv->cursor);
 	for (int r = 0; r < l->rows - 1; r++) {

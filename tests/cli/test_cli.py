@@ -325,6 +325,29 @@ def test_links(d):
         proc.wait()
 
 
+def test_whole_job_check(d):
+    """A write whose second file does not fit leaves the board untouched (issue 10)."""
+    img = os.path.join(d, "whole.img")
+    port = f"sim://?fast&clock=virtual&flash={img}"
+    run(["write_flash", "0x0", "v.bin", "0x3FD000", "v.bin"], d, port, expect=0)
+    before = flash(img)
+    for extra in ([], ["--erase-all"], ["--flash_mode", "qio"]):
+        p = run(["write_flash"] + extra + ["0x0", "firmware/boot_v1.6.bin", "0x3FF000",
+                                           "firmware/user1.bin"], d, port, expect=2)
+        check("user1.bin 0x3ff000..0x408a10 goes past the end of the 4096 KiB flash; nothing "
+              "was erased or written" in p.stderr, f"whole-job check {extra}: {p.stderr}")
+        check("Writing" not in p.stdout and "Erasing" not in p.stdout,
+              f"whole-job check {extra}: nothing starts: {p.stdout}")
+        check(flash(img) == before, f"whole-job check {extra}: the flash is unchanged")
+    # With --flash_size the command line already knows: the port is not even opened.
+    p = run(["write_flash", "--flash_size", "1MB", "0x0", "firmware/boot_v1.6.bin", "0xF8000",
+             "firmware/user1.bin"], d, port, expect=2)
+    check("firmware/user1.bin at 0xf8000 (39441 bytes) does not fit in the 1MB of flash; "
+          "nothing was erased or written" in p.stderr and "Opening" not in p.stdout,
+          f"--flash_size 1MB: checked before the port is opened: {p.stderr} {p.stdout}")
+    check(flash(img) == before, "--flash_size 1MB: the flash is unchanged")
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="espdeck-cli-") as d:
         files = make_files(d)
@@ -336,6 +359,7 @@ def main():
         test_neighbours_separate_runs(d)
         test_verify_erase_read(d)
         test_bad_input(d)
+        test_whole_job_check(d)
         test_unreachable(d)
         test_faults(d)
         test_links(d)

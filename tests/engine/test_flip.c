@@ -78,7 +78,8 @@ static int write_at(struct flip_board *b, uint32_t off, const uint8_t *d, uint32
 }
 
 /* QA case (a): offset 0x101000 -> 0x111000 on erased flash; the ROM writes every block at
- * the wrong place and reports success. */
+ * the wrong place and reports success. The file is written again and read back, but
+ * 0x111000 now holds it: an error naming that range (issue 11, defect 1), never exit 0. */
 void test_flip_begin_offset_erased(void **state)
 {
 	(void)state;
@@ -87,18 +88,20 @@ void test_flip_begin_offset_erased(void **state)
 	flip_open(&b, &rule);
 	uint8_t d[SECTOR];
 	pattern(d, sizeof d, 11);
-	if (write_at(&b, 0x101000, d, sizeof d, false) != ED_OK)
-		fail_msg("write: %s", b.err.msg);
+	assert_int_equal(write_at(&b, 0x101000, d, sizeof d, false), ED_ERR_VERIFY);
 	assert_int_equal(fliplink_flipped(b.link), 1);
 	assert_memory_equal(flip_flash(&b) + 0x101000, d, sizeof d);
-	assert_non_null(strstr(b.log, "block at 0x101000 did not reach the flash"));
+	assert_non_null(strstr(b.log, "did not reach the flash, the first at 0x101000"));
 	assert_non_null(strstr(b.log, "writing 0x101000 again"));
+	assert_non_null(strstr(b.err.msg, "0x111000..0x111fff (a FLASH_BEGIN with a corrupted "
+					  "offset)"));
+	assert_non_null(strstr(b.err.msg, "espdeck read_flash"));
 	flip_close(&b);
 }
 
 /* The same flip over old data at 0x111000, for a one-sector write (erase size 0, the sector
  * erased by SPI first): block 0 fails the ROM's read-back (0x08) until FLASH_BEGIN is sent
- * again. */
+ * again; the old data it was programmed over is damaged, and the error says where. */
 void test_flip_begin_offset_old_data(void **state)
 {
 	(void)state;
@@ -109,10 +112,11 @@ void test_flip_begin_offset_old_data(void **state)
 	pattern(old, sizeof old, 3);
 	pattern(d, sizeof d, 4);
 	assert_int_equal(write_at(&b, 0x111000, old, sizeof old, false), ED_OK);
-	if (write_at(&b, 0x101000, d, sizeof d, false) != ED_OK)
-		fail_msg("write: %s", b.err.msg);
+	assert_int_equal(write_at(&b, 0x101000, d, sizeof d, false), ED_ERR_VERIFY);
 	assert_memory_equal(flip_flash(&b) + 0x101000, d, sizeof d);
+	assert_memory_not_equal(flip_flash(&b) + 0x111000, old, sizeof old);
 	assert_non_null(strstr(b.log, "starting the write at 0x101000 again"));
+	assert_non_null(strstr(b.err.msg, "0x111000..0x1113ff"));
 	flip_close(&b);
 }
 
@@ -127,14 +131,13 @@ void test_flip_begin_offset_always(void **state)
 	uint8_t d[SECTOR];
 	pattern(d, sizeof d, 5);
 	assert_int_equal(write_at(&b, 0x101000, d, sizeof d, false), ED_ERR_VERIFY);
-	assert_non_null(strstr(b.err.msg, "after writing 0x101000 twice: block at 0x101000 did "
-					  "not reach the flash"));
-	assert_non_null(strstr(b.err.msg, "corrupted on the wire"));
+	assert_non_null(strstr(b.err.msg, "after writing 0x101000 twice: "));
+	assert_non_null(strstr(b.err.msg, "read back wrong, the first difference at 0x101000"));
 	flip_close(&b);
 }
 
 /* A FLASH_DATA sequence number 3 -> 11 (the last block of a 4 KiB write) is caught by the
- * check every write gets. */
+ * check every write gets; block 11 (0x103c00, erased before) now holds block 3's data. */
 void test_flip_data_seq_last_block(void **state)
 {
 	(void)state;
@@ -143,16 +146,17 @@ void test_flip_data_seq_last_block(void **state)
 	flip_open(&b, &rule);
 	uint8_t d[SECTOR];
 	pattern(d, sizeof d, 6);
-	if (write_at(&b, 0x101000, d, sizeof d, false) != ED_OK)
-		fail_msg("write: %s", b.err.msg);
+	assert_int_equal(write_at(&b, 0x101000, d, sizeof d, false), ED_ERR_VERIFY);
 	assert_int_equal(fliplink_flipped(b.link), 1);
 	assert_memory_equal(flip_flash(&b) + 0x101000, d, sizeof d);
-	assert_non_null(strstr(b.log, "block at 0x101c00 did not reach the flash"));
+	assert_non_null(strstr(b.log, "did not reach the flash, the first at 0x101c00"));
+	assert_non_null(strstr(b.err.msg, "0x103c00..0x103fff (a block with a corrupted "
+					  "sequence number)"));
 	flip_close(&b);
 }
 
-/* QA case (b): sequence number 1 -> 9 in the middle of a write. The first/last check
- * cannot see it; --check-blocks (check_blocks) does. */
+/* QA case (b): sequence number 1 -> 9 in the middle of a write, seen by the per-block
+ * check every write gets now (it used to need --check-blocks). */
 void test_flip_data_seq_check_blocks(void **state)
 {
 	(void)state;
@@ -161,11 +165,11 @@ void test_flip_data_seq_check_blocks(void **state)
 	flip_open(&b, &rule);
 	uint8_t d[SECTOR];
 	pattern(d, sizeof d, 7);
-	if (write_at(&b, 0x101000, d, sizeof d, true) != ED_OK)
-		fail_msg("write: %s", b.err.msg);
+	assert_int_equal(write_at(&b, 0x101000, d, sizeof d, false), ED_ERR_VERIFY);
 	assert_int_equal(fliplink_flipped(b.link), 1);
 	assert_memory_equal(flip_flash(&b) + 0x101000, d, sizeof d);
-	assert_non_null(strstr(b.log, "block at 0x101400 did not reach the flash"));
+	assert_non_null(strstr(b.log, "did not reach the flash, the first at 0x101400"));
+	assert_non_null(strstr(b.err.msg, "0x103400..0x1037ff"));
 	flip_close(&b);
 }
 

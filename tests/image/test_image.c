@@ -473,6 +473,27 @@ static void test_ota_irom_addresses(void **state)
 
 /* Damaged ELFs: every writer answers ED_OK or an error with a message, never a crash
  * (ASan/UBSan in CI). Mutations hit the ELF header, section headers and contents. */
+/* elf2image --version 2 of an ELF without .irom0.text writes no irom segment: the 0xE9
+ * header follows the 0xEA one at once (esptool does the same). Found by fuzz_elf. */
+static void test_v2_without_irom(void **state)
+{
+	(void)state;
+	static const uint8_t img[] = {
+		0xea, 0x04, 0x00, 0x20, 0x08, 0x00, 0x10, 0x40, 0xe9, 0x01, 0x00, 0x20, 0x08, 0x00,
+		0x10, 0x40, 0x00, 0x00, 0x10, 0x40, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xef, 0x5e, 0x50, 0x0f, 0x2d};
+	struct img_info info;
+	struct ed_error err = {0};
+	assert_int_equal(img_parse(img, sizeof img, &info, &err), ED_OK);
+	assert_int_equal(info.kind, IMG_KIND_V2);
+	assert_int_equal(info.segment_count, 1);
+	assert_false(info.segments[0].irom);
+	assert_int_equal(info.segments[0].load_addr, 0x40100000);
+	assert_int_equal(img_verify(&info, true, &err), ED_OK);
+}
+
 static void test_elf_mutations(void **state)
 {
 	(void)state;
@@ -521,6 +542,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_appbin_missing_sections),
 	    cmocka_unit_test(test_ota_irom_addresses),
 	    cmocka_unit_test(test_elf_mutations),
+	    cmocka_unit_test(test_v2_without_irom),
 	};
 	int failed = cmocka_run_group_tests_name("image writers", tests, NULL, NULL);
 	failed += image_read_tests();

@@ -17,3 +17,5 @@ void write_pattern(struct link *l, uint32_t offset, uint32_t len, uint8_t seed);
 size_t drain(struct link *l, uint8_t *buf, size_t cap, uint64_t quiet_us);
 /* Runs board_quirks.c's group; returns the number of failures. */
 int board_quirk_tests(void);
+/* Runs board_faults.c's group (the targeted faults); returns the number of failures. */
+int board_fault_tests(void);

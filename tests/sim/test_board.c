@@ -750,5 +750,6 @@ int main(void)
 		cmocka_unit_test(test_backing_file),
 		cmocka_unit_test(test_garbage_never_crashes),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL) + board_quirk_tests();
+	return cmocka_run_group_tests(tests, NULL, NULL) + board_quirk_tests() +
+	       board_fault_tests();
 }

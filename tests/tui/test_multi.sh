@@ -30,13 +30,17 @@ printf '[preset]\nflash_size = 1MB\nerase = none\nexpect = csum ok\nboot_time_ms
 	>"$work/xdg/espdeck/layouts/tray.ini"
 
 FAULTY="sim://?clock=virtual&fast&boot-log=1&fault=disconnect-after=3000"
+# start [PORT [BAUD]]: the bench on PORT (default the faulty board) at BAUD (default
+# 115200); '+' boards inherit its clock.
 start() {
+	port=${1:-$FAULTY}
+	baud=${2:-115200}
 	tmx kill-server 2>/dev/null
 	run=$((run + 1))
 	sock="espdeck-multi-$$-$run"
 	rm -f "$work/rc"
 	tmx new-session -d -s b -x 80 -y 24 -c "$work" \
-		"XDG_CONFIG_HOME='$work/xdg' XDG_STATE_HOME='$work/state' \"$ESPDECK\" --port '$FAULTY' --firmware-dir '$work/fw' --preset tray --log '$work/log$run.txt'; echo \$? >'$work/rc'; sleep 60"
+		"XDG_CONFIG_HOME='$work/xdg' XDG_STATE_HOME='$work/state' \"$ESPDECK\" --port '$port' --baud $baud --firmware-dir '$work/fw' --preset tray --log '$work/log$run.txt'; echo \$? >'$work/rc'; sleep 60"
 }
 quit() {
 	keys q
@@ -91,8 +95,10 @@ keys Enter
 quit second
 
 # -- Esc cancels every board ----------------------------------------------------------------
-# Real-time boards (no clock=virtual): 8 KiB take long enough at 115200 to cancel.
-start
+# Real-time boards (a bench started without clock=virtual): connecting, writing and
+# verifying 11 KiB at 921600 and the 1.5 s boot check leave seconds to cancel in.
+REALTIME="sim://?boot-log=1"
+start "$REALTIME" 921600
 wait_for "Preset tray " cancel-start
 keys + + w
 wait_for "to 2 checked" cancel-confirm && keys y
@@ -103,7 +109,7 @@ keys Enter
 quit cancel
 
 # -- c cancels only the selected board; the other one finishes ---------------------------
-start
+start "$REALTIME" 921600
 wait_for "Preset tray " cancel-one-start
 keys + + w
 wait_for "to 2 checked" cancel-one-confirm && keys y
