@@ -19,7 +19,7 @@ int loader_create(struct link *link, const struct loader_config *cfg, struct loa
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory creating the loader");
 	ld->link = link;
 	ld->cfg = *cfg;
-	if (ld->cfg.connect_attempts <= 0)
+	if (ld->cfg.connect_attempts == 0)
 		ld->cfg.connect_attempts = LOADER_CONNECT_ATTEMPTS;
 	slip_decoder_init(&ld->dec, ld->frame, sizeof ld->frame);
 	*out = ld;

@@ -87,7 +87,8 @@ struct job_spec {
 				  * 0 where needed), true = esptool's size + save/restore of the
 				  * one collateral sector (engine/erase_plan.h) */
 	int verbose;             /* 0: info log events, 1: debug, 2: debug + engine detail */
-	int connect_attempts;    /* 0 = esptool's 7 */
+	int connect_attempts;    /* 0 = esptool's 7, < 0 = until cancelled */
+	const char *reset_sequence; /* custom reset (engine/reset_seq.h), NULL = esptool's */
 	const struct job_step *steps;
 	size_t step_count;
 	/* Boot check (ignored unless after == JOB_AFTER_HARD_RESET). */

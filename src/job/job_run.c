@@ -470,6 +470,7 @@ int job_run(struct job *job, struct ed_error *err)
 		.trace = {job->trace ? trace_sink : NULL, job, ED_LOG_TRACE},
 		.cancel = &job->cancel,
 		.connect_attempts = job->spec.connect_attempts,
+		.reset_sequence = job->spec.reset_sequence,
 	};
 	if (rc == ED_OK)
 		rc = loader_create(job->link, &r.cfg, &r.ld, err);
