@@ -305,11 +305,29 @@ static int setup_intact(struct spiflash *sf, struct ed_error *err)
 	return 0;
 }
 
+/* A value that a READ_REG sent to the wrong register could return: 0 (an unmapped
+ * register), another word of the chunk (a W register one address bit away) or a value the
+ * setup registers hold. Two runs whose requests for word i both lost an address bit agree
+ * on such a value and leave no other trace, even on a line that showed no anomaly yet
+ * (campaign seed 21994: word 7 read as 0 from 0xe000025c, then from 0x6008025c). */
+static bool misdirect_value(const struct spiflash *sf, uint32_t addr, const uint32_t words[16],
+			    int i)
+{
+	uint32_t v = words[i];
+	if (v == 0 || v == addr << 8 || v == sf->user || v == sf->user1 || v == sf->user2)
+		return true;
+	for (int j = 0; j < 16; j++)
+		if (j != i && words[j] == v)
+			return true;
+	return false;
+}
+
 /* Runs the READ at addr until every word's value is settled by vote: two agreeing runs,
- * three once the session saw any anomaly. On a line that garbles register addresses,
- * faulty reads of one word often agree with each other (an unmapped register reads 0:
- * campaign seed 110), so a value must also lead every other value by two runs. Up to
- * AGREE_RUNS runs are kept, so a noisy line costs runs, not a failure. */
+ * three once the session saw any anomaly or when the value is one a misdirected read
+ * could return. On a line that garbles register addresses, faulty reads of one word often
+ * agree with each other (an unmapped register reads 0: campaign seed 110), so a value must
+ * also lead every other value by two runs. Up to AGREE_RUNS runs are kept, so a noisy line
+ * costs runs, not a failure. */
 #define AGREE_RUNS 16
 static int runs_agree(struct spiflash *sf, uint32_t addr, uint32_t words[16],
 		      struct ed_error *err)
@@ -327,6 +345,9 @@ static int runs_agree(struct spiflash *sf, uint32_t addr, uint32_t words[16],
 		bool settled = n > 0;
 		for (int i = 0; i < 16 && settled; i++)
 			settled = vote(runs, n + 1, i, need, &words[i]);
+		for (int i = 0; i < 16 && settled && need < 3; i++)
+			if (misdirect_value(sf, addr, words, i))
+				settled = vote(runs, n + 1, i, 3, &words[i]);
 		if (settled)
 			return ED_OK;
 	}

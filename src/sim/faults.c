@@ -48,8 +48,8 @@ static int bad_rule(struct ed_error *err, const char *key, const char *value)
 {
 	return ed_fail(err, ED_ERR_ARG,
 		       "invalid fault %s=%s: use %s=P (a probability from 0 to 1) or %s=#N (the "
-		       "Nth request it applies to), optionally OP: before (READ_REG:#2) and :BIT "
-		       "after (#3:4)%s",
+		       "Nth request it applies to; #N+D also the N+Dth), optionally OP: before "
+		       "(READ_REG:#2) and :BIT after (#3:4)%s",
 		       key, value ? value : "", key, key,
 		       strcmp(key, "late") ? "" : "; late takes MS@ before it (late=500@#2)");
 }
@@ -87,6 +87,14 @@ int sim_faults_parse_rule(struct sim_faults *f, const char *key, const char *val
 		if (errno || end == s + 1 || n == 0 || n > UINT32_MAX)
 			return bad_rule(err, key, value);
 		r.nth = (uint32_t)n;
+		if (*end == '+') { /* #N+D: the Nth and the (N+D)th */
+			const char *d = end + 1;
+			errno = 0;
+			unsigned long again = strtoul(d, &end, 10);
+			if (errno || end == d || again == 0 || again > UINT32_MAX - n)
+				return bad_rule(err, key, value);
+			r.again = (uint32_t)again;
+		}
 	} else {
 		errno = 0;
 		r.p = strtod(s, &end);
@@ -128,7 +136,10 @@ static bool fires(struct sim_board *b, enum sim_fault_kind k, uint8_t op)
 	if ((!r->p && !r->nth) || !applies(k, r, op))
 		return false;
 	b->fault_seen[k]++;
-	return r->nth ? b->fault_seen[k] == r->nth : sim_chance(b, r->p);
+	if (r->nth)
+		return b->fault_seen[k] == r->nth ||
+		       (r->again && b->fault_seen[k] == r->nth + r->again);
+	return sim_chance(b, r->p);
 }
 
 static unsigned pick_bit(struct sim_board *b, enum sim_fault_kind k)

@@ -48,6 +48,7 @@ enum sim_fault_kind {
 struct sim_fault_rule {
 	double p;                   /* probability per request it applies to (0 = off) */
 	uint32_t nth;               /* 1-based: only the nth such request (0 = use p) */
+	uint32_t again;             /* with nth: also the (nth + again)th (0 = only nth) */
 	uint8_t op;                 /* only this opcode (0 = the kind's own requests) */
 	bool bit_set;               /* flip `bit`, else a bit drawn at random */
 	unsigned bit;

@@ -58,7 +58,7 @@ static void usage(FILE *f)
 	      "         --chip-erase-us US\n"
 	      "Boot:    --boot-log  --need-reset  --sync-after N\n"
 	      "Faults:  --seed N  --fault drop=P,corrupt=P,stall=MS@P,disconnect-after=BYTES,\n"
-	      "         seq-flip=P|#N[:BIT],hdr-flip=..,op-flip=..,addr-flip=..,dup-frame=..,\n"
+	      "         seq-flip=P|#N[+D][:BIT],hdr-flip=..,op-flip=..,addr-flip=..,dup-frame=..,\n"
 	      "         dup-reply=..,late=MS@P|#N (targeted faults, espdeck-sim(1))\n"
 	      "Debug:   --trace FILE  --quiet\n"
 	      "See espdeck-sim(1).\n",
