@@ -45,6 +45,7 @@ enum job_stage {
 	JOB_STAGE_DONE,
 	JOB_STAGE_BOOT, /* listening to the boot log after the hard reset; runs after RESET
 			 * and before DONE, but is numbered last so older values keep theirs */
+	JOB_STAGE_STUB, /* uploading and starting the flasher stub; runs after DETECT */
 };
 
 enum job_step_kind {
@@ -88,6 +89,9 @@ struct job_spec {
 				  * one collateral sector (engine/erase_plan.h) */
 	int verbose;             /* 0: info log events, 1: debug, 2: debug + engine detail */
 	int connect_attempts;    /* 0 = esptool's 7 */
+	bool stub;               /* run the flasher stub after DETECT (esptool's default; the
+				  * application sets it unless --no-stub); false = ROM mode. A stub
+				  * that does not start leaves the job in ROM mode, said in a warning */
 	const struct job_step *steps;
 	size_t step_count;
 	/* Boot check (ignored unless after == JOB_AFTER_HARD_RESET). */

@@ -11,6 +11,7 @@
 #include "core/outfile.h"
 #include "core/util.h"
 #include "engine/flasher.h"
+#include "engine/stubclient.h"
 #include "image/image.h"
 
 struct run {
@@ -25,6 +26,7 @@ struct run {
 	bool preserved_saved;
 	struct chip_info info;
 	uint32_t flash_size; /* bounds for steps: detected, else 16 MB */
+	char stub_proof[80]; /* the last stub write's proof for its summary line */
 };
 
 static const enum loader_before before_map[] = {
@@ -96,6 +98,48 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 				       in->flash_size >> 20, e.msg);
 	}
 	return ED_OK;
+}
+
+/* Esptool's normal mode: the flasher stub runs the flash commands. A stub that does not
+ * start costs one warning line and a reset back into the ROM loader. */
+static int start_stub(struct run *r, struct ed_error *err)
+{
+	struct job *job = r->job;
+	bool running = loader_sync_value(r->ld) == 0;
+	if (!job->spec.stub && !running)
+		return ED_OK;
+	if (!job->spec.stub)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+			       "a flasher stub already runs on the board: using it (--no-stub needs "
+			       "the board reset into its ROM loader)");
+	job_set_stage(job, JOB_STAGE_STUB, 0, running ? "Stub is already running" :
+			  "Uploading stub...");
+	struct flasher_progress p = {progress_cb, job};
+	bool reused = false;
+	struct ed_error e;
+	ed_error_clear(&e);
+	int rc = stubclient_start(r->ld, stub_blob_builtin(), &p, &reused, &e);
+	if (rc == ED_OK) {
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "%s",
+			       reused ? "Stub is already running. No upload is necessary."
+				      : "Stub running...");
+		return ED_OK;
+	}
+	if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED) {
+		*err = e;
+		return rc;
+	}
+	job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+		       "flasher stub not started (%s); continuing in ROM mode", e.msg);
+	loader_set_stub(r->ld, false);
+	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Connecting to %s at %u baud again (ROM mode)",
+		      job->spec.port, job->spec.baud);
+	rc = loader_connect(r->ld, before_map[job->spec.before], err);
+	if (rc == ED_OK && r->info.flash_size > (4u << 20))
+		rc = loader_spi_set_params(r->ld, r->info.flash_id, r->info.flash_size, err);
+	if (rc < 0)
+		ed_error_prefix(err, "back to the ROM loader after the stub did not start");
+	return rc;
 }
 
 /* True when a later write step of this job starts at the sector right after s's data:
@@ -172,6 +216,8 @@ static int reconnect(struct run *r, struct ed_error *err)
 		rc = loader_connect(r->ld, before_map[job->spec.before], err);
 	if (rc == ED_OK && r->info.flash_size > (4u << 20))
 		rc = loader_spi_set_params(r->ld, r->info.flash_id, r->info.flash_size, err);
+	if (rc == ED_OK)
+		rc = start_stub(r, err);
 	return rc;
 }
 
@@ -194,6 +240,26 @@ static int step_bytes(struct run *r, const struct job_step *s, const char *name,
 	}
 	*out = data;
 	return ED_OK;
+}
+
+/* One write of a step's data, by the stub when it runs (proof: MD5), else by the ROM. */
+static int write_once(struct run *r, const struct job_step *s, const uint8_t *data,
+		      const struct flasher_write_opts *wo, const struct flasher_progress *p,
+		      struct ed_error *err)
+{
+	r->stub_proof[0] = 0;
+	if (!loader_is_stub(r->ld))
+		return flasher_write(r->ld, s->offset, data, s->size, wo, p, err);
+	uint32_t again = 0;
+	char md5[33] = "";
+	int rc = stubflash_write(r->ld, s->offset, data, s->size, p, &again, md5, err);
+	if (rc == ED_OK && again)
+		snprintf(r->stub_proof, sizeof r->stub_proof,
+			 "verified by MD5 %s after writing %u sector%s again", md5, again,
+			 again == 1 ? "" : "s");
+	else if (rc == ED_OK)
+		snprintf(r->stub_proof, sizeof r->stub_proof, "verified by MD5 %s", md5);
+	return rc;
 }
 
 static int step_write(struct run *r, const struct job_step *s, struct ed_error *err)
@@ -223,7 +289,7 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		.proof = &proof,
 		.resume = &resume,
 	};
-	rc = flasher_write(r->ld, s->offset, data, s->size, &wo, &p, err);
+	rc = write_once(r, s, data, &wo, &p, err);
 	if (rc == ED_ERR_DISCONNECTED && !r->reconnected) {
 		r->reconnected = true;
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
@@ -232,7 +298,7 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		if (reconnect(r, &rerr) == ED_OK) {
 			job_set_stage(job, JOB_STAGE_WRITE, job->step_index,
 				      "Writing %s at 0x%08x (%u bytes) again", name, s->offset, s->size);
-			rc = flasher_write(r->ld, s->offset, data, s->size, &wo, &p, err);
+			rc = write_once(r, s, data, &wo, &p, err);
 		} else {
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0, "reconnecting failed: %s",
 				       rerr.msg);
@@ -245,12 +311,20 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
 			       "Wrote %u bytes at 0x%08x in %.1f seconds (%.1f kbit/s); %s",
 			       s->size, s->offset, t, t > 0 ? s->size * 8 / t / 1000 : 0.0,
+			       r->stub_proof[0] ? r->stub_proof :
 			       proof == FLASHER_PROOF_READ_BACK
 				       ? "verified by read-back"
 				       : "checked by the ROM's 8-bit checksum only (every block's "
 					 "place read back)");
 	}
-	if (rc == ED_OK && job->spec.verify) {
+	if (rc == ED_OK && job->spec.verify && loader_is_stub(r->ld)) {
+		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
+			      "Verifying %s at 0x%08x (%u bytes) by MD5", name, s->offset, s->size);
+		rc = stubflash_verify(r->ld, s->offset, data, s->size, err);
+		if (rc == ED_OK)
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+				       "Verified %u bytes at 0x%08x by MD5", s->size, s->offset);
+	} else if (rc == ED_OK && job->spec.verify) {
 		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
 			      "Verifying %s at 0x%08x (%u bytes) by reading it back", name, s->offset,
 			      s->size);
@@ -278,16 +352,20 @@ static int step_read(struct run *r, const struct job_step *s, struct ed_error *e
 	job_set_stage(job, JOB_STAGE_READ, job->step_index, "Reading %u bytes at 0x%08x", s->size,
 		      s->offset);
 	struct flasher_progress p = {progress_cb, job};
-	rc = flasher_read(r->ld, s->offset, buf, s->size, &p, err);
+	bool stub = loader_is_stub(r->ld);
+	rc = stub ? stubflash_read(r->ld, s->offset, buf, s->size, &p, err)
+		  : flasher_read(r->ld, s->offset, buf, s->size, &p, err);
 	/* Only a complete read reaches the file, and then atomically (core/outfile.h). */
 	if (rc == ED_OK && s->path)
 		rc = ed_output_write(s->path, buf, s->size, err);
 	if (rc == ED_OK)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-			       "Read %u bytes at 0x%08x in %.1f seconds%s%s; checked by reading "
-			       "every 64-byte piece at least twice with matching results",
-			       s->size, s->offset, seconds_since(r), s->path ? " into " : "",
-			       s->path ? s->path : "");
+			       "Read %u bytes at 0x%08x in %.1f seconds%s%s; %s", s->size,
+			       s->offset, seconds_since(r), s->path ? " into " : "",
+			       s->path ? s->path : "",
+			       stub ? "checked against the stub's MD5 of the range"
+				    : "checked by reading every 64-byte piece at least twice with "
+				      "matching results");
 	free(buf);
 	return rc;
 }
@@ -301,10 +379,11 @@ static int step_verify(struct run *r, const struct job_step *s, struct ed_error 
 	if (rc < 0)
 		return rc;
 	job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
-		      "Verifying 0x%x (%u) bytes @ 0x%08x in flash against %s", s->size, s->size,
-		      s->offset, name);
+		      "Verifying 0x%x (%u) bytes @ 0x%08x in flash against %s%s", s->size, s->size,
+		      s->offset, name, loader_is_stub(r->ld) ? " by MD5" : "");
 	struct flasher_progress p = {progress_cb, job};
-	rc = flasher_verify(r->ld, s->offset, data, s->size, &p, NULL, err);
+	rc = loader_is_stub(r->ld) ? stubflash_verify(r->ld, s->offset, data, s->size, err)
+				   : flasher_verify(r->ld, s->offset, data, s->size, &p, NULL, err);
 	free(data);
 	if (rc == ED_OK)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "-- verify OK (%s matches)", name);
@@ -325,7 +404,8 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 		return ED_OK;
 	case JOB_STEP_ERASE_CHIP:
 		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing flash (this may take a while)");
-		rc = flasher_erase_chip(r->ld, r->info.flash_size, err);
+		rc = loader_is_stub(r->ld) ? stubflash_erase_chip(r->ld, r->info.flash_size, err)
+					   : flasher_erase_chip(r->ld, r->info.flash_size, err);
 		if (rc == ED_OK)
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
 				       "Chip erase completed successfully in %.1fs", seconds_since(r));
@@ -335,7 +415,9 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 			return rc;
 		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing region 0x%08x-0x%08x", s->offset,
 			      s->offset + s->size);
-		rc = flasher_erase_region(r->ld, s->offset, s->size, &p, err);
+		rc = loader_is_stub(r->ld)
+			     ? stubflash_erase_region(r->ld, s->offset, s->size, err)
+			     : flasher_erase_region(r->ld, s->offset, s->size, &p, err);
 		if (rc == ED_OK)
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
 				       "Erase completed successfully in %.1f seconds", seconds_since(r));
@@ -386,6 +468,8 @@ static int run_all(struct run *r, struct ed_error *err)
 	int rc = connect_and_detect(r, err);
 	if (rc == ED_OK)
 		rc = check_steps(r, err);
+	if (rc == ED_OK)
+		rc = start_stub(r, err);
 	size_t i = 0;
 	for (; rc == ED_OK && i < job->spec.step_count; i++)
 		rc = run_step(r, i, err);
@@ -423,6 +507,8 @@ static int run_all(struct run *r, struct ed_error *err)
 								      : "Soft resetting...");
 	if (job->spec.boot_check && job->spec.after == JOB_AFTER_HARD_RESET)
 		return job_reset_and_boot_check(job, err);
+	if (job->spec.after == JOB_AFTER_SOFT_RESET && loader_is_stub(r->ld))
+		return stubclient_run_user_code(r->ld, err); /* as esptool's stub mode */
 	return loader_finish(r->ld, after_map[job->spec.after], err);
 }
 

@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: MIT
+ * Flash operations on the flasher stub (stubclient.h): writes proven by MD5 with a repair
+ * of only the bad sectors, MD5 verify, READ_FLASH, erases. */
+#include "engine/stubclient.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/md5.h"
+#include "core/util.h"
+#include "engine/loader_priv.h"
+#include "proto/packet.h"
+
+#define SECTOR 0x1000u
+#define STUB_OP_SECTOR_MD5 0xE0
+#define SECTOR_MD5_BATCH 64u     /* sectors per SECTOR_MD5 request (1 KiB of digests) */
+#define READ_PACKET 0x1000u
+#define READ_IN_FLIGHT 32u
+#define READ_PACKET_TIMEOUT_US 3000000u
+#define STUB_CHIP_ERASE_TIMEOUT_US 120000000u
+
+/* esptool's timeout_per_mb(): us_per_mb per 1e6 bytes, at least the default 3 s. */
+static uint64_t per_mb(uint32_t size, uint64_t s_per_mb)
+{
+	uint64_t t = (uint64_t)size * s_per_mb;
+	return t < LOADER_DEFAULT_TIMEOUT_US ? LOADER_DEFAULT_TIMEOUT_US : t;
+}
+
+/* Only a frame or answer lost on the wire is worth sending again: the stub drops a damaged
+ * frame (0xC0 length, 0xC1 checksum, 0xCA a sequence number that is not the next) and
+ * answers a repeated block again without writing it twice. */
+static bool resend_ok(const struct loader *ld, int rc)
+{
+	if (rc == ED_ERR_TIMEOUT || rc == ED_ERR_PROTO)
+		return true;
+	uint8_t code = loader_last_rom_error(ld);
+	return rc == ED_ERR_DEVICE && (code == 0xC0 || code == 0xC1 || code == 0xCA);
+}
+
+static int send_block(struct loader *ld, const uint8_t *data, uint32_t len, uint32_t seq,
+		      struct ed_error *err)
+{
+	uint8_t *d = ld->data;
+	put_le32(d, STUBCLIENT_WRITE_BLOCK);
+	put_le32(d + 4, seq);
+	put_le32(d + 8, 0);
+	put_le32(d + 12, 0);
+	memcpy(d + 16, data, len);
+	memset(d + 16 + len, 0xFF, STUBCLIENT_WRITE_BLOCK - len); /* esptool's padding */
+	uint32_t chk = pkt_checksum(d + 16, STUBCLIENT_WRITE_BLOCK);
+	uint64_t wire = (uint64_t)(2 * STUBCLIENT_WRITE_BLOCK + 64) * 10 * 1000000u /
+			(ld->link->baud ? ld->link->baud : 115200);
+	uint64_t timeout = LOADER_DEFAULT_TIMEOUT_US + 3 * wire;
+	int rc = ED_ERR_TIMEOUT;
+	for (int attempt = 0; attempt < LOADER_BLOCK_ATTEMPTS; attempt++) {
+		if (attempt > 0) {
+			ed_log(loader_log(ld), ED_LOG_DEBUG, "block %u: %s; sending it again", seq,
+			       err->msg);
+			loader_discard_input(ld);
+		}
+		rc = loader_command(ld, PKT_FLASH_DATA, d, 16 + STUBCLIENT_WRITE_BLOCK, chk, timeout,
+				    NULL, err);
+		if (rc == ED_OK || !resend_ok(ld, rc))
+			break;
+	}
+	if (rc < 0)
+		ed_error_prefix(err, "block %u", seq);
+	return rc;
+}
+
+/* One write session: FLASH_BEGIN, every block, FLASH_END (flag 1: stay in the stub). */
+static int write_session(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+			 const struct flasher_progress *progress, struct ed_error *err)
+{
+	uint32_t blocks = (size + STUBCLIENT_WRITE_BLOCK - 1) / STUBCLIENT_WRITE_BLOCK;
+	uint8_t d[16];
+	put_le32(d, size);
+	put_le32(d + 4, blocks);
+	put_le32(d + 8, STUBCLIENT_WRITE_BLOCK);
+	put_le32(d + 12, offset);
+	int rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+	if (rc < 0) {
+		loader_discard_input(ld);
+		rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL,
+				    err);
+	}
+	for (uint32_t seq = 0; rc == ED_OK && seq < blocks; seq++) {
+		if (loader_cancelled(ld))
+			return loader_fail_cancelled(err, "a write");
+		uint32_t off = seq * STUBCLIENT_WRITE_BLOCK;
+		uint32_t len = size - off < STUBCLIENT_WRITE_BLOCK ? size - off : STUBCLIENT_WRITE_BLOCK;
+		rc = send_block(ld, data + off, len, seq, err);
+		if (rc == ED_OK && progress && progress->fn)
+			progress->fn(progress->user, off + len, size);
+	}
+	uint8_t e[4];
+	put_le32(e, 1);
+	if (rc == ED_OK) {
+		/* The stub answers FLASH_END once the last block is on the flash. */
+		rc = loader_command(ld, PKT_FLASH_END, e, 4, 0, per_mb(STUBCLIENT_WRITE_BLOCK * 2, 40),
+				    NULL, err);
+	} else if (rc != ED_ERR_CANCELLED && rc != ED_ERR_DISCONNECTED) {
+		/* End the broken session (0xC8 expected), or the stub refuses MD5 with 0xCB. */
+		struct ed_error ignored;
+		loader_discard_input(ld);
+		loader_command(ld, PKT_FLASH_END, e, 4, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, &ignored);
+	}
+	return rc;
+}
+
+int stubflash_md5(struct loader *ld, uint32_t offset, uint32_t size, uint8_t md5[16],
+		  struct ed_error *err)
+{
+	uint8_t d[16];
+	put_le32(d, offset);
+	put_le32(d + 4, size);
+	put_le32(d + 8, 0);
+	put_le32(d + 12, 0);
+	int rc = ED_ERR_TIMEOUT;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		if (attempt > 0)
+			loader_discard_input(ld);
+		rc = loader_command_result(ld, PKT_SPI_FLASH_MD5, d, 16, per_mb(size, 8), md5, 16, err);
+		if (!resend_ok(ld, rc))
+			break;
+	}
+	if (rc < 0)
+		ed_error_prefix(err, "MD5 of 0x%06x..0x%06x", offset, offset + size);
+	return rc;
+}
+
+static bool md5_matches(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+			int *rc, struct ed_error *err)
+{
+	uint8_t want[16], got[16];
+	struct md5 m;
+	md5_init(&m);
+	md5_update(&m, data, size);
+	md5_final(&m, want);
+	*rc = stubflash_md5(ld, offset, size, got, err);
+	return *rc == ED_OK && !memcmp(want, got, 16);
+}
+
+/* Marks in bad[] (one flag per sector piece of the range) the pieces whose flash MD5
+ * differs: SECTOR_MD5 for batches of whole sectors, SPI_FLASH_MD5 for partial ones. */
+static int find_bad(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		    bool *bad, uint32_t *nbad, struct ed_error *err)
+{
+	uint32_t first = offset / SECTOR, last = (offset + size - 1) / SECTOR;
+	*nbad = 0;
+	uint8_t digests[SECTOR_MD5_BATCH * 16];
+	for (uint32_t s = first; s <= last;) {
+		uint32_t lo = s * SECTOR < offset ? offset : s * SECTOR;
+		uint32_t hi = (s + 1) * SECTOR > offset + size ? offset + size : (s + 1) * SECTOR;
+		int rc;
+		if (hi - lo < SECTOR) {
+			bool ok = md5_matches(ld, lo, data + (lo - offset), hi - lo, &rc, err);
+			if (rc < 0)
+				return rc;
+			bad[s - first] = !ok;
+			*nbad += !ok;
+			s++;
+			continue;
+		}
+		uint32_t n = 1; /* whole sectors from s on */
+		while (s + n <= last && n < SECTOR_MD5_BATCH && (s + n + 1) * SECTOR <= offset + size)
+			n++;
+		uint8_t d[8];
+		put_le32(d, s * SECTOR);
+		put_le32(d + 4, n * SECTOR);
+		rc = loader_command_result(ld, STUB_OP_SECTOR_MD5, d, 8, per_mb(n * SECTOR, 8),
+					   digests, n * 16, err);
+		if (rc < 0)
+			return rc;
+		for (uint32_t k = 0; k < n; k++) {
+			uint8_t want[16];
+			struct md5 m;
+			md5_init(&m);
+			md5_update(&m, data + ((s + k) * SECTOR - offset), SECTOR);
+			md5_final(&m, want);
+			bad[s + k - first] = memcmp(want, digests + 16 * k, 16) != 0;
+			*nbad += bad[s + k - first];
+		}
+		s += n;
+	}
+	return ED_OK;
+}
+
+static void list_sectors(const bool *bad, uint32_t first, uint32_t count, char *out, size_t cap)
+{
+	size_t len = 0;
+	out[0] = 0;
+	for (uint32_t k = 0; k < count && len + 16 < cap; k++)
+		if (bad[k])
+			len += (size_t)snprintf(out + len, cap - len, "%s0x%06x", len ? ", " : "",
+						(first + k) * SECTOR);
+}
+
+/* Writes again only the sectors find_bad() marked, then checks the whole range again. */
+static int repair(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		  uint32_t *rewritten, struct ed_error *err)
+{
+	uint32_t first = offset / SECTOR, count = (offset + size - 1) / SECTOR - first + 1;
+	bool *bad = calloc(count, sizeof *bad);
+	if (!bad)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory checking sectors");
+	uint32_t nbad = 0;
+	int rc = find_bad(ld, offset, data, size, bad, &nbad, err);
+	for (uint32_t k = 0; rc == ED_OK && k < count; k++) {
+		if (!bad[k])
+			continue;
+		uint32_t lo = (first + k) * SECTOR < offset ? offset : (first + k) * SECTOR;
+		uint32_t hi = (first + k + 1) * SECTOR > offset + size ? offset + size
+								       : (first + k + 1) * SECTOR;
+		ed_log(loader_log(ld), ED_LOG_WARN, "sector 0x%06x differs: writing it again",
+		       (first + k) * SECTOR);
+		rc = write_session(ld, lo, data + (lo - offset), hi - lo, NULL, err);
+		(*rewritten)++;
+	}
+	if (rc == ED_OK) {
+		bool ok = md5_matches(ld, offset, data, size, &rc, err);
+		if (rc == ED_OK && !ok) {
+			char list[512];
+			rc = find_bad(ld, offset, data, size, bad, &nbad, err);
+			list_sectors(bad, first, count, list, sizeof list);
+			if (rc == ED_OK)
+				rc = ed_fail(err, ED_ERR_VERIFY,
+					     "MD5 of 0x%06x..0x%06x still differs after writing %u "
+					     "sector%s again; wrong: %s; the flash chip may be worn or "
+					     "protected: run the write again, or try another board",
+					     offset, offset + size, *rewritten, *rewritten == 1 ? "" : "s",
+					     nbad ? list : "(no single sector: the whole range)");
+		}
+	}
+	free(bad);
+	return rc;
+}
+
+int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		    const struct flasher_progress *progress, uint32_t *rewritten,
+		    char flash_md5[33], struct ed_error *err)
+{
+	uint32_t dummy = 0;
+	if (!rewritten)
+		rewritten = &dummy;
+	*rewritten = 0;
+	if (size == 0)
+		return ED_OK;
+	int rc = write_session(ld, offset, data, size, progress, err);
+	if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED)
+		return rc;
+	if (rc < 0) {
+		ed_log(loader_log(ld), ED_LOG_WARN, "%s; checking which sectors need writing again",
+		       err->msg);
+		loader_discard_input(ld);
+	}
+	bool ok = false;
+	if (rc == ED_OK)
+		ok = md5_matches(ld, offset, data, size, &rc, err);
+	if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED)
+		return rc;
+	if (!ok)
+		rc = repair(ld, offset, data, size, rewritten, err);
+	if (rc == ED_OK && flash_md5) {
+		uint8_t got[16];
+		rc = stubflash_md5(ld, offset, size, got, err);
+		md5_hex(got, flash_md5);
+	}
+	return rc;
+}
+
+/* Reads the first bad sector to name the first differing byte, as the ROM-mode verify. */
+static int first_difference(struct loader *ld, uint32_t offset, const uint8_t *data,
+			    uint32_t size, uint32_t sector, uint32_t nbad, const char *list,
+			    struct ed_error *err)
+{
+	uint32_t lo = sector * SECTOR < offset ? offset : sector * SECTOR;
+	uint32_t hi = (sector + 1) * SECTOR > offset + size ? offset + size : (sector + 1) * SECTOR;
+	uint8_t buf[SECTOR];
+	int rc = stubflash_read(ld, lo, buf, hi - lo, NULL, err);
+	if (rc < 0)
+		return rc;
+	for (uint32_t i = 0; i < hi - lo; i++)
+		if (buf[i] != data[lo - offset + i])
+			return ed_fail(err, ED_ERR_VERIFY,
+				       "verification failed: flash at 0x%06x holds 0x%02x, expected "
+				       "0x%02x (first difference in 0x%06x..0x%06x; found by MD5, %u "
+				       "sector%s differ%s: %s)",
+				       lo + i, buf[i], data[lo - offset + i], offset, offset + size - 1,
+				       nbad, nbad == 1 ? "" : "s", nbad == 1 ? "s" : "", list);
+	return ed_fail(err, ED_ERR_VERIFY,
+		       "verification failed: the MD5 of sector 0x%06x differs but its bytes read "
+		       "back equal: read it again", sector * SECTOR);
+}
+
+int stubflash_verify(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		     struct ed_error *err)
+{
+	int rc;
+	if (size == 0 || md5_matches(ld, offset, data, size, &rc, err))
+		return ED_OK;
+	if (rc < 0)
+		return rc;
+	uint32_t first = offset / SECTOR, count = (offset + size - 1) / SECTOR - first + 1;
+	bool *bad = calloc(count, sizeof *bad);
+	if (!bad)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory checking sectors");
+	uint32_t nbad = 0;
+	rc = find_bad(ld, offset, data, size, bad, &nbad, err);
+	char list[512];
+	list_sectors(bad, first, count, list, sizeof list);
+	uint32_t k = 0;
+	while (k < count && !bad[k])
+		k++;
+	free(bad);
+	if (rc < 0)
+		return rc;
+	if (k == count)
+		return ed_fail(err, ED_ERR_VERIFY,
+			       "verification failed: the MD5 of 0x%06x..0x%06x differs, but no sector "
+			       "does on its own: read it again", offset, offset + size - 1);
+	return first_difference(ld, offset, data, size, first + k, nbad, list, err);
+}
+
+/* The data packets of a READ_FLASH, each acknowledged with the bytes received so far. */
+static int read_packets(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t size,
+			const struct flasher_progress *progress, struct ed_error *err)
+{
+	uint32_t got = 0;
+	while (got < size) {
+		if (loader_cancelled(ld))
+			return loader_fail_cancelled(err, "a read");
+		const uint8_t *frame;
+		size_t len;
+		uint32_t want = size - got < READ_PACKET ? size - got : READ_PACKET;
+		int rc = loader_read_frame(ld, link_now_us(ld->link) + READ_PACKET_TIMEOUT_US, &frame,
+					   &len, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return ed_fail(err, ED_ERR_TIMEOUT,
+				       "no data from the stub for %.1f s at 0x%06x (%u of %u bytes read)",
+				       READ_PACKET_TIMEOUT_US / 1e6, offset + got, got, size);
+		if (len != want)
+			return ed_fail(err, ED_ERR_PROTO,
+				       "a read packet of %zu bytes at 0x%06x where %u were due",
+				       len, offset + got, want);
+		memcpy(buf + got, frame, len);
+		got += want;
+		uint8_t ack[4];
+		put_le32(ack, got);
+		if ((rc = loader_send_raw(ld, ack, 4, err)) < 0)
+			return rc;
+		if (progress && progress->fn)
+			progress->fn(progress->user, got, size);
+	}
+	return ED_OK;
+}
+
+int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t size,
+		   const struct flasher_progress *progress, struct ed_error *err)
+{
+	uint8_t d[16];
+	put_le32(d, offset);
+	put_le32(d + 4, size);
+	put_le32(d + 8, READ_PACKET);
+	put_le32(d + 12, READ_IN_FLIGHT);
+	int rc = loader_command(ld, PKT_READ_FLASH, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+	if (rc == ED_OK)
+		rc = read_packets(ld, offset, buf, size, progress, err);
+	const uint8_t *frame;
+	size_t len = 0;
+	if (rc == ED_OK) {
+		rc = loader_read_frame(ld, link_now_us(ld->link) + READ_PACKET_TIMEOUT_US, &frame, &len,
+				       err);
+		if (rc == 0 || (rc > 0 && len != 16))
+			rc = ed_fail(err, ED_ERR_PROTO, "the stub sent no MD5 after the read");
+		else if (rc > 0)
+			rc = ED_OK;
+	}
+	if (rc == ED_OK) {
+		uint8_t want[16];
+		struct md5 m;
+		md5_init(&m);
+		md5_update(&m, buf, size);
+		md5_final(&m, want);
+		if (memcmp(want, frame, 16))
+			rc = ed_fail(err, ED_ERR_VERIFY,
+				     "the bytes received differ from the stub's MD5 of the range: "
+				     "damaged on the wire; read it again or lower --baud");
+	}
+	if (rc < 0) {
+		loader_discard_input(ld);
+		ed_error_prefix(err, "reading 0x%06x..0x%06x", offset, offset + size);
+	}
+	return rc;
+}
+
+int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
+			   struct ed_error *err)
+{
+	uint8_t d[8];
+	put_le32(d, offset);
+	put_le32(d + 4, size);
+	int rc = loader_command(ld, PKT_ERASE_REGION, d, 8, 0, per_mb(size, 40), NULL, err);
+	if (rc < 0)
+		ed_error_prefix(err, "erasing 0x%06x..0x%06x", offset, offset + size);
+	return rc;
+}
+
+int stubflash_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err)
+{
+	(void)flash_size;
+	int rc = loader_command(ld, PKT_ERASE_FLASH, NULL, 0, 0, STUB_CHIP_ERASE_TIMEOUT_US, NULL,
+				err);
+	if (rc < 0)
+		ed_error_prefix(err, "erasing the whole flash");
+	return rc;
+}
