@@ -256,6 +256,7 @@ struct pair {
 struct flash_args {
 	const char *mode, *size, *freq;
 	bool erase_all, verify, preserve, check_blocks;
+	bool no_compress, no_stub; /* -u / --no-compress; --no-stub after the command */
 	struct pair pairs[MAX_FILES];
 	size_t count;
 };
@@ -323,12 +324,22 @@ static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_ar
 			fa->check_blocks = true;
 			continue;
 		}
-		if (writing && (is_opt(a, "compress", "-z") || is_opt(a, "encrypt", NULL)))
-			return usage(cmd, "%s needs a flasher stub; espdeck talks to the ESP8266 ROM, "
-				     "which has no compressed or encrypted download", a);
-		if (is_opt(a, "no_compress", "-u") || is_opt(a, "no_progress", "-p") ||
-		    is_opt(a, "force", NULL) || is_opt(a, "ignore_flash_encryption_efuse_setting", NULL) ||
-		    is_opt(a, "no_stub", NULL))
+		if (writing && is_opt(a, "encrypt", NULL))
+			return usage(cmd, "%s: the ESP8266 has no flash encryption", a);
+		if (writing && is_opt(a, "compress", "-z")) {
+			fa->no_compress = false; /* esptool's default on the stub */
+			continue;
+		}
+		if (writing && is_opt(a, "no_compress", "-u")) {
+			fa->no_compress = true;
+			continue;
+		}
+		if (is_opt(a, "no_stub", NULL)) {
+			fa->no_stub = true;
+			continue;
+		}
+		if (is_opt(a, "no_progress", "-p") || is_opt(a, "force", NULL) ||
+		    is_opt(a, "ignore_flash_encryption_efuse_setting", NULL))
 			continue;
 		if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9'))
 			return usage(cmd, "unknown option '%s'", a);
@@ -468,6 +479,9 @@ int cmd_write_flash(const struct config *cfg, int argc, char **argv)
 	spec.flash_size = fa->size;
 	spec.flash_freq = fa->freq;
 	spec.verify = fa->verify;
+	spec.no_compress = fa->no_compress;
+	if (fa->no_stub)
+		spec.stub = false;
 	spec.erase_preserve = fa->preserve;
 	spec.check_blocks = fa->check_blocks;
 	spec.steps = steps;

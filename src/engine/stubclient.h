@@ -29,16 +29,21 @@
 int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 		     const struct flasher_progress *progress, bool *reused, struct ed_error *err);
 
-/* Writes size bytes at offset through FLASH_BEGIN/DATA/END (the stub erases exactly the
+/* Writes size bytes at offset through FLASH_BEGIN/DATA/END, or with compress the zlib
+ * stream (level 9, as esptool) through FLASH_DEFL_BEGIN/DATA/END (the stub erases exactly the
  * sectors the data touches and keeps the other bytes of a partly covered sector), then
  * proves the range by SPI_FLASH_MD5 against the data's MD5. A mismatch is looked for
  * sector by sector (our SECTOR_MD5 for whole sectors, SPI_FLASH_MD5 for parts), only the
  * bad sectors are written again and the whole range checked once more; ED_ERR_VERIFY
- * names the sectors still wrong. *rewritten (may be NULL) gets the sectors written again.
- * flash_md5 (may be NULL) gets the MD5 the board reported, as 32 hex digits. */
+ * names the sectors still wrong (sectors are written again uncompressed). res may be NULL. */
+struct stubflash_write_result {
+	uint32_t rewritten;   /* sectors written again after the MD5 check */
+	uint32_t sent;        /* data bytes on the wire (compressed or not) */
+	char flash_md5[33];   /* the MD5 the board reported, 32 hex digits */
+};
 int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
-		    const struct flasher_progress *progress, uint32_t *rewritten,
-		    char flash_md5[33], struct ed_error *err);
+		    bool compress, const struct flasher_progress *progress,
+		    struct stubflash_write_result *res, struct ed_error *err);
 
 /* SPI_FLASH_MD5 of [offset, offset + size). */
 int stubflash_md5(struct loader *ld, uint32_t offset, uint32_t size, uint8_t md5[16],

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "core/md5.h"
 #include "core/util.h"
 #include "engine/loader_priv.h"
@@ -38,20 +40,38 @@ static bool resend_ok(const struct loader *ld, int rc)
 	return rc == ED_ERR_DEVICE && (code == 0xC0 || code == 0xC1 || code == 0xCA);
 }
 
-static int send_block(struct loader *ld, const uint8_t *data, uint32_t len, uint32_t seq,
+/* One write session's bytes: the data itself, or its zlib stream. */
+struct session {
+	uint32_t offset, size;     /* the flash range */
+	const uint8_t *wire;       /* the bytes the blocks carry */
+	uint32_t wire_len;
+	bool deflate;
+};
+
+static int send_block(struct loader *ld, const struct session *se, uint32_t seq,
 		      struct ed_error *err)
 {
+	uint32_t off = seq * STUBCLIENT_WRITE_BLOCK;
+	uint32_t len = se->wire_len - off < STUBCLIENT_WRITE_BLOCK ? se->wire_len - off
+								: STUBCLIENT_WRITE_BLOCK;
+	/* esptool pads uncompressed blocks with 0xFF, never compressed ones */
+	uint32_t n = se->deflate ? len : STUBCLIENT_WRITE_BLOCK;
 	uint8_t *d = ld->data;
-	put_le32(d, STUBCLIENT_WRITE_BLOCK);
+	put_le32(d, n);
 	put_le32(d + 4, seq);
 	put_le32(d + 8, 0);
 	put_le32(d + 12, 0);
-	memcpy(d + 16, data, len);
-	memset(d + 16 + len, 0xFF, STUBCLIENT_WRITE_BLOCK - len); /* esptool's padding */
-	uint32_t chk = pkt_checksum(d + 16, STUBCLIENT_WRITE_BLOCK);
-	uint64_t wire = (uint64_t)(2 * STUBCLIENT_WRITE_BLOCK + 64) * 10 * 1000000u /
-			(ld->link->baud ? ld->link->baud : 115200);
-	uint64_t timeout = LOADER_DEFAULT_TIMEOUT_US + 3 * wire;
+	memcpy(d + 16, se->wire + off, len);
+	memset(d + 16 + len, 0xFF, n - len);
+	uint32_t chk = pkt_checksum(d + 16, n);
+	uint64_t baud = ld->link->baud ? ld->link->baud : 115200;
+	uint64_t wire = (uint64_t)(2 * n + 64) * 10 * 1000000u / baud;
+	/* the answer may wait for the previous block's erase and programming */
+	uint64_t flash = (uint64_t)STUBCLIENT_WRITE_BLOCK * 40u;
+	if (se->deflate && se->wire_len)
+		flash = flash * se->size / se->wire_len;
+	uint64_t timeout = LOADER_DEFAULT_TIMEOUT_US + 3 * wire + flash;
+	uint8_t op = se->deflate ? PKT_FLASH_DEFL_DATA : PKT_FLASH_DATA;
 	int rc = ED_ERR_TIMEOUT;
 	for (int attempt = 0; attempt < LOADER_BLOCK_ATTEMPTS; attempt++) {
 		if (attempt > 0) {
@@ -59,8 +79,7 @@ static int send_block(struct loader *ld, const uint8_t *data, uint32_t len, uint
 			       err->msg);
 			loader_discard_input(ld);
 		}
-		rc = loader_command(ld, PKT_FLASH_DATA, d, 16 + STUBCLIENT_WRITE_BLOCK, chk, timeout,
-				    NULL, err);
+		rc = loader_command(ld, op, d, 16 + n, chk, timeout, NULL, err);
 		if (rc == ED_OK || !resend_ok(ld, rc))
 			break;
 	}
@@ -69,44 +88,60 @@ static int send_block(struct loader *ld, const uint8_t *data, uint32_t len, uint
 	return rc;
 }
 
-/* One write session: FLASH_BEGIN, every block, FLASH_END (flag 1: stay in the stub). */
-static int write_session(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
-			 const struct flasher_progress *progress, struct ed_error *err)
+/* One write session: BEGIN, every block, END (flag 1: stay in the stub). *acked gets the
+ * flash bytes of the blocks the stub acknowledged (an estimate when compressed). */
+static int write_session(struct loader *ld, const struct session *se,
+			 const struct flasher_progress *progress, uint32_t *acked,
+			 struct ed_error *err)
 {
-	uint32_t blocks = (size + STUBCLIENT_WRITE_BLOCK - 1) / STUBCLIENT_WRITE_BLOCK;
+	*acked = 0;
+	uint32_t blocks = (se->wire_len + STUBCLIENT_WRITE_BLOCK - 1) / STUBCLIENT_WRITE_BLOCK;
 	uint8_t d[16];
-	put_le32(d, size);
+	put_le32(d, se->size);
 	put_le32(d + 4, blocks);
 	put_le32(d + 8, STUBCLIENT_WRITE_BLOCK);
-	put_le32(d + 12, offset);
-	int rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
-	if (rc < 0) {
+	put_le32(d + 12, se->offset);
+	uint8_t begin = se->deflate ? PKT_FLASH_DEFL_BEGIN : PKT_FLASH_BEGIN;
+	int rc = loader_command(ld, begin, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+	if (rc < 0 && rc != ED_ERR_CANCELLED && rc != ED_ERR_DISCONNECTED) {
 		loader_discard_input(ld);
-		rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL,
-				    err);
+		rc = loader_command(ld, begin, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
 	}
 	for (uint32_t seq = 0; rc == ED_OK && seq < blocks; seq++) {
 		if (loader_cancelled(ld))
 			return loader_fail_cancelled(err, "a write");
-		uint32_t off = seq * STUBCLIENT_WRITE_BLOCK;
-		uint32_t len = size - off < STUBCLIENT_WRITE_BLOCK ? size - off : STUBCLIENT_WRITE_BLOCK;
-		rc = send_block(ld, data + off, len, seq, err);
+		rc = send_block(ld, se, seq, err);
+		uint64_t sent = (uint64_t)(seq + 1) * STUBCLIENT_WRITE_BLOCK;
+		if (sent > se->wire_len)
+			sent = se->wire_len;
+		uint64_t done = se->wire_len ? sent * se->size / se->wire_len : se->size;
+		if (rc == ED_OK)
+			*acked = (uint32_t)done;
 		if (rc == ED_OK && progress && progress->fn)
-			progress->fn(progress->user, off + len, size);
+			progress->fn(progress->user, done, se->size);
 	}
 	uint8_t e[4];
 	put_le32(e, 1);
+	uint8_t end = se->deflate ? PKT_FLASH_DEFL_END : PKT_FLASH_END;
 	if (rc == ED_OK) {
-		/* The stub answers FLASH_END once the last block is on the flash. */
-		rc = loader_command(ld, PKT_FLASH_END, e, 4, 0, per_mb(STUBCLIENT_WRITE_BLOCK * 2, 40),
-				    NULL, err);
+		/* The stub answers END once the last block is on the flash. */
+		rc = loader_command(ld, end, e, 4, 0, per_mb(STUBCLIENT_WRITE_BLOCK * 4, 40), NULL,
+				    err);
 	} else if (rc != ED_ERR_CANCELLED && rc != ED_ERR_DISCONNECTED) {
 		/* End the broken session (0xC8 expected), or the stub refuses MD5 with 0xCB. */
 		struct ed_error ignored;
 		loader_discard_input(ld);
-		loader_command(ld, PKT_FLASH_END, e, 4, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, &ignored);
+		loader_command(ld, end, e, 4, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, &ignored);
 	}
 	return rc;
+}
+
+static int plain_session(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+			 struct ed_error *err)
+{
+	struct session se = {offset, size, data, size, false};
+	uint32_t ignored;
+	return write_session(ld, &se, NULL, &ignored, err);
 }
 
 int stubflash_md5(struct loader *ld, uint32_t offset, uint32_t size, uint8_t md5[16],
@@ -197,9 +232,12 @@ static void list_sectors(const bool *bad, uint32_t first, uint32_t count, char *
 						(first + k) * SECTOR);
 }
 
-/* Writes again only the sectors find_bad() marked, then checks the whole range again. */
+/* Writes again only the sectors find_bad() marked, then checks the whole range again.
+ * *misplaced is set when a sector of a block the stub had acknowledged (the first acked
+ * bytes) was wrong: FLASH_BEGIN carries no checksum, so its offset may have been damaged
+ * on the wire and those blocks written at another address. */
 static int repair(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
-		  uint32_t *rewritten, struct ed_error *err)
+		  uint32_t acked, bool *misplaced, uint32_t *rewritten, struct ed_error *err)
 {
 	uint32_t first = offset / SECTOR, count = (offset + size - 1) / SECTOR - first + 1;
 	bool *bad = calloc(count, sizeof *bad);
@@ -215,7 +253,9 @@ static int repair(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 								       : (first + k + 1) * SECTOR;
 		ed_log(loader_log(ld), ED_LOG_WARN, "sector 0x%06x differs: writing it again",
 		       (first + k) * SECTOR);
-		rc = write_session(ld, lo, data + (lo - offset), hi - lo, NULL, err);
+		if (lo < offset + acked)
+			*misplaced = true;
+		rc = plain_session(ld, lo, data + (lo - offset), hi - lo, err);
 		(*rewritten)++;
 	}
 	if (rc == ED_OK) {
@@ -237,23 +277,55 @@ static int repair(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	return rc;
 }
 
-int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
-		    const struct flasher_progress *progress, uint32_t *rewritten,
-		    char flash_md5[33], struct ed_error *err)
+/* The zlib stream of data at level 9 (esptool's); caller frees *out. */
+static int deflate_data(const uint8_t *data, uint32_t size, uint8_t **out, uint32_t *out_len,
+			struct ed_error *err)
 {
-	uint32_t dummy = 0;
-	if (!rewritten)
-		rewritten = &dummy;
-	*rewritten = 0;
+	uLongf cap = compressBound(size);
+	*out = malloc(cap);
+	if (!*out)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory compressing %u bytes", size);
+	if (compress2(*out, &cap, data, size, 9) != Z_OK) {
+		free(*out);
+		*out = NULL;
+		return ed_fail(err, ED_ERR_NOMEM, "zlib could not compress %u bytes", size);
+	}
+	*out_len = (uint32_t)cap;
+	return ED_OK;
+}
+
+int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		    bool compress, const struct flasher_progress *progress,
+		    struct stubflash_write_result *res, struct ed_error *err)
+{
+	struct stubflash_write_result dummy;
+	if (!res)
+		res = &dummy;
+	memset(res, 0, sizeof *res);
 	if (size == 0)
 		return ED_OK;
-	int rc = write_session(ld, offset, data, size, progress, err);
+	struct session se = {offset, size, data, size, false};
+	uint8_t *z = NULL;
+	if (compress) {
+		int zrc = deflate_data(data, size, &z, &se.wire_len, err);
+		if (zrc < 0)
+			return zrc;
+		se.wire = z;
+		se.deflate = true;
+	}
+	res->sent = se.wire_len;
+	uint32_t acked = 0;
+	bool misplaced = false;
+	int rc = write_session(ld, &se, progress, &acked, err);
+	free(z);
 	if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED)
 		return rc;
 	if (rc < 0) {
 		ed_log(loader_log(ld), ED_LOG_WARN, "%s; checking which sectors need writing again",
 		       err->msg);
 		loader_discard_input(ld);
+		if (se.deflate)
+			acked = 0; /* a broken stream says nothing about where its blocks went */
 	}
 	bool ok = false;
 	if (rc == ED_OK)
@@ -261,12 +333,21 @@ int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uin
 	if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED)
 		return rc;
 	if (!ok)
-		rc = repair(ld, offset, data, size, rewritten, err);
-	if (rc == ED_OK && flash_md5) {
+		rc = repair(ld, offset, data, size, acked, &misplaced, &res->rewritten, err);
+	if (rc == ED_OK) {
 		uint8_t got[16];
 		rc = stubflash_md5(ld, offset, size, got, err);
-		md5_hex(got, flash_md5);
+		md5_hex(got, res->flash_md5);
 	}
+	if (rc == ED_OK && misplaced)
+		rc = ed_fail(err, ED_ERR_VERIFY,
+			     "0x%06x..0x%06x is written and proven by MD5 (%u sector%s written "
+			     "again), but blocks the stub had acknowledged were not there: a "
+			     "FLASH_BEGIN damaged on the wire may have written them at another address "
+			     "(offset with one bit flipped), which espdeck cannot check; read_flash the "
+			     "rest of the flash and compare it with what belongs there, or write every "
+			     "file again",
+			     offset, offset + size - 1, res->rewritten, res->rewritten == 1 ? "" : "s");
 	return rc;
 }
 

@@ -26,7 +26,7 @@ struct run {
 	bool preserved_saved;
 	struct chip_info info;
 	uint32_t flash_size; /* bounds for steps: detected, else 16 MB */
-	char stub_proof[80]; /* the last stub write's proof for its summary line */
+	char stub_proof[128]; /* the last stub write's proof for its summary line */
 };
 
 static const enum loader_before before_map[] = {
@@ -250,15 +250,21 @@ static int write_once(struct run *r, const struct job_step *s, const uint8_t *da
 	r->stub_proof[0] = 0;
 	if (!loader_is_stub(r->ld))
 		return flasher_write(r->ld, s->offset, data, s->size, wo, p, err);
-	uint32_t again = 0;
-	char md5[33] = "";
-	int rc = stubflash_write(r->ld, s->offset, data, s->size, p, &again, md5, err);
-	if (rc == ED_OK && again)
+	struct stubflash_write_result res;
+	bool compress = !r->job->spec.no_compress;
+	int rc = stubflash_write(r->ld, s->offset, data, s->size, compress, p, &res, err);
+	if (rc != ED_OK)
+		return rc;
+	char zipped[48] = "";
+	if (compress)
+		snprintf(zipped, sizeof zipped, "%u compressed bytes, ", res.sent);
+	if (res.rewritten)
 		snprintf(r->stub_proof, sizeof r->stub_proof,
-			 "verified by MD5 %s after writing %u sector%s again", md5, again,
-			 again == 1 ? "" : "s");
-	else if (rc == ED_OK)
-		snprintf(r->stub_proof, sizeof r->stub_proof, "verified by MD5 %s", md5);
+			 "%sverified by MD5 %s after writing %u sector%s again", zipped,
+			 res.flash_md5, res.rewritten, res.rewritten == 1 ? "" : "s");
+	else
+		snprintf(r->stub_proof, sizeof r->stub_proof, "%sverified by MD5 %s", zipped,
+			 res.flash_md5);
 	return rc;
 }
 

@@ -109,6 +109,9 @@ def test_seed(d, files):
         port = f"sim://?fast&clock=virtual&flash={img}"
         for line in script.splitlines():
             p = run(seed_line(line, port), d, expect=0)
+            check("Stub running..." in p.stdout, f"seed line runs on the stub: {line}")
+            if "write_flash" in line:
+                check("verified by MD5" in p.stdout, f"seed write proven by MD5: {p.stdout}")
         got = flash(img)
         exp = expected_image(files)
         diff = next((i for i in range(len(exp)) if got[i] != exp[i]), None)
@@ -216,6 +219,23 @@ def test_verify_erase_read(d):
     check("TX" in text and "RX" in text, "--trace writes packets")
 
 
+def test_compress_options(d):
+    """-z (the default on the stub) and -u land the same bytes; ROM mode sends plain."""
+    img = os.path.join(d, "z.img")
+    port = f"sim://?fast&clock=virtual&flash={img}"
+    data = open(os.path.join(d, "v.bin"), "rb").read()
+    for args, compressed in ((["write_flash", "--compress"], True),
+                             (["write_flash", "-u"], False),
+                             (["--no-stub", "write_flash", "-z"], False),
+                             (["write_flash", "--no-stub", "-z"], False)):
+        g = args.index("write_flash")
+        p = run(args[:g] + ["write_flash"] + args[g + 1:] + ["0x20000", "v.bin"], d, port,
+                expect=0)
+        check(("compressed bytes" in p.stdout) == compressed, f"{args}: {p.stdout}")
+        check(("Stub running" in p.stdout) == ("--no-stub" not in args), f"{args} mode")
+        check(flash(img)[0x20000:0x20000 + len(data)] == data, f"{args}: data written")
+
+
 def test_bad_input(d):
     port = "sim://?fast&clock=virtual"
     cases = [
@@ -227,7 +247,6 @@ def test_bad_input(d):
         (["write_flash", "--flash_mode", "fast", "0x0", "v.bin"], 2, "is not one of"),
         (["write_flash", "--bogus", "0x0", "v.bin"], 2, "unknown option '--bogus'"),
         (["write_flash", "0x0", "v.bin", "0x1000", "v.bin"], 2, "overlaps"),
-        (["write_flash", "--compress", "0x0", "v.bin"], 2, "no compressed"),
         (["erase_region", "0x1001", "0x1000"], 2, "multiple of 4096"),
         (["erase_region", "0x1000"], 2, "needs ADDR SIZE"),
         (["read_flash", "0x0", "16"], 2, "needs ADDR SIZE FILE"),
@@ -359,6 +378,7 @@ def main():
         test_neighbours_separate_runs(d)
         test_verify_erase_read(d)
         test_bad_input(d)
+        test_compress_options(d)
         test_whole_job_check(d)
         test_unreachable(d)
         test_faults(d)

@@ -152,6 +152,45 @@ static void test_job_writes_through_stub(void **state)
 	remove_dir(&f);
 }
 
+/* Compressed by default (zlib, FLASH_DEFL_*), -u (no_compress) sends the bytes as they
+ * are; both land exactly. */
+static void test_job_compressed_by_default(void **state)
+{
+	(void)state;
+	struct files f;
+	make_dir(&f);
+	char port[256];
+	snprintf(port, sizeof port, "sim://?fast&clock=virtual&flash=%s", f.img);
+	static uint8_t data[200000];
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] = (uint8_t)(i % 251 < 40 ? i : 0);
+	struct job_step steps[] = {
+		{.kind = JOB_STEP_WRITE, .offset = 0x1000, .size = sizeof data, .data = data,
+		 .name = "user1.bin"},
+	};
+	struct job_spec spec = {.port = port, .baud = 115200, .stub = true, .flash_mode = "keep",
+				.flash_size = "keep", .flash_freq = "keep", .steps = steps,
+				.step_count = 1};
+	struct seen s;
+	assert_int_equal(run_job(&spec, &s), ED_OK);
+	assert_true(s.md5_summary);
+	const char *c = strstr(s.summary, " compressed bytes");
+	assert_non_null(c);
+	while (c > s.summary && c[-1] >= '0' && c[-1] <= '9')
+		c--;
+	unsigned sent = (unsigned)strtoul(c, NULL, 10);
+	assert_true(sent > 0 && sent < sizeof data / 4);
+	check_flash(&f, 0x1000, data, sizeof data);
+	for (size_t i = 0; i < sizeof data; i++)
+		data[i] ^= 0x5A;
+	spec.no_compress = true;
+	assert_int_equal(run_job(&spec, &s), ED_OK);
+	assert_true(s.md5_summary);
+	assert_null(strstr(s.summary, "compressed"));
+	check_flash(&f, 0x1000, data, sizeof data);
+	remove_dir(&f);
+}
+
 /* A stub that does not start (here the ROM refuses MEM_END) costs one warning line; the
  * job carries on in ROM mode and writes the file. */
 static void test_job_falls_back_to_rom(void **state)
@@ -277,7 +316,7 @@ static void test_stub_already_running(void **state)
 	assert_int_equal(after.commands, before.commands); /* nothing uploaded */
 	uint8_t data[9000], back[9000];
 	fill_random(data, sizeof data, 8);
-	assert_int_equal(stubflash_write(b.ld, 0x20000, data, sizeof data, NULL, NULL, NULL, &b.err),
+	assert_int_equal(stubflash_write(b.ld, 0x20000, data, sizeof data, true, NULL, NULL, &b.err),
 			 ED_OK);
 	assert_int_equal(stubflash_read(b.ld, 0x20000, back, sizeof back, NULL, &b.err), ED_OK);
 	assert_memory_equal(back, data, sizeof data);
@@ -318,13 +357,14 @@ static void test_write_repairs_bad_sectors(void **state)
 	start_stub(&b);
 	static uint8_t data[0x10000 + 100];
 	fill_random(data, sizeof data, 10);
-	uint32_t again = 0;
-	char md5[33], want[33];
-	int rc = stubflash_write(b.ld, 0x40000, data, sizeof data, NULL, &again, md5, &b.err);
+	struct stubflash_write_result res;
+	char want[33];
+	int rc = stubflash_write(b.ld, 0x40000, data, sizeof data, false, NULL, &res, &b.err);
 	if (rc != ED_OK)
 		fail_msg("write: %s", b.err.msg);
+	uint32_t again = res.rewritten;
 	md5_of(data, sizeof data, want);
-	assert_string_equal(md5, want);
+	assert_string_equal(res.flash_md5, want);
 	assert_int_equal(fliplink_flipped(b.link), LOADER_BLOCK_ATTEMPTS);
 	/* blocks 2 and 3 (sectors 0x48000..0x4F000) and the last piece: never written */
 	assert_true(again >= 4 && again <= 9);
@@ -346,13 +386,37 @@ static void test_write_names_sector_still_wrong(void **state)
 	start_stub(&b);
 	uint8_t data[3 * SECTOR];
 	fill_random(data, sizeof data, 11);
-	uint32_t again = 0;
-	int rc = stubflash_write(b.ld, 0x60000, data, sizeof data, NULL, &again, NULL, &b.err);
+	struct stubflash_write_result res;
+	int rc = stubflash_write(b.ld, 0x60000, data, sizeof data, false, NULL, &res, &b.err);
+	uint32_t again = res.rewritten;
 	assert_int_equal(rc, ED_ERR_VERIFY);
 	assert_non_null(strstr(b.err.msg, "still differs"));
 	assert_non_null(strstr(b.err.msg, "wrong: 0x060000"));
 	assert_null(strstr(b.err.msg, "0x061000"));
 	assert_int_equal(again, 3);
+	close_board(&b);
+}
+
+/* One FLASH_BEGIN whose offset is damaged (the stub protocol has no header checksum) puts
+ * the whole session elsewhere: the range is repaired and proven, but the write must not
+ * end in ED_OK, since the other place changed. */
+static void test_write_misplaced_session_not_ok(void **state)
+{
+	(void)state;
+	struct fliplink_rule rule = {.op = PKT_FLASH_BEGIN, .word = 3, .match = 0x70000,
+				     .flip = 0x100000, .times = 1};
+	struct bench b;
+	open_board(&b, "", &rule);
+	start_stub(&b);
+	uint8_t data[2 * SECTOR];
+	fill_random(data, sizeof data, 13);
+	struct stubflash_write_result res;
+	int rc = stubflash_write(b.ld, 0x70000, data, sizeof data, false, NULL, &res, &b.err);
+	assert_int_equal(rc, ED_ERR_VERIFY);
+	assert_int_equal(res.rewritten, 2);
+	assert_non_null(strstr(b.err.msg, "proven by MD5"));
+	assert_non_null(strstr(b.err.msg, "at another address"));
+	assert_int_equal(stubflash_verify(b.ld, 0x70000, data, sizeof data, &b.err), ED_OK);
 	close_board(&b);
 }
 
@@ -365,7 +429,7 @@ static void test_verify_erase_read(void **state)
 	start_stub(&b);
 	static uint8_t data[5 * SECTOR + 10], back[sizeof data];
 	fill_random(data, sizeof data, 12);
-	assert_int_equal(stubflash_write(b.ld, 0x80000, data, sizeof data, NULL, NULL, NULL, &b.err),
+	assert_int_equal(stubflash_write(b.ld, 0x80000, data, sizeof data, false, NULL, NULL, &b.err),
 			 ED_OK);
 	assert_int_equal(stubflash_verify(b.ld, 0x80000, data, sizeof data, &b.err), ED_OK);
 	assert_int_equal(stubflash_erase_region(b.ld, 0x82000, SECTOR, &b.err), ED_OK);
@@ -389,12 +453,14 @@ int main(void)
 	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_writes_through_stub),
+		cmocka_unit_test(test_job_compressed_by_default),
 		cmocka_unit_test(test_job_falls_back_to_rom),
 		cmocka_unit_test(test_no_stub),
 		cmocka_unit_test(test_stub_already_running),
 		cmocka_unit_test(test_stub_upload_silent),
 		cmocka_unit_test(test_write_repairs_bad_sectors),
 		cmocka_unit_test(test_write_names_sector_still_wrong),
+		cmocka_unit_test(test_write_misplaced_session_not_ok),
 		cmocka_unit_test(test_verify_erase_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
