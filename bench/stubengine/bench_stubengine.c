@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * The engine on the flasher stub against the virtual board with its realistic timing model
  * (wire time at the baud rate, reply latency, the stub's CPU model for inflate and MD5, page
- * program and erase times) on the virtual clock, at 921600 baud (the board's ROM locks on
- * the first SYNC's rate: espdeck has no baud change yet, so it connects at 921600):
+ * program and erase times) on the virtual clock: connect at 115200, upload the stub, change
+ * to 921600 (esptool's order), then:
  *   - the seed layout (boot 0x0, init data 0x3FC000, blank 0x3FE000, user1 0x1000,
  *     user2 0x101000) with the stub upload, compressed and uncompressed;
  *   - a 1 MiB random file, compressed (the default) and uncompressed (-u);
@@ -50,7 +50,8 @@ static int open_board(struct board *b)
 {
 	char spec[128];
 	snprintf(spec, sizeof spec, "sim://?clock=virtual&baud=%u", BAUD);
-	struct link_options lo = {.baud = BAUD};
+	struct link_options lo = {.baud = 115200};
+	uint32_t used = 0;
 	struct loader_config cfg = {0};
 	struct chip_info info;
 	bool reused;
@@ -58,7 +59,8 @@ static int open_board(struct board *b)
 	    loader_create(b->link, &cfg, &b->ld, &b->err) < 0 ||
 	    loader_connect(b->ld, LOADER_BEFORE_DEFAULT_RESET, &b->err) < 0 ||
 	    detect_chip(b->ld, &info, &b->err) < 0 ||
-	    stubclient_start(b->ld, stub_blob_builtin(), NULL, &reused, &b->err) < 0) {
+	    stubclient_start(b->ld, stub_blob_builtin(), NULL, &reused, &b->err) < 0 ||
+	    stubclient_change_baud(b->ld, BAUD, &used, &b->err) < 0 || used != BAUD) {
 		fprintf(stderr, "bench-stubengine: %s\n", b->err.msg);
 		return 1;
 	}

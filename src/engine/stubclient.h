@@ -63,5 +63,14 @@ int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 			   struct ed_error *err);
 int stubflash_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err);
 
+/* CHANGE_BAUDRATE to new_baud, confirmed by a READ_REG answered at the new rate. When
+ * nothing valid comes back the link returns to the old rate and waits until the stub has
+ * gone back to its old divider by itself (it keeps a new one only once it hears a good
+ * frame, espdeck-stub(7)), then checks the old rate answers. *used gets the rate in use;
+ * ED_OK either way, an error only when neither rate answers. */
+#define STUBCLIENT_BAUD_REVERT_US 600000u
+int stubclient_change_baud(struct loader *ld, uint32_t new_baud, uint32_t *used,
+			   struct ed_error *err);
+
 /* RUN_USER_CODE: the stub boots the firmware (no answer). */
 int stubclient_run_user_code(struct loader *ld, struct ed_error *err);

@@ -72,7 +72,7 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Connecting to %s at %u baud", job->spec.port,
-		      job->spec.baud);
+		      job->link->baud);
 	int rc = loader_connect(r->ld, before_map[job->spec.before], err);
 	if (rc < 0)
 		return rc;
@@ -100,6 +100,40 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	return ED_OK;
 }
 
+/* esptool's order with the stub: connect at 115200, then the stub moves to --baud (the
+ * ROM cannot change its rate, so ROM mode connects at --baud). A link whose far end owns
+ * the line speed (TCP) keeps --baud as its nominal rate. */
+static void connect_rate(struct run *r)
+{
+	struct link *l = r->job->link;
+	uint32_t want = l->baud;
+	struct ed_error e;
+	if (!r->job->spec.stub || want <= 115200)
+		return;
+	if (l->ops->set_baud(l, 115200, &e) != ED_OK)
+		l->baud = want;
+}
+
+/* Moves the running stub to --baud (stubclient_change_baud) and says which rate is used. */
+static int change_baud(struct run *r, struct ed_error *err)
+{
+	struct job *job = r->job;
+	uint32_t want = job->spec.baud ? job->spec.baud : 115200, used = 0;
+	if (job->link->baud == want)
+		return ED_OK;
+	job_set_stage(job, JOB_STAGE_STUB, 0, "Changing baud rate to %u", want);
+	int rc = stubclient_change_baud(r->ld, want, &used, err);
+	if (rc < 0)
+		return rc;
+	if (used == want)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "Changed baud rate to %u", want);
+	else
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+			       "no answer at %u baud: carrying on at %u (try a lower --baud)", want,
+			       used);
+	return ED_OK;
+}
+
 /* Esptool's normal mode: the flasher stub runs the flash commands. A stub that does not
  * start costs one warning line and a reset back into the ROM loader. */
 static int start_stub(struct run *r, struct ed_error *err)
@@ -123,7 +157,7 @@ static int start_stub(struct run *r, struct ed_error *err)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "%s",
 			       reused ? "Stub is already running. No upload is necessary."
 				      : "Stub running...");
-		return ED_OK;
+		return change_baud(r, err);
 	}
 	if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED) {
 		*err = e;
@@ -133,7 +167,7 @@ static int start_stub(struct run *r, struct ed_error *err)
 		       "flasher stub not started (%s); continuing in ROM mode", e.msg);
 	loader_set_stub(r->ld, false);
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Connecting to %s at %u baud again (ROM mode)",
-		      job->spec.port, job->spec.baud);
+		      job->spec.port, job->link->baud);
 	rc = loader_connect(r->ld, before_map[job->spec.before], err);
 	if (rc == ED_OK && r->info.flash_size > (4u << 20))
 		rc = loader_spi_set_params(r->ld, r->info.flash_id, r->info.flash_size, err);
@@ -207,8 +241,10 @@ static int reconnect(struct run *r, struct ed_error *err)
 			struct timespec ts = {1, 0};
 			nanosleep(&ts, NULL);
 		}
-		if ((rc = link_open(job->spec.port, &r->lo, &job->link, err)) == ED_OK)
+		if ((rc = link_open(job->spec.port, &r->lo, &job->link, err)) == ED_OK) {
+			connect_rate(r);
 			break;
+		}
 	}
 	if (rc == ED_OK)
 		rc = loader_create(job->link, &r->cfg, &r->ld, err);
@@ -532,6 +568,8 @@ int job_run(struct job *job, struct ed_error *err)
 	uint64_t t0 = ed_monotonic_us();
 	int rc = link_open(job->spec.port, &r.lo, &job->link, err);
 	bool opened = rc == ED_OK;
+	if (opened)
+		connect_rate(&r);
 	r.cfg = (struct loader_config){
 		.log = {log_sink, job, job->spec.verbose > 0 ? ED_LOG_DEBUG : ED_LOG_INFO},
 		.trace = {job->trace ? trace_sink : NULL, job, ED_LOG_TRACE},

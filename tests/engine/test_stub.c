@@ -47,6 +47,7 @@ struct seen {
 	bool stub_running;
 	bool rom_fallback;
 	bool md5_summary;
+	bool baud_changed;
 	char summary[768];
 	int result;
 	char result_text[768];
@@ -69,6 +70,8 @@ static int run_job(struct job_spec *spec, struct seen *s)
 				s->stub_stage = true;
 			if (ev.kind == JOB_EVENT_LOG && strstr(ev.text, "Stub running"))
 				s->stub_running = true;
+			if (ev.kind == JOB_EVENT_LOG && strstr(ev.text, "Changed baud rate to 921600"))
+				s->baud_changed = true;
 			if (ev.kind == JOB_EVENT_LOG && strstr(ev.text, "continuing in ROM mode"))
 				s->rom_fallback = true;
 			if (ev.kind == JOB_EVENT_LOG && strstr(ev.text, "Wrote ")) {
@@ -188,6 +191,31 @@ static void test_job_compressed_by_default(void **state)
 	assert_true(s.md5_summary);
 	assert_null(strstr(s.summary, "compressed"));
 	check_flash(&f, 0x1000, data, sizeof data);
+	remove_dir(&f);
+}
+
+/* --baud 921600 with the stub: connect at 115200, then the stub moves to 921600. */
+static void test_job_changes_baud(void **state)
+{
+	(void)state;
+	struct files f;
+	make_dir(&f);
+	char port[256];
+	snprintf(port, sizeof port, "sim://?fast&clock=virtual&flash=%s", f.img);
+	uint8_t data[20000];
+	fill_random(data, sizeof data, 14);
+	struct job_step steps[] = {
+		{.kind = JOB_STEP_WRITE, .offset = 0x8000, .size = sizeof data, .data = data,
+		 .name = "app.bin"},
+	};
+	struct job_spec spec = {.port = port, .baud = 921600, .stub = true, .flash_mode = "keep",
+				.flash_size = "keep", .flash_freq = "keep", .steps = steps,
+				.step_count = 1};
+	struct seen s;
+	assert_int_equal(run_job(&spec, &s), ED_OK);
+	assert_true(s.baud_changed);
+	assert_true(s.md5_summary);
+	check_flash(&f, 0x8000, data, sizeof data);
 	remove_dir(&f);
 }
 
@@ -420,6 +448,35 @@ static void test_write_misplaced_session_not_ok(void **state)
 	close_board(&b);
 }
 
+/* CHANGE_BAUDRATE damaged on the wire: the stub goes to another rate, nothing valid comes
+ * back at 921600; the link returns to 115200, the stub reverts by itself, work goes on. */
+static void test_baud_change_falls_back(void **state)
+{
+	(void)state;
+	struct fliplink_rule rule = {.op = PKT_CHANGE_BAUDRATE, .word = 0, .match = 921600,
+				     .flip = 0x80000, .times = 1};
+	struct bench b;
+	open_board(&b, "", &rule);
+	start_stub(&b);
+	uint32_t used = 0;
+	assert_int_equal(stubclient_change_baud(b.ld, 921600, &used, &b.err), ED_OK);
+	assert_int_equal(fliplink_flipped(b.link), 1);
+	assert_int_equal(used, 115200);
+	assert_int_equal(b.link->baud, 115200);
+	uint8_t data[6000], back[6000];
+	fill_random(data, sizeof data, 15);
+	assert_int_equal(stubflash_write(b.ld, 0x9000, data, sizeof data, true, NULL, NULL, &b.err),
+			 ED_OK);
+	assert_int_equal(stubflash_read(b.ld, 0x9000, back, sizeof back, NULL, &b.err), ED_OK);
+	assert_memory_equal(back, data, sizeof data);
+	/* and a clean change works */
+	assert_int_equal(stubclient_change_baud(b.ld, 921600, &used, &b.err), ED_OK);
+	assert_int_equal(used, 921600);
+	assert_int_equal(stubflash_read(b.ld, 0x9000, back, sizeof back, NULL, &b.err), ED_OK);
+	assert_memory_equal(back, data, sizeof data);
+	close_board(&b);
+}
+
 /* Verify by MD5 names the first differing byte; erase_region and read through the stub. */
 static void test_verify_erase_read(void **state)
 {
@@ -454,6 +511,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_job_writes_through_stub),
 		cmocka_unit_test(test_job_compressed_by_default),
+		cmocka_unit_test(test_job_changes_baud),
 		cmocka_unit_test(test_job_falls_back_to_rom),
 		cmocka_unit_test(test_no_stub),
 		cmocka_unit_test(test_stub_already_running),
@@ -461,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_write_repairs_bad_sectors),
 		cmocka_unit_test(test_write_names_sector_still_wrong),
 		cmocka_unit_test(test_write_misplaced_session_not_ok),
+		cmocka_unit_test(test_baud_change_falls_back),
 		cmocka_unit_test(test_verify_erase_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
