@@ -45,7 +45,7 @@ done
 # replays every corpus; then each target fuzzes for a few seconds (bench/fuzz/run).
 if command -v clang >/dev/null 2>&1; then
 	echo "== build (fuzz)"
-	if (CC=clang && export CC && setup build-fuzz -Dfuzz=true -Dtests=false -Dman=disabled \
+	if (setup build-fuzz clang -Dfuzz=true -Dtests=false -Dman=disabled \
 		-Db_sanitize=address,undefined -Db_lundef=false); then
 		echo "== fuzz corpora (replay)"
 		meson test -C build-fuzz --suite fuzz --print-errorlogs --num-processes 2 || status=1

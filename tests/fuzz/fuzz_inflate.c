@@ -9,15 +9,11 @@
  * past the limit: "too long"; input ending early: "ends early").
  * Where zlib's only complaint is the Adler-32, the trailer is repaired and both run again,
  * so inputs also reach the end of the stream. */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
+
 #include <zlib.h>
 
-#include "../../firmware/stub/core/inflate.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "stub/core/inflate.h"
 
 #define LIMIT (1u << 20)
 
@@ -27,21 +23,14 @@ struct got {
 	int short_piece_seen;
 };
 
-static void die(const char *what)
-{
-	fprintf(stderr, "fuzz_inflate: %s\n", what);
-	abort();
-}
-
 static int sink(void *ctx, const uint8_t *p, uint32_t n)
 {
 	struct got *g = ctx;
-	if (g->short_piece_seen || !n || ((uintptr_t)p & 3u))
-		die("sink piece breaks the contract (alignment, length, after the last piece)");
+	FUZZ_CHECK(!g->short_piece_seen && n && !((uintptr_t)p & 3u),
+		   "sink piece breaks the contract (alignment, length, after the last piece)");
 	if (n & 3u)
 		g->short_piece_seen = 1;
-	if (n > LIMIT - g->len)
-		die("sink got bytes past the limit");
+	FUZZ_CHECK(n <= LIMIT - g->len, "sink got bytes past the limit");
 	memcpy(g->buf + g->len, p, n);
 	g->len += n;
 	return 0;
@@ -49,9 +38,9 @@ static int sink(void *ctx, const uint8_t *p, uint32_t n)
 
 static void check_state(const struct inflater *inf)
 {
-	if (inf->wpos > INFLATE_WINDOW_SIZE || inf->flushed > inf->wpos || inf->bitcount > 32 ||
-	    inf->total_out > LIMIT)
-		die("inflater state out of bounds");
+	FUZZ_CHECK(inf->wpos <= INFLATE_WINDOW_SIZE && inf->flushed <= inf->wpos &&
+			   inf->bitcount <= 32 && inf->total_out <= LIMIT,
+		   "inflater state out of bounds");
 }
 
 /* Our verdict, feeding pieces whose sizes come from cut_seed. */
@@ -78,8 +67,8 @@ static int ours(struct inflater *inf, struct got *g, const uint8_t *in, size_t n
 	}
 	if (rc >= 0)
 		rc = inflate_finish(inf);
-	if (inflate_total_out(inf) != g->len && rc != INFLATE_ERR_TOO_LONG && rc >= 0)
-		die("total_out differs from what the sink got");
+	FUZZ_CHECK(rc < 0 || inflate_total_out(inf) == g->len,
+		   "total_out %u, the sink got %u", inflate_total_out(inf), g->len);
 	return rc;
 }
 
@@ -112,8 +101,7 @@ static int zlib_verdict(const uint8_t *in, size_t n, uint8_t *out, uint32_t *out
 	};
 	z_stream z;
 	memset(&z, 0, sizeof z);
-	if (inflateInit(&z) != Z_OK)
-		die("inflateInit");
+	FUZZ_CHECK(inflateInit(&z) == Z_OK, "inflateInit");
 	z.next_in = (Bytef *)in;
 	z.avail_in = (uInt)n;
 	z.next_out = out;
@@ -136,11 +124,9 @@ static int zlib_verdict(const uint8_t *in, size_t n, uint8_t *out, uint32_t *out
 		if (result == INFLATE_ERR_ADLER)
 			*trailer_at = n - z.avail_in - 4;
 	}
+	FUZZ_CHECK(result != -100, "a zlib verdict this target does not know: %d %s", rc,
+		   z.msg ? z.msg : "");
 	inflateEnd(&z);
-	if (result == -100) {
-		fprintf(stderr, "zlib: %d %s\n", rc, z.msg ? z.msg : "");
-		die("a zlib verdict this target does not know");
-	}
 	return result;
 }
 
@@ -157,13 +143,10 @@ static void compare(struct inflater *inf, struct got *g, uint8_t *zout, uint8_t 
 		 * (zlib reads on, one bit per zero length, to fail at "missing end-of-block"). */
 		int early = verdict == INFLATE_ERR_TRUNCATED &&
 			    (rc == INFLATE_ERR_HEADER || rc == INFLATE_ERR_CODE_LENGTHS);
-		if (rc != verdict && !early) {
-			fprintf(stderr, "zlib: %s; ours: %s\n", inflate_strerror(verdict),
-				inflate_strerror(rc));
-			die("zlib and we disagree");
-		}
-		if (verdict == INFLATE_DONE && (g->len != zlen || memcmp(g->buf, zout, zlen)))
-			die("zlib and we inflate to different bytes");
+		FUZZ_CHECK(rc == verdict || early, "zlib: %s; ours: %s", inflate_strerror(verdict),
+			   inflate_strerror(rc));
+		FUZZ_CHECK(verdict != INFLATE_DONE || (g->len == zlen && !memcmp(g->buf, zout, zlen)),
+			   "zlib and we inflate to different bytes");
 		if (trailer_at == n || pass)
 			return;
 		uint32_t a = (uint32_t)adler32(adler32(0, NULL, 0), zout, zlen);
@@ -178,16 +161,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!zout) {
 		zout = malloc(LIMIT + 1);
 		ourbuf = malloc(LIMIT);
-		if (!zout || !ourbuf)
-			die("out of memory");
+		FUZZ_CHECK(zout && ourbuf, "out of memory");
 	}
 	if (size < 1)
 		return 0;
 	/* Heap, exactly sized: ASan sees any access past the state. */
 	struct inflater *inf = malloc(sizeof *inf);
 	uint8_t *in = malloc(size - 1 ? size - 1 : 1);
-	if (!inf || !in)
-		die("out of memory");
+	FUZZ_CHECK(inf && in, "out of memory");
 	memcpy(in, data + 1, size - 1);
 	struct got g = {ourbuf, 0, 0};
 	compare(inf, &g, zout, in, size - 1, data[0]);

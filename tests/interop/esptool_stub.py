@@ -10,7 +10,12 @@ inside a sector keeps its neighbours).
 
 esptool is not part of the project: set ESPTOOL to the command that runs it (for
 example "python3 path/to/esptool.py"), or have esptool.py / esptool on PATH; without it
-the test is skipped (exit 77) and says so."""
+the test is skipped (exit 77) and says so. Checked with esptool v4.8.1 run from its
+source tree with Debian's python3-serial (ESPTOOL="python3 .../esptool.py"); esptool
+5.x needs Python packages Debian does not ship and was not run.
+
+Note for users: esptool's --after no_reset leaves a running stub (the board is back in
+the ROM loader afterwards); --after no_reset_stub keeps it for the next command."""
 import os
 import select
 import shlex

@@ -535,6 +535,75 @@ static void test_noise_and_broken_frames(void **state)
 	free(r);
 }
 
+static int write_regs(const uint32_t *words, uint32_t n_entries)
+{
+	uint8_t d[64];
+	for (uint32_t i = 0; i < 4 * n_entries; i++)
+		put_le32(d + 4 * i, words[i]);
+	return client_status(L, PKT_WRITE_REG, d, 16 * n_entries);
+}
+
+static uint32_t read_reg(uint32_t addr)
+{
+	uint8_t d[4];
+	struct reply *r = malloc(sizeof *r);
+	put_le32(d, addr);
+	assert_true(client_cmd(L, PKT_READ_REG, d, 4, 0, r));
+	assert_int_equal(r->status, 0);
+	uint32_t v = r->value;
+	free(r);
+	return v;
+}
+
+/* Registers (here: words of the board's DRAM) and RAM loads through the stub. */
+static void test_registers_and_ram_loads(void **state)
+{
+	(void)state;
+	const uint32_t w[] = {0x3FFE9000, 0x12345678, 0xFFFFFFFF, 0,
+			      0x3FFE9000, 0xABCD0000, 0xFFFF0000, 1000};
+	assert_int_equal(write_regs(w, 2), 0);
+	assert_int_equal(read_reg(0x3FFE9000), 0xABCD5678); /* masked, in order */
+	uint8_t d[20] = {0};
+	assert_int_equal(client_status(L, PKT_WRITE_REG, d, 20), 0xC0);
+	assert_int_equal(client_status(L, PKT_READ_REG, d, 3), 0xC0);
+	/* MEM_*: no BEGIN, bad length, bad checksum, too much, bytes missing at END */
+	static const uint8_t code[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	uint8_t b[16 + 8];
+	put_le32(b, 8);
+	memset(b + 4, 0, 12);
+	memcpy(b + 16, code, 8);
+	struct reply *r = malloc(sizeof *r);
+	assert_true(client_cmd(L, PKT_MEM_DATA, b, 24, client_checksum(code, 8), r));
+	assert_int_equal(r->status, 0xC6);
+	put_le32(d, 8);
+	put_le32(d + 4, 1);
+	put_le32(d + 8, 0x1800);
+	put_le32(d + 12, 0x3FFEA000);
+	assert_int_equal(client_status(L, PKT_MEM_BEGIN, d, 16), 0);
+	put_le32(b, 6);
+	assert_true(client_cmd(L, PKT_MEM_DATA, b, 22, client_checksum(code, 6), r));
+	assert_int_equal(r->status, 0xC0);
+	put_le32(b, 8);
+	assert_true(client_cmd(L, PKT_MEM_DATA, b, 24, client_checksum(code, 8) ^ 2, r));
+	assert_int_equal(r->status, 0xC1);
+	put_le32(d, 0);
+	put_le32(d + 4, 0x3FFEA000);
+	assert_int_equal(client_status(L, PKT_MEM_END, d, 8), 0x01); /* 8 bytes missing */
+	assert_true(client_cmd(L, PKT_MEM_DATA, b, 24, client_checksum(code, 8), r));
+	assert_int_equal(r->status, 0);
+	assert_true(client_cmd(L, PKT_MEM_DATA, b, 24, client_checksum(code, 8), r));
+	assert_int_equal(r->status, 0xC9);
+	free(r);
+	assert_int_equal(read_reg(0x3FFEA004), 0x08070605);
+	/* complete: MEM_END answers, then the loaded code runs and the stub is gone */
+	assert_int_equal(client_status(L, PKT_MEM_END, d, 8), 0);
+	uint8_t f[64];
+	assert_int_equal(client_frame(L, f, sizeof f, 100000), -1);
+	if (!tcp)
+		assert_int_equal(sim_board_state(link_sim_board(L), link_now_us(L) * 1000),
+				 SIM_STATE_FIRMWARE);
+}
+
 static void test_run_user_code(void **state)
 {
 	(void)state;
@@ -707,6 +776,7 @@ int main(int argc, char **argv)
 		T(test_erase_region),
 		T(test_sector_md5_and_info),
 		T(test_noise_and_broken_frames),
+		T(test_registers_and_ram_loads),
 		T(test_run_user_code),
 	};
 	if (tcp)
@@ -731,6 +801,7 @@ int main(int argc, char **argv)
 		T(test_sector_md5_and_info),
 		T(test_noise_and_broken_frames),
 		T(test_unlock_protected_flash),
+		T(test_registers_and_ram_loads),
 		T(test_baud_change_confirmed),
 		T(test_baud_change_falls_back),
 		T(test_run_user_code),

@@ -171,7 +171,8 @@ static int request(uint8_t op, const uint8_t *data, uint32_t len, uint32_t check
 	f[3] = (uint8_t)len;
 	f[4] = (uint8_t)(len >> 8);
 	put32(f + 5, checksum);
-	memcpy(f + 9, data, len);
+	if (len)
+		memcpy(f + 9, data, len);
 	f[9 + len] = 0xC0;
 	m.out_len = 0;
 	stub_feed(&s, f, 10 + len);
