@@ -48,8 +48,7 @@ static double now_s(struct board *b)
 
 static int open_board(struct board *b)
 {
-	char spec[128];
-	snprintf(spec, sizeof spec, "sim://?clock=virtual&baud=%u", BAUD);
+	const char *spec = "sim://?clock=virtual";
 	struct link_options lo = {.baud = 115200};
 	uint32_t used = 0;
 	struct loader_config cfg = {0};
