@@ -20,6 +20,8 @@
 #define READ_PACKET 0x1000u
 #define READ_IN_FLIGHT 32u
 #define READ_PACKET_TIMEOUT_US 3000000u
+#define READ_ATTEMPTS 5
+#define READ_DRAIN_US 200000u
 #define STUB_CHIP_ERASE_TIMEOUT_US 120000000u
 
 /* esptool's timeout_per_mb(): us_per_mb per 1e6 bytes, at least the default 3 s. */
@@ -407,9 +409,11 @@ int stubflash_verify(struct loader *ld, uint32_t offset, const uint8_t *data, ui
 
 /* The data packets of a READ_FLASH, each acknowledged with the bytes received so far. */
 static int read_packets(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t size,
-			const struct flasher_progress *progress, struct ed_error *err)
+			const struct flasher_progress *progress, uint32_t base, uint32_t total,
+			uint32_t *got_out, struct ed_error *err)
 {
 	uint32_t got = 0;
+	*got_out = 0;
 	while (got < size) {
 		if (loader_cancelled(ld))
 			return loader_fail_cancelled(err, "a read");
@@ -430,18 +434,22 @@ static int read_packets(struct loader *ld, uint32_t offset, uint8_t *buf, uint32
 				       len, offset + got, want);
 		memcpy(buf + got, frame, len);
 		got += want;
+		*got_out = got;
 		uint8_t ack[4];
 		put_le32(ack, got);
 		if ((rc = loader_send_raw(ld, ack, 4, err)) < 0)
 			return rc;
 		if (progress && progress->fn)
-			progress->fn(progress->user, got, size);
+			progress->fn(progress->user, base + got, total);
 	}
 	return ED_OK;
 }
 
-int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t size,
-		   const struct flasher_progress *progress, struct ed_error *err)
+/* One READ_FLASH of [offset, offset + size): *got gets the bytes received in order
+ * before a failure (0 when the stub's MD5 of the range disagrees: nothing is trusted). */
+static int read_once(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t size,
+		     const struct flasher_progress *progress, uint32_t base, uint32_t total,
+		     uint32_t *got, struct ed_error *err)
 {
 	uint8_t d[16];
 	put_le32(d, offset);
@@ -449,8 +457,9 @@ int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t si
 	put_le32(d + 8, READ_PACKET);
 	put_le32(d + 12, READ_IN_FLIGHT);
 	int rc = loader_command(ld, PKT_READ_FLASH, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+	*got = 0;
 	if (rc == ED_OK)
-		rc = read_packets(ld, offset, buf, size, progress, err);
+		rc = read_packets(ld, offset, buf, size, progress, base, total, got, err);
 	const uint8_t *frame;
 	size_t len = 0;
 	if (rc == ED_OK) {
@@ -467,14 +476,65 @@ int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t si
 		md5_init(&m);
 		md5_update(&m, buf, size);
 		md5_final(&m, want);
-		if (memcmp(want, frame, 16))
+		if (memcmp(want, frame, 16)) {
+			*got = 0;
 			rc = ed_fail(err, ED_ERR_VERIFY,
 				     "the bytes received differ from the stub's MD5 of the range: "
-				     "damaged on the wire; read it again or lower --baud");
+				     "damaged on the wire");
+		}
+	}
+	return rc;
+}
+
+/* Lets packets still in flight arrive and drops them, so that the next command's answer
+ * is not mistaken among them. */
+static int drain(struct loader *ld, struct ed_error *err)
+{
+	uint64_t deadline = link_now_us(ld->link) + READ_DRAIN_US;
+	for (;;) {
+		const uint8_t *frame;
+		size_t len;
+		int rc = loader_read_frame(ld, deadline, &frame, &len, err);
+		if (rc <= 0)
+			return rc;
+	}
+}
+
+int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t size,
+		   const struct flasher_progress *progress, struct ed_error *err)
+{
+	uint32_t got = 0;
+	bool resumed = false;
+	int rc = ED_OK;
+	for (int attempt = 0;; attempt++) {
+		uint32_t n = 0;
+		rc = read_once(ld, offset + got, buf + got, size - got, progress, got, size, &n, err);
+		got += n;
+		if (rc == ED_OK && resumed) {
+			/* the bytes before a resume carry no MD5 of their own: check the whole */
+			bool ok = md5_matches(ld, offset, buf, size, &rc, err);
+			if (rc == ED_OK && !ok) {
+				got = 0;
+				rc = ed_fail(err, ED_ERR_VERIFY, "the whole range's MD5 differs after "
+					     "resuming: damaged on the wire");
+			}
+		}
+		if (rc == ED_OK || rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED ||
+		    attempt + 1 >= READ_ATTEMPTS)
+			break;
+		ed_log(loader_log(ld), ED_LOG_WARN, "%s; resuming the read at 0x%06x", err->msg,
+		       offset + got);
+		resumed = true;
+		loader_note_anomaly(ld, "a read resumed");
+		int drc = drain(ld, err);
+		if (drc < 0)
+			return drc;
+		loader_discard_input(ld);
 	}
 	if (rc < 0) {
 		loader_discard_input(ld);
-		ed_error_prefix(err, "reading 0x%06x..0x%06x", offset, offset + size);
+		ed_error_prefix(err, "reading 0x%06x..0x%06x (%d attempts; read it again or lower "
+				"--baud)", offset, offset + size, READ_ATTEMPTS);
 	}
 	return rc;
 }

@@ -477,6 +477,40 @@ static void test_baud_change_falls_back(void **state)
 	close_board(&b);
 }
 
+static void capture(void *user, enum ed_log_level level, const char *line)
+{
+	(void)level;
+	if (strstr(line, "resuming the read at"))
+		(*(int *)user)++;
+}
+
+/* A line that drops bytes: a read that loses a packet resumes from the last acknowledged
+ * offset and the dump is still exact (checked by the whole range's MD5). */
+static void test_read_resumes(void **state)
+{
+	(void)state;
+	struct bench b;
+	static uint8_t data[0x20000], back[sizeof data];
+	fill_random(data, sizeof data, 16);
+	int resumes = 0;
+	assert_int_equal(link_open("sim://?fast&clock=virtual&seed=4&fault=drop=0.00002", NULL,
+				   &b.link, &b.err), ED_OK);
+	struct loader_config cfg = {.log = {capture, &resumes, ED_LOG_DEBUG}};
+	assert_int_equal(loader_create(b.link, &cfg, &b.ld, &b.err), ED_OK);
+	assert_int_equal(loader_connect(b.ld, LOADER_BEFORE_DEFAULT_RESET, &b.err), ED_OK);
+	start_stub(&b);
+	int rc = stubflash_write(b.ld, 0x100000, data, sizeof data, true, NULL, NULL, &b.err);
+	if (rc != ED_OK)
+		fail_msg("write: %s", b.err.msg);
+	resumes = 0;
+	rc = stubflash_read(b.ld, 0x100000, back, sizeof back, NULL, &b.err);
+	if (rc != ED_OK)
+		fail_msg("read: %s", b.err.msg);
+	assert_memory_equal(back, data, sizeof data);
+	assert_true(resumes >= 1);
+	close_board(&b);
+}
+
 /* Verify by MD5 names the first differing byte; erase_region and read through the stub. */
 static void test_verify_erase_read(void **state)
 {
@@ -520,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_write_names_sector_still_wrong),
 		cmocka_unit_test(test_write_misplaced_session_not_ok),
 		cmocka_unit_test(test_baud_change_falls_back),
+		cmocka_unit_test(test_read_resumes),
 		cmocka_unit_test(test_verify_erase_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
