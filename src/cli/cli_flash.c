@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/flash_params.h"
@@ -156,12 +157,15 @@ int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 	uint32_t addr, size;
 	if (argc != 3)
 		return usage(argv[0], "%s", "needs ADDR SIZE, for example: erase_region 0x3FC000 0x4000");
-	if (!parse_num(argv[0], "address", argv[1], &addr, &rc) ||
-	    !parse_num(argv[0], "size", argv[2], &size, &rc))
+	if (!parse_num(argv[0], "address", argv[1], &addr, &rc))
+		return rc;
+	if (!strcasecmp(argv[2], "all"))
+		size = JOB_SIZE_TO_END; /* to the end of the detected flash, as esptool */
+	else if (!parse_num(argv[0], "size", argv[2], &size, &rc))
 		return rc;
 	if (addr % 4096)
 		return usage(argv[0], "offset %s must be a multiple of 4096 (0x1000)", argv[1]);
-	if (size % 4096 || size == 0)
+	if ((size % 4096 && size != JOB_SIZE_TO_END) || size == 0)
 		return usage(argv[0], "size %s must be a non-zero multiple of 4096 (0x1000)", argv[2]);
 	if (!need_port(cfg, argv[0], &rc))
 		return rc;
@@ -190,8 +194,11 @@ int cmd_read_flash(const struct config *cfg, int argc, char **argv)
 	}
 	if (pos != 3)
 		return usage(argv[0], "%s", "needs ADDR SIZE FILE, for example: read_flash 0x3fe000 2048 dump.bin");
-	if (!parse_num(argv[0], "address", args[0], &addr, &rc) ||
-	    !parse_num(argv[0], "size", args[1], &size, &rc))
+	if (!parse_num(argv[0], "address", args[0], &addr, &rc))
+		return rc;
+	if (!strcasecmp(args[1], "all"))
+		size = JOB_SIZE_TO_END; /* to the end of the detected flash, as esptool */
+	else if (!parse_num(argv[0], "size", args[1], &size, &rc))
 		return rc;
 	if (size == 0)
 		return usage(argv[0], "size %s must not be zero", args[1]);

@@ -57,6 +57,9 @@ enum job_step_kind {
 	JOB_STEP_READ,         /* offset, size, path: dump written atomically */
 };
 
+/* READ and ERASE_REGION size: to the end of the detected flash (esptool's ALL). */
+#define JOB_SIZE_TO_END UINT32_MAX
+
 struct job_step {
 	enum job_step_kind kind;
 	uint32_t offset;

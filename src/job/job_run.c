@@ -504,10 +504,22 @@ static int check_steps(struct run *r, struct ed_error *err)
 	return ED_OK;
 }
 
+/* esptool's ALL: a read or erase to the end of the detected flash. */
+static void resolve_sizes(struct run *r)
+{
+	for (size_t i = 0; i < r->job->spec.step_count; i++) {
+		struct job_step *s = &r->job->steps[i];
+		if (s->size == JOB_SIZE_TO_END && s->offset < r->flash_size)
+			s->size = r->flash_size - s->offset;
+	}
+}
+
 static int run_all(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
 	int rc = connect_and_detect(r, err);
+	if (rc == ED_OK)
+		resolve_sizes(r);
 	if (rc == ED_OK)
 		rc = check_steps(r, err);
 	if (rc == ED_OK)

@@ -236,6 +236,23 @@ def test_compress_options(d):
         check(flash(img)[0x20000:0x20000 + len(data)] == data, f"{args}: data written")
 
 
+def test_all_size(d):
+    """read_flash ADDR ALL and erase_region ADDR ALL run to the end of the detected flash."""
+    img = os.path.join(d, "all.img")
+    port = f"sim://?fast&clock=virtual&flash={img}&flash-size=1MB"
+    data = open(os.path.join(d, "v.bin"), "rb").read()
+    run(["write_flash", "0xFE000", "v.bin"], d, port, expect=0)
+    out = os.path.join(d, "all.bin")
+    run(["read_flash", "0xFE000", "ALL", out], d, port, expect=0)
+    got = open(out, "rb").read()
+    check(len(got) == 0x2000 and got[:len(data)] == data,
+          f"read_flash ALL reads to the end of the 1 MB flash: {len(got)} bytes")
+    run(["erase_region", "0xFF000", "all"], d, port, expect=0)
+    fl = flash(img)
+    check(fl[0xFF000:0x100000] == b"\xff" * 0x1000 and fl[0xFE000:0xFF000] == data[:0x1000],
+          "erase_region ALL erases to the end and nothing before")
+
+
 def test_bad_input(d):
     port = "sim://?fast&clock=virtual"
     cases = [
@@ -379,6 +396,7 @@ def main():
         test_verify_erase_read(d)
         test_bad_input(d)
         test_compress_options(d)
+        test_all_size(d)
         test_whole_job_check(d)
         test_unreachable(d)
         test_faults(d)
