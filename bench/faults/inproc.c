@@ -37,6 +37,7 @@ static int run_job(const struct campaign *c, const struct run_plan *p, const cha
 		.flash_freq = "keep", .verify = p->op == OP_WRITE && p->verify_flag,
 		.check_blocks = p->check_blocks, .erase_preserve = p->preserve,
 		.steps = &step, .step_count = 1, .stub = c->stub,
+		.trace_path = getenv("FAULTS_TRACE"), /* a protocol trace of the run (-v) */
 	};
 	struct ed_error err = {0};
 	struct job *job = NULL;

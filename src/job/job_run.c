@@ -27,6 +27,10 @@ struct run {
 	struct chip_info info;
 	uint32_t flash_size; /* bounds for steps: detected, else 16 MB */
 	char stub_proof[128]; /* the last stub write's proof for its summary line */
+	uint64_t anomalies0;  /* the loader's anomalies once connected */
+	uint64_t rom_noise;   /* anomalies between connect and the stub's start (detect's SPI
+			       * register commands: one damaged in the right bits erases or
+			       * programs flash, which the stub's MD5 checks do not cover) */
 };
 
 static const enum loader_before before_map[] = {
@@ -76,6 +80,7 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	int rc = loader_connect(r->ld, before_map[job->spec.before], err);
 	if (rc < 0)
 		return rc;
+	r->anomalies0 = loader_anomalies(r->ld);
 	job_set_stage(job, JOB_STAGE_DETECT, 0, "Detecting chip type");
 	rc = detect_chip(r->ld, &r->info, err);
 	if (rc < 0)
@@ -154,6 +159,7 @@ static int start_stub(struct run *r, struct ed_error *err)
 	ed_error_clear(&e);
 	int rc = stubclient_start(r->ld, stub_blob_builtin(), &p, &reused, &e);
 	if (rc == ED_OK) {
+		r->rom_noise += loader_anomalies(r->ld) - r->anomalies0;
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "%s",
 			       reused ? "Stub is already running. No upload is necessary."
 				      : "Stub running...");
@@ -550,6 +556,14 @@ static int run_all(struct run *r, struct ed_error *err)
 					done[0] ? done : "nothing", pending[0] ? pending : "nothing");
 		return rc;
 	}
+	if (r->rom_noise && loader_is_stub(r->ld))
+		return ed_fail(err, ED_ERR_VERIFY,
+			       "the work is done and proven by MD5, but the line garbled %llu frame%s "
+			       "while espdeck read the flash id through SPI registers before the stub "
+			       "ran: a register write damaged in the right bits erases or programs "
+			       "flash elsewhere, which espdeck cannot check; run the command again "
+			       "(or verify_flash every file the board needs)",
+			       (unsigned long long)r->rom_noise, r->rom_noise == 1 ? "" : "s");
 	static const enum loader_after after_map[] = {
 		[JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
 		[JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,

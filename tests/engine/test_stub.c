@@ -248,6 +248,34 @@ static void test_job_falls_back_to_rom(void **state)
 	remove_dir(&f);
 }
 
+/* A glitch while detect talks to the ROM through SPI registers (here a reply arriving
+ * twice): the write is done and proven, but the job does not end in ED_OK, since a
+ * damaged register write could have changed flash the MD5 checks do not cover. */
+static void test_job_rom_phase_noise_not_ok(void **state)
+{
+	(void)state;
+	struct files f;
+	make_dir(&f);
+	char port[256];
+	snprintf(port, sizeof port, "sim://?fast&clock=virtual&flash=%s&fault=dup-reply=READ_REG:#6",
+		 f.img);
+	uint8_t data[6000];
+	fill_random(data, sizeof data, 17);
+	struct job_step steps[] = {
+		{.kind = JOB_STEP_WRITE, .offset = 0x4000, .size = sizeof data, .data = data,
+		 .name = "app.bin"},
+	};
+	struct job_spec spec = {.port = port, .baud = 115200, .stub = true, .flash_mode = "keep",
+				.flash_size = "keep", .flash_freq = "keep", .steps = steps,
+				.step_count = 1};
+	struct seen s;
+	assert_int_equal(run_job(&spec, &s), ED_ERR_VERIFY);
+	assert_true(s.md5_summary);
+	assert_non_null(strstr(s.result_text, "cannot check"));
+	check_flash(&f, 0x4000, data, sizeof data);
+	remove_dir(&f);
+}
+
 /* --no-stub: no stub stage, the ROM-mode proof; the application maps the flag. */
 static void test_no_stub(void **state)
 {
@@ -547,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_job_compressed_by_default),
 		cmocka_unit_test(test_job_changes_baud),
 		cmocka_unit_test(test_job_falls_back_to_rom),
+		cmocka_unit_test(test_job_rom_phase_noise_not_ok),
 		cmocka_unit_test(test_no_stub),
 		cmocka_unit_test(test_stub_already_running),
 		cmocka_unit_test(test_stub_upload_silent),
