@@ -113,8 +113,13 @@ int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 	struct erase_plan plan;
 	erase_plan_make(ERASE_STRATEGY_EXACT, offset, size, 0, false, &plan);
 	uint32_t rom = plan.spi_erase_size ? plan.spi_erase_offset - offset : size;
+	/* FLASH_BEGIN's erase size has no checksum either: watch a word after the region
+	 * (campaign seed 1981 erased the sector after it). */
+	struct proof_guard guard = {.at = UINT32_MAX};
 	if (plan.rom_erase_size) {
-		int rc = loader_flash_begin(ld, plan.rom_erase_size, 0, BLOCK, offset, err);
+		int rc = proof_guard_take(ld, offset + size, 0, &guard, err);
+		if (rc == ED_OK)
+			rc = loader_flash_begin(ld, plan.rom_erase_size, 0, BLOCK, offset, err);
 		if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED)
 			return rc;
 		if (rc < 0) {
@@ -122,15 +127,16 @@ int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 			ed_log(loader_log(ld), ED_LOG_INFO,
 			       "the ROM did not erase 0x%06x+0x%x (%s); erasing with SPI commands",
 			       offset, size, err->msg);
-			return spi_erase(ld, offset, size, progress, err);
+			rc = spi_erase(ld, offset, size, progress, err);
+			return rc == ED_OK ? proof_guard_check(ld, &guard, err) : rc;
 		}
 		report(progress, rom, size);
 	} else {
 		rom = 0;
 	}
-	if (rom == size)
-		return ED_OK;
-	int rc = spi_erase(ld, offset + rom, size - rom, NULL, err);
+	int rc = rom == size ? ED_OK : spi_erase(ld, offset + rom, size - rom, NULL, err);
+	if (rc == ED_OK)
+		rc = proof_guard_check(ld, &guard, err);
 	if (rc == ED_OK)
 		report(progress, size, size);
 	return rc;
@@ -222,6 +228,17 @@ static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 		report(progress, done > size ? size : done, size);
 	}
 	return rc;
+}
+
+/* Where the erase this write asks for ends: the data's sectors, or further when the plan
+ * lets the ROM erase the next sector (next_free: a later file of the job starts there). */
+static uint32_t planned_erase_end(uint32_t offset, const struct erase_plan *plan)
+{
+	uint64_t data = ((uint64_t)plan->write_size + SECTOR - 1) / SECTOR * SECTOR;
+	uint64_t rom = (uint64_t)erase_plan_rom_sectors(offset / SECTOR, plan->rom_erase_size) *
+		       SECTOR;
+	uint64_t end = offset + (rom > data ? rom : data);
+	return end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
 }
 
 /* A write that failed keeps its hazards and how far the ROM had acknowledged it, for the
@@ -345,7 +362,10 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 		return rc;
 	bool read_back = false, outside = false, twice = false;
 	uint32_t most_acked = 0;
-	if ((rc = check_resumed(ld, offset, buf, plan.write_size, opts, err)) < 0) {
+	struct proof_guard guard;
+	if ((rc = check_resumed(ld, offset, buf, plan.write_size, opts, err)) < 0 ||
+	    (rc = proof_guard_take(ld, planned_erase_end(offset, &plan), opts->flash_size, &guard,
+				   err)) < 0) {
 		free(buf);
 		return rc;
 	}
@@ -394,6 +414,8 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	}
 	if (twice)
 		ed_error_prefix(err, "after writing 0x%06x twice", offset);
+	if (rc == ED_OK)
+		rc = proof_guard_check(ld, &guard, err);
 	if (rc < 0)
 		tell_unsettled(ld, offset, most_acked, opts->resume, err);
 	if (rc == ED_OK && opts->proof)

@@ -27,6 +27,7 @@ struct spiflash {
 				      * this loader does not echo them, trust the writes */
 	bool active;
 	bool addr_unchecked;         /* the next READ writes ADDR without reading it back */
+	uint32_t poison;             /* counts the values W0 gets before each READ */
 };
 
 /* How a read guards against replies and register writes garbled on the wire (neither

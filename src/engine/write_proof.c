@@ -320,3 +320,53 @@ int proof_settle(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_
 		       offset, offset + size - 1, st.unproven, st.text,
 		       st.unproven > 6 ? ", ..." : "");
 }
+
+int proof_guard_take(struct loader *ld, uint32_t end, uint32_t flash_size,
+		     struct proof_guard *g, struct ed_error *err)
+{
+	g->at = UINT32_MAX;
+	if (!flash_size)
+		flash_size = 4u << 20;
+	struct spiflash sf;
+	int rc = spiflash_begin(&sf, ld, err);
+	if (rc < 0)
+		return rc;
+	end = (uint32_t)(((uint64_t)end + SECTOR - 1) / SECTOR * SECTOR);
+	for (uint32_t k = 0; rc == ED_OK && k < 8 && end + k * SECTOR < flash_size; k++) {
+		uint8_t w[4];
+		uint32_t addr = end + k * SECTOR;
+		rc = spiflash_read_mode(&sf, addr, w, 4, SPIFLASH_READ_TWICE, NULL, NULL, err);
+		if (rc == ED_OK && get_le32(w) != 0xFFFFFFFFu) {
+			g->at = addr;
+			g->word = get_le32(w);
+			break;
+		}
+	}
+	return session_end(&sf, rc, err);
+}
+
+int proof_guard_check(struct loader *ld, const struct proof_guard *g, struct ed_error *err)
+{
+	if (g->at == UINT32_MAX)
+		return ED_OK;
+	struct spiflash sf;
+	int rc = spiflash_begin(&sf, ld, err);
+	if (rc < 0)
+		return rc;
+	uint32_t w = 0;
+	rc = spiflash_read_word(&sf, g->at, &w, err);
+	if (rc == ED_OK && w != g->word) {
+		uint8_t again[4];
+		rc = spiflash_read_mode(&sf, g->at, again, 4, SPIFLASH_READ_TWICE, NULL, NULL, err);
+		w = get_le32(again);
+	}
+	rc = session_end(&sf, rc, err);
+	if (rc == ED_OK && w != g->word)
+		rc = ed_fail(err, ED_ERR_VERIFY,
+			     "sector 0x%06x after the range changed (0x%08x, was 0x%08x): the ROM erased "
+			     "more than asked (a FLASH_BEGIN erase size corrupted on the wire); "
+			     "everything from there to the next data may be erased: write what belongs "
+			     "there again",
+			     g->at, w, g->word);
+	return rc;
+}

@@ -590,6 +590,8 @@ int main(void)
 		cmocka_unit_test(test_flip_data_seq_check_blocks),
 		cmocka_unit_test(test_flip_data_seq_into_file),
 		cmocka_unit_test(test_flip_spi_erase),
+		cmocka_unit_test(test_flip_begin_erase_size),
+		cmocka_unit_test(test_flip_erase_region_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

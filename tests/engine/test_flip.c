@@ -192,6 +192,48 @@ void test_flip_data_seq_into_file(void **state)
 	flip_close(&b);
 }
 
+/* FLASH_BEGIN's erase size 0x1000 -> 0x3000 (bit 13): the ROM erases six sectors instead of
+ * two and answers success; the data after the file is gone. The word watched after the
+ * file (read before the write) shows it: an error naming the sector, never exit 0. */
+void test_flip_begin_erase_size(void **state)
+{
+	(void)state;
+	struct fliplink_rule rule = {PKT_FLASH_BEGIN, 0, 0x1000, 1u << 13, 1, 1};
+	struct flip_board b;
+	flip_open(&b, &rule);
+	uint8_t old[4 * SECTOR], d[2 * SECTOR];
+	pattern(old, sizeof old, 12);
+	pattern(d, sizeof d, 13);
+	/* the data after the file, written first (its own FLASH_BEGIN asks for 0x2000) */
+	assert_int_equal(write_at(&b, 0x102000, old, sizeof old, false), ED_OK);
+	assert_int_equal(fliplink_flipped(b.link), 0);
+	assert_int_equal(write_at(&b, 0x100000, d, sizeof d, false), ED_ERR_VERIFY);
+	assert_int_equal(fliplink_flipped(b.link), 1);
+	assert_memory_equal(flip_flash(&b) + 0x100000, d, sizeof d);
+	assert_non_null(strstr(b.err.msg, "sector 0x102000 after the range changed"));
+	assert_non_null(strstr(b.err.msg, "erase size corrupted on the wire"));
+	flip_close(&b);
+}
+
+/* The same flip on erase_region's ROM erase (0x110000+0x3000: 0x1000 asked, 0x3000
+ * received): the sectors after the region are gone and the error says so. */
+void test_flip_erase_region_size(void **state)
+{
+	(void)state;
+	struct fliplink_rule rule = {PKT_FLASH_BEGIN, 0, 0x1000, 1u << 13, 1, 0};
+	struct flip_board b;
+	flip_open(&b, &rule);
+	uint8_t old[6 * SECTOR];
+	pattern(old, sizeof old, 14);
+	assert_int_equal(write_at(&b, 0x110000, old, sizeof old, false), ED_OK);
+	assert_int_equal(fliplink_flipped(b.link), 0);
+	assert_int_equal(flasher_erase_region(b.ld, 0x110000, 3 * SECTOR, NULL, &b.err),
+			 ED_ERR_VERIFY);
+	assert_int_equal(fliplink_flipped(b.link), 1);
+	assert_non_null(strstr(b.err.msg, "sector 0x113000 after the range changed"));
+	flip_close(&b);
+}
+
 /* SPI erases: a flipped bit in the erase address (WRITE_REG of ADDR) and a lost status
  * read (RDSR's CMD write turned into nothing) must neither erase another sector nor end
  * the wait early. */

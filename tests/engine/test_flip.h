@@ -9,3 +9,5 @@ void test_flip_data_seq_last_block(void **state);
 void test_flip_data_seq_check_blocks(void **state);
 void test_flip_data_seq_into_file(void **state);
 void test_flip_spi_erase(void **state);
+void test_flip_begin_erase_size(void **state);
+void test_flip_erase_region_size(void **state);

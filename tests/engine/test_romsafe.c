@@ -79,7 +79,9 @@ static void reset_image(void)
 	assert_int_equal(fclose(f), 0);
 }
 
-static void rs_open(struct rs *b, const char *faults)
+/* Opens a fresh board on the background image; false when connecting failed (a fault
+ * can hit the SYNC too). */
+static bool rs_try_open(struct rs *b, const char *faults)
 {
 	memset(b, 0, sizeof *b);
 	reset_image();
@@ -88,7 +90,12 @@ static void rs_open(struct rs *b, const char *faults)
 	assert_int_equal(link_open(port, NULL, &b->link, &b->err), ED_OK);
 	struct loader_config cfg = {.log = {capture, b, ED_LOG_DEBUG}};
 	assert_int_equal(loader_create(b->link, &cfg, &b->ld, &b->err), ED_OK);
-	if (loader_connect(b->ld, LOADER_BEFORE_DEFAULT_RESET, &b->err) != ED_OK)
+	return loader_connect(b->ld, LOADER_BEFORE_DEFAULT_RESET, &b->err) == ED_OK;
+}
+
+static void rs_open(struct rs *b, const char *faults)
+{
+	if (!rs_try_open(b, faults))
 		fail_msg("connect: %s", b->err.msg);
 }
 
@@ -206,7 +213,7 @@ static void test_double_flip_after_anomaly(void **state)
 {
 	(void)state;
 	struct rs b;
-	rs_open(&b, "fault=late=1500@#2,data-flip2=#4");
+	rs_open(&b, "fault=late=1500@FLASH_DATA:#2,data-flip2=#4");
 	uint8_t d[0x2000];
 	pattern(d, sizeof d, 4);
 	enum flasher_proof proof = FLASHER_PROOF_ROM_CHECKSUM;
@@ -256,9 +263,10 @@ static void reads_with(const char *fmt, unsigned n, int *oks)
 		struct rs b;
 		char q[96];
 		snprintf(q, sizeof q, fmt, k);
-		rs_open(&b, q);
 		uint8_t back[0x800];
-		int rc = flasher_read(b.ld, 0x70000, back, sizeof back, NULL, &b.err);
+		int rc = rs_try_open(&b, q) ? flasher_read(b.ld, 0x70000, back, sizeof back, NULL,
+							   &b.err)
+					    : ED_ERR_PROTO;
 		if (rc == ED_OK) {
 			(*oks)++;
 			if (memcmp(back, g_background + 0x70000, sizeof back))
@@ -387,7 +395,7 @@ static void test_preserve_copy_reused(void **state)
 	struct flasher_write_opts wo = {.strategy = ERASE_STRATEGY_PRESERVE, .flash_size = FLASH,
 					.preserve_copy = keep, .preserve_saved = &saved};
 	struct rs b;
-	rs_open(&b, "fault=disconnect-after=45000");
+	rs_open(&b, "fault=disconnect-after=47000");
 	assert_int_equal(flasher_write(b.ld, 0x10000, d, sizeof d, &wo, NULL, &b.err),
 			 ED_ERR_DISCONNECTED);
 	assert_true(saved);
@@ -450,6 +458,13 @@ static void test_read_addr_flip_noisy(void **state)
 	print_message("2%% of register addresses garbled: %d of 40 dumps exit 0, all right\n",
 		      oks);
 	assert_true(oks > 0);
+	/* register writes sent to the wrong register (a trigger landing on USER1 changes every
+	 * later transaction the same way), and bit flips in every field of every request */
+	reads_with("fault=addr-flip=WRITE_REG:0.05&seed=%u", 40, &oks);
+	print_message("5%% of register write addresses garbled: %d of 40 dumps exit 0, all "
+		      "right\n", oks);
+	reads_with("fault=corrupt=0.002&seed=%u", 40, &oks);
+	print_message("0.2%% of bytes corrupted: %d of 40 dumps exit 0, all right\n", oks);
 }
 
 /* Defect 10: the connection drops during --verify of a file that was written completely:
