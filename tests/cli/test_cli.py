@@ -319,7 +319,9 @@ def test_faults(d):
         if p.returncode == 0:
             check(flash(img)[0x10000:0x18000] == data, f"fault seed {seed}: data correct")
         else:
-            check(p.returncode == 1 and "error:" in p.stderr, f"fault seed {seed}: clear error")
+            # 4: done and proven, but a glitch before the stub ran leaves the rest unproven
+            check(p.returncode in (1, 4) and "error:" in p.stderr,
+                  f"fault seed {seed}: clear error: {p.returncode} {p.stderr[-300:]}")
 
 
 def test_links(d):
