@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * Benchmark: elf2image (v1, v2) and make_ota on a ~1 MiB ELF, timed as a user sees them
+ * Benchmark: elf2image (v1, v2, v3), make_ota and merge_bin on a ~1 MiB ELF, timed as a user sees them
  * (spawning the espdeck executable). Prints the median of several runs in milliseconds,
  * next to the cost of spawning `espdeck version` (the floor) and the 50 ms target. */
 #include <elf.h>
@@ -100,11 +100,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench: cannot make the test ELF\n");
 		return 1;
 	}
-	char path[64], out[64], out1[64], ota[64];
+	char path[64], out[64], out1[64], ota[64], out3[64], merged[64];
 	snprintf(path, sizeof path, "%s/app.elf", dir);
 	snprintf(out, sizeof out, "%s/v2.bin", dir);
 	snprintf(out1, sizeof out1, "%s/v1-", dir);
 	snprintf(ota, sizeof ota, "%s/user1.bin", dir);
+	snprintf(out3, sizeof out3, "%s/v3.bin", dir);
+	snprintf(merged, sizeof merged, "%s/merged.bin", dir);
 	struct ed_error err = {0};
 	if (ed_write_file_atomic(path, elf, len, &err) != ED_OK) {
 		fprintf(stderr, "bench: %s\n", err.msg);
@@ -115,7 +117,12 @@ int main(int argc, char **argv)
 	char *e1[] = {espdeck, "-q", "elf2image", "-o", out1, path, NULL};
 	char *mo[] = {espdeck, "-q",	 "make_ota", path, "--app", "1",
 		      "-fs",   "32m-c1", "-o",	     ota,  NULL};
+	char *e3[] = {espdeck, "-q", "elf2image", "--version=3", "-o", out3, path, NULL};
+	/* the seed's layout as one file: user1 at 0x1000, padded to the 4 MB flash */
+	char *mb[] = {espdeck, "-q", "merge_bin", "-o", merged, "--fill-flash-size", "4MB",
+		      "0x1000", ota, "0x101000", ota, NULL};
 	struct timing floor = measure(v), t2 = measure(e2), t1 = measure(e1), tm = measure(mo);
+	struct timing t3 = measure(e3), tb = measure(mb);
 	printf("ELF: %zu bytes (irom0 0xE0000, text 0x7000, data+rodata 0x5000), median of %d "
 	       "runs\n",
 	       len, RUNS);
@@ -123,8 +130,11 @@ int main(int argc, char **argv)
 	report("elf2image --version 2", t2);
 	report("elf2image --version 1", t1);
 	report("make_ota --app 1", tm);
+	report("elf2image --version 3", t3);
+	report("merge_bin 2 x user1, 4MB", tb);
 	char *rm[] = {"/bin/rm", "-rf", dir, NULL};
 	run(rm, NULL);
 	free(elf);
-	return floor.wall_ms < 0 || t2.wall_ms < 0 || t1.wall_ms < 0 || tm.wall_ms < 0;
+	return floor.wall_ms < 0 || t2.wall_ms < 0 || t1.wall_ms < 0 || tm.wall_ms < 0 ||
+	       t3.wall_ms < 0 || tb.wall_ms < 0;
 }

@@ -17,9 +17,16 @@ static const struct app_command commands[] = {
 	{"read_flash", "ADDR SIZE FILE", "dump flash to a file"},
 	{"verify_flash", "ADDR FILE [ADDR FILE...]", "compare flash with files"},
 	{"ports", "", "list serial ports, marking ESP USB bridges"},
+	{"read_mem", "ADDR", "read a word of memory or a register"},
+	{"write_mem", "ADDR VALUE [MASK]", "write a word (bits under MASK)"},
+	{"dump_mem", "ADDR SIZE FILE", "dump memory to a file"},
+	{"load_ram", "FILE", "load a v1 image into RAM and run it"},
+	{"run", "", "leave the loader and run the firmware in flash"},
+	{"read_flash_sfdp", "ADDR BYTES", "read the flash's SFDP table"},
 	{"elf2image", "[options] ELF", "make firmware images from an ELF"},
 	{"make_ota", "ELF --app 1|2 -o FILE", "make an SDK OTA user1/user2 bin"},
-	{"image_info", "FILE", "describe and verify a firmware image"},
+	{"image_info", "[--version 2] FILE", "describe and verify a firmware image"},
+	{"merge_bin", "-o OUT [options] ADDR FILE...", "merge files into one image (esptool's)"},
 	{"layouts", "", "list flash-layout presets"},
 	{"layout", "show NAME", "show a preset as a table and a flash map"},
 	{"write_layout", "NAME [--firmware-dir D] [--dry-run]",
@@ -64,9 +71,11 @@ void app_print_usage(void)
 	       "  -p, --port PORT      serial device, socket://HOST:PORT or sim://[?opts];\n"
 	       "                       repeat it, or give 'all', to run on several boards at once\n"
 	       "  -b, --baud BAUD      line speed (default 115200)\n"
-	       "  --before NAME        default_reset, no_reset, manual, no_reset_no_sync\n"
+	       "  --before NAME        default_reset, no_reset, manual, no_reset_no_sync (- or _)\n"
 	       "  --after NAME         hard_reset, soft_reset, no_reset\n"
 	       "  --chip NAME          auto or esp8266\n"
+	       "  --connect-attempts N reset-and-sync attempts (default 7; 0 or less = forever)\n"
+	       "  --custom-reset-sequence SEQ  esptool's notation, e.g. D0|R1|W0.1|D1|R0|W0.05|D0\n"
 	       "  --trace FILE         write a protocol trace\n"
 	       "  --firmware-dir DIR   where presets find their files (default firmware)\n"
 	       "  --boot-check         after a hard reset, listen to the boot and judge it\n"

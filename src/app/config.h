@@ -37,6 +37,7 @@ enum config_key {
 	CONFIG_PRESET,
 	CONFIG_LOG,
 	CONFIG_CONNECT_ATTEMPTS,
+	CONFIG_RESET_SEQUENCE,
 	CONFIG_BOOT_CHECK,
 	CONFIG_EXPECT,
 	CONFIG_BOOT_TIME,
@@ -61,7 +62,8 @@ struct config {
 	const char *firmware_dir;  /* --firmware-dir DIR, default "firmware" */
 	const char *preset;        /* --preset NAME (TUI preselection) */
 	const char *log_path;      /* --log FILE (TUI log tee) */
-	int connect_attempts;      /* --connect-attempts N, 0 = esptool's 7 */
+	int connect_attempts;      /* --connect-attempts N: 0 = unset (7), -1 = N <= 0 (forever) */
+	const char *reset_sequence; /* --custom-reset-sequence SEQ (esptool's notation) */
 	bool boot_check;           /* --boot-check: listen to the boot after a hard reset */
 	char expect[1024];         /* --expect RULE (repeatable), joined with ';' */
 	uint32_t boot_time_ms;     /* --boot-time MS, 0 = the job's default (3000) */

@@ -12,6 +12,7 @@
 #include "app/spec.h"
 #include "bootlog/bootlog.h"
 #include "core/util.h"
+#include "engine/reset_seq.h"
 
 /* Matches "--name VALUE" and "--name=VALUE" (dashes/underscores alike). On a match sets
  * *value and advances *i past what was used. Returns -1 when the value is missing. */
@@ -69,17 +70,31 @@ static bool reset_names_ok(const struct config *cfg)
 	return true;
 }
 
-/* --connect-attempts N */
+/* --connect-attempts N; as esptool, 0 or less means "until interrupted" */
 static int parse_attempts(const char *value, struct config *cfg)
 {
 	uint32_t n;
-	if (!ed_parse_u32(value, &n) || n > 1000) {
-		fprintf(stderr, "espdeck: --connect-attempts '%s' is not a count (0 = the default 7)\n",
-			value);
+	bool negative = value[0] == '-';
+	if (!ed_parse_u32(value + negative, &n) || (!negative && n > 1000)) {
+		fprintf(stderr, "espdeck: --connect-attempts '%s' is not a count (default 7; 0 or "
+			"less = keep trying until Ctrl-C)\n", value);
 		return APP_EXIT_USAGE;
 	}
-	cfg->connect_attempts = (int)n;
+	cfg->connect_attempts = negative || n == 0 ? -1 : (int)n;
 	cfg->source[CONFIG_CONNECT_ATTEMPTS] = CONFIG_FROM_CMDLINE;
+	return APP_EXIT_OK;
+}
+
+/* --custom-reset-sequence SEQ, checked before any port is opened */
+static int parse_reset_sequence(const char *value, struct config *cfg)
+{
+	struct ed_error err;
+	if (reset_seq_check(value, &err) < 0) {
+		fprintf(stderr, "espdeck: --custom-reset-sequence: %s\n", err.msg);
+		return APP_EXIT_USAGE;
+	}
+	cfg->reset_sequence = value;
+	cfg->source[CONFIG_RESET_SEQUENCE] = CONFIG_FROM_CMDLINE;
 	return APP_EXIT_OK;
 }
 
@@ -254,6 +269,13 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 				return APP_EXIT_USAGE;
 			continue;
 		}
+		if ((r = take_value(argc, argv, &i, "custom_reset_sequence", NULL, &value)) != 0) {
+			if (r < 0)
+				goto missing;
+			if (parse_reset_sequence(value, cfg) != APP_EXIT_OK)
+				return APP_EXIT_USAGE;
+			continue;
+		}
 		if ((r = take_production(argc, argv, &i, cfg)) == -2)
 			return APP_EXIT_USAGE;
 		if (r < 0)
@@ -297,6 +319,7 @@ const char *config_key_name(enum config_key key)
 		[CONFIG_AFTER] = "--after", [CONFIG_CHIP] = "--chip", [CONFIG_TRACE] = "--trace",
 		[CONFIG_FIRMWARE_DIR] = "--firmware-dir", [CONFIG_PRESET] = "--preset",
 		[CONFIG_LOG] = "--log", [CONFIG_CONNECT_ATTEMPTS] = "--connect-attempts",
+		[CONFIG_RESET_SEQUENCE] = "--custom-reset-sequence",
 		[CONFIG_BOOT_CHECK] = "--boot-check", [CONFIG_EXPECT] = "--expect",
 		[CONFIG_BOOT_TIME] = "--boot-time", [CONFIG_APP_BAUD] = "--app-baud",
 		[CONFIG_JOURNAL] = "--journal", [CONFIG_VERBOSE] = "--verbose",

@@ -40,6 +40,17 @@ typedef int (*cli_command_fn)(const struct config *cfg, int argc, char **argv);
 int cmd_elf2image(const struct config *cfg, int argc, char **argv);
 int cmd_make_ota(const struct config *cfg, int argc, char **argv);
 int cmd_image_info(const struct config *cfg, int argc, char **argv);
+/* image_info --version 2: esptool's extended listing (cli_image_v2.c) */
+int cli_image_info_esptool(const struct config *cfg, const char *cmd, const char *path);
+/* merge_bin (cli_merge.c) */
+int cmd_merge_bin(const struct config *cfg, int argc, char **argv);
+/* esptool's memory commands, run and read_flash_sfdp (cli_mem.c) */
+int cmd_read_mem(const struct config *cfg, int argc, char **argv);
+int cmd_write_mem(const struct config *cfg, int argc, char **argv);
+int cmd_dump_mem(const struct config *cfg, int argc, char **argv);
+int cmd_load_ram(const struct config *cfg, int argc, char **argv);
+int cmd_run(const struct config *cfg, int argc, char **argv);
+int cmd_read_flash_sfdp(const struct config *cfg, int argc, char **argv);
 /* board commands (cli_flash.c) */
 int cmd_chip_id(const struct config *cfg, int argc, char **argv);
 int cmd_read_mac(const struct config *cfg, int argc, char **argv);

@@ -13,6 +13,7 @@
 
 #include "core/flash_params.h"
 #include "core/util.h"
+#include "image/ihex.h"
 #include "link/ports.h"
 
 #define MAX_FILES 64
@@ -126,13 +127,10 @@ int cmd_flash_id(const struct config *cfg, int argc, char **argv)
 	int rc = run_info(cfg, argc, argv, &info);
 	if (rc != CLI_EXIT_OK || app_is_multi(cfg))
 		return rc;
-	const struct flash_size_info *fs = flash_size_by_bytes(info.flash_size);
 	printf("Manufacturer: %02x\nDevice: %02x%02x\n", info.flash_id & 0xFF,
 	       (info.flash_id >> 8) & 0xFF, (info.flash_id >> 16) & 0xFF);
-	if (fs)
-		printf("Detected flash size: %s\n", fs->name);
-	else
-		printf("Detected flash size: Unknown\n");
+	/* esptool's names, also for chips past the ESP8266's 16MB (32MB ... 256MB) */
+	printf("Detected flash size: %s\n", flash_size_jedec_name(info.flash_id));
 	return rc;
 }
 
@@ -285,11 +283,19 @@ static int check_params(const char *cmd, const struct flash_args *fa)
 	if (strcmp(fa->mode, "keep") && flash_mode_by_name(fa->mode) < 0)
 		return usage(cmd, "--flash_mode '%s' is not one of keep, qio, qout, dio, dout",
 			     fa->mode);
-	if (strcmp(fa->size, "keep") && strcmp(fa->size, "detect") && !flash_size_by_name(fa->size)) {
-		fprintf(stderr, "espdeck %s: --flash_size '%s' is not one of keep, detect, %s\n", cmd,
-			fa->size, flash_size_names());
+	char why[512];
+	if (strcmp(fa->size, "keep") && strcmp(fa->size, "detect") &&
+	    !flash_size_parse(fa->size, why, sizeof why)) {
+		if (!strncmp(why, "unknown", 7))
+			fprintf(stderr, "espdeck %s: --flash_size '%s' is not one of keep, detect, %s\n",
+				cmd, fa->size, flash_size_names());
+		else
+			fprintf(stderr, "espdeck %s: --flash_size: %s\n", cmd, why);
 		return CLI_EXIT_USAGE;
 	}
+	if (flash_size_by_name(fa->size) &&
+	    strcmp(flash_size_label(fa->size, why, sizeof why), fa->size))
+		printf("Flash size %s\n", why); /* an old megabit name: say what it means */
 	if (strcmp(fa->freq, "keep") && !flash_freq_by_name(fa->freq))
 		return usage(cmd, "--flash_freq '%s' is not one of keep, 40m, 26m, 20m, 80m", fa->freq);
 	return CLI_EXIT_OK;
@@ -357,6 +363,26 @@ static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_ar
 	return CLI_EXIT_OK;
 }
 
+/* An Intel HEX file becomes its bytes from the pair's address on, as esptool converts it
+ * (image/ihex.h); any other file stays as read. */
+static int convert_hex(const char *cmd, struct pair *p)
+{
+	struct ed_error err;
+	uint8_t *bin;
+	size_t len;
+	int rc = ihex_to_bin(p->data, p->size, p->addr, &bin, &len, &err);
+	if (rc < 0) {
+		fprintf(stderr, "espdeck %s: %s: %s\n", cmd, p->path, err.msg);
+		return CLI_EXIT_FAIL;
+	}
+	if (rc == 1) {
+		free(p->data);
+		p->data = bin;
+		p->size = len;
+	}
+	return CLI_EXIT_OK;
+}
+
 /* Reads every file, sorts by address (esptool's order) and refuses overlaps. */
 static int load_pairs(const char *cmd, bool writing, struct flash_args *fa)
 {
@@ -367,6 +393,8 @@ static int load_pairs(const char *cmd, bool writing, struct flash_args *fa)
 			fprintf(stderr, "espdeck %s: %s\n", cmd, err.msg);
 			return CLI_EXIT_FAIL;
 		}
+		if (convert_hex(cmd, p) != CLI_EXIT_OK)
+			return CLI_EXIT_FAIL;
 		if (p->size == 0) {
 			fprintf(stderr, "espdeck %s: %s is empty: nothing to write\n", cmd, p->path);
 			return CLI_EXIT_FAIL;

@@ -246,6 +246,42 @@ static int elf2image_v2(const struct config *cfg, const char *cmd, const uint8_t
 	return rc;
 }
 
+/* --version 3: its own size codes (image/image.h), named "<ELF without extension>.bin" */
+static int elf2image_v3(const struct config *cfg, const char *cmd, const struct flash_opts *f,
+			struct img_params *p, const char *elf_path, const char *out)
+{
+	struct flash_opts no_size = {f->mode, NULL, f->freq};
+	struct ed_error err = {0};
+	int rc = to_params(cmd, &no_size, p);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (img_v3_size_code(f->size, &p->size_map, &err) < 0) {
+		fprintf(stderr, "espdeck %s: %s\n", cmd, err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	struct input elf;
+	if ((rc = read_input(cmd, elf_path, MAX_ELF_BYTES, &elf)) != CLI_EXIT_OK)
+		return rc;
+	if (!cfg->quiet)
+		printf("Creating ESP8266 image (version 3) from %s...\n", elf_path);
+	struct img_output img;
+	rc = img_elf2image_v3(elf.data, elf.len, p, &img, &err);
+	free_input(&elf);
+	if (rc != ED_OK) {
+		fprintf(stderr, "espdeck %s: %s: %s\n", cmd, elf_path, err.msg);
+		return CLI_EXIT_FAIL;
+	}
+	char *stem = out ? NULL : path_stem(elf_path);
+	char *name = stem ? malloc(strlen(stem) + 5) : NULL;
+	if (name)
+		sprintf(name, "%s.bin", stem);
+	rc = out || name ? write_output(cfg, cmd, out ? out : name, &img) : CLI_EXIT_FAIL;
+	free(name);
+	free(stem);
+	img_output_free(&img);
+	return rc;
+}
+
 int cmd_elf2image(const struct config *cfg, int argc, char **argv)
 {
 	const char *version = "1", *out = NULL, *elf_path, *ignored_value = NULL;
@@ -281,15 +317,17 @@ int cmd_elf2image(const struct config *cfg, int argc, char **argv)
 			"espdeck %s: note: options for ESP32-family images are ignored for "
 			"the ESP8266, as esptool does\n",
 			argv[0]);
-	if (strcmp(version, "1") != 0 && strcmp(version, "2") != 0) {
+	if (strcmp(version, "1") != 0 && strcmp(version, "2") != 0 && strcmp(version, "3") != 0) {
 		fprintf(stderr,
 			"espdeck %s: --version %s is not supported: use 1 (ROM image, the "
-			"default) or 2 (OTA image for the SDK boot loader)\n",
+			"default), 2 (OTA image for the SDK boot loader) or 3 (RTOS SDK v3)\n",
 			argv[0], version);
 		return CLI_EXIT_USAGE;
 	}
 	struct img_params p = IMG_PARAMS_DEFAULT;
 	p.use_segments = use_segments;
+	if (version[0] == '3')
+		return elf2image_v3(cfg, argv[0], &f, &p, elf_path, out);
 	if ((rc = to_params(argv[0], &f, &p)) != CLI_EXIT_OK)
 		return rc;
 	struct input elf;
@@ -491,10 +529,19 @@ static void print_info(const char *path, size_t len, const struct img_info *info
 int cmd_image_info(const struct config *cfg, int argc, char **argv)
 {
 	const char *path, *version = NULL;
-	const struct opt opts[] = {{"version", NULL, &version}}; /* esptool 4's, ignored */
+	/* esptool's --version: 1 (its legacy form) gives espdeck's own description, 2 its
+	 * extended listing (cli_image_v2.c) */
+	const struct opt opts[] = {{"version", "-v", &version}};
 	int rc = parse_args(argc, argv, opts, 1, NULL, 0, &path, "image file");
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	if (version && strcmp(version, "1") && strcmp(version, "2")) {
+		fprintf(stderr, "espdeck %s: --version must be 1 or 2 (esptool's extended listing)\n",
+			argv[0]);
+		return CLI_EXIT_USAGE;
+	}
+	if (version && !strcmp(version, "2"))
+		return cli_image_info_esptool(cfg, argv[0], path);
 	struct input in;
 	if ((rc = read_input(argv[0], path, MAX_IMAGE_BYTES, &in)) != CLI_EXIT_OK)
 		return rc;

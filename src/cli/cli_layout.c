@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/preset.h"
+#include "core/flash_params.h"
 #include "core/util.h"
 #include "job/job.h"
 #include "layout/layout.h"
@@ -77,8 +78,9 @@ static void print_table(const struct layout *l, const struct layout_files *files
 	char line[512];
 	printf("preset %s: %s\n", l->name, l->description);
 	printf("file:  %s\n", l->path);
-	printf("flash: size %s (%u bytes), mode %s, freq %s; erase %s\n", l->flash_size,
-	       l->flash_bytes, l->flash_mode, l->flash_freq, layout_erase_name(l->erase));
+	char size_label[48];
+	printf("flash: size %s (%u bytes), mode %s, freq %s; erase %s\n",
+	       flash_size_label(l->flash_size, size_label, sizeof size_label), l->flash_bytes, l->flash_mode, l->flash_freq, layout_erase_name(l->erase));
 	printf("files: %s/\n\n", firmware_dir);
 	printf("%s\n", layout_format_header(line, sizeof line, SHOW_FILE_WIDTH));
 	for (size_t i = 0; i < l->region_count; i++)
@@ -208,8 +210,9 @@ int cli_layout_run_job(const struct config *cfg, const struct layout *l,
 
 static void print_plan(const struct layout *l, const struct layout_files *files, bool verify)
 {
-	char size[24];
-	printf("plan for %s (flash %s, mode %s, freq %s):\n", l->name, l->flash_size,
+	char size[24], size_label[48];
+	printf("plan for %s (flash %s, mode %s, freq %s):\n", l->name,
+	       flash_size_label(l->flash_size, size_label, sizeof size_label),
 	       l->flash_mode, l->flash_freq);
 	if (l->erase == LAYOUT_ERASE_CHIP)
 		printf("  erase the whole chip\n");

@@ -28,6 +28,10 @@ static const struct handler handlers[] = {
 	{"write_layout", cmd_write_layout}, {"hexview", cmd_hexview},
 	{"monitor", cmd_monitor},	{"journal", cmd_journal},
 	{"publish", cmd_publish},	{"version", cmd_version},
+	{"merge_bin", cmd_merge_bin},	{"read_mem", cmd_read_mem},
+	{"write_mem", cmd_write_mem},	{"dump_mem", cmd_dump_mem},
+	{"load_ram", cmd_load_ram},	{"run", cmd_run},
+	{"read_flash_sfdp", cmd_read_flash_sfdp},
 	{"help", cmd_help},
 };
 

@@ -2,7 +2,10 @@
  * Flash parameter tables (reference §7.1, §8.1, §4). */
 #include "core/flash_params.h"
 
+#include <ctype.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #define KIB 1024u
@@ -29,15 +32,92 @@ static const struct flash_freq_info freqs[] = {
 
 static const char *const modes[] = {"qio", "qout", "dio", "dout"};
 
+/* esptool names case-insensitively ("4mb" is still megabytes); megabit names exactly, so an
+ * upper-case M never silently means megabits. */
 const struct flash_size_info *flash_size_by_name(const char *name)
 {
 	if (!name)
 		return NULL;
 	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
 		if (!strcasecmp(name, sizes[i].name) ||
-		    (sizes[i].old_name && !strcasecmp(name, sizes[i].old_name)))
+		    (sizes[i].old_name && !strcmp(name, sizes[i].old_name)))
 			return &sizes[i];
 	return NULL;
+}
+
+static const struct flash_size_info *by_old_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		if (sizes[i].old_name && !strcasecmp(name, sizes[i].old_name))
+			return &sizes[i];
+	return NULL;
+}
+
+/* "4M", "32M-c1": digits, an upper-case M not followed by B, maybe a suffix. Fills the two
+ * readings ("4MB", "4m"); false when the name is not of that shape. */
+static bool ambiguous_readings(const char *name, char *as_mb, char *as_mbit, size_t cap)
+{
+	size_t digits = strspn(name, "0123456789");
+	if (digits == 0 || digits > 4 || name[digits] != 'M')
+		return false;
+	const char *rest = name + digits + 1;
+	if (*rest == 'B' || *rest == 'b' || strlen(rest) > 8)
+		return false;
+	snprintf(as_mb, cap, "%.*sMB%s", (int)digits, name, rest);
+	snprintf(as_mbit, cap, "%.*sm%s", (int)digits, name, rest);
+	for (char *c = as_mbit + digits + 1; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return true;
+}
+
+static void explain_ambiguous(const char *name, const char *as_mb, const char *as_mbit,
+			      char *why, size_t cap)
+{
+	const struct flash_size_info *mb = flash_size_by_name(as_mb);
+	const struct flash_size_info *mbit = by_old_name(as_mbit);
+	char mb_text[96], mbit_text[96];
+	if (mb)
+		snprintf(mb_text, sizeof mb_text, "%s (megabytes, size_map %u)", mb->name,
+			 mb->size_map);
+	else
+		snprintf(mb_text, sizeof mb_text, "%s, which is no ESP8266 flash size", as_mb);
+	if (mbit)
+		snprintf(mbit_text, sizeof mbit_text, "the old megabit name %s = %s (size_map %u)",
+			 mbit->old_name, mbit->name, mbit->size_map);
+	else
+		snprintf(mbit_text, sizeof mbit_text, "%s megabits, which is no ESP8266 flash size",
+			 as_mbit);
+	if (!mb && !mbit) {
+		snprintf(why, cap, "unknown flash size '%s' (use %s)", name, flash_size_names());
+		return;
+	}
+	snprintf(why, cap, "flash size '%s' is ambiguous: it could mean %s, or %s; write %s%s%s",
+		 name, mb_text, mbit_text, mb ? mb->name : "", mb && mbit ? " or " : "",
+		 mbit ? mbit->old_name : "");
+}
+
+const struct flash_size_info *flash_size_parse(const char *name, char *why, size_t cap)
+{
+	const struct flash_size_info *s = flash_size_by_name(name);
+	if (s || !why || cap == 0)
+		return s;
+	char as_mb[32], as_mbit[32];
+	if (name && ambiguous_readings(name, as_mb, as_mbit, sizeof as_mb))
+		explain_ambiguous(name, as_mb, as_mbit, why, cap);
+	else
+		snprintf(why, cap, "unknown flash size '%s' (use %s)", name ? name : "",
+			 flash_size_names());
+	return NULL;
+}
+
+const char *flash_size_label(const char *name, char *buf, size_t cap)
+{
+	const struct flash_size_info *s = flash_size_by_name(name);
+	if (s && s->old_name && !strcmp(name, s->old_name))
+		snprintf(buf, cap, "%s = %s", s->old_name, s->name);
+	else
+		snprintf(buf, cap, "%s", s ? s->name : name ? name : "");
+	return buf;
 }
 
 const struct flash_size_info *flash_size_by_map(uint8_t size_map)
@@ -110,4 +190,16 @@ uint32_t flash_size_from_jedec(uint32_t flash_id)
 	if (cap >= 0x20 && cap <= 0x22)
 		return 64u * MIB << (cap - 0x20);
 	return 0;
+}
+
+const char *flash_size_jedec_name(uint32_t flash_id)
+{
+	static const char *const names[] = {"256KB", "512KB", "1MB",   "2MB",  "4MB",
+					    "8MB",   "16MB",  "32MB",  "64MB", "128MB",
+					    "256MB"};
+	uint32_t bytes = flash_size_from_jedec(flash_id);
+	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (bytes == (256u << 10) << i)
+			return names[i];
+	return "Unknown";
 }

@@ -20,7 +20,7 @@ int loader_create(struct link *link, const struct loader_config *cfg, struct loa
 	ld->link = link;
 	ld->cfg = *cfg;
 	ld->sync_value = UINT32_MAX;
-	if (ld->cfg.connect_attempts <= 0)
+	if (ld->cfg.connect_attempts == 0)
 		ld->cfg.connect_attempts = LOADER_CONNECT_ATTEMPTS;
 	slip_decoder_init(&ld->dec, ld->frame, sizeof ld->frame);
 	*out = ld;

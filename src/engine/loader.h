@@ -43,7 +43,10 @@ struct loader_config {
 	struct ed_log log;          /* messages (info, warnings, debug) */
 	struct ed_log trace;        /* packet trace at ED_LOG_TRACE; zeroed = none */
 	const atomic_bool *cancel;  /* borrowed; NULL = never cancelled */
-	int connect_attempts;       /* 0 = esptool's 7; manual reset ignores it */
+	int connect_attempts;       /* 0 = esptool's 7; < 0 = until cancelled (esptool's 0 or
+				     * less); manual reset ignores it */
+	const char *reset_sequence; /* borrowed; NULL = esptool's four sequences in turn, else
+				     * this one (reset_seq.h, checked) on every attempt */
 };
 
 struct loader;

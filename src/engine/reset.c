@@ -112,7 +112,8 @@ int loader_connect(struct loader *ld, enum loader_before before, struct ed_error
 		       "then release GPIO0; espdeck keeps trying until cancelled");
 	int attempts = ld->cfg.connect_attempts;
 	uint32_t asked_baud = l->baud;
-	for (int attempt = 0; manual || attempt < attempts; attempt++) {
+	bool forever = manual || attempts < 0;
+	for (int attempt = 0; forever || attempt < attempts; attempt++) {
 		/* The ROM locks onto the baud rate of the first SYNC (reference §1.1), so espdeck
 		 * syncs at the requested rate directly. If that keeps failing, try esptool's
 		 * 115200 for the later attempts: some bridges or boards do not lock higher. */
@@ -125,7 +126,9 @@ int loader_connect(struct loader *ld, enum loader_before before, struct ed_error
 				       asked_baud);
 		}
 		if (before == LOADER_BEFORE_DEFAULT_RESET && l->has_lines) {
-			int rc = run_sequence(ld, reset_sequences[attempt % 4], err);
+			const char *seq = ld->cfg.reset_sequence ? ld->cfg.reset_sequence
+								 : reset_sequences[attempt % 4];
+			int rc = run_sequence(ld, seq, err);
 			if (rc < 0)
 				return rc;
 		}
@@ -145,8 +148,13 @@ int loader_connect(struct loader *ld, enum loader_before before, struct ed_error
 			if (loader_cancelled(ld))
 				return loader_fail_cancelled(err, "connecting");
 		}
-		if (!manual)
+		if (!forever)
 			ed_log(&ld->cfg.log, ED_LOG_INFO, "no SYNC reply on attempt %d", attempt + 1);
+		else if (!manual && attempt % 10 == 9)
+			ed_log(&ld->cfg.log, ED_LOG_INFO,
+			       "still no SYNC reply after %d attempts (--connect-attempts 0 tries "
+			       "until Ctrl-C)",
+			       attempt + 1);
 		else if (attempt % 10 == 9) /* about every 8 s: still waiting, not stuck */
 			ed_log(&ld->cfg.log, ED_LOG_INFO,
 			       "still no SYNC reply: waiting for GPIO0 low and a RESET tap "

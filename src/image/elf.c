@@ -68,6 +68,7 @@ static int read_phdrs(Elf *e, const uint8_t *buf, size_t len, struct img_elf *ou
 		p->type = ph.p_type;
 		p->paddr = (uint32_t)ph.p_paddr;
 		p->filesz = (uint32_t)ph.p_filesz;
+		p->flags = (uint32_t)ph.p_flags;
 		if (ph.p_filesz == 0)
 			continue;
 		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)

@@ -43,6 +43,7 @@ struct img_elf_phdr {
 	uint32_t type; /* PT_* */
 	uint32_t paddr;
 	uint32_t filesz;
+	uint32_t flags; /* PF_* */
 	const uint8_t *data;
 };
 

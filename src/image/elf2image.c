@@ -10,31 +10,9 @@
 #include "core/util.h"
 #include "image/elf.h"
 #include "image/image.h"
+#include "image/segments_int.h"
 
-/* A section's bytes inside the caller's ELF buffer; written padded to 4 with zeros. */
-struct part {
-	const uint8_t *data;
-	uint32_t size;
-};
-
-/* An image segment: consecutive parts merged (esptool concatenates padded sections). The
- * bytes are never copied until the image is written. */
-struct seg {
-	uint32_t addr;
-	size_t first, count; /* parts */
-	size_t len;	     /* padded total */
-	uint64_t raw_end;    /* end of the last section's own bytes, before its padding */
-	const char *name;    /* first section merged into it */
-};
-
-struct seglist {
-	struct part *parts;
-	struct seg *v;
-	size_t n;
-	struct img_elf *elf; /* owns the names */
-};
-
-static void seglist_free(struct seglist *l)
+void seglist_free(struct seglist *l)
 {
 	free(l->parts);
 	free(l->v);
@@ -64,8 +42,9 @@ static int collect_sections(const struct img_elf *elf, struct seglist *l, bool u
 		if (ph->type != PT_LOAD || ph->paddr == 0 || ph->filesz == 0)
 			continue;
 		l->parts[l->n] = (struct part){ph->data, ph->filesz};
-		l->v[l->n] = (struct seg){
-		    ph->paddr, l->n, 1, pad4(ph->filesz), (uint64_t)ph->paddr + ph->filesz, "PHDR"};
+		l->v[l->n] = (struct seg){ph->paddr, l->n,		  1,
+					  pad4(ph->filesz), (uint64_t)ph->paddr + ph->filesz, "PHDR",
+					  ph->flags & ELF_FLAG_EXEC};
 		l->n++;
 	}
 	for (size_t i = 0; !use_segments && i < elf->section_count; i++) {
@@ -76,8 +55,8 @@ static int collect_sections(const struct img_elf *elf, struct seglist *l, bool u
 		    s->type != SHT_FINI_ARRAY && s->type != SHT_PREINIT_ARRAY)
 			continue;
 		l->parts[l->n] = (struct part){s->data, s->size};
-		l->v[l->n] = (struct seg){
-		    s->addr, l->n, 1, pad4(s->size), (uint64_t)s->addr + s->size, s->name};
+		l->v[l->n] = (struct seg){s->addr, l->n, 1, pad4(s->size), (uint64_t)s->addr + s->size,
+					  s->name, s->flags & ELF_FLAG_EXEC};
 		l->n++;
 	}
 	if (l->n == 0)
@@ -91,9 +70,7 @@ static int collect_sections(const struct img_elf *elf, struct seglist *l, bool u
 	return ED_OK;
 }
 
-/* Copies a segment's bytes to out (which is zeroed: the padding stays 0); returns the
- * checksum continued from sum. */
-static uint8_t copy_seg(uint8_t *out, const struct seglist *l, const struct seg *g, uint8_t sum)
+uint8_t seglist_copy(uint8_t *out, const struct seglist *l, const struct seg *g, uint8_t sum)
 {
 	for (size_t k = g->first; k < g->first + g->count; k++) {
 		const struct part *p = &l->parts[k];
@@ -104,7 +81,8 @@ static uint8_t copy_seg(uint8_t *out, const struct seglist *l, const struct seg 
 	return sum;
 }
 
-static int region_of(uint32_t addr)
+/* esptool's ESP8266 memory map (reference §7.4): one region per address at most. */
+static uint32_t region_of(uint32_t addr)
 {
 	static const uint32_t map[][2] = {
 	    {0x3FF00000u, 0x3FF00010u},
@@ -114,19 +92,20 @@ static int region_of(uint32_t addr)
 	};
 	for (int i = 0; i < 4; i++)
 		if (addr >= map[i][0] && addr < map[i][1])
-			return i;
-	return -1; /* esptool compares region lists: two unmapped segments match */
+			return (uint32_t)i + 1;
+	return 0; /* esptool compares region lists: two unmapped segments match */
 }
 
 /* merge_adjacent_segments: a segment that starts exactly where the previous (padded) one
- * ends, in the same memory region, joins it. Gaps are never filled. */
-static void merge_segments(struct seglist *l)
+ * ends, in the same memory region and with the same exec bit, joins it. Gaps are never
+ * filled. */
+static void merge_segments(struct seglist *l, seg_region_fn region)
 {
 	size_t out = 0;
 	for (size_t i = 0; i < l->n; i++) {
 		struct seg *s = &l->v[i];
 		struct seg *prev = out ? &l->v[out - 1] : NULL;
-		if (prev && region_of(prev->addr) == region_of(s->addr) &&
+		if (prev && region(prev->addr) == region(s->addr) && prev->exec == s->exec &&
 		    (uint64_t)prev->addr + prev->len == s->addr) {
 			prev->count += s->count; /* parts are consecutive */
 			prev->len += s->len;
@@ -165,6 +144,20 @@ static int check_segments(const struct seglist *l, long *irom, struct ed_error *
 			       "%zu segments after merging, more than the %d an image may hold: "
 			       "check the linker script",
 			       l->n, IMG_MAX_SEGMENTS);
+	int rc = seglist_check_overlap(l, err);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].len >= 0x1000000)
+			return ed_fail(
+			    err, ED_ERR_FORMAT,
+			    "section %s is %zu bytes, past esptool's 16 MB segment limit",
+			    l->v[i].name, l->v[i].len);
+	return ED_OK;
+}
+
+int seglist_check_overlap(const struct seglist *l, struct ed_error *err)
+{
 	/* compared without the 4-byte padding, which esptool lets spill over a neighbour */
 	for (size_t i = 0; i < l->n; i++)
 		for (size_t k = i + 1; k < l->n; k++) {
@@ -177,17 +170,11 @@ static int check_segments(const struct seglist *l, long *irom, struct ed_error *
 				    a->name, a->addr, (unsigned long long)a->raw_end - 1, b->name,
 				    b->addr, (unsigned long long)b->raw_end - 1);
 		}
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].len >= 0x1000000)
-			return ed_fail(
-			    err, ED_ERR_FORMAT,
-			    "section %s is %zu bytes, past esptool's 16 MB segment limit",
-			    l->v[i].name, l->v[i].len);
 	return ED_OK;
 }
 
-static int load_segments(const uint8_t *elf_buf, size_t elf_len, bool use_segments,
-			 struct seglist *l, long *irom, uint32_t *entry, struct ed_error *err)
+int seglist_load(const uint8_t *elf_buf, size_t elf_len, bool use_segments, seg_region_fn region,
+		 struct seglist *l, uint32_t *entry, struct ed_error *err)
 {
 	memset(l, 0, sizeof *l);
 	int rc = img_elf_read(elf_buf, elf_len, &l->elf, err);
@@ -195,11 +182,18 @@ static int load_segments(const uint8_t *elf_buf, size_t elf_len, bool use_segmen
 		return rc;
 	*entry = l->elf->entry;
 	rc = collect_sections(l->elf, l, use_segments, err);
-	if (rc == ED_OK) {
-		merge_segments(l);
-		rc = check_segments(l, irom, err);
-	}
-	if (rc != ED_OK)
+	if (rc == ED_OK)
+		merge_segments(l, region);
+	else
+		seglist_free(l);
+	return rc;
+}
+
+static int load_segments(const uint8_t *elf_buf, size_t elf_len, bool use_segments,
+			 struct seglist *l, long *irom, uint32_t *entry, struct ed_error *err)
+{
+	int rc = seglist_load(elf_buf, elf_len, use_segments, region_of, l, entry, err);
+	if (rc == ED_OK && (rc = check_segments(l, irom, err)) != ED_OK)
 		seglist_free(l);
 	return rc;
 }
@@ -230,7 +224,7 @@ static size_t write_e9(uint8_t *out, size_t start, const struct seglist *l, long
 			continue;
 		put_le32(out + pos, l->v[i].addr);
 		put_le32(out + pos + 4, (uint32_t)l->v[i].len);
-		sum = copy_seg(out + pos + 8, l, &l->v[i], sum);
+		sum = seglist_copy(out + pos + 8, l, &l->v[i], sum);
 		pos += 8 + l->v[i].len;
 	}
 	/* esptool's align_file_position(f, 16): 15 - pos % 16 zeros, then the byte */
@@ -272,7 +266,7 @@ int img_elf2image_v1(const uint8_t *elf, size_t elf_len, const struct img_params
 			seglist_free(&l);
 			return ed_fail(err, ED_ERR_NOMEM, "out of memory building the image");
 		}
-		copy_seg(irom_out->data, &l, &l.v[irom], 0);
+		seglist_copy(irom_out->data, &l, &l.v[irom], 0);
 		irom_out->len = l.v[irom].len;
 		irom_out->flash_offset = l.v[irom].addr - IMG_IROM_MAP_START;
 	}
@@ -307,7 +301,7 @@ int img_elf2image_v2(const uint8_t *elf, size_t elf_len, const struct img_params
 		/* load address 0 in the file, padded to 16; not in the checksum */
 		put_le32(d + 8, 0);
 		put_le32(d + 12, (uint32_t)irom_len);
-		copy_seg(d + 16, &l, &l.v[irom], 0);
+		seglist_copy(d + 16, &l, &l.v[irom], 0);
 		out->flash_offset = (l.v[irom].addr - IMG_IROM_MAP_START) & ~0xFFFu;
 	}
 	size_t pos = write_e9(d, start, &l, irom, p, entry);

@@ -536,9 +536,10 @@ int img_patch_flash_params(uint8_t *data, size_t len, const char *mode, const ch
 			       "unknown flash mode '%s' (use qio, qout, dio, dout "
 			       "or keep)",
 			       mode);
-	if (!is_keep(size) && strcasecmp(size, "detect") != 0 && !(sz = flash_size_by_name(size)))
-		return ed_fail(err, ED_ERR_ARG, "unknown flash size '%s' (use %s, detect or keep)",
-			       size, flash_size_names());
+	char why[512];
+	if (!is_keep(size) && strcasecmp(size, "detect") != 0 &&
+	    !(sz = flash_size_parse(size, why, sizeof why)))
+		return ed_fail(err, ED_ERR_ARG, "%s", why);
 	if (!is_keep(freq) && !(fq = flash_freq_by_name(freq)))
 		return ed_fail(err, ED_ERR_ARG, "unknown flash frequency '%s' (use %s or keep)",
 			       freq, flash_freq_names());
@@ -590,10 +591,10 @@ int img_params_from_names(const char *mode, const char *size, const char *freq,
 		p->flash_mode = (uint8_t)m;
 	}
 	if (size) {
-		const struct flash_size_info *s = flash_size_by_name(size);
+		char why[512];
+		const struct flash_size_info *s = flash_size_parse(size, why, sizeof why);
 		if (!s)
-			return ed_fail(err, ED_ERR_ARG, "unknown flash size '%s' (use %s)", size,
-				       flash_size_names());
+			return ed_fail(err, ED_ERR_ARG, "%s", why);
 		p->size_map = s->size_map;
 	}
 	if (freq) {

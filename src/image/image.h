@@ -163,6 +163,14 @@ int img_elf2image_v1(const uint8_t *elf, size_t elf_len, const struct img_params
 int img_elf2image_v2(const uint8_t *elf, size_t elf_len, const struct img_params *p,
 		     struct img_output *out, struct ed_error *err);
 
+/* esptool elf2image --version 3 (ESP8266 RTOS SDK v3 image, elf2image_v3.c): p->size_map
+ * holds the version 3 size code (img_v3_size_code), not the SDK's size_map. */
+int img_elf2image_v3(const uint8_t *elf, size_t elf_len, const struct img_params *p,
+		     struct img_output *out, struct ed_error *err);
+/* The version 3 image's size code for an esptool size name (NULL = the default 1MB):
+ * 1MB 0, 2MB 1, 4MB 2, 8MB 3, 16MB 4, 32MB 5, 64MB 6, 128MB 7; ED_ERR_ARG otherwise. */
+int img_v3_size_code(const char *name, uint8_t *code, struct ed_error *err);
+
 /* gen_appbin for boot_mode 0, 1 or 2 and app 1 or 2 (app is ignored for mode 0; so is
  * p->use_segments: gen_appbin reads sections):
  * *out gets the bin. For boot mode 0, *irom0 (may be NULL otherwise) gets the raw

@@ -41,6 +41,7 @@ static void free_copy(struct job *job)
 	free((void *)job->spec.boot_expect);
 	free((void *)job->spec.journal_path);
 	free((void *)job->spec.preset_name);
+	free((void *)job->spec.reset_sequence);
 }
 
 static bool copy_spec(struct job *job, const struct job_spec *spec)
@@ -55,6 +56,7 @@ static bool copy_spec(struct job *job, const struct job_spec *spec)
 	job->spec.boot_expect = dup_or_null(spec->boot_expect, &ok);
 	job->spec.journal_path = dup_or_null(spec->journal_path, &ok);
 	job->spec.preset_name = dup_or_null(spec->preset_name, &ok);
+	job->spec.reset_sequence = dup_or_null(spec->reset_sequence, &ok);
 	job->steps = calloc(spec->step_count ? spec->step_count : 1, sizeof *job->steps);
 	if (!job->steps)
 		return false;

@@ -91,7 +91,8 @@ struct job_spec {
 				  * 0 where needed), true = esptool's size + save/restore of the
 				  * one collateral sector (engine/erase_plan.h) */
 	int verbose;             /* 0: info log events, 1: debug, 2: debug + engine detail */
-	int connect_attempts;    /* 0 = esptool's 7 */
+	int connect_attempts;    /* 0 = esptool's 7, < 0 = until cancelled */
+	const char *reset_sequence; /* custom reset (engine/reset_seq.h), NULL = esptool's */
 	bool stub;               /* run the flasher stub after DETECT (esptool's default; the
 				  * application sets it unless --no-stub); false = ROM mode. A stub
 				  * that does not start leaves the job in ROM mode, said in a warning */

@@ -480,8 +480,31 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 	return ed_fail(err, ED_ERR_ARG, "unknown job step %d", (int)s->kind);
 }
 
+/* A file written at 0x0 is what the ROM boots: when it starts with an image magic
+ * (0xE9 / 0xEA) its header must describe a whole image (reference §7: segment count and
+ * lengths within the file), or the board would be left with a boot sector it cannot start. Other files are data and are not judged. */
+static int check_boot_image(const struct job_step *s, struct ed_error *err)
+{
+	if (s->kind != JOB_STEP_WRITE || s->offset != 0 || s->size == 0 ||
+	    (s->data[0] != IMG_MAGIC_V1 && s->data[0] != IMG_MAGIC_V2))
+		return ED_OK;
+	struct img_info info;
+	struct ed_error ierr;
+	ed_error_clear(&ierr);
+	/* The header and segment structure only: a wrong checksum is the boot check's
+	 * business (a production test may write one on purpose to see the board refuse it). */
+	int rc = img_parse(s->data, s->size, &info, &ierr);
+	if (rc == ED_OK)
+		return ED_OK;
+	return ed_fail(err, ED_ERR_ARG,
+		       "%s at 0x0 starts like an ESP8266 image but its header is damaged (%.400s): "
+		       "the board could not boot it; check the file with 'espdeck image_info'",
+		       s->name ? s->name : "the file", ierr.msg);
+}
+
 /* The whole job is checked once the flash size is known and before anything is erased
- * or written: every region must fit, so one bad file means nothing is written. */
+ * or written: every region must fit and a boot image at 0x0 must be whole, so one bad file
+ * means nothing is written. */
 static int check_steps(struct run *r, struct ed_error *err)
 {
 	const struct job *job = r->job;
@@ -493,6 +516,8 @@ static int check_steps(struct run *r, struct ed_error *err)
 		if (s->kind == JOB_STEP_INFO || s->kind == JOB_STEP_ERASE_CHIP)
 			continue;
 		int rc = check_range(r, what, s->offset, s->size, err);
+		if (rc == ED_OK)
+			rc = check_boot_image(s, err);
 		if (rc < 0) {
 			bool changes = false;
 			for (size_t k = 0; k < job->spec.step_count; k++)
@@ -601,6 +626,7 @@ int job_run(struct job *job, struct ed_error *err)
 		.trace = {job->trace ? trace_sink : NULL, job, ED_LOG_TRACE},
 		.cancel = &job->cancel,
 		.connect_attempts = job->spec.connect_attempts,
+		.reset_sequence = job->spec.reset_sequence,
 	};
 	if (rc == ED_OK)
 		rc = loader_create(job->link, &r.cfg, &r.ld, err);

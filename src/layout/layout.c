@@ -259,11 +259,11 @@ static void preset_key(struct parse *p, const char *key, const char *value)
 		copy_str(l->description, sizeof l->description, value);
 		break;
 	case 2: {
-		const struct flash_size_info *fs = flash_size_by_name(value);
+		char why[512];
+		const struct flash_size_info *fs = flash_size_parse(value, why, sizeof why);
 		l->flash_size_line = p->line;
 		if (!fs) {
-			layout_diag(p->rep, LAYOUT_ERROR, p->line, "flash_size '%s' is not a size (one of %s)",
-			     value, flash_size_names());
+			layout_diag(p->rep, LAYOUT_ERROR, p->line, "flash_size: %s", why);
 			return;
 		}
 		copy_str(l->flash_size, sizeof l->flash_size, value);

@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <time.h>
 
+#include "core/tty_baud.h"
 #include "core/util.h"
 #include "link/link.h"
 
@@ -255,9 +256,21 @@ static int tty_set_baud(struct link *l, uint32_t baud, struct ed_error *err)
 	struct tty *t = l->priv;
 	struct termios tio;
 	speed_t sp = speed_of(baud);
-	if (sp == B0)
-		return ed_fail(err, ED_ERR_ARG, "%s: %u baud is not a standard rate", l->name, baud);
-	if (tcgetattr(t->fd, &tio) != 0 || cfsetispeed(&tio, sp) != 0 ||
+	if (sp == B0) { /* 74880 (the ROM's boot log) and other rates without a B-constant */
+		if (tty_set_any_baud(t->fd, baud) != 0)
+			return errno == ENOTSUP || errno == EINVAL
+				       ? ed_fail(err, ED_ERR_ARG, "%s: cannot set %u baud: %s", l->name,
+						 baud, strerror(errno))
+				       : tty_fail(l, err, "cannot set the baud rate of");
+		l->baud = baud;
+		return ED_OK;
+	}
+	if (tcgetattr(t->fd, &tio) != 0)
+		return tty_fail(l, err, "cannot set the baud rate of");
+#ifdef CIBAUD
+	tio.c_cflag &= ~(tcflag_t)CIBAUD; /* input = output rate, also after a termios2 rate */
+#endif
+	if (cfsetispeed(&tio, sp) != 0 ||
 	    cfsetospeed(&tio, sp) != 0 || tcsetattr(t->fd, TCSANOW, &tio) != 0)
 		return tty_fail(l, err, "cannot set the baud rate of");
 	l->baud = baud;

@@ -139,3 +139,7 @@ bool sim_faults_any(const struct sim_faults *f);
 
 /* bootlog.c: queues the ROM banner (and, for a flash boot, the segment lines). */
 void sim_boot_log(struct sim_board *b, bool download, int rst_cause, uint64_t t);
+/* boot2.c: the SDK boot loader's banner and jump line when the flash holds a boot loader at
+ * 0x0 and a user image in the slot its configuration selects; writes at most cap bytes
+ * (NUL-terminated) into out and returns the length, 0 when it would print nothing. */
+size_t sim_boot2_lines(const uint8_t *flash, size_t size, char *out, size_t cap);

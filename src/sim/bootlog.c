@@ -94,8 +94,13 @@ static void flash_boot_lines(struct sim_board *b, struct text *t)
 		return;
 	/* the ROM prints what it computed, then whether the stored byte agrees */
 	say(t, "csum 0x%02x\r\n", csum);
-	if (f[csum_pos] != csum)
+	if (f[csum_pos] != csum) {
 		say(t, "csum err\r\nets_main.c ");
+		return;
+	}
+	char boot2[512];
+	if (sim_boot2_lines(f, size, boot2, sizeof boot2))
+		say(t, "%s", boot2);
 }
 
 void sim_boot_log(struct sim_board *b, bool download, int rst_cause, uint64_t t)

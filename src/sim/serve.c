@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/tty_baud.h"
 #include "core/util.h"
 
 /* Set by SIGINT/SIGTERM; the only process-wide state, as a signal handler needs it. */
@@ -131,7 +132,7 @@ static uint32_t pty_baud(int slave)
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (map[i].s == s)
 			return map[i].baud;
-	return 0;
+	return tty_get_baud(slave); /* set through termios2, e.g. 74880 for the boot log */
 }
 
 static bool write_all(int fd, const uint8_t *p, size_t n)

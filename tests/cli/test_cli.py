@@ -384,6 +384,15 @@ def test_whole_job_check(d):
           "nothing was erased or written" in p.stderr and "Opening" not in p.stdout,
           f"--flash_size 1MB: checked before the port is opened: {p.stderr} {p.stdout}")
     check(flash(img) == before, "--flash_size 1MB: the flash is unchanged")
+    # A boot image at 0x0 whose header promises more than the file holds: nothing is written.
+    bad = os.path.join(d, "bad-boot.bin")
+    with open(bad, "wb") as f:
+        f.write(bytes([0xE9, 3, 0, 0x40, 0x08, 0x10, 0x10, 0x40]) + b"\x00" * 24)
+    p = run(["write_flash", "0x1000", "v.bin", "0x0", bad], d, port, expect=2)
+    check("starts like an ESP8266 image but its header is damaged" in p.stderr and
+          "nothing was erased or written" in p.stderr, f"damaged boot image: {p.stderr}")
+    check("Writing" not in p.stdout, f"damaged boot image: nothing starts: {p.stdout}")
+    check(flash(img) == before, "damaged boot image: the flash is unchanged")
 
 
 def main():

@@ -99,6 +99,23 @@ static void test_flash_params(void **state)
 	assert_int_equal(flash_size_by_name("2m")->size_map, 1);
 	assert_int_equal(flash_size_by_name("16MB")->size_map, 9);
 	assert_null(flash_size_by_name("3MB"));
+	/* issue 15: "4M" silently meant 4 megabits = 512 KB */
+	assert_null(flash_size_by_name("4M"));
+	assert_null(flash_size_by_name("32M-c1"));
+	assert_ptr_equal(flash_size_by_name("4mb"), flash_size_by_name("4MB"));
+	char why[512], label[48];
+	assert_null(flash_size_parse("4M", why, sizeof why));
+	assert_string_equal(why, "flash size '4M' is ambiguous: it could mean 4MB (megabytes, "
+				 "size_map 4), or the old megabit name 4m = 512KB (size_map 0); "
+				 "write 4MB or 4m");
+	assert_null(flash_size_parse("128M", why, sizeof why));
+	assert_non_null(strstr(why, "128MB, which is no ESP8266 flash size, or the old megabit "
+				    "name 128m = 16MB (size_map 9); write 128m"));
+	assert_null(flash_size_parse("5M", why, sizeof why));
+	assert_non_null(strstr(why, "unknown flash size '5M' (use 256KB"));
+	assert_ptr_equal(flash_size_parse("16m-c1", why, sizeof why), flash_size_by_name("2MB-c1"));
+	assert_string_equal(flash_size_label("32m-c1", label, sizeof label), "32m-c1 = 4MB-c1");
+	assert_string_equal(flash_size_label("4MB", label, sizeof label), "4MB");
 	assert_string_equal(flash_size_by_map(5)->name, "2MB-c1");
 	assert_null(flash_size_by_map(7));
 	assert_int_equal(flash_freq_by_name("80m")->code, 0xF);

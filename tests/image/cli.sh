@@ -69,7 +69,9 @@ expect 2 "unknown option '--bogus'" "$E" elf2image --bogus notelf
 expect 2 "unknown flash size '33m'" "$E" elf2image -fs 33m notelf
 expect 2 "unknown flash mode 'fast'" "$E" elf2image --flash-mode fast notelf
 expect 2 "unknown flash frequency '41m'" "$E" elf2image --flash_freq=41m notelf
-expect 2 "--version 3 is not supported" "$E" elf2image --version 3 notelf
+expect 2 "--version 4 is not supported: use 1 (ROM image, the default), 2 (OTA image for the SDK boot loader) or 3 (RTOS SDK v3)" "$E" elf2image --version 4 notelf
+expect 2 "flash size '4MB-c1' is not one of the version 3 image's sizes" "$E" elf2image --version 3 -fs 4MB-c1 notelf
+expect 1 "notelf: not an ELF file" "$E" elf2image --version 3 notelf
 expect 2 "--app 1 or --app 2 is required" "$E" make_ota notelf -o u.bin
 expect 2 "--app '3' must be 1..2" "$E" make_ota notelf --app 3 -o u.bin
 expect 2 "--boot-mode '7' must be 0..2" "$E" make_ota notelf --app 1 --boot-mode 7 -o u.bin
@@ -148,6 +150,11 @@ expect 0 "Wrote flat-0x10000.bin" "$E" elf2image -o flat- flat.elf
 exists flat-0x00000.bin
 expect 0 "Format: v1 (0xE9, loaded by the ROM)" "$E" image_info flat-0x00000.bin
 expect 1 "wrong magic byte" "$E" image_info flat-0x10000.bin
+# --version 3 (RTOS SDK v3): "<ELF without extension>.bin", the ESP32 size codes
+expect 0 "Wrote app.bin" "$E" elf2image --version 3 app.elf
+expect 0 "Wrote v3.bin" "$E" elf2image --version=3 -fm dout -fs 4MB -ff 80m -o v3.bin app.elf
+[ "$(od -An -tx1 -j2 -N2 v3.bin | tr -d ' ')" = "032f" ] ||
+	fail "v3.bin header bytes 2-3 are not 03 2f (dout, ESP32 code 2 for 4MB, 80m)"
 
 # every spelling of the flash options gives the same bytes
 "$E" -q elf2image --version 2 --flash_mode dio --flash_size 4MB-c1 --flash_freq 80m -o a.bin app.elf

@@ -547,5 +547,6 @@ int main(int argc, char **argv)
 	int failed = cmocka_run_group_tests_name("image writers", tests, NULL, NULL);
 	failed += image_read_tests();
 	failed += image_elf_tests(argc, argv);
+	failed += image_v3_tests();
 	return failed;
 }
