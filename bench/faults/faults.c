@@ -3,7 +3,8 @@
  * a table per mode and operation, the seed of every bad run and how to re-run it.
  *
  *   faults [--mode inproc|tcp|both] [--runs N] [--tcp-runs N] [--seed S] [--kinds K]
- *          [--only-seed S] [--watchdog SECONDS] [--espdeck PATH --sim PATH] [-v]
+ *          [--only-seed S] [--watchdog SECONDS] [--espdeck PATH --sim PATH]
+ *          [--engine rom|stub] [-v]
  *
  * Run i uses seed S + i; everything about the run follows from its seed (faults.h).
  * Exit status: 0 when no run was silent, hung or crashed, 1 otherwise, 2 on bad usage. */
@@ -72,7 +73,7 @@ static int usage(const char *msg)
 {
 	fprintf(stderr, "faults: %s\nusage: faults [--mode inproc|tcp|both] [--runs N] "
 			"[--tcp-runs N] [--seed S] [--kinds K] [--only-seed S] [--watchdog S] "
-			"[--espdeck PATH --sim PATH] [-v]\n",
+			"[--espdeck PATH --sim PATH] [--engine rom|stub] [-v]\n",
 		msg);
 	return 2;
 }
@@ -114,6 +115,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->c.kinds = v;
 		else if (!strcmp(a, "--espdeck"))
 			o->c.espdeck = v;
+		else if (!strcmp(a, "--engine") && (!strcmp(v, "rom") || !strcmp(v, "stub")))
+			o->c.stub = !strcmp(v, "stub");
 		else if (!strcmp(a, "--sim"))
 			o->c.sim = v;
 		else
@@ -152,11 +155,12 @@ static void one(const struct options *o, enum mode m, uint64_t seed, struct tall
 	if (is_bad(r.verdict)) {
 		t->bad++;
 		printf("BAD %s seed %llu: %s: %s\n    re-run: faults --mode %s --only-seed "
-		       "%llu%s%s -v\n",
+		       "%llu%s%s%s -v\n",
 		       verdict_names[r.verdict], (unsigned long long)seed,
 		       plan_text(&p, text, sizeof text), r.detail,
 		       m == MODE_INPROC ? "inproc" : "tcp", (unsigned long long)seed,
-		       o->c.kinds ? " --kinds " : "", o->c.kinds ? o->c.kinds : "");
+		       o->c.kinds ? " --kinds " : "", o->c.kinds ? o->c.kinds : "",
+		       o->c.stub ? " --engine stub" : "");
 	} else if (o->c.verbose || (r.verdict == V_FAIL_OUTSIDE)) {
 		printf("%s %s seed %llu: %s: exit %d: %s\n", m == MODE_INPROC ? "inproc" : "tcp",
 		       verdict_names[r.verdict], (unsigned long long)seed,
@@ -223,7 +227,8 @@ int main(int argc, char **argv)
 			: o.mode == MODE_TCP  ? o.tcp_runs
 			: o.runs > o.tcp_runs ? o.runs
 					      : o.tcp_runs;
-	printf("fault campaign: seeds %llu..%llu%s%s\n", (unsigned long long)o.seed,
+	printf("fault campaign (%s): seeds %llu..%llu%s%s\n",
+	       o.c.stub ? "engine on the flasher stub" : "ROM mode", (unsigned long long)o.seed,
 	       (unsigned long long)(o.seed + most - 1),
 	       o.c.kinds ? ", kinds " : "", o.c.kinds ? o.c.kinds : " (kinds drawn per run)");
 	for (int m = 0; m < MODE_COUNT; m++) {

@@ -51,6 +51,8 @@ struct campaign {
 	const char *kinds;       /* NULL = a draw per run from every kind */
 	unsigned watchdog_s;
 	bool verbose;
+	bool stub;               /* --engine stub: the flasher stub (espdeck's default); else
+				  * ROM mode (--no-stub), the campaign's original subject */
 };
 
 /* Draws the plan of run `seed`; rate_scale multiplies the drawn fault rate (TCP runs in

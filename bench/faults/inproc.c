@@ -18,8 +18,8 @@
 #include "job/job.h"
 
 /* Runs the job in this (child) process; returns the CLI-style exit code. */
-static int run_job(const struct run_plan *p, const char *flash_path, const char *dump_path,
-		   const uint8_t *data, char *msg, size_t cap)
+static int run_job(const struct campaign *c, const struct run_plan *p, const char *flash_path,
+		   const char *dump_path, const uint8_t *data, char *msg, size_t cap)
 {
 	char port[1024];
 	snprintf(port, sizeof port, "fault://%s|sim://?fast&clock=virtual&flash=%s", p->faults,
@@ -36,7 +36,8 @@ static int run_job(const struct run_plan *p, const char *flash_path, const char 
 		.after = JOB_AFTER_NO_RESET, .flash_mode = "keep", .flash_size = "keep",
 		.flash_freq = "keep", .verify = p->op == OP_WRITE && p->verify_flag,
 		.check_blocks = p->check_blocks, .erase_preserve = p->preserve,
-		.steps = &step, .step_count = 1,
+		.steps = &step, .step_count = 1, .stub = c->stub,
+		.trace_path = getenv("FAULTS_TRACE"), /* a protocol trace of the run (-v) */
 	};
 	struct ed_error err = {0};
 	struct job *job = NULL;
@@ -51,7 +52,8 @@ static int run_job(const struct run_plan *p, const char *flash_path, const char 
 }
 
 /* The child: sets up the board, runs, judges, and reports "verdict exit detail". */
-static void child(const struct run_plan *p, const char *dir, int out_fd)
+static void child(const struct campaign *c, const struct run_plan *p, const char *dir,
+		  int out_fd)
 {
 	char flash_path[600], dump_path[600];
 	snprintf(flash_path, sizeof flash_path, "%s/flash.img", dir);
@@ -65,7 +67,7 @@ static void child(const struct run_plan *p, const char *dir, int out_fd)
 	if (!write_whole(flash_path, before, FLASH_BYTES))
 		_exit(91);
 	char msg[800];
-	int code = run_job(p, flash_path, dump_path, data, msg, sizeof msg);
+	int code = run_job(c, p, flash_path, dump_path, data, msg, sizeof msg);
 	size_t got = 0, dump_len = 0;
 	if (!read_whole(flash_path, after, FLASH_BYTES, &got) || got != FLASH_BYTES)
 		_exit(92);
@@ -121,7 +123,7 @@ void run_inproc(const struct campaign *c, const struct run_plan *p, struct run_r
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		child(p, dir, fds[1]);
+		child(c, p, dir, fds[1]);
 	}
 	close(fds[1]);
 	uint64_t deadline = now_ms() + (uint64_t)c->watchdog_s * 1000u;

@@ -200,6 +200,8 @@ static void build_args(const struct campaign *c, const struct run_plan *p, const
 {
 	int n = 0;
 	argv[n++] = (char *)c->espdeck;
+	if (!c->stub)
+		argv[n++] = "--no-stub";
 	argv[n++] = "--port";
 	snprintf(store[0], 600, "socket://127.0.0.1:%s", port);
 	argv[n++] = store[0];

@@ -73,6 +73,7 @@ struct config {
 	int verbose;               /* -v, repeatable */
 	bool quiet;                /* -q */
 	bool timestamps;           /* --timestamps: plain output lines start with the time */
+	bool no_stub;              /* --no-stub: ROM mode only (esptool's flag) */
 	enum config_source source[CONFIG_KEY_COUNT]; /* where each setting came from */
 };
 

@@ -235,8 +235,10 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			cfg->source[CONFIG_TIMESTAMPS] = CONFIG_FROM_CMDLINE;
 			continue;
 		}
-		if (is_flag(arg, "no_stub")) /* espdeck always speaks to the ROM for now */
+		if (is_flag(arg, "no_stub")) {
+			cfg->no_stub = true;
 			continue;
+		}
 		if ((r = take_value(argc, argv, &i, "port", "-p", &value)) != 0) {
 			if (r < 0)
 				goto missing;

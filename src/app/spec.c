@@ -25,7 +25,7 @@ bool app_after_of(const char *name, enum job_after *out)
 	static const struct { const char *name; enum job_after v; } t[] = {
 		{"hard_reset", JOB_AFTER_HARD_RESET}, {"soft_reset", JOB_AFTER_SOFT_RESET},
 		{"no_reset", JOB_AFTER_NO_RESET},
-		{"no_reset_stub", JOB_AFTER_NO_RESET}, /* ROM mode: there is no stub to stay in */
+		{"no_reset_stub", JOB_AFTER_NO_RESET}, /* the stub stays running */
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (config_word_is(name, t[i].name)) {
@@ -46,6 +46,7 @@ void app_job_spec(const struct config *cfg, struct job_spec *spec)
 	spec->trace_path = cfg->trace_path;
 	spec->verbose = cfg->verbose;
 	spec->connect_attempts = cfg->connect_attempts;
+	spec->stub = !cfg->no_stub;
 	spec->reset_sequence = cfg->reset_sequence;
 	spec->boot_check = cfg->boot_check;
 	spec->boot_expect = cfg->expect[0] ? cfg->expect : NULL;

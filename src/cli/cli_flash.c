@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/flash_params.h"
@@ -154,12 +155,15 @@ int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 	uint32_t addr, size;
 	if (argc != 3)
 		return usage(argv[0], "%s", "needs ADDR SIZE, for example: erase_region 0x3FC000 0x4000");
-	if (!parse_num(argv[0], "address", argv[1], &addr, &rc) ||
-	    !parse_num(argv[0], "size", argv[2], &size, &rc))
+	if (!parse_num(argv[0], "address", argv[1], &addr, &rc))
+		return rc;
+	if (!strcasecmp(argv[2], "all"))
+		size = JOB_SIZE_TO_END; /* to the end of the detected flash, as esptool */
+	else if (!parse_num(argv[0], "size", argv[2], &size, &rc))
 		return rc;
 	if (addr % 4096)
 		return usage(argv[0], "offset %s must be a multiple of 4096 (0x1000)", argv[1]);
-	if (size % 4096 || size == 0)
+	if ((size % 4096 && size != JOB_SIZE_TO_END) || size == 0)
 		return usage(argv[0], "size %s must be a non-zero multiple of 4096 (0x1000)", argv[2]);
 	if (!need_port(cfg, argv[0], &rc))
 		return rc;
@@ -188,8 +192,11 @@ int cmd_read_flash(const struct config *cfg, int argc, char **argv)
 	}
 	if (pos != 3)
 		return usage(argv[0], "%s", "needs ADDR SIZE FILE, for example: read_flash 0x3fe000 2048 dump.bin");
-	if (!parse_num(argv[0], "address", args[0], &addr, &rc) ||
-	    !parse_num(argv[0], "size", args[1], &size, &rc))
+	if (!parse_num(argv[0], "address", args[0], &addr, &rc))
+		return rc;
+	if (!strcasecmp(args[1], "all"))
+		size = JOB_SIZE_TO_END; /* to the end of the detected flash, as esptool */
+	else if (!parse_num(argv[0], "size", args[1], &size, &rc))
 		return rc;
 	if (size == 0)
 		return usage(argv[0], "size %s must not be zero", args[1]);
@@ -254,6 +261,7 @@ struct pair {
 struct flash_args {
 	const char *mode, *size, *freq;
 	bool erase_all, verify, preserve, check_blocks;
+	bool no_compress, no_stub; /* -u / --no-compress; --no-stub after the command */
 	struct pair pairs[MAX_FILES];
 	size_t count;
 };
@@ -329,12 +337,22 @@ static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_ar
 			fa->check_blocks = true;
 			continue;
 		}
-		if (writing && (is_opt(a, "compress", "-z") || is_opt(a, "encrypt", NULL)))
-			return usage(cmd, "%s needs a flasher stub; espdeck talks to the ESP8266 ROM, "
-				     "which has no compressed or encrypted download", a);
-		if (is_opt(a, "no_compress", "-u") || is_opt(a, "no_progress", "-p") ||
-		    is_opt(a, "force", NULL) || is_opt(a, "ignore_flash_encryption_efuse_setting", NULL) ||
-		    is_opt(a, "no_stub", NULL))
+		if (writing && is_opt(a, "encrypt", NULL))
+			return usage(cmd, "%s: the ESP8266 has no flash encryption", a);
+		if (writing && is_opt(a, "compress", "-z")) {
+			fa->no_compress = false; /* esptool's default on the stub */
+			continue;
+		}
+		if (writing && is_opt(a, "no_compress", "-u")) {
+			fa->no_compress = true;
+			continue;
+		}
+		if (is_opt(a, "no_stub", NULL)) {
+			fa->no_stub = true;
+			continue;
+		}
+		if (is_opt(a, "no_progress", "-p") || is_opt(a, "force", NULL) ||
+		    is_opt(a, "ignore_flash_encryption_efuse_setting", NULL))
 			continue;
 		if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9'))
 			return usage(cmd, "unknown option '%s'", a);
@@ -496,6 +514,9 @@ int cmd_write_flash(const struct config *cfg, int argc, char **argv)
 	spec.flash_size = fa->size;
 	spec.flash_freq = fa->freq;
 	spec.verify = fa->verify;
+	spec.no_compress = fa->no_compress;
+	if (fa->no_stub)
+		spec.stub = false;
 	spec.erase_preserve = fa->preserve;
 	spec.check_blocks = fa->check_blocks;
 	spec.steps = steps;

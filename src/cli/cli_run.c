@@ -68,6 +68,7 @@ static const char *verb(enum job_stage st)
 	case JOB_STAGE_WRITE: return "Writing";
 	case JOB_STAGE_VERIFY: return "Verifying";
 	case JOB_STAGE_READ: return "Reading";
+	case JOB_STAGE_STUB: return "Uploading stub";
 	default: return "Working";
 	}
 }

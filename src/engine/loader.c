@@ -19,6 +19,7 @@ int loader_create(struct link *link, const struct loader_config *cfg, struct loa
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory creating the loader");
 	ld->link = link;
 	ld->cfg = *cfg;
+	ld->sync_value = UINT32_MAX;
 	if (ld->cfg.connect_attempts == 0)
 		ld->cfg.connect_attempts = LOADER_CONNECT_ATTEMPTS;
 	slip_decoder_init(&ld->dec, ld->frame, sizeof ld->frame);
@@ -54,6 +55,43 @@ int loader_fail_cancelled(struct ed_error *err, const char *what)
 uint8_t loader_last_rom_error(const struct loader *ld)
 {
 	return ld->last_rom_error;
+}
+
+uint32_t loader_sync_value(const struct loader *ld)
+{
+	return ld->sync_value;
+}
+
+void loader_set_stub(struct loader *ld, bool stub)
+{
+	ld->stub = stub;
+}
+
+bool loader_is_stub(const struct loader *ld)
+{
+	return ld->stub;
+}
+
+const char *loader_stub_error_text(uint8_t code)
+{
+	switch (code) {
+	case 0x01: return "bad parameters";
+	case 0xC0: return "a length field disagrees with the frame";
+	case 0xC1: return "bad data checksum";
+	case 0xC2: return "block size over 0x4000";
+	case 0xC4: return "the flash reported an error";
+	case 0xC5: return "the write protection could not be cleared";
+	case 0xC6: return "not in flash mode";
+	case 0xC7: return "corrupt zlib stream";
+	case 0xC8: return "not enough data";
+	case 0xC9: return "too much data";
+	case 0xCA: return "sequence number not the next one";
+	case 0xCB: return "the command does not belong to the write in progress";
+	case 0xCC: return "address range past the end of the flash";
+	case 0xCD: return "a parameter of an extension is invalid";
+	case 0xFF: return "command not implemented";
+	}
+	return "unknown code";
 }
 
 void loader_get_stats(const struct loader *ld, struct loader_stats *st)
@@ -177,7 +215,10 @@ int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32
 		if (rc == 0)
 			break;
 		struct pkt_response resp;
-		if (!pkt_parse_response(frame, flen, 0, &resp) || resp.op != op) {
+		bool parsed = pkt_parse_response(frame, flen, ld->result_len, &resp);
+		if (!parsed && ld->result_len) /* a failure carries no result bytes */
+			parsed = pkt_parse_response(frame, flen, 0, &resp) && resp.status != 0;
+		if (!parsed || resp.op != op) {
 			/* Left over from an earlier request, duplicated, or the answer of a request
 			 * the ROM took for another command. */
 			loader_note_anomaly(ld, "a frame that is not the reply awaited");
@@ -186,6 +227,19 @@ int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32
 			if (op == PKT_FLASH_DATA && (flen < 2 || frame[1] == PKT_FLASH_BEGIN))
 				loader_note_hazard(ld, LOADER_HAZARD_LOW_ERASE, 0);
 			continue;
+		}
+		if (ld->stub) {
+			if (value)
+				*value = resp.value;
+			ld->last_rom_error = resp.status;
+			if (resp.status == 0) {
+				if (ld->result_len)
+					memcpy(ld->result, resp.data, ld->result_len);
+				return ED_OK;
+			}
+			return ed_fail(err, ED_ERR_DEVICE, "%s failed on %s: stub error 0x%02x (%s)",
+				       pkt_op_name(op), ld->link->name, resp.status,
+				       loader_stub_error_text(resp.status));
 		}
 		if (resp.status == 0 && resp.error != 0) {
 			loader_note_anomaly(ld, "a garbled reply");
@@ -499,4 +553,84 @@ int loader_spi_set_params(struct loader *ld, uint32_t flash_id, uint32_t size_by
 	put_le32(d + 20, 0xFFFF);  /* status mask */
 	return loader_command(ld, PKT_SPI_SET_PARAMS, d, sizeof d, 0, LOADER_DEFAULT_TIMEOUT_US,
 			      NULL, err);
+}
+
+int loader_mem_begin(struct loader *ld, uint32_t size, uint32_t blocks, uint32_t block_size,
+		     uint32_t offset, struct ed_error *err)
+{
+	uint8_t d[16];
+	put_le32(d, size);
+	put_le32(d + 4, blocks);
+	put_le32(d + 8, block_size);
+	put_le32(d + 12, offset);
+	int rc = loader_command(ld, PKT_MEM_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+	if (retryable(rc)) {
+		resync(ld);
+		rc = loader_command(ld, PKT_MEM_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+	}
+	if (rc < 0)
+		ed_error_prefix(err, "starting a RAM upload at 0x%08x", offset);
+	return rc;
+}
+
+int loader_mem_data(struct loader *ld, const uint8_t *block, size_t len, uint32_t seq,
+		    struct ed_error *err)
+{
+	if (len + 16 > LOADER_MAX_PAYLOAD)
+		return ed_fail(err, ED_ERR_ARG, "RAM block of %zu bytes is too large", len);
+	uint8_t *d = ld->data;
+	put_le32(d, (uint32_t)len);
+	put_le32(d + 4, seq);
+	put_le32(d + 8, 0);
+	put_le32(d + 12, 0);
+	memcpy(d + 16, block, len);
+	uint32_t chk = pkt_checksum(block, len);
+	uint64_t timeout = block_timeout_us(ld, len);
+	int rc = ED_ERR_TIMEOUT;
+	for (int attempt = 0; attempt < LOADER_BLOCK_ATTEMPTS; attempt++) {
+		if (attempt > 0) {
+			ed_log(&ld->cfg.log, ED_LOG_DEBUG, "RAM block %u: %s; sending it again", seq,
+			       err->msg);
+			resync(ld);
+		}
+		rc = loader_command(ld, PKT_MEM_DATA, ld->data, len + 16, chk, timeout, NULL, err);
+		if (rc == ED_OK || !retryable(rc))
+			break;
+	}
+	if (rc < 0)
+		ed_error_prefix(err, "RAM block %u", seq);
+	return rc;
+}
+
+int loader_mem_end(struct loader *ld, uint32_t entry, struct ed_error *err)
+{
+	uint8_t d[8];
+	put_le32(d, entry == 0);
+	put_le32(d + 4, entry);
+	int rc = loader_command(ld, PKT_MEM_END, d, 8, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+	if (rc < 0)
+		ed_error_prefix(err, "starting the code at 0x%08x", entry);
+	return rc;
+}
+
+int loader_command_result(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
+			  uint64_t timeout_us, uint8_t *result, size_t result_len,
+			  struct ed_error *err)
+{
+	ld->result = result;
+	ld->result_len = result_len;
+	int rc = loader_command(ld, op, data, len, 0, timeout_us, NULL, err);
+	ld->result = NULL;
+	ld->result_len = 0;
+	return rc;
+}
+
+int loader_send_raw(struct loader *ld, const uint8_t *body, size_t len, struct ed_error *err)
+{
+	size_t wlen = slip_encode(body, len, ld->tx);
+	if (ld->cfg.trace.fn)
+		ed_log_hex(&ld->cfg.trace, "TX", body, len);
+	ld->stats.bytes_out += wlen;
+	int rc = link_write(ld->link, ld->tx, wlen, err);
+	return rc < 0 ? rc : ED_OK;
 }

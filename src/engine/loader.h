@@ -77,6 +77,15 @@ int loader_finish(struct loader *ld, enum loader_after after, struct ed_error *e
 int loader_command(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
 		   uint32_t checksum, uint64_t timeout_us, uint32_t *value, struct ed_error *err);
 uint8_t loader_last_rom_error(const struct loader *ld);
+/* The value word of the last SYNC reply: the ROM sends a non-zero one, a flasher stub 0
+ * (esptool's sign that a stub already runs). UINT32_MAX before any SYNC was answered. */
+uint32_t loader_sync_value(const struct loader *ld);
+/* Replies come from a flasher stub from now on (its status byte is the error code, the
+ * second byte a note; espdeck-stub(7)), or from the ROM again (after a reset). */
+void loader_set_stub(struct loader *ld, bool stub);
+bool loader_is_stub(const struct loader *ld);
+/* A short text for a stub status code ("bad data checksum"; espdeck-stub(7)). */
+const char *loader_stub_error_text(uint8_t code);
 /* Drops every byte received so far (left-over, duplicated or late replies) so that the next
  * reply read is one sent after this call. */
 void loader_discard_input(struct loader *ld);
@@ -94,6 +103,14 @@ int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_co
  * been corrupted on the wire) and block 0 tried again. */
 int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint32_t seq,
 		      struct ed_error *err);
+/* MEM_BEGIN / MEM_DATA / MEM_END (reference §1.4): loads RAM. MEM_DATA is retried up to
+ * LOADER_BLOCK_ATTEMPTS times (the ROM stores a block at offset + seq x size, so sending it
+ * again is harmless). MEM_END with a non-zero entry jumps there: no ROM loader after it. */
+int loader_mem_begin(struct loader *ld, uint32_t size, uint32_t blocks, uint32_t block_size,
+		     uint32_t offset, struct ed_error *err);
+int loader_mem_data(struct loader *ld, const uint8_t *block, size_t len, uint32_t seq,
+		    struct ed_error *err);
+int loader_mem_end(struct loader *ld, uint32_t entry, struct ed_error *err);
 /* FLASH_BEGIN(0, 0): attaches the SPI flash so register commands reach it (§5.2). */
 int loader_attach_flash(struct loader *ld, struct ed_error *err);
 

@@ -29,6 +29,10 @@ struct loader {
 	struct loader_hazard hazards[64];
 	size_t nhazards;
 	bool hazards_lost;
+	uint32_t sync_value; /* the value word of the last SYNC reply (0: a stub answered) */
+	bool stub;           /* replies come from a flasher stub (stubclient.h) */
+	uint8_t *result;     /* loader_command_result(): where the result bytes go */
+	size_t result_len;
 };
 
 int loader_read_frame(struct loader *ld, uint64_t deadline_us, const uint8_t **frame,
@@ -37,3 +41,11 @@ int loader_send(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
 		uint32_t checksum, struct ed_error *err);
 int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32_t *value,
 		      struct ed_error *err);
+
+/* A command whose reply carries result_len bytes before its status (a stub's MD5 answers):
+ * they are copied to result on success. */
+int loader_command_result(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
+			  uint64_t timeout_us, uint8_t *result, size_t result_len,
+			  struct ed_error *err);
+/* Sends one raw SLIP frame (a READ_FLASH acknowledgement). */
+int loader_send_raw(struct loader *ld, const uint8_t *body, size_t len, struct ed_error *err);

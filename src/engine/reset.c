@@ -67,7 +67,10 @@ static int sync_once(struct loader *ld, struct ed_error *err)
 	if (rc < 0)
 		return rc;
 	/* esptool: the first reply within 0.1 s (§2.2). */
-	rc = loader_wait_reply(ld, PKT_SYNC, LOADER_SYNC_TIMEOUT_US, NULL, err);
+	uint32_t value = 0;
+	rc = loader_wait_reply(ld, PKT_SYNC, LOADER_SYNC_TIMEOUT_US, &value, err);
+	if (rc == ED_OK)
+		ld->sync_value = value;
 	if (rc == ED_ERR_TIMEOUT || rc == ED_ERR_DEVICE)
 		return 0;
 	if (rc < 0)

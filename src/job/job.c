@@ -374,6 +374,7 @@ void job_destroy(struct job *job)
 const char *job_stage_name(enum job_stage stage)
 {
 	static const char *const names[] = {"queued", "connect", "detect", "erase", "write",
-					    "verify", "read", "reset", "done",  "boot"};
+					    "verify", "read", "reset", "done",  "boot",
+					    "upload stub"};
 	return (unsigned)stage < sizeof names / sizeof names[0] ? names[stage] : "?";
 }

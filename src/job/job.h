@@ -45,6 +45,7 @@ enum job_stage {
 	JOB_STAGE_DONE,
 	JOB_STAGE_BOOT, /* listening to the boot log after the hard reset; runs after RESET
 			 * and before DONE, but is numbered last so older values keep theirs */
+	JOB_STAGE_STUB, /* uploading and starting the flasher stub; runs after DETECT */
 };
 
 enum job_step_kind {
@@ -55,6 +56,9 @@ enum job_step_kind {
 	JOB_STEP_VERIFY,       /* offset, data/size: read back and compare */
 	JOB_STEP_READ,         /* offset, size, path: dump written atomically */
 };
+
+/* READ and ERASE_REGION size: to the end of the detected flash (esptool's ALL). */
+#define JOB_SIZE_TO_END UINT32_MAX
 
 struct job_step {
 	enum job_step_kind kind;
@@ -89,6 +93,11 @@ struct job_spec {
 	int verbose;             /* 0: info log events, 1: debug, 2: debug + engine detail */
 	int connect_attempts;    /* 0 = esptool's 7, < 0 = until cancelled */
 	const char *reset_sequence; /* custom reset (engine/reset_seq.h), NULL = esptool's */
+	bool stub;               /* run the flasher stub after DETECT (esptool's default; the
+				  * application sets it unless --no-stub); false = ROM mode. A stub
+				  * that does not start leaves the job in ROM mode, said in a warning */
+	bool no_compress;        /* on the stub: write uncompressed (-u); the default is zlib
+				  * level 9 per file, as esptool */
 	const struct job_step *steps;
 	size_t step_count;
 	/* Boot check (ignored unless after == JOB_AFTER_HARD_RESET). */

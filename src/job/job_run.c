@@ -11,6 +11,7 @@
 #include "core/outfile.h"
 #include "core/util.h"
 #include "engine/flasher.h"
+#include "engine/stubclient.h"
 #include "image/image.h"
 
 struct run {
@@ -25,6 +26,11 @@ struct run {
 	bool preserved_saved;
 	struct chip_info info;
 	uint32_t flash_size; /* bounds for steps: detected, else 16 MB */
+	char stub_proof[128]; /* the last stub write's proof for its summary line */
+	uint64_t anomalies0;  /* the loader's anomalies once connected */
+	uint64_t rom_noise;   /* anomalies between connect and the stub's start (detect's SPI
+			       * register commands: one damaged in the right bits erases or
+			       * programs flash, which the stub's MD5 checks do not cover) */
 };
 
 static const enum loader_before before_map[] = {
@@ -70,10 +76,11 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Connecting to %s at %u baud", job->spec.port,
-		      job->spec.baud);
+		      job->link->baud);
 	int rc = loader_connect(r->ld, before_map[job->spec.before], err);
 	if (rc < 0)
 		return rc;
+	r->anomalies0 = loader_anomalies(r->ld);
 	job_set_stage(job, JOB_STAGE_DETECT, 0, "Detecting chip type");
 	rc = detect_chip(r->ld, &r->info, err);
 	if (rc < 0)
@@ -96,6 +103,83 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 				       in->flash_size >> 20, e.msg);
 	}
 	return ED_OK;
+}
+
+/* esptool's order with the stub: connect at 115200, then the stub moves to --baud (the
+ * ROM cannot change its rate, so ROM mode connects at --baud). A link whose far end owns
+ * the line speed (TCP) keeps --baud as its nominal rate. */
+static void connect_rate(struct run *r)
+{
+	struct link *l = r->job->link;
+	uint32_t want = l->baud;
+	struct ed_error e;
+	if (!r->job->spec.stub || want <= 115200)
+		return;
+	if (l->ops->set_baud(l, 115200, &e) != ED_OK)
+		l->baud = want;
+}
+
+/* Moves the running stub to --baud (stubclient_change_baud) and says which rate is used. */
+static int change_baud(struct run *r, struct ed_error *err)
+{
+	struct job *job = r->job;
+	uint32_t want = job->spec.baud ? job->spec.baud : 115200, used = 0;
+	if (job->link->baud == want)
+		return ED_OK;
+	job_set_stage(job, JOB_STAGE_STUB, 0, "Changing baud rate to %u", want);
+	int rc = stubclient_change_baud(r->ld, want, &used, err);
+	if (rc < 0)
+		return rc;
+	if (used == want)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "Changed baud rate to %u", want);
+	else
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+			       "no answer at %u baud: carrying on at %u (try a lower --baud)", want,
+			       used);
+	return ED_OK;
+}
+
+/* Esptool's normal mode: the flasher stub runs the flash commands. A stub that does not
+ * start costs one warning line and a reset back into the ROM loader. */
+static int start_stub(struct run *r, struct ed_error *err)
+{
+	struct job *job = r->job;
+	bool running = loader_sync_value(r->ld) == 0;
+	if (!job->spec.stub && !running)
+		return ED_OK;
+	if (!job->spec.stub)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+			       "a flasher stub already runs on the board: using it (--no-stub needs "
+			       "the board reset into its ROM loader)");
+	job_set_stage(job, JOB_STAGE_STUB, 0, running ? "Stub is already running" :
+			  "Uploading stub...");
+	struct flasher_progress p = {progress_cb, job};
+	bool reused = false;
+	struct ed_error e;
+	ed_error_clear(&e);
+	int rc = stubclient_start(r->ld, stub_blob_builtin(), &p, &reused, &e);
+	if (rc == ED_OK) {
+		r->rom_noise += loader_anomalies(r->ld) - r->anomalies0;
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "%s",
+			       reused ? "Stub is already running. No upload is necessary."
+				      : "Stub running...");
+		return change_baud(r, err);
+	}
+	if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED) {
+		*err = e;
+		return rc;
+	}
+	job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+		       "flasher stub not started (%s); continuing in ROM mode", e.msg);
+	loader_set_stub(r->ld, false);
+	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Connecting to %s at %u baud again (ROM mode)",
+		      job->spec.port, job->link->baud);
+	rc = loader_connect(r->ld, before_map[job->spec.before], err);
+	if (rc == ED_OK && r->info.flash_size > (4u << 20))
+		rc = loader_spi_set_params(r->ld, r->info.flash_id, r->info.flash_size, err);
+	if (rc < 0)
+		ed_error_prefix(err, "back to the ROM loader after the stub did not start");
+	return rc;
 }
 
 /* True when a later write step of this job starts at the sector right after s's data:
@@ -163,8 +247,10 @@ static int reconnect(struct run *r, struct ed_error *err)
 			struct timespec ts = {1, 0};
 			nanosleep(&ts, NULL);
 		}
-		if ((rc = link_open(job->spec.port, &r->lo, &job->link, err)) == ED_OK)
+		if ((rc = link_open(job->spec.port, &r->lo, &job->link, err)) == ED_OK) {
+			connect_rate(r);
 			break;
+		}
 	}
 	if (rc == ED_OK)
 		rc = loader_create(job->link, &r->cfg, &r->ld, err);
@@ -172,6 +258,8 @@ static int reconnect(struct run *r, struct ed_error *err)
 		rc = loader_connect(r->ld, before_map[job->spec.before], err);
 	if (rc == ED_OK && r->info.flash_size > (4u << 20))
 		rc = loader_spi_set_params(r->ld, r->info.flash_id, r->info.flash_size, err);
+	if (rc == ED_OK)
+		rc = start_stub(r, err);
 	return rc;
 }
 
@@ -194,6 +282,32 @@ static int step_bytes(struct run *r, const struct job_step *s, const char *name,
 	}
 	*out = data;
 	return ED_OK;
+}
+
+/* One write of a step's data, by the stub when it runs (proof: MD5), else by the ROM. */
+static int write_once(struct run *r, const struct job_step *s, const uint8_t *data,
+		      const struct flasher_write_opts *wo, const struct flasher_progress *p,
+		      struct ed_error *err)
+{
+	r->stub_proof[0] = 0;
+	if (!loader_is_stub(r->ld))
+		return flasher_write(r->ld, s->offset, data, s->size, wo, p, err);
+	struct stubflash_write_result res;
+	bool compress = !r->job->spec.no_compress;
+	int rc = stubflash_write(r->ld, s->offset, data, s->size, compress, p, &res, err);
+	if (rc != ED_OK)
+		return rc;
+	char zipped[48] = "";
+	if (compress)
+		snprintf(zipped, sizeof zipped, "%u compressed bytes, ", res.sent);
+	if (res.rewritten)
+		snprintf(r->stub_proof, sizeof r->stub_proof,
+			 "%sverified by MD5 %s after writing %u sector%s again", zipped,
+			 res.flash_md5, res.rewritten, res.rewritten == 1 ? "" : "s");
+	else
+		snprintf(r->stub_proof, sizeof r->stub_proof, "%sverified by MD5 %s", zipped,
+			 res.flash_md5);
+	return rc;
 }
 
 static int step_write(struct run *r, const struct job_step *s, struct ed_error *err)
@@ -223,7 +337,7 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		.proof = &proof,
 		.resume = &resume,
 	};
-	rc = flasher_write(r->ld, s->offset, data, s->size, &wo, &p, err);
+	rc = write_once(r, s, data, &wo, &p, err);
 	if (rc == ED_ERR_DISCONNECTED && !r->reconnected) {
 		r->reconnected = true;
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
@@ -232,7 +346,7 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		if (reconnect(r, &rerr) == ED_OK) {
 			job_set_stage(job, JOB_STAGE_WRITE, job->step_index,
 				      "Writing %s at 0x%08x (%u bytes) again", name, s->offset, s->size);
-			rc = flasher_write(r->ld, s->offset, data, s->size, &wo, &p, err);
+			rc = write_once(r, s, data, &wo, &p, err);
 		} else {
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0, "reconnecting failed: %s",
 				       rerr.msg);
@@ -245,12 +359,20 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
 			       "Wrote %u bytes at 0x%08x in %.1f seconds (%.1f kbit/s); %s",
 			       s->size, s->offset, t, t > 0 ? s->size * 8 / t / 1000 : 0.0,
+			       r->stub_proof[0] ? r->stub_proof :
 			       proof == FLASHER_PROOF_READ_BACK
 				       ? "verified by read-back"
 				       : "checked by the ROM's 8-bit checksum only (every block's "
 					 "place read back)");
 	}
-	if (rc == ED_OK && job->spec.verify) {
+	if (rc == ED_OK && job->spec.verify && loader_is_stub(r->ld)) {
+		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
+			      "Verifying %s at 0x%08x (%u bytes) by MD5", name, s->offset, s->size);
+		rc = stubflash_verify(r->ld, s->offset, data, s->size, err);
+		if (rc == ED_OK)
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+				       "Verified %u bytes at 0x%08x by MD5", s->size, s->offset);
+	} else if (rc == ED_OK && job->spec.verify) {
 		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
 			      "Verifying %s at 0x%08x (%u bytes) by reading it back", name, s->offset,
 			      s->size);
@@ -278,16 +400,20 @@ static int step_read(struct run *r, const struct job_step *s, struct ed_error *e
 	job_set_stage(job, JOB_STAGE_READ, job->step_index, "Reading %u bytes at 0x%08x", s->size,
 		      s->offset);
 	struct flasher_progress p = {progress_cb, job};
-	rc = flasher_read(r->ld, s->offset, buf, s->size, &p, err);
+	bool stub = loader_is_stub(r->ld);
+	rc = stub ? stubflash_read(r->ld, s->offset, buf, s->size, &p, err)
+		  : flasher_read(r->ld, s->offset, buf, s->size, &p, err);
 	/* Only a complete read reaches the file, and then atomically (core/outfile.h). */
 	if (rc == ED_OK && s->path)
 		rc = ed_output_write(s->path, buf, s->size, err);
 	if (rc == ED_OK)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-			       "Read %u bytes at 0x%08x in %.1f seconds%s%s; checked by reading "
-			       "every 64-byte piece at least twice with matching results",
-			       s->size, s->offset, seconds_since(r), s->path ? " into " : "",
-			       s->path ? s->path : "");
+			       "Read %u bytes at 0x%08x in %.1f seconds%s%s; %s", s->size,
+			       s->offset, seconds_since(r), s->path ? " into " : "",
+			       s->path ? s->path : "",
+			       stub ? "checked against the stub's MD5 of the range"
+				    : "checked by reading every 64-byte piece at least twice with "
+				      "matching results");
 	free(buf);
 	return rc;
 }
@@ -301,10 +427,11 @@ static int step_verify(struct run *r, const struct job_step *s, struct ed_error 
 	if (rc < 0)
 		return rc;
 	job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
-		      "Verifying 0x%x (%u) bytes @ 0x%08x in flash against %s", s->size, s->size,
-		      s->offset, name);
+		      "Verifying 0x%x (%u) bytes @ 0x%08x in flash against %s%s", s->size, s->size,
+		      s->offset, name, loader_is_stub(r->ld) ? " by MD5" : "");
 	struct flasher_progress p = {progress_cb, job};
-	rc = flasher_verify(r->ld, s->offset, data, s->size, &p, NULL, err);
+	rc = loader_is_stub(r->ld) ? stubflash_verify(r->ld, s->offset, data, s->size, err)
+				   : flasher_verify(r->ld, s->offset, data, s->size, &p, NULL, err);
 	free(data);
 	if (rc == ED_OK)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "-- verify OK (%s matches)", name);
@@ -325,7 +452,8 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 		return ED_OK;
 	case JOB_STEP_ERASE_CHIP:
 		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing flash (this may take a while)");
-		rc = flasher_erase_chip(r->ld, r->info.flash_size, err);
+		rc = loader_is_stub(r->ld) ? stubflash_erase_chip(r->ld, r->info.flash_size, err)
+					   : flasher_erase_chip(r->ld, r->info.flash_size, err);
 		if (rc == ED_OK)
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
 				       "Chip erase completed successfully in %.1fs", seconds_since(r));
@@ -335,7 +463,9 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 			return rc;
 		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing region 0x%08x-0x%08x", s->offset,
 			      s->offset + s->size);
-		rc = flasher_erase_region(r->ld, s->offset, s->size, &p, err);
+		rc = loader_is_stub(r->ld)
+			     ? stubflash_erase_region(r->ld, s->offset, s->size, err)
+			     : flasher_erase_region(r->ld, s->offset, s->size, &p, err);
 		if (rc == ED_OK)
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
 				       "Erase completed successfully in %.1f seconds", seconds_since(r));
@@ -405,12 +535,26 @@ static int check_steps(struct run *r, struct ed_error *err)
 	return ED_OK;
 }
 
+/* esptool's ALL: a read or erase to the end of the detected flash. */
+static void resolve_sizes(struct run *r)
+{
+	for (size_t i = 0; i < r->job->spec.step_count; i++) {
+		struct job_step *s = &r->job->steps[i];
+		if (s->size == JOB_SIZE_TO_END && s->offset < r->flash_size)
+			s->size = r->flash_size - s->offset;
+	}
+}
+
 static int run_all(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
 	int rc = connect_and_detect(r, err);
 	if (rc == ED_OK)
+		resolve_sizes(r);
+	if (rc == ED_OK)
 		rc = check_steps(r, err);
+	if (rc == ED_OK)
+		rc = start_stub(r, err);
 	size_t i = 0;
 	for (; rc == ED_OK && i < job->spec.step_count; i++)
 		rc = run_step(r, i, err);
@@ -437,6 +581,14 @@ static int run_all(struct run *r, struct ed_error *err)
 					done[0] ? done : "nothing", pending[0] ? pending : "nothing");
 		return rc;
 	}
+	if (r->rom_noise && loader_is_stub(r->ld))
+		return ed_fail(err, ED_ERR_VERIFY,
+			       "the work is done and proven by MD5, but the line garbled %llu frame%s "
+			       "while espdeck read the flash id through SPI registers before the stub "
+			       "ran: a register write damaged in the right bits erases or programs "
+			       "flash elsewhere, which espdeck cannot check; run the command again "
+			       "(or verify_flash every file the board needs)",
+			       (unsigned long long)r->rom_noise, r->rom_noise == 1 ? "" : "s");
 	static const enum loader_after after_map[] = {
 		[JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
 		[JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
@@ -448,6 +600,8 @@ static int run_all(struct run *r, struct ed_error *err)
 								      : "Soft resetting...");
 	if (job->spec.boot_check && job->spec.after == JOB_AFTER_HARD_RESET)
 		return job_reset_and_boot_check(job, err);
+	if (job->spec.after == JOB_AFTER_SOFT_RESET && loader_is_stub(r->ld))
+		return stubclient_run_user_code(r->ld, err); /* as esptool's stub mode */
 	return loader_finish(r->ld, after_map[job->spec.after], err);
 }
 
@@ -465,6 +619,8 @@ int job_run(struct job *job, struct ed_error *err)
 	uint64_t t0 = ed_monotonic_us();
 	int rc = link_open(job->spec.port, &r.lo, &job->link, err);
 	bool opened = rc == ED_OK;
+	if (opened)
+		connect_rate(&r);
 	r.cfg = (struct loader_config){
 		.log = {log_sink, job, job->spec.verbose > 0 ? ED_LOG_DEBUG : ED_LOG_INFO},
 		.trace = {job->trace ? trace_sink : NULL, job, ED_LOG_TRACE},

@@ -63,7 +63,7 @@ static void draw_stages(const struct bench *b, int y, int x, int w)
 	default: break;
 	}
 	enum job_stage cur = bd->done ? JOB_STAGE_DONE : bd->prog.stage;
-	if (cur == JOB_STAGE_DETECT)
+	if (cur == JOB_STAGE_DETECT || cur == JOB_STAGE_STUB)
 		cur = JOB_STAGE_CONNECT;
 	int col = x;
 	for (size_t i = 0; i < count; i++) {

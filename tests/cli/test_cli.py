@@ -109,6 +109,9 @@ def test_seed(d, files):
         port = f"sim://?fast&clock=virtual&flash={img}"
         for line in script.splitlines():
             p = run(seed_line(line, port), d, expect=0)
+            check("Stub running..." in p.stdout, f"seed line runs on the stub: {line}")
+            if "write_flash" in line:
+                check("verified by MD5" in p.stdout, f"seed write proven by MD5: {p.stdout}")
         got = flash(img)
         exp = expected_image(files)
         diff = next((i for i in range(len(exp)) if got[i] != exp[i]), None)
@@ -216,6 +219,40 @@ def test_verify_erase_read(d):
     check("TX" in text and "RX" in text, "--trace writes packets")
 
 
+def test_compress_options(d):
+    """-z (the default on the stub) and -u land the same bytes; ROM mode sends plain."""
+    img = os.path.join(d, "z.img")
+    port = f"sim://?fast&clock=virtual&flash={img}"
+    data = open(os.path.join(d, "v.bin"), "rb").read()
+    for args, compressed in ((["write_flash", "--compress"], True),
+                             (["write_flash", "-u"], False),
+                             (["--no-stub", "write_flash", "-z"], False),
+                             (["write_flash", "--no-stub", "-z"], False)):
+        g = args.index("write_flash")
+        p = run(args[:g] + ["write_flash"] + args[g + 1:] + ["0x20000", "v.bin"], d, port,
+                expect=0)
+        check(("compressed bytes" in p.stdout) == compressed, f"{args}: {p.stdout}")
+        check(("Stub running" in p.stdout) == ("--no-stub" not in args), f"{args} mode")
+        check(flash(img)[0x20000:0x20000 + len(data)] == data, f"{args}: data written")
+
+
+def test_all_size(d):
+    """read_flash ADDR ALL and erase_region ADDR ALL run to the end of the detected flash."""
+    img = os.path.join(d, "all.img")
+    port = f"sim://?fast&clock=virtual&flash={img}&flash-size=1MB"
+    data = open(os.path.join(d, "v.bin"), "rb").read()
+    run(["write_flash", "0xFE000", "v.bin"], d, port, expect=0)
+    out = os.path.join(d, "all.bin")
+    run(["read_flash", "0xFE000", "ALL", out], d, port, expect=0)
+    got = open(out, "rb").read()
+    check(len(got) == 0x2000 and got[:len(data)] == data,
+          f"read_flash ALL reads to the end of the 1 MB flash: {len(got)} bytes")
+    run(["erase_region", "0xFF000", "all"], d, port, expect=0)
+    fl = flash(img)
+    check(fl[0xFF000:0x100000] == b"\xff" * 0x1000 and fl[0xFE000:0xFF000] == data[:0x1000],
+          "erase_region ALL erases to the end and nothing before")
+
+
 def test_bad_input(d):
     port = "sim://?fast&clock=virtual"
     cases = [
@@ -227,7 +264,6 @@ def test_bad_input(d):
         (["write_flash", "--flash_mode", "fast", "0x0", "v.bin"], 2, "is not one of"),
         (["write_flash", "--bogus", "0x0", "v.bin"], 2, "unknown option '--bogus'"),
         (["write_flash", "0x0", "v.bin", "0x1000", "v.bin"], 2, "overlaps"),
-        (["write_flash", "--compress", "0x0", "v.bin"], 2, "no compressed"),
         (["erase_region", "0x1001", "0x1000"], 2, "multiple of 4096"),
         (["erase_region", "0x1000"], 2, "needs ADDR SIZE"),
         (["read_flash", "0x0", "16"], 2, "needs ADDR SIZE FILE"),
@@ -283,7 +319,9 @@ def test_faults(d):
         if p.returncode == 0:
             check(flash(img)[0x10000:0x18000] == data, f"fault seed {seed}: data correct")
         else:
-            check(p.returncode == 1 and "error:" in p.stderr, f"fault seed {seed}: clear error")
+            # 4: done and proven, but a glitch before the stub ran leaves the rest unproven
+            check(p.returncode in (1, 4) and "error:" in p.stderr,
+                  f"fault seed {seed}: clear error: {p.returncode} {p.stderr[-300:]}")
 
 
 def test_links(d):
@@ -368,6 +406,8 @@ def main():
         test_neighbours_separate_runs(d)
         test_verify_erase_read(d)
         test_bad_input(d)
+        test_compress_options(d)
+        test_all_size(d)
         test_whole_job_check(d)
         test_unreachable(d)
         test_faults(d)

@@ -261,7 +261,8 @@ def test_journal_survives_sigkill(tmp):
 
 def test_ctrl_c_cancels_every_board(tmp):
     path = os.path.join(tmp, "big.bin")
-    open(path, "wb").write(bytes(range(256)) * 256)
+    # random bytes: the stub's compression must not finish the write before Ctrl-C
+    open(path, "wb").write(random.Random(7).randbytes(65536))
     journal = os.path.join(tmp, "cancel.csv")
     ports = ["sim://?mac=5c:cf:7f:cc:00:01", "sim://?mac=5c:cf:7f:cc:00:02"]
     proc = subprocess.Popen([ESPDECK, "--port", ports[0], "--port", ports[1], "--journal",

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT
+ * Starting a flasher-stub session (stubclient.h): reuse a running stub or upload ours
+ * through the ROM loader's RAM commands and wait for its OHAI. */
+#include "engine/stubclient.h"
+
+#include <string.h>
+
+#include "engine/loader_priv.h"
+#include "core/util.h"
+#include "proto/packet.h"
+
+static int upload_segment(struct loader *ld, const struct stub_segment *seg, uint64_t *done,
+			  uint64_t total, const struct flasher_progress *progress,
+			  struct ed_error *err)
+{
+	uint32_t bs = PKT_ROM_MEM_BLOCK;
+	uint32_t blocks = (seg->size + bs - 1) / bs;
+	int rc = loader_mem_begin(ld, seg->size, blocks, bs, seg->addr, err);
+	for (uint32_t seq = 0; rc == ED_OK && seq < blocks; seq++) {
+		if (loader_cancelled(ld))
+			return loader_fail_cancelled(err, "the stub upload");
+		uint32_t off = seq * bs;
+		uint32_t len = seg->size - off < bs ? seg->size - off : bs;
+		rc = loader_mem_data(ld, seg->data + off, len, seq, err);
+		*done += len;
+		if (rc == ED_OK && progress && progress->fn)
+			progress->fn(progress->user, *done, total);
+	}
+	return rc;
+}
+
+/* Waits for the raw frame "OHAI" the stub sends when it starts. */
+static int wait_ohai(struct loader *ld, struct ed_error *err)
+{
+	uint64_t deadline = link_now_us(ld->link) + STUBCLIENT_OHAI_TIMEOUT_US;
+	for (;;) {
+		const uint8_t *frame;
+		size_t len;
+		int rc = loader_read_frame(ld, deadline, &frame, &len, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return ed_fail(err, ED_ERR_TIMEOUT,
+				       "the flasher stub did not say OHAI within %.1f s of starting",
+				       STUBCLIENT_OHAI_TIMEOUT_US / 1e6);
+		if (len == 4 && !memcmp(frame, "OHAI", 4))
+			return ED_OK;
+		loader_note_anomaly(ld, "a frame before the stub's OHAI");
+	}
+}
+
+int stubclient_start(struct loader *ld, const struct stub_blob *blob,
+		     const struct flasher_progress *progress, bool *reused, struct ed_error *err)
+{
+	*reused = false;
+	if (loader_sync_value(ld) == 0) {
+		/* esptool's test: only a stub answers SYNC with 0. */
+		loader_set_stub(ld, true);
+		*reused = true;
+		return ED_OK;
+	}
+	if (!blob)
+		return ed_fail(err, ED_ERR_UNSUPPORTED,
+			       "this espdeck was built without the flasher stub (no xtensa cross "
+			       "compiler)");
+	uint64_t total = 0, done = 0;
+	for (size_t i = 0; i < blob->n_segments; i++)
+		total += blob->segments[i].size;
+	int rc = ED_OK;
+	for (size_t i = 0; rc == ED_OK && i < blob->n_segments; i++)
+		rc = upload_segment(ld, &blob->segments[i], &done, total, progress, err);
+	if (rc == ED_OK)
+		rc = loader_mem_end(ld, blob->entry, err);
+	if (rc == ED_OK)
+		rc = wait_ohai(ld, err);
+	if (rc == ED_OK)
+		loader_set_stub(ld, true);
+	return rc;
+}
+
+int stubclient_run_user_code(struct loader *ld, struct ed_error *err)
+{
+	return loader_send(ld, PKT_RUN_USER_CODE, NULL, 0, 0, err);
+}
+
+/* Lets time pass on the link's clock, dropping whatever arrives. */
+static int idle(struct loader *ld, uint64_t us, struct ed_error *err)
+{
+	uint64_t deadline = link_now_us(ld->link) + us;
+	for (;;) {
+		const uint8_t *frame;
+		size_t len;
+		int rc = loader_read_frame(ld, deadline, &frame, &len, err);
+		if (rc <= 0)
+			return rc;
+	}
+}
+
+static int answers(struct loader *ld, uint64_t timeout_us, struct ed_error *err)
+{
+	uint8_t d[4];
+	put_le32(d, PKT_CHIP_MAGIC_ADDR);
+	uint32_t v = 0;
+	loader_discard_input(ld);
+	int rc = loader_command(ld, PKT_READ_REG, d, 4, 0, timeout_us, &v, err);
+	if (rc == ED_OK && v != PKT_ESP8266_MAGIC)
+		rc = ed_fail(err, ED_ERR_PROTO, "READ_REG of the chip magic gave 0x%08x", v);
+	return rc;
+}
+
+int stubclient_change_baud(struct loader *ld, uint32_t new_baud, uint32_t *used,
+			   struct ed_error *err)
+{
+	struct link *l = ld->link;
+	uint32_t old = l->baud;
+	*used = old;
+	if (new_baud == old)
+		return ED_OK;
+	struct ed_error probe;
+	if (l->ops->set_baud(l, old, &probe) == ED_ERR_UNSUPPORTED) {
+		/* TCP: the far end owns the line speed; nothing to change from here */
+		ed_log(loader_log(ld), ED_LOG_DEBUG, "%s cannot change its baud rate: staying at %u",
+		       l->name, old);
+		return ED_OK;
+	}
+	uint8_t d[8];
+	put_le32(d, new_baud);
+	put_le32(d + 4, old);
+	int rc = loader_command(ld, PKT_CHANGE_BAUDRATE, d, 8, 0, LOADER_DEFAULT_TIMEOUT_US, NULL,
+				err);
+	if (rc == ED_ERR_DEVICE)
+		return ED_OK; /* refused: the stub stays at the old rate */
+	if (rc < 0 && rc != ED_ERR_TIMEOUT && rc != ED_ERR_PROTO)
+		return rc;
+	/* The stub switches 10 ms after its answer. */
+	if ((rc = idle(ld, 20000, err)) < 0)
+		return rc;
+	if ((rc = l->ops->set_baud(l, new_baud, err)) < 0)
+		return rc;
+	struct ed_error e;
+	if (answers(ld, 200000, &e) == ED_OK) {
+		*used = new_baud;
+		return ED_OK;
+	}
+	if (loader_cancelled(ld))
+		return loader_fail_cancelled(err, "a baud rate change");
+	loader_note_anomaly(ld, "no answer at the new baud rate");
+	if ((rc = l->ops->set_baud(l, old, err)) < 0)
+		return rc;
+	if ((rc = idle(ld, STUBCLIENT_BAUD_REVERT_US, err)) < 0)
+		return rc;
+	rc = answers(ld, LOADER_DEFAULT_TIMEOUT_US, err);
+	if (rc < 0)
+		ed_error_prefix(err, "no answer at %u baud after changing to %u failed", old,
+				new_baud);
+	return rc;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT
+ * The engine on the flasher stub (espdeck-stub(7)): starting a stub session over a loader
+ * that is connected to the ROM, and the flash operations the stub offers.
+ *
+ * Call order: loader_connect() -> detect_chip() -> stubclient_start(); on ED_OK the loader
+ * is in stub mode (loader_is_stub()) and only the stubflash_*() operations below may be
+ * used for the flash (the ROM-mode flasher_*() would be refused by the stub's write
+ * session rules). On failure the board may run half-uploaded code: the caller resets it
+ * (loader_connect() again) and carries on in ROM mode. Buffers are the caller's. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "engine/flasher.h"
+#include "engine/loader.h"
+#include "stub/stub_blob.h"
+
+/* How long the stub has to say OHAI after MEM_END (it needs a few ms; esptool waits 1 s
+ * after reading the flash id at most). */
+#define STUBCLIENT_OHAI_TIMEOUT_US 1000000u
+/* Data block of a stub write: the stub's largest (espdeck-stub(7)). */
+#define STUBCLIENT_WRITE_BLOCK 0x4000u
+
+/* Starts the stub: reuses one already running (the last SYNC answered with value 0), else
+ * uploads blob (MEM_BEGIN/MEM_DATA per segment, MEM_END at its entry) at the link's baud
+ * and waits for OHAI. *reused says which. progress counts uploaded bytes. */
+int stubclient_start(struct loader *ld, const struct stub_blob *blob,
+		     const struct flasher_progress *progress, bool *reused, struct ed_error *err);
+
+/* Writes size bytes at offset through FLASH_BEGIN/DATA/END, or with compress the zlib
+ * stream (level 9, as esptool) through FLASH_DEFL_BEGIN/DATA/END (the stub erases exactly the
+ * sectors the data touches and keeps the other bytes of a partly covered sector), then
+ * proves the range by SPI_FLASH_MD5 against the data's MD5. A mismatch is looked for
+ * sector by sector (our SECTOR_MD5 for whole sectors, SPI_FLASH_MD5 for parts), only the
+ * bad sectors are written again and the whole range checked once more; ED_ERR_VERIFY
+ * names the sectors still wrong (sectors are written again uncompressed). res may be NULL. */
+struct stubflash_write_result {
+	uint32_t rewritten;   /* sectors written again after the MD5 check */
+	uint32_t sent;        /* data bytes on the wire (compressed or not) */
+	char flash_md5[33];   /* the MD5 the board reported, 32 hex digits */
+};
+int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		    bool compress, const struct flasher_progress *progress,
+		    struct stubflash_write_result *res, struct ed_error *err);
+
+/* SPI_FLASH_MD5 of [offset, offset + size). */
+int stubflash_md5(struct loader *ld, uint32_t offset, uint32_t size, uint8_t md5[16],
+		  struct ed_error *err);
+
+/* Compares the flash with data by MD5; ED_ERR_VERIFY names the first differing sector. */
+int stubflash_verify(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		     struct ed_error *err);
+
+/* READ_FLASH into buf (4 KiB packets, several in flight), then the stub's MD5 of the range
+ * checked against the bytes received. */
+int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t size,
+		   const struct flasher_progress *progress, struct ed_error *err);
+
+/* ERASE_REGION (sector aligned) and ERASE_FLASH, timeouts scaled by size as esptool's. */
+int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
+			   struct ed_error *err);
+int stubflash_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err);
+
+/* CHANGE_BAUDRATE to new_baud, confirmed by a READ_REG answered at the new rate. When
+ * nothing valid comes back the link returns to the old rate and waits until the stub has
+ * gone back to its old divider by itself (it keeps a new one only once it hears a good
+ * frame, espdeck-stub(7)), then checks the old rate answers. *used gets the rate in use;
+ * ED_OK either way, an error only when neither rate answers. */
+#define STUBCLIENT_BAUD_REVERT_US 600000u
+int stubclient_change_baud(struct loader *ld, uint32_t new_baud, uint32_t *used,
+			   struct ed_error *err);
+
+/* RUN_USER_CODE: the stub boots the firmware (no answer). */
+int stubclient_run_user_code(struct loader *ld, struct ed_error *err);
