@@ -96,3 +96,13 @@ const char *config_key_name(enum config_key key);
 
 /* True when a command word equals name with '-' and '_' treated alike (esptool). */
 bool config_word_is(const char *word, const char *name);
+
+/* Matches "--name VALUE", "--name=VALUE" (dashes/underscores alike) or short_name VALUE
+ * (short_name may be NULL). On a match sets *value (borrowed from argv) and advances *i
+ * past what was used; returns 1, 0 when argv[*i] is another option, -1 when the value is
+ * missing. Prints nothing: the front end words the error. */
+int config_take_value(int argc, char **argv, int *i, const char *long_name,
+		      const char *short_name, const char **value);
+
+/* True when arg is the flag --long_name (dashes/underscores alike). */
+bool config_is_flag(const char *arg, const char *long_name);

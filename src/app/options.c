@@ -14,9 +14,7 @@
 #include "core/util.h"
 #include "engine/reset_seq.h"
 
-/* Matches "--name VALUE" and "--name=VALUE" (dashes/underscores alike). On a match sets
- * *value and advances *i past what was used. Returns -1 when the value is missing. */
-static int take_value(int argc, char **argv, int *i, const char *long_name,
+int config_take_value(int argc, char **argv, int *i, const char *long_name,
 		      const char *short_name, const char **value)
 {
 	const char *arg = argv[*i];
@@ -47,7 +45,7 @@ static int take_value(int argc, char **argv, int *i, const char *long_name,
 	return 1;
 }
 
-static bool is_flag(const char *arg, const char *long_name)
+bool config_is_flag(const char *arg, const char *long_name)
 {
 	return !strncmp(arg, "--", 2) && config_word_is(arg + 2, long_name);
 }
@@ -115,7 +113,7 @@ static int take_string(int argc, char **argv, int *i, struct config *cfg)
 		{"log", NULL, &cfg->log_path, CONFIG_LOG},
 	};
 	for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
-		int r = take_value(argc, argv, i, strs[k].name, strs[k].short_name, strs[k].dst);
+		int r = config_take_value(argc, argv, i, strs[k].name, strs[k].short_name, strs[k].dst);
 		if (r > 0)
 			cfg->source[strs[k].key] = CONFIG_FROM_CMDLINE;
 		if (r != 0)
@@ -130,21 +128,21 @@ static int take_production(int argc, char **argv, int *i, struct config *cfg)
 {
 	const char *arg = argv[*i], *value = NULL;
 	int r;
-	if (is_flag(arg, "boot_check")) {
+	if (config_is_flag(arg, "boot_check")) {
 		cfg->boot_check = true;
 		cfg->source[CONFIG_BOOT_CHECK] = CONFIG_FROM_CMDLINE;
 		return 1;
 	}
-	if (is_flag(arg, "no_journal")) {
+	if (config_is_flag(arg, "no_journal")) {
 		cfg->no_journal = true;
 		cfg->source[CONFIG_JOURNAL] = CONFIG_FROM_CMDLINE;
 		return 1;
 	}
-	if ((r = take_value(argc, argv, i, "journal", NULL, &cfg->journal_path)) != 0) {
+	if ((r = config_take_value(argc, argv, i, "journal", NULL, &cfg->journal_path)) != 0) {
 		cfg->source[CONFIG_JOURNAL] = CONFIG_FROM_CMDLINE;
 		return r;
 	}
-	if ((r = take_value(argc, argv, i, "expect", NULL, &value)) != 0) {
+	if ((r = config_take_value(argc, argv, i, "expect", NULL, &value)) != 0) {
 		if (r < 0)
 			return r;
 		/* Checked now, so a typo fails before any board is touched. */
@@ -166,11 +164,11 @@ static int take_production(int argc, char **argv, int *i, struct config *cfg)
 	}
 	uint32_t *num = NULL;
 	const char *what = NULL;
-	if ((r = take_value(argc, argv, i, "boot_time", NULL, &value)) != 0) {
+	if ((r = config_take_value(argc, argv, i, "boot_time", NULL, &value)) != 0) {
 		num = &cfg->boot_time_ms;
 		cfg->source[CONFIG_BOOT_TIME] = CONFIG_FROM_CMDLINE;
 		what = "--boot-time '%s' is not a time in milliseconds (for example 3000)";
-	} else if ((r = take_value(argc, argv, i, "app_baud", NULL, &value)) != 0) {
+	} else if ((r = config_take_value(argc, argv, i, "app_baud", NULL, &value)) != 0) {
 		num = &cfg->app_baud;
 		cfg->source[CONFIG_APP_BAUD] = CONFIG_FROM_CMDLINE;
 		what = "--app-baud '%s' is not a baud rate (for example 115200)";
@@ -216,30 +214,30 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 		int r;
 		if (arg[0] != '-')
 			break;
-		if (!strcmp(arg, "-h") || is_flag(arg, "help")) {
+		if (!strcmp(arg, "-h") || config_is_flag(arg, "help")) {
 			app_print_usage();
 			*cmd_index = -1;
 			return APP_EXIT_OK;
 		}
-		if (!strcmp(arg, "-v") || is_flag(arg, "verbose")) {
+		if (!strcmp(arg, "-v") || config_is_flag(arg, "verbose")) {
 			cfg->verbose++;
 			cfg->source[CONFIG_VERBOSE] = CONFIG_FROM_CMDLINE;
 			continue;
 		}
-		if (!strcmp(arg, "-q") || is_flag(arg, "quiet")) {
+		if (!strcmp(arg, "-q") || config_is_flag(arg, "quiet")) {
 			cfg->quiet = true;
 			continue;
 		}
-		if (is_flag(arg, "timestamps")) {
+		if (config_is_flag(arg, "timestamps")) {
 			cfg->timestamps = true;
 			cfg->source[CONFIG_TIMESTAMPS] = CONFIG_FROM_CMDLINE;
 			continue;
 		}
-		if (is_flag(arg, "no_stub")) {
+		if (config_is_flag(arg, "no_stub")) {
 			cfg->no_stub = true;
 			continue;
 		}
-		if ((r = take_value(argc, argv, &i, "port", "-p", &value)) != 0) {
+		if ((r = config_take_value(argc, argv, &i, "port", "-p", &value)) != 0) {
 			if (r < 0)
 				goto missing;
 			if (cfg->port_count == CONFIG_MAX_PORTS) {
@@ -250,7 +248,7 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			cfg->source[CONFIG_PORT] = CONFIG_FROM_CMDLINE;
 			continue;
 		}
-		if ((r = take_value(argc, argv, &i, "baud", "-b", &value)) != 0) {
+		if ((r = config_take_value(argc, argv, &i, "baud", "-b", &value)) != 0) {
 			if (r < 0)
 				goto missing;
 			if (!ed_parse_u32(value, &cfg->baud) || cfg->baud < 300) {
@@ -262,14 +260,14 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			cfg->source[CONFIG_BAUD] = CONFIG_FROM_CMDLINE;
 			continue;
 		}
-		if ((r = take_value(argc, argv, &i, "connect_attempts", NULL, &value)) != 0) {
+		if ((r = config_take_value(argc, argv, &i, "connect_attempts", NULL, &value)) != 0) {
 			if (r < 0)
 				goto missing;
 			if (parse_attempts(value, cfg) != APP_EXIT_OK)
 				return APP_EXIT_USAGE;
 			continue;
 		}
-		if ((r = take_value(argc, argv, &i, "custom_reset_sequence", NULL, &value)) != 0) {
+		if ((r = config_take_value(argc, argv, &i, "custom_reset_sequence", NULL, &value)) != 0) {
 			if (r < 0)
 				goto missing;
 			if (parse_reset_sequence(value, cfg) != APP_EXIT_OK)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/config.h"
 #include "cli/cli.h"
 #include "core/util.h"
 
@@ -12,39 +13,16 @@ int cli_opt_take(int argc, char **argv, int *i, const char *long_name, const cha
 		 const char **value)
 {
 	const char *arg = argv[*i];
-	if (short_name && !strcmp(arg, short_name)) {
-		if (*i + 1 >= argc)
-			goto missing;
-		*value = argv[++*i];
-		return 1;
-	}
-	if (strncmp(arg, "--", 2))
-		return 0;
-	const char *eq = strchr(arg, '=');
-	char name[64];
-	size_t n = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-	if (n >= sizeof name)
-		return 0;
-	memcpy(name, arg + 2, n);
-	name[n] = '\0';
-	if (!cli_word_is(name, long_name))
-		return 0;
-	if (eq) {
-		*value = eq + 1;
-		return 1;
-	}
-	if (*i + 1 >= argc)
-		goto missing;
-	*value = argv[++*i];
-	return 1;
-missing:
+	int rc = config_take_value(argc, argv, i, long_name, short_name, value);
+	if (rc >= 0)
+		return rc;
 	fprintf(stderr, "espdeck %s: option %s needs a value\n", argv[0], arg);
 	return -1;
 }
 
 bool cli_opt_flag(const char *arg, const char *long_name)
 {
-	return !strncmp(arg, "--", 2) && cli_word_is(arg + 2, long_name);
+	return config_is_flag(arg, long_name);
 }
 
 bool cli_opt_u32(const char *cmd, const char *what, const char *text, uint32_t *out)

@@ -3,10 +3,9 @@
  * words, padding with 0x80, zeros and the 64-bit big-endian bit length (§5.1.1). */
 #include "core/sha256.h"
 
-#include <errno.h>
-#include <fcntl.h>
+#include "core/util.h"
+
 #include <string.h>
-#include <unistd.h>
 
 /* The round constants K: the first 32 bits of the fractional parts of the cube roots of
  * the first 64 primes (FIPS 180-4 §4.2.2). */
@@ -134,37 +133,21 @@ void sha256_buffer(const void *data, size_t len, uint8_t digest[32])
 
 void sha256_hex(const uint8_t digest[32], char out[65])
 {
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hex[digest[i] >> 4];
-		out[2 * i + 1] = hex[digest[i] & 15];
-	}
-	out[64] = '\0';
+	ed_hex(digest, 32, out);
+}
+
+static void feed_sha256(void *ctx, const uint8_t *piece, size_t n)
+{
+	sha256_update(ctx, piece, n);
 }
 
 int sha256_file_hex(const char *path, char out[65], struct ed_error *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ed_fail(err, errno == ENOENT ? ED_ERR_NOTFOUND : ED_ERR_IO,
-			       "cannot open %s to checksum it: %s", path, strerror(errno));
 	struct sha256 ctx;
 	sha256_init(&ctx);
-	uint8_t buf[16384];
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return ed_fail(err, ED_ERR_IO, "cannot read %s: %s", path, strerror(e));
-		}
-		if (n == 0)
-			break;
-		sha256_update(&ctx, buf, (size_t)n);
-	}
-	close(fd);
+	int rc = ed_file_each_piece(path, feed_sha256, &ctx, err);
+	if (rc != ED_OK)
+		return rc;
 	uint8_t digest[32];
 	sha256_final(&ctx, digest);
 	sha256_hex(digest, out);

@@ -227,3 +227,38 @@ const char *ed_basename(const char *path)
 	const char *slash = strrchr(path, '/');
 	return slash ? slash + 1 : path;
 }
+
+int ed_file_each_piece(const char *path, void (*feed)(void *ctx, const uint8_t *piece, size_t n),
+		       void *ctx, struct ed_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ed_fail(err, errno == ENOENT ? ED_ERR_NOTFOUND : ED_ERR_IO,
+			       "cannot open %s to checksum it: %s", path, strerror(errno));
+	uint8_t buf[16384];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return ed_fail(err, ED_ERR_IO, "cannot read %s: %s", path, strerror(e));
+		}
+		if (n == 0)
+			break;
+		feed(ctx, buf, (size_t)n);
+	}
+	close(fd);
+	return ED_OK;
+}
+
+void ed_hex(const uint8_t *bytes, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = hex[bytes[i] >> 4];
+		out[2 * i + 1] = hex[bytes[i] & 15];
+	}
+	out[2 * len] = '\0';
+}

@@ -46,6 +46,15 @@ bool ed_parse_size(const char *text, uint32_t *out);
 int ed_read_file(const char *path, uint8_t **data, size_t *size, size_t max_bytes,
 		 struct ed_error *err);
 
+/* Reads the file at path in pieces of up to 16 KiB and hands each to feed(ctx, piece, n),
+ * for a checksum of a file of any size without holding it whole. The error detail names
+ * the path ("cannot open ... to checksum it"); ED_ERR_NOTFOUND when it does not exist. */
+int ed_file_each_piece(const char *path, void (*feed)(void *ctx, const uint8_t *piece, size_t n),
+		       void *ctx, struct ed_error *err);
+
+/* Writes len bytes as lower-case hex into out (2 * len + 1 bytes, NUL-terminated). */
+void ed_hex(const uint8_t *bytes, size_t len, char *out);
+
 /* Writes data to path atomically: a temporary file in the same folder, fsync, rename.
  * On failure nothing is left at path that was not there before. */
 int ed_write_file_atomic(const char *path, const uint8_t *data, size_t size,
