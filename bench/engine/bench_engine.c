@@ -23,7 +23,7 @@
 #include "sim/sim.h"
 
 #define WRITE_BYTES (1u << 20)
-#define READ_BYTES (64u << 10)
+#define READ_BYTES  (64u << 10)
 
 static double wire_s(size_t bytes, uint32_t baud)
 {
@@ -131,11 +131,12 @@ static int run(uint32_t baud, const uint8_t *data)
 	double ceil_r = READ_BYTES / 4.0 * (wire_s(14 + 2 + 12, baud) + c->latency_ms / 1e3);
 	printf("write 1 MiB @%u: %.2f s (%.1f KiB/s) = %.1f%% of the wire limit (%.2f s), "
 	       "%.1f%% of the ROM ceiling (%.2f s); with connect+detect %.2f s = %.1f%%\n",
-	       baud, w, WRITE_BYTES / 1024.0 / w, 100 * wire_w / w, wire_w, 100 * ceil_w / w, ceil_w,
-	       cw, 100 * ceil_w / cw);
+	       baud, w, WRITE_BYTES / 1024.0 / w, 100 * wire_w / w, wire_w, 100 * ceil_w / w,
+	       ceil_w, cw, 100 * ceil_w / cw);
 	printf("read 64 KiB @%u: %.2f s (%.2f KiB/s) = %.2f%% of the wire limit (%.3f s), "
 	       "%.1f%% of the one-READ_REG-per-word ceiling (%.2f s)\n",
-	       baud, r, READ_BYTES / 1024.0 / r, 100 * wire_r / r, wire_r, 100 * ceil_r / r, ceil_r);
+	       baud, r, READ_BYTES / 1024.0 / r, 100 * wire_r / r, wire_r, 100 * ceil_r / r,
+	       ceil_r);
 	printf("write 256 KiB with every block checked @%u: %.2f s, %.1f%% of the plain write's "
 	       "rate\n",
 	       baud, checked, 100 * (w / 4) / checked);
@@ -165,8 +166,9 @@ static int run_drops(const uint8_t *data)
 	int rc = loader_connect(ld, LOADER_BEFORE_DEFAULT_RESET, &err);
 	uint64_t t0 = link_now_us(l);
 	if (rc == ED_OK)
-		rc = flasher_write(ld, 0, data, 256u << 10,
-				   &(struct flasher_write_opts){.flash_size = 4u << 20}, NULL, &err);
+		rc =
+		    flasher_write(ld, 0, data, 256u << 10,
+				  &(struct flasher_write_opts){.flash_size = 4u << 20}, NULL, &err);
 	uint64_t t1 = link_now_us(l);
 	struct loader_stats st;
 	loader_get_stats(ld, &st);
@@ -201,9 +203,10 @@ static int run_anomaly(uint32_t baud, const uint8_t *data)
 	uint64_t t0 = link_now_us(l);
 	enum flasher_proof proof = FLASHER_PROOF_ROM_CHECKSUM;
 	if (rc == ED_OK)
-		rc = flasher_write(ld, 0x10000, data, 64u << 10,
-				   &(struct flasher_write_opts){.flash_size = 4u << 20, .proof = &proof},
-				   NULL, &err);
+		rc = flasher_write(
+		    ld, 0x10000, data, 64u << 10,
+		    &(struct flasher_write_opts){.flash_size = 4u << 20, .proof = &proof}, NULL,
+		    &err);
 	uint64_t t1 = link_now_us(l);
 	loader_destroy(ld);
 	link_close(l);

@@ -18,12 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const verdict_names[V_COUNT] = {"ok", "fail", "fail+outside", "SILENT",
-						   "HANG", "CRASH"};
+static const char *const verdict_names[V_COUNT] = {"ok",     "fail", "fail+outside",
+						   "SILENT", "HANG", "CRASH"};
 
 struct options {
 	struct campaign c;
-	int mode;                 /* -1 = both */
+	int mode; /* -1 = both */
 	unsigned runs, tcp_runs;
 	uint64_t seed;
 	bool only;
@@ -71,9 +71,10 @@ bool read_whole(const char *path, uint8_t *data, size_t len, size_t *got)
 
 static int usage(const char *msg)
 {
-	fprintf(stderr, "faults: %s\nusage: faults [--mode inproc|tcp|both] [--runs N] "
-			"[--tcp-runs N] [--seed S] [--kinds K] [--only-seed S] [--watchdog S] "
-			"[--espdeck PATH --sim PATH] [--engine rom|stub] [-v]\n",
+	fprintf(stderr,
+		"faults: %s\nusage: faults [--mode inproc|tcp|both] [--runs N] "
+		"[--tcp-runs N] [--seed S] [--kinds K] [--only-seed S] [--watchdog S] "
+		"[--espdeck PATH --sim PATH] [--engine rom|stub] [-v]\n",
 		msg);
 	return 2;
 }
@@ -98,8 +99,10 @@ static int parse(int argc, char **argv, struct options *o)
 			return usage("an option needs a value");
 		i++;
 		if (!strcmp(a, "--mode"))
-			o->mode = !strcmp(v, "inproc") ? MODE_INPROC : !strcmp(v, "tcp") ? MODE_TCP
-								     : !strcmp(v, "both") ? -1 : -2;
+			o->mode = !strcmp(v, "inproc") ? MODE_INPROC
+				  : !strcmp(v, "tcp")  ? MODE_TCP
+				  : !strcmp(v, "both") ? -1
+						       : -2;
 		else if (!strcmp(a, "--runs") && num(v, &n))
 			o->runs = (unsigned)n;
 		else if (!strcmp(a, "--tcp-runs") && num(v, &n))
@@ -205,8 +208,8 @@ static double seconds_now(void)
 
 int main(int argc, char **argv)
 {
-	struct options o = {.c = {.watchdog_s = 120}, .mode = -1, .runs = 200, .tcp_runs = 20,
-			    .seed = 1};
+	struct options o = {
+	    .c = {.watchdog_s = 120}, .mode = -1, .runs = 200, .tcp_runs = 20, .seed = 1};
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc;
@@ -229,8 +232,8 @@ int main(int argc, char **argv)
 					      : o.tcp_runs;
 	printf("fault campaign (%s): seeds %llu..%llu%s%s\n",
 	       o.c.stub ? "engine on the flasher stub" : "ROM mode", (unsigned long long)o.seed,
-	       (unsigned long long)(o.seed + most - 1),
-	       o.c.kinds ? ", kinds " : "", o.c.kinds ? o.c.kinds : " (kinds drawn per run)");
+	       (unsigned long long)(o.seed + most - 1), o.c.kinds ? ", kinds " : "",
+	       o.c.kinds ? o.c.kinds : " (kinds drawn per run)");
 	for (int m = 0; m < MODE_COUNT; m++) {
 		if (o.mode >= 0 && o.mode != m)
 			continue;

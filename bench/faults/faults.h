@@ -13,45 +13,45 @@
 #include <stdint.h>
 
 #define FLASH_BYTES (1u << 20)
-#define SECTOR 4096u
+#define SECTOR	    4096u
 
 enum op { OP_WRITE, OP_READ, OP_VERIFY, OP_ERASE, OP_COUNT };
 enum mode { MODE_INPROC, MODE_TCP, MODE_COUNT };
 
 enum verdict {
-	V_OK,           /* exit 0 and exactly what was asked, or a verify that rightly failed */
-	V_FAIL,         /* non-zero exit with a message, nothing outside the files changed */
+	V_OK,		/* exit 0 and exactly what was asked, or a verify that rightly failed */
+	V_FAIL,		/* non-zero exit with a message, nothing outside the files changed */
 	V_FAIL_OUTSIDE, /* non-zero exit with a message, but something outside changed */
-	V_SILENT,       /* exit 0 and wrong flash or dump, or outside changed; or no message */
-	V_HANG,         /* the watchdog stopped it */
-	V_CRASH,        /* killed by a signal */
+	V_SILENT,	/* exit 0 and wrong flash or dump, or outside changed; or no message */
+	V_HANG,		/* the watchdog stopped it */
+	V_CRASH,	/* killed by a signal */
 	V_COUNT,
 };
 
 struct run_plan {
 	uint64_t seed;
 	enum op op;
-	uint32_t offset, size;   /* the region; write/verify data size */
-	bool verify_flag;        /* write_flash --verify */
+	uint32_t offset, size; /* the region; write/verify data size */
+	bool verify_flag;      /* write_flash --verify */
 	bool check_blocks;
-	bool preserve;           /* --erase-strategy preserve */
-	bool verify_differs;     /* verify: the data differs from the flash in one byte */
-	char faults[160];        /* fault options: "seed=..,rate=..,kinds=..,dir=.." */
+	bool preserve;	     /* --erase-strategy preserve */
+	bool verify_differs; /* verify: the data differs from the flash in one byte */
+	char faults[160];    /* fault options: "seed=..,rate=..,kinds=..,dir=.." */
 };
 
 struct run_result {
 	enum verdict verdict;
-	int exit_code;           /* or the signal for a crash */
-	char detail[200];        /* what was wrong (silent) or the message's start */
+	int exit_code;	  /* or the signal for a crash */
+	char detail[200]; /* what was wrong (silent) or the message's start */
 };
 
 struct campaign {
-	const char *espdeck;     /* the binary, for TCP runs */
-	const char *sim;         /* espdeck-sim, for TCP runs */
-	const char *kinds;       /* NULL = a draw per run from every kind */
+	const char *espdeck; /* the binary, for TCP runs */
+	const char *sim;     /* espdeck-sim, for TCP runs */
+	const char *kinds;   /* NULL = a draw per run from every kind */
 	unsigned watchdog_s;
 	bool verbose;
-	bool stub;               /* --engine stub: the flasher stub (espdeck's default); else
+	bool stub; /* --engine stub: the flasher stub (espdeck's default); else
 				  * ROM mode (--no-stub), the campaign's original subject */
 };
 

@@ -26,18 +26,37 @@ static int run_job(const struct campaign *c, const struct run_plan *p, const cha
 		 flash_path);
 	struct job_step step = {.offset = p->offset, .size = p->size, .name = "data.bin"};
 	switch (p->op) {
-	case OP_WRITE: step.kind = JOB_STEP_WRITE; step.data = data; break;
-	case OP_VERIFY: step.kind = JOB_STEP_VERIFY; step.data = data; break;
-	case OP_READ: step.kind = JOB_STEP_READ; step.path = dump_path; break;
-	default: step.kind = JOB_STEP_ERASE_REGION; break;
+	case OP_WRITE:
+		step.kind = JOB_STEP_WRITE;
+		step.data = data;
+		break;
+	case OP_VERIFY:
+		step.kind = JOB_STEP_VERIFY;
+		step.data = data;
+		break;
+	case OP_READ:
+		step.kind = JOB_STEP_READ;
+		step.path = dump_path;
+		break;
+	default:
+		step.kind = JOB_STEP_ERASE_REGION;
+		break;
 	}
 	struct job_spec spec = {
-		.port = port, .baud = 115200, .before = JOB_BEFORE_DEFAULT_RESET,
-		.after = JOB_AFTER_NO_RESET, .flash_mode = "keep", .flash_size = "keep",
-		.flash_freq = "keep", .verify = p->op == OP_WRITE && p->verify_flag,
-		.check_blocks = p->check_blocks, .erase_preserve = p->preserve,
-		.steps = &step, .step_count = 1, .stub = c->stub,
-		.trace_path = getenv("FAULTS_TRACE"), /* a protocol trace of the run (-v) */
+	    .port = port,
+	    .baud = 115200,
+	    .before = JOB_BEFORE_DEFAULT_RESET,
+	    .after = JOB_AFTER_NO_RESET,
+	    .flash_mode = "keep",
+	    .flash_size = "keep",
+	    .flash_freq = "keep",
+	    .verify = p->op == OP_WRITE && p->verify_flag,
+	    .check_blocks = p->check_blocks,
+	    .erase_preserve = p->preserve,
+	    .steps = &step,
+	    .step_count = 1,
+	    .stub = c->stub,
+	    .trace_path = getenv("FAULTS_TRACE"), /* a protocol trace of the run (-v) */
 	};
 	struct ed_error err = {0};
 	struct job *job = NULL;
@@ -52,8 +71,7 @@ static int run_job(const struct campaign *c, const struct run_plan *p, const cha
 }
 
 /* The child: sets up the board, runs, judges, and reports "verdict exit detail". */
-static void child(const struct campaign *c, const struct run_plan *p, const char *dir,
-		  int out_fd)
+static void child(const struct campaign *c, const struct run_plan *p, const char *dir, int out_fd)
 {
 	char flash_path[600], dump_path[600];
 	snprintf(flash_path, sizeof flash_path, "%s/flash.img", dir);
@@ -75,8 +93,8 @@ static void child(const struct campaign *c, const struct run_plan *p, const char
 	struct run_result r = {0};
 	judge(p, code, msg[0] != '\0', before, after, data, has_dump ? dump : NULL, dump_len, &r);
 	char line[1200];
-	int n = snprintf(line, sizeof line, "%d %d %s | %.300s\n", (int)r.verdict, code, r.detail,
-			 msg);
+	int n =
+	    snprintf(line, sizeof line, "%d %d %s | %.300s\n", (int)r.verdict, code, r.detail, msg);
 	if (write(out_fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1)) < 0)
 		_exit(93);
 	_exit(0);
@@ -149,8 +167,8 @@ void run_inproc(const struct campaign *c, const struct run_plan *p, struct run_r
 		snprintf(r->detail, sizeof r->detail, "killed by signal %d", WTERMSIG(status));
 	} else if (WEXITSTATUS(status) != 0 || !take_report(fds[0], r)) {
 		r->verdict = V_CRASH;
-		snprintf(r->detail, sizeof r->detail, "the run's process exited %d without a report",
-			 WEXITSTATUS(status));
+		snprintf(r->detail, sizeof r->detail,
+			 "the run's process exited %d without a report", WEXITSTATUS(status));
 	}
 	close(fds[0]);
 	remove_workdir(dir);

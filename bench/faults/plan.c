@@ -27,9 +27,8 @@ const char *op_name(enum op op)
 
 /* Every kind alone half of the time (so each kind's effect is seen on its own), else all
  * of them together. */
-static const char *const single_kinds[] = {"flip",	"drop",	   "dup",   "garbage",
-					   "dropframe", "dupframe", "hdrflip", "delay",
-					   "stall",	"disconnect"};
+static const char *const single_kinds[] = {"flip",     "drop",	  "dup",   "garbage", "dropframe",
+					   "dupframe", "hdrflip", "delay", "stall",   "disconnect"};
 
 void plan_draw(uint64_t seed, const char *kinds, double rate_scale, struct run_plan *p)
 {
@@ -122,8 +121,8 @@ static void touched(const struct run_plan *p, uint32_t *lo, uint32_t *hi)
 	}
 }
 
-static bool outside_changed(const struct run_plan *p, const uint8_t *before,
-			    const uint8_t *after, char *what, size_t cap)
+static bool outside_changed(const struct run_plan *p, const uint8_t *before, const uint8_t *after,
+			    char *what, size_t cap)
 {
 	uint32_t lo, hi;
 	touched(p, &lo, &hi);
@@ -172,8 +171,8 @@ static bool result_wrong(const struct run_plan *p, const uint8_t *after, const u
 		break;
 	}
 	if (d >= 0)
-		snprintf(what, cap, "exit 0 but %s wrong at 0x%lx", p->op == OP_READ ? "dump" : "flash",
-			 d);
+		snprintf(what, cap, "exit 0 but %s wrong at 0x%lx",
+			 p->op == OP_READ ? "dump" : "flash", d);
 	return d >= 0;
 }
 
@@ -185,7 +184,8 @@ void judge(const struct run_plan *p, int exit_code, bool has_message, const uint
 	char what[200] = "";
 	bool outside = outside_changed(p, before, after, what, sizeof what);
 	if (exit_code == 0) {
-		if (outside || result_wrong(p, after, data, before, dump, dump_len, what, sizeof what))
+		if (outside ||
+		    result_wrong(p, after, data, before, dump, dump_len, what, sizeof what))
 			r->verdict = V_SILENT;
 		else
 			r->verdict = V_OK;

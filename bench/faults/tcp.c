@@ -83,9 +83,11 @@ static void shuttle(int client, int board, struct faultgen *tx, struct faultgen 
 	uint8_t buf[4096];
 	for (;;) {
 		uint64_t next = faultgen_next_us(tx) < faultgen_next_us(rx) ? faultgen_next_us(tx)
-									     : faultgen_next_us(rx);
+									    : faultgen_next_us(rx);
 		uint64_t now = now_us();
-		int timeout = next == UINT64_MAX ? 1000 : next <= now ? 0 : (int)((next - now) / 1000 + 1);
+		int timeout = next == UINT64_MAX ? 1000
+			      : next <= now	 ? 0
+						 : (int)((next - now) / 1000 + 1);
 		struct pollfd pf[2] = {{client, POLLIN, 0}, {board, POLLIN, 0}};
 		if (poll(pf, 2, timeout) < 0 && errno != EINTR)
 			return;
@@ -275,8 +277,8 @@ static void run_in(const struct campaign *c, const struct run_plan *p, const cha
 	snprintf(sim_port_file, sizeof sim_port_file, "%s/sim.port", dir);
 	snprintf(flash, sizeof flash, "%s/flash.img", dir);
 	snprintf(log, sizeof log, "%s/sim.log", dir);
-	char *sim_argv[] = {(char *)c->sim, "--tcp", "127.0.0.1:0", "--port-file", sim_port_file,
-			    "--fast", "--flash", flash, NULL};
+	char *sim_argv[] = {(char *)c->sim, "--tcp",   "127.0.0.1:0", "--port-file", sim_port_file,
+			    "--fast",	    "--flash", flash,	      NULL};
 	pid_t sim = spawn(sim_argv, log);
 	int board_port = read_port_file(sim_port_file), proxy_port = 0;
 	int lfd = board_port > 0 ? listen_local(&proxy_port) : -1;
@@ -305,7 +307,8 @@ static void run_in(const struct campaign *c, const struct run_plan *p, const cha
 		bool has_msg = error_line(out, msg, sizeof msg);
 		size_t got = 0, dump_len = 0;
 		read_whole(flash, after, FLASH_BYTES, &got);
-		bool has_dump = p->op == OP_READ && read_whole(store[4], dump, p->size + 1, &dump_len);
+		bool has_dump =
+		    p->op == OP_READ && read_whole(store[4], dump, p->size + 1, &dump_len);
 		if (status == -1) {
 			r->verdict = V_HANG;
 			snprintf(r->detail, sizeof r->detail, "no exit after %u s (watchdog)",

@@ -119,8 +119,8 @@ int main(int argc, char **argv)
 		      "-fs",   "32m-c1", "-o",	     ota,  NULL};
 	char *e3[] = {espdeck, "-q", "elf2image", "--version=3", "-o", out3, path, NULL};
 	/* the seed's layout as one file: user1 at 0x1000, padded to the 4 MB flash */
-	char *mb[] = {espdeck, "-q", "merge_bin", "-o", merged, "--fill-flash-size", "4MB",
-		      "0x1000", ota, "0x101000", ota, NULL};
+	char *mb[] = {espdeck, "-q",	 "merge_bin", "-o",	  merged, "--fill-flash-size",
+		      "4MB",   "0x1000", ota,	      "0x101000", ota,	  NULL};
 	struct timing floor = measure(v), t2 = measure(e2), t1 = measure(e1), tm = measure(mo);
 	struct timing t3 = measure(e3), tb = measure(mb);
 	printf("ELF: %zu bytes (irom0 0xE0000, text 0x7000, data+rodata 0x5000), median of %d "

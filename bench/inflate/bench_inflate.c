@@ -13,7 +13,7 @@
 
 #include "../../firmware/stub/core/inflate.h"
 
-#define RUNS 7
+#define RUNS   7
 #define PACKET 0x4000u
 
 static struct inflater inf;
@@ -41,7 +41,8 @@ static double ours(const uint8_t *c, size_t cn, size_t n)
 		inflate_init(&inf, (uint32_t)n, sink, NULL);
 		int rc = INFLATE_MORE;
 		for (size_t pos = 0; pos < cn && rc == INFLATE_MORE; pos += PACKET)
-			rc = inflate_feed(&inf, c + pos, (uint32_t)(cn - pos < PACKET ? cn - pos : PACKET));
+			rc = inflate_feed(&inf, c + pos,
+					  (uint32_t)(cn - pos < PACKET ? cn - pos : PACKET));
 		if (rc != INFLATE_DONE || inflate_total_out(&inf) != n) {
 			fprintf(stderr, "bench-inflate: %s\n", inflate_strerror(rc));
 			exit(1);
@@ -117,8 +118,9 @@ int main(int argc, char **argv)
 		d[i] = (uint8_t)x;
 	}
 	bench("1 MiB random (level 9: stored)", d, n, 9);
-	static const char *words[] = {"flash ", "sector ", "erase ", "0x3FC000 ", "boot ",
-				      "user1.bin ", "\n", "esp_init_data ", "OHAI ", "SLIP "};
+	static const char *words[] = {"flash ", "sector ",    "erase ", "0x3FC000 ",
+				      "boot ",	"user1.bin ", "\n",	"esp_init_data ",
+				      "OHAI ",	"SLIP "};
 	for (size_t i = 0; i < n;) {
 		x ^= x << 13, x ^= x >> 17, x ^= x << 5;
 		for (const char *w = words[x % 10]; *w && i < n; w++)

@@ -12,23 +12,30 @@
 #include "job/job.h"
 
 #define IMAGE_BYTES (64u * 1024u)
-#define BOARDS 8
+#define BOARDS	    8
 
 /* Runs one write job per port at once; returns the wall time, or < 0 when a job failed. */
 static double flash_boards(const uint8_t *img, unsigned count)
 {
 	struct job *jobs[BOARDS] = {0};
 	char ports[BOARDS][64];
-	struct job_step step = {.kind = JOB_STEP_WRITE, .offset = 0x10000, .size = IMAGE_BYTES,
-				.data = img, .name = "app.bin"};
+	struct job_step step = {.kind = JOB_STEP_WRITE,
+				.offset = 0x10000,
+				.size = IMAGE_BYTES,
+				.data = img,
+				.name = "app.bin"};
 	uint64_t t0 = ed_monotonic_us();
 	for (unsigned i = 0; i < count; i++) {
 		snprintf(ports[i], sizeof ports[i], "sim://?mac=5c:cf:7f:00:00:%02x&seed=%u", i,
 			 i + 1);
-		struct job_spec spec = {.port = ports[i], .baud = 921600,
-					.after = JOB_AFTER_HARD_RESET, .flash_mode = "keep",
-					.flash_size = "keep", .flash_freq = "keep",
-					.steps = &step, .step_count = 1};
+		struct job_spec spec = {.port = ports[i],
+					.baud = 921600,
+					.after = JOB_AFTER_HARD_RESET,
+					.flash_mode = "keep",
+					.flash_size = "keep",
+					.flash_freq = "keep",
+					.steps = &step,
+					.step_count = 1};
 		struct ed_error err;
 		if (job_start(&spec, &jobs[i], &err) < 0) {
 			fprintf(stderr, "bench: %s\n", err.msg);

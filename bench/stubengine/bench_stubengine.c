@@ -99,8 +99,11 @@ static uint8_t *load(const char *dir, const char *name, uint32_t *size)
 
 static int seed_layout(const char *dir, bool compress)
 {
-	struct file fs[5] = {{0x0, NULL, 0}, {0x3FC000, NULL, 0}, {0x3FE000, NULL, 0},
-			     {0x1000, NULL, 0}, {0x101000, NULL, 0}};
+	struct file fs[5] = {{0x0, NULL, 0},
+			     {0x3FC000, NULL, 0},
+			     {0x3FE000, NULL, 0},
+			     {0x1000, NULL, 0},
+			     {0x101000, NULL, 0}};
 	fs[0].size = 3856;
 	fs[0].data = malloc(fs[0].size);
 	rnd(fs[0].data, fs[0].size, 1);
@@ -111,7 +114,8 @@ static int seed_layout(const char *dir, bool compress)
 	fs[3].data = load(dir, "user1.bin", &fs[3].size);
 	fs[4].data = load(dir, "user2.bin", &fs[4].size);
 	if (!fs[2].data || !fs[3].data || !fs[4].data) {
-		fprintf(stderr, "bench-stubengine: no blank.bin, user1.bin, user2.bin in %s\n", dir);
+		fprintf(stderr, "bench-stubengine: no blank.bin, user1.bin, user2.bin in %s\n",
+			dir);
 		return 1;
 	}
 	struct board b;
@@ -121,8 +125,8 @@ static int seed_layout(const char *dir, bool compress)
 	uint64_t payload = 0, sent = 0;
 	for (int i = 0; i < 5; i++) {
 		struct stubflash_write_result res;
-		if (stubflash_write(b.ld, fs[i].offset, fs[i].data, fs[i].size, compress, NULL, &res,
-				    &b.err) < 0) {
+		if (stubflash_write(b.ld, fs[i].offset, fs[i].data, fs[i].size, compress, NULL,
+				    &res, &b.err) < 0) {
 			fprintf(stderr, "bench-stubengine: %s\n", b.err.msg);
 			return 1;
 		}
@@ -131,7 +135,8 @@ static int seed_layout(const char *dir, bool compress)
 	}
 	char what[96];
 	snprintf(what, sizeof what, "seed layout, %s (%llu B, %llu sent)",
-		 compress ? "zlib" : "plain", (unsigned long long)payload, (unsigned long long)sent);
+		 compress ? "zlib" : "plain", (unsigned long long)payload,
+		 (unsigned long long)sent);
 	line(what, now_s(&b) - t0, payload);
 	close_board(&b);
 	for (int i = 0; i < 5; i++)

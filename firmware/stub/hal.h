@@ -24,7 +24,7 @@ enum stub_work {
 
 /* How the stub leaves. */
 enum stub_leave {
-	STUB_LEAVE_RESET = 0,    /* FLASH_END/FLASH_DEFL_END(reboot): software reset; the
+	STUB_LEAVE_RESET = 0,	 /* FLASH_END/FLASH_DEFL_END(reboot): software reset; the
 				  * straps are still latched, so this is the ROM loader again */
 	STUB_LEAVE_RUN_USER = 1, /* RUN_USER_CODE: continue the ROM's flash boot */
 };

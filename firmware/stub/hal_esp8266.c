@@ -23,24 +23,24 @@
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 
-#define UART0_FIFO REG(0x60000000)
-#define UART0_INT_ENA REG(0x6000000C)
-#define UART0_INT_CLR REG(0x60000010)
-#define UART0_CLKDIV REG(0x60000014)
-#define UART0_STATUS REG(0x6000001C)
-#define UART0_CONF1 REG(0x60000024)
-#define UART_RXFIFO_FULL_INT (1u << 0)
-#define UART_RXFIFO_TOUT_INT (1u << 8)
-#define UART_RX_COUNT(status) ((status) & 0xFFu)
+#define UART0_FIFO	      REG(0x60000000)
+#define UART0_INT_ENA	      REG(0x6000000C)
+#define UART0_INT_CLR	      REG(0x60000010)
+#define UART0_CLKDIV	      REG(0x60000014)
+#define UART0_STATUS	      REG(0x6000001C)
+#define UART0_CONF1	      REG(0x60000024)
+#define UART_RXFIFO_FULL_INT  (1u << 0)
+#define UART_RXFIFO_TOUT_INT  (1u << 8)
+#define UART_RX_COUNT(status) ((status)&0xFFu)
 #define UART_TX_COUNT(status) (((status) >> 16) & 0xFFu)
-#define UART0_INUM 5 /* reference §10.1 */
+#define UART0_INUM	      5 /* reference §10.1 */
 
-#define SPI0_CMD REG(0x60000200)
-#define SPI0_USER REG(0x6000021C)
-#define SPI0_USER1 REG(0x60000220)
-#define SPI0_USER2 REG(0x60000224)
-#define SPI0_W0 REG(0x60000240)
-#define SPI_CMD_USR (1u << 18)
+#define SPI0_CMD     REG(0x60000200)
+#define SPI0_USER    REG(0x6000021C)
+#define SPI0_USER1   REG(0x60000220)
+#define SPI0_USER2   REG(0x60000224)
+#define SPI0_W0	     REG(0x60000240)
+#define SPI_CMD_USR  (1u << 18)
 #define SPI_POLL_MAX 100000u
 
 #define RING_SIZE 0x4400u /* one 16 KiB block frame, its header and escapes */
@@ -237,25 +237,25 @@ static void chip_jump(void *ctx, uint32_t entry)
 }
 
 static const struct stub_hal chip_hal = {
-	.tx = chip_tx,
-	.flash_read = chip_flash_read,
-	.flash_write = chip_flash_write,
-	.flash_erase_sector = chip_erase_sector,
-	.flash_erase_block = chip_erase_block,
-	.flash_erase_chip = chip_erase_chip,
-	.flash_read_status = chip_read_status,
-	.flash_write_status = chip_write_status,
-	.flash_id = chip_flash_id,
-	.flash_set_params = chip_set_params,
-	.flash_attach = chip_attach,
-	.read_reg = chip_read_reg,
-	.write_reg = chip_write_reg,
-	.time_us = chip_time_us,
-	.delay_us = chip_delay_us,
-	.uart_divider = chip_uart_divider,
-	.set_uart_divider = chip_set_uart_divider,
-	.leave = chip_leave,
-	.jump = chip_jump,
+    .tx = chip_tx,
+    .flash_read = chip_flash_read,
+    .flash_write = chip_flash_write,
+    .flash_erase_sector = chip_erase_sector,
+    .flash_erase_block = chip_erase_block,
+    .flash_erase_chip = chip_erase_chip,
+    .flash_read_status = chip_read_status,
+    .flash_write_status = chip_write_status,
+    .flash_id = chip_flash_id,
+    .flash_set_params = chip_set_params,
+    .flash_attach = chip_attach,
+    .read_reg = chip_read_reg,
+    .write_reg = chip_write_reg,
+    .time_us = chip_time_us,
+    .delay_us = chip_delay_us,
+    .uart_divider = chip_uart_divider,
+    .set_uart_divider = chip_set_uart_divider,
+    .leave = chip_leave,
+    .jump = chip_jump,
 };
 
 void stub_main(void)

@@ -191,8 +191,8 @@ static void host_work(void *ctx, enum stub_work kind, uint32_t bytes)
 	struct stub_host *h = H(ctx);
 	if (h->b->cfg.fast)
 		return;
-	uint32_t cycles = kind == STUB_WORK_INFLATE ? STUB_HOST_INFLATE_CYCLES :
-						      STUB_HOST_MD5_CYCLES;
+	uint32_t cycles =
+	    kind == STUB_WORK_INFLATE ? STUB_HOST_INFLATE_CYCLES : STUB_HOST_MD5_CYCLES;
 	h->now_ns += (uint64_t)bytes * cycles * 25u / 2u; /* 12.5 ns per cycle */
 }
 
@@ -210,31 +210,30 @@ static void host_jump(void *ctx, uint32_t entry)
 	h->jump_entry = entry;
 }
 
-void stub_host_init(struct stub_hal *hal, struct stub_host *h, struct sim_board *b,
-		    uint64_t now_ns)
+void stub_host_init(struct stub_hal *hal, struct stub_host *h, struct sim_board *b, uint64_t now_ns)
 {
 	*h = (struct stub_host){.b = b, .now_ns = now_ns};
 	*hal = (struct stub_hal){
-		.ctx = h,
-		.tx = host_tx,
-		.flash_read = host_flash_read,
-		.flash_write = host_flash_write,
-		.flash_erase_sector = host_erase_sector,
-		.flash_erase_block = host_erase_block,
-		.flash_erase_chip = host_erase_chip,
-		.flash_read_status = host_read_status,
-		.flash_write_status = host_write_status,
-		.flash_id = host_flash_id,
-		.flash_set_params = host_set_params,
-		.flash_attach = host_attach,
-		.read_reg = host_read_reg,
-		.write_reg = host_write_reg,
-		.time_us = host_time_us,
-		.delay_us = host_delay_us,
-		.uart_divider = host_uart_divider,
-		.set_uart_divider = host_set_uart_divider,
-		.work = host_work,
-		.leave = host_leave,
-		.jump = host_jump,
+	    .ctx = h,
+	    .tx = host_tx,
+	    .flash_read = host_flash_read,
+	    .flash_write = host_flash_write,
+	    .flash_erase_sector = host_erase_sector,
+	    .flash_erase_block = host_erase_block,
+	    .flash_erase_chip = host_erase_chip,
+	    .flash_read_status = host_read_status,
+	    .flash_write_status = host_write_status,
+	    .flash_id = host_flash_id,
+	    .flash_set_params = host_set_params,
+	    .flash_attach = host_attach,
+	    .read_reg = host_read_reg,
+	    .write_reg = host_write_reg,
+	    .time_us = host_time_us,
+	    .delay_us = host_delay_us,
+	    .uart_divider = host_uart_divider,
+	    .set_uart_divider = host_set_uart_divider,
+	    .work = host_work,
+	    .leave = host_leave,
+	    .jump = host_jump,
 	};
 }

@@ -30,14 +30,14 @@ struct sim_board;
  * MD5:     about 30 instructions per byte (md5.c's step loop at -Os, counted in the
  *          disassembly: 27 per step, 64 steps per 64 bytes, plus the word loads) -> 36. */
 #define STUB_HOST_INFLATE_CYCLES 55u
-#define STUB_HOST_MD5_CYCLES 36u
-#define STUB_HOST_UART_FIFO 128u
+#define STUB_HOST_MD5_CYCLES	 36u
+#define STUB_HOST_UART_FIFO	 128u
 
 struct stub_host {
 	struct sim_board *b;
-	uint64_t now_ns;       /* the stub's CPU clock */
-	uint64_t stall_ns;     /* stall fault drawn for the request being answered */
-	bool left;             /* leave() or jump() was called */
+	uint64_t now_ns;   /* the stub's CPU clock */
+	uint64_t stall_ns; /* stall fault drawn for the request being answered */
+	bool left;	   /* leave() or jump() was called */
 	enum stub_leave how;
 	bool jumped;
 	uint32_t jump_entry;

@@ -2,7 +2,7 @@
  * The deterministic half of the replay HAL (hal_replay.h). */
 #include "hal_replay.h"
 
-#define UART0_CLKDIV 0x60000014u
+#define UART0_CLKDIV	   0x60000014u
 #define ROM_LOADER_DIVIDER 452u /* 115200 baud, as the ROM loader leaves it (reference §9.2) */
 
 void replay_init(struct replay *r, uint32_t flash_size)

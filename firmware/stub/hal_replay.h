@@ -21,17 +21,17 @@
 
 /* How a replay ended, also the program's exit code on both builds. */
 enum replay_end {
-	REPLAY_INPUT_DONE = 0,   /* every input byte fed, the stub still running */
-	REPLAY_RESET = 20,       /* leave(STUB_LEAVE_RESET) */
-	REPLAY_RUN_USER = 21,    /* leave(STUB_LEAVE_RUN_USER) */
-	REPLAY_JUMP = 22,        /* jump() after MEM_END */
+	REPLAY_INPUT_DONE = 0, /* every input byte fed, the stub still running */
+	REPLAY_RESET = 20,     /* leave(STUB_LEAVE_RESET) */
+	REPLAY_RUN_USER = 21,  /* leave(STUB_LEAVE_RUN_USER) */
+	REPLAY_JUMP = 22,      /* jump() after MEM_END */
 };
 
 /* Input is fed in pieces of this many bytes; the clock advances by the wire time of each
  * piece at 921600 baud (10.85 us a byte, rounded to 11) before stub_poll runs. */
-#define REPLAY_PIECE 64u
+#define REPLAY_PIECE	   64u
 #define REPLAY_US_PER_BYTE 11u
-#define REPLAY_REGS 32u
+#define REPLAY_REGS	   32u
 
 struct replay {
 	uint32_t flash_size;

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 struct app_command {
-	const char *name;    /* esptool's spelling; '-' and '_' alike when matched */
+	const char *name; /* esptool's spelling; '-' and '_' alike when matched */
 	const char *args;
 	const char *summary;
 };

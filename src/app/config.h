@@ -20,8 +20,8 @@
 /* Where a setting's value came from, lowest precedence first. */
 enum config_source {
 	CONFIG_FROM_DEFAULT = 0,
-	CONFIG_FROM_FILE,    /* the station's config file (not read yet) */
-	CONFIG_FROM_ENV,     /* ESPTOOL_PORT */
+	CONFIG_FROM_FILE, /* the station's config file (not read yet) */
+	CONFIG_FROM_ENV,  /* ESPTOOL_PORT */
 	CONFIG_FROM_CMDLINE,
 };
 
@@ -53,27 +53,27 @@ enum config_key {
 struct config {
 	const char *ports[CONFIG_MAX_PORTS]; /* --port, may repeat ("all" allowed) */
 	size_t port_count;
-	uint32_t baud;             /* --baud, default 115200 */
-	bool baud_given;           /* --baud was given (the monitor's default differs) */
-	const char *before;        /* --before NAME, default "default_reset" */
-	const char *after;         /* --after NAME, default "hard_reset" */
-	const char *chip;          /* --chip NAME, default "auto" */
-	const char *trace_path;    /* --trace FILE */
-	const char *firmware_dir;  /* --firmware-dir DIR, default "firmware" */
-	const char *preset;        /* --preset NAME (TUI preselection) */
-	const char *log_path;      /* --log FILE (TUI log tee) */
-	int connect_attempts;      /* --connect-attempts N: 0 = unset (7), -1 = N <= 0 (forever) */
+	uint32_t baud;		    /* --baud, default 115200 */
+	bool baud_given;	    /* --baud was given (the monitor's default differs) */
+	const char *before;	    /* --before NAME, default "default_reset" */
+	const char *after;	    /* --after NAME, default "hard_reset" */
+	const char *chip;	    /* --chip NAME, default "auto" */
+	const char *trace_path;	    /* --trace FILE */
+	const char *firmware_dir;   /* --firmware-dir DIR, default "firmware" */
+	const char *preset;	    /* --preset NAME (TUI preselection) */
+	const char *log_path;	    /* --log FILE (TUI log tee) */
+	int connect_attempts;	    /* --connect-attempts N: 0 = unset (7), -1 = N <= 0 (forever) */
 	const char *reset_sequence; /* --custom-reset-sequence SEQ (esptool's notation) */
-	bool boot_check;           /* --boot-check: listen to the boot after a hard reset */
-	char expect[1024];         /* --expect RULE (repeatable), joined with ';' */
-	uint32_t boot_time_ms;     /* --boot-time MS, 0 = the job's default (3000) */
-	uint32_t app_baud;         /* --app-baud BAUD, 0 = 115200 */
-	const char *journal_path;  /* --journal FILE; NULL = the default path for writes */
-	bool no_journal;           /* --no-journal */
-	int verbose;               /* -v, repeatable */
-	bool quiet;                /* -q */
-	bool timestamps;           /* --timestamps: plain output lines start with the time */
-	bool no_stub;              /* --no-stub: ROM mode only (esptool's flag) */
+	bool boot_check;	    /* --boot-check: listen to the boot after a hard reset */
+	char expect[1024];	    /* --expect RULE (repeatable), joined with ';' */
+	uint32_t boot_time_ms;	    /* --boot-time MS, 0 = the job's default (3000) */
+	uint32_t app_baud;	    /* --app-baud BAUD, 0 = 115200 */
+	const char *journal_path;   /* --journal FILE; NULL = the default path for writes */
+	bool no_journal;	    /* --no-journal */
+	int verbose;		    /* -v, repeatable */
+	bool quiet;		    /* -q */
+	bool timestamps;	    /* --timestamps: plain output lines start with the time */
+	bool no_stub;		    /* --no-stub: ROM mode only (esptool's flag) */
 	enum config_source source[CONFIG_KEY_COUNT]; /* where each setting came from */
 };
 
@@ -101,8 +101,8 @@ bool config_word_is(const char *word, const char *name);
  * (short_name may be NULL). On a match sets *value (borrowed from argv) and advances *i
  * past what was used; returns 1, 0 when argv[*i] is another option, -1 when the value is
  * missing. Prints nothing: the front end words the error. */
-int config_take_value(int argc, char **argv, int *i, const char *long_name,
-		      const char *short_name, const char **value);
+int config_take_value(int argc, char **argv, int *i, const char *long_name, const char *short_name,
+		      const char **value);
 
 /* True when arg is the flag --long_name (dashes/underscores alike). */
 bool config_is_flag(const char *arg, const char *long_name);

@@ -7,10 +7,10 @@
 
 enum app_exit {
 	APP_EXIT_OK = 0,
-	APP_EXIT_FAIL = 1,      /* the operation failed (bad file, board error, ...) */
-	APP_EXIT_USAGE = 2,     /* bad command line */
-	APP_EXIT_CONNECT = 3,   /* could not open the port or reach the board */
-	APP_EXIT_VERIFY = 4,    /* a verification found different data */
+	APP_EXIT_FAIL = 1,	/* the operation failed (bad file, board error, ...) */
+	APP_EXIT_USAGE = 2,	/* bad command line */
+	APP_EXIT_CONNECT = 3,	/* could not open the port or reach the board */
+	APP_EXIT_VERIFY = 4,	/* a verification found different data */
 	APP_EXIT_CANCELLED = 5, /* interrupted (Ctrl-C) */
 };
 

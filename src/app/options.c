@@ -14,8 +14,8 @@
 #include "core/util.h"
 #include "engine/reset_seq.h"
 
-int config_take_value(int argc, char **argv, int *i, const char *long_name,
-		      const char *short_name, const char **value)
+int config_take_value(int argc, char **argv, int *i, const char *long_name, const char *short_name,
+		      const char **value)
 {
 	const char *arg = argv[*i];
 	if (short_name && !strcmp(arg, short_name)) {
@@ -56,13 +56,17 @@ static bool reset_names_ok(const struct config *cfg)
 	enum job_before before;
 	enum job_after after;
 	if (!app_before_of(cfg->before, &before)) {
-		fprintf(stderr, "espdeck: --before '%s' is not one of default_reset, no_reset, manual, "
-			"no_reset_no_sync\n", cfg->before);
+		fprintf(stderr,
+			"espdeck: --before '%s' is not one of default_reset, no_reset, manual, "
+			"no_reset_no_sync\n",
+			cfg->before);
 		return false;
 	}
 	if (!app_after_of(cfg->after, &after)) {
-		fprintf(stderr, "espdeck: --after '%s' is not one of hard_reset, soft_reset, "
-			"no_reset\n", cfg->after);
+		fprintf(stderr,
+			"espdeck: --after '%s' is not one of hard_reset, soft_reset, "
+			"no_reset\n",
+			cfg->after);
 		return false;
 	}
 	return true;
@@ -74,8 +78,10 @@ static int parse_attempts(const char *value, struct config *cfg)
 	uint32_t n;
 	bool negative = value[0] == '-';
 	if (!ed_parse_u32(value + negative, &n) || (!negative && n > 1000)) {
-		fprintf(stderr, "espdeck: --connect-attempts '%s' is not a count (default 7; 0 or "
-			"less = keep trying until Ctrl-C)\n", value);
+		fprintf(stderr,
+			"espdeck: --connect-attempts '%s' is not a count (default 7; 0 or "
+			"less = keep trying until Ctrl-C)\n",
+			value);
 		return APP_EXIT_USAGE;
 	}
 	cfg->connect_attempts = negative || n == 0 ? -1 : (int)n;
@@ -104,16 +110,17 @@ static int take_string(int argc, char **argv, int *i, struct config *cfg)
 		const char **dst;
 		enum config_key key;
 	} strs[] = {
-		{"before", NULL, &cfg->before, CONFIG_BEFORE},
-		{"after", "-a", &cfg->after, CONFIG_AFTER},
-		{"chip", "-c", &cfg->chip, CONFIG_CHIP},
-		{"trace", "-t", &cfg->trace_path, CONFIG_TRACE},
-		{"firmware_dir", NULL, &cfg->firmware_dir, CONFIG_FIRMWARE_DIR},
-		{"preset", NULL, &cfg->preset, CONFIG_PRESET},
-		{"log", NULL, &cfg->log_path, CONFIG_LOG},
+	    {"before", NULL, &cfg->before, CONFIG_BEFORE},
+	    {"after", "-a", &cfg->after, CONFIG_AFTER},
+	    {"chip", "-c", &cfg->chip, CONFIG_CHIP},
+	    {"trace", "-t", &cfg->trace_path, CONFIG_TRACE},
+	    {"firmware_dir", NULL, &cfg->firmware_dir, CONFIG_FIRMWARE_DIR},
+	    {"preset", NULL, &cfg->preset, CONFIG_PRESET},
+	    {"log", NULL, &cfg->log_path, CONFIG_LOG},
 	};
 	for (size_t k = 0; k < sizeof strs / sizeof strs[0]; k++) {
-		int r = config_take_value(argc, argv, i, strs[k].name, strs[k].short_name, strs[k].dst);
+		int r =
+		    config_take_value(argc, argv, i, strs[k].name, strs[k].short_name, strs[k].dst);
 		if (r > 0)
 			cfg->source[strs[k].key] = CONFIG_FROM_CMDLINE;
 		if (r != 0)
@@ -157,7 +164,8 @@ static int take_production(int argc, char **argv, int *i, struct config *cfg)
 			fprintf(stderr, "espdeck: --expect: too many rules\n");
 			return -2;
 		}
-		snprintf(cfg->expect + len, sizeof cfg->expect - len, "%s%s", len ? ";" : "", value);
+		snprintf(cfg->expect + len, sizeof cfg->expect - len, "%s%s", len ? ";" : "",
+			 value);
 		cfg->boot_check = true;
 		cfg->source[CONFIG_EXPECT] = cfg->source[CONFIG_BOOT_CHECK] = CONFIG_FROM_CMDLINE;
 		return 1;
@@ -241,7 +249,8 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			if (r < 0)
 				goto missing;
 			if (cfg->port_count == CONFIG_MAX_PORTS) {
-				fprintf(stderr, "espdeck: at most %d --port options\n", CONFIG_MAX_PORTS);
+				fprintf(stderr, "espdeck: at most %d --port options\n",
+					CONFIG_MAX_PORTS);
 				return APP_EXIT_USAGE;
 			}
 			cfg->ports[cfg->port_count++] = value;
@@ -252,7 +261,9 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			if (r < 0)
 				goto missing;
 			if (!ed_parse_u32(value, &cfg->baud) || cfg->baud < 300) {
-				fprintf(stderr, "espdeck: --baud '%s' is not a baud rate (for example 115200)\n",
+				fprintf(stderr,
+					"espdeck: --baud '%s' is not a baud rate (for example "
+					"115200)\n",
 					value);
 				return APP_EXIT_USAGE;
 			}
@@ -260,14 +271,16 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			cfg->source[CONFIG_BAUD] = CONFIG_FROM_CMDLINE;
 			continue;
 		}
-		if ((r = config_take_value(argc, argv, &i, "connect_attempts", NULL, &value)) != 0) {
+		if ((r = config_take_value(argc, argv, &i, "connect_attempts", NULL, &value)) !=
+		    0) {
 			if (r < 0)
 				goto missing;
 			if (parse_attempts(value, cfg) != APP_EXIT_OK)
 				return APP_EXIT_USAGE;
 			continue;
 		}
-		if ((r = config_take_value(argc, argv, &i, "custom_reset_sequence", NULL, &value)) != 0) {
+		if ((r = config_take_value(argc, argv, &i, "custom_reset_sequence", NULL,
+					   &value)) != 0) {
 			if (r < 0)
 				goto missing;
 			if (parse_reset_sequence(value, cfg) != APP_EXIT_OK)
@@ -284,7 +297,8 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			goto missing;
 		if (r > 0)
 			continue;
-		fprintf(stderr, "espdeck: unknown option '%s'\nRun 'espdeck --help' for the options.\n",
+		fprintf(stderr,
+			"espdeck: unknown option '%s'\nRun 'espdeck --help' for the options.\n",
 			arg);
 		return APP_EXIT_USAGE;
 	}
@@ -302,10 +316,14 @@ missing:
 const char *config_source_name(enum config_source source)
 {
 	switch (source) {
-	case CONFIG_FROM_DEFAULT: return "default";
-	case CONFIG_FROM_FILE: return "config file";
-	case CONFIG_FROM_ENV: return "environment";
-	case CONFIG_FROM_CMDLINE: return "command line";
+	case CONFIG_FROM_DEFAULT:
+		return "default";
+	case CONFIG_FROM_FILE:
+		return "config file";
+	case CONFIG_FROM_ENV:
+		return "environment";
+	case CONFIG_FROM_CMDLINE:
+		return "command line";
 	}
 	return "?";
 }
@@ -313,15 +331,24 @@ const char *config_source_name(enum config_source source)
 const char *config_key_name(enum config_key key)
 {
 	static const char *const names[CONFIG_KEY_COUNT] = {
-		[CONFIG_PORT] = "--port", [CONFIG_BAUD] = "--baud", [CONFIG_BEFORE] = "--before",
-		[CONFIG_AFTER] = "--after", [CONFIG_CHIP] = "--chip", [CONFIG_TRACE] = "--trace",
-		[CONFIG_FIRMWARE_DIR] = "--firmware-dir", [CONFIG_PRESET] = "--preset",
-		[CONFIG_LOG] = "--log", [CONFIG_CONNECT_ATTEMPTS] = "--connect-attempts",
-		[CONFIG_RESET_SEQUENCE] = "--custom-reset-sequence",
-		[CONFIG_BOOT_CHECK] = "--boot-check", [CONFIG_EXPECT] = "--expect",
-		[CONFIG_BOOT_TIME] = "--boot-time", [CONFIG_APP_BAUD] = "--app-baud",
-		[CONFIG_JOURNAL] = "--journal", [CONFIG_VERBOSE] = "--verbose",
-		[CONFIG_TIMESTAMPS] = "--timestamps",
+	    [CONFIG_PORT] = "--port",
+	    [CONFIG_BAUD] = "--baud",
+	    [CONFIG_BEFORE] = "--before",
+	    [CONFIG_AFTER] = "--after",
+	    [CONFIG_CHIP] = "--chip",
+	    [CONFIG_TRACE] = "--trace",
+	    [CONFIG_FIRMWARE_DIR] = "--firmware-dir",
+	    [CONFIG_PRESET] = "--preset",
+	    [CONFIG_LOG] = "--log",
+	    [CONFIG_CONNECT_ATTEMPTS] = "--connect-attempts",
+	    [CONFIG_RESET_SEQUENCE] = "--custom-reset-sequence",
+	    [CONFIG_BOOT_CHECK] = "--boot-check",
+	    [CONFIG_EXPECT] = "--expect",
+	    [CONFIG_BOOT_TIME] = "--boot-time",
+	    [CONFIG_APP_BAUD] = "--app-baud",
+	    [CONFIG_JOURNAL] = "--journal",
+	    [CONFIG_VERBOSE] = "--verbose",
+	    [CONFIG_TIMESTAMPS] = "--timestamps",
 	};
 	return key < CONFIG_KEY_COUNT && names[key] ? names[key] : "?";
 }

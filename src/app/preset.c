@@ -4,8 +4,8 @@
 
 #include "app/spec.h"
 
-size_t app_preset_steps(const struct layout *l, const struct layout_files *files,
-			const bool *only, struct job_step *steps)
+size_t app_preset_steps(const struct layout *l, const struct layout_files *files, const bool *only,
+			struct job_step *steps)
 {
 	size_t n = 0;
 	bool any = false;
@@ -26,17 +26,17 @@ size_t app_preset_steps(const struct layout *l, const struct layout_files *files
 		uint32_t extent = layout_region_extent(r, f->size);
 		if (l->erase == LAYOUT_ERASE_REGIONS || (l->erase == LAYOUT_ERASE_CHIP && only))
 			steps[n++] = (struct job_step){
-				.kind = JOB_STEP_ERASE_REGION,
-				.offset = r->offset,
-				.size = (extent + LAYOUT_SECTOR - 1) & ~(LAYOUT_SECTOR - 1),
-				.name = r->name,
+			    .kind = JOB_STEP_ERASE_REGION,
+			    .offset = r->offset,
+			    .size = (extent + LAYOUT_SECTOR - 1) & ~(LAYOUT_SECTOR - 1),
+			    .name = r->name,
 			};
 		steps[n++] = (struct job_step){
-			.kind = JOB_STEP_WRITE,
-			.offset = r->offset,
-			.size = f->size,
-			.data = f->data,
-			.name = r->file[0] ? r->file : r->name,
+		    .kind = JOB_STEP_WRITE,
+		    .offset = r->offset,
+		    .size = f->size,
+		    .data = f->data,
+		    .name = r->file[0] ? r->file : r->name,
 		};
 	}
 	return n;

@@ -17,8 +17,8 @@
 /* Fills steps (room for APP_PRESET_MAX_STEPS) with the erase and write steps of every
  * region that has data, or only those with only[i] set (only may be NULL); returns the
  * count. The steps borrow l's names and files' data. */
-size_t app_preset_steps(const struct layout *l, const struct layout_files *files,
-			const bool *only, struct job_step *steps);
+size_t app_preset_steps(const struct layout *l, const struct layout_files *files, const bool *only,
+			struct job_step *steps);
 
 /* Fills spec from the global options and the preset's flash parameters and boot check
  * (the command line's rules win over the preset's). No steps. Borrows cfg and l. */

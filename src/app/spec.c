@@ -8,9 +8,14 @@
 
 bool app_before_of(const char *name, enum job_before *out)
 {
-	static const struct { const char *name; enum job_before v; } t[] = {
-		{"default_reset", JOB_BEFORE_DEFAULT_RESET}, {"no_reset", JOB_BEFORE_NO_RESET},
-		{"manual", JOB_BEFORE_MANUAL}, {"no_reset_no_sync", JOB_BEFORE_NO_RESET_NO_SYNC},
+	static const struct {
+		const char *name;
+		enum job_before v;
+	} t[] = {
+	    {"default_reset", JOB_BEFORE_DEFAULT_RESET},
+	    {"no_reset", JOB_BEFORE_NO_RESET},
+	    {"manual", JOB_BEFORE_MANUAL},
+	    {"no_reset_no_sync", JOB_BEFORE_NO_RESET_NO_SYNC},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (config_word_is(name, t[i].name)) {
@@ -22,10 +27,14 @@ bool app_before_of(const char *name, enum job_before *out)
 
 bool app_after_of(const char *name, enum job_after *out)
 {
-	static const struct { const char *name; enum job_after v; } t[] = {
-		{"hard_reset", JOB_AFTER_HARD_RESET}, {"soft_reset", JOB_AFTER_SOFT_RESET},
-		{"no_reset", JOB_AFTER_NO_RESET},
-		{"no_reset_stub", JOB_AFTER_NO_RESET}, /* the stub stays running */
+	static const struct {
+		const char *name;
+		enum job_after v;
+	} t[] = {
+	    {"hard_reset", JOB_AFTER_HARD_RESET},
+	    {"soft_reset", JOB_AFTER_SOFT_RESET},
+	    {"no_reset", JOB_AFTER_NO_RESET},
+	    {"no_reset_stub", JOB_AFTER_NO_RESET}, /* the stub stays running */
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (config_word_is(name, t[i].name)) {

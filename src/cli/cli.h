@@ -95,8 +95,7 @@ struct cli_hexview_request {
 };
 /* Parses `hexview` and runs the --dump / --structure renderings; when the interactive
  * viewer is wanted it returns APP_EXIT_OK with req->interactive set. */
-int cli_hexview(const struct config *cfg, int argc, char **argv,
-		struct cli_hexview_request *req);
+int cli_hexview(const struct config *cfg, int argc, char **argv, struct cli_hexview_request *req);
 /* production bench (cli_production.c) */
 int cmd_journal(const struct config *cfg, int argc, char **argv);
 int cmd_publish(const struct config *cfg, int argc, char **argv);

@@ -16,7 +16,7 @@
 #include "image/ihex.h"
 #include "link/ports.h"
 
-#define MAX_FILES 64
+#define MAX_FILES      64
 #define MAX_FILE_BYTES (16u << 20)
 
 /* --- argument helpers ---------------------------------------------------------------- */
@@ -29,8 +29,7 @@ static int usage(const char *cmd, const char *fmt, const char *arg)
 	return CLI_EXIT_USAGE;
 }
 
-static bool parse_num(const char *cmd, const char *what, const char *text, uint32_t *out,
-		      int *rc)
+static bool parse_num(const char *cmd, const char *what, const char *text, uint32_t *out, int *rc)
 {
 	if (ed_parse_u32(text, out))
 		return true;
@@ -48,8 +47,8 @@ static bool is_opt(const char *arg, const char *long_name, const char *short_nam
 }
 
 /* "--name VALUE" or "--name=VALUE"; returns 1 matched, 0 not, -1 value missing. */
-static int opt_value(int argc, char **argv, int *i, const char *long_name,
-		     const char *short_name, const char **value)
+static int opt_value(int argc, char **argv, int *i, const char *long_name, const char *short_name,
+		     const char **value)
 {
 	const char *arg = argv[*i];
 	const char *eq = strchr(arg, '=');
@@ -78,7 +77,8 @@ static int opt_value(int argc, char **argv, int *i, const char *long_name,
 static bool need_port(const struct config *cfg, const char *cmd, int *rc)
 {
 	if (app_is_multi(cfg) && cli_word_is(cmd, "read_flash")) {
-		*rc = usage(cmd, "%s", "reads one board at a time: give a single --port "
+		*rc = usage(cmd, "%s",
+			    "reads one board at a time: give a single --port "
 			    "(several boards would write the same FILE)");
 		return false;
 	}
@@ -116,8 +116,8 @@ int cmd_read_mac(const struct config *cfg, int argc, char **argv)
 	struct chip_info info;
 	int rc = run_info(cfg, argc, argv, &info);
 	if (rc == CLI_EXIT_OK && !app_is_multi(cfg))
-		printf("MAC: %02x:%02x:%02x:%02x:%02x:%02x\n", info.mac[0], info.mac[1], info.mac[2],
-		       info.mac[3], info.mac[4], info.mac[5]);
+		printf("MAC: %02x:%02x:%02x:%02x:%02x:%02x\n", info.mac[0], info.mac[1],
+		       info.mac[2], info.mac[3], info.mac[4], info.mac[5]);
 	return rc;
 }
 
@@ -154,7 +154,8 @@ int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 	int rc = CLI_EXIT_OK;
 	uint32_t addr, size;
 	if (argc != 3)
-		return usage(argv[0], "%s", "needs ADDR SIZE, for example: erase_region 0x3FC000 0x4000");
+		return usage(argv[0], "%s",
+			     "needs ADDR SIZE, for example: erase_region 0x3FC000 0x4000");
 	if (!parse_num(argv[0], "address", argv[1], &addr, &rc))
 		return rc;
 	if (!strcasecmp(argv[2], "all"))
@@ -164,7 +165,8 @@ int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 	if (addr % 4096)
 		return usage(argv[0], "offset %s must be a multiple of 4096 (0x1000)", argv[1]);
 	if ((size % 4096 && size != JOB_SIZE_TO_END) || size == 0)
-		return usage(argv[0], "size %s must be a non-zero multiple of 4096 (0x1000)", argv[2]);
+		return usage(argv[0], "size %s must be a non-zero multiple of 4096 (0x1000)",
+			     argv[2]);
 	if (!need_port(cfg, argv[0], &rc))
 		return rc;
 	struct job_step step = {.kind = JOB_STEP_ERASE_REGION, .offset = addr, .size = size};
@@ -191,7 +193,9 @@ int cmd_read_flash(const struct config *cfg, int argc, char **argv)
 		args[pos++] = argv[i];
 	}
 	if (pos != 3)
-		return usage(argv[0], "%s", "needs ADDR SIZE FILE, for example: read_flash 0x3fe000 2048 dump.bin");
+		return usage(
+		    argv[0], "%s",
+		    "needs ADDR SIZE FILE, for example: read_flash 0x3fe000 2048 dump.bin");
 	if (!parse_num(argv[0], "address", args[0], &addr, &rc))
 		return rc;
 	if (!strcasecmp(args[1], "all"))
@@ -202,7 +206,8 @@ int cmd_read_flash(const struct config *cfg, int argc, char **argv)
 		return usage(argv[0], "size %s must not be zero", args[1]);
 	if (!need_port(cfg, argv[0], &rc))
 		return rc;
-	struct job_step step = {.kind = JOB_STEP_READ, .offset = addr, .size = size, .path = args[2]};
+	struct job_step step = {
+	    .kind = JOB_STEP_READ, .offset = addr, .size = size, .path = args[2]};
 	char data_fd[32];
 	if (!strcmp(args[2], "-") || !strcmp(args[2], "/dev/stdout")) {
 		/* The dump takes stdout; the progress text moves to stderr. */
@@ -240,7 +245,8 @@ int cmd_ports(const struct config *cfg, int argc, char **argv)
 		const struct port_info *p = &ports[i];
 		if (p->vid || p->pid)
 			printf("%-20s %04x:%04x %-7s %s%s%s\n", p->path, p->vid, p->pid,
-			       p->bridge ? p->bridge : "-", p->product[0] ? p->product : p->description,
+			       p->bridge ? p->bridge : "-",
+			       p->product[0] ? p->product : p->description,
 			       p->serial[0] ? " serial " : "", p->serial);
 		else
 			printf("%-20s %-9s %-7s %s\n", p->path, "-", "-", p->description);
@@ -287,7 +293,8 @@ static int check_params(const char *cmd, const struct flash_args *fa)
 	if (strcmp(fa->size, "keep") && strcmp(fa->size, "detect") &&
 	    !flash_size_parse(fa->size, why, sizeof why)) {
 		if (!strncmp(why, "unknown", 7))
-			fprintf(stderr, "espdeck %s: --flash_size '%s' is not one of keep, detect, %s\n",
+			fprintf(stderr,
+				"espdeck %s: --flash_size '%s' is not one of keep, detect, %s\n",
 				cmd, fa->size, flash_size_names());
 		else
 			fprintf(stderr, "espdeck %s: --flash_size: %s\n", cmd, why);
@@ -297,7 +304,8 @@ static int check_params(const char *cmd, const struct flash_args *fa)
 	    strcmp(flash_size_label(fa->size, why, sizeof why), fa->size))
 		printf("Flash size %s\n", why); /* an old megabit name: say what it means */
 	if (strcmp(fa->freq, "keep") && !flash_freq_by_name(fa->freq))
-		return usage(cmd, "--flash_freq '%s' is not one of keep, 40m, 26m, 20m, 80m", fa->freq);
+		return usage(cmd, "--flash_freq '%s' is not one of keep, 40m, 26m, 20m, 80m",
+			     fa->freq);
 	return CLI_EXIT_OK;
 }
 
@@ -321,7 +329,8 @@ static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_ar
 			if (r < 0)
 				return usage(cmd, "option '%s' needs a value", a);
 			if (strcmp(val, "exact") && strcmp(val, "preserve"))
-				return usage(cmd, "--erase-strategy '%s' is not exact or preserve", val);
+				return usage(cmd, "--erase-strategy '%s' is not exact or preserve",
+					     val);
 			fa->preserve = !strcmp(val, "preserve");
 			continue;
 		}
@@ -396,7 +405,8 @@ static int load_pairs(const char *cmd, bool writing, struct flash_args *fa)
 		if (convert_hex(cmd, p) != CLI_EXIT_OK)
 			return CLI_EXIT_FAIL;
 		if (p->size == 0) {
-			fprintf(stderr, "espdeck %s: %s is empty: nothing to write\n", cmd, p->path);
+			fprintf(stderr, "espdeck %s: %s is empty: nothing to write\n", cmd,
+				p->path);
 			return CLI_EXIT_FAIL;
 		}
 	}
@@ -407,10 +417,11 @@ static int load_pairs(const char *cmd, bool writing, struct flash_args *fa)
 		uint64_t end = writing ? ((uint64_t)a->addr + a->size + 4095) / 4096 * 4096
 				       : (uint64_t)a->addr + a->size;
 		if (end > b->addr) {
-			fprintf(stderr,
-				"espdeck %s: %s at 0x%x overlaps %s at 0x%x (it ends at 0x%llx%s)\n",
-				cmd, a->path, a->addr, b->path, b->addr, (unsigned long long)end,
-				writing ? ", rounded up to its sector" : "");
+			fprintf(
+			    stderr,
+			    "espdeck %s: %s at 0x%x overlaps %s at 0x%x (it ends at 0x%llx%s)\n",
+			    cmd, a->path, a->addr, b->path, b->addr, (unsigned long long)end,
+			    writing ? ", rounded up to its sector" : "");
 			return CLI_EXIT_USAGE;
 		}
 	}
@@ -428,9 +439,11 @@ static int check_fit(const char *cmd, const struct flash_args *fa)
 		const struct pair *p = &fa->pairs[k];
 		if ((uint64_t)p->addr + p->size <= limit)
 			continue;
-		fprintf(stderr, "espdeck %s: %s at 0x%x (%zu bytes) does not fit in %s%s of flash; "
-			"nothing was erased or written\n", cmd, p->path, p->addr, p->size,
-			fs ? "the " : "the largest ", fs ? fs->name : "16MB");
+		fprintf(stderr,
+			"espdeck %s: %s at 0x%x (%zu bytes) does not fit in %s%s of flash; "
+			"nothing was erased or written\n",
+			cmd, p->path, p->addr, p->size, fs ? "the " : "the largest ",
+			fs ? fs->name : "16MB");
 		return CLI_EXIT_USAGE;
 	}
 	return CLI_EXIT_OK;
@@ -448,7 +461,8 @@ static int parse_flash_args(int argc, char **argv, bool writing, struct flash_ar
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (npos == 0 || npos % 2)
-		return usage(cmd, "%s", "needs ADDR FILE pairs, for example: 0x0 boot.bin 0x1000 user1.bin");
+		return usage(cmd, "%s",
+			     "needs ADDR FILE pairs, for example: 0x0 boot.bin 0x1000 user1.bin");
 	if ((rc = check_params(cmd, fa)) != CLI_EXIT_OK)
 		return rc;
 	for (size_t k = 0; k < npos; k += 2) {
@@ -456,8 +470,10 @@ static int parse_flash_args(int argc, char **argv, bool writing, struct flash_ar
 		if (!parse_num(cmd, "address", pos[k], &p->addr, &rc))
 			return rc;
 		if (writing && p->addr % 4096)
-			return usage(cmd, "address %s is not a multiple of 0x1000: the ESP8266 ROM "
-				     "writes whole 4 KiB sectors", pos[k]);
+			return usage(cmd,
+				     "address %s is not a multiple of 0x1000: the ESP8266 ROM "
+				     "writes whole 4 KiB sectors",
+				     pos[k]);
 		p->path = pos[k + 1];
 		fa->count++;
 	}

@@ -16,7 +16,6 @@
 #include "dump/dump_file.h"
 #include "dump/dump_view.h"
 
-
 struct hexview_args {
 	const char *path, *compare;
 	uint32_t base;
@@ -210,8 +209,7 @@ static int run_structure(const struct config *cfg, const struct hexview_args *a,
 	return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 }
 
-int cli_hexview(const struct config *cfg, int argc, char **argv,
-		struct cli_hexview_request *req)
+int cli_hexview(const struct config *cfg, int argc, char **argv, struct cli_hexview_request *req)
 {
 	memset(req, 0, sizeof *req);
 	struct hexview_args a;
@@ -231,9 +229,12 @@ int cli_hexview(const struct config *cfg, int argc, char **argv,
 			"espdeck hexview: not a terminal; use --dump for a text rendering\n");
 		return CLI_EXIT_USAGE;
 	}
-	*req = (struct cli_hexview_request){.interactive = true, .path = a.path,
-					    .compare = a.compare, .base_given = a.base_given,
-					    .base = a.base, .width = a.width,
+	*req = (struct cli_hexview_request){.interactive = true,
+					    .path = a.path,
+					    .compare = a.compare,
+					    .base_given = a.base_given,
+					    .base = a.base,
+					    .width = a.width,
 					    .file_offsets = a.offsets};
 	return CLI_EXIT_OK;
 }

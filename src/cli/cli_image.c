@@ -138,8 +138,8 @@ static int write_output(const struct config *cfg, const char *cmd, const char *p
 		return CLI_EXIT_FAIL;
 	}
 	if (!cfg->quiet) /* not into the image when it went to stdout */
-		fprintf(ed_output_is_stream(path) ? stderr : stdout, "Wrote %s (%zu bytes)\n",
-			path, o->len);
+		fprintf(ed_output_is_stream(path) ? stderr : stdout, "Wrote %s (%zu bytes)\n", path,
+			o->len);
 	return CLI_EXIT_OK;
 }
 
@@ -430,8 +430,8 @@ int cmd_make_ota(const struct config *cfg, int argc, char **argv)
 		return rc;
 	if (!cfg->quiet)
 		fprintf(ed_output_is_stream(out) ? stderr : stdout,
-			"Creating SDK app bin (gen_appbin boot mode %d%s%s) from %s...\n", boot_mode,
-			boot_mode ? ", app " : "", boot_mode ? app_s : "", elf_path);
+			"Creating SDK app bin (gen_appbin boot mode %d%s%s) from %s...\n",
+			boot_mode, boot_mode ? ", app " : "", boot_mode ? app_s : "", elf_path);
 	rc = make_ota_write(cfg, argv[0], elf.data, elf.len, boot_mode, app, &p, elf_path, out);
 	free_input(&elf);
 	return rc;
@@ -536,7 +536,8 @@ int cmd_image_info(const struct config *cfg, int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (version && strcmp(version, "1") && strcmp(version, "2")) {
-		fprintf(stderr, "espdeck %s: --version must be 1 or 2 (esptool's extended listing)\n",
+		fprintf(stderr,
+			"espdeck %s: --version must be 1 or 2 (esptool's extended listing)\n",
 			argv[0]);
 		return CLI_EXIT_USAGE;
 	}

@@ -32,8 +32,10 @@ int cli_image_info_esptool(const struct config *cfg, const char *cmd, const char
 	fwrite(l.text, 1, l.len, stdout);
 	rc = l.checksum_ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
 	if (!l.checksum_ok)
-		fprintf(stderr, "espdeck %s: %s: the checksum does not match (esptool would still "
-				"exit 0)\n", cmd, path);
+		fprintf(stderr,
+			"espdeck %s: %s: the checksum does not match (esptool would still "
+			"exit 0)\n",
+			cmd, path);
 	esptool_listing_free(&l);
 	return rc;
 }

@@ -11,7 +11,7 @@
 struct cli_opt {
 	const char *name;   /* long name without dashes; '-' and '_' alike */
 	const char **value; /* for options with a value */
-	bool *flag;         /* for flags */
+	bool *flag;	    /* for flags */
 };
 
 /* Parses argv[1..] into opts and positional arguments (after "--" everything is

@@ -93,7 +93,7 @@ int cmd_journal(const struct config *cfg, int argc, char **argv)
 	};
 	size_t npos;
 	int rc = cli_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos,
-			    JOURNAL_USAGE);
+				JOURNAL_USAGE);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	struct ed_error err;

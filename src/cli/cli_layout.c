@@ -15,7 +15,7 @@
 #include "layout/layout_fmt.h"
 
 /* The map bar's width in `layout show`: fits an 80-column terminal with its frame. */
-#define SHOW_MAP_WIDTH 64
+#define SHOW_MAP_WIDTH	64
 #define SHOW_FILE_WIDTH 26
 
 int cmd_layouts(const struct config *cfg, int argc, char **argv)
@@ -32,7 +32,8 @@ int cmd_layouts(const struct config *cfg, int argc, char **argv)
 	}
 	size_t n = layout_catalog_count(c);
 	if (n == 0) {
-		fprintf(stderr, "espdeck: no presets found (searched %s)\n", layout_catalog_dirs(c));
+		fprintf(stderr, "espdeck: no presets found (searched %s)\n",
+			layout_catalog_dirs(c));
 		layout_catalog_destroy(c);
 		return CLI_EXIT_FAIL;
 	}
@@ -44,7 +45,8 @@ int cmd_layouts(const struct config *cfg, int argc, char **argv)
 	}
 	if (!cfg->quiet)
 		printf("\n%zu presets (searched %s; user presets hide system ones of the same "
-		       "name)\n", n, layout_catalog_dirs(c));
+		       "name)\n",
+		       n, layout_catalog_dirs(c));
 	layout_catalog_destroy(c);
 	return CLI_EXIT_OK;
 }
@@ -80,7 +82,8 @@ static void print_table(const struct layout *l, const struct layout_files *files
 	printf("file:  %s\n", l->path);
 	char size_label[48];
 	printf("flash: size %s (%u bytes), mode %s, freq %s; erase %s\n",
-	       flash_size_label(l->flash_size, size_label, sizeof size_label), l->flash_bytes, l->flash_mode, l->flash_freq, layout_erase_name(l->erase));
+	       flash_size_label(l->flash_size, size_label, sizeof size_label), l->flash_bytes,
+	       l->flash_mode, l->flash_freq, layout_erase_name(l->erase));
 	printf("files: %s/\n\n", firmware_dir);
 	printf("%s\n", layout_format_header(line, sizeof line, SHOW_FILE_WIDTH));
 	for (size_t i = 0; i < l->region_count; i++)
@@ -100,7 +103,8 @@ static int parse_args(int argc, char **argv, int first, const char **name, const
 				return CLI_EXIT_USAGE;
 			}
 			*fwdir = argv[++i];
-		} else if (!strncmp(a, "--firmware-dir=", 15) || !strncmp(a, "--firmware_dir=", 15)) {
+		} else if (!strncmp(a, "--firmware-dir=", 15) ||
+			   !strncmp(a, "--firmware_dir=", 15)) {
 			*fwdir = a + 15;
 		} else if (dry_run && (!strcmp(a, "--dry-run") || !strcmp(a, "--dry_run"))) {
 			*dry_run = true;
@@ -110,8 +114,8 @@ static int parse_args(int argc, char **argv, int first, const char **name, const
 			fprintf(stderr, "espdeck: %s: unknown option '%s'\n", argv[0], a);
 			return CLI_EXIT_USAGE;
 		} else if (*name) {
-			fprintf(stderr, "espdeck: %s: one preset at a time ('%s' and '%s')\n", argv[0],
-				*name, a);
+			fprintf(stderr, "espdeck: %s: one preset at a time ('%s' and '%s')\n",
+				argv[0], *name, a);
 			return CLI_EXIT_USAGE;
 		} else {
 			*name = a;
@@ -189,7 +193,7 @@ int cli_layout_run_job(const struct config *cfg, const struct layout *l,
 {
 	if (!cfg->port_count) {
 		fprintf(stderr, "espdeck: write_layout needs a board: give --port (a serial "
-			"device, socket://HOST:PORT or sim://)\n");
+				"device, socket://HOST:PORT or sim://)\n");
 		return CLI_EXIT_USAGE;
 	}
 	struct job_step steps[APP_PRESET_MAX_STEPS];
@@ -212,8 +216,8 @@ static void print_plan(const struct layout *l, const struct layout_files *files,
 {
 	char size[24], size_label[48];
 	printf("plan for %s (flash %s, mode %s, freq %s):\n", l->name,
-	       flash_size_label(l->flash_size, size_label, sizeof size_label),
-	       l->flash_mode, l->flash_freq);
+	       flash_size_label(l->flash_size, size_label, sizeof size_label), l->flash_mode,
+	       l->flash_freq);
 	if (l->erase == LAYOUT_ERASE_CHIP)
 		printf("  erase the whole chip\n");
 	for (size_t i = 0; i < l->region_count; i++) {
@@ -249,8 +253,10 @@ int cmd_write_layout(const struct config *cfg, int argc, char **argv)
 		goto out;
 	if (!files_ok) {
 		print_diags(stderr, l, rep);
-		fprintf(stderr, "espdeck: nothing was written: preset %s is not ready (%zu "
-			"problem%s above)\n", l->name, rep->errors, rep->errors == 1 ? "" : "s");
+		fprintf(stderr,
+			"espdeck: nothing was written: preset %s is not ready (%zu "
+			"problem%s above)\n",
+			l->name, rep->errors, rep->errors == 1 ? "" : "s");
 		goto out;
 	}
 	if (rep->count && !cfg->quiet)

@@ -50,10 +50,16 @@ static int fail(const char *cmd, const struct ed_error *err)
 {
 	fprintf(stderr, "espdeck %s: %s\n", cmd, err->msg);
 	switch (err->code) {
-	case ED_ERR_ARG: return CLI_EXIT_USAGE;
-	case ED_ERR_TIMEOUT: case ED_ERR_DISCONNECTED: case ED_ERR_NOTFOUND: return CLI_EXIT_CONNECT;
-	case ED_ERR_CANCELLED: return CLI_EXIT_CANCELLED;
-	default: return CLI_EXIT_FAIL;
+	case ED_ERR_ARG:
+		return CLI_EXIT_USAGE;
+	case ED_ERR_TIMEOUT:
+	case ED_ERR_DISCONNECTED:
+	case ED_ERR_NOTFOUND:
+		return CLI_EXIT_CONNECT;
+	case ED_ERR_CANCELLED:
+		return CLI_EXIT_CANCELLED;
+	default:
+		return CLI_EXIT_FAIL;
 	}
 }
 
@@ -70,21 +76,23 @@ static void session_close(struct session *s)
 static int session_open(const struct config *cfg, const char *cmd, struct session *s)
 {
 	static const enum loader_before before_map[] = {
-		[JOB_BEFORE_DEFAULT_RESET] = LOADER_BEFORE_DEFAULT_RESET,
-		[JOB_BEFORE_NO_RESET] = LOADER_BEFORE_NO_RESET,
-		[JOB_BEFORE_MANUAL] = LOADER_BEFORE_MANUAL,
-		[JOB_BEFORE_NO_RESET_NO_SYNC] = LOADER_BEFORE_NO_RESET_NO_SYNC,
+	    [JOB_BEFORE_DEFAULT_RESET] = LOADER_BEFORE_DEFAULT_RESET,
+	    [JOB_BEFORE_NO_RESET] = LOADER_BEFORE_NO_RESET,
+	    [JOB_BEFORE_MANUAL] = LOADER_BEFORE_MANUAL,
+	    [JOB_BEFORE_NO_RESET_NO_SYNC] = LOADER_BEFORE_NO_RESET_NO_SYNC,
 	};
 	static const enum loader_after after_map[] = {
-		[JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
-		[JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
-		[JOB_AFTER_NO_RESET] = LOADER_AFTER_NO_RESET,
+	    [JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
+	    [JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
+	    [JOB_AFTER_NO_RESET] = LOADER_AFTER_NO_RESET,
 	};
 	memset(s, 0, sizeof *s);
 	struct ed_error err = {0};
 	if (cfg->port_count != 1 || !strcmp(cfg->ports[0], "all")) {
-		fprintf(stderr, "espdeck %s: give one board with --port (a serial device, "
-				"socket://HOST:PORT or sim://)\n", cmd);
+		fprintf(stderr,
+			"espdeck %s: give one board with --port (a serial device, "
+			"socket://HOST:PORT or sim://)\n",
+			cmd);
 		return CLI_EXIT_USAGE;
 	}
 	struct job_spec spec;
@@ -92,16 +100,17 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 	s->after = after_map[spec.after];
 	s->quiet = cfg->quiet;
 	if (cfg->trace_path && !(s->trace = fopen(cfg->trace_path, "w"))) {
-		fprintf(stderr, "espdeck %s: cannot open the trace file %s\n", cmd, cfg->trace_path);
+		fprintf(stderr, "espdeck %s: cannot open the trace file %s\n", cmd,
+			cfg->trace_path);
 		return CLI_EXIT_FAIL;
 	}
 	struct link_options lo = LINK_OPTIONS_DEFAULT;
 	lo.baud = cfg->baud ? cfg->baud : 115200;
 	struct loader_config lc = {
-		.log = {log_line, NULL, cfg->verbose > 0 ? ED_LOG_DEBUG : ED_LOG_WARN},
-		.trace = {s->trace ? trace_line : NULL, s->trace, ED_LOG_TRACE},
-		.connect_attempts = spec.connect_attempts,
-		.reset_sequence = spec.reset_sequence,
+	    .log = {log_line, NULL, cfg->verbose > 0 ? ED_LOG_DEBUG : ED_LOG_WARN},
+	    .trace = {s->trace ? trace_line : NULL, s->trace, ED_LOG_TRACE},
+	    .connect_attempts = spec.connect_attempts,
+	    .reset_sequence = spec.reset_sequence,
 	};
 	if (!cfg->quiet)
 		printf("Connecting to %s at %u baud\n", spec.port, lo.baud);
@@ -118,7 +127,7 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 	}
 	const struct chip_info *in = &s->info;
 	if (!cfg->quiet)
-			printf("Chip is %s\nFeatures: %s\nCrystal is %uMHz\n"
+		printf("Chip is %s\nFeatures: %s\nCrystal is %uMHz\n"
 		       "MAC: %02x:%02x:%02x:%02x:%02x:%02x\n",
 		       in->name, in->features, in->crystal_mhz, in->mac[0], in->mac[1], in->mac[2],
 		       in->mac[3], in->mac[4], in->mac[5]);
@@ -131,9 +140,10 @@ static int session_finish(const char *cmd, struct session *s, int rc)
 	struct ed_error err = {0};
 	if (rc == CLI_EXIT_OK) {
 		if (!s->quiet)
-			printf("%s\n", s->after == LOADER_AFTER_HARD_RESET   ? "Hard resetting via RTS pin..."
-					: s->after == LOADER_AFTER_SOFT_RESET ? "Soft resetting..."
-									      : "Staying in bootloader.");
+			printf("%s\n",
+			       s->after == LOADER_AFTER_HARD_RESET ? "Hard resetting via RTS pin..."
+			       : s->after == LOADER_AFTER_SOFT_RESET ? "Soft resetting..."
+								     : "Staying in bootloader.");
 		if (loader_finish(s->ld, s->after, &err) < 0)
 			rc = fail(cmd, &err);
 	}
@@ -152,7 +162,8 @@ static int want_args(const char *cmd, int argc, int min, int max, const char *sy
 int cmd_read_mem(const struct config *cfg, int argc, char **argv)
 {
 	uint32_t addr, value;
-	if (want_args(argv[0], argc, 1, 1, "ADDR") || !cli_opt_u32(argv[0], "address", argv[1], &addr))
+	if (want_args(argv[0], argc, 1, 1, "ADDR") ||
+	    !cli_opt_u32(argv[0], "address", argv[1], &addr))
 		return CLI_EXIT_USAGE;
 	struct session s;
 	int rc = session_open(cfg, argv[0], &s);
@@ -241,16 +252,18 @@ static int load_image(const char *cmd, const char *path, uint8_t **data, struct 
 		return CLI_EXIT_FAIL;
 	}
 	if (info->kind != IMG_KIND_V1) {
-		fprintf(stderr, "espdeck %s: %s is a %s image: load_ram runs a version 1 (0xE9) "
-				"image, whose segments all load into RAM (make one with elf2image)\n",
+		fprintf(stderr,
+			"espdeck %s: %s is a %s image: load_ram runs a version 1 (0xE9) "
+			"image, whose segments all load into RAM (make one with elf2image)\n",
 			cmd, path, img_kind_name(info->kind));
 		return CLI_EXIT_FAIL;
 	}
 	for (size_t i = 0; i < info->segment_count; i++) {
 		const struct img_segment *sg = &info->segments[i];
 		if (sg->load_addr >= IMG_IROM_MAP_START && sg->load_addr < IMG_IROM_MAP_END) {
-			fprintf(stderr, "espdeck %s: %s: segment %zu at 0x%08x is flash-mapped code "
-					"(irom0), which cannot be loaded into RAM\n",
+			fprintf(stderr,
+				"espdeck %s: %s: segment %zu at 0x%08x is flash-mapped code "
+				"(irom0), which cannot be loaded into RAM\n",
 				cmd, path, i + 1, sg->load_addr);
 			return CLI_EXIT_FAIL;
 		}
@@ -278,7 +291,8 @@ int cmd_load_ram(const struct config *cfg, int argc, char **argv)
 		const struct img_segment *sg = &info.segments[i];
 		printf("Downloading %u bytes at %08x... ", sg->length, sg->load_addr);
 		fflush(stdout);
-		if (memory_load(s.ld, sg->load_addr, data + sg->data_offset, sg->length, &err) < 0) {
+		if (memory_load(s.ld, sg->load_addr, data + sg->data_offset, sg->length, &err) <
+		    0) {
 			printf("\n");
 			rc = fail(argv[0], &err);
 		} else {
@@ -320,8 +334,10 @@ int cmd_read_flash_sfdp(const struct config *cfg, int argc, char **argv)
 	    !cli_opt_u32(argv[0], "byte count", argv[2], &bytes))
 		return CLI_EXIT_USAGE;
 	if (bytes < 1 || bytes > 4) {
-		fprintf(stderr, "espdeck %s: BYTES must be 1 to 4: one SPI command returns at most 32 "
-				"bits (as in esptool); read more with several calls\n", argv[0]);
+		fprintf(stderr,
+			"espdeck %s: BYTES must be 1 to 4: one SPI command returns at most 32 "
+			"bits (as in esptool); read more with several calls\n",
+			argv[0]);
 		return CLI_EXIT_USAGE;
 	}
 	struct session s;

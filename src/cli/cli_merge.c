@@ -14,7 +14,7 @@
 #include "image/image.h"
 #include "image/merge.h"
 
-#define MERGE_MAX_FILES 64
+#define MERGE_MAX_FILES	     64
 #define MERGE_MAX_FILE_BYTES (256u * 1024u * 1024u)
 
 struct merge_args {
@@ -93,7 +93,8 @@ static int load_inputs(const char *cmd, const struct merge_args *a, struct merge
 			return CLI_EXIT_USAGE;
 		struct ed_error err = {0};
 		size_t len = 0;
-		if (ed_read_file(a->pos[2 * k + 1], &owned[k], &len, MERGE_MAX_FILE_BYTES, &err) < 0) {
+		if (ed_read_file(a->pos[2 * k + 1], &owned[k], &len, MERGE_MAX_FILE_BYTES, &err) <
+		    0) {
 			fprintf(stderr, "espdeck %s: %s\n", cmd, err.msg);
 			return CLI_EXIT_FAIL;
 		}

@@ -125,7 +125,7 @@ int cmd_monitor(const struct config *cfg, int argc, char **argv)
 	};
 	size_t npos;
 	int rc = cli_parse_opts(argc, argv, opts, sizeof opts / sizeof opts[0], pos, 0, &npos,
-			    MONITOR_USAGE);
+				MONITOR_USAGE);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (cfg->port_count != 1 || app_is_multi(cfg)) {

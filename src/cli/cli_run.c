@@ -23,10 +23,10 @@
 struct render {
 	const struct config *cfg;
 	const struct job_spec *spec;
-	bool multi;            /* --port twice or all: lines prefixed with the port */
-	bool tty;              /* stdout is a terminal: bars and rows redrawn in place */
-	bool bar_open;         /* one board: a \r progress line is on screen */
-	bool rows_drawn;       /* several boards: the rows are on screen */
+	bool multi;	 /* --port twice or all: lines prefixed with the port */
+	bool tty;	 /* stdout is a terminal: bars and rows redrawn in place */
+	bool bar_open;	 /* one board: a \r progress line is on screen */
+	bool rows_drawn; /* several boards: the rows are on screen */
 	uint64_t last_draw_us;
 	int last_decile[JOB_GROUP_MAX];
 };
@@ -35,7 +35,7 @@ struct render {
 
 /* One line to out, with the time in front when asked for, flushed at once. */
 static void emit(const struct render *r, FILE *out, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void emit(const struct render *r, FILE *out, const char *fmt, ...)
 {
 	if (r->cfg->timestamps) {
@@ -64,12 +64,18 @@ static void end_bar(struct render *r)
 static const char *verb(enum job_stage st)
 {
 	switch (st) {
-	case JOB_STAGE_ERASE: return "Erasing";
-	case JOB_STAGE_WRITE: return "Writing";
-	case JOB_STAGE_VERIFY: return "Verifying";
-	case JOB_STAGE_READ: return "Reading";
-	case JOB_STAGE_STUB: return "Uploading stub";
-	default: return "Working";
+	case JOB_STAGE_ERASE:
+		return "Erasing";
+	case JOB_STAGE_WRITE:
+		return "Writing";
+	case JOB_STAGE_VERIFY:
+		return "Verifying";
+	case JOB_STAGE_READ:
+		return "Reading";
+	case JOB_STAGE_STUB:
+		return "Uploading stub";
+	default:
+		return "Working";
 	}
 }
 
@@ -91,8 +97,8 @@ static void single_progress(struct render *r, const struct job_board *b)
 	if (p->stage != JOB_STAGE_ERASE && p->stage != JOB_STAGE_WRITE &&
 	    p->stage != JOB_STAGE_VERIFY && p->stage != JOB_STAGE_READ)
 		return;
-	uint32_t base = p->step_index < r->spec->step_count ? r->spec->steps[p->step_index].offset
-							     : 0;
+	uint32_t base =
+	    p->step_index < r->spec->step_count ? r->spec->steps[p->step_index].offset : 0;
 	unsigned pct = (unsigned)(p->done * 100 / p->total);
 	char done[24], total[24], rate[24], eta[16];
 	ed_format_size(done, sizeof done, p->done);
@@ -188,8 +194,9 @@ static void multi_event(struct render *r, const struct job_board *b, size_t i,
 	case JOB_EVENT_RESULT:
 		if (!r->tty)
 			emit(r, stdout, "[%s] %s%s\n", b->port,
-			     ev->result == ED_OK ? "passed"
-			     : ev->result == ED_ERR_CANCELLED ? "CANCELLED: " : "FAILED: ",
+			     ev->result == ED_OK	      ? "passed"
+			     : ev->result == ED_ERR_CANCELLED ? "CANCELLED: "
+							      : "FAILED: ",
 			     ev->result == ED_OK ? "" : ev->text);
 		break;
 	}
@@ -227,13 +234,15 @@ static void multi_rows(struct render *r, struct job_group *g)
 		ed_format_size(rate, sizeof rate, (uint64_t)p->rate_bps);
 		if (b->done)
 			printf("\r\033[K%-24.24s %s %.50s\n", b->port,
-			       b->result == ED_OK ? "passed"
-			       : b->result == ED_ERR_CANCELLED ? "CANCELLED" : "FAILED",
+			       b->result == ED_OK	       ? "passed"
+			       : b->result == ED_ERR_CANCELLED ? "CANCELLED"
+							       : "FAILED",
 			       b->result == ED_OK ? "" : b->result_text);
 		else
 			printf("\r\033[K%-24.24s %-7s [%s] %3u%% %s/s ETA %.0fs\n", b->port,
-			       b->stage_name, bar, p->total ? (unsigned)(p->done * 100 / p->total) : 0,
-			       rate, p->eta_s < 0 ? 0.0 : p->eta_s);
+			       b->stage_name, bar,
+			       p->total ? (unsigned)(p->done * 100 / p->total) : 0, rate,
+			       p->eta_s < 0 ? 0.0 : p->eta_s);
 	}
 	fflush(stdout);
 }
@@ -248,7 +257,8 @@ static int multi_summary(struct job_group *g)
 		const struct job_board *b = job_group_board(g, i);
 		if (b->result != ED_OK)
 			printf("  %s: %s: %s\n", b->port,
-			       b->result == ED_ERR_CANCELLED ? "cancelled" : "failed", b->result_text);
+			       b->result == ED_ERR_CANCELLED ? "cancelled" : "failed",
+			       b->result_text);
 	}
 	return c.failed ? CLI_EXIT_FAIL : c.cancelled ? CLI_EXIT_CANCELLED : CLI_EXIT_OK;
 }
@@ -298,8 +308,7 @@ static void on_interrupted(void *user, struct job_group *g)
 }
 
 /* The group's boards: every --port (all expanded), or the spec's own port. */
-static int add_boards(const struct config *cfg, const struct job_spec *spec,
-		      struct job_group *g)
+static int add_boards(const struct config *cfg, const struct job_spec *spec, struct job_group *g)
 {
 	struct ed_error err;
 	int rc = ED_OK;
@@ -310,8 +319,9 @@ static int add_boards(const struct config *cfg, const struct job_spec *spec,
 	if (rc == ED_OK)
 		return CLI_EXIT_OK;
 	fprintf(stderr, "espdeck: %s\n", err.msg);
-	return rc == ED_ERR_NOTFOUND ? CLI_EXIT_CONNECT : rc == ED_ERR_ARG ? CLI_EXIT_USAGE
-									 : CLI_EXIT_FAIL;
+	return rc == ED_ERR_NOTFOUND ? CLI_EXIT_CONNECT
+	       : rc == ED_ERR_ARG    ? CLI_EXIT_USAGE
+				     : CLI_EXIT_FAIL;
 }
 
 static int exit_code(const struct render *r, struct job_group *g)
@@ -331,13 +341,14 @@ int cli_run_job(const struct config *cfg, const struct job_spec *spec_in, struct
 	char jpath[4096];
 	struct job_spec spec = *spec_in;
 	spec.journal_path = app_journal_for(cfg, spec_in, jpath, sizeof jpath);
-	struct render r = {.cfg = cfg, .spec = &spec, .multi = app_is_multi(cfg),
-			   .tty = isatty(STDOUT_FILENO)};
+	struct render r = {
+	    .cfg = cfg, .spec = &spec, .multi = app_is_multi(cfg), .tty = isatty(STDOUT_FILENO)};
 	if (r.multi)
 		r.tty = r.tty && !cfg->quiet;
 	for (size_t i = 0; i < JOB_GROUP_MAX; i++)
 		r.last_decile[i] = -1;
-	const struct job_group_ops ops = {.event = on_event, .finished = on_finished,
+	const struct job_group_ops ops = {.event = on_event,
+					  .finished = on_finished,
 					  .progress = on_progress,
 					  .interrupted = on_interrupted};
 	struct job_group *g = NULL;

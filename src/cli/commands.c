@@ -18,21 +18,34 @@ static int cmd_help(const struct config *cfg, int argc, char **argv);
 static int cmd_hexview(const struct config *cfg, int argc, char **argv);
 
 static const struct handler handlers[] = {
-	{"chip_id", cmd_chip_id},	{"read_mac", cmd_read_mac},
-	{"flash_id", cmd_flash_id},	{"erase_flash", cmd_erase_flash},
-	{"erase_region", cmd_erase_region}, {"write_flash", cmd_write_flash},
-	{"read_flash", cmd_read_flash}, {"verify_flash", cmd_verify_flash},
-	{"ports", cmd_ports},		{"elf2image", cmd_elf2image},
-	{"make_ota", cmd_make_ota},	{"image_info", cmd_image_info},
-	{"layouts", cmd_layouts},	{"layout", cmd_layout},
-	{"write_layout", cmd_write_layout}, {"hexview", cmd_hexview},
-	{"monitor", cmd_monitor},	{"journal", cmd_journal},
-	{"publish", cmd_publish},	{"version", cmd_version},
-	{"merge_bin", cmd_merge_bin},	{"read_mem", cmd_read_mem},
-	{"write_mem", cmd_write_mem},	{"dump_mem", cmd_dump_mem},
-	{"load_ram", cmd_load_ram},	{"run", cmd_run},
-	{"read_flash_sfdp", cmd_read_flash_sfdp},
-	{"help", cmd_help},
+    {"chip_id", cmd_chip_id},
+    {"read_mac", cmd_read_mac},
+    {"flash_id", cmd_flash_id},
+    {"erase_flash", cmd_erase_flash},
+    {"erase_region", cmd_erase_region},
+    {"write_flash", cmd_write_flash},
+    {"read_flash", cmd_read_flash},
+    {"verify_flash", cmd_verify_flash},
+    {"ports", cmd_ports},
+    {"elf2image", cmd_elf2image},
+    {"make_ota", cmd_make_ota},
+    {"image_info", cmd_image_info},
+    {"layouts", cmd_layouts},
+    {"layout", cmd_layout},
+    {"write_layout", cmd_write_layout},
+    {"hexview", cmd_hexview},
+    {"monitor", cmd_monitor},
+    {"journal", cmd_journal},
+    {"publish", cmd_publish},
+    {"version", cmd_version},
+    {"merge_bin", cmd_merge_bin},
+    {"read_mem", cmd_read_mem},
+    {"write_mem", cmd_write_mem},
+    {"dump_mem", cmd_dump_mem},
+    {"load_ram", cmd_load_ram},
+    {"run", cmd_run},
+    {"read_flash_sfdp", cmd_read_flash_sfdp},
+    {"help", cmd_help},
 };
 
 static int cmd_version(const struct config *cfg, int argc, char **argv)
@@ -53,7 +66,8 @@ static int cmd_hexview(const struct config *cfg, int argc, char **argv)
 	struct cli_hexview_request req;
 	int rc = cli_hexview(cfg, argc, argv, &req);
 	if (rc == CLI_EXIT_OK && req.interactive) {
-		fprintf(stderr, "espdeck hexview: this build has no interactive viewer; use --dump\n");
+		fprintf(stderr,
+			"espdeck hexview: this build has no interactive viewer; use --dump\n");
 		return CLI_EXIT_FAIL;
 	}
 	return rc;

@@ -9,20 +9,34 @@
 const char *ed_strerror(int code)
 {
 	switch (code) {
-	case ED_OK: return "success";
-	case ED_ERR_ARG: return "invalid argument";
-	case ED_ERR_IO: return "input/output error";
-	case ED_ERR_TIMEOUT: return "timed out";
-	case ED_ERR_PROTO: return "protocol error";
-	case ED_ERR_NOMEM: return "out of memory";
-	case ED_ERR_FORMAT: return "bad file format";
-	case ED_ERR_UNSUPPORTED: return "not supported";
-	case ED_ERR_CANCELLED: return "cancelled";
-	case ED_ERR_DEVICE: return "the board reported a failure";
-	case ED_ERR_VERIFY: return "verification failed";
-	case ED_ERR_NOTFOUND: return "not found";
-	case ED_ERR_DISCONNECTED: return "port disconnected";
-	default: return "unknown error";
+	case ED_OK:
+		return "success";
+	case ED_ERR_ARG:
+		return "invalid argument";
+	case ED_ERR_IO:
+		return "input/output error";
+	case ED_ERR_TIMEOUT:
+		return "timed out";
+	case ED_ERR_PROTO:
+		return "protocol error";
+	case ED_ERR_NOMEM:
+		return "out of memory";
+	case ED_ERR_FORMAT:
+		return "bad file format";
+	case ED_ERR_UNSUPPORTED:
+		return "not supported";
+	case ED_ERR_CANCELLED:
+		return "cancelled";
+	case ED_ERR_DEVICE:
+		return "the board reported a failure";
+	case ED_ERR_VERIFY:
+		return "verification failed";
+	case ED_ERR_NOTFOUND:
+		return "not found";
+	case ED_ERR_DISCONNECTED:
+		return "port disconnected";
+	default:
+		return "unknown error";
 	}
 }
 

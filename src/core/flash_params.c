@@ -12,22 +12,18 @@
 #define MIB (1024u * 1024u)
 
 static const struct flash_size_info sizes[] = {
-	{"256KB", "2m", 1, 256 * KIB, 0},
-	{"512KB", "4m", 0, 512 * KIB, 256 * KIB},
-	{"1MB", "8m", 2, 1 * MIB, 512 * KIB},
-	{"2MB", "16m", 3, 2 * MIB, 512 * KIB},
-	{"4MB", "32m", 4, 4 * MIB, 512 * KIB},
-	{"2MB-c1", "16m-c1", 5, 2 * MIB, 1 * MIB},
-	{"4MB-c1", "32m-c1", 6, 4 * MIB, 1 * MIB},
-	{"8MB", "64m", 8, 8 * MIB, 1 * MIB},
-	{"16MB", "128m", 9, 16 * MIB, 1 * MIB},
+    {"256KB", "2m", 1, 256 * KIB, 0},	       {"512KB", "4m", 0, 512 * KIB, 256 * KIB},
+    {"1MB", "8m", 2, 1 * MIB, 512 * KIB},      {"2MB", "16m", 3, 2 * MIB, 512 * KIB},
+    {"4MB", "32m", 4, 4 * MIB, 512 * KIB},     {"2MB-c1", "16m-c1", 5, 2 * MIB, 1 * MIB},
+    {"4MB-c1", "32m-c1", 6, 4 * MIB, 1 * MIB}, {"8MB", "64m", 8, 8 * MIB, 1 * MIB},
+    {"16MB", "128m", 9, 16 * MIB, 1 * MIB},
 };
 
 static const struct flash_freq_info freqs[] = {
-	{"40m", 0x0, 40000000},
-	{"26m", 0x1, 26666666},
-	{"20m", 0x2, 20000000},
-	{"80m", 0xF, 80000000},
+    {"40m", 0x0, 40000000},
+    {"26m", 0x1, 26666666},
+    {"20m", 0x2, 20000000},
+    {"80m", 0xF, 80000000},
 };
 
 static const char *const modes[] = {"qio", "qout", "dio", "dout"};
@@ -70,8 +66,8 @@ static bool ambiguous_readings(const char *name, char *as_mb, char *as_mbit, siz
 	return true;
 }
 
-static void explain_ambiguous(const char *name, const char *as_mb, const char *as_mbit,
-			      char *why, size_t cap)
+static void explain_ambiguous(const char *name, const char *as_mb, const char *as_mbit, char *why,
+			      size_t cap)
 {
 	const struct flash_size_info *mb = flash_size_by_name(as_mb);
 	const struct flash_size_info *mbit = by_old_name(as_mbit);
@@ -194,9 +190,8 @@ uint32_t flash_size_from_jedec(uint32_t flash_id)
 
 const char *flash_size_jedec_name(uint32_t flash_id)
 {
-	static const char *const names[] = {"256KB", "512KB", "1MB",   "2MB",  "4MB",
-					    "8MB",   "16MB",  "32MB",  "64MB", "128MB",
-					    "256MB"};
+	static const char *const names[] = {"256KB", "512KB", "1MB",  "2MB",   "4MB",  "8MB",
+					    "16MB",  "32MB",  "64MB", "128MB", "256MB"};
 	uint32_t bytes = flash_size_from_jedec(flash_id);
 	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (bytes == (256u << 10) << i)

@@ -7,19 +7,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum flash_mode { FLASH_MODE_QIO = 0, FLASH_MODE_QOUT = 1, FLASH_MODE_DIO = 2, FLASH_MODE_DOUT = 3 };
+enum flash_mode {
+	FLASH_MODE_QIO = 0,
+	FLASH_MODE_QOUT = 1,
+	FLASH_MODE_DIO = 2,
+	FLASH_MODE_DOUT = 3
+};
 
 struct flash_size_info {
 	const char *name;     /* esptool 4+ name, e.g. "4MB-c1" */
 	const char *old_name; /* megabit name, e.g. "32m-c1" (NULL where none exists) */
 	uint8_t size_map;     /* header byte 3 high nibble = SDK size_map */
-	uint32_t bytes;       /* chip size */
+	uint32_t bytes;	      /* chip size */
 	uint32_t ota_slot;    /* OTA slot length in bytes (0 = no OTA map) */
 };
 
 struct flash_freq_info {
 	const char *name; /* "40m" */
-	uint8_t code;     /* header byte 3 low nibble */
+	uint8_t code;	  /* header byte 3 low nibble */
 	uint32_t hz;
 };
 

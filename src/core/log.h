@@ -16,7 +16,7 @@ struct ed_log {
 };
 
 void ed_log(const struct ed_log *log, enum ed_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Hex trace of a buffer at ED_LOG_TRACE, prefixed with tag ("TX", "RX"). */
 void ed_log_hex(const struct ed_log *log, const char *tag, const uint8_t *data, size_t len);

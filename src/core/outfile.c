@@ -57,11 +57,12 @@ static int resolve(const char *path, char *out, size_t cap, struct ed_error *err
 		target[n] = '\0';
 		char next[PATH_MAX];
 		const char *slash = strrchr(out, '/');
-		int len = target[0] == '/' || !slash ?
-				  snprintf(next, sizeof next, "%s", target) :
-				  snprintf(next, sizeof next, "%.*s/%s", (int)(slash - out), out, target);
+		int len = target[0] == '/' || !slash ? snprintf(next, sizeof next, "%s", target)
+						     : snprintf(next, sizeof next, "%.*s/%s",
+								(int)(slash - out), out, target);
 		if (len < 0 || (size_t)len >= cap)
-			return ed_fail(err, ED_ERR_ARG, "%s: the link's target path is too long", path);
+			return ed_fail(err, ED_ERR_ARG, "%s: the link's target path is too long",
+				       path);
 		memcpy(out, next, (size_t)len + 1);
 	}
 	return ed_fail(err, ED_ERR_ARG, "%s: more than %d symbolic links in a row (a loop?)", path,
@@ -83,12 +84,14 @@ static int check_folder(const char *user, const char *path, struct ed_error *err
 	struct stat st;
 	if (stat(dir, &st) != 0)
 		return ed_fail(err, ED_ERR_IO, "cannot write %s: the folder %s %s", user, dir,
-			       errno == ENOENT ? "does not exist (create it first)" : strerror(errno));
+			       errno == ENOENT ? "does not exist (create it first)"
+					       : strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return ed_fail(err, ED_ERR_IO, "cannot write %s: %s is not a folder", user, dir);
 	if (access(dir, W_OK | X_OK) != 0)
-		return ed_fail(err, ED_ERR_IO, "cannot write %s: the folder %s is not writable (%s)",
-			       user, dir, strerror(errno));
+		return ed_fail(err, ED_ERR_IO,
+			       "cannot write %s: the folder %s is not writable (%s)", user, dir,
+			       strerror(errno));
 	return ED_OK;
 }
 
@@ -99,7 +102,8 @@ static int classify(const char *user, const char *path, struct stat *st, bool *e
 	*exists = stat(path, st) == 0;
 	if (!*exists) {
 		if (errno != ENOENT)
-			return ed_fail(err, ED_ERR_IO, "cannot write %s: %s", user, strerror(errno));
+			return ed_fail(err, ED_ERR_IO, "cannot write %s: %s", user,
+				       strerror(errno));
 		return check_folder(user, path, err);
 	}
 	if (S_ISDIR(st->st_mode))
@@ -142,8 +146,9 @@ static int write_all(int fd, const char *user, const uint8_t *data, size_t size,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return ed_fail(err, ED_ERR_IO, "cannot write %s: %s (%zu of %zu bytes written)",
-				       user, n < 0 ? strerror(errno) : "nothing taken", done, size);
+			return ed_fail(err, ED_ERR_IO,
+				       "cannot write %s: %s (%zu of %zu bytes written)", user,
+				       n < 0 ? strerror(errno) : "nothing taken", done, size);
 		done += (size_t)n;
 	}
 	return ED_OK;

@@ -150,8 +150,7 @@ int ed_read_file(const char *path, uint8_t **data, size_t *size, size_t max_byte
 	return ED_OK;
 }
 
-int ed_write_file_atomic(const char *path, const uint8_t *data, size_t size,
-			 struct ed_error *err)
+int ed_write_file_atomic(const char *path, const uint8_t *data, size_t size, struct ed_error *err)
 {
 	return ed_write_file_atomic_mode(path, data, size, -1, err);
 }

@@ -57,8 +57,7 @@ void ed_hex(const uint8_t *bytes, size_t len, char *out);
 
 /* Writes data to path atomically: a temporary file in the same folder, fsync, rename.
  * On failure nothing is left at path that was not there before. */
-int ed_write_file_atomic(const char *path, const uint8_t *data, size_t size,
-			 struct ed_error *err);
+int ed_write_file_atomic(const char *path, const uint8_t *data, size_t size, struct ed_error *err);
 /* The same with the file's permission bits given (mode < 0: 0666 less the umask).
  * Replaces whatever is at path, symlinks and FIFOs included: for a path a user named,
  * use ed_output_write() (core/outfile.h). */

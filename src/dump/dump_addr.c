@@ -107,7 +107,8 @@ int dump_check_base(uint32_t base, size_t size, struct ed_error *err)
 		return ED_OK;
 	if (size > limit)
 		return ed_fail(err, ED_ERR_ARG,
-			       "the dump is %zu bytes, more than a 32-bit address space holds", size);
+			       "the dump is %zu bytes, more than a 32-bit address space holds",
+			       size);
 	return ed_fail(err, ED_ERR_ARG,
 		       "base 0x%x + %zu bytes runs past address 0xffffffff (the addresses would "
 		       "wrap to 0): use a base of at most 0x%llx; flash addresses end at 0x1000000",

@@ -9,7 +9,7 @@
 #include "engine/spiflash.h"
 #include "proto/packet.h"
 
-#define OTP_R0 0x3FF00050u
+#define OTP_R0	    0x3FF00050u
 #define UART_CLKDIV 0x60000014u
 
 int detect_mac(const uint32_t otp[4], uint8_t mac[6], struct ed_error *err)
@@ -25,7 +25,8 @@ int detect_mac(const uint32_t otp[4], uint8_t mac[6], struct ed_error *err)
 		mac[0] = 0xAC, mac[1] = 0xD0, mac[2] = 0x74;
 	} else {
 		return ed_fail(err, ED_ERR_DEVICE,
-			       "unknown OUI in the chip's OTP (R1 = 0x%08x): cannot derive the MAC", r1);
+			       "unknown OUI in the chip's OTP (R1 = 0x%08x): cannot derive the MAC",
+			       r1);
 	}
 	mac[3] = (uint8_t)(r1 >> 8);
 	mac[4] = (uint8_t)r1;

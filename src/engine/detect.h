@@ -10,15 +10,15 @@
 #include "engine/loader.h"
 
 struct chip_info {
-	char name[32];          /* "ESP8266EX", "ESP8285H16", ... */
-	char features[64];      /* "Wi-Fi, 160MHz" (+ ", Embedded Flash"), esptool v5 */
+	char name[32];	   /* "ESP8266EX", "ESP8285H16", ... */
+	char features[64]; /* "Wi-Fi, 160MHz" (+ ", Embedded Flash"), esptool v5 */
 	bool esp8285;
-	unsigned crystal_mhz;   /* 26 or 40 */
+	unsigned crystal_mhz; /* 26 or 40 */
 	uint8_t mac[6];
-	uint32_t chip_id;       /* the SDK's system_get_chip_id() */
-	uint32_t otp[4];        /* R0..R3 */
-	uint32_t flash_id;      /* manufacturer | device << 8 (0x1640EF for a W25Q32) */
-	uint32_t flash_size;    /* bytes from the JEDEC capacity byte; 0 = unknown */
+	uint32_t chip_id;    /* the SDK's system_get_chip_id() */
+	uint32_t otp[4];     /* R0..R3 */
+	uint32_t flash_id;   /* manufacturer | device << 8 (0x1640EF for a W25Q32) */
+	uint32_t flash_size; /* bytes from the JEDEC capacity byte; 0 = unknown */
 };
 
 /* Reads everything above. Fails with a clear message when the board is not an ESP8266. */

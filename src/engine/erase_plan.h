@@ -18,11 +18,11 @@
 enum erase_strategy { ERASE_STRATEGY_EXACT = 0, ERASE_STRATEGY_PRESERVE = 1 };
 
 struct erase_plan {
-	uint32_t write_size;      /* bytes sent with FLASH_DATA (preserve may add a sector) */
-	uint32_t rom_erase_size;  /* FLASH_BEGIN's erase size in bytes */
-	uint32_t spi_erase_offset;/* region erased with SPI commands first (size 0 = none) */
+	uint32_t write_size;	   /* bytes sent with FLASH_DATA (preserve may add a sector) */
+	uint32_t rom_erase_size;   /* FLASH_BEGIN's erase size in bytes */
+	uint32_t spi_erase_offset; /* region erased with SPI commands first (size 0 = none) */
 	uint32_t spi_erase_size;
-	bool preserve;            /* read the sector at preserve_offset, append it to the data */
+	bool preserve; /* read the sector at preserve_offset, append it to the data */
 	uint32_t preserve_offset;
 };
 

@@ -12,7 +12,7 @@
 #include "proto/packet.h"
 
 #define SECTOR SPIFLASH_SECTOR
-#define BLOCK PKT_ROM_FLASH_BLOCK
+#define BLOCK  PKT_ROM_FLASH_BLOCK
 
 static void report(const struct flasher_progress *p, uint64_t done, uint64_t total)
 {
@@ -57,8 +57,8 @@ int flasher_verify(struct loader *ld, uint32_t offset, const uint8_t *data, uint
 	 * before it counts, so noise costs a re-read, never a false failure. */
 	for (uint32_t done = 0; done < size && rc == ED_OK;) {
 		uint32_t n = size - done < sizeof chunk ? size - done : (uint32_t)sizeof chunk;
-		rc = spiflash_read_mode(&sf, offset + done, chunk, n, SPIFLASH_READ_ONCE, NULL, NULL,
-					err);
+		rc = spiflash_read_mode(&sf, offset + done, chunk, n, SPIFLASH_READ_ONCE, NULL,
+					NULL, err);
 		for (uint32_t i = 0; rc == ED_OK && i < n; i++) {
 			if (chunk[i] == data[done + i])
 				continue;
@@ -198,12 +198,14 @@ static int prepare_data(struct loader *ld, const struct erase_plan *plan, uint32
 
 static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 		      const struct erase_plan *plan, const uint8_t *buf,
-		      const struct flasher_progress *progress, uint32_t *acked, struct ed_error *err)
+		      const struct flasher_progress *progress, uint32_t *acked,
+		      struct ed_error *err)
 {
 	int rc = ED_OK;
 	*acked = 0;
 	if (plan->spi_erase_size)
-		rc = flasher_erase_region(ld, plan->spi_erase_offset, plan->spi_erase_size, NULL, err);
+		rc = flasher_erase_region(ld, plan->spi_erase_offset, plan->spi_erase_size, NULL,
+					  err);
 	uint32_t nblocks = (plan->write_size + BLOCK - 1) / BLOCK;
 	if (rc == ED_OK)
 		rc = loader_flash_begin(ld, plan->rom_erase_size, nblocks, BLOCK, offset, err);
@@ -235,8 +237,8 @@ static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 static uint32_t planned_erase_end(uint32_t offset, const struct erase_plan *plan)
 {
 	uint64_t data = ((uint64_t)plan->write_size + SECTOR - 1) / SECTOR * SECTOR;
-	uint64_t rom = (uint64_t)erase_plan_rom_sectors(offset / SECTOR, plan->rom_erase_size) *
-		       SECTOR;
+	uint64_t rom =
+	    (uint64_t)erase_plan_rom_sectors(offset / SECTOR, plan->rom_erase_size) * SECTOR;
 	uint64_t end = offset + (rom > data ? rom : data);
 	return end > UINT32_MAX ? UINT32_MAX : (uint32_t)end;
 }
@@ -249,8 +251,8 @@ static void keep_for_resume(struct loader *ld, uint32_t offset, uint32_t acked,
 	res->valid = true;
 	res->offset = offset;
 	res->blocks_acked = acked;
-	res->nhazards = loader_take_hazards(ld, res->hazards,
-					    sizeof res->hazards / sizeof res->hazards[0], &res->lost);
+	res->nhazards = loader_take_hazards(
+	    ld, res->hazards, sizeof res->hazards / sizeof res->hazards[0], &res->lost);
 }
 
 /* A write that failed before it could prove its hazards: keeps them for a repeated
@@ -277,7 +279,8 @@ static void tell_unsettled(struct loader *ld, uint32_t offset, uint32_t acked,
 		 "read those places back or write what belongs there again",
 		 offset, block ? " a block may have been programmed at another address" : "",
 		 low ? " sectors 0x000000..0x001fff may have been erased (a FLASH_DATA the ROM ran "
-		       "as FLASH_BEGIN)" : "",
+		       "as FLASH_BEGIN)"
+		     : "",
 		 begin ? " the write may have started at another offset" : "");
 }
 
@@ -352,9 +355,9 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	struct erase_plan plan;
 	erase_plan_make(strategy, offset, size, opts->flash_size, opts->next_free, &plan);
 	ed_log(loader_log(ld), ED_LOG_DEBUG,
-	       "write 0x%06x+0x%x (%s): FLASH_BEGIN erase 0x%x, SPI erase 0x%06x+0x%x%s",
-	       offset, size, erase_strategy_name(strategy), plan.rom_erase_size,
-	       plan.spi_erase_offset, plan.spi_erase_size, plan.preserve ? ", preserve" : "");
+	       "write 0x%06x+0x%x (%s): FLASH_BEGIN erase 0x%x, SPI erase 0x%06x+0x%x%s", offset,
+	       size, erase_strategy_name(strategy), plan.rom_erase_size, plan.spi_erase_offset,
+	       plan.spi_erase_size, plan.preserve ? ", preserve" : "");
 	uint64_t anomalies = loader_anomalies(ld);
 	uint8_t *buf = NULL;
 	int rc = prepare_data(ld, &plan, offset, data, size, opts, &buf, err);

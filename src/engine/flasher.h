@@ -42,9 +42,9 @@ struct flasher_resume {
 
 struct flasher_write_opts {
 	enum erase_strategy strategy;
-	uint32_t flash_size;  /* bytes, 0 = unknown: bounds the preserve strategy */
-	bool next_free;       /* the sector after the data is written later in this job */
-	bool check_blocks;    /* --check-blocks: one word of every block read back; every
+	uint32_t flash_size; /* bytes, 0 = unknown: bounds the preserve strategy */
+	bool next_free;	     /* the sector after the data is written later in this job */
+	bool check_blocks;   /* --check-blocks: one word of every block read back; every
 			       * write does that now, so it changes nothing */
 	/* Ranges that later steps of the job will erase, write and prove anyway (borrowed):
 	 * a hazard inside them needs no proof now. */
@@ -55,7 +55,7 @@ struct flasher_write_opts {
 	 * SPIFLASH_SECTOR bytes owned by the caller; NULL = not kept across calls. */
 	uint8_t *preserve_copy;
 	bool *preserve_saved;
-	enum flasher_proof *proof; /* out (may be NULL): how the data was proven */
+	enum flasher_proof *proof;     /* out (may be NULL): how the data was proven */
 	struct flasher_resume *resume; /* in/out (may be NULL): see struct flasher_resume */
 };
 

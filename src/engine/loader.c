@@ -75,21 +75,36 @@ bool loader_is_stub(const struct loader *ld)
 const char *loader_stub_error_text(uint8_t code)
 {
 	switch (code) {
-	case 0x01: return "bad parameters";
-	case 0xC0: return "a length field disagrees with the frame";
-	case 0xC1: return "bad data checksum";
-	case 0xC2: return "block size over 0x4000";
-	case 0xC4: return "the flash reported an error";
-	case 0xC5: return "the write protection could not be cleared";
-	case 0xC6: return "not in flash mode";
-	case 0xC7: return "corrupt zlib stream";
-	case 0xC8: return "not enough data";
-	case 0xC9: return "too much data";
-	case 0xCA: return "sequence number not the next one";
-	case 0xCB: return "the command does not belong to the write in progress";
-	case 0xCC: return "address range past the end of the flash";
-	case 0xCD: return "a parameter of an extension is invalid";
-	case 0xFF: return "command not implemented";
+	case 0x01:
+		return "bad parameters";
+	case 0xC0:
+		return "a length field disagrees with the frame";
+	case 0xC1:
+		return "bad data checksum";
+	case 0xC2:
+		return "block size over 0x4000";
+	case 0xC4:
+		return "the flash reported an error";
+	case 0xC5:
+		return "the write protection could not be cleared";
+	case 0xC6:
+		return "not in flash mode";
+	case 0xC7:
+		return "corrupt zlib stream";
+	case 0xC8:
+		return "not enough data";
+	case 0xC9:
+		return "too much data";
+	case 0xCA:
+		return "sequence number not the next one";
+	case 0xCB:
+		return "the command does not belong to the write in progress";
+	case 0xCC:
+		return "address range past the end of the flash";
+	case 0xCD:
+		return "a parameter of an extension is invalid";
+	case 0xFF:
+		return "command not implemented";
 	}
 	return "unknown code";
 }
@@ -127,8 +142,7 @@ void loader_note_hazards_lost(struct loader *ld)
 	ld->hazards_lost = true;
 }
 
-size_t loader_take_hazards(struct loader *ld, struct loader_hazard *out, size_t cap,
-			   bool *lost)
+size_t loader_take_hazards(struct loader *ld, struct loader_hazard *out, size_t cap, bool *lost)
 {
 	size_t n = ld->nhazards < cap ? ld->nhazards : cap;
 	memcpy(out, ld->hazards, n * sizeof *out);
@@ -149,8 +163,8 @@ void loader_discard_input(struct loader *ld)
 /* Reads one SLIP frame before deadline_us (link clock). Returns 1 with the frame, 0 on
  * timeout, or a negative error (cancel, disconnect). Bytes between frames (boot log,
  * garbage) and frames with bad escapes are discarded. */
-int loader_read_frame(struct loader *ld, uint64_t deadline_us, const uint8_t **frame,
-		      size_t *len, struct ed_error *err)
+int loader_read_frame(struct loader *ld, uint64_t deadline_us, const uint8_t **frame, size_t *len,
+		      struct ed_error *err)
 {
 	for (;;) {
 		while (ld->in_pos < ld->in_len) {
@@ -184,8 +198,8 @@ int loader_read_frame(struct loader *ld, uint64_t deadline_us, const uint8_t **f
 	}
 }
 
-int loader_send(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
-		uint32_t checksum, struct ed_error *err)
+int loader_send(struct loader *ld, uint8_t op, const uint8_t *data, size_t len, uint32_t checksum,
+		struct ed_error *err)
 {
 	if (len > LOADER_MAX_PAYLOAD)
 		return ed_fail(err, ED_ERR_ARG, "%s payload of %zu bytes is too large",
@@ -237,15 +251,17 @@ int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32
 					memcpy(ld->result, resp.data, ld->result_len);
 				return ED_OK;
 			}
-			return ed_fail(err, ED_ERR_DEVICE, "%s failed on %s: stub error 0x%02x (%s)",
-				       pkt_op_name(op), ld->link->name, resp.status,
+			return ed_fail(err, ED_ERR_DEVICE,
+				       "%s failed on %s: stub error 0x%02x (%s)", pkt_op_name(op),
+				       ld->link->name, resp.status,
 				       loader_stub_error_text(resp.status));
 		}
 		if (resp.status == 0 && resp.error != 0) {
 			loader_note_anomaly(ld, "a garbled reply");
 			/* The ROM sends 00 00 on success: "00 xx" is a reply garbled on the wire
 			 * (a failure whose first status byte lost its bit must not pass as success). */
-			return ed_fail(err, ED_ERR_PROTO, "garbled reply to %s on %s (status 00 %02x)",
+			return ed_fail(err, ED_ERR_PROTO,
+				       "garbled reply to %s on %s (status 00 %02x)",
 				       pkt_op_name(op), ld->link->name, resp.error);
 		}
 		if (value)
@@ -451,7 +467,8 @@ static int restore_write(struct loader *ld, struct ed_error *err)
 	uint8_t d[16];
 	memcpy(d, ld->begin, sizeof d);
 	put_le32(d, 0);
-	int rc = loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+	int rc =
+	    loader_command(ld, PKT_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
 	if (rc < 0)
 		ed_error_prefix(err, "restoring the ROM's write state at 0x%06x",
 				get_le32(ld->begin + 12));
@@ -479,7 +496,8 @@ static int send_block(struct loader *ld, size_t len, uint32_t seq, uint32_t chk,
 				return rc;
 		}
 		(*attempts)++;
-		rc = loader_command(ld, PKT_FLASH_DATA, ld->data, len + 16, chk, timeout, NULL, err);
+		rc =
+		    loader_command(ld, PKT_FLASH_DATA, ld->data, len + 16, chk, timeout, NULL, err);
 		if (rc != ED_OK && maybe_executed(ld, rc))
 			loader_note_hazard(ld, LOADER_HAZARD_BLOCK, seq); /* also a frame in flight
 									     * when the port went */
@@ -520,21 +538,22 @@ int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint3
 		loader_note_hazard(ld, LOADER_HAZARD_BEGIN, 0);
 		again = true;
 		resync(ld);
-		rc = loader_command(ld, PKT_FLASH_BEGIN, ld->begin, 16, 0, begin_timeout_us(ld->begin),
-				    NULL, err);
+		rc = loader_command(ld, PKT_FLASH_BEGIN, ld->begin, 16, 0,
+				    begin_timeout_us(ld->begin), NULL, err);
 		if (rc == ED_OK)
 			rc = send_block(ld, len, seq, chk, &more, err);
 		attempts += more;
 	}
 	if (rc == ED_ERR_DEVICE && ld->last_rom_error == PKT_ROM_FLASH_WRITE_ERR)
-		return ed_fail(err, ED_ERR_VERIFY,
-			       "the ROM's read-back check of block %u failed %d times (error 0x08)%s: "
-			       "the flash did not take the data, or a header corrupted on the wire "
-			       "put the write at another address (whose sectors may now be erased or "
-			       "overwritten); try a lower --baud, and check the flash chip and its "
-			       "power supply",
-			       seq, LOADER_WRITE_ATTEMPTS,
-			       again ? ", also after starting the write again" : "");
+		return ed_fail(
+		    err, ED_ERR_VERIFY,
+		    "the ROM's read-back check of block %u failed %d times (error 0x08)%s: "
+		    "the flash did not take the data, or a header corrupted on the wire "
+		    "put the write at another address (whose sectors may now be erased or "
+		    "overwritten); try a lower --baud, and check the flash chip and its "
+		    "power supply",
+		    seq, LOADER_WRITE_ATTEMPTS,
+		    again ? ", also after starting the write again" : "");
 	if (retryable(rc))
 		ed_error_prefix(err, "block %u after %d attempt%s", seq, attempts,
 				attempts == 1 ? "" : "s");
@@ -547,10 +566,10 @@ int loader_spi_set_params(struct loader *ld, uint32_t flash_id, uint32_t size_by
 	uint8_t d[24];
 	put_le32(d, flash_id);
 	put_le32(d + 4, size_bytes);
-	put_le32(d + 8, 0x10000);  /* block */
-	put_le32(d + 12, 0x1000);  /* sector */
-	put_le32(d + 16, 0x100);   /* page */
-	put_le32(d + 20, 0xFFFF);  /* status mask */
+	put_le32(d + 8, 0x10000); /* block */
+	put_le32(d + 12, 0x1000); /* sector */
+	put_le32(d + 16, 0x100);  /* page */
+	put_le32(d + 20, 0xFFFF); /* status mask */
 	return loader_command(ld, PKT_SPI_SET_PARAMS, d, sizeof d, 0, LOADER_DEFAULT_TIMEOUT_US,
 			      NULL, err);
 }
@@ -566,7 +585,8 @@ int loader_mem_begin(struct loader *ld, uint32_t size, uint32_t blocks, uint32_t
 	int rc = loader_command(ld, PKT_MEM_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
 	if (retryable(rc)) {
 		resync(ld);
-		rc = loader_command(ld, PKT_MEM_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+		rc = loader_command(ld, PKT_MEM_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL,
+				    err);
 	}
 	if (rc < 0)
 		ed_error_prefix(err, "starting a RAM upload at 0x%08x", offset);
@@ -589,8 +609,8 @@ int loader_mem_data(struct loader *ld, const uint8_t *block, size_t len, uint32_
 	int rc = ED_ERR_TIMEOUT;
 	for (int attempt = 0; attempt < LOADER_BLOCK_ATTEMPTS; attempt++) {
 		if (attempt > 0) {
-			ed_log(&ld->cfg.log, ED_LOG_DEBUG, "RAM block %u: %s; sending it again", seq,
-			       err->msg);
+			ed_log(&ld->cfg.log, ED_LOG_DEBUG, "RAM block %u: %s; sending it again",
+			       seq, err->msg);
 			resync(ld);
 		}
 		rc = loader_command(ld, PKT_MEM_DATA, ld->data, len + 16, chk, timeout, NULL, err);

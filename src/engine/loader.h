@@ -19,10 +19,10 @@
 
 /* esptool's defaults (reference §2.2). */
 #define LOADER_DEFAULT_TIMEOUT_US 3000000u
-#define LOADER_SYNC_TIMEOUT_US 100000u
-#define LOADER_MAX_TIMEOUT_US 240000000u
-#define LOADER_CONNECT_ATTEMPTS 7
-#define LOADER_WRITE_ATTEMPTS 3
+#define LOADER_SYNC_TIMEOUT_US	  100000u
+#define LOADER_MAX_TIMEOUT_US	  240000000u
+#define LOADER_CONNECT_ATTEMPTS	  7
+#define LOADER_WRITE_ATTEMPTS	  3
 /* FLASH_DATA is idempotent (the ROM writes the block at offset + seq x size): a block
  * whose frame or reply was lost is worth more attempts than esptool's 3. ROM error 0x08
  * (the written block read back wrong) still ends after LOADER_WRITE_ATTEMPTS. */
@@ -40,10 +40,10 @@ enum loader_before {
 enum loader_after { LOADER_AFTER_HARD_RESET, LOADER_AFTER_SOFT_RESET, LOADER_AFTER_NO_RESET };
 
 struct loader_config {
-	struct ed_log log;          /* messages (info, warnings, debug) */
-	struct ed_log trace;        /* packet trace at ED_LOG_TRACE; zeroed = none */
+	struct ed_log log;	    /* messages (info, warnings, debug) */
+	struct ed_log trace;	    /* packet trace at ED_LOG_TRACE; zeroed = none */
 	const atomic_bool *cancel;  /* borrowed; NULL = never cancelled */
-	int connect_attempts;       /* 0 = esptool's 7; < 0 = until cancelled (esptool's 0 or
+	int connect_attempts;	    /* 0 = esptool's 7; < 0 = until cancelled (esptool's 0 or
 				     * less); manual reset ignores it */
 	const char *reset_sequence; /* borrowed; NULL = esptool's four sequences in turn, else
 				     * this one (reset_seq.h, checked) on every attempt */
@@ -125,18 +125,18 @@ int loader_spi_set_params(struct loader *ld, uint32_t flash_id, uint32_t size_by
  * resynchronisation) and notes every frame the ROM may have run somewhere else. The
  * flasher proves or reports each hazard before a write may end in ED_OK. */
 enum loader_hazard_kind {
-	LOADER_HAZARD_BLOCK,     /* FLASH_DATA seq may have been programmed at another block
+	LOADER_HAZARD_BLOCK,	 /* FLASH_DATA seq may have been programmed at another block
 				  * (its sequence number corrupted): a failed attempt, or a block
 				  * found missing after a write */
 	LOADER_HAZARD_LOW_ERASE, /* a FLASH_DATA may have run as FLASH_BEGIN (opcode bit 0 lost):
 				  * its header as parameters erases sectors 0x0 and 0x1000 */
-	LOADER_HAZARD_BEGIN,     /* a FLASH_BEGIN's offset may have been corrupted: the erase and
+	LOADER_HAZARD_BEGIN,	 /* a FLASH_BEGIN's offset may have been corrupted: the erase and
 				  * the blocks may have gone to offset ^ (1 << bit) */
 };
 
 struct loader_hazard {
 	enum loader_hazard_kind kind;
-	uint32_t seq;            /* LOADER_HAZARD_BLOCK: the block's sequence number */
+	uint32_t seq; /* LOADER_HAZARD_BLOCK: the block's sequence number */
 };
 
 /* Anomalies seen since the loader was created. */
@@ -148,8 +148,7 @@ void loader_note_hazard(struct loader *ld, enum loader_hazard_kind kind, uint32_
 void loader_note_hazards_lost(struct loader *ld);
 /* Moves the hazards noted so far into out (at most cap; *lost set when some did not fit
  * or were dropped because the list was full: the caller must then assume the worst). */
-size_t loader_take_hazards(struct loader *ld, struct loader_hazard *out, size_t cap,
-			   bool *lost);
+size_t loader_take_hazards(struct loader *ld, struct loader_hazard *out, size_t cap, bool *lost);
 
 /* Statistics for the benchmark and the trace. */
 struct loader_stats {

@@ -22,7 +22,7 @@ struct loader {
 	uint8_t tx[2 * (LOADER_MAX_PAYLOAD + 8) + 2];
 	uint8_t last_rom_error;
 	bool attached;
-	uint8_t begin[16];   /* the last FLASH_BEGIN's payload, to start a write again */
+	uint8_t begin[16]; /* the last FLASH_BEGIN's payload, to start a write again */
 	bool begin_valid;
 	struct loader_stats stats;
 	uint64_t anomalies;
@@ -30,15 +30,15 @@ struct loader {
 	size_t nhazards;
 	bool hazards_lost;
 	uint32_t sync_value; /* the value word of the last SYNC reply (0: a stub answered) */
-	bool stub;           /* replies come from a flasher stub (stubclient.h) */
+	bool stub;	     /* replies come from a flasher stub (stubclient.h) */
 	uint8_t *result;     /* loader_command_result(): where the result bytes go */
 	size_t result_len;
 };
 
-int loader_read_frame(struct loader *ld, uint64_t deadline_us, const uint8_t **frame,
-		      size_t *len, struct ed_error *err);
-int loader_send(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
-		uint32_t checksum, struct ed_error *err);
+int loader_read_frame(struct loader *ld, uint64_t deadline_us, const uint8_t **frame, size_t *len,
+		      struct ed_error *err);
+int loader_send(struct loader *ld, uint8_t op, const uint8_t *data, size_t len, uint32_t checksum,
+		struct ed_error *err);
 int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32_t *value,
 		      struct ed_error *err);
 

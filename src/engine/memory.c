@@ -35,8 +35,10 @@ int memory_dump(struct loader *ld, uint32_t addr, uint8_t *buf, size_t size,
 		memory_progress_fn progress, void *user, struct ed_error *err)
 {
 	if (size % 4)
-		return ed_fail(err, ED_ERR_ARG, "a memory dump reads whole words: %zu is not a "
-						"multiple of 4", size);
+		return ed_fail(err, ED_ERR_ARG,
+			       "a memory dump reads whole words: %zu is not a "
+			       "multiple of 4",
+			       size);
 	if ((uint64_t)addr + size > 0x100000000ull)
 		return ed_fail(err, ED_ERR_ARG, "0x%08x + %zu bytes runs past the address space",
 			       addr, size);
@@ -82,7 +84,8 @@ int memory_load(struct loader *ld, uint32_t addr, const uint8_t *data, size_t le
 		memcpy(pkt + 16, data + off, n);
 		if (loader_cancelled(ld))
 			rc = loader_fail_cancelled(err, "the RAM download");
-		else if ((rc = loader_command(ld, PKT_MEM_DATA, pkt, 16 + n, pkt_checksum(data + off, n),
+		else if ((rc = loader_command(ld, PKT_MEM_DATA, pkt, 16 + n,
+					      pkt_checksum(data + off, n),
 					      LOADER_DEFAULT_TIMEOUT_US, NULL, err)) < 0)
 			ed_error_prefix(err, "writing RAM block %u at 0x%08x", seq,
 					addr + (uint32_t)off);

@@ -14,10 +14,10 @@
  * (esptool's usbser workaround, harmless elsewhere). On POSIX esptool cycles through
  * UnixTight(0.05), UnixTight(0.55), Classic(0.05), Classic(0.55). */
 static const char *const reset_sequences[] = {
-	"U0,0|U1,1|U0,1|W0.1|U1,0|W0.05|U0,0|D0",
-	"U0,0|U1,1|U0,1|W0.1|U1,0|W0.55|U0,0|D0",
-	"D0|R1|D0|W0.1|D1|R0|D1|W0.05|D0",
-	"D0|R1|D0|W0.1|D1|R0|D1|W0.55|D0",
+    "U0,0|U1,1|U0,1|W0.1|U1,0|W0.05|U0,0|D0",
+    "U0,0|U1,1|U0,1|W0.1|U1,0|W0.55|U0,0|D0",
+    "D0|R1|D0|W0.1|D1|R0|D1|W0.05|D0",
+    "D0|R1|D0|W0.1|D1|R0|D1|W0.55|D0",
 };
 #define HARD_RESET_SEQUENCE "R1|W0.1|R0"
 
@@ -92,10 +92,14 @@ static int sync_once(struct loader *ld, struct ed_error *err)
 static const char *before_name(enum loader_before b)
 {
 	switch (b) {
-	case LOADER_BEFORE_DEFAULT_RESET: return "default_reset";
-	case LOADER_BEFORE_NO_RESET: return "no_reset";
-	case LOADER_BEFORE_MANUAL: return "manual";
-	case LOADER_BEFORE_NO_RESET_NO_SYNC: return "no_reset_no_sync";
+	case LOADER_BEFORE_DEFAULT_RESET:
+		return "default_reset";
+	case LOADER_BEFORE_NO_RESET:
+		return "no_reset";
+	case LOADER_BEFORE_MANUAL:
+		return "manual";
+	case LOADER_BEFORE_NO_RESET_NO_SYNC:
+		return "no_reset_no_sync";
 	}
 	return "?";
 }
@@ -121,7 +125,8 @@ int loader_connect(struct loader *ld, enum loader_before before, struct ed_error
 			struct ed_error e;
 			if (l->ops->set_baud(l, 115200, &e) == ED_OK)
 				ed_log(&ld->cfg.log, ED_LOG_WARN,
-				       "no answer at %u baud; trying 115200 (the ROM loader cannot change "
+				       "no answer at %u baud; trying 115200 (the ROM loader cannot "
+				       "change "
 				       "speed later)",
 				       asked_baud);
 		}
@@ -139,7 +144,8 @@ int loader_connect(struct loader *ld, enum loader_before before, struct ed_error
 			if (rc < 0)
 				return rc;
 			if (rc == 1) {
-				ed_log(&ld->cfg.log, ED_LOG_DEBUG, "synced on attempt %d", attempt + 1);
+				ed_log(&ld->cfg.log, ED_LOG_DEBUG, "synced on attempt %d",
+				       attempt + 1);
 				ed_error_clear(err);
 				return ED_OK;
 			}
@@ -149,7 +155,8 @@ int loader_connect(struct loader *ld, enum loader_before before, struct ed_error
 				return loader_fail_cancelled(err, "connecting");
 		}
 		if (!forever)
-			ed_log(&ld->cfg.log, ED_LOG_INFO, "no SYNC reply on attempt %d", attempt + 1);
+			ed_log(&ld->cfg.log, ED_LOG_INFO, "no SYNC reply on attempt %d",
+			       attempt + 1);
 		else if (!manual && attempt % 10 == 9)
 			ed_log(&ld->cfg.log, ED_LOG_INFO,
 			       "still no SYNC reply after %d attempts (--connect-attempts 0 tries "
@@ -161,14 +168,14 @@ int loader_connect(struct loader *ld, enum loader_before before, struct ed_error
 			       "(Ctrl-C to stop)");
 	}
 	const char *hint =
-		before == LOADER_BEFORE_DEFAULT_RESET && l->has_lines
-			? "is GPIO0 held low during reset (FLASH/BOOT button), is the USB bridge "
-			  "wired for auto-reset, and is the baud rate right? Try --before manual"
-		: before == LOADER_BEFORE_DEFAULT_RESET
-			? "this link carries no DTR/RTS, so put the board into download mode by hand "
-			  "(GPIO0 low, tap RESET)"
-			: "put the board into download mode (GPIO0 low, tap RESET) or use "
-			  "--before default_reset";
+	    before == LOADER_BEFORE_DEFAULT_RESET && l->has_lines
+		? "is GPIO0 held low during reset (FLASH/BOOT button), is the USB bridge "
+		  "wired for auto-reset, and is the baud rate right? Try --before manual"
+	    : before == LOADER_BEFORE_DEFAULT_RESET
+		? "this link carries no DTR/RTS, so put the board into download mode by hand "
+		  "(GPIO0 low, tap RESET)"
+		: "put the board into download mode (GPIO0 low, tap RESET) or use "
+		  "--before default_reset";
 	if (l->baud != asked_baud)
 		return ed_fail(err, ED_ERR_TIMEOUT,
 			       "no reply to SYNC after %d attempts on %s at %u and 115200 baud "

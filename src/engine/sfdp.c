@@ -3,20 +3,20 @@
  * run_spiflash_command sends to an ESP8266 for read_spiflash_sfdp. */
 #include "engine/sfdp.h"
 
-#define SPI0_BASE 0x60000200u
-#define SPI_CMD (SPI0_BASE + 0x00)
-#define SPI_ADDR (SPI0_BASE + 0x04)
-#define SPI_USER (SPI0_BASE + 0x1C)
-#define SPI_USER1 (SPI0_BASE + 0x20)
-#define SPI_USER2 (SPI0_BASE + 0x24)
-#define SPI_W0 (SPI0_BASE + 0x40)
-#define CMD_USR (1u << 18)
+#define SPI0_BASE    0x60000200u
+#define SPI_CMD	     (SPI0_BASE + 0x00)
+#define SPI_ADDR     (SPI0_BASE + 0x04)
+#define SPI_USER     (SPI0_BASE + 0x1C)
+#define SPI_USER1    (SPI0_BASE + 0x20)
+#define SPI_USER2    (SPI0_BASE + 0x24)
+#define SPI_W0	     (SPI0_BASE + 0x40)
+#define CMD_USR	     (1u << 18)
 #define USER_COMMAND (1u << 31)
-#define USER_ADDR (1u << 30)
-#define USER_DUMMY (1u << 29)
-#define USER_MISO (1u << 28)
-#define OP_RDSFDP 0x5A
-#define ADDR_BITS 24u
+#define USER_ADDR    (1u << 30)
+#define USER_DUMMY   (1u << 29)
+#define USER_MISO    (1u << 28)
+#define OP_RDSFDP    0x5A
+#define ADDR_BITS    24u
 #define DUMMY_CYCLES 8u
 
 static int run_user(struct loader *ld, uint32_t addr, unsigned bits, uint32_t *w0,
@@ -37,16 +37,19 @@ static int run_user(struct loader *ld, uint32_t addr, unsigned bits, uint32_t *w
 		if ((rc = loader_read_reg(ld, SPI_CMD, &cmd, err)) < 0)
 			return rc;
 	if (cmd & CMD_USR)
-		return ed_fail(err, ED_ERR_DEVICE, "the SFDP read did not complete in time: the "
-						   "flash chip does not answer");
+		return ed_fail(err, ED_ERR_DEVICE,
+			       "the SFDP read did not complete in time: the "
+			       "flash chip does not answer");
 	return loader_read_reg(ld, SPI_W0, w0, err);
 }
 
 int sfdp_read(struct loader *ld, uint32_t addr, uint8_t *out, size_t len, struct ed_error *err)
 {
 	if (len < 1 || len > 4)
-		return ed_fail(err, ED_ERR_ARG, "SFDP reads take 1 to 4 bytes at a time (%zu asked), "
-						"as esptool's", len);
+		return ed_fail(err, ED_ERR_ARG,
+			       "SFDP reads take 1 to 4 bytes at a time (%zu asked), "
+			       "as esptool's",
+			       len);
 	if (addr > 0xFFFFFFu)
 		return ed_fail(err, ED_ERR_ARG, "SFDP address 0x%x does not fit in 24 bits", addr);
 	int rc = loader_attach_flash(ld, err);

@@ -7,32 +7,32 @@
 
 #include "core/util.h"
 
-#define SPI0_BASE 0x60000200u
-#define SPI_CMD (SPI0_BASE + 0x00)
-#define SPI_ADDR (SPI0_BASE + 0x04)
+#define SPI0_BASE     0x60000200u
+#define SPI_CMD	      (SPI0_BASE + 0x00)
+#define SPI_ADDR      (SPI0_BASE + 0x04)
 #define SPI_RD_STATUS (SPI0_BASE + 0x10)
-#define SPI_USER (SPI0_BASE + 0x1C)
-#define SPI_USER1 (SPI0_BASE + 0x20)
-#define SPI_USER2 (SPI0_BASE + 0x24)
-#define SPI_W0 (SPI0_BASE + 0x40)
+#define SPI_USER      (SPI0_BASE + 0x1C)
+#define SPI_USER1     (SPI0_BASE + 0x20)
+#define SPI_USER2     (SPI0_BASE + 0x24)
+#define SPI_W0	      (SPI0_BASE + 0x40)
 
 #define CMD_USR (1u << 18)
 /* Built-in commands (reference §5.1): one register write each, no USER layout needed. */
 #define CMD_WREN (1u << 30)
 #define CMD_WRDI (1u << 29)
 #define CMD_RDSR (1u << 27)
-#define CMD_SE (1u << 24)
-#define CMD_BE (1u << 23)
-#define CMD_CE (1u << 22)
+#define CMD_SE	 (1u << 24)
+#define CMD_BE	 (1u << 23)
+#define CMD_CE	 (1u << 22)
 /* RD_STATUS is preset to this before each built-in RDSR: WIP and WEL set, so an RDSR
  * lost on the wire reads as "busy", never as "done". */
 #define STATUS_SENTINEL 0xFFu
-#define SR_WIP 0x01u
-#define SR_WEL 0x02u
-#define USER_COMMAND (1u << 31)
-#define USER_ADDR (1u << 30)
-#define USER_MISO (1u << 28)
-#define USER_MOSI (1u << 27)
+#define SR_WIP		0x01u
+#define SR_WEL		0x02u
+#define USER_COMMAND	(1u << 31)
+#define USER_ADDR	(1u << 30)
+#define USER_MISO	(1u << 28)
+#define USER_MOSI	(1u << 27)
 
 /* SPI NOR opcodes (JEDEC, W25Q32 datasheet). */
 #define OP_WREN 0x06
@@ -43,9 +43,9 @@
 /* Worst cases from the W25Q32 table (reference §11.3) with a margin, and the typical
  * times (45 ms, 150 ms) that set when and how often the status is polled. */
 #define SECTOR_ERASE_TIMEOUT_US 3000000u
-#define BLOCK_ERASE_TIMEOUT_US 10000000u
-#define SECTOR_ERASE_TYP_US 45000u
-#define BLOCK_ERASE_TYP_US 150000u
+#define BLOCK_ERASE_TIMEOUT_US	10000000u
+#define SECTOR_ERASE_TYP_US	45000u
+#define BLOCK_ERASE_TYP_US	150000u
 
 int spiflash_begin(struct spiflash *sf, struct loader *ld, struct ed_error *err)
 {
@@ -94,10 +94,11 @@ static int write_checked(struct spiflash *sf, uint32_t reg, uint32_t value, stru
 			 * model) whose register does not read back what was written. Trust writes
 			 * from now on. On a line that showed any anomaly two garbled read-backs
 			 * agree too easily (both 0: campaign seed 420), so never there. */
-			ed_log(loader_log(sf->ld), ED_LOG_DEBUG,
-			       "register 0x%08x reads 0x%08x after writing 0x%08x: not checking SPI "
-			       "register writes on this board",
-			       reg, back, value);
+			ed_log(
+			    loader_log(sf->ld), ED_LOG_DEBUG,
+			    "register 0x%08x reads 0x%08x after writing 0x%08x: not checking SPI "
+			    "register writes on this board",
+			    reg, back, value);
 			sf->no_readback = true;
 			return ED_OK;
 		}
@@ -150,8 +151,8 @@ static int run_command(struct spiflash *sf, uint8_t op, unsigned miso_bits, uint
 	 * seed 2 of test_read_addr_flip_noisy). W0 gets a value of its own before each run,
 	 * different every time, so a run that did not happen never agrees with another one.
 	 * Below bit 20, so that the same write sent to CMD cannot start a built-in command. */
-	if (miso && (rc = loader_write_reg(sf->ld, SPI_W0, 0x5A00u | (sf->poison++ & 0xFFu),
-					   err)) < 0)
+	if (miso &&
+	    (rc = loader_write_reg(sf->ld, SPI_W0, 0x5A00u | (sf->poison++ & 0xFFu), err)) < 0)
 		return rc;
 	if ((rc = loader_write_reg(sf->ld, SPI_CMD, CMD_USR, err)) < 0)
 		return rc;
@@ -161,10 +162,11 @@ static int run_command(struct spiflash *sf, uint8_t op, unsigned miso_bits, uint
 		if ((rc = loader_read_reg(sf->ld, SPI_CMD, &cmd, err)) < 0)
 			return rc;
 	if (cmd & CMD_USR)
-		return ed_fail(err, ED_ERR_DEVICE,
-			       "SPI command 0x%02x did not complete in time: the flash chip does not "
-			       "answer",
-			       op);
+		return ed_fail(
+		    err, ED_ERR_DEVICE,
+		    "SPI command 0x%02x did not complete in time: the flash chip does not "
+		    "answer",
+		    op);
 	for (unsigned i = 0; miso && i < (miso_bits + 31) / 32; i++)
 		if ((rc = loader_read_reg(sf->ld, SPI_W0 + 4 * i, &miso[i], err)) < 0)
 			return rc;
@@ -181,8 +183,8 @@ static int user_command(struct spiflash *sf, uint8_t op, bool has_addr, uint32_t
 	unsigned mosi_bits = mosi_words * 32;
 	uint32_t user1 = ((miso_bits ? miso_bits - 1 : 0) << 8) |
 			 ((mosi_bits ? mosi_bits - 1 : 0) << 17) | (has_addr ? 23u << 26 : 0);
-	uint32_t user = USER_COMMAND | (miso_bits ? USER_MISO : 0) |
-			(mosi_bits ? USER_MOSI : 0) | (has_addr ? USER_ADDR : 0);
+	uint32_t user = USER_COMMAND | (miso_bits ? USER_MISO : 0) | (mosi_bits ? USER_MOSI : 0) |
+			(has_addr ? USER_ADDR : 0);
 	uint32_t user2 = (7u << 28) | op;
 	int rc;
 	if ((rc = write_cached(sf, SPI_USER1, &sf->user1, &sf->checked[0], user1, check, err)) < 0)
@@ -195,9 +197,9 @@ static int user_command(struct spiflash *sf, uint8_t op, bool has_addr, uint32_t
 	sf->known = true;
 	/* The ESP8266 shifts the address out from bit 31 (esptool: addr << (32 - 24)). A read
 	 * whose result is compared anyway (verify) needs no read-back of it. */
-	if (has_addr && (rc = sf->addr_unchecked
-				      ? loader_write_reg(sf->ld, SPI_ADDR, addr << 8, err)
-				      : write_checked(sf, SPI_ADDR, addr << 8, err)) < 0)
+	if (has_addr &&
+	    (rc = sf->addr_unchecked ? loader_write_reg(sf->ld, SPI_ADDR, addr << 8, err)
+				     : write_checked(sf, SPI_ADDR, addr << 8, err)) < 0)
 		return rc;
 	for (unsigned i = 0; i < mosi_words; i++)
 		if ((rc = write_checked(sf, SPI_W0 + 4 * i, mosi[i], err)) < 0)
@@ -329,8 +331,7 @@ static bool misdirect_value(const struct spiflash *sf, uint32_t addr, const uint
  * also lead every other value by two runs. Up to AGREE_RUNS runs are kept, so a noisy line
  * costs runs, not a failure. */
 #define AGREE_RUNS 16
-static int runs_agree(struct spiflash *sf, uint32_t addr, uint32_t words[16],
-		      struct ed_error *err)
+static int runs_agree(struct spiflash *sf, uint32_t addr, uint32_t words[16], struct ed_error *err)
 {
 	uint32_t runs[AGREE_RUNS][16];
 	int need = loader_anomalies(sf->ld) ? 3 : 2;
@@ -388,10 +389,11 @@ static int read_chunk(struct spiflash *sf, uint32_t addr, uint32_t words[16],
 		if (rc < 0)
 			return rc;
 	}
-	return ed_fail(err, ED_ERR_PROTO,
-		       "reading flash at 0x%06x: the register replies kept arriving out of step with "
-		       "the requests (duplicated or late replies); try a lower --baud or another cable",
-		       addr);
+	return ed_fail(
+	    err, ED_ERR_PROTO,
+	    "reading flash at 0x%06x: the register replies kept arriving out of step with "
+	    "the requests (duplicated or late replies); try a lower --baud or another cable",
+	    addr);
 }
 
 int spiflash_read_word(struct spiflash *sf, uint32_t addr, uint32_t *word, struct ed_error *err)
@@ -412,10 +414,11 @@ int spiflash_read_word(struct spiflash *sf, uint32_t addr, uint32_t *word, struc
 		if (rc < 0)
 			return rc;
 	}
-	return ed_fail(err, ED_ERR_PROTO,
-		       "reading flash at 0x%06x: the register replies kept arriving out of step with "
-		       "the requests; try a lower --baud or another cable",
-		       addr);
+	return ed_fail(
+	    err, ED_ERR_PROTO,
+	    "reading flash at 0x%06x: the register replies kept arriving out of step with "
+	    "the requests; try a lower --baud or another cable",
+	    addr);
 }
 
 int spiflash_read_mode(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint32_t size,
@@ -468,8 +471,8 @@ static int read_status(struct spiflash *sf, uint32_t *sr, struct ed_error *err)
 
 /* Waits for WIP to clear: first after half the typical time, then every tenth of it (at
  * least 5 ms), instead of polling flat out. *sr gets the last status. */
-static int wait_idle(struct spiflash *sf, uint64_t typ_us, uint64_t timeout_us,
-		     const char *what, uint32_t *sr, struct ed_error *err)
+static int wait_idle(struct spiflash *sf, uint64_t typ_us, uint64_t timeout_us, const char *what,
+		     uint32_t *sr, struct ed_error *err)
 {
 	struct link *l = loader_link(sf->ld);
 	uint64_t end = link_now_us(l) + timeout_us;
@@ -483,8 +486,8 @@ static int wait_idle(struct spiflash *sf, uint64_t typ_us, uint64_t timeout_us,
 			return ED_OK;
 		if (link_now_us(l) > end)
 			return ed_fail(err, ED_ERR_TIMEOUT,
-				       "%s did not finish within %.0f s (flash status 0x%02x)", what,
-				       (double)timeout_us / 1e6, *sr & 0xFF);
+				       "%s did not finish within %.0f s (flash status 0x%02x)",
+				       what, (double)timeout_us / 1e6, *sr & 0xFF);
 		if (loader_cancelled(sf->ld))
 			return loader_fail_cancelled(err, what);
 		link_sleep_us(l, gap);
@@ -538,7 +541,8 @@ static int erase_unit(struct spiflash *sf, bool block, uint32_t addr, struct ed_
 			return ED_OK;
 		ed_log(loader_log(sf->ld), ED_LOG_DEBUG, "%s at 0x%06x did not start; again", what,
 		       addr);
-		if ((rc = loader_write_reg(sf->ld, SPI_CMD, CMD_WRDI, err)) == ED_OK && attempt == 2)
+		if ((rc = loader_write_reg(sf->ld, SPI_CMD, CMD_WRDI, err)) == ED_OK &&
+		    attempt == 2)
 			rc = ed_fail(err, ED_ERR_DEVICE, "the flash does not start the %s", what);
 	}
 	ed_error_prefix(err, "erasing %s at 0x%06x", block ? "block" : "sector", addr);

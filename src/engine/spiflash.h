@@ -13,21 +13,21 @@
 #include "core/error.h"
 #include "engine/loader.h"
 
-#define SPIFLASH_SECTOR 0x1000u
-#define SPIFLASH_BLOCK 0x10000u
+#define SPIFLASH_SECTOR	    0x1000u
+#define SPIFLASH_BLOCK	    0x10000u
 #define SPIFLASH_READ_CHUNK 64u
 
 struct spiflash {
 	struct loader *ld;
 	uint32_t saved_user, saved_user2;
 	uint32_t user, user1, user2; /* last values written in this session */
-	bool known;                  /* user/user1/user2 hold what the chip has */
-	bool checked[3];             /* user1, user, user2 were read back since written */
-	bool no_readback;            /* registers read back differently but consistently:
+	bool known;		     /* user/user1/user2 hold what the chip has */
+	bool checked[3];	     /* user1, user, user2 were read back since written */
+	bool no_readback;	     /* registers read back differently but consistently:
 				      * this loader does not echo them, trust the writes */
 	bool active;
-	bool addr_unchecked;         /* the next READ writes ADDR without reading it back */
-	uint32_t poison;             /* counts the values W0 gets before each READ */
+	bool addr_unchecked; /* the next READ writes ADDR without reading it back */
+	uint32_t poison;     /* counts the values W0 gets before each READ */
 };
 
 /* How a read guards against replies and register writes garbled on the wire (neither

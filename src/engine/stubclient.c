@@ -40,9 +40,10 @@ static int wait_ohai(struct loader *ld, struct ed_error *err)
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
-			return ed_fail(err, ED_ERR_TIMEOUT,
-				       "the flasher stub did not say OHAI within %.1f s of starting",
-				       STUBCLIENT_OHAI_TIMEOUT_US / 1e6);
+			return ed_fail(
+			    err, ED_ERR_TIMEOUT,
+			    "the flasher stub did not say OHAI within %.1f s of starting",
+			    STUBCLIENT_OHAI_TIMEOUT_US / 1e6);
 		if (len == 4 && !memcmp(frame, "OHAI", 4))
 			return ED_OK;
 		loader_note_anomaly(ld, "a frame before the stub's OHAI");
@@ -119,15 +120,15 @@ int stubclient_change_baud(struct loader *ld, uint32_t new_baud, uint32_t *used,
 	struct ed_error probe;
 	if (l->ops->set_baud(l, old, &probe) == ED_ERR_UNSUPPORTED) {
 		/* TCP: the far end owns the line speed; nothing to change from here */
-		ed_log(loader_log(ld), ED_LOG_DEBUG, "%s cannot change its baud rate: staying at %u",
-		       l->name, old);
+		ed_log(loader_log(ld), ED_LOG_DEBUG,
+		       "%s cannot change its baud rate: staying at %u", l->name, old);
 		return ED_OK;
 	}
 	uint8_t d[8];
 	put_le32(d, new_baud);
 	put_le32(d + 4, old);
-	int rc = loader_command(ld, PKT_CHANGE_BAUDRATE, d, 8, 0, LOADER_DEFAULT_TIMEOUT_US, NULL,
-				err);
+	int rc =
+	    loader_command(ld, PKT_CHANGE_BAUDRATE, d, 8, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
 	if (rc == ED_ERR_DEVICE)
 		return ED_OK; /* refused: the stub stays at the old rate */
 	if (rc < 0 && rc != ED_ERR_TIMEOUT && rc != ED_ERR_PROTO)

@@ -37,9 +37,9 @@ int stubclient_start(struct loader *ld, const struct stub_blob *blob,
  * bad sectors are written again and the whole range checked once more; ED_ERR_VERIFY
  * names the sectors still wrong (sectors are written again uncompressed). res may be NULL. */
 struct stubflash_write_result {
-	uint32_t rewritten;   /* sectors written again after the MD5 check */
-	uint32_t sent;        /* data bytes on the wire (compressed or not) */
-	char flash_md5[33];   /* the MD5 the board reported, 32 hex digits */
+	uint32_t rewritten; /* sectors written again after the MD5 check */
+	uint32_t sent;	    /* data bytes on the wire (compressed or not) */
+	char flash_md5[33]; /* the MD5 the board reported, 32 hex digits */
 };
 int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
 		    bool compress, const struct flasher_progress *progress,
@@ -59,8 +59,7 @@ int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t si
 		   const struct flasher_progress *progress, struct ed_error *err);
 
 /* ERASE_REGION (sector aligned) and ERASE_FLASH, timeouts scaled by size as esptool's. */
-int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
-			   struct ed_error *err);
+int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size, struct ed_error *err);
 int stubflash_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err);
 
 /* CHANGE_BAUDRATE to new_baud, confirmed by a READ_REG answered at the new rate. When

@@ -14,14 +14,14 @@
 #include "engine/loader_priv.h"
 #include "proto/packet.h"
 
-#define SECTOR 0x1000u
-#define STUB_OP_SECTOR_MD5 0xE0
-#define SECTOR_MD5_BATCH 64u     /* sectors per SECTOR_MD5 request (1 KiB of digests) */
-#define READ_PACKET 0x1000u
-#define READ_IN_FLIGHT 32u
-#define READ_PACKET_TIMEOUT_US 3000000u
-#define READ_ATTEMPTS 5
-#define READ_DRAIN_US 200000u
+#define SECTOR			   0x1000u
+#define STUB_OP_SECTOR_MD5	   0xE0
+#define SECTOR_MD5_BATCH	   64u /* sectors per SECTOR_MD5 request (1 KiB of digests) */
+#define READ_PACKET		   0x1000u
+#define READ_IN_FLIGHT		   32u
+#define READ_PACKET_TIMEOUT_US	   3000000u
+#define READ_ATTEMPTS		   5
+#define READ_DRAIN_US		   200000u
 #define STUB_CHIP_ERASE_TIMEOUT_US 120000000u
 
 /* esptool's timeout_per_mb(): us_per_mb per 1e6 bytes, at least the default 3 s. */
@@ -44,8 +44,8 @@ static bool resend_ok(const struct loader *ld, int rc)
 
 /* One write session's bytes: the data itself, or its zlib stream. */
 struct session {
-	uint32_t offset, size;     /* the flash range */
-	const uint8_t *wire;       /* the bytes the blocks carry */
+	uint32_t offset, size; /* the flash range */
+	const uint8_t *wire;   /* the bytes the blocks carry */
 	uint32_t wire_len;
 	bool deflate;
 };
@@ -55,7 +55,7 @@ static int send_block(struct loader *ld, const struct session *se, uint32_t seq,
 {
 	uint32_t off = seq * STUBCLIENT_WRITE_BLOCK;
 	uint32_t len = se->wire_len - off < STUBCLIENT_WRITE_BLOCK ? se->wire_len - off
-								: STUBCLIENT_WRITE_BLOCK;
+								   : STUBCLIENT_WRITE_BLOCK;
 	/* esptool pads the last uncompressed block to the block size with 0xFF; the stub
 	 * takes a shorter last block, which saves up to 16 KiB on the wire per file */
 	uint32_t n = len;
@@ -159,7 +159,8 @@ int stubflash_md5(struct loader *ld, uint32_t offset, uint32_t size, uint8_t md5
 	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
 		if (attempt > 0)
 			loader_discard_input(ld);
-		rc = loader_command_result(ld, PKT_SPI_FLASH_MD5, d, 16, per_mb(size, 8), md5, 16, err);
+		rc = loader_command_result(ld, PKT_SPI_FLASH_MD5, d, 16, per_mb(size, 8), md5, 16,
+					   err);
 		if (!resend_ok(ld, rc))
 			break;
 	}
@@ -202,7 +203,8 @@ static int find_bad(struct loader *ld, uint32_t offset, const uint8_t *data, uin
 			continue;
 		}
 		uint32_t n = 1; /* whole sectors from s on */
-		while (s + n <= last && n < SECTOR_MD5_BATCH && (s + n + 1) * SECTOR <= offset + size)
+		while (s + n <= last && n < SECTOR_MD5_BATCH &&
+		       (s + n + 1) * SECTOR <= offset + size)
 			n++;
 		uint8_t d[8];
 		put_le32(d, s * SECTOR);
@@ -268,12 +270,13 @@ static int repair(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 			rc = find_bad(ld, offset, data, size, bad, &nbad, err);
 			list_sectors(bad, first, count, list, sizeof list);
 			if (rc == ED_OK)
-				rc = ed_fail(err, ED_ERR_VERIFY,
-					     "MD5 of 0x%06x..0x%06x still differs after writing %u "
-					     "sector%s again; wrong: %s; the flash chip may be worn or "
-					     "protected: run the write again, or try another board",
-					     offset, offset + size, *rewritten, *rewritten == 1 ? "" : "s",
-					     nbad ? list : "(no single sector: the whole range)");
+				rc = ed_fail(
+				    err, ED_ERR_VERIFY,
+				    "MD5 of 0x%06x..0x%06x still differs after writing %u "
+				    "sector%s again; wrong: %s; the flash chip may be worn or "
+				    "protected: run the write again, or try another board",
+				    offset, offset + size, *rewritten, *rewritten == 1 ? "" : "s",
+				    nbad ? list : "(no single sector: the whole range)");
 		}
 	}
 	free(bad);
@@ -343,21 +346,21 @@ int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uin
 		md5_hex(got, res->flash_md5);
 	}
 	if (rc == ED_OK && misplaced)
-		rc = ed_fail(err, ED_ERR_VERIFY,
-			     "0x%06x..0x%06x is written and proven by MD5 (%u sector%s written "
-			     "again), but blocks the stub had acknowledged were not there: a "
-			     "FLASH_BEGIN damaged on the wire may have written them at another address "
-			     "(offset with one bit flipped), which espdeck cannot check; read_flash the "
-			     "rest of the flash and compare it with what belongs there, or write every "
-			     "file again",
-			     offset, offset + size - 1, res->rewritten, res->rewritten == 1 ? "" : "s");
+		rc = ed_fail(
+		    err, ED_ERR_VERIFY,
+		    "0x%06x..0x%06x is written and proven by MD5 (%u sector%s written "
+		    "again), but blocks the stub had acknowledged were not there: a "
+		    "FLASH_BEGIN damaged on the wire may have written them at another address "
+		    "(offset with one bit flipped), which espdeck cannot check; read_flash the "
+		    "rest of the flash and compare it with what belongs there, or write every "
+		    "file again",
+		    offset, offset + size - 1, res->rewritten, res->rewritten == 1 ? "" : "s");
 	return rc;
 }
 
 /* Reads the first bad sector to name the first differing byte, as the ROM-mode verify. */
-static int first_difference(struct loader *ld, uint32_t offset, const uint8_t *data,
-			    uint32_t size, uint32_t sector, uint32_t nbad, const char *list,
-			    struct ed_error *err)
+static int first_difference(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+			    uint32_t sector, uint32_t nbad, const char *list, struct ed_error *err)
 {
 	uint32_t lo = sector * SECTOR < offset ? offset : sector * SECTOR;
 	uint32_t hi = (sector + 1) * SECTOR > offset + size ? offset + size : (sector + 1) * SECTOR;
@@ -367,15 +370,17 @@ static int first_difference(struct loader *ld, uint32_t offset, const uint8_t *d
 		return rc;
 	for (uint32_t i = 0; i < hi - lo; i++)
 		if (buf[i] != data[lo - offset + i])
-			return ed_fail(err, ED_ERR_VERIFY,
-				       "verification failed: flash at 0x%06x holds 0x%02x, expected "
-				       "0x%02x (first difference in 0x%06x..0x%06x; found by MD5, %u "
-				       "sector%s differ%s: %s)",
-				       lo + i, buf[i], data[lo - offset + i], offset, offset + size - 1,
-				       nbad, nbad == 1 ? "" : "s", nbad == 1 ? "s" : "", list);
+			return ed_fail(
+			    err, ED_ERR_VERIFY,
+			    "verification failed: flash at 0x%06x holds 0x%02x, expected "
+			    "0x%02x (first difference in 0x%06x..0x%06x; found by MD5, %u "
+			    "sector%s differ%s: %s)",
+			    lo + i, buf[i], data[lo - offset + i], offset, offset + size - 1, nbad,
+			    nbad == 1 ? "" : "s", nbad == 1 ? "s" : "", list);
 	return ed_fail(err, ED_ERR_VERIFY,
 		       "verification failed: the MD5 of sector 0x%06x differs but its bytes read "
-		       "back equal: read it again", sector * SECTOR);
+		       "back equal: read it again",
+		       sector * SECTOR);
 }
 
 int stubflash_verify(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
@@ -401,9 +406,11 @@ int stubflash_verify(struct loader *ld, uint32_t offset, const uint8_t *data, ui
 	if (rc < 0)
 		return rc;
 	if (k == count)
-		return ed_fail(err, ED_ERR_VERIFY,
-			       "verification failed: the MD5 of 0x%06x..0x%06x differs, but no sector "
-			       "does on its own: read it again", offset, offset + size - 1);
+		return ed_fail(
+		    err, ED_ERR_VERIFY,
+		    "verification failed: the MD5 of 0x%06x..0x%06x differs, but no sector "
+		    "does on its own: read it again",
+		    offset, offset + size - 1);
 	return first_difference(ld, offset, data, size, first + k, nbad, list, err);
 }
 
@@ -420,14 +427,15 @@ static int read_packets(struct loader *ld, uint32_t offset, uint8_t *buf, uint32
 		const uint8_t *frame;
 		size_t len;
 		uint32_t want = size - got < READ_PACKET ? size - got : READ_PACKET;
-		int rc = loader_read_frame(ld, link_now_us(ld->link) + READ_PACKET_TIMEOUT_US, &frame,
-					   &len, err);
+		int rc = loader_read_frame(ld, link_now_us(ld->link) + READ_PACKET_TIMEOUT_US,
+					   &frame, &len, err);
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
-			return ed_fail(err, ED_ERR_TIMEOUT,
-				       "no data from the stub for %.1f s at 0x%06x (%u of %u bytes read)",
-				       READ_PACKET_TIMEOUT_US / 1e6, offset + got, got, size);
+			return ed_fail(
+			    err, ED_ERR_TIMEOUT,
+			    "no data from the stub for %.1f s at 0x%06x (%u of %u bytes read)",
+			    READ_PACKET_TIMEOUT_US / 1e6, offset + got, got, size);
 		if (len != want)
 			return ed_fail(err, ED_ERR_PROTO,
 				       "a read packet of %zu bytes at 0x%06x where %u were due",
@@ -463,8 +471,8 @@ static int read_once(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t 
 	const uint8_t *frame;
 	size_t len = 0;
 	if (rc == ED_OK) {
-		rc = loader_read_frame(ld, link_now_us(ld->link) + READ_PACKET_TIMEOUT_US, &frame, &len,
-				       err);
+		rc = loader_read_frame(ld, link_now_us(ld->link) + READ_PACKET_TIMEOUT_US, &frame,
+				       &len, err);
 		if (rc == 0 || (rc > 0 && len != 16))
 			rc = ed_fail(err, ED_ERR_PROTO, "the stub sent no MD5 after the read");
 		else if (rc > 0)
@@ -508,14 +516,16 @@ int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t si
 	int rc = ED_OK;
 	for (int attempt = 0;; attempt++) {
 		uint32_t n = 0;
-		rc = read_once(ld, offset + got, buf + got, size - got, progress, got, size, &n, err);
+		rc = read_once(ld, offset + got, buf + got, size - got, progress, got, size, &n,
+			       err);
 		got += n;
 		if (rc == ED_OK && resumed) {
 			/* the bytes before a resume carry no MD5 of their own: check the whole */
 			bool ok = md5_matches(ld, offset, buf, size, &rc, err);
 			if (rc == ED_OK && !ok) {
 				got = 0;
-				rc = ed_fail(err, ED_ERR_VERIFY, "the whole range's MD5 differs after "
+				rc = ed_fail(err, ED_ERR_VERIFY,
+					     "the whole range's MD5 differs after "
 					     "resuming: damaged on the wire");
 			}
 		}
@@ -533,14 +543,15 @@ int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t si
 	}
 	if (rc < 0) {
 		loader_discard_input(ld);
-		ed_error_prefix(err, "reading 0x%06x..0x%06x (%d attempts; read it again or lower "
-				"--baud)", offset, offset + size, READ_ATTEMPTS);
+		ed_error_prefix(err,
+				"reading 0x%06x..0x%06x (%d attempts; read it again or lower "
+				"--baud)",
+				offset, offset + size, READ_ATTEMPTS);
 	}
 	return rc;
 }
 
-int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
-			   struct ed_error *err)
+int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size, struct ed_error *err)
 {
 	uint8_t d[8];
 	put_le32(d, offset);
@@ -554,8 +565,8 @@ int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 int stubflash_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err)
 {
 	(void)flash_size;
-	int rc = loader_command(ld, PKT_ERASE_FLASH, NULL, 0, 0, STUB_CHIP_ERASE_TIMEOUT_US, NULL,
-				err);
+	int rc =
+	    loader_command(ld, PKT_ERASE_FLASH, NULL, 0, 0, STUB_CHIP_ERASE_TIMEOUT_US, NULL, err);
 	if (rc < 0)
 		ed_error_prefix(err, "erasing the whole flash");
 	return rc;

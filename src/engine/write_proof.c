@@ -17,9 +17,9 @@
 #include "engine/spiflash.h"
 #include "proto/packet.h"
 
-#define BLOCK PKT_ROM_FLASH_BLOCK
+#define BLOCK  PKT_ROM_FLASH_BLOCK
 #define SECTOR SPIFLASH_SECTOR
-#define CHUNK SPIFLASH_READ_CHUNK
+#define CHUNK  SPIFLASH_READ_CHUNK
 
 /* The word of a block to read back: its last non-FF word (the end of a block is where two
  * builds of a firmware differ most, so old data left in place rarely matches it). Returns
@@ -53,8 +53,8 @@ static void note_missing(struct loader *ld, uint32_t b, uint32_t first)
 }
 
 /* 0 = in place, 1 = missing, < 0 = error. One word, read again carefully on a mismatch. */
-static int block_in_place(struct spiflash *sf, uint32_t offset, const uint8_t *buf,
-			  uint32_t at, struct ed_error *err)
+static int block_in_place(struct spiflash *sf, uint32_t offset, const uint8_t *buf, uint32_t at,
+			  struct ed_error *err)
 {
 	uint32_t want = get_le32(buf + at), got = 0;
 	int rc = spiflash_read_word(sf, offset + at, &got, err);
@@ -95,11 +95,12 @@ int proof_spot_check(struct loader *ld, uint32_t offset, const uint8_t *buf, uin
 	}
 	rc = session_end(&sf, rc, err);
 	if (rc == ED_OK && missing)
-		rc = ed_fail(err, ED_ERR_VERIFY,
-			     "%u block(s) did not reach the flash, the first at 0x%06x: a FLASH_BEGIN "
-			     "or FLASH_DATA header corrupted on the wire may have written it at "
-			     "another address",
-			     missing, offset + first_missing * BLOCK);
+		rc = ed_fail(
+		    err, ED_ERR_VERIFY,
+		    "%u block(s) did not reach the flash, the first at 0x%06x: a FLASH_BEGIN "
+		    "or FLASH_DATA header corrupted on the wire may have written it at "
+		    "another address",
+		    missing, offset + first_missing * BLOCK);
 	return rc;
 }
 
@@ -175,7 +176,7 @@ struct settle {
 	struct spiflash sf;
 	uint32_t offset, size, flash_size;
 	const struct flasher_write_opts *opts;
-	char text[640];     /* the ranges that may have changed */
+	char text[640]; /* the ranges that may have changed */
 	size_t len;
 	unsigned unproven;
 };
@@ -197,8 +198,9 @@ static bool covered(const struct settle *st, uint64_t addr, uint64_t len)
 static void unproven(struct settle *st, uint32_t addr, uint32_t len, const char *why)
 {
 	if (st->unproven++ < 6 && st->len < sizeof st->text - 1) {
-		int n = snprintf(st->text + st->len, sizeof st->text - st->len, "%s0x%06x..0x%06x (%s)",
-				 st->len ? ", " : "", addr, addr + len - 1, why);
+		int n =
+		    snprintf(st->text + st->len, sizeof st->text - st->len, "%s0x%06x..0x%06x (%s)",
+			     st->len ? ", " : "", addr, addr + len - 1, why);
 		if (n > 0)
 			st->len += (size_t)n;
 		if (st->len >= sizeof st->text)
@@ -257,7 +259,8 @@ static int settle_begin(struct settle *st, const uint8_t *buf, struct ed_error *
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
-			unproven(st, base, (uint32_t)span, "a FLASH_BEGIN with a corrupted "
+			unproven(st, base, (uint32_t)span,
+				 "a FLASH_BEGIN with a corrupted "
 				 "offset");
 	}
 	return ED_OK;
@@ -273,7 +276,8 @@ static int settle_low_erase(struct settle *st, struct ed_error *err)
 		if (rc < 0)
 			return rc;
 		if (rc == 0)
-			unproven(st, addr, SECTOR, "reads as erased; a FLASH_DATA the ROM ran as "
+			unproven(st, addr, SECTOR,
+				 "reads as erased; a FLASH_DATA the ROM ran as "
 				 "FLASH_BEGIN erases it");
 	}
 	return ED_OK;
@@ -286,15 +290,19 @@ int proof_settle(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_
 	bool lost = false;
 	size_t n = loader_take_hazards(ld, hz, sizeof hz / sizeof hz[0], &lost);
 	if (lost)
-		return ed_fail(err, ED_ERR_VERIFY,
-			       "0x%06x..0x%06x is written and read back, but the line garbled too many "
-			       "frames to prove where each of them went: flash outside it may have "
-			       "changed; read the whole flash back (espdeck read_flash) and compare it "
-			       "with what belongs there, or write everything again at a lower --baud",
-			       offset, offset + size - 1);
+		return ed_fail(
+		    err, ED_ERR_VERIFY,
+		    "0x%06x..0x%06x is written and read back, but the line garbled too many "
+		    "frames to prove where each of them went: flash outside it may have "
+		    "changed; read the whole flash back (espdeck read_flash) and compare it "
+		    "with what belongs there, or write everything again at a lower --baud",
+		    offset, offset + size - 1);
 	if (n == 0)
 		return ED_OK;
-	struct settle st = {.ld = ld, .offset = offset, .size = size, .opts = opts,
+	struct settle st = {.ld = ld,
+			    .offset = offset,
+			    .size = size,
+			    .opts = opts,
 			    .flash_size = opts->flash_size ? opts->flash_size : 4u << 20};
 	while (st.flash_size & (st.flash_size - 1)) /* chips decode a power of two */
 		st.flash_size += st.flash_size & -st.flash_size;
@@ -312,17 +320,17 @@ int proof_settle(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_
 	rc = session_end(&st.sf, rc, err);
 	if (rc < 0 || !st.unproven)
 		return rc;
-	return ed_fail(err, ED_ERR_VERIFY,
-		       "0x%06x..0x%06x is written and verified by read-back, but frames garbled on "
-		       "the wire may have changed flash outside it, and %u place(s) cannot be proven "
-		       "unchanged: %s%s. Read them back (espdeck read_flash ADDRESS SIZE FILE) and "
-		       "compare with what belongs there, or write what belongs there again",
-		       offset, offset + size - 1, st.unproven, st.text,
-		       st.unproven > 6 ? ", ..." : "");
+	return ed_fail(
+	    err, ED_ERR_VERIFY,
+	    "0x%06x..0x%06x is written and verified by read-back, but frames garbled on "
+	    "the wire may have changed flash outside it, and %u place(s) cannot be proven "
+	    "unchanged: %s%s. Read them back (espdeck read_flash ADDRESS SIZE FILE) and "
+	    "compare with what belongs there, or write what belongs there again",
+	    offset, offset + size - 1, st.unproven, st.text, st.unproven > 6 ? ", ..." : "");
 }
 
-int proof_guard_take(struct loader *ld, uint32_t end, uint32_t flash_size,
-		     struct proof_guard *g, struct ed_error *err)
+int proof_guard_take(struct loader *ld, uint32_t end, uint32_t flash_size, struct proof_guard *g,
+		     struct ed_error *err)
 {
 	g->at = UINT32_MAX;
 	if (!flash_size)
@@ -362,11 +370,12 @@ int proof_guard_check(struct loader *ld, const struct proof_guard *g, struct ed_
 	}
 	rc = session_end(&sf, rc, err);
 	if (rc == ED_OK && w != g->word)
-		rc = ed_fail(err, ED_ERR_VERIFY,
-			     "sector 0x%06x after the range changed (0x%08x, was 0x%08x): the ROM erased "
-			     "more than asked (a FLASH_BEGIN erase size corrupted on the wire); "
-			     "everything from there to the next data may be erased: write what belongs "
-			     "there again",
-			     g->at, w, g->word);
+		rc = ed_fail(
+		    err, ED_ERR_VERIFY,
+		    "sector 0x%06x after the range changed (0x%08x, was 0x%08x): the ROM erased "
+		    "more than asked (a FLASH_BEGIN erase size corrupted on the wire); "
+		    "everything from there to the next data may be erased: write what belongs "
+		    "there again",
+		    g->at, w, g->word);
 	return rc;
 }

@@ -32,7 +32,7 @@ int proof_settle(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_
 struct proof_guard {
 	uint32_t at, word;
 };
-int proof_guard_take(struct loader *ld, uint32_t end, uint32_t flash_size,
-		     struct proof_guard *g, struct ed_error *err);
+int proof_guard_take(struct loader *ld, uint32_t end, uint32_t flash_size, struct proof_guard *g,
+		     struct ed_error *err);
 /* ED_ERR_VERIFY when the guarded word changed. */
 int proof_guard_check(struct loader *ld, const struct proof_guard *g, struct ed_error *err);

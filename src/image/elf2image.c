@@ -42,8 +42,12 @@ static int collect_sections(const struct img_elf *elf, struct seglist *l, bool u
 		if (ph->type != PT_LOAD || ph->paddr == 0 || ph->filesz == 0)
 			continue;
 		l->parts[l->n] = (struct part){ph->data, ph->filesz};
-		l->v[l->n] = (struct seg){ph->paddr, l->n,		  1,
-					  pad4(ph->filesz), (uint64_t)ph->paddr + ph->filesz, "PHDR",
+		l->v[l->n] = (struct seg){ph->paddr,
+					  l->n,
+					  1,
+					  pad4(ph->filesz),
+					  (uint64_t)ph->paddr + ph->filesz,
+					  "PHDR",
 					  ph->flags & ELF_FLAG_EXEC};
 		l->n++;
 	}
@@ -55,8 +59,13 @@ static int collect_sections(const struct img_elf *elf, struct seglist *l, bool u
 		    s->type != SHT_FINI_ARRAY && s->type != SHT_PREINIT_ARRAY)
 			continue;
 		l->parts[l->n] = (struct part){s->data, s->size};
-		l->v[l->n] = (struct seg){s->addr, l->n, 1, pad4(s->size), (uint64_t)s->addr + s->size,
-					  s->name, s->flags & ELF_FLAG_EXEC};
+		l->v[l->n] = (struct seg){s->addr,
+					  l->n,
+					  1,
+					  pad4(s->size),
+					  (uint64_t)s->addr + s->size,
+					  s->name,
+					  s->flags & ELF_FLAG_EXEC};
 		l->n++;
 	}
 	if (l->n == 0)

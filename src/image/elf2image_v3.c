@@ -20,7 +20,7 @@
 #include "image/segments_int.h"
 
 #define V3_FLASH_START 0x40200000u /* esptool: is_flash_addr(addr) = addr > IROM_MAP_START */
-#define V3_PAGE 0x10000u	   /* esptool's IROM_ALIGN */
+#define V3_PAGE	       0x10000u	   /* esptool's IROM_ALIGN */
 
 /* esptool's ESP32 MEMORY_MAP; a bit per distinct name, so equal masks = equal name lists
  * (the two IROM ranges share a bit, as they share a name). */
@@ -30,21 +30,21 @@ static uint32_t region_esp32(uint32_t addr)
 		uint32_t start, end;
 		uint32_t bit;
 	} map[] = {
-		{0x00000000u, 0x00010000u, 1u << 0},  /* PADDING */
-		{0x3F400000u, 0x3F800000u, 1u << 1},  /* DROM */
-		{0x3F800000u, 0x3FC00000u, 1u << 2},  /* EXTRAM_DATA */
-		{0x3FF80000u, 0x3FF82000u, 1u << 3},  /* RTC_DRAM */
-		{0x3FF90000u, 0x40000000u, 1u << 4},  /* BYTE_ACCESSIBLE */
-		{0x3FFAE000u, 0x40000000u, 1u << 5},  /* DRAM */
-		{0x3FFE0000u, 0x3FFFFFFCu, 1u << 6},  /* DIRAM_DRAM */
-		{0x40000000u, 0x40070000u, 1u << 7},  /* IROM */
-		{0x40070000u, 0x40078000u, 1u << 8},  /* CACHE_PRO */
-		{0x40078000u, 0x40080000u, 1u << 9},  /* CACHE_APP */
-		{0x40080000u, 0x400A0000u, 1u << 10}, /* IRAM */
-		{0x400A0000u, 0x400BFFFCu, 1u << 11}, /* DIRAM_IRAM */
-		{0x400C0000u, 0x400C2000u, 1u << 12}, /* RTC_IRAM */
-		{0x400D0000u, 0x40400000u, 1u << 7},  /* IROM */
-		{0x50000000u, 0x50002000u, 1u << 13}, /* RTC_DATA */
+	    {0x00000000u, 0x00010000u, 1u << 0},  /* PADDING */
+	    {0x3F400000u, 0x3F800000u, 1u << 1},  /* DROM */
+	    {0x3F800000u, 0x3FC00000u, 1u << 2},  /* EXTRAM_DATA */
+	    {0x3FF80000u, 0x3FF82000u, 1u << 3},  /* RTC_DRAM */
+	    {0x3FF90000u, 0x40000000u, 1u << 4},  /* BYTE_ACCESSIBLE */
+	    {0x3FFAE000u, 0x40000000u, 1u << 5},  /* DRAM */
+	    {0x3FFE0000u, 0x3FFFFFFCu, 1u << 6},  /* DIRAM_DRAM */
+	    {0x40000000u, 0x40070000u, 1u << 7},  /* IROM */
+	    {0x40070000u, 0x40078000u, 1u << 8},  /* CACHE_PRO */
+	    {0x40078000u, 0x40080000u, 1u << 9},  /* CACHE_APP */
+	    {0x40080000u, 0x400A0000u, 1u << 10}, /* IRAM */
+	    {0x400A0000u, 0x400BFFFCu, 1u << 11}, /* DIRAM_IRAM */
+	    {0x400C0000u, 0x400C2000u, 1u << 12}, /* RTC_IRAM */
+	    {0x400D0000u, 0x40400000u, 1u << 7},  /* IROM */
+	    {0x50000000u, 0x50002000u, 1u << 13}, /* RTC_DATA */
 	};
 	uint32_t mask = 0;
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -55,8 +55,8 @@ static uint32_t region_esp32(uint32_t addr)
 
 int img_v3_size_code(const char *name, uint8_t *code, struct ed_error *err)
 {
-	static const char *const names[] = {"1MB", "2MB", "4MB", "8MB", "16MB", "32MB", "64MB",
-					    "128MB"};
+	static const char *const names[] = {"1MB",  "2MB",  "4MB",  "8MB",
+					    "16MB", "32MB", "64MB", "128MB"};
 	if (!name) {
 		*code = 0; /* esptool's default, 1MB */
 		return ED_OK;
@@ -112,11 +112,12 @@ static int check_v3(const struct seglist *l, const size_t *order, struct ed_erro
 	for (size_t i = 1; i < l->n && is_flash(l->v[order[i]].addr); i++) {
 		uint32_t a = l->v[order[i - 1]].addr, b = l->v[order[i]].addr;
 		if (a / V3_PAGE == b / V3_PAGE)
-			return ed_fail(err, ED_ERR_FORMAT,
-				       "segment %s at 0x%08x lands in the same 64 KiB flash page as %s "
-				       "at 0x%08x, which a version 3 image cannot map: change the "
-				       "linker script or merge the sections",
-				       l->v[order[i]].name, b, l->v[order[i - 1]].name, a);
+			return ed_fail(
+			    err, ED_ERR_FORMAT,
+			    "segment %s at 0x%08x lands in the same 64 KiB flash page as %s "
+			    "at 0x%08x, which a version 3 image cannot map: change the "
+			    "linker script or merge the sections",
+			    l->v[order[i]].name, b, l->v[order[i - 1]].name, a);
 	}
 	return ED_OK;
 }

@@ -66,8 +66,10 @@ static int load_seg(const uint8_t *b, size_t len, size_t *pos, bool irom, struct
 	if (im->nseg == MAX_SEGS)
 		return ed_fail(err, ED_ERR_FORMAT, "Invalid segment count %zu (max 16)", im->nseg);
 	if (*pos + 8 > len)
-		return ed_fail(err, ED_ERR_FORMAT, "the file ends in the header of segment %zu, at "
-						   "offset 0x%zx", im->nseg, *pos);
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "the file ends in the header of segment %zu, at "
+			       "offset 0x%zx",
+			       im->nseg, *pos);
 	struct eseg *s = &im->seg[im->nseg];
 	s->file_offs = *pos;
 	s->addr = get_le32(b + *pos);
@@ -75,8 +77,9 @@ static int load_seg(const uint8_t *b, size_t len, size_t *pos, bool irom, struct
 	if (!irom && (s->addr > 0x40200000u || s->addr < 0x3FFE0000u || s->raw_len > 65536))
 		say(t, "WARNING: Suspicious segment 0x%x, length %zu\n", s->addr, s->raw_len);
 	if (s->raw_len > len - *pos - 8)
-		return ed_fail(err, ED_ERR_FORMAT, "End of file reading segment 0x%x, length %zu "
-						   "(actual length %zu)",
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "End of file reading segment 0x%x, length %zu "
+			       "(actual length %zu)",
 			       s->addr, s->raw_len, len - *pos - 8);
 	s->data_offs = *pos + 8;
 	s->len = (uint32_t)(s->addr ? (s->raw_len + 3) & ~(size_t)3 : s->raw_len);
@@ -98,7 +101,8 @@ static int load_v2_head(const uint8_t *b, size_t len, size_t *pos, struct eimage
 			struct text *t, struct ed_error *err)
 {
 	if (b[1] != 4)
-		say(t, "Warning: V2 header has unexpected \"segment\" count %u (usually 4)\n", b[1]);
+		say(t, "Warning: V2 header has unexpected \"segment\" count %u (usually 4)\n",
+		    b[1]);
 	common_header(b, 0, im);
 	uint8_t mode = im->mode, sf = im->size_freq;
 	uint32_t entry = im->entry;
@@ -111,14 +115,20 @@ static int load_v2_head(const uint8_t *b, size_t len, size_t *pos, struct eimage
 			       *pos < len ? b[*pos] : 0);
 	common_header(b, *pos, im);
 	if (mode != im->mode)
-		say(t, "WARNING: Flash mode value in first header (0x%02x) disagrees with second "
-		       "(0x%02x). Using second value.\n", mode, im->mode);
+		say(t,
+		    "WARNING: Flash mode value in first header (0x%02x) disagrees with second "
+		    "(0x%02x). Using second value.\n",
+		    mode, im->mode);
 	if (sf != im->size_freq)
-		say(t, "WARNING: Flash size/freq value in first header (0x%02x) disagrees with "
-		       "second (0x%02x). Using second value.\n", sf, im->size_freq);
+		say(t,
+		    "WARNING: Flash size/freq value in first header (0x%02x) disagrees with "
+		    "second (0x%02x). Using second value.\n",
+		    sf, im->size_freq);
 	if (entry != im->entry)
-		say(t, "WARNING: Entrypoint address in first header (0x%08x) disagrees with second "
-		       "header (0x%08x). Using second value.\n", entry, im->entry);
+		say(t,
+		    "WARNING: Entrypoint address in first header (0x%08x) disagrees with second "
+		    "header (0x%08x). Using second value.\n",
+		    entry, im->entry);
 	return ED_OK;
 }
 
@@ -135,8 +145,8 @@ static int load_image(const uint8_t *b, size_t len, struct eimage *im, struct te
 	} else {
 		common_header(b, 0, im);
 	}
-	unsigned count = b[im->version == 2 ? pos : 0] == 0xE9 ? b[(im->version == 2 ? pos : 0) + 1]
-								: 0;
+	unsigned count =
+	    b[im->version == 2 ? pos : 0] == 0xE9 ? b[(im->version == 2 ? pos : 0) + 1] : 0;
 	if (im->version == 2)
 		pos += 8;
 	for (unsigned i = 0; i < count; i++)
@@ -144,12 +154,16 @@ static int load_image(const uint8_t *b, size_t len, struct eimage *im, struct te
 			return rc;
 	im->checksum_pos = pos + (15 - pos % 16); /* align_file_position(f, 16) */
 	if (im->checksum_pos >= len)
-		return ed_fail(err, ED_ERR_FORMAT, "the file ends before the checksum byte (offset "
-						   "0x%zx)", im->checksum_pos);
-	if (im->nseg > 16)
 		return ed_fail(err, ED_ERR_FORMAT,
-			       "Invalid segment count %zu (max 16). Usually this indicates a linker "
-			       "script problem.", im->nseg);
+			       "the file ends before the checksum byte (offset "
+			       "0x%zx)",
+			       im->checksum_pos);
+	if (im->nseg > 16)
+		return ed_fail(
+		    err, ED_ERR_FORMAT,
+		    "Invalid segment count %zu (max 16). Usually this indicates a linker "
+		    "script problem.",
+		    im->nseg);
 	return ED_OK;
 }
 
@@ -163,8 +177,8 @@ static const char *name_of(const char *const *names, const uint8_t *codes, size_
 
 static void header_lines(struct text *t, const struct eimage *im)
 {
-	static const char *const sizes[] = {"512KB", "256KB", "1MB", "2MB", "4MB", "2MB-c1",
-					    "4MB-c1", "8MB", "16MB"};
+	static const char *const sizes[] = {"512KB",  "256KB",	"1MB", "2MB", "4MB",
+					    "2MB-c1", "4MB-c1", "8MB", "16MB"};
 	static const uint8_t size_codes[] = {0x00, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x80, 0x90};
 	static const char *const freqs[] = {"80m", "40m", "26m", "20m"};
 	static const uint8_t freq_codes[] = {0xF, 0x0, 0x1, 0x2};

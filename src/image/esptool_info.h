@@ -13,9 +13,9 @@
 #include "core/error.h"
 
 struct esptool_listing {
-	char *text;	    /* malloc'd, NUL-terminated; free with esptool_listing_free() */
+	char *text; /* malloc'd, NUL-terminated; free with esptool_listing_free() */
 	size_t len;
-	bool checksum_ok;   /* the footer said "valid" */
+	bool checksum_ok; /* the footer said "valid" */
 };
 
 /* Fills *out with the listing of the file buf[0..len) (file_size is printed first).

@@ -16,10 +16,10 @@ struct hex_rec {
 
 static int hex_digit(uint8_t c)
 {
-	return c >= '0' && c <= '9' ? c - '0'
+	return c >= '0' && c <= '9'   ? c - '0'
 	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
 	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-				       : -1;
+				      : -1;
 }
 
 /* Decodes one line (without its line end) into raw record bytes; false when it is not a
@@ -58,7 +58,8 @@ static int walk_hex(const uint8_t *d, size_t len, void (*fn)(void *, const struc
 		while (end < len && d[end] != '\n' && d[end] != '\r')
 			end++;
 		size_t next = end < len && d[end] == '\r' && end + 1 < len && d[end + 1] == '\n'
-				      ? end + 2 : end + 1;
+				  ? end + 2
+				  : end + 1;
 		uint8_t raw[260];
 		size_t raw_len;
 		if (end > pos) {
@@ -76,7 +77,8 @@ static int walk_hex(const uint8_t *d, size_t len, void (*fn)(void *, const struc
 			if (raw[3] == 4)
 				offset = (uint32_t)(raw[4] << 8 | raw[5]) << 16;
 			if (raw[3] == 0) {
-				struct hex_rec r = {offset + (uint32_t)(raw[1] << 8 | raw[2]), raw[0], {0}};
+				struct hex_rec r = {
+				    offset + (uint32_t)(raw[1] << 8 | raw[2]), raw[0], {0}};
 				memcpy(r.bytes, raw + 4, raw[0]);
 				fn(user, &r);
 			}
@@ -121,8 +123,8 @@ static void span_fill(void *user, const struct hex_rec *r)
 	}
 }
 
-int ihex_to_bin(const uint8_t *data, size_t len, uint32_t start, uint8_t **out,
-		    size_t *out_len, struct ed_error *err)
+int ihex_to_bin(const uint8_t *data, size_t len, uint32_t start, uint8_t **out, size_t *out_len,
+		struct ed_error *err)
 {
 	*out = NULL;
 	*out_len = 0;
@@ -149,8 +151,9 @@ int ihex_to_bin(const uint8_t *data, size_t len, uint32_t start, uint8_t **out,
 	free(s.seen);
 	if (s.overlap) {
 		free(s.buf);
-		return ed_fail(err, ED_ERR_FORMAT, "two records of the Intel HEX file write the "
-						   "same address");
+		return ed_fail(err, ED_ERR_FORMAT,
+			       "two records of the Intel HEX file write the "
+			       "same address");
 	}
 	*out = s.buf;
 	*out_len = (size_t)(s.hi - s.lo + 1);

@@ -16,5 +16,5 @@
  * *out_len set; 0 when the file is not Intel HEX (esptool then takes it as raw bytes);
  * ED_ERR_FORMAT when it is HEX that esptool would fail on (no data, overlapping records,
  * more than 64 MiB). */
-int ihex_to_bin(const uint8_t *data, size_t len, uint32_t start, uint8_t **out,
-	       size_t *out_len, struct ed_error *err);
+int ihex_to_bin(const uint8_t *data, size_t len, uint32_t start, uint8_t **out, size_t *out_len,
+		struct ed_error *err);

@@ -436,11 +436,12 @@ static int verify_boot1(const struct img_info *info, struct ed_error *err)
 		return ED_OK;
 	int which = 0;
 	if (crc_bytes_differ(info->crc_stored, info->crc_computed, &which) == 1)
-		return ed_fail(err, ED_ERR_VERIFY,
-			       "CRC invalid: stored 0x%08x, computed 0x%08x: only the byte at offset "
-			       "0x%zx differs, so the CRC itself is damaged (the data is probably "
-			       "intact)",
-			       info->crc_stored, info->crc_computed, info->crc_offset + (size_t)which);
+		return ed_fail(
+		    err, ED_ERR_VERIFY,
+		    "CRC invalid: stored 0x%08x, computed 0x%08x: only the byte at offset "
+		    "0x%zx differs, so the CRC itself is damaged (the data is probably "
+		    "intact)",
+		    info->crc_stored, info->crc_computed, info->crc_offset + (size_t)which);
 	return ed_fail(err, ED_ERR_VERIFY,
 		       "CRC invalid: stored 0x%08x, computed 0x%08x over the first %zu bytes: the "
 		       "header, its checksum and the fill are intact, so the irom0 code (offset "

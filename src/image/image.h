@@ -77,7 +77,7 @@ struct img_info {
 	size_t fill_offset;	/* the 0xFF fill [fill_offset, 0x10000) (empty when equal) */
 	size_t fill_bad;	/* bytes of the fill that are not 0xFF */
 	size_t fill_bad_offset; /* the first of them */
-	size_t buf_len;	  /* length that was parsed */
+	size_t buf_len;		/* length that was parsed */
 };
 
 /* Recognises and describes the image at the start of buf (a file, or flash contents at an

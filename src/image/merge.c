@@ -24,8 +24,7 @@ static void sort_by_addr(struct merge_input *in, size_t count)
 	}
 }
 
-int merge_check(struct merge_input *in, size_t count, uint32_t target_offset,
-		struct ed_error *err)
+int merge_check(struct merge_input *in, size_t count, uint32_t target_offset, struct ed_error *err)
 {
 	if (count == 0)
 		return ed_fail(err, ED_ERR_ARG, "no input files: give ADDR FILE pairs");
@@ -33,16 +32,19 @@ int merge_check(struct merge_input *in, size_t count, uint32_t target_offset,
 	uint64_t end = 0; /* first byte after the last sector used so far */
 	for (size_t i = 0; i < count; i++) {
 		uint64_t start = in[i].addr & ~(uint64_t)(SECTOR - 1);
-		uint64_t stop = ((uint64_t)in[i].addr + in[i].len + SECTOR - 1) & ~(uint64_t)(SECTOR - 1);
+		uint64_t stop =
+		    ((uint64_t)in[i].addr + in[i].len + SECTOR - 1) & ~(uint64_t)(SECTOR - 1);
 		if (i > 0 && start < end)
-			return ed_fail(err, ED_ERR_ARG,
-				       "%s at 0x%x overlaps %s (files must not share a 4 KiB sector, "
-				       "as esptool requires): move one of them",
-				       in[i].name, in[i].addr, in[i - 1].name);
+			return ed_fail(
+			    err, ED_ERR_ARG,
+			    "%s at 0x%x overlaps %s (files must not share a 4 KiB sector, "
+			    "as esptool requires): move one of them",
+			    in[i].name, in[i].addr, in[i - 1].name);
 		end = stop > start ? stop : start;
 		if (stop > 0x100000000ull)
-			return ed_fail(err, ED_ERR_ARG, "%s at 0x%x runs past the 4 GiB address space",
-				       in[i].name, in[i].addr);
+			return ed_fail(err, ED_ERR_ARG,
+				       "%s at 0x%x runs past the 4 GiB address space", in[i].name,
+				       in[i].addr);
 	}
 	if (in[0].addr < target_offset)
 		return ed_fail(err, ED_ERR_ARG,
@@ -52,8 +54,8 @@ int merge_check(struct merge_input *in, size_t count, uint32_t target_offset,
 	return ED_OK;
 }
 
-int merge_raw(const struct merge_input *in, size_t count, uint32_t target_offset,
-	      uint32_t fill_to, struct img_output *out, struct ed_error *err)
+int merge_raw(const struct merge_input *in, size_t count, uint32_t target_offset, uint32_t fill_to,
+	      struct img_output *out, struct ed_error *err)
 {
 	memset(out, 0, sizeof *out);
 	if (count == 0)
@@ -82,8 +84,7 @@ struct text {
 	bool failed;
 };
 
-static void emit_record(struct text *t, uint8_t type, uint16_t addr, const uint8_t *data,
-			size_t n)
+static void emit_record(struct text *t, uint8_t type, uint16_t addr, const uint8_t *data, size_t n)
 {
 	if (t->failed)
 		return;
@@ -199,10 +200,9 @@ uint32_t merge_fill_size(const char *name)
 		const char *name;
 		uint32_t bytes;
 	} fills[] = {
-		{"256KB", 256u << 10}, {"512KB", 512u << 10}, {"1MB", 1u << 20},
-		{"2MB", 2u << 20},     {"4MB", 4u << 20},     {"8MB", 8u << 20},
-		{"16MB", 16u << 20},   {"32MB", 32u << 20},   {"64MB", 64u << 20},
-		{"128MB", 128u << 20},
+	    {"256KB", 256u << 10}, {"512KB", 512u << 10}, {"1MB", 1u << 20},   {"2MB", 2u << 20},
+	    {"4MB", 4u << 20},	   {"8MB", 8u << 20},	  {"16MB", 16u << 20}, {"32MB", 32u << 20},
+	    {"64MB", 64u << 20},   {"128MB", 128u << 20},
 	};
 	for (size_t i = 0; i < sizeof fills / sizeof fills[0]; i++)
 		if (name && !strcmp(name, fills[i].name))

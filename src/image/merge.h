@@ -13,24 +13,23 @@
 #include "image/image.h"
 
 struct merge_input {
-	uint32_t addr;       /* flash offset of the first byte */
+	uint32_t addr;	     /* flash offset of the first byte */
 	const uint8_t *data; /* borrowed */
 	size_t len;
-	const char *name;    /* for messages; borrowed */
+	const char *name; /* for messages; borrowed */
 };
 
 /* Sorts in[] by address (stable) and checks esptool's rules: at least one file, no two
  * files touching the same 4 KiB sector ("Detected overlap at address 0x..."), no file
  * before target_offset. */
-int merge_check(struct merge_input *in, size_t count, uint32_t target_offset,
-		struct ed_error *err);
+int merge_check(struct merge_input *in, size_t count, uint32_t target_offset, struct ed_error *err);
 
 /* Raw output for flashing at target_offset: each file at addr - target_offset, gaps
  * 0xFF; with fill_to > 0 padded with 0xFF up to fill_to - target_offset bytes (esptool's
  * --fill-flash-size; nothing is cut when the files already reach past it). in[] must have
  * passed merge_check(). *out is reset first; on failure nothing is allocated. */
-int merge_raw(const struct merge_input *in, size_t count, uint32_t target_offset,
-	      uint32_t fill_to, struct img_output *out, struct ed_error *err);
+int merge_raw(const struct merge_input *in, size_t count, uint32_t target_offset, uint32_t fill_to,
+	      struct img_output *out, struct ed_error *err);
 
 /* Intel HEX of the files at their flash addresses (target offset and fill do not apply,
  * as in esptool): 16-byte data records that never cross a 64 KiB boundary or a gap,

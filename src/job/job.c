@@ -90,8 +90,8 @@ static void wake(struct job *job)
 	}
 }
 
-void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level level,
-		    int result, const char *fmt, ...)
+void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level level, int result,
+		    const char *fmt, ...)
 {
 	pthread_mutex_lock(&job->mu);
 	if (job->head > 0 && job->head == job->count)
@@ -128,8 +128,8 @@ void job_push_bootlog(struct job *job, int kind, const char *text, const char *e
 	/* The event just pushed is the last one; nobody else pushes from another thread. */
 	if (job->count > 0 && job->events[job->count - 1].kind == JOB_EVENT_BOOTLOG) {
 		job->events[job->count - 1].boot_kind = kind;
-		snprintf(job->events[job->count - 1].explain,
-			 sizeof job->events[0].explain, "%s", explain ? explain : "");
+		snprintf(job->events[job->count - 1].explain, sizeof job->events[0].explain, "%s",
+			 explain ? explain : "");
 	}
 	pthread_mutex_unlock(&job->mu);
 }
@@ -167,8 +167,7 @@ const char *job_boot_verdict_name(enum job_boot_verdict v)
 	return "not checked";
 }
 
-void job_set_stage(struct job *job, enum job_stage stage, size_t step_index,
-		   const char *fmt, ...)
+void job_set_stage(struct job *job, enum job_stage stage, size_t step_index, const char *fmt, ...)
 {
 	char text[512];
 	va_list ap;
@@ -179,8 +178,10 @@ void job_set_stage(struct job *job, enum job_stage stage, size_t step_index,
 	job->step_index = step_index;
 	job->step_start_us = job->link ? link_now_us(job->link) : ed_monotonic_us();
 	pthread_mutex_lock(&job->mu);
-	job->progress = (struct job_progress){.stage = stage, .step_index = step_index,
-					      .step_count = job->spec.step_count, .eta_s = -1};
+	job->progress = (struct job_progress){.stage = stage,
+					      .step_index = step_index,
+					      .step_count = job->spec.step_count,
+					      .eta_s = -1};
 	pthread_mutex_unlock(&job->mu);
 	job_push_event(job, JOB_EVENT_STAGE, ED_LOG_INFO, 0, "%s", text);
 }
@@ -275,7 +276,8 @@ int job_start(const struct job_spec *spec, struct job **out, struct ed_error *er
 	if (rc != 0) {
 		job->joined = true;
 		job_destroy(job);
-		return ed_fail(err, ED_ERR_NOMEM, "cannot start the job's thread: %s", strerror(rc));
+		return ed_fail(err, ED_ERR_NOMEM, "cannot start the job's thread: %s",
+			       strerror(rc));
 	}
 	*out = job;
 	return ED_OK;
@@ -373,8 +375,8 @@ void job_destroy(struct job *job)
 
 const char *job_stage_name(enum job_stage stage)
 {
-	static const char *const names[] = {"queued", "connect", "detect", "erase", "write",
-					    "verify", "read", "reset", "done",  "boot",
-					    "upload stub"};
+	static const char *const names[] = {"queued", "connect", "detect",     "erase",
+					    "write",  "verify",	 "read",       "reset",
+					    "done",   "boot",	 "upload stub"};
 	return (unsigned)stage < sizeof names / sizeof names[0] ? names[stage] : "?";
 }

@@ -49,12 +49,12 @@ enum job_stage {
 };
 
 enum job_step_kind {
-	JOB_STEP_INFO,         /* connect + detect only (chip, MAC, flash id/size) */
+	JOB_STEP_INFO, /* connect + detect only (chip, MAC, flash id/size) */
 	JOB_STEP_ERASE_CHIP,
 	JOB_STEP_ERASE_REGION, /* offset, size */
-	JOB_STEP_WRITE,        /* offset, data/size (copied by job_start), name */
+	JOB_STEP_WRITE,	       /* offset, data/size (copied by job_start), name */
 	JOB_STEP_VERIFY,       /* offset, data/size: read back and compare */
-	JOB_STEP_READ,         /* offset, size, path: dump written atomically */
+	JOB_STEP_READ,	       /* offset, size, path: dump written atomically */
 };
 
 /* READ and ERASE_REGION size: to the end of the detected flash (esptool's ALL). */
@@ -70,51 +70,55 @@ struct job_step {
 };
 
 /* Reset before connecting / after finishing (esptool's --before / --after names). */
-enum job_before { JOB_BEFORE_DEFAULT_RESET, JOB_BEFORE_NO_RESET, JOB_BEFORE_MANUAL,
-		  JOB_BEFORE_NO_RESET_NO_SYNC };
+enum job_before {
+	JOB_BEFORE_DEFAULT_RESET,
+	JOB_BEFORE_NO_RESET,
+	JOB_BEFORE_MANUAL,
+	JOB_BEFORE_NO_RESET_NO_SYNC
+};
 enum job_after { JOB_AFTER_HARD_RESET, JOB_AFTER_SOFT_RESET, JOB_AFTER_NO_RESET };
 
 struct job_spec {
-	const char *port;        /* link spec: device path, socket://, sim://?... */
+	const char *port; /* link spec: device path, socket://, sim://?... */
 	uint32_t baud;
 	enum job_before before;
 	enum job_after after;
-	const char *flash_mode;  /* "keep" or a mode name: patch of an image at 0x0 */
-	const char *flash_size;  /* "keep", "detect" or a size name */
-	const char *flash_freq;  /* "keep" or a frequency name */
-	bool verify;             /* read back every written region and compare */
-	bool check_blocks;       /* read one word of every written block back (catches a block
+	const char *flash_mode;	    /* "keep" or a mode name: patch of an image at 0x0 */
+	const char *flash_size;	    /* "keep", "detect" or a size name */
+	const char *flash_freq;	    /* "keep" or a frequency name */
+	bool verify;		    /* read back every written region and compare */
+	bool check_blocks;	    /* read one word of every written block back (catches a block
 				  * a corrupted FLASH_DATA header put elsewhere); the first and
 				  * last block of each file are always checked */
-	const char *trace_path;  /* NULL or a file for a protocol trace */
-	bool erase_preserve;     /* erase-bug strategy: false = exact (SPI erase + erase size
+	const char *trace_path;	    /* NULL or a file for a protocol trace */
+	bool erase_preserve;	    /* erase-bug strategy: false = exact (SPI erase + erase size
 				  * 0 where needed), true = esptool's size + save/restore of the
 				  * one collateral sector (engine/erase_plan.h) */
-	int verbose;             /* 0: info log events, 1: debug, 2: debug + engine detail */
-	int connect_attempts;    /* 0 = esptool's 7, < 0 = until cancelled */
+	int verbose;		    /* 0: info log events, 1: debug, 2: debug + engine detail */
+	int connect_attempts;	    /* 0 = esptool's 7, < 0 = until cancelled */
 	const char *reset_sequence; /* custom reset (engine/reset_seq.h), NULL = esptool's */
-	bool stub;               /* run the flasher stub after DETECT (esptool's default; the
+	bool stub;		    /* run the flasher stub after DETECT (esptool's default; the
 				  * application sets it unless --no-stub); false = ROM mode. A stub
 				  * that does not start leaves the job in ROM mode, said in a warning */
-	bool no_compress;        /* on the stub: write uncompressed (-u); the default is zlib
+	bool no_compress;	    /* on the stub: write uncompressed (-u); the default is zlib
 				  * level 9 per file, as esptool */
 	const struct job_step *steps;
 	size_t step_count;
 	/* Boot check (ignored unless after == JOB_AFTER_HARD_RESET). */
 	bool boot_check;
-	const char *boot_expect;  /* rules for bootlog_rules_add(), ';' or newline separated;
+	const char *boot_expect; /* rules for bootlog_rules_add(), ';' or newline separated;
 				   * NULL/"" = the default verdict (jumped or csum good) */
-	uint32_t boot_app_baud;   /* the application's baud after the jump; 0 = 115200 */
-	uint32_t boot_listen_ms;  /* how long to listen; 0 = 3000 */
+	uint32_t boot_app_baud;	 /* the application's baud after the jump; 0 = 115200 */
+	uint32_t boot_listen_ms; /* how long to listen; 0 = 3000 */
 	/* Journal: NULL = none. */
 	const char *journal_path;
-	const char *preset_name;  /* the preset column; NULL = "" */
+	const char *preset_name; /* the preset column; NULL = "" */
 };
 
 enum job_event_kind {
 	JOB_EVENT_STAGE,   /* stage, step_index, text = what starts ("write user1.bin @0x1000") */
-	JOB_EVENT_LOG,     /* level, text */
-	JOB_EVENT_INFO,    /* text = one "key: value" line of chip information */
+	JOB_EVENT_LOG,	   /* level, text */
+	JOB_EVENT_INFO,	   /* text = one "key: value" line of chip information */
 	JOB_EVENT_RESULT,  /* result (ED_OK or error), text = the summary or the error detail */
 	JOB_EVENT_BOOTLOG, /* text = one boot-log line as received (printable), explain = what
 			    * it means ("" when nothing to add), boot_kind = its class */
@@ -127,8 +131,8 @@ struct job_event {
 	enum ed_log_level level;
 	int result;
 	char text[768];
-	int boot_kind;      /* BOOTLOG: an enum bootlog_kind */
-	char explain[256];  /* BOOTLOG only */
+	int boot_kind;	   /* BOOTLOG: an enum bootlog_kind */
+	char explain[256]; /* BOOTLOG only */
 };
 
 /* The boot check's outcome. */
@@ -136,17 +140,17 @@ enum job_boot_verdict {
 	JOB_BOOT_NOT_CHECKED = 0, /* no boot check, or the job failed before it */
 	JOB_BOOT_BOOTED,
 	JOB_BOOT_NOT_BOOTED,
-	JOB_BOOT_UNKNOWN,         /* nothing decisive heard (counts as a failure) */
+	JOB_BOOT_UNKNOWN, /* nothing decisive heard (counts as a failure) */
 };
 
 struct job_progress {
 	enum job_stage stage;
-	size_t step_index;  /* 0-based index into the spec's steps */
+	size_t step_index; /* 0-based index into the spec's steps */
 	size_t step_count;
-	uint64_t done;      /* bytes of the current step */
+	uint64_t done; /* bytes of the current step */
 	uint64_t total;
-	double rate_bps;    /* bytes per second over the current step */
-	double eta_s;       /* seconds left in the current step, < 0 when unknown */
+	double rate_bps; /* bytes per second over the current step */
+	double eta_s;	 /* seconds left in the current step, < 0 when unknown */
 	uint64_t elapsed_us;
 };
 

@@ -40,13 +40,14 @@ int job_group_create(const struct job_spec *spec, const struct job_group_ops *op
 	return ED_OK;
 }
 
-int job_group_add(struct job_group *g, const char *port, const char *label,
-		  struct ed_error *err)
+int job_group_add(struct job_group *g, const char *port, const char *label, struct ed_error *err)
 {
 	for (size_t i = 0; i < g->count; i++)
 		if (!strcmp(g->slots[i].board.port, port))
-			return ed_fail(err, ED_ERR_ARG, "port %s is given twice (--port all already "
-				       "includes every ESP bridge)", port);
+			return ed_fail(err, ED_ERR_ARG,
+				       "port %s is given twice (--port all already "
+				       "includes every ESP bridge)",
+				       port);
 	if (g->count == JOB_GROUP_MAX)
 		return ed_fail(err, ED_ERR_ARG, "at most %d boards at once", JOB_GROUP_MAX);
 	struct job_board *b = &g->slots[g->count].board;
@@ -110,8 +111,7 @@ void job_group_start(struct job_group *g)
 			s->job = NULL;
 			s->board.done = s->board.start_failed = true;
 			s->board.result = err.code < 0 ? err.code : ED_ERR_IO;
-			snprintf(s->board.result_text, sizeof s->board.result_text, "%s",
-				 err.msg);
+			snprintf(s->board.result_text, sizeof s->board.result_text, "%s", err.msg);
 			if (g->ops.finished)
 				g->ops.finished(g->user, g, i);
 		}

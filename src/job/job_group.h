@@ -28,25 +28,25 @@
 #define JOB_GROUP_MAX 64
 
 struct job_board {
-	char port[256];           /* the link spec */
-	char label[96];           /* what to show for it ("" = the port) */
+	char port[256]; /* the link spec */
+	char label[96]; /* what to show for it ("" = the port) */
 	bool started, done, cancel_sent;
-	bool start_failed;        /* its worker could not start (result_text says why) */
-	enum job_stage stage;     /* the latest STAGE event */
-	const char *stage_name;   /* job_stage_name(stage), static */
+	bool start_failed;	  /* its worker could not start (result_text says why) */
+	enum job_stage stage;	  /* the latest STAGE event */
+	const char *stage_name;	  /* job_stage_name(stage), static */
 	uint64_t stage_since_us;  /* when that stage began (ed_monotonic_us) */
-	size_t step_cur;          /* the highest step begun */
-	bool *step_started;       /* per step of the spec: began */
+	size_t step_cur;	  /* the highest step begun */
+	bool *step_started;	  /* per step of the spec: began */
 	struct job_progress prog; /* latest progress (kept full through reset, and when done) */
 	bool have_chip;
 	struct chip_info chip;
-	char mac[18];             /* "aa:bb:..", "" before DETECT */
-	int history_rc;           /* with the chip: 1 history below, 0 no journal, < 0 error */
+	char mac[18];	/* "aa:bb:..", "" before DETECT */
+	int history_rc; /* with the chip: 1 history below, 0 no journal, < 0 error */
 	struct journal_history history; /* the journal's entries of this MAC before the job */
 	char history_err[256];
-	int result;               /* when done: ED_OK or the job's error */
-	char result_text[800];    /* the result event's text: summary or error detail */
-	char cause[800];          /* the error detail from job_wait(), "" when none */
+	int result;	       /* when done: ED_OK or the job's error */
+	char result_text[800]; /* the result event's text: summary or error detail */
+	char cause[800];       /* the error detail from job_wait(), "" when none */
 	enum job_boot_verdict verdict;
 	char verdict_reason[160];
 };
@@ -77,8 +77,7 @@ int job_group_create(const struct job_spec *spec, const struct job_group_ops *op
 /* Adds a board on port (copied); label NULL = the port. ED_ERR_ARG when the port is
  * already in the group (two workers would garble each other's packets) or the group
  * is full. Before job_group_start() only. */
-int job_group_add(struct job_group *g, const char *port, const char *label,
-		  struct ed_error *err);
+int job_group_add(struct job_group *g, const char *port, const char *label, struct ed_error *err);
 /* Adds every port of ports[]; "all" stands for every serial port on a known ESP USB
  * bridge (link/ports.h), ED_ERR_NOTFOUND when there is none. */
 int job_group_add_ports(struct job_group *g, const char *const *ports, size_t count,

@@ -11,12 +11,12 @@
 #include "link/link.h"
 
 struct job {
-	struct job_spec spec;       /* deep copy: steps, data and strings owned here */
+	struct job_spec spec; /* deep copy: steps, data and strings owned here */
 	struct job_step *steps;
 	pthread_t thread;
 	bool joined;
-	pthread_mutex_t mu;         /* guards events, progress, info */
-	struct job_event *events;   /* FIFO: events[head..count) pending */
+	pthread_mutex_t mu;	  /* guards events, progress, info */
+	struct job_event *events; /* FIFO: events[head..count) pending */
 	size_t head, count, cap;
 	struct job_progress progress;
 	bool have_info;
@@ -27,7 +27,7 @@ struct job {
 	atomic_bool finished;
 	int result;
 	struct ed_error err;
-	int history_rc;             /* under mu: 1 looked up, 0 not, < 0 journal error */
+	int history_rc; /* under mu: 1 looked up, 0 not, < 0 journal error */
 	struct journal_history history;
 	char history_err[256];
 	enum job_boot_verdict boot_verdict; /* under mu */
@@ -41,10 +41,10 @@ struct job {
 };
 
 /* Worker side (job.c). */
-void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level level,
-		    int result, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-void job_set_stage(struct job *job, enum job_stage stage, size_t step_index,
-		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level level, int result,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void job_set_stage(struct job *job, enum job_stage stage, size_t step_index, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void job_set_progress(struct job *job, uint64_t done, uint64_t total);
 void job_store_info(struct job *job, const struct chip_info *info);
 void job_push_bootlog(struct job *job, int kind, const char *text, const char *explain);

@@ -73,21 +73,22 @@ static int boot_check(struct job *job, struct ed_error *err)
 	const struct bootlog_facts *f = bootlog_facts(log);
 	char reason[400];
 	enum bootlog_verdict v = bootlog_judge(f, &rules, reason, sizeof reason);
-	enum job_boot_verdict jv = v == BOOTLOG_BOOTED       ? JOB_BOOT_BOOTED
+	enum job_boot_verdict jv = v == BOOTLOG_BOOTED	     ? JOB_BOOT_BOOTED
 				   : v == BOOTLOG_NOT_BOOTED ? JOB_BOOT_NOT_BOOTED
 							     : JOB_BOOT_UNKNOWN;
 	if (f->total_bytes == 0) {
 		jv = JOB_BOOT_UNKNOWN;
-		snprintf(reason, sizeof reason,
-			 "the board printed nothing within %.1f s of the reset (is it reset by RTS? "
-			 "check the wiring, or raise boot_time_ms)",
-			 ms / 1000.0);
+		snprintf(
+		    reason, sizeof reason,
+		    "the board printed nothing within %.1f s of the reset (is it reset by RTS? "
+		    "check the wiring, or raise boot_time_ms)",
+		    ms / 1000.0);
 	}
 	if (rc == ED_OK) {
 		job_store_boot_verdict(job, jv, reason);
 		if (jv == JOB_BOOT_BOOTED)
-			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "Boot check: booted (%s)",
-				       reason);
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+				       "Boot check: booted (%s)", reason);
 		else
 			rc = ed_fail(err, ED_ERR_DEVICE, "boot check: %s within %.1f s: %s",
 				     jv == JOB_BOOT_NOT_BOOTED ? "not booted" : "no verdict",
@@ -158,16 +159,16 @@ void job_write_journal(struct job *job, int rc, const struct ed_error *jerr, dou
 		snprintf(flash_id, sizeof flash_id, "0x%06x", (unsigned)info.flash_id);
 	}
 	struct journal_record rec = {
-		.port = job->spec.port,
-		.chip = have ? info.name : "",
-		.mac = mac,
-		.flash_id = flash_id,
-		.preset = job->spec.preset_name,
-		.files = files,
-		.file_count = n,
-		.result = result_word(rc),
-		.duration_s = duration_s,
-		.error = rc == ED_OK ? "" : jerr->msg,
+	    .port = job->spec.port,
+	    .chip = have ? info.name : "",
+	    .mac = mac,
+	    .flash_id = flash_id,
+	    .preset = job->spec.preset_name,
+	    .files = files,
+	    .file_count = n,
+	    .result = result_word(rc),
+	    .duration_s = duration_s,
+	    .error = rc == ED_OK ? "" : jerr->msg,
 	};
 	struct ed_error e;
 	ed_error_clear(&e);

@@ -19,13 +19,13 @@ struct run {
 	struct loader *ld;
 	struct link_options lo;
 	struct loader_config cfg;
-	bool reconnected;  /* the one reconnect-and-resume was used */
-	size_t written;    /* write steps whose data is completely on the flash (step index + 1
+	bool reconnected; /* the one reconnect-and-resume was used */
+	size_t written;	  /* write steps whose data is completely on the flash (step index + 1
 			    * of the last one): a drop during --verify leaves it written */
 	uint8_t preserved[4096]; /* the sector --erase-strategy preserve keeps, saved once */
 	bool preserved_saved;
 	struct chip_info info;
-	uint32_t flash_size; /* bounds for steps: detected, else 16 MB */
+	uint32_t flash_size;  /* bounds for steps: detected, else 16 MB */
 	char stub_proof[128]; /* the last stub write's proof for its summary line */
 	uint64_t anomalies0;  /* the loader's anomalies once connected */
 	uint64_t rom_noise;   /* anomalies between connect and the stub's start (detect's SPI
@@ -34,10 +34,10 @@ struct run {
 };
 
 static const enum loader_before before_map[] = {
-	[JOB_BEFORE_DEFAULT_RESET] = LOADER_BEFORE_DEFAULT_RESET,
-	[JOB_BEFORE_NO_RESET] = LOADER_BEFORE_NO_RESET,
-	[JOB_BEFORE_MANUAL] = LOADER_BEFORE_MANUAL,
-	[JOB_BEFORE_NO_RESET_NO_SYNC] = LOADER_BEFORE_NO_RESET_NO_SYNC,
+    [JOB_BEFORE_DEFAULT_RESET] = LOADER_BEFORE_DEFAULT_RESET,
+    [JOB_BEFORE_NO_RESET] = LOADER_BEFORE_NO_RESET,
+    [JOB_BEFORE_MANUAL] = LOADER_BEFORE_MANUAL,
+    [JOB_BEFORE_NO_RESET_NO_SYNC] = LOADER_BEFORE_NO_RESET_NO_SYNC,
 };
 
 static void log_sink(void *user, enum ed_log_level level, const char *line)
@@ -61,9 +61,9 @@ static int check_range(struct run *r, const char *what, uint32_t offset, uint32_
 		       struct ed_error *err)
 {
 	if ((uint64_t)offset + size > r->flash_size)
-		return ed_fail(err, ED_ERR_ARG,
-			       "%s 0x%06x..0x%06x goes past the end of the %u KiB flash", what, offset,
-			       (unsigned)((uint64_t)offset + size - 1), r->flash_size / 1024);
+		return ed_fail(
+		    err, ED_ERR_ARG, "%s 0x%06x..0x%06x goes past the end of the %u KiB flash",
+		    what, offset, (unsigned)((uint64_t)offset + size - 1), r->flash_size / 1024);
 	return ED_OK;
 }
 
@@ -97,10 +97,11 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	if (in->flash_size > (4u << 20)) {
 		struct ed_error e;
 		if (loader_spi_set_params(r->ld, in->flash_id, in->flash_size, &e) < 0)
-			job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
-				       "the ROM did not take the %u MB flash size (%s): writes above 4 MB "
-				       "will fail",
-				       in->flash_size >> 20, e.msg);
+			job_push_event(
+			    job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+			    "the ROM did not take the %u MB flash size (%s): writes above 4 MB "
+			    "will fail",
+			    in->flash_size >> 20, e.msg);
 	}
 	return ED_OK;
 }
@@ -148,11 +149,12 @@ static int start_stub(struct run *r, struct ed_error *err)
 	if (!job->spec.stub && !running)
 		return ED_OK;
 	if (!job->spec.stub)
-		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
-			       "a flasher stub already runs on the board: using it (--no-stub needs "
-			       "the board reset into its ROM loader)");
-	job_set_stage(job, JOB_STAGE_STUB, 0, running ? "Stub is already running" :
-			  "Uploading stub...");
+		job_push_event(
+		    job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+		    "a flasher stub already runs on the board: using it (--no-stub needs "
+		    "the board reset into its ROM loader)");
+	job_set_stage(job, JOB_STAGE_STUB, 0,
+		      running ? "Stub is already running" : "Uploading stub...");
 	struct flasher_progress p = {progress_cb, job};
 	bool reused = false;
 	struct ed_error e;
@@ -184,8 +186,7 @@ static int start_stub(struct run *r, struct ed_error *err)
 
 /* True when a later write step of this job starts at the sector right after s's data:
  * the ROM's collateral erase of that sector is then harmless. */
-static bool next_sector_written_later(const struct job *job, size_t index,
-				      const struct job_step *s)
+static bool next_sector_written_later(const struct job *job, size_t index, const struct job_step *s)
 {
 	uint64_t next = ((uint64_t)s->offset + s->size + 4095) / 4096 * 4096;
 	for (size_t k = index + 1; k < job->spec.step_count; k++) {
@@ -326,16 +327,16 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 	struct flasher_resume resume = {0};
 	r->preserved_saved = false;
 	struct flasher_write_opts wo = {
-		.strategy = job->spec.erase_preserve ? ERASE_STRATEGY_PRESERVE : ERASE_STRATEGY_EXACT,
-		.flash_size = r->info.flash_size,
-		.next_free = next_sector_written_later(job, r->job->step_index, s),
-		.check_blocks = job->spec.check_blocks,
-		.later = later,
-		.nlater = later_writes(job, job->step_index, later, 16),
-		.preserve_copy = r->preserved,
-		.preserve_saved = &r->preserved_saved,
-		.proof = &proof,
-		.resume = &resume,
+	    .strategy = job->spec.erase_preserve ? ERASE_STRATEGY_PRESERVE : ERASE_STRATEGY_EXACT,
+	    .flash_size = r->info.flash_size,
+	    .next_free = next_sector_written_later(job, r->job->step_index, s),
+	    .check_blocks = job->spec.check_blocks,
+	    .later = later,
+	    .nlater = later_writes(job, job->step_index, later, 16),
+	    .preserve_copy = r->preserved,
+	    .preserve_saved = &r->preserved_saved,
+	    .proof = &proof,
+	    .resume = &resume,
 	};
 	rc = write_once(r, s, data, &wo, &p, err);
 	if (rc == ED_ERR_DISCONNECTED && !r->reconnected) {
@@ -345,11 +346,12 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		struct ed_error rerr;
 		if (reconnect(r, &rerr) == ED_OK) {
 			job_set_stage(job, JOB_STAGE_WRITE, job->step_index,
-				      "Writing %s at 0x%08x (%u bytes) again", name, s->offset, s->size);
+				      "Writing %s at 0x%08x (%u bytes) again", name, s->offset,
+				      s->size);
 			rc = write_once(r, s, data, &wo, &p, err);
 		} else {
-			job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0, "reconnecting failed: %s",
-				       rerr.msg);
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+				       "reconnecting failed: %s", rerr.msg);
 		}
 	}
 	if (rc == ED_OK) {
@@ -359,11 +361,11 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
 			       "Wrote %u bytes at 0x%08x in %.1f seconds (%.1f kbit/s); %s",
 			       s->size, s->offset, t, t > 0 ? s->size * 8 / t / 1000 : 0.0,
-			       r->stub_proof[0] ? r->stub_proof :
-			       proof == FLASHER_PROOF_READ_BACK
-				       ? "verified by read-back"
-				       : "checked by the ROM's 8-bit checksum only (every block's "
-					 "place read back)");
+			       r->stub_proof[0] ? r->stub_proof
+			       : proof == FLASHER_PROOF_READ_BACK
+				   ? "verified by read-back"
+				   : "checked by the ROM's 8-bit checksum only (every block's "
+				     "place read back)");
 	}
 	if (rc == ED_OK && job->spec.verify && loader_is_stub(r->ld)) {
 		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
@@ -374,13 +376,13 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 				       "Verified %u bytes at 0x%08x by MD5", s->size, s->offset);
 	} else if (rc == ED_OK && job->spec.verify) {
 		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
-			      "Verifying %s at 0x%08x (%u bytes) by reading it back", name, s->offset,
-			      s->size);
+			      "Verifying %s at 0x%08x (%u bytes) by reading it back", name,
+			      s->offset, s->size);
 		rc = flasher_verify(r->ld, s->offset, data, s->size, &p, NULL, err);
 		if (rc == ED_OK)
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-				       "Verified %u bytes at 0x%08x by read-back in %.1f seconds", s->size,
-				       s->offset, seconds_since(r));
+				       "Verified %u bytes at 0x%08x by read-back in %.1f seconds",
+				       s->size, s->offset, seconds_since(r));
 	}
 	free(data);
 	if (rc < 0)
@@ -434,7 +436,8 @@ static int step_verify(struct run *r, const struct job_step *s, struct ed_error 
 				   : flasher_verify(r->ld, s->offset, data, s->size, &p, NULL, err);
 	free(data);
 	if (rc == ED_OK)
-		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "-- verify OK (%s matches)", name);
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "-- verify OK (%s matches)",
+			       name);
 	else if (rc == ED_ERR_VERIFY)
 		ed_error_prefix(err, "%s", name);
 	return rc;
@@ -456,7 +459,8 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 					   : flasher_erase_chip(r->ld, r->info.flash_size, err);
 		if (rc == ED_OK)
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-				       "Chip erase completed successfully in %.1fs", seconds_since(r));
+				       "Chip erase completed successfully in %.1fs",
+				       seconds_since(r));
 		return rc;
 	case JOB_STEP_ERASE_REGION:
 		if ((rc = check_range(r, "erase region", s->offset, s->size, err)) < 0)
@@ -464,11 +468,12 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing region 0x%08x-0x%08x", s->offset,
 			      s->offset + s->size);
 		rc = loader_is_stub(r->ld)
-			     ? stubflash_erase_region(r->ld, s->offset, s->size, err)
-			     : flasher_erase_region(r->ld, s->offset, s->size, &p, err);
+			 ? stubflash_erase_region(r->ld, s->offset, s->size, err)
+			 : flasher_erase_region(r->ld, s->offset, s->size, &p, err);
 		if (rc == ED_OK)
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-				       "Erase completed successfully in %.1f seconds", seconds_since(r));
+				       "Erase completed successfully in %.1f seconds",
+				       seconds_since(r));
 		return rc;
 	case JOB_STEP_WRITE:
 		return step_write(r, s, err);
@@ -510,9 +515,10 @@ static int check_steps(struct run *r, struct ed_error *err)
 	const struct job *job = r->job;
 	for (size_t i = 0; i < job->spec.step_count; i++) {
 		const struct job_step *s = &job->steps[i];
-		const char *what = s->kind == JOB_STEP_READ ? "read" :
-				   s->kind == JOB_STEP_ERASE_REGION ? "erase region" :
-				   s->name ? s->name : "data";
+		const char *what = s->kind == JOB_STEP_READ	      ? "read"
+				   : s->kind == JOB_STEP_ERASE_REGION ? "erase region"
+				   : s->name			      ? s->name
+								      : "data";
 		if (s->kind == JOB_STEP_INFO || s->kind == JOB_STEP_ERASE_CHIP)
 			continue;
 		int rc = check_range(r, what, s->offset, s->size, err);
@@ -578,26 +584,29 @@ static int run_all(struct run *r, struct ed_error *err)
 		}
 		if (done[0] || pending[0])
 			ed_error_prefix(err, "written: %s; not written or incomplete: %s",
-					done[0] ? done : "nothing", pending[0] ? pending : "nothing");
+					done[0] ? done : "nothing",
+					pending[0] ? pending : "nothing");
 		return rc;
 	}
 	if (r->rom_noise && loader_is_stub(r->ld))
-		return ed_fail(err, ED_ERR_VERIFY,
-			       "the work is done and proven by MD5, but the line garbled %llu frame%s "
-			       "while espdeck read the flash id through SPI registers before the stub "
-			       "ran: a register write damaged in the right bits erases or programs "
-			       "flash elsewhere, which espdeck cannot check; run the command again "
-			       "(or verify_flash every file the board needs)",
-			       (unsigned long long)r->rom_noise, r->rom_noise == 1 ? "" : "s");
+		return ed_fail(
+		    err, ED_ERR_VERIFY,
+		    "the work is done and proven by MD5, but the line garbled %llu frame%s "
+		    "while espdeck read the flash id through SPI registers before the stub "
+		    "ran: a register write damaged in the right bits erases or programs "
+		    "flash elsewhere, which espdeck cannot check; run the command again "
+		    "(or verify_flash every file the board needs)",
+		    (unsigned long long)r->rom_noise, r->rom_noise == 1 ? "" : "s");
 	static const enum loader_after after_map[] = {
-		[JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
-		[JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
-		[JOB_AFTER_NO_RESET] = LOADER_AFTER_NO_RESET,
+	    [JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
+	    [JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
+	    [JOB_AFTER_NO_RESET] = LOADER_AFTER_NO_RESET,
 	};
 	if (job->spec.after != JOB_AFTER_NO_RESET)
 		job_set_stage(job, JOB_STAGE_RESET, job->spec.step_count, "%s",
-			      job->spec.after == JOB_AFTER_HARD_RESET ? "Hard resetting via RTS pin..."
-								      : "Soft resetting...");
+			      job->spec.after == JOB_AFTER_HARD_RESET
+				  ? "Hard resetting via RTS pin..."
+				  : "Soft resetting...");
 	if (job->spec.boot_check && job->spec.after == JOB_AFTER_HARD_RESET)
 		return job_reset_and_boot_check(job, err);
 	if (job->spec.after == JOB_AFTER_SOFT_RESET && loader_is_stub(r->ld))
@@ -615,18 +624,19 @@ int job_run(struct job *job, struct ed_error *err)
 			return ed_fail(err, ED_ERR_IO, "cannot open the trace file %s",
 				       job->spec.trace_path);
 	}
-	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Opening %s", job->spec.port ? job->spec.port : "");
+	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Opening %s",
+		      job->spec.port ? job->spec.port : "");
 	uint64_t t0 = ed_monotonic_us();
 	int rc = link_open(job->spec.port, &r.lo, &job->link, err);
 	bool opened = rc == ED_OK;
 	if (opened)
 		connect_rate(&r);
 	r.cfg = (struct loader_config){
-		.log = {log_sink, job, job->spec.verbose > 0 ? ED_LOG_DEBUG : ED_LOG_INFO},
-		.trace = {job->trace ? trace_sink : NULL, job, ED_LOG_TRACE},
-		.cancel = &job->cancel,
-		.connect_attempts = job->spec.connect_attempts,
-		.reset_sequence = job->spec.reset_sequence,
+	    .log = {log_sink, job, job->spec.verbose > 0 ? ED_LOG_DEBUG : ED_LOG_INFO},
+	    .trace = {job->trace ? trace_sink : NULL, job, ED_LOG_TRACE},
+	    .cancel = &job->cancel,
+	    .connect_attempts = job->spec.connect_attempts,
+	    .reset_sequence = job->spec.reset_sequence,
 	};
 	if (rc == ED_OK)
 		rc = loader_create(job->link, &r.cfg, &r.ld, err);

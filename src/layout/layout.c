@@ -29,7 +29,7 @@ struct parse {
 	struct layout_report *rep;
 	enum { SEC_NONE, SEC_PRESET, SEC_REGION, SEC_UNKNOWN } sec;
 	bool seen_preset;
-	unsigned preset_keys; /* bit per preset key, for duplicates */
+	unsigned preset_keys;  /* bit per preset key, for duplicates */
 	bool boot_check_given; /* boot_check = ... seen: expect does not turn it on */
 	unsigned region_keys;
 	bool has_offset[LAYOUT_MAX_REGIONS];
@@ -38,8 +38,8 @@ struct parse {
 	char name_value[LAYOUT_NAME_MAX];
 };
 
-void layout_diag(struct layout_report *rep, enum layout_severity sev, int line,
-		 const char *fmt, ...)
+void layout_diag(struct layout_report *rep, enum layout_severity sev, int line, const char *fmt,
+		 ...)
 {
 	if (sev == LAYOUT_ERROR)
 		rep->errors++;
@@ -91,23 +91,25 @@ static void section_header(struct parse *p, const char *line)
 		p->sec = SEC_PRESET;
 		return;
 	}
-	if (!strncasecmp(name, "region", 6) && (name[6] == '\0' || isspace((unsigned char)name[6]))) {
+	if (!strncasecmp(name, "region", 6) &&
+	    (name[6] == '\0' || isspace((unsigned char)name[6]))) {
 		char *rname = trim(name + 6);
 		p->sec = SEC_REGION;
 		if (!*rname) {
 			layout_diag(p->rep, LAYOUT_ERROR, p->line,
-			     "region without a name: write [region NAME], for example [region user1]");
+				    "region without a name: write [region NAME], for example "
+				    "[region user1]");
 			rname = "?";
 		}
 		for (size_t i = 0; i < p->l->region_count; i++)
 			if (!strcmp(p->l->regions[i].name, rname))
 				layout_diag(p->rep, LAYOUT_ERROR, p->line,
-				     "region '%s' is defined twice (first on line %d)", rname,
-				     p->l->regions[i].line);
+					    "region '%s' is defined twice (first on line %d)",
+					    rname, p->l->regions[i].line);
 		if (p->l->region_count == LAYOUT_MAX_REGIONS) {
 			if (!p->region_overflow)
 				layout_diag(p->rep, LAYOUT_ERROR, p->line, "more than %d regions",
-				     LAYOUT_MAX_REGIONS);
+					    LAYOUT_MAX_REGIONS);
 			p->region_overflow = true;
 			p->sec = SEC_UNKNOWN;
 			return;
@@ -121,7 +123,8 @@ static void section_header(struct parse *p, const char *line)
 	}
 	p->sec = SEC_UNKNOWN;
 	layout_diag(p->rep, LAYOUT_ERROR, p->line,
-	     "unknown section [%s]: a preset has one [preset] and [region NAME] sections", name);
+		    "unknown section [%s]: a preset has one [preset] and [region NAME] sections",
+		    name);
 }
 
 /* fgets() over the text, counting lines and noticing section headers. */
@@ -183,7 +186,8 @@ static void norm_key(char *dst, size_t cap, const char *key)
 static bool once(struct parse *p, unsigned *seen, unsigned bit, const char *key)
 {
 	if (*seen & bit) {
-		layout_diag(p->rep, LAYOUT_ERROR, p->line, "'%s' is given twice in this section", key);
+		layout_diag(p->rep, LAYOUT_ERROR, p->line, "'%s' is given twice in this section",
+			    key);
 		return false;
 	}
 	*seen |= bit;
@@ -201,10 +205,13 @@ static bool boot_key(struct parse *p, const char *key, const char *value)
 		if (bootlog_rules_add(&rules, value, &err) < 0)
 			layout_diag(p->rep, LAYOUT_ERROR, p->line, "expect: %s", err.msg);
 		else if (len + strlen(value) + 2 > sizeof l->expect)
-			layout_diag(p->rep, LAYOUT_ERROR, p->line, "expect: too many rules (at most %zu "
-			     "characters in all)", sizeof l->expect - 1);
+			layout_diag(p->rep, LAYOUT_ERROR, p->line,
+				    "expect: too many rules (at most %zu "
+				    "characters in all)",
+				    sizeof l->expect - 1);
 		else {
-			snprintf(l->expect + len, sizeof l->expect - len, "%s%s", len ? ";" : "", value);
+			snprintf(l->expect + len, sizeof l->expect - len, "%s%s", len ? ";" : "",
+				 value);
 			if (!p->boot_check_given)
 				l->boot_check = true;
 		}
@@ -212,7 +219,8 @@ static bool boot_key(struct parse *p, const char *key, const char *value)
 	}
 	if (!strcmp(key, "boot_check")) {
 		if (!parse_bool(value, &l->boot_check))
-			layout_diag(p->rep, LAYOUT_ERROR, p->line, "boot_check '%s' is not yes or no", value);
+			layout_diag(p->rep, LAYOUT_ERROR, p->line,
+				    "boot_check '%s' is not yes or no", value);
 		p->boot_check_given = true;
 		return true;
 	}
@@ -221,9 +229,12 @@ static bool boot_key(struct parse *p, const char *key, const char *value)
 		return false;
 	uint32_t v;
 	if (!ed_parse_u32(value, &v) || v == 0 || v > (time ? 600000u : 4000000u))
-		layout_diag(p->rep, LAYOUT_ERROR, p->line, time ? "boot_time_ms '%s' is not a time in "
-		     "milliseconds (1 to 600000, for example 3000)" : "app_baud '%s' is not a baud "
-		     "rate (for example 115200)", value);
+		layout_diag(p->rep, LAYOUT_ERROR, p->line,
+			    time ? "boot_time_ms '%s' is not a time in "
+				   "milliseconds (1 to 600000, for example 3000)"
+				 : "app_baud '%s' is not a baud "
+				   "rate (for example 115200)",
+			    value);
 	else if (time)
 		l->boot_time_ms = v;
 	else
@@ -233,8 +244,8 @@ static bool boot_key(struct parse *p, const char *key, const char *value)
 
 static void preset_key(struct parse *p, const char *key, const char *value)
 {
-	static const char *const keys[] = {"name", "description", "flash_size", "flash_mode",
-					   "flash_freq", "erase"};
+	static const char *const keys[] = {"name",	 "description", "flash_size",
+					   "flash_mode", "flash_freq",	"erase"};
 	struct layout *l = p->l;
 	size_t k = 0;
 	if (boot_key(p, key, value))
@@ -242,10 +253,11 @@ static void preset_key(struct parse *p, const char *key, const char *value)
 	while (k < 6 && strcmp(key, keys[k]))
 		k++;
 	if (k == 6) {
-		layout_diag(p->rep, LAYOUT_ERROR, p->line,
-		     "unknown key '%s' in [preset] (known: name, description, flash_size, "
-		     "flash_mode, flash_freq, erase, expect, boot_check, boot_time_ms, app_baud)",
-		     key);
+		layout_diag(
+		    p->rep, LAYOUT_ERROR, p->line,
+		    "unknown key '%s' in [preset] (known: name, description, flash_size, "
+		    "flash_mode, flash_freq, erase, expect, boot_check, boot_time_ms, app_baud)",
+		    key);
 		return;
 	}
 	if (!once(p, &p->preset_keys, 1u << k, key))
@@ -274,15 +286,16 @@ static void preset_key(struct parse *p, const char *key, const char *value)
 	case 3:
 		if (flash_mode_by_name(value) < 0 && strcasecmp(value, "keep"))
 			layout_diag(p->rep, LAYOUT_ERROR, p->line,
-			     "flash_mode '%s' is not a mode (qio, qout, dio, dout or keep)", value);
+				    "flash_mode '%s' is not a mode (qio, qout, dio, dout or keep)",
+				    value);
 		else
 			copy_str(l->flash_mode, sizeof l->flash_mode, value);
 		break;
 	case 4:
 		if (!flash_freq_by_name(value) && strcasecmp(value, "keep"))
 			layout_diag(p->rep, LAYOUT_ERROR, p->line,
-			     "flash_freq '%s' is not a frequency (%s or keep)", value,
-			     flash_freq_names());
+				    "flash_freq '%s' is not a frequency (%s or keep)", value,
+				    flash_freq_names());
 		else
 			copy_str(l->flash_freq, sizeof l->flash_freq, value);
 		break;
@@ -295,7 +308,7 @@ static void preset_key(struct parse *p, const char *key, const char *value)
 			l->erase = LAYOUT_ERASE_CHIP;
 		else
 			layout_diag(p->rep, LAYOUT_ERROR, p->line,
-			     "erase '%s' is not a policy (none, regions or chip)", value);
+				    "erase '%s' is not a policy (none, regions or chip)", value);
 		break;
 	}
 }
@@ -307,22 +320,24 @@ static bool region_number(struct parse *p, const char *key, const char *value, b
 	if (ok)
 		return true;
 	layout_diag(p->rep, LAYOUT_ERROR, p->line, "%s '%s' is not a number (write 0x1000, 4096%s)",
-	     key, value, size_ok ? " or 4k" : "");
+		    key, value, size_ok ? " or 4k" : "");
 	return false;
 }
 
 static void region_key(struct parse *p, const char *key, const char *value)
 {
-	static const char *const keys[] = {"offset", "file", "fill", "size", "max_size",
-					   "required"};
+	static const char *const keys[] = {"offset", "file",	 "fill",
+					   "size",   "max_size", "required"};
 	struct layout_region *r = &p->l->regions[p->l->region_count - 1];
 	size_t k = 0;
 	while (k < 6 && strcmp(key, keys[k]))
 		k++;
 	if (k == 6) {
-		layout_diag(p->rep, LAYOUT_ERROR, p->line,
-		     "unknown key '%s' in [region %s] (known: offset, file, fill, size, max_size, "
-		     "required)", key, r->name);
+		layout_diag(
+		    p->rep, LAYOUT_ERROR, p->line,
+		    "unknown key '%s' in [region %s] (known: offset, file, fill, size, max_size, "
+		    "required)",
+		    key, r->name);
 		return;
 	}
 	if (!once(p, &p->region_keys, 1u << k, key))
@@ -343,8 +358,8 @@ static void region_key(struct parse *p, const char *key, const char *value)
 	case 2:
 		region_number(p, key, value, false, &v);
 		if (v > 0xFF)
-			layout_diag(p->rep, LAYOUT_ERROR, p->line, "fill '%s' is not a byte (0x00 to 0xFF)",
-			     value);
+			layout_diag(p->rep, LAYOUT_ERROR, p->line,
+				    "fill '%s' is not a byte (0x00 to 0xFF)", value);
 		r->fill = (uint8_t)v;
 		r->is_fill = true;
 		break;
@@ -359,8 +374,8 @@ static void region_key(struct parse *p, const char *key, const char *value)
 		break;
 	default:
 		if (!parse_bool(value, &r->required))
-			layout_diag(p->rep, LAYOUT_ERROR, p->line,
-			     "required '%s' is not yes or no", value);
+			layout_diag(p->rep, LAYOUT_ERROR, p->line, "required '%s' is not yes or no",
+				    value);
 		break;
 	}
 }
@@ -373,7 +388,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	switch (p->sec) {
 	case SEC_NONE:
 		layout_diag(p->rep, LAYOUT_ERROR, p->line,
-		     "'%s' comes before any section: put it under [preset]", name);
+			    "'%s' comes before any section: put it under [preset]", name);
 		break;
 	case SEC_PRESET:
 		preset_key(p, key, value);
@@ -396,44 +411,49 @@ static void check_region(struct parse *p, size_t i)
 	if (!p->has_offset[i])
 		layout_diag(rep, LAYOUT_ERROR, r->line, "region '%s' has no offset", r->name);
 	else if (r->offset % LAYOUT_SECTOR)
-		layout_diag(rep, LAYOUT_ERROR, r->offset_line,
-		     "region '%s': offset 0x%x is not a multiple of 0x1000 (the flash erases "
-		     "4 KiB sectors); use 0x%x or 0x%x",
-		     r->name, r->offset, r->offset & ~(LAYOUT_SECTOR - 1),
-		     (r->offset | (LAYOUT_SECTOR - 1)) + 1);
+		layout_diag(
+		    rep, LAYOUT_ERROR, r->offset_line,
+		    "region '%s': offset 0x%x is not a multiple of 0x1000 (the flash erases "
+		    "4 KiB sectors); use 0x%x or 0x%x",
+		    r->name, r->offset, r->offset & ~(LAYOUT_SECTOR - 1),
+		    (r->offset | (LAYOUT_SECTOR - 1)) + 1);
 	if (r->is_fill && r->file[0])
 		layout_diag(rep, LAYOUT_ERROR, r->file_line,
-		     "region '%s' has both file and fill: keep one", r->name);
+			    "region '%s' has both file and fill: keep one", r->name);
 	else if (!r->is_fill && !r->file[0])
 		layout_diag(rep, LAYOUT_ERROR, r->line,
-		     "region '%s' has neither file nor fill: add file = NAME or fill = 0xFF "
-		     "with size = N", r->name);
+			    "region '%s' has neither file nor fill: add file = NAME or fill = 0xFF "
+			    "with size = N",
+			    r->name);
 	else if (r->is_fill && r->size == 0)
 		layout_diag(rep, LAYOUT_ERROR, r->line, "region '%s': fill needs a size", r->name);
 	else if (!r->is_fill && r->size_line)
-		layout_diag(rep, LAYOUT_ERROR, r->size_line,
-		     "region '%s': size applies to fill regions; use max_size to limit a file",
-		     r->name);
+		layout_diag(
+		    rep, LAYOUT_ERROR, r->size_line,
+		    "region '%s': size applies to fill regions; use max_size to limit a file",
+		    r->name);
 	if (r->is_fill && r->max_size && r->size > r->max_size)
 		layout_diag(rep, LAYOUT_ERROR, r->size_line,
-		     "region '%s': size 0x%x is larger than max_size 0x%x", r->name, r->size,
-		     r->max_size);
+			    "region '%s': size 0x%x is larger than max_size 0x%x", r->name, r->size,
+			    r->max_size);
 	if (!l->flash_bytes || !p->has_offset[i])
 		return;
 	uint64_t end = (uint64_t)r->offset + layout_region_extent(r, 0);
 	if (r->offset >= l->flash_bytes && end == r->offset)
 		/* a file region without max_size has no extent yet: name the start only (an
 		 * end of offset - 1 read as a range ending below its start) */
-		layout_diag(rep, LAYOUT_ERROR, r->offset_line,
-		     "region '%s' at 0x%x starts past the end of the %s flash (0x%x bytes): the "
-		     "last sector starts at 0x%x",
-		     r->name, r->offset, l->flash_size, l->flash_bytes,
-		     l->flash_bytes - LAYOUT_SECTOR);
+		layout_diag(
+		    rep, LAYOUT_ERROR, r->offset_line,
+		    "region '%s' at 0x%x starts past the end of the %s flash (0x%x bytes): the "
+		    "last sector starts at 0x%x",
+		    r->name, r->offset, l->flash_size, l->flash_bytes,
+		    l->flash_bytes - LAYOUT_SECTOR);
 	else if (r->offset >= l->flash_bytes || end > l->flash_bytes)
-		layout_diag(rep, LAYOUT_ERROR, r->offset_line,
-		     "region '%s' (0x%x-0x%llx) goes past the end of the %s flash (0x%x bytes)",
-		     r->name, r->offset, (unsigned long long)(end ? end - 1 : 0), l->flash_size,
-		     l->flash_bytes);
+		layout_diag(
+		    rep, LAYOUT_ERROR, r->offset_line,
+		    "region '%s' (0x%x-0x%llx) goes past the end of the %s flash (0x%x bytes)",
+		    r->name, r->offset, (unsigned long long)(end ? end - 1 : 0), l->flash_size,
+		    l->flash_bytes);
 }
 
 /* Overlaps of what regions reserve (max_size or fill size); files are checked again
@@ -451,11 +471,12 @@ static void check_overlaps(struct parse *p)
 			bool b_in_a = b->offset >= a->offset && b->offset < a_end;
 			if (!p->has_offset[i] || !p->has_offset[j] || (!a_in_b && !b_in_a))
 				continue;
-			layout_diag(p->rep, LAYOUT_ERROR, a->offset_line ? a->offset_line : a->line,
-			     "region '%s' at 0x%x overlaps region '%s' (0x%x-0x%llx, line %d)",
-			     a->name, a->offset, b->name, b->offset,
-			     (unsigned long long)(b_end > b->offset ? b_end - 1 : b->offset),
-			     b->line);
+			layout_diag(
+			    p->rep, LAYOUT_ERROR, a->offset_line ? a->offset_line : a->line,
+			    "region '%s' at 0x%x overlaps region '%s' (0x%x-0x%llx, line %d)",
+			    a->name, a->offset, b->name, b->offset,
+			    (unsigned long long)(b_end > b->offset ? b_end - 1 : b->offset),
+			    b->line);
 		}
 	}
 }
@@ -464,14 +485,16 @@ static void check_preset(struct parse *p, const char *stem)
 {
 	struct layout *l = p->l;
 	if (!p->seen_preset)
-		layout_diag(p->rep, LAYOUT_ERROR, 0,
-		     "no [preset] section: start the file with [preset] and flash_size = ...");
+		layout_diag(
+		    p->rep, LAYOUT_ERROR, 0,
+		    "no [preset] section: start the file with [preset] and flash_size = ...");
 	else if (!l->flash_size[0] && !l->flash_size_line)
-		layout_diag(p->rep, LAYOUT_ERROR, 0, "[preset] has no flash_size (for example 32m-c1 or 4MB)");
+		layout_diag(p->rep, LAYOUT_ERROR, 0,
+			    "[preset] has no flash_size (for example 32m-c1 or 4MB)");
 	if (p->name_line && stem && strcmp(p->name_value, stem))
 		layout_diag(p->rep, LAYOUT_ERROR, p->name_line,
-		     "name '%s' differs from the file name '%s.ini': rename one of them",
-		     p->name_value, stem);
+			    "name '%s' differs from the file name '%s.ini': rename one of them",
+			    p->name_value, stem);
 	copy_str(l->name, sizeof l->name, p->name_line ? p->name_value : (stem ? stem : ""));
 	if (l->region_count == 0 && !p->region_overflow)
 		layout_diag(p->rep, LAYOUT_ERROR, 0, "no [region NAME] sections: nothing to write");
@@ -497,15 +520,16 @@ int layout_parse(const char *text, size_t len, const char *path, const char *ste
 		len -= 3;
 	}
 	if (len >= 2 && (!memcmp(text, "\xFF\xFE", 2) || !memcmp(text, "\xFE\xFF", 2))) {
-		layout_diag(rep, LAYOUT_ERROR, 1,
-		     "the file is UTF-16 text: save it as UTF-8 (or plain ASCII) and try again");
+		layout_diag(
+		    rep, LAYOUT_ERROR, 1,
+		    "the file is UTF-16 text: save it as UTF-8 (or plain ASCII) and try again");
 		return ED_ERR_FORMAT;
 	}
 	struct parse p = {.text = text, .len = len, .l = out, .rep = rep};
 	int rc = ini_parse_stream(reader, &p, handler, &p);
 	if (rc > 0)
 		layout_diag(rep, LAYOUT_ERROR, rc,
-		     "not a 'key = value' line or a [section] (unclosed bracket?)");
+			    "not a 'key = value' line or a [section] (unclosed bracket?)");
 	check_preset(&p, stem);
 	return rep->errors > errors_before ? ED_ERR_FORMAT : ED_OK;
 }
@@ -532,8 +556,8 @@ int layout_load(const char *path, struct layout *out, struct layout_report *rep,
 	return rc;
 }
 
-const char *layout_diag_format(const struct layout *l, const struct layout_diag *d,
-			       char *buf, size_t cap)
+const char *layout_diag_format(const struct layout *l, const struct layout_diag *d, char *buf,
+			       size_t cap)
 {
 	const char *sev = d->severity == LAYOUT_ERROR ? "error" : "warning";
 	if (d->line > 0)
@@ -568,11 +592,16 @@ int layout_report_to_error(const struct layout *l, const struct layout_report *r
 const char *layout_status_name(enum layout_status st)
 {
 	switch (st) {
-	case LAYOUT_ST_OK: return "ok";
-	case LAYOUT_ST_OPTIONAL: return "optional";
-	case LAYOUT_ST_MISSING: return "missing";
-	case LAYOUT_ST_TOO_BIG: return "too big";
-	case LAYOUT_ST_BAD: return "bad";
+	case LAYOUT_ST_OK:
+		return "ok";
+	case LAYOUT_ST_OPTIONAL:
+		return "optional";
+	case LAYOUT_ST_MISSING:
+		return "missing";
+	case LAYOUT_ST_TOO_BIG:
+		return "too big";
+	case LAYOUT_ST_BAD:
+		return "bad";
 	}
 	return "?";
 }
@@ -580,9 +609,12 @@ const char *layout_status_name(enum layout_status st)
 const char *layout_erase_name(enum layout_erase e)
 {
 	switch (e) {
-	case LAYOUT_ERASE_NONE: return "none";
-	case LAYOUT_ERASE_REGIONS: return "regions";
-	case LAYOUT_ERASE_CHIP: return "chip";
+	case LAYOUT_ERASE_NONE:
+		return "none";
+	case LAYOUT_ERASE_REGIONS:
+		return "regions";
+	case LAYOUT_ERASE_CHIP:
+		return "chip";
 	}
 	return "?";
 }

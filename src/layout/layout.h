@@ -17,9 +17,9 @@
 #include "core/error.h"
 
 #define LAYOUT_MAX_REGIONS 16
-#define LAYOUT_MAX_DIAGS 64
-#define LAYOUT_NAME_MAX 64
-#define LAYOUT_PATH_MAX 512
+#define LAYOUT_MAX_DIAGS   64
+#define LAYOUT_NAME_MAX	   64
+#define LAYOUT_PATH_MAX	   512
 /* The ROM erases whole 4 KiB sectors, so regions start on a sector boundary. */
 #define LAYOUT_SECTOR 0x1000u
 
@@ -29,12 +29,12 @@ struct layout_region {
 	char name[LAYOUT_NAME_MAX];
 	uint32_t offset;
 	char file[LAYOUT_PATH_MAX]; /* relative to the firmware folder; "" for a fill */
-	bool is_fill;               /* fill = BYTE with size = N instead of a file */
+	bool is_fill;		    /* fill = BYTE with size = N instead of a file */
 	uint8_t fill;
-	uint32_t size;              /* fill size (0 for files) */
-	uint32_t max_size;          /* 0 = no limit of its own */
+	uint32_t size;	   /* fill size (0 for files) */
+	uint32_t max_size; /* 0 = no limit of its own */
 	bool required;
-	int line;                   /* line of the [region NAME] header */
+	int line; /* line of the [region NAME] header */
 	int offset_line, file_line, size_line;
 };
 
@@ -42,19 +42,19 @@ struct layout {
 	char name[LAYOUT_NAME_MAX];
 	char description[256];
 	char path[LAYOUT_PATH_MAX]; /* where it was read from, for messages */
-	char flash_size[16];        /* as written ("32m-c1"); validated */
+	char flash_size[16];	    /* as written ("32m-c1"); validated */
 	char flash_mode[8];
 	char flash_freq[8];
-	uint32_t flash_bytes;       /* from flash_size */
-	uint8_t size_map;           /* SDK size_map of flash_size (header nibble) */
+	uint32_t flash_bytes; /* from flash_size */
+	uint8_t size_map;     /* SDK size_map of flash_size (header nibble) */
 	enum layout_erase erase;
 	int flash_size_line;
 	/* Boot check after writing (issue 7): expect = RULE (repeatable, ';' separated),
 	 * boot_check = yes|no (default: yes when expect is given), boot_time_ms, app_baud. */
 	bool boot_check;
-	char expect[512];           /* rules joined with ';', "" = the default verdict */
-	uint32_t boot_time_ms;      /* 0 = the job's default */
-	uint32_t app_baud;          /* 0 = 115200 */
+	char expect[512];      /* rules joined with ';', "" = the default verdict */
+	uint32_t boot_time_ms; /* 0 = the job's default */
+	uint32_t app_baud;     /* 0 = 115200 */
 	struct layout_region regions[LAYOUT_MAX_REGIONS];
 	size_t region_count;
 };
@@ -63,7 +63,7 @@ enum layout_severity { LAYOUT_ERROR = 0, LAYOUT_WARNING };
 
 struct layout_diag {
 	enum layout_severity severity;
-	int line;                   /* 0 when it concerns the whole file */
+	int line; /* 0 when it concerns the whole file */
 	char msg[300];
 };
 
@@ -71,7 +71,7 @@ struct layout_report {
 	struct layout_diag items[LAYOUT_MAX_DIAGS];
 	size_t count;
 	size_t errors;
-	size_t dropped;             /* diagnostics past LAYOUT_MAX_DIAGS */
+	size_t dropped; /* diagnostics past LAYOUT_MAX_DIAGS */
 };
 
 /* Parses a preset from text (len bytes, need not be NUL-terminated). path names the file
@@ -88,8 +88,8 @@ int layout_load(const char *path, struct layout *out, struct layout_report *rep,
 		struct ed_error *err);
 
 /* Formats diagnostic i as "path:line: error: msg" into buf; returns buf. */
-const char *layout_diag_format(const struct layout *l, const struct layout_diag *d,
-			       char *buf, size_t cap);
+const char *layout_diag_format(const struct layout *l, const struct layout_diag *d, char *buf,
+			       size_t cap);
 
 /* Joins every error (and warning) of a report into err's message, one per line, and sets
  * err->code to ED_ERR_FORMAT. Returns ED_ERR_FORMAT when the report has errors, else ED_OK. */
@@ -98,16 +98,16 @@ int layout_report_to_error(const struct layout *l, const struct layout_report *r
 
 /* What the firmware folder holds for one region. */
 enum layout_status {
-	LAYOUT_ST_OK = 0,       /* file present and fits (or a fill) */
-	LAYOUT_ST_OPTIONAL,     /* optional file absent: skipped */
-	LAYOUT_ST_MISSING,      /* required file absent */
-	LAYOUT_ST_TOO_BIG,      /* larger than its region */
-	LAYOUT_ST_BAD,          /* unreadable, empty, or a header that disagrees */
+	LAYOUT_ST_OK = 0,   /* file present and fits (or a fill) */
+	LAYOUT_ST_OPTIONAL, /* optional file absent: skipped */
+	LAYOUT_ST_MISSING,  /* required file absent */
+	LAYOUT_ST_TOO_BIG,  /* larger than its region */
+	LAYOUT_ST_BAD,	    /* unreadable, empty, or a header that disagrees */
 };
 
 struct layout_file {
 	enum layout_status status;
-	uint8_t *data;          /* file contents or the fill (owned); NULL when skipped */
+	uint8_t *data; /* file contents or the fill (owned); NULL when skipped */
 	uint32_t size;
 	char path[LAYOUT_PATH_MAX + 256];
 };
@@ -115,7 +115,7 @@ struct layout_file {
 struct layout_files {
 	struct layout_file regions[LAYOUT_MAX_REGIONS];
 	size_t count;
-	uint64_t total_bytes;   /* what a write of every present region sends */
+	uint64_t total_bytes; /* what a write of every present region sends */
 };
 
 /* Looks at the preset's files under firmware_dir: present, size against max_size and the
@@ -123,8 +123,8 @@ struct layout_files {
  * whose flash size disagrees with the preset. Loads the data of every present region.
  * Appends to *rep (lines of the preset) and fills *files (release with layout_files_finish
  * even on failure). Returns ED_OK or ED_ERR_FORMAT when rep holds errors. */
-int layout_resolve(const struct layout *l, const char *firmware_dir,
-		   struct layout_files *files, struct layout_report *rep);
+int layout_resolve(const struct layout *l, const char *firmware_dir, struct layout_files *files,
+		   struct layout_report *rep);
 void layout_files_finish(struct layout_files *files);
 
 /* "ok", "optional", "missing", "too big", "bad". */
@@ -138,10 +138,10 @@ uint32_t layout_region_extent(const struct layout_region *r, uint32_t file_size)
 /* ---- catalog: every preset by name, user folder over system folder ---- */
 
 struct layout_entry {
-	char name[LAYOUT_NAME_MAX];     /* file stem */
+	char name[LAYOUT_NAME_MAX]; /* file stem */
 	char path[LAYOUT_PATH_MAX];
-	char description[256];          /* "" when the file does not parse */
-	bool user;                      /* from the user's folder */
+	char description[256]; /* "" when the file does not parse */
+	bool user;	       /* from the user's folder */
 	bool parse_ok;
 };
 

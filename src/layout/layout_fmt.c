@@ -13,8 +13,7 @@ char layout_map_char(size_t region_index)
 	return region_index < sizeof chars - 1 ? chars[region_index] : '?';
 }
 
-static uint32_t region_bytes(const struct layout *l, const struct layout_files *files,
-			     size_t i)
+static uint32_t region_bytes(const struct layout *l, const struct layout_files *files, size_t i)
 {
 	const struct layout_region *r = &l->regions[i];
 	uint32_t file_size = files && files->regions[i].data ? files->regions[i].size : 0;

@@ -39,17 +39,17 @@ static void check_header(const struct layout *l, const struct layout_region *r,
 		/* Boot mode 1 bins keep the slot there: nothing to compare. An unknown code
 		 * is worth saying, but it is the image's business, not the layout's. */
 		if (!strstr(err.msg, "boot mode 1"))
-			layout_diag(rep, LAYOUT_WARNING, region_line(r), "region '%s': %s: %s", r->name,
-			     f->path, err.msg);
+			layout_diag(rep, LAYOUT_WARNING, region_line(r), "region '%s': %s: %s",
+				    r->name, f->path, err.msg);
 		return;
 	}
 	if (fs->size_map == l->size_map)
 		return;
-	layout_diag(rep, LAYOUT_ERROR, region_line(r),
-	     "region '%s': %s was built for flash size %s (size_map %d) but the preset is %s "
-	     "(size_map %d): rebuild it for %s or pick the matching preset",
-	     r->name, f->path, fs->name, fs->size_map, l->flash_size, l->size_map,
-	     l->flash_size);
+	layout_diag(
+	    rep, LAYOUT_ERROR, region_line(r),
+	    "region '%s': %s was built for flash size %s (size_map %d) but the preset is %s "
+	    "(size_map %d): rebuild it for %s or pick the matching preset",
+	    r->name, f->path, fs->name, fs->size_map, l->flash_size, l->size_map, l->flash_size);
 	f->status = LAYOUT_ST_BAD;
 }
 
@@ -64,14 +64,16 @@ static void load_file(const struct layout *l, const struct layout_region *r,
 	if (stat(f->path, &st) != 0 && errno == ENOENT) {
 		if (r->required) {
 			f->status = LAYOUT_ST_MISSING;
-			layout_diag(rep, LAYOUT_ERROR, region_line(r),
-			     "region '%s': required file %s is missing: put it there or point "
-			     "--firmware-dir at the folder that holds it", r->name, f->path);
+			layout_diag(
+			    rep, LAYOUT_ERROR, region_line(r),
+			    "region '%s': required file %s is missing: put it there or point "
+			    "--firmware-dir at the folder that holds it",
+			    r->name, f->path);
 		} else {
 			f->status = LAYOUT_ST_OPTIONAL;
 			layout_diag(rep, LAYOUT_WARNING, region_line(r),
-			     "region '%s': optional file %s is absent and will be skipped", r->name,
-			     f->path);
+				    "region '%s': optional file %s is absent and will be skipped",
+				    r->name, f->path);
 		}
 		return;
 	}
@@ -87,7 +89,7 @@ static void load_file(const struct layout *l, const struct layout_region *r,
 		free(data);
 		f->status = LAYOUT_ST_BAD;
 		layout_diag(rep, LAYOUT_ERROR, region_line(r), "region '%s': %s is empty", r->name,
-		     f->path);
+			    f->path);
 		return;
 	}
 	f->data = data;
@@ -95,8 +97,8 @@ static void load_file(const struct layout *l, const struct layout_region *r,
 	if (r->max_size && f->size > r->max_size) {
 		f->status = LAYOUT_ST_TOO_BIG;
 		layout_diag(rep, LAYOUT_ERROR, region_line(r),
-		     "region '%s': %s is %u bytes but the region holds at most %u (0x%x)", r->name,
-		     f->path, f->size, r->max_size, r->max_size);
+			    "region '%s': %s is %u bytes but the region holds at most %u (0x%x)",
+			    r->name, f->path, f->size, r->max_size, r->max_size);
 		return;
 	}
 	check_header(l, r, f, rep);
@@ -114,9 +116,10 @@ static void check_written(const struct layout *l, struct layout_files *files,
 		uint64_t a_end = (uint64_t)a->offset + fa->size;
 		if (l->flash_bytes && a_end > l->flash_bytes && fa->status == LAYOUT_ST_OK) {
 			fa->status = LAYOUT_ST_TOO_BIG;
-			layout_diag(rep, LAYOUT_ERROR, region_line(a),
-			     "region '%s': %s (%u bytes at 0x%x) goes past the end of the %s flash",
-			     a->name, fa->path, fa->size, a->offset, l->flash_size);
+			layout_diag(
+			    rep, LAYOUT_ERROR, region_line(a),
+			    "region '%s': %s (%u bytes at 0x%x) goes past the end of the %s flash",
+			    a->name, fa->path, fa->size, a->offset, l->flash_size);
 		}
 		for (size_t j = 0; j < l->region_count; j++) {
 			const struct layout_region *b = &l->regions[j];
@@ -128,16 +131,17 @@ static void check_written(const struct layout *l, struct layout_files *files,
 				continue;
 			if (fa->status == LAYOUT_ST_OK)
 				fa->status = LAYOUT_ST_TOO_BIG;
-			layout_diag(rep, LAYOUT_ERROR, region_line(a),
-			     "region '%s': %s (%u bytes at 0x%x) runs into region '%s' at 0x%x "
-			     "(line %d)", a->name, fa->path, fa->size, a->offset, b->name, b->offset,
-			     b->line);
+			layout_diag(
+			    rep, LAYOUT_ERROR, region_line(a),
+			    "region '%s': %s (%u bytes at 0x%x) runs into region '%s' at 0x%x "
+			    "(line %d)",
+			    a->name, fa->path, fa->size, a->offset, b->name, b->offset, b->line);
 		}
 	}
 }
 
-int layout_resolve(const struct layout *l, const char *firmware_dir,
-		   struct layout_files *files, struct layout_report *rep)
+int layout_resolve(const struct layout *l, const char *firmware_dir, struct layout_files *files,
+		   struct layout_report *rep)
 {
 	memset(files, 0, sizeof *files);
 	size_t errors_before = rep->errors;
@@ -150,7 +154,8 @@ int layout_resolve(const struct layout *l, const char *firmware_dir,
 			f->data = malloc(r->size ? r->size : 1);
 			if (!f->data) {
 				f->status = LAYOUT_ST_BAD;
-				layout_diag(rep, LAYOUT_ERROR, r->line, "region '%s': out of memory", r->name);
+				layout_diag(rep, LAYOUT_ERROR, r->line,
+					    "region '%s': out of memory", r->name);
 				continue;
 			}
 			memset(f->data, r->fill, r->size);

@@ -10,8 +10,8 @@
 #include "proto/slip.h"
 
 static const char *const kind_names[FAULT_KIND_COUNT] = {
-	"flip", "drop", "dup", "garbage", "dropframe", "dupframe", "hdrflip", "delay", "stall",
-	"disconnect",
+    "flip",	"drop",	   "dup",   "garbage", "dropframe",
+    "dupframe", "hdrflip", "delay", "stall",   "disconnect",
 };
 
 const char *faultgen_kind_name(enum faultgen_kind k)
@@ -45,14 +45,16 @@ static int parse_kinds(const char *text, uint32_t *out, struct ed_error *err)
 	while (*p) {
 		size_t n = strcspn(p, "+");
 		int k = 0;
-		while (k < FAULT_KIND_COUNT && (strlen(kind_names[k]) != n || strncmp(p, kind_names[k], n)))
+		while (k < FAULT_KIND_COUNT &&
+		       (strlen(kind_names[k]) != n || strncmp(p, kind_names[k], n)))
 			k++;
 		if (k == FAULT_KIND_COUNT)
-			return ed_fail(err, ED_ERR_ARG,
-				       "unknown fault kind '%.*s': use all or names joined by + "
-				       "(flip, drop, dup, garbage, dropframe, dupframe, hdrflip, delay, "
-				       "stall, disconnect)",
-				       (int)n, p);
+			return ed_fail(
+			    err, ED_ERR_ARG,
+			    "unknown fault kind '%.*s': use all or names joined by + "
+			    "(flip, drop, dup, garbage, dropframe, dupframe, hdrflip, delay, "
+			    "stall, disconnect)",
+			    (int)n, p);
 		kinds |= 1u << k;
 		p += n + (p[n] == '+');
 	}
@@ -77,12 +79,13 @@ int faultgen_plan_parse(struct faultgen_plan *plan, const char *text, struct ed_
 		if (!strcmp(item, "seed")) {
 			plan->seed = strtoull(eq, &end, 0);
 			if (*end || !*eq)
-				return ed_fail(err, ED_ERR_ARG, "fault seed '%s' is not a number", eq);
+				return ed_fail(err, ED_ERR_ARG, "fault seed '%s' is not a number",
+					       eq);
 		} else if (!strcmp(item, "rate")) {
 			plan->rate = strtod(eq, &end);
 			if (*end || !*eq || !(plan->rate >= 0 && plan->rate <= 1))
-				return ed_fail(err, ED_ERR_ARG, "fault rate '%s' is not between 0 and 1",
-					       eq);
+				return ed_fail(err, ED_ERR_ARG,
+					       "fault rate '%s' is not between 0 and 1", eq);
 		} else if (!strcmp(item, "kinds")) {
 			if (parse_kinds(eq, &kinds, err) < 0)
 				return ED_ERR_ARG;
@@ -90,10 +93,12 @@ int faultgen_plan_parse(struct faultgen_plan *plan, const char *text, struct ed_
 			tx = !strcmp(eq, "tx") || !strcmp(eq, "both");
 			rx = !strcmp(eq, "rx") || !strcmp(eq, "both");
 			if (!tx && !rx)
-				return ed_fail(err, ED_ERR_ARG, "fault dir '%s': use tx, rx or both", eq);
+				return ed_fail(err, ED_ERR_ARG,
+					       "fault dir '%s': use tx, rx or both", eq);
 		} else {
 			return ed_fail(err, ED_ERR_ARG,
-				       "unknown fault option '%s': use seed, rate, kinds, dir", item);
+				       "unknown fault option '%s': use seed, rate, kinds, dir",
+				       item);
 		}
 	}
 	plan->kinds_tx = tx ? kinds : 0;
@@ -139,8 +144,8 @@ static void enqueue(struct faultgen *g, const uint8_t *data, size_t len, uint64_
 		return;
 	if (g->seg_count && g->seg[g->seg_count - 1].at_us > at_us)
 		at_us = g->seg[g->seg_count - 1].at_us;
-	if (g->q_len + len > sizeof g->q || (g->seg_count == FAULTGEN_SEGMENTS &&
-					      g->seg[g->seg_count - 1].at_us != at_us)) {
+	if (g->q_len + len > sizeof g->q ||
+	    (g->seg_count == FAULTGEN_SEGMENTS && g->seg[g->seg_count - 1].at_us != at_us)) {
 		/* a queue overflow would be a fault nobody asked for: count it as a drop */
 		g->faults[FAULT_DROPFRAME]++;
 		return;
@@ -160,7 +165,7 @@ static void enqueue(struct faultgen *g, const uint8_t *data, size_t len, uint64_
  * change, or -1 for the opcode byte. */
 static bool pick_header_target(struct faultgen *g, uint8_t op, int *word)
 {
-	static const int data_words[] = {-1, 0, 1};     /* opcode, size, sequence */
+	static const int data_words[] = {-1, 0, 1}; /* opcode, size, sequence */
 	switch (op) {
 	case 0x03: /* FLASH_DATA */
 		*word = data_words[below(g, 3)];

@@ -43,9 +43,9 @@ enum faultgen_kind {
 /* What to inject: a per-frame probability and a set of kinds, per direction. */
 struct faultgen_plan {
 	uint64_t seed;
-	double rate;          /* probability that a frame gets one fault (0..1) */
-	uint32_t kinds_tx;    /* bit (1u << kind): faults on host -> board */
-	uint32_t kinds_rx;    /* faults on board -> host */
+	double rate;	   /* probability that a frame gets one fault (0..1) */
+	uint32_t kinds_tx; /* bit (1u << kind): faults on host -> board */
+	uint32_t kinds_rx; /* faults on board -> host */
 };
 
 /* Parses "seed=N,rate=P,kinds=flip+drop+...,dir=tx|rx|both" ("kinds=all" = every kind;
@@ -58,7 +58,7 @@ const char *faultgen_kinds_text(uint32_t kinds, char *buf, size_t cap);
 
 #define FAULTGEN_FRAME_MAX (2 * 0x4400 + 64)
 #define FAULTGEN_QUEUE_MAX (4 * FAULTGEN_FRAME_MAX)
-#define FAULTGEN_SEGMENTS 64
+#define FAULTGEN_SEGMENTS  64
 
 struct faultgen {
 	uint64_t rng;
@@ -66,14 +66,17 @@ struct faultgen {
 	uint32_t kinds;
 	bool tx;
 	bool in_frame;
-	bool broken;                /* a disconnect fired: nothing more passes */
-	uint64_t hold_until_us;     /* delays keep the order of bytes */
+	bool broken;		/* a disconnect fired: nothing more passes */
+	uint64_t hold_until_us; /* delays keep the order of bytes */
 	uint64_t faults[FAULT_KIND_COUNT];
 	size_t frame_len;
 	uint8_t frame[FAULTGEN_FRAME_MAX];
 	/* output: q_len bytes in segments that may leave at their time */
 	size_t q_len, seg_count;
-	struct { uint64_t at_us; size_t len; } seg[FAULTGEN_SEGMENTS];
+	struct {
+		uint64_t at_us;
+		size_t len;
+	} seg[FAULTGEN_SEGMENTS];
 	uint8_t q[FAULTGEN_QUEUE_MAX];
 	uint8_t work[FAULTGEN_FRAME_MAX + 16];
 	uint8_t body[FAULTGEN_FRAME_MAX];

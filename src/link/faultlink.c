@@ -26,8 +26,7 @@ static struct faultlink *fl(struct link *l)
 
 static int broken(struct link *l, struct ed_error *err)
 {
-	return ed_fail(err, ED_ERR_DISCONNECTED, "%s: the link broke (fault disconnect)",
-		       l->name);
+	return ed_fail(err, ED_ERR_DISCONNECTED, "%s: the link broke (fault disconnect)", l->name);
 }
 
 static int fl_read(struct link *l, uint8_t *buf, size_t cap, uint64_t timeout_us,
@@ -47,8 +46,8 @@ static int fl_read(struct link *l, uint8_t *buf, size_t cap, uint64_t timeout_us
 		uint64_t until = faultgen_next_us(&f->rx);
 		if (until > deadline)
 			until = deadline;
-		int rc = link_read(f->inner, f->buf, sizeof f->buf, until > now ? until - now : 0,
-				   err);
+		int rc =
+		    link_read(f->inner, f->buf, sizeof f->buf, until > now ? until - now : 0, err);
 		if (rc < 0)
 			return rc;
 		faultgen_feed(&f->rx, f->buf, (size_t)rc, link_now_us(f->inner));
@@ -109,14 +108,14 @@ static void fl_close(struct link *l)
 }
 
 static const struct link_ops faultlink_ops = {
-	.read = fl_read,
-	.write = fl_write,
-	.set_baud = fl_set_baud,
-	.set_lines = fl_set_lines,
-	.flush_input = fl_flush_input,
-	.now_us = fl_now_us,
-	.sleep_us = fl_sleep_us,
-	.close = fl_close,
+    .read = fl_read,
+    .write = fl_write,
+    .set_baud = fl_set_baud,
+    .set_lines = fl_set_lines,
+    .flush_input = fl_flush_input,
+    .now_us = fl_now_us,
+    .sleep_us = fl_sleep_us,
+    .close = fl_close,
 };
 
 int link_fault_open(const char *spec, const struct link_options *opts, struct link **out,
@@ -125,10 +124,11 @@ int link_fault_open(const char *spec, const struct link_options *opts, struct li
 	*out = NULL;
 	const char *bar = strchr(spec, '|');
 	if (!bar)
-		return ed_fail(err, ED_ERR_ARG,
-			       "fault://%s: give the faults, a '|' and the port to wrap, for example "
-			       "'fault://seed=1,rate=0.01,kinds=all|sim://?clock=virtual'",
-			       spec);
+		return ed_fail(
+		    err, ED_ERR_ARG,
+		    "fault://%s: give the faults, a '|' and the port to wrap, for example "
+		    "'fault://seed=1,rate=0.01,kinds=all|sim://?clock=virtual'",
+		    spec);
 	char opt[512];
 	snprintf(opt, sizeof opt, "%.*s", (int)(bar - spec), spec);
 	struct faultgen_plan plan = {.seed = 1, .rate = 0.01};

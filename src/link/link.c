@@ -12,8 +12,9 @@ int link_open(const char *spec, const struct link_options *opts, struct link **o
 	if (!opts)
 		opts = &def;
 	if (!spec || !*spec)
-		return ed_fail(err, ED_ERR_ARG,
-			       "no port given: use --port /dev/ttyUSB0, socket://HOST:PORT or sim://");
+		return ed_fail(
+		    err, ED_ERR_ARG,
+		    "no port given: use --port /dev/ttyUSB0, socket://HOST:PORT or sim://");
 	if (!strncmp(spec, "sim://", 6))
 		return link_sim_open(spec + 6, opts, out, err);
 	if (!strncmp(spec, "fault://", 8))

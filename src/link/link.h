@@ -45,10 +45,10 @@ struct link_ops {
 
 struct link {
 	const struct link_ops *ops;
-	char name[256];       /* as the user wrote it, for messages ("/dev/ttyUSB0") */
-	uint32_t baud;        /* current line speed (informational on TCP) */
-	bool has_lines;       /* DTR/RTS reach a board (false for raw TCP) */
-	void *priv;           /* the implementation's state */
+	char name[256]; /* as the user wrote it, for messages ("/dev/ttyUSB0") */
+	uint32_t baud;	/* current line speed (informational on TCP) */
+	bool has_lines; /* DTR/RTS reach a board (false for raw TCP) */
+	void *priv;	/* the implementation's state */
 };
 
 /* Link options that apply at open time. */
@@ -87,8 +87,7 @@ static inline int link_read(struct link *l, uint8_t *buf, size_t cap, uint64_t t
 {
 	return l->ops->read(l, buf, cap, timeout_us, err);
 }
-static inline int link_write(struct link *l, const uint8_t *buf, size_t len,
-			     struct ed_error *err)
+static inline int link_write(struct link *l, const uint8_t *buf, size_t len, struct ed_error *err)
 {
 	return l->ops->write(l, buf, len, err);
 }

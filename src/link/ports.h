@@ -15,8 +15,8 @@ struct port_info {
 	char description[128];
 	char product[128];
 	char serial[64];
-	uint16_t vid, pid;     /* 0 when not a USB port */
-	const char *bridge;    /* "CP210x", "CH340", "CH9102", "FTDI" or NULL (static) */
+	uint16_t vid, pid;  /* 0 when not a USB port */
+	const char *bridge; /* "CP210x", "CH340", "CH9102", "FTDI" or NULL (static) */
 };
 
 /* Lists the serial ports of this machine. On success *out owns an array of *count

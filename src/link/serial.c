@@ -30,7 +30,8 @@ static int sp_fail(struct link *l, struct ed_error *err, const char *what)
 	int e = errno;
 	int code = (e == EIO || e == ENXIO || e == ENODEV) ? ED_ERR_DISCONNECTED : ED_ERR_IO;
 	ed_fail(err, code, "%s %s: %s%s", what, l->name, msg ? msg : "unknown error",
-		code == ED_ERR_DISCONNECTED ? " (the port went away: is the cable unplugged?)" : "");
+		code == ED_ERR_DISCONNECTED ? " (the port went away: is the cable unplugged?)"
+					    : "");
 	if (msg)
 		sp_free_error_message(msg);
 	return code;
@@ -99,12 +100,12 @@ static int serial_set_lines(struct link *l, int dtr, int rts, struct ed_error *e
 	 * the connect loop go on syncing. */
 	if (dtr >= 0 && sp_set_dtr(s->port, dtr ? SP_DTR_ON : SP_DTR_OFF) != SP_OK)
 		return errno == EINVAL || errno == ENOTTY
-			       ? ed_fail(err, ED_ERR_UNSUPPORTED, "%s has no DTR line", l->name)
-			       : sp_fail(l, err, "cannot set DTR on");
+			   ? ed_fail(err, ED_ERR_UNSUPPORTED, "%s has no DTR line", l->name)
+			   : sp_fail(l, err, "cannot set DTR on");
 	if (rts >= 0 && sp_set_rts(s->port, rts ? SP_RTS_ON : SP_RTS_OFF) != SP_OK)
 		return errno == EINVAL || errno == ENOTTY
-			       ? ed_fail(err, ED_ERR_UNSUPPORTED, "%s has no RTS line", l->name)
-			       : sp_fail(l, err, "cannot set RTS on");
+			   ? ed_fail(err, ED_ERR_UNSUPPORTED, "%s has no RTS line", l->name)
+			   : sp_fail(l, err, "cannot set RTS on");
 	if (dtr >= 0)
 		s->dtr = dtr;
 	if (rts >= 0)
@@ -148,8 +149,8 @@ static void serial_close(struct link *l)
 }
 
 static const struct link_ops serial_ops = {
-	serial_read,        serial_write,  serial_set_baud, serial_set_lines,
-	serial_flush_input, serial_now_us, serial_sleep_us, serial_close,
+    serial_read,	serial_write,  serial_set_baud, serial_set_lines,
+    serial_flush_input, serial_now_us, serial_sleep_us, serial_close,
 };
 
 static int configure(struct link *l, struct serial *s, uint32_t baud, struct ed_error *err)
@@ -185,10 +186,13 @@ struct tty {
 
 static speed_t speed_of(uint32_t baud)
 {
-	static const struct { uint32_t baud; speed_t s; } t[] = {
-		{9600, B9600},     {19200, B19200},   {38400, B38400},   {57600, B57600},
-		{74880, B0},       {115200, B115200}, {230400, B230400}, {460800, B460800},
-		{921600, B921600}, {1500000, B1500000}, {2000000, B2000000},
+	static const struct {
+		uint32_t baud;
+		speed_t s;
+	} t[] = {
+	    {9600, B9600},     {19200, B19200},	    {38400, B38400},	 {57600, B57600},
+	    {74880, B0},       {115200, B115200},   {230400, B230400},	 {460800, B460800},
+	    {921600, B921600}, {1500000, B1500000}, {2000000, B2000000},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (t[i].baud == baud)
@@ -201,8 +205,7 @@ static int tty_fail(struct link *l, struct ed_error *err, const char *what)
 	int e = errno;
 	bool gone = e == EIO || e == ENXIO || e == ENODEV || e == EBADF;
 	return ed_fail(err, gone ? ED_ERR_DISCONNECTED : ED_ERR_IO, "%s %s: %s%s", what, l->name,
-		       strerror(e),
-		       gone ? " (the port went away: is the cable unplugged?)" : "");
+		       strerror(e), gone ? " (the port went away: is the cable unplugged?)" : "");
 }
 
 static int tty_read(struct link *l, uint8_t *buf, size_t cap, uint64_t timeout_us,
@@ -241,7 +244,8 @@ static int tty_write(struct link *l, const uint8_t *buf, size_t len, struct ed_e
 		if (n < 0 && errno == EAGAIN) {
 			struct pollfd pfd = {t->fd, POLLOUT, 0};
 			if (poll(&pfd, 1, 10000) <= 0)
-				return ed_fail(err, ED_ERR_TIMEOUT, "writing to %s timed out", l->name);
+				return ed_fail(err, ED_ERR_TIMEOUT, "writing to %s timed out",
+					       l->name);
 			continue;
 		}
 		if (n < 0)
@@ -259,9 +263,9 @@ static int tty_set_baud(struct link *l, uint32_t baud, struct ed_error *err)
 	if (sp == B0) { /* 74880 (the ROM's boot log) and other rates without a B-constant */
 		if (tty_set_any_baud(t->fd, baud) != 0)
 			return errno == ENOTSUP || errno == EINVAL
-				       ? ed_fail(err, ED_ERR_ARG, "%s: cannot set %u baud: %s", l->name,
-						 baud, strerror(errno))
-				       : tty_fail(l, err, "cannot set the baud rate of");
+				   ? ed_fail(err, ED_ERR_ARG, "%s: cannot set %u baud: %s", l->name,
+					     baud, strerror(errno))
+				   : tty_fail(l, err, "cannot set the baud rate of");
 		l->baud = baud;
 		return ED_OK;
 	}
@@ -270,8 +274,8 @@ static int tty_set_baud(struct link *l, uint32_t baud, struct ed_error *err)
 #ifdef CIBAUD
 	tio.c_cflag &= ~(tcflag_t)CIBAUD; /* input = output rate, also after a termios2 rate */
 #endif
-	if (cfsetispeed(&tio, sp) != 0 ||
-	    cfsetospeed(&tio, sp) != 0 || tcsetattr(t->fd, TCSANOW, &tio) != 0)
+	if (cfsetispeed(&tio, sp) != 0 || cfsetospeed(&tio, sp) != 0 ||
+	    tcsetattr(t->fd, TCSANOW, &tio) != 0)
 		return tty_fail(l, err, "cannot set the baud rate of");
 	l->baud = baud;
 	return ED_OK;
@@ -311,8 +315,8 @@ static void tty_close(struct link *l)
 }
 
 static const struct link_ops tty_ops = {
-	tty_read,        tty_write,     tty_set_baud,    tty_set_lines,
-	tty_flush_input, serial_now_us, serial_sleep_us, tty_close,
+    tty_read,	     tty_write,	    tty_set_baud,    tty_set_lines,
+    tty_flush_input, serial_now_us, serial_sleep_us, tty_close,
 };
 
 /* 1 = opened as a plain tty, 0 = not a tty (caller reports), < 0 = error. */
@@ -375,10 +379,11 @@ int link_serial_open(const char *path, const struct link_options *opts, struct l
 		int rc = tty_open(path, opts->baud, out, err);
 		if (rc != 0)
 			return rc < 0 ? rc : ED_OK;
-		return ed_fail(err, ED_ERR_NOTFOUND,
-			       "serial port %s not found: check the name with 'espdeck ports' and that "
-			       "the board is plugged in",
-			       path);
+		return ed_fail(
+		    err, ED_ERR_NOTFOUND,
+		    "serial port %s not found: check the name with 'espdeck ports' and that "
+		    "the board is plugged in",
+		    path);
 	}
 	int rc = configure(l, s, opts->baud, err);
 	if (rc < 0) {

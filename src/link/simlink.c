@@ -17,8 +17,8 @@ struct simlink {
 	struct link link;
 	struct sim_board *board;
 	bool virtual_clock;
-	uint64_t vnow_ns;  /* virtual clock */
-	uint64_t base_us;  /* real clock: link time 0 */
+	uint64_t vnow_ns; /* virtual clock */
+	uint64_t base_us; /* real clock: link time 0 */
 };
 
 static struct simlink *sl(struct link *l)
@@ -70,8 +70,8 @@ static int sim_read(struct link *l, uint8_t *buf, size_t cap, uint64_t timeout_u
 			continue;
 		}
 		/* Take a whole back-to-back reply at once on the virtual clock. */
-		uint64_t end = s->virtual_clock ?
-				       sim_board_burst_end_ns(s->board, cap, deadline) : next;
+		uint64_t end =
+		    s->virtual_clock ? sim_board_burst_end_ns(s->board, cap, deadline) : next;
 		wait_until(s, end != UINT64_MAX ? end : next);
 	}
 }
@@ -134,14 +134,14 @@ static void sim_close(struct link *l)
 }
 
 static const struct link_ops simlink_ops = {
-	.read = sim_read,
-	.write = sim_write,
-	.set_baud = sim_set_baud,
-	.set_lines = sim_set_lines,
-	.flush_input = sim_flush_input,
-	.now_us = sim_now_us,
-	.sleep_us = sim_sleep_us,
-	.close = sim_close,
+    .read = sim_read,
+    .write = sim_write,
+    .set_baud = sim_set_baud,
+    .set_lines = sim_set_lines,
+    .flush_input = sim_flush_input,
+    .now_us = sim_now_us,
+    .sleep_us = sim_sleep_us,
+    .close = sim_close,
 };
 
 struct sim_board *link_sim_board(struct link *l)

@@ -70,7 +70,8 @@ static int tcp_write(struct link *l, const uint8_t *buf, size_t len, struct ed_e
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			struct pollfd pfd = {t->fd, POLLOUT, 0};
 			if (poll(&pfd, 1, 10000) <= 0)
-				return ed_fail(err, ED_ERR_TIMEOUT, "writing to %s timed out", l->name);
+				return ed_fail(err, ED_ERR_TIMEOUT, "writing to %s timed out",
+					       l->name);
 			continue;
 		}
 		if (n < 0)
@@ -131,8 +132,8 @@ static void tcp_close(struct link *l)
 }
 
 static const struct link_ops tcp_ops = {
-	tcp_read,        tcp_write,  tcp_set_baud,  tcp_set_lines,
-	tcp_flush_input, tcp_now_us, tcp_sleep_us,  tcp_close,
+    tcp_read,	     tcp_write,	 tcp_set_baud, tcp_set_lines,
+    tcp_flush_input, tcp_now_us, tcp_sleep_us, tcp_close,
 };
 
 /* Connects with a timeout so an unreachable host fails in seconds, not minutes. */
@@ -208,10 +209,11 @@ int link_tcp_open(const char *hostport, const struct link_options *opts, struct 
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		return ed_fail(err, ED_ERR_NOTFOUND,
-			       "cannot connect to socket://%s: %s (is espdeck-sim --tcp or the serial "
-			       "bridge running on that port?)",
-			       hostport, strerror(last_errno));
+		return ed_fail(
+		    err, ED_ERR_NOTFOUND,
+		    "cannot connect to socket://%s: %s (is espdeck-sim --tcp or the serial "
+		    "bridge running on that port?)",
+		    hostport, strerror(last_errno));
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* small replies matter */
 	struct link *l = calloc(1, sizeof *l);

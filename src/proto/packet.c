@@ -10,27 +10,48 @@
 const char *pkt_op_name(uint8_t op)
 {
 	switch (op) {
-	case PKT_FLASH_BEGIN: return "FLASH_BEGIN";
-	case PKT_FLASH_DATA: return "FLASH_DATA";
-	case PKT_FLASH_END: return "FLASH_END";
-	case PKT_MEM_BEGIN: return "MEM_BEGIN";
-	case PKT_MEM_END: return "MEM_END";
-	case PKT_MEM_DATA: return "MEM_DATA";
-	case PKT_SYNC: return "SYNC";
-	case PKT_WRITE_REG: return "WRITE_REG";
-	case PKT_READ_REG: return "READ_REG";
-	case PKT_SPI_SET_PARAMS: return "SPI_SET_PARAMS";
-	case PKT_SPI_ATTACH: return "SPI_ATTACH";
-	case PKT_CHANGE_BAUDRATE: return "CHANGE_BAUDRATE";
-	case PKT_FLASH_DEFL_BEGIN: return "FLASH_DEFL_BEGIN";
-	case PKT_FLASH_DEFL_DATA: return "FLASH_DEFL_DATA";
-	case PKT_FLASH_DEFL_END: return "FLASH_DEFL_END";
-	case PKT_SPI_FLASH_MD5: return "SPI_FLASH_MD5";
-	case PKT_GET_SECURITY_INFO: return "GET_SECURITY_INFO";
-	case PKT_ERASE_FLASH: return "ERASE_FLASH";
-	case PKT_ERASE_REGION: return "ERASE_REGION";
-	case PKT_READ_FLASH: return "READ_FLASH";
-	case PKT_RUN_USER_CODE: return "RUN_USER_CODE";
+	case PKT_FLASH_BEGIN:
+		return "FLASH_BEGIN";
+	case PKT_FLASH_DATA:
+		return "FLASH_DATA";
+	case PKT_FLASH_END:
+		return "FLASH_END";
+	case PKT_MEM_BEGIN:
+		return "MEM_BEGIN";
+	case PKT_MEM_END:
+		return "MEM_END";
+	case PKT_MEM_DATA:
+		return "MEM_DATA";
+	case PKT_SYNC:
+		return "SYNC";
+	case PKT_WRITE_REG:
+		return "WRITE_REG";
+	case PKT_READ_REG:
+		return "READ_REG";
+	case PKT_SPI_SET_PARAMS:
+		return "SPI_SET_PARAMS";
+	case PKT_SPI_ATTACH:
+		return "SPI_ATTACH";
+	case PKT_CHANGE_BAUDRATE:
+		return "CHANGE_BAUDRATE";
+	case PKT_FLASH_DEFL_BEGIN:
+		return "FLASH_DEFL_BEGIN";
+	case PKT_FLASH_DEFL_DATA:
+		return "FLASH_DEFL_DATA";
+	case PKT_FLASH_DEFL_END:
+		return "FLASH_DEFL_END";
+	case PKT_SPI_FLASH_MD5:
+		return "SPI_FLASH_MD5";
+	case PKT_GET_SECURITY_INFO:
+		return "GET_SECURITY_INFO";
+	case PKT_ERASE_FLASH:
+		return "ERASE_FLASH";
+	case PKT_ERASE_REGION:
+		return "ERASE_REGION";
+	case PKT_READ_FLASH:
+		return "READ_FLASH";
+	case PKT_RUN_USER_CODE:
+		return "RUN_USER_CODE";
 	default: {
 		static char unknown[8];
 		snprintf(unknown, sizeof unknown, "0x%02x", op);
@@ -116,13 +137,21 @@ size_t pkt_build_response(uint8_t *out, uint8_t op, uint32_t value, const uint8_
 const char *pkt_rom_error_text(uint8_t code)
 {
 	switch (code) {
-	case 0x05: return "received message is invalid";
-	case 0x06: return "failed to act on received message";
-	case 0x07: return "invalid CRC in message";
-	case 0x08: return "flash write error (read-back check failed)";
-	case 0x09: return "flash read error";
-	case 0x0A: return "flash read length error";
-	case 0x0B: return "deflate error";
-	default: return "unknown error code";
+	case 0x05:
+		return "received message is invalid";
+	case 0x06:
+		return "failed to act on received message";
+	case 0x07:
+		return "invalid CRC in message";
+	case 0x08:
+		return "flash write error (read-back check failed)";
+	case 0x09:
+		return "flash read error";
+	case 0x0A:
+		return "flash read length error";
+	case 0x0B:
+		return "deflate error";
+	default:
+		return "unknown error code";
 	}
 }

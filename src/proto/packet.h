@@ -42,13 +42,13 @@ enum pkt_rom_error {
 	PKT_ROM_DEFLATE_ERR = 0x0B,
 };
 
-#define PKT_HEADER_LEN 8
-#define PKT_CHECKSUM_SEED 0xEF
+#define PKT_HEADER_LEN	    8
+#define PKT_CHECKSUM_SEED   0xEF
 #define PKT_ROM_FLASH_BLOCK 0x400
-#define PKT_ROM_MEM_BLOCK 0x1800
-#define PKT_SYNC_VALUE 0x20120707u
+#define PKT_ROM_MEM_BLOCK   0x1800
+#define PKT_SYNC_VALUE	    0x20120707u
 #define PKT_CHIP_MAGIC_ADDR 0x40001000u
-#define PKT_ESP8266_MAGIC 0xFFF0C101u
+#define PKT_ESP8266_MAGIC   0xFFF0C101u
 
 /* "FLASH_BEGIN", or "0x3c" for unknown opcodes (static storage per call; not thread safe
  * for unknown codes, which only matters for log text). */
@@ -81,9 +81,9 @@ struct pkt_response {
 	uint8_t op;
 	uint16_t len;
 	uint32_t value;
-	const uint8_t *data;   /* len bytes: result bytes then status bytes */
-	uint8_t status;        /* first status byte (ROM: 0 ok / 1 failure; stub: error code) */
-	uint8_t error;         /* second status byte */
+	const uint8_t *data; /* len bytes: result bytes then status bytes */
+	uint8_t status;	     /* first status byte (ROM: 0 ok / 1 failure; stub: error code) */
+	uint8_t error;	     /* second status byte */
 };
 
 /* Parses a response frame; status bytes are taken after expected_data result bytes as

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SLIP_END 0xC0
-#define SLIP_ESC 0xDB
+#define SLIP_END     0xC0
+#define SLIP_ESC     0xDB
 #define SLIP_ESC_END 0xDC
 #define SLIP_ESC_ESC 0xDD
 
@@ -24,10 +24,10 @@ static inline size_t slip_encoded_max(size_t len)
 size_t slip_encode(const uint8_t *body, size_t len, uint8_t *out);
 
 enum slip_event {
-	SLIP_NONE = 0,    /* all input consumed, no frame finished */
-	SLIP_FRAME,       /* a frame is complete: slip_decoder_frame() */
-	SLIP_BAD_ESCAPE,  /* DB followed by something other than DC/DD: frame dropped */
-	SLIP_OVERFLOW,    /* frame longer than the capacity: frame dropped */
+	SLIP_NONE = 0,	 /* all input consumed, no frame finished */
+	SLIP_FRAME,	 /* a frame is complete: slip_decoder_frame() */
+	SLIP_BAD_ESCAPE, /* DB followed by something other than DC/DD: frame dropped */
+	SLIP_OVERFLOW,	 /* frame longer than the capacity: frame dropped */
 };
 
 struct slip_decoder {
@@ -36,8 +36,9 @@ struct slip_decoder {
 	size_t len;
 	bool in_frame;
 	bool escape;
-	size_t noise;      /* bytes seen between frames (boot log, garbage) since the last reset */
-	uint8_t noise_tail[128]; /* the last bytes of that noise, for "the board printed ..." hints */
+	size_t noise; /* bytes seen between frames (boot log, garbage) since the last reset */
+	uint8_t
+	    noise_tail[128]; /* the last bytes of that noise, for "the board printed ..." hints */
 	size_t noise_tail_len;
 };
 

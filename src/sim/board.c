@@ -238,7 +238,8 @@ static void feed_frames(struct sim_board *b, const uint8_t *data, size_t len, ui
 	while (pos < len) {
 		if (b->state == SIM_STATE_STUB) {
 			/* The stub core decodes its own frames, byte by byte. */
-			pos += sim_stub_input(b, data + pos, len - pos, t0 + pos * byte_ns, byte_ns);
+			pos +=
+			    sim_stub_input(b, data + pos, len - pos, t0 + pos * byte_ns, byte_ns);
 			continue;
 		}
 		size_t used = 0;
@@ -277,7 +278,8 @@ int64_t sim_board_input(struct sim_board *b, const uint8_t *data, size_t len, ui
 {
 	settle(b, now);
 	if (b->state == SIM_STATE_GONE)
-		return ed_fail(err, ED_ERR_DISCONNECTED, "the virtual board is gone (fault "
+		return ed_fail(err, ED_ERR_DISCONNECTED,
+			       "the virtual board is gone (fault "
 			       "disconnect-after=%llu fired)",
 			       (unsigned long long)b->cfg.faults.disconnect_after);
 	uint64_t limit = b->cfg.faults.disconnect_after;
@@ -437,18 +439,17 @@ static int open_flash(struct sim_board *b, struct ed_error *err)
 		c->flash_id = default_flash_id(c->flash_size);
 	bool fast = c->fast;
 	struct nor_timing t = {
-		.page_ns = fast ? 0 : c->page_us * 1000ull,
-		.sector_ns = fast ? 0 : c->sector_us * 1000ull,
-		.block32_ns = fast ? 0 : c->block32_us * 1000ull,
-		.block64_ns = fast ? 0 : c->block64_us * 1000ull,
-		.chip_ns = fast ? 0 : c->chip_us * 1000ull,
-		.wrsr_ns = fast ? 0 : 10000000ull, /* W25Q32: write status 10 ms typical */
+	    .page_ns = fast ? 0 : c->page_us * 1000ull,
+	    .sector_ns = fast ? 0 : c->sector_us * 1000ull,
+	    .block32_ns = fast ? 0 : c->block32_us * 1000ull,
+	    .block64_ns = fast ? 0 : c->block64_us * 1000ull,
+	    .chip_ns = fast ? 0 : c->chip_us * 1000ull,
+	    .wrsr_ns = fast ? 0 : 10000000ull, /* W25Q32: write status 10 ms typical */
 	};
 	return nor_create(c->flash_size, c->flash_id, c->flash_path, &t, &b->nor, err);
 }
 
-int sim_board_create(const struct sim_config *cfg, struct sim_board **out,
-		     struct ed_error *err)
+int sim_board_create(const struct sim_config *cfg, struct sim_board **out, struct ed_error *err)
 {
 	*out = NULL;
 	struct sim_board *b = calloc(1, sizeof *b);

@@ -13,11 +13,11 @@
 
 /* The ROM loader's RAM model: IRAM 0x40100000-0x4010FFFF (64 KiB including the part the
  * cache would use) and DRAM 0x3FFE8000-0x3FFFFFFF (96 KiB incl. the ROM's data area). */
-#define SIM_IRAM_BASE 0x40100000u
-#define SIM_IRAM_SIZE 0x10000u
-#define SIM_DRAM_BASE 0x3FFE8000u
-#define SIM_DRAM_SIZE 0x18000u
-#define SIM_SPI0_BASE 0x60000200u
+#define SIM_IRAM_BASE	0x40100000u
+#define SIM_IRAM_SIZE	0x10000u
+#define SIM_DRAM_BASE	0x3FFE8000u
+#define SIM_DRAM_SIZE	0x18000u
+#define SIM_SPI0_BASE	0x60000200u
 #define SIM_UART_CLKDIV 0x60000014u
 /* Largest request the loader takes: a MEM_DATA block of 0x1800 plus header, with room for
  * a stub-sized block so an oversized frame is answered rather than lost. */
@@ -27,7 +27,7 @@
 
 struct sim_outq {
 	uint8_t *data;
-	uint64_t *when;   /* arrival time at the host of each byte */
+	uint64_t *when; /* arrival time at the host of each byte */
 	size_t head, tail, cap;
 };
 
@@ -36,19 +36,19 @@ struct sim_board {
 	struct nor *nor;
 	FILE *trace;
 	struct sim_stats stats;
-	uint64_t conn_bytes;     /* bytes from the host since the last reset (disconnect fault) */
+	uint64_t conn_bytes; /* bytes from the host since the last reset (disconnect fault) */
 	uint64_t rng;
 
 	/* wire and CPU time */
-	uint32_t host_baud;      /* what the host side runs at */
-	uint32_t uart_baud;      /* what the chip's UART runs at (locked by SYNC, CLKDIV) */
-	uint64_t rx_free_ns;     /* the host-to-board wire is free from here */
-	uint64_t tx_free_ns;     /* the board-to-host wire is free from here */
-	uint64_t cpu_free_ns;    /* the ROM finishes its current command here */
-	uint64_t stall_ns;       /* stall fault drawn for the command being answered */
-	uint64_t late_ns;        /* targeted late-reply fault for the command being answered */
-	bool dup_reply;          /* its reply goes out twice (fault dup-reply) */
-	uint8_t rom_error;       /* refuse it with this error (fault rom-error), 0 = none */
+	uint32_t host_baud;   /* what the host side runs at */
+	uint32_t uart_baud;   /* what the chip's UART runs at (locked by SYNC, CLKDIV) */
+	uint64_t rx_free_ns;  /* the host-to-board wire is free from here */
+	uint64_t tx_free_ns;  /* the board-to-host wire is free from here */
+	uint64_t cpu_free_ns; /* the ROM finishes its current command here */
+	uint64_t stall_ns;    /* stall fault drawn for the command being answered */
+	uint64_t late_ns;     /* targeted late-reply fault for the command being answered */
+	bool dup_reply;	      /* its reply goes out twice (fault dup-reply) */
+	uint8_t rom_error;    /* refuse it with this error (fault rom-error), 0 = none */
 	uint32_t fault_seen[SIM_FAULT_KINDS]; /* requests each targeted fault applied to */
 	uint8_t fault_frame[SIM_FRAME_MAX];   /* a request with a targeted fault applied */
 	struct sim_outq out;
@@ -65,7 +65,7 @@ struct sim_board {
 	enum sim_state state;
 	bool synced;
 	unsigned syncs_seen;
-	uint32_t last_value;     /* the sticky value field */
+	uint32_t last_value; /* the sticky value field */
 	bool flash_mode;
 	uint32_t fl_offset, fl_blocks, fl_block_size;
 	bool mem_mode;
@@ -74,13 +74,17 @@ struct sim_board {
 
 	/* registers */
 	uint32_t spi0[64];
-	struct { uint32_t addr, value; } regs[128];
+	struct {
+		uint32_t addr, value;
+	} regs[128];
 	size_t nregs;
-	uint8_t status1;         /* status-1 bits 2-7 (protection; kept, not enforced) */
+	uint8_t status1; /* status-1 bits 2-7 (protection; kept, not enforced) */
 	uint8_t status2, status3;
 	bool flash_powered_down;
 	/* uploaded code (MEM_BEGIN regions since the boot) and the stub running it (stub.c) */
-	struct { uint32_t addr, size; } mem_segs[SIM_MEM_SEGS];
+	struct {
+		uint32_t addr, size;
+	} mem_segs[SIM_MEM_SEGS];
 	size_t n_mem_segs;
 	struct sim_stub *stub;
 	uint8_t iram[SIM_IRAM_SIZE];
@@ -103,7 +107,7 @@ void sim_emit(struct sim_board *b, const uint8_t *data, size_t len, uint32_t bau
 /* Enters download mode (ROM loader) or runs the firmware, from time t. */
 void sim_boot(struct sim_board *b, bool download, int rst_cause, uint64_t t);
 void sim_trace(struct sim_board *b, uint64_t t, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* rom.c: runs one request that completed at t; returns nothing, queues replies. */
 void sim_rom_request(struct sim_board *b, const uint8_t *frame, size_t len, uint64_t t);

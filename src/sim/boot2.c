@@ -60,10 +60,10 @@ static const char *size_and_map(unsigned size_map, uint32_t *user2)
 		const char *text;
 		uint32_t user2;
 	} maps[10] = {
-		[0] = {"4Mbit(256KB+256KB)", 0x41000},     [2] = {"8Mbit(512KB+512KB)", 0x81000},
-		[3] = {"16Mbit(512KB+512KB)", 0x81000},    [4] = {"32Mbit(512KB+512KB)", 0x81000},
-		[5] = {"16Mbit(1024KB+1024KB)", 0x101000}, [6] = {"32Mbit(1024KB+1024KB)", 0x101000},
-		[8] = {"64Mbit(1024KB+1024KB)", 0x101000}, [9] = {"128Mbit(1024KB+1024KB)", 0x101000},
+	    [0] = {"4Mbit(256KB+256KB)", 0x41000},     [2] = {"8Mbit(512KB+512KB)", 0x81000},
+	    [3] = {"16Mbit(512KB+512KB)", 0x81000},    [4] = {"32Mbit(512KB+512KB)", 0x81000},
+	    [5] = {"16Mbit(1024KB+1024KB)", 0x101000}, [6] = {"32Mbit(1024KB+1024KB)", 0x101000},
+	    [8] = {"64Mbit(1024KB+1024KB)", 0x101000}, [9] = {"128Mbit(1024KB+1024KB)", 0x101000},
 	};
 	if (size_map >= 10 || !maps[size_map].text)
 		return NULL;
@@ -74,7 +74,7 @@ static const char *size_and_map(unsigned size_map, uint32_t *user2)
 static uint32_t map_bytes(unsigned size_map)
 {
 	static const uint32_t bytes[10] = {512u << 10, 256u << 10, 1u << 20, 2u << 20, 4u << 20,
-					   2u << 20,   4u << 20,   0,         8u << 20, 16u << 20};
+					   2u << 20,   4u << 20,   0,	     8u << 20, 16u << 20};
 	return size_map < 10 ? bytes[size_map] : 0;
 }
 
@@ -88,7 +88,8 @@ static int chosen_user(const uint8_t *f, size_t size, uint32_t flash_bytes)
 	uint32_t params = f[(base + 2) * SECTOR] ? base + 1 : base;
 	uint8_t b0 = f[params * SECTOR], b1 = f[params * SECTOR + 1];
 	unsigned usr_bin = b0 & 3u, boot_status = (b0 >> 2) & 1u, version = b1 & 0x1Fu;
-	if ((usr_bin == 1 && boot_status == 1) || (usr_bin != 1 && boot_status == 0 && version != 4))
+	if ((usr_bin == 1 && boot_status == 1) ||
+	    (usr_bin != 1 && boot_status == 0 && version != 4))
 		return 2;
 	return 1;
 }
@@ -124,14 +125,18 @@ size_t sim_boot2_lines(const uint8_t *f, size_t size, char *out, size_t cap)
 		return 0; /* no user image where the configuration points */
 	static const char *const modes[] = {"QIO", "QOUT", "DIO", "DOUT"};
 	unsigned clk = f[3] & 15u;
-	const char *speed = clk == 0 ? "40MHz" : clk == 1 ? "26.7MHz" : clk == 2 ? "20MHz"
-			  : clk == 15 ? "80MHz" : "unknown";
-	int n = snprintf(out, cap,
-			 "\r\n2nd boot version : %s\r\n"
-			 "  SPI Speed      : %s\r\n"
-			 "  SPI Mode       : %s\r\n"
-			 "  SPI Flash Size & Map: %s\r\n"
-			 "jump to run user%d @ %x\r\n\r\n",
-			 boot_version(f), speed, f[2] < 4 ? modes[f[2]] : "unknown", map, user, slot);
+	const char *speed = clk == 0	? "40MHz"
+			    : clk == 1	? "26.7MHz"
+			    : clk == 2	? "20MHz"
+			    : clk == 15 ? "80MHz"
+					: "unknown";
+	int n =
+	    snprintf(out, cap,
+		     "\r\n2nd boot version : %s\r\n"
+		     "  SPI Speed      : %s\r\n"
+		     "  SPI Mode       : %s\r\n"
+		     "  SPI Flash Size & Map: %s\r\n"
+		     "jump to run user%d @ %x\r\n\r\n",
+		     boot_version(f), speed, f[2] < 4 ? modes[f[2]] : "unknown", map, user, slot);
 	return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
 }

@@ -23,8 +23,8 @@ static bool parse_flag(const char *value, bool *out)
 	if (!value || !strcmp(value, "1") || !strcasecmp(value, "true") ||
 	    !strcasecmp(value, "yes") || !strcasecmp(value, "on"))
 		*out = true;
-	else if (!strcmp(value, "0") || !strcasecmp(value, "false") ||
-		 !strcasecmp(value, "no") || !strcasecmp(value, "off"))
+	else if (!strcmp(value, "0") || !strcasecmp(value, "false") || !strcasecmp(value, "no") ||
+		 !strcasecmp(value, "off"))
 		*out = false;
 	else
 		return false;
@@ -52,8 +52,7 @@ static bool parse_flash_size(const char *s, uint32_t *out)
 		return false;
 	strcpy(buf, s);
 	size_t n = strlen(buf);
-	if (n > 1 && (buf[n - 1] == 'B' || buf[n - 1] == 'b') &&
-	    strchr("kKmM", buf[n - 2]))
+	if (n > 1 && (buf[n - 1] == 'B' || buf[n - 1] == 'b') && strchr("kKmM", buf[n - 2]))
 		buf[n - 1] = 0;
 	return ed_parse_size(buf, out);
 }
@@ -62,8 +61,8 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 {
 	unsigned v[6];
 	char tail;
-	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4],
-			 &v[5], &tail) != 6)
+	if (!s || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+			 &tail) != 6)
 		return false;
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)v[i];
@@ -112,18 +111,19 @@ static int parse_faults(struct sim_faults *f, const char *spec, struct ed_error 
 			if (rc < 0)
 				return rc;
 			if (rc > 0)
-				return ed_fail(err, ED_ERR_ARG,
-					       "unknown fault '%s': %s, or a targeted fault (seq-flip, "
-					       "hdr-flip, op-flip, addr-flip, dup-frame, dup-reply, late, data-flip2, "
-					       "rom-error)",
-					       item, want);
+				return ed_fail(
+				    err, ED_ERR_ARG,
+				    "unknown fault '%s': %s, or a targeted fault (seq-flip, "
+				    "hdr-flip, op-flip, addr-flip, dup-frame, dup-reply, late, "
+				    "data-flip2, "
+				    "rom-error)",
+				    item, want);
 		}
 	}
 	return 0;
 }
 
-static int set_path(char *dst, size_t cap, const char *key, const char *value,
-		    struct ed_error *err)
+static int set_path(char *dst, size_t cap, const char *key, const char *value, struct ed_error *err)
 {
 	if (!value || !*value || strlen(value) >= cap)
 		return bad(err, key, value, "give a file name");
@@ -188,20 +188,21 @@ static int set_number(struct sim_config *c, const char *key, const char *value,
 	return 1;
 }
 
-int sim_config_set(struct sim_config *c, const char *key, const char *value,
-		   struct ed_error *err)
+int sim_config_set(struct sim_config *c, const char *key, const char *value, struct ed_error *err)
 {
 	int rc = set_number(c, key, value, err);
 	if (rc <= 0)
 		return rc;
-	bool *flag = !strcmp(key, "fast")       ? &c->fast :
-		     !strcmp(key, "boot-log")   ? &c->boot_log :
-		     !strcmp(key, "need-reset") ? &c->need_reset : NULL;
+	bool *flag = !strcmp(key, "fast")	  ? &c->fast
+		     : !strcmp(key, "boot-log")	  ? &c->boot_log
+		     : !strcmp(key, "need-reset") ? &c->need_reset
+						  : NULL;
 	if (flag)
 		return parse_flag(value, flag) ? 0 : bad(err, key, value, "use 1 or 0");
 	if (!strcmp(key, "mac"))
-		return parse_mac(value, c->mac) ? 0 :
-		       bad(err, key, value, "use six hex bytes like 18:fe:34:a1:b2:c3");
+		return parse_mac(value, c->mac)
+			   ? 0
+			   : bad(err, key, value, "use six hex bytes like 18:fe:34:a1:b2:c3");
 	if (!strcmp(key, "chip")) {
 		if (value && (!strcasecmp(value, "esp8266ex") || !strcasecmp(value, "esp8266")))
 			c->chip = SIM_CHIP_ESP8266EX;

@@ -15,18 +15,20 @@
 #include "proto/packet.h"
 
 static const char *const kind_names[SIM_FAULT_KINDS] = {
-	[SIM_FAULT_SEQ_FLIP] = "seq-flip",   [SIM_FAULT_HDR_FLIP] = "hdr-flip",
-	[SIM_FAULT_OP_FLIP] = "op-flip",     [SIM_FAULT_ADDR_FLIP] = "addr-flip",
-	[SIM_FAULT_DUP_FRAME] = "dup-frame", [SIM_FAULT_DUP_REPLY] = "dup-reply",
-	[SIM_FAULT_LATE] = "late",           [SIM_FAULT_DATA_FLIP2] = "data-flip2",
-	[SIM_FAULT_ROM_ERROR] = "rom-error",
+    [SIM_FAULT_SEQ_FLIP] = "seq-flip",	 [SIM_FAULT_HDR_FLIP] = "hdr-flip",
+    [SIM_FAULT_OP_FLIP] = "op-flip",	 [SIM_FAULT_ADDR_FLIP] = "addr-flip",
+    [SIM_FAULT_DUP_FRAME] = "dup-frame", [SIM_FAULT_DUP_REPLY] = "dup-reply",
+    [SIM_FAULT_LATE] = "late",		 [SIM_FAULT_DATA_FLIP2] = "data-flip2",
+    [SIM_FAULT_ROM_ERROR] = "rom-error",
 };
 
 /* Bits each flip kind chooses from: the sequence word, the 24 header bytes, the address. */
 static unsigned kind_bits(enum sim_fault_kind k)
 {
-	return k == SIM_FAULT_HDR_FLIP ? 24 * 8 : k == SIM_FAULT_ROM_ERROR ? 256 :
-	       k == SIM_FAULT_DATA_FLIP2 ? 8 : 32;
+	return k == SIM_FAULT_HDR_FLIP	   ? 24 * 8
+	       : k == SIM_FAULT_ROM_ERROR  ? 256
+	       : k == SIM_FAULT_DATA_FLIP2 ? 8
+					   : 32;
 }
 
 static bool takes_bit(enum sim_fault_kind k)
@@ -124,9 +126,12 @@ static bool applies(enum sim_fault_kind k, const struct sim_fault_rule *r, uint8
 	case SIM_FAULT_SEQ_FLIP:
 	case SIM_FAULT_HDR_FLIP:
 	case SIM_FAULT_OP_FLIP:
-	case SIM_FAULT_DATA_FLIP2: return op == PKT_FLASH_DATA;
-	case SIM_FAULT_ADDR_FLIP: return op == PKT_READ_REG || op == PKT_WRITE_REG;
-	default: return op != PKT_SYNC;
+	case SIM_FAULT_DATA_FLIP2:
+		return op == PKT_FLASH_DATA;
+	case SIM_FAULT_ADDR_FLIP:
+		return op == PKT_READ_REG || op == PKT_WRITE_REG;
+	default:
+		return op != PKT_SYNC;
 	}
 }
 
@@ -178,13 +183,14 @@ int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t
 	if (len >= PKT_HEADER_LEN + 4 && fires(b, SIM_FAULT_ADDR_FLIP, op)) {
 		unsigned bit = pick_bit(b, SIM_FAULT_ADDR_FLIP);
 		flip_word(frame + PKT_HEADER_LEN, bit);
-		sim_trace(b, t, "FAULT addr-flip bit %u: %s address now 0x%08x", bit, pkt_op_name(op),
-			  get_le32(frame + PKT_HEADER_LEN));
+		sim_trace(b, t, "FAULT addr-flip bit %u: %s address now 0x%08x", bit,
+			  pkt_op_name(op), get_le32(frame + PKT_HEADER_LEN));
 	}
 	if (len >= PKT_HEADER_LEN + 18 && fires(b, SIM_FAULT_DATA_FLIP2, op)) {
 		unsigned bit = pick_bit(b, SIM_FAULT_DATA_FLIP2);
 		size_t n = len - PKT_HEADER_LEN - 16;
-		size_t i = (size_t)(sim_rng(b) % n), j = (i + 1 + (size_t)(sim_rng(b) % (n - 1))) % n;
+		size_t i = (size_t)(sim_rng(b) % n),
+		       j = (i + 1 + (size_t)(sim_rng(b) % (n - 1))) % n;
 		frame[PKT_HEADER_LEN + 16 + i] ^= (uint8_t)(1u << bit);
 		frame[PKT_HEADER_LEN + 16 + j] ^= (uint8_t)(1u << bit);
 		sim_trace(b, t, "FAULT data-flip2 bit %u of data bytes %zu and %zu", bit, i, j);

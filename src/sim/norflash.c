@@ -16,9 +16,9 @@ struct nor {
 	uint8_t *data;
 	uint32_t size;
 	uint32_t jedec_id;
-	bool mapped;          /* data is an mmap of the backing file */
-	bool wel;             /* write-enable latch */
-	uint64_t busy_until;  /* end of the running program/erase, board time */
+	bool mapped;	     /* data is an mmap of the backing file */
+	bool wel;	     /* write-enable latch */
+	uint64_t busy_until; /* end of the running program/erase, board time */
 	struct nor_timing t;
 	uint8_t sfdp[256];
 };
@@ -32,18 +32,27 @@ static void build_sfdp(struct nor *n)
 	uint8_t *s = n->sfdp;
 	memset(s, 0xFF, sizeof n->sfdp);
 	memcpy(s, "SFDP", 4);
-	s[4] = 0x05; s[5] = 0x01; s[6] = 0x00; s[7] = 0xFF;
+	s[4] = 0x05;
+	s[5] = 0x01;
+	s[6] = 0x00;
+	s[7] = 0xFF;
 	/* Parameter header 0: JEDEC id 0x00, rev 1.5, 16 dwords, table at 0x000080. */
-	s[8] = 0x00; s[9] = 0x05; s[10] = 0x01; s[11] = 0x10;
-	s[12] = 0x80; s[13] = 0x00; s[14] = 0x00; s[15] = 0xFF;
+	s[8] = 0x00;
+	s[9] = 0x05;
+	s[10] = 0x01;
+	s[11] = 0x10;
+	s[12] = 0x80;
+	s[13] = 0x00;
+	s[14] = 0x00;
+	s[15] = 0xFF;
 	uint32_t bfpt[16] = {
-		0xFFF920E5u,                   /* 4 KiB erase 0x20, 3-byte addressing, fast reads */
-		n->size * 8u - 1u,             /* density in bits - 1 */
-		0x6B08EB44u, 0xBB423B08u, 0xFFFFFFFEu, 0xFF00FFFFu, 0xEB40FFFFu,
-		0x520F200Cu,                   /* erase types: 4 KiB 0x20, 32 KiB 0x52 */
-		0xFF00D810u,                   /* 64 KiB 0xD8 */
-		0x00A60236u, 0x14EA82A1u, 0x33638A1Eu, 0x757A7A75u, 0x5CD5BDF7u,
-		0xFF820F19u, 0xFFFFFFFFu,
+	    0xFFF920E5u,       /* 4 KiB erase 0x20, 3-byte addressing, fast reads */
+	    n->size * 8u - 1u, /* density in bits - 1 */
+	    0x6B08EB44u,       0xBB423B08u, 0xFFFFFFFEu, 0xFF00FFFFu,
+	    0xEB40FFFFu,       0x520F200Cu, /* erase types: 4 KiB 0x20, 32 KiB 0x52 */
+	    0xFF00D810u,		    /* 64 KiB 0xD8 */
+	    0x00A60236u,       0x14EA82A1u, 0x33638A1Eu, 0x757A7A75u,
+	    0x5CD5BDF7u,       0xFF820F19u, 0xFFFFFFFFu,
 	};
 	for (int i = 0; i < 16; i++)
 		put_le32(s + 0x80 + 4 * i, bfpt[i]);
@@ -111,7 +120,8 @@ int nor_create(uint32_t size, uint32_t jedec_id, const char *path, const struct 
 		n->data = malloc(size);
 		if (!n->data) {
 			free(n);
-			return ed_fail(err, ED_ERR_NOMEM, "out of memory for %u bytes of flash", size);
+			return ed_fail(err, ED_ERR_NOMEM, "out of memory for %u bytes of flash",
+				       size);
 		}
 		memset(n->data, 0xFF, size);
 	}
@@ -133,10 +143,22 @@ void nor_destroy(struct nor *n)
 	free(n);
 }
 
-uint32_t nor_size(const struct nor *n) { return n->size; }
-uint32_t nor_jedec_id(const struct nor *n) { return n->jedec_id; }
-const uint8_t *nor_data(const struct nor *n) { return n->data; }
-uint64_t nor_busy_until(const struct nor *n) { return n->busy_until; }
+uint32_t nor_size(const struct nor *n)
+{
+	return n->size;
+}
+uint32_t nor_jedec_id(const struct nor *n)
+{
+	return n->jedec_id;
+}
+const uint8_t *nor_data(const struct nor *n)
+{
+	return n->data;
+}
+uint64_t nor_busy_until(const struct nor *n)
+{
+	return n->busy_until;
+}
 
 bool nor_busy(struct nor *n, uint64_t now_ns)
 {
@@ -174,8 +196,9 @@ static bool start_op(struct nor *n, uint64_t now_ns, uint64_t duration_ns)
 
 bool nor_erase(struct nor *n, uint32_t addr, uint32_t len, uint64_t now_ns)
 {
-	uint64_t d = len == NOR_SECTOR ? n->t.sector_ns :
-		     len == NOR_BLOCK32 ? n->t.block32_ns : n->t.block64_ns;
+	uint64_t d = len == NOR_SECTOR	  ? n->t.sector_ns
+		     : len == NOR_BLOCK32 ? n->t.block32_ns
+					  : n->t.block64_ns;
 	if (!start_op(n, now_ns, d))
 		return false;
 	/* The chip ignores the low address bits inside the erase unit. */

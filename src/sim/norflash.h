@@ -13,8 +13,8 @@
 
 #include "core/error.h"
 
-#define NOR_PAGE 256u
-#define NOR_SECTOR 4096u
+#define NOR_PAGE    256u
+#define NOR_SECTOR  4096u
 #define NOR_BLOCK32 32768u
 #define NOR_BLOCK64 65536u
 

@@ -10,8 +10,15 @@
 #include "proto/packet.h"
 
 enum {
-	SPI_CMD = 0x00, SPI_ADDR = 0x04, SPI_CTRL = 0x08, SPI_RD_STATUS = 0x10,
-	SPI_USER = 0x1C, SPI_USER1 = 0x20, SPI_USER2 = 0x24, SPI_W0 = 0x40, SPI_EXT2 = 0xF8,
+	SPI_CMD = 0x00,
+	SPI_ADDR = 0x04,
+	SPI_CTRL = 0x08,
+	SPI_RD_STATUS = 0x10,
+	SPI_USER = 0x1C,
+	SPI_USER1 = 0x20,
+	SPI_USER2 = 0x24,
+	SPI_W0 = 0x40,
+	SPI_EXT2 = 0xF8,
 };
 #define SPI_USR (1u << 18)
 
@@ -23,10 +30,14 @@ uint32_t sim_otp_word(const struct sim_board *b, int index)
 	const uint8_t *m = b->cfg.mac;
 	bool is8285 = b->cfg.chip == SIM_CHIP_ESP8285;
 	switch (index) {
-	case 0: return ((uint32_t)m[5] << 24) | 0x00A0C000u | (is8285 ? 0x10u : 0);
-	case 1: return 0x02000000u | ((uint32_t)m[3] << 8) | m[4];
-	case 2: return 0x3C5E0000u & ~(1u << 16);
-	default: return ((uint32_t)m[0] << 16) | ((uint32_t)m[1] << 8) | m[2];
+	case 0:
+		return ((uint32_t)m[5] << 24) | 0x00A0C000u | (is8285 ? 0x10u : 0);
+	case 1:
+		return 0x02000000u | ((uint32_t)m[3] << 8) | m[4];
+	case 2:
+		return 0x3C5E0000u & ~(1u << 16);
+	default:
+		return ((uint32_t)m[0] << 16) | ((uint32_t)m[1] << 8) | m[2];
 	}
 }
 
@@ -81,15 +92,32 @@ static void flash_command(struct sim_board *b, uint8_t op, uint32_t addr, const 
 	if (b->flash_powered_down && op != 0xAB)
 		op = 0x00; /* deep power-down: only "release" is heard */
 	switch (op) {
-	case 0x9F: miso[0] = (uint8_t)id; miso[1] = (uint8_t)(id >> 8);
-		   miso[2] = (uint8_t)(id >> 16); break;
-	case 0x05: miso[0] = nor_status(n, t) | b->status1; break;
-	case 0x35: miso[0] = b->status2; break;
-	case 0x15: miso[0] = b->status3; break;
-	case 0x06: nor_write_enable(n, t); break;
-	case 0x04: nor_write_disable(n, t); break;
-	case 0x50: nor_write_enable(n, t); break; /* volatile SR write enable */
-	case 0x01: case 0x31: case 0x11:
+	case 0x9F:
+		miso[0] = (uint8_t)id;
+		miso[1] = (uint8_t)(id >> 8);
+		miso[2] = (uint8_t)(id >> 16);
+		break;
+	case 0x05:
+		miso[0] = nor_status(n, t) | b->status1;
+		break;
+	case 0x35:
+		miso[0] = b->status2;
+		break;
+	case 0x15:
+		miso[0] = b->status3;
+		break;
+	case 0x06:
+		nor_write_enable(n, t);
+		break;
+	case 0x04:
+		nor_write_disable(n, t);
+		break;
+	case 0x50:
+		nor_write_enable(n, t);
+		break; /* volatile SR write enable */
+	case 0x01:
+	case 0x31:
+	case 0x11:
 		if (nor_write_status(n, t) && mosi_len) {
 			if (op == 0x31)
 				b->status2 = mosi[0];
@@ -101,10 +129,20 @@ static void flash_command(struct sim_board *b, uint8_t op, uint32_t addr, const 
 				b->status2 = mosi[1];
 		}
 		break;
-	case 0x20: if (nor_erase(n, addr, NOR_SECTOR, t)) b->stats.sectors_erased++; break;
-	case 0x52: if (nor_erase(n, addr, NOR_BLOCK32, t)) b->stats.sectors_erased += 8; break;
-	case 0xD8: if (nor_erase(n, addr, NOR_BLOCK64, t)) b->stats.sectors_erased += 16; break;
-	case 0xC7: case 0x60:
+	case 0x20:
+		if (nor_erase(n, addr, NOR_SECTOR, t))
+			b->stats.sectors_erased++;
+		break;
+	case 0x52:
+		if (nor_erase(n, addr, NOR_BLOCK32, t))
+			b->stats.sectors_erased += 8;
+		break;
+	case 0xD8:
+		if (nor_erase(n, addr, NOR_BLOCK64, t))
+			b->stats.sectors_erased += 16;
+		break;
+	case 0xC7:
+	case 0x60:
 		if (nor_chip_erase(n, t))
 			b->stats.sectors_erased += nor_size(n) / NOR_SECTOR;
 		break;
@@ -112,14 +150,22 @@ static void flash_command(struct sim_board *b, uint8_t op, uint32_t addr, const 
 		if (nor_page_program(n, addr, mosi, mosi_len, t))
 			b->stats.pages_programmed++;
 		break;
-	case 0x03: case 0x0B: nor_read(n, addr, miso, miso_len); break;
-	case 0x5A: nor_read_sfdp(n, addr, miso, miso_len); break;
-	case 0xB9: b->flash_powered_down = true; break;
+	case 0x03:
+	case 0x0B:
+		nor_read(n, addr, miso, miso_len);
+		break;
+	case 0x5A:
+		nor_read_sfdp(n, addr, miso, miso_len);
+		break;
+	case 0xB9:
+		b->flash_powered_down = true;
+		break;
 	case 0xAB:
 		b->flash_powered_down = false;
 		miso[0] = (uint8_t)((id >> 16) - 1); /* W25Q: device id = capacity - 1 */
 		break;
-	default: break; /* 0x66/0x99 reset, 0x79, 0xFF ...: accepted, nothing to model */
+	default:
+		break; /* 0x66/0x99 reset, 0x79, 0xFF ...: accepted, nothing to model */
 	}
 	put_miso(b, miso, miso_len);
 }
@@ -152,12 +198,15 @@ static void spi_builtin(struct sim_board *b, uint32_t cmd, uint64_t t)
 		size_t len = a >> 24;
 		flash_command(b, 0x03, a & 0xFFFFFF, NULL, 0, len ? len : 32, t);
 	}
-	if (cmd & (1u << 30)) flash_command(b, 0x06, 0, NULL, 0, 0, t);
-	if (cmd & (1u << 29)) flash_command(b, 0x04, 0, NULL, 0, 0, t);
+	if (cmd & (1u << 30))
+		flash_command(b, 0x06, 0, NULL, 0, 0, t);
+	if (cmd & (1u << 29))
+		flash_command(b, 0x04, 0, NULL, 0, 0, t);
 	if (cmd & (1u << 28)) { /* RDID lands in W0 */
 		flash_command(b, 0x9F, 0, NULL, 0, 3, t);
 	}
-	if (cmd & (1u << 27)) b->spi0[SPI_RD_STATUS >> 2] = nor_status(b->nor, t);
+	if (cmd & (1u << 27))
+		b->spi0[SPI_RD_STATUS >> 2] = nor_status(b->nor, t);
 	if (cmd & (1u << 26)) {
 		uint8_t sr[2] = {(uint8_t)b->spi0[SPI_RD_STATUS >> 2],
 				 (uint8_t)(b->spi0[SPI_RD_STATUS >> 2] >> 8)};
@@ -165,10 +214,14 @@ static void spi_builtin(struct sim_board *b, uint32_t cmd, uint64_t t)
 	}
 	if (cmd & (1u << 25)) /* PP: ADDR = address | length << 24, data from W0..W15 */
 		flash_command(b, 0x02, a & 0xFFFFFF, mosi, (a >> 24) > 64 ? 64 : a >> 24, 0, t);
-	if (cmd & (1u << 24)) flash_command(b, 0x20, a & 0xFFFFFF, NULL, 0, 0, t);
-	if (cmd & (1u << 23)) flash_command(b, 0xD8, a & 0xFFFFFF, NULL, 0, 0, t);
-	if (cmd & (1u << 22)) flash_command(b, 0xC7, 0, NULL, 0, 0, t);
-	if (cmd & (1u << 20)) flash_command(b, 0xAB, 0, NULL, 0, 1, t);
+	if (cmd & (1u << 24))
+		flash_command(b, 0x20, a & 0xFFFFFF, NULL, 0, 0, t);
+	if (cmd & (1u << 23))
+		flash_command(b, 0xD8, a & 0xFFFFFF, NULL, 0, 0, t);
+	if (cmd & (1u << 22))
+		flash_command(b, 0xC7, 0, NULL, 0, 0, t);
+	if (cmd & (1u << 20))
+		flash_command(b, 0xAB, 0, NULL, 0, 1, t);
 }
 
 static uint32_t *find_reg(struct sim_board *b, uint32_t addr, bool create)

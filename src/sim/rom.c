@@ -17,7 +17,7 @@ struct req {
 	uint16_t len;
 	uint32_t checksum;
 	const uint8_t *data;
-	uint64_t t;        /* when the ROM starts on it */
+	uint64_t t; /* when the ROM starts on it */
 };
 
 static uint32_t word(const struct req *r, int i)
@@ -90,8 +90,8 @@ static void do_write_reg(struct sim_board *b, const struct req *r)
 		value = (value & mask) | (sim_reg_read(b, addr, t) & ~mask);
 	sim_reg_write(b, addr, value, t);
 	b->stats.commands++;
-	sim_trace(b, r->t, "WRITE_REG addr=0x%08x value=0x%08x mask=0x%08x delay=%u -> 00 00",
-		  addr, word(r, 1), mask, delay);
+	sim_trace(b, r->t, "WRITE_REG addr=0x%08x value=0x%08x mask=0x%08x delay=%u -> 00 00", addr,
+		  word(r, 1), mask, delay);
 	ok(b, r, t);
 }
 
@@ -102,8 +102,9 @@ static uint64_t rom_erase(struct sim_board *b, uint32_t addr, uint32_t len, uint
 	/* A NOR decodes only the address bits of its size: the erase bug's extra sector
 	 * past the last one lands on sector 0 (reference §6.2, inferred; norflash.c). */
 	if (addr >= nor_size(b->nor))
-		sim_trace(b, start, "erase 0x%06x past the end of the %u KB chip -> wraps to 0x%06x",
-			  addr, nor_size(b->nor) / 1024, addr & (nor_size(b->nor) - 1));
+		sim_trace(b, start,
+			  "erase 0x%06x past the end of the %u KB chip -> wraps to 0x%06x", addr,
+			  nor_size(b->nor) / 1024, addr & (nor_size(b->nor) - 1));
 	nor_write_enable(b->nor, start);
 	nor_erase(b->nor, addr, len, start);
 	b->stats.sectors_erased += len / NOR_SECTOR;
@@ -113,8 +114,7 @@ static uint64_t rom_erase(struct sim_board *b, uint32_t addr, uint32_t len, uint
 /* The ROM's SPIEraseArea as Cesanta reverse-engineered it (reference §6.1): min(t, x)
  * single sectors up to the 64 KiB boundary, then the counter is reloaded with the full x:
  * 64 KiB blocks while more than 16 sectors remain, then single sectors. */
-static uint64_t rom_erase_area(struct sim_board *b, uint32_t offset, uint32_t size,
-			       uint64_t t)
+static uint64_t rom_erase_area(struct sim_board *b, uint32_t offset, uint32_t size, uint64_t t)
 {
 	uint32_t x = (uint32_t)(((uint64_t)size + NOR_SECTOR - 1) / NOR_SECTOR);
 	uint32_t s = offset / NOR_SECTOR;
@@ -152,8 +152,10 @@ static void do_flash_begin(struct sim_board *b, const struct req *r)
 	else if ((uint64_t)off + size > b->flashchip_size)
 		why = "beyond the ROM's flash size";
 	if (why) {
-		sim_trace(b, r->t, "FLASH_BEGIN size=0x%x blocks=%u block_size=0x%x offset=0x%x "
-			  "-> 01 05 (%s)", size, blocks, bsize, off, why);
+		sim_trace(b, r->t,
+			  "FLASH_BEGIN size=0x%x blocks=%u block_size=0x%x offset=0x%x "
+			  "-> 01 05 (%s)",
+			  size, blocks, bsize, off, why);
 		fail(b, r, PKT_ROM_INVALID_MESSAGE, r->t);
 		return;
 	}
@@ -163,14 +165,16 @@ static void do_flash_begin(struct sim_board *b, const struct req *r)
 	b->fl_blocks = blocks;
 	b->fl_block_size = bsize;
 	b->stats.commands++;
-	sim_trace(b, r->t, "FLASH_BEGIN size=0x%x blocks=%u block_size=0x%x offset=0x%x -> "
-		  "00 00 (erase %.3f ms)", size, blocks, bsize, off, (double)(done - r->t) / 1e6);
+	sim_trace(b, r->t,
+		  "FLASH_BEGIN size=0x%x blocks=%u block_size=0x%x offset=0x%x -> "
+		  "00 00 (erase %.3f ms)",
+		  size, blocks, bsize, off, (double)(done - r->t) / 1e6);
 	ok(b, r, done);
 }
 
 /* Programs len bytes page by page as the ROM's SPIWrite does; returns the end time. */
-static uint64_t rom_program(struct sim_board *b, uint32_t addr, const uint8_t *data,
-			    uint32_t len, uint64_t t)
+static uint64_t rom_program(struct sim_board *b, uint32_t addr, const uint8_t *data, uint32_t len,
+			    uint64_t t)
 {
 	while (len) {
 		uint32_t room = NOR_PAGE - (addr % NOR_PAGE);
@@ -224,14 +228,14 @@ static void do_flash_data(struct sim_board *b, const struct req *r)
 		back ^= flash[((uint32_t)addr + i) & mask];
 	b->stats.commands++;
 	if (back != r->checksum) {
-		sim_trace(b, r->t, "FLASH_DATA len=%u seq=%u addr=0x%x -> 01 08 (read-back differs)",
-			  len, seq, (uint32_t)addr);
+		sim_trace(b, r->t,
+			  "FLASH_DATA len=%u seq=%u addr=0x%x -> 01 08 (read-back differs)", len,
+			  seq, (uint32_t)addr);
 		fail(b, r, PKT_ROM_FLASH_WRITE_ERR, done);
 		return;
 	}
 	b->stats.flash_data_bytes += len;
-	sim_trace(b, r->t, "FLASH_DATA len=%u seq=%u addr=0x%x -> 00 00", len, seq,
-		  (uint32_t)addr);
+	sim_trace(b, r->t, "FLASH_DATA len=%u seq=%u addr=0x%x -> 00 00", len, seq, (uint32_t)addr);
 	ok(b, r, done);
 }
 
@@ -327,9 +331,10 @@ static void do_spi_set_params(struct sim_board *b, const struct req *r)
 	 * of a later FLASH_BEGIN. */
 	b->flashchip_size = word(r, 1) > 0x1000000 ? 0x1000000 : word(r, 1);
 	b->stats.commands++;
-	sim_trace(b, r->t, "SPI_SET_PARAMS id=0x%x size=0x%x block=0x%x sector=0x%x page=0x%x "
-		  "mask=0x%x -> 00 00", word(r, 0), word(r, 1), word(r, 2), word(r, 3),
-		  word(r, 4), word(r, 5));
+	sim_trace(b, r->t,
+		  "SPI_SET_PARAMS id=0x%x size=0x%x block=0x%x sector=0x%x page=0x%x "
+		  "mask=0x%x -> 00 00",
+		  word(r, 0), word(r, 1), word(r, 2), word(r, 3), word(r, 4), word(r, 5));
 	ok(b, r, r->t);
 }
 
@@ -367,13 +372,16 @@ static void run_request(struct sim_board *b, const uint8_t *frame, size_t len, u
 		sim_trace(b, t, "bad frame (%zu bytes) -> ignored", len);
 		return;
 	}
-	struct req r = {.op = frame[1], .len = get_le16(frame + 2),
-			.checksum = get_le32(frame + 4), .data = frame + PKT_HEADER_LEN,
+	struct req r = {.op = frame[1],
+			.len = get_le16(frame + 2),
+			.checksum = get_le32(frame + 4),
+			.data = frame + PKT_HEADER_LEN,
 			.t = t > b->cpu_free_ns ? t : b->cpu_free_ns};
 	/* A stall fault holds back every reply of one command (all eight SYNC replies). */
 	sim_draw_stall(b);
 	if (b->rom_error && b->synced) {
-		sim_trace(b, r.t, "%s -> 01 %02x (fault rom-error)", pkt_op_name(r.op), b->rom_error);
+		sim_trace(b, r.t, "%s -> 01 %02x (fault rom-error)", pkt_op_name(r.op),
+			  b->rom_error);
 		fail(b, &r, b->rom_error, r.t);
 		b->rom_error = 0;
 		return;
@@ -384,16 +392,36 @@ static void run_request(struct sim_board *b, const uint8_t *frame, size_t len, u
 		return;
 	}
 	switch (r.op) {
-	case PKT_SYNC: do_sync(b, &r); break;
-	case PKT_READ_REG: do_read_reg(b, &r); break;
-	case PKT_WRITE_REG: do_write_reg(b, &r); break;
-	case PKT_FLASH_BEGIN: do_flash_begin(b, &r); break;
-	case PKT_FLASH_DATA: do_flash_data(b, &r); break;
-	case PKT_FLASH_END: do_flash_end(b, &r); break;
-	case PKT_MEM_BEGIN: do_mem_begin(b, &r); break;
-	case PKT_MEM_DATA: do_mem_data(b, &r); break;
-	case PKT_MEM_END: do_mem_end(b, &r); break;
-	case PKT_SPI_SET_PARAMS: do_spi_set_params(b, &r); break;
+	case PKT_SYNC:
+		do_sync(b, &r);
+		break;
+	case PKT_READ_REG:
+		do_read_reg(b, &r);
+		break;
+	case PKT_WRITE_REG:
+		do_write_reg(b, &r);
+		break;
+	case PKT_FLASH_BEGIN:
+		do_flash_begin(b, &r);
+		break;
+	case PKT_FLASH_DATA:
+		do_flash_data(b, &r);
+		break;
+	case PKT_FLASH_END:
+		do_flash_end(b, &r);
+		break;
+	case PKT_MEM_BEGIN:
+		do_mem_begin(b, &r);
+		break;
+	case PKT_MEM_DATA:
+		do_mem_data(b, &r);
+		break;
+	case PKT_MEM_END:
+		do_mem_end(b, &r);
+		break;
+	case PKT_SPI_SET_PARAMS:
+		do_spi_set_params(b, &r);
+		break;
 	default:
 		/* Unknown to the ESP8266 ROM: failure, "invalid message", opcode echoed. */
 		sim_trace(b, r.t, "%s (0x%02x, %u bytes) -> 01 05 (not in the ROM)",

@@ -61,12 +61,14 @@ static int listen_tcp(const char *spec, int *port_out)
 	}
 	uint32_t pnum;
 	if (!ed_parse_u32(port, &pnum) || pnum > 65535) {
-		fprintf(stderr, "espdeck-sim: --tcp %s: '%s' is not a port number (use HOST:PORT, "
-			"PORT 0 picks a free one)\n", spec, port);
+		fprintf(stderr,
+			"espdeck-sim: --tcp %s: '%s' is not a port number (use HOST:PORT, "
+			"PORT 0 picks a free one)\n",
+			spec, port);
 		return -1;
 	}
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_PASSIVE};
+	struct addrinfo hints = {
+	    .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
 	struct addrinfo *ai = NULL;
 	int gai = getaddrinfo(host, port, &hints, &ai);
 	if (gai) {
@@ -88,8 +90,8 @@ static int listen_tcp(const char *spec, int *port_out)
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 	getsockname(fd, (struct sockaddr *)&ss, &sl);
-	*port_out = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
-					       ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	*port_out = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+					     : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 }
 
@@ -120,10 +122,13 @@ static int open_pty(char *path, size_t cap, int *slave_out)
 
 static uint32_t pty_baud(int slave)
 {
-	static const struct { speed_t s; uint32_t baud; } map[] = {
-		{B9600, 9600}, {B19200, 19200}, {B38400, 38400}, {B57600, 57600},
-		{B115200, 115200}, {B230400, 230400}, {B460800, 460800}, {B921600, 921600},
-		{B1500000, 1500000}, {B2000000, 2000000},
+	static const struct {
+		speed_t s;
+		uint32_t baud;
+	} map[] = {
+	    {B9600, 9600},	 {B19200, 19200},     {B38400, 38400},	 {B57600, 57600},
+	    {B115200, 115200},	 {B230400, 230400},   {B460800, 460800}, {B921600, 921600},
+	    {B1500000, 1500000}, {B2000000, 2000000},
 	};
 	struct termios tio;
 	if (slave < 0 || tcgetattr(slave, &tio) < 0)

@@ -8,10 +8,10 @@
 #include "sim/sim.h"
 
 struct serve_options {
-	const char *tcp;        /* "HOST:PORT" or "PORT", NULL when not listening on TCP */
+	const char *tcp; /* "HOST:PORT" or "PORT", NULL when not listening on TCP */
 	bool pty;
-	const char *port_file;  /* write the bound TCP port (or the pty path) here */
-	bool once;              /* exit after the first session */
+	const char *port_file; /* write the bound TCP port (or the pty path) here */
+	bool once;	       /* exit after the first session */
 	bool quiet;
 };
 

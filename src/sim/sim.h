@@ -37,7 +37,7 @@ enum sim_fault_kind {
 	SIM_FAULT_ADDR_FLIP,  /* one bit of a READ_REG / WRITE_REG address */
 	SIM_FAULT_DUP_FRAME,  /* the request arrives twice (the ROM acts on it twice) */
 	SIM_FAULT_DUP_REPLY,  /* the reply is sent twice */
-	SIM_FAULT_LATE,       /* the reply is held back `ms` milliseconds */
+	SIM_FAULT_LATE,	      /* the reply is held back `ms` milliseconds */
 	SIM_FAULT_DATA_FLIP2, /* the same bit of two FLASH_DATA payload bytes (the 8-bit XOR
 			       * checksum stays right) */
 	SIM_FAULT_ROM_ERROR,  /* the ROM refuses the request with error `bit` (default 0x06,
@@ -46,21 +46,21 @@ enum sim_fault_kind {
 };
 
 struct sim_fault_rule {
-	double p;                   /* probability per request it applies to (0 = off) */
-	uint32_t nth;               /* 1-based: only the nth such request (0 = use p) */
-	uint32_t again;             /* with nth: also the (nth + again)th (0 = only nth) */
-	uint8_t op;                 /* only this opcode (0 = the kind's own requests) */
-	bool bit_set;               /* flip `bit`, else a bit drawn at random */
+	double p;	/* probability per request it applies to (0 = off) */
+	uint32_t nth;	/* 1-based: only the nth such request (0 = use p) */
+	uint32_t again; /* with nth: also the (nth + again)th (0 = only nth) */
+	uint8_t op;	/* only this opcode (0 = the kind's own requests) */
+	bool bit_set;	/* flip `bit`, else a bit drawn at random */
 	unsigned bit;
-	uint32_t ms;                /* SIM_FAULT_LATE: how late */
+	uint32_t ms; /* SIM_FAULT_LATE: how late */
 };
 
 struct sim_faults {
-	double drop;                /* probability that a byte on the wire is lost */
-	double corrupt;             /* probability that a byte on the wire has a bit flipped */
-	double stall_p;             /* probability that a reply is held back stall_ms */
+	double drop;	/* probability that a byte on the wire is lost */
+	double corrupt; /* probability that a byte on the wire has a bit flipped */
+	double stall_p; /* probability that a reply is held back stall_ms */
 	uint32_t stall_ms;
-	uint64_t disconnect_after;  /* the board vanishes after this many bytes (0 = never) */
+	uint64_t disconnect_after; /* the board vanishes after this many bytes (0 = never) */
 	struct sim_fault_rule rule[SIM_FAULT_KINDS];
 };
 
@@ -71,31 +71,36 @@ int sim_faults_parse_rule(struct sim_faults *f, const char *key, const char *val
 
 /* Every option of espdeck-sim, by the same names as its long options (and sim:// keys). */
 struct sim_config {
-	uint32_t flash_size;        /* bytes; 0 = size of an existing --flash file, else 4 MiB */
-	uint32_t flash_id;          /* JEDEC id as esptool prints it; 0 = Winbond for the size */
+	uint32_t flash_size; /* bytes; 0 = size of an existing --flash file, else 4 MiB */
+	uint32_t flash_id;   /* JEDEC id as esptool prints it; 0 = Winbond for the size */
 	uint8_t mac[6];
 	enum sim_chip chip;
-	unsigned crystal_mhz;       /* 26 or 40 */
-	char flash_path[512];       /* persistent backing file ("" = RAM only) */
-	uint32_t baud;              /* initial line speed of the host side */
-	double latency_ms;          /* added before every reply (USB bridge turnaround) */
-	bool fast;                  /* no wire, latency or flash times at all */
+	unsigned crystal_mhz; /* 26 or 40 */
+	char flash_path[512]; /* persistent backing file ("" = RAM only) */
+	uint32_t baud;	      /* initial line speed of the host side */
+	double latency_ms;    /* added before every reply (USB bridge turnaround) */
+	bool fast;	      /* no wire, latency or flash times at all */
 	uint64_t seed;
 	struct sim_faults faults;
-	bool boot_log;              /* ROM banner at 74880 baud after every reset */
-	bool need_reset;            /* silent until a reset into download mode */
-	unsigned sync_after;        /* ignore this many SYNC requests after each reset */
-	char trace_path[512];       /* one line per command ("" = none) */
-	enum sim_clock clock;       /* sim:// only */
+	bool boot_log;	      /* ROM banner at 74880 baud after every reset */
+	bool need_reset;      /* silent until a reset into download mode */
+	unsigned sync_after;  /* ignore this many SYNC requests after each reset */
+	char trace_path[512]; /* one line per command ("" = none) */
+	enum sim_clock clock; /* sim:// only */
 	/* Flash operation times in microseconds (W25Q32 typical figures, reference §11.3). */
 	uint32_t page_us, sector_us, block32_us, block64_us, chip_us;
 };
 
-#define SIM_CONFIG_DEFAULT                                                              \
-	((struct sim_config){.mac = {0x18, 0xFE, 0x34, 0xA1, 0xB2, 0xC3},                   \
-			    .crystal_mhz = 26, .baud = 115200, .seed = 1,                   \
-			    .page_us = 700, .sector_us = 45000, .block32_us = 120000,       \
-			    .block64_us = 150000, .chip_us = 10000000})
+#define SIM_CONFIG_DEFAULT                                                                         \
+	((struct sim_config){.mac = {0x18, 0xFE, 0x34, 0xA1, 0xB2, 0xC3},                          \
+			     .crystal_mhz = 26,                                                    \
+			     .baud = 115200,                                                       \
+			     .seed = 1,                                                            \
+			     .page_us = 700,                                                       \
+			     .sector_us = 45000,                                                   \
+			     .block32_us = 120000,                                                 \
+			     .block64_us = 150000,                                                 \
+			     .chip_us = 10000000})
 
 /* Sets one option by its long name without dashes ("flash-size", "fast"); value is NULL
  * for flags. Errors name the option and say what is accepted. */
@@ -106,30 +111,29 @@ int sim_config_parse_query(struct sim_config *cfg, const char *query, struct ed_
 
 /* What the board is doing (for tests and the trace). */
 enum sim_state {
-	SIM_STATE_RESET = 0,        /* EN held low */
-	SIM_STATE_LOADER,           /* ROM loader waiting for the host */
-	SIM_STATE_FIRMWARE,         /* booted the flash (or jumped to RAM): no loader */
-	SIM_STATE_GONE,             /* disconnect fault fired */
-	SIM_STATE_STUB,             /* running a flasher stub (the stub core, src/sim/stub.c) */
+	SIM_STATE_RESET = 0, /* EN held low */
+	SIM_STATE_LOADER,    /* ROM loader waiting for the host */
+	SIM_STATE_FIRMWARE,  /* booted the flash (or jumped to RAM): no loader */
+	SIM_STATE_GONE,	     /* disconnect fault fired */
+	SIM_STATE_STUB,	     /* running a flasher stub (the stub core, src/sim/stub.c) */
 };
 
 struct sim_stats {
-	uint64_t bytes_from_host;   /* bytes received on the wire */
-	uint64_t bytes_to_host;     /* bytes sent on the wire */
-	uint64_t commands;          /* requests answered or acted on */
-	uint64_t bad_frames;        /* frames dropped (bad length, direction, escape) */
-	uint64_t resets;            /* EN rising edges and connection resets */
-	uint64_t sectors_erased;    /* 4 KiB units erased by any path */
+	uint64_t bytes_from_host; /* bytes received on the wire */
+	uint64_t bytes_to_host;	  /* bytes sent on the wire */
+	uint64_t commands;	  /* requests answered or acted on */
+	uint64_t bad_frames;	  /* frames dropped (bad length, direction, escape) */
+	uint64_t resets;	  /* EN rising edges and connection resets */
+	uint64_t sectors_erased;  /* 4 KiB units erased by any path */
 	uint64_t pages_programmed;
-	uint64_t flash_data_bytes;  /* FLASH_DATA payload accepted */
+	uint64_t flash_data_bytes; /* FLASH_DATA payload accepted */
 };
 
 struct sim_board;
 
 /* Creates a board in download mode (or, with need-reset, running its firmware).
  * *out owns it. */
-int sim_board_create(const struct sim_config *cfg, struct sim_board **out,
-		     struct ed_error *err);
+int sim_board_create(const struct sim_config *cfg, struct sim_board **out, struct ed_error *err);
 void sim_board_destroy(struct sim_board *b);
 
 /* Host wrote len bytes at now_ns. They arrive one by one at the line speed; commands run

@@ -14,34 +14,34 @@ enum { OPT_TCP = 1000, OPT_PTY, OPT_PORT_FILE, OPT_ONCE, OPT_QUIET, OPT_HELP, OP
 
 /* Board options: the long name is the sim_config_set() key. */
 static const struct option options[] = {
-	{"flash-size", required_argument, NULL, 0},
-	{"flash-id", required_argument, NULL, 0},
-	{"mac", required_argument, NULL, 0},
-	{"chip", required_argument, NULL, 0},
-	{"crystal", required_argument, NULL, 0},
-	{"flash", required_argument, NULL, 0},
-	{"baud", required_argument, NULL, 0},
-	{"latency-ms", required_argument, NULL, 0},
-	{"fast", no_argument, NULL, 0},
-	{"seed", required_argument, NULL, 0},
-	{"fault", required_argument, NULL, 0},
-	{"boot-log", no_argument, NULL, 0},
-	{"need-reset", no_argument, NULL, 0},
-	{"sync-after", required_argument, NULL, 0},
-	{"trace", required_argument, NULL, 0},
-	{"page-us", required_argument, NULL, 0},
-	{"sector-erase-us", required_argument, NULL, 0},
-	{"block32-erase-us", required_argument, NULL, 0},
-	{"block64-erase-us", required_argument, NULL, 0},
-	{"chip-erase-us", required_argument, NULL, 0},
-	{"tcp", required_argument, NULL, OPT_TCP},
-	{"pty", no_argument, NULL, OPT_PTY},
-	{"port-file", required_argument, NULL, OPT_PORT_FILE},
-	{"once", no_argument, NULL, OPT_ONCE},
-	{"quiet", no_argument, NULL, OPT_QUIET},
-	{"help", no_argument, NULL, OPT_HELP},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{NULL, 0, NULL, 0},
+    {"flash-size", required_argument, NULL, 0},
+    {"flash-id", required_argument, NULL, 0},
+    {"mac", required_argument, NULL, 0},
+    {"chip", required_argument, NULL, 0},
+    {"crystal", required_argument, NULL, 0},
+    {"flash", required_argument, NULL, 0},
+    {"baud", required_argument, NULL, 0},
+    {"latency-ms", required_argument, NULL, 0},
+    {"fast", no_argument, NULL, 0},
+    {"seed", required_argument, NULL, 0},
+    {"fault", required_argument, NULL, 0},
+    {"boot-log", no_argument, NULL, 0},
+    {"need-reset", no_argument, NULL, 0},
+    {"sync-after", required_argument, NULL, 0},
+    {"trace", required_argument, NULL, 0},
+    {"page-us", required_argument, NULL, 0},
+    {"sector-erase-us", required_argument, NULL, 0},
+    {"block32-erase-us", required_argument, NULL, 0},
+    {"block64-erase-us", required_argument, NULL, 0},
+    {"chip-erase-us", required_argument, NULL, 0},
+    {"tcp", required_argument, NULL, OPT_TCP},
+    {"pty", no_argument, NULL, OPT_PTY},
+    {"port-file", required_argument, NULL, OPT_PORT_FILE},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"quiet", no_argument, NULL, OPT_QUIET},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 static void usage(FILE *f)
@@ -80,13 +80,27 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case OPT_TCP: so.tcp = optarg; break;
-		case OPT_PTY: so.pty = true; break;
-		case OPT_PORT_FILE: so.port_file = optarg; break;
-		case OPT_ONCE: so.once = true; break;
-		case OPT_QUIET: so.quiet = true; break;
-		case OPT_HELP: usage(stdout); return 0;
-		case OPT_VERSION: printf("espdeck-sim %s\n", ESPDECK_VERSION); return 0;
+		case OPT_TCP:
+			so.tcp = optarg;
+			break;
+		case OPT_PTY:
+			so.pty = true;
+			break;
+		case OPT_PORT_FILE:
+			so.port_file = optarg;
+			break;
+		case OPT_ONCE:
+			so.once = true;
+			break;
+		case OPT_QUIET:
+			so.quiet = true;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("espdeck-sim %s\n", ESPDECK_VERSION);
+			return 0;
 		default:
 			fprintf(stderr, "espdeck-sim: unknown or incomplete option '%s'\n",
 				argv[optind - 1]);
@@ -99,7 +113,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!so.tcp == !so.pty) {
-		fprintf(stderr, "espdeck-sim: give exactly one endpoint: --tcp [HOST:]PORT or --pty\n");
+		fprintf(stderr,
+			"espdeck-sim: give exactly one endpoint: --tcp [HOST:]PORT or --pty\n");
 		return 2;
 	}
 	struct sim_board *b;

@@ -28,14 +28,16 @@ struct sim_stub {
 	struct stub core;
 	struct stub_hal hal;
 	struct stub_host host;
-	FILE *transcript;     /* <name>.in, or NULL */
+	FILE *transcript; /* <name>.in, or NULL */
 };
 
 /* Where esptool's ESP8266 stubs load (reference §9.1): text at entry - 4 in IRAM, one
  * data segment in DRAM. Sizes differ between releases; the places do not. */
-static const struct { uint32_t entry, text, data_lo, data_hi; } esptool_stubs[] = {
-	{0x4010D004u, 0x4010D000u, 0x3FFFA000u, 0x3FFFC000u}, /* legacy stub, esptool <= 5.2 */
-	{0x4010C504u, 0x4010C500u, 0x3FFFA000u, 0x3FFFC000u}, /* esp-flasher-stub, 5.3+ */
+static const struct {
+	uint32_t entry, text, data_lo, data_hi;
+} esptool_stubs[] = {
+    {0x4010D004u, 0x4010D000u, 0x3FFFA000u, 0x3FFFC000u}, /* legacy stub, esptool <= 5.2 */
+    {0x4010C504u, 0x4010C500u, 0x3FFFA000u, 0x3FFFC000u}, /* esp-flasher-stub, 5.3+ */
 };
 
 void sim_stub_note_segment(struct sim_board *b, uint32_t addr, uint32_t size)
@@ -93,8 +95,9 @@ static void open_transcript(struct sim_board *b, struct sim_stub *st, const char
 	char path[1024];
 	unsigned n = atomic_fetch_add(&counter, 1);
 	const char *tag = getenv("ESPDECK_STUB_TRANSCRIPT_TAG");
-	int len = snprintf(path, sizeof path, "%s/%s-%s%s%s-%u.flash", dir, kind,
-			   program_invocation_short_name, tag && *tag ? "-" : "", tag ? tag : "", n);
+	int len =
+	    snprintf(path, sizeof path, "%s/%s-%s%s%s-%u.flash", dir, kind,
+		     program_invocation_short_name, tag && *tag ? "-" : "", tag ? tag : "", n);
 	if (len < 0 || (size_t)len >= sizeof path)
 		return;
 	FILE *f = fopen(path, "wb");
@@ -152,7 +155,8 @@ static void left(struct sim_board *b)
 {
 	struct stub_host h = b->stub->host;
 	if (h.jumped) {
-		sim_trace(b, h.now_ns, "STUB MEM_END: jumps to 0x%08x (runs silently)", h.jump_entry);
+		sim_trace(b, h.now_ns, "STUB MEM_END: jumps to 0x%08x (runs silently)",
+			  h.jump_entry);
 		sim_stub_reset(b);
 		b->state = SIM_STATE_FIRMWARE;
 	} else if (h.how == STUB_LEAVE_RUN_USER) {

@@ -12,8 +12,7 @@ const struct stub_blob *stub_blob_builtin(void)
 	return stub_blob_embedded();
 }
 
-void stub_blob_identity(const struct stub_segment *segs, size_t n, uint32_t entry,
-			uint8_t out[32])
+void stub_blob_identity(const struct stub_segment *segs, size_t n, uint32_t entry, uint8_t out[32])
 {
 	struct sha256 ctx;
 	uint8_t word[4];

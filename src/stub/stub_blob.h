@@ -28,5 +28,4 @@ const struct stub_blob *stub_blob_builtin(void);
 /* The identity of an upload: SHA-256 over, for each segment in upload order, its
  * address (le32), its size (le32) and its bytes, then the entry (le32). The board
  * compares this with stub_blob_builtin()->sha256 to know it is our stub. */
-void stub_blob_identity(const struct stub_segment *segs, size_t n, uint32_t entry,
-			uint8_t out[32]);
+void stub_blob_identity(const struct stub_segment *segs, size_t n, uint32_t entry, uint8_t out[32]);

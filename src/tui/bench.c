@@ -21,14 +21,14 @@
 #include "tui/hexview.h"
 #include "tui/tui_int.h"
 
-#define KEY_ESC 27
+#define KEY_ESC	   27
 #define KEY_CTRL_R 18
 
-static const char *const baud_values[] = {"115200", "230400", "460800", "921600", "74880",
-					  "57600", "9600"};
+static const char *const baud_values[] = {"115200", "230400", "460800", "921600",
+					  "74880",  "57600",  "9600"};
 static const char *const mode_values[] = {"preset", "qio", "qout", "dio", "dout", "keep"};
-static const char *const size_values[] = {"preset", "keep", "detect", "256KB", "512KB",
-					  "1MB", "2MB", "2MB-c1", "4MB", "4MB-c1", "8MB", "16MB"};
+static const char *const size_values[] = {"preset", "keep",   "detect", "256KB",  "512KB", "1MB",
+					  "2MB",    "2MB-c1", "4MB",	"4MB-c1", "8MB",   "16MB"};
 static const char *const freq_values[] = {"preset", "40m", "26m", "20m", "80m", "keep"};
 static const char *const before_values[] = {"default_reset", "no_reset", "manual",
 					    "no_reset_no_sync"};
@@ -42,11 +42,15 @@ static const struct {
 	const char *const *values;
 	size_t count;
 } settings[SET_COUNT] = {
-	[SET_BAUD] = {"baud", baud_values, 7},     [SET_MODE] = {"mode", mode_values, 6},
-	[SET_SIZE] = {"size", size_values, 12},    [SET_FREQ] = {"freq", freq_values, 6},
-	[SET_BEFORE] = {"before", before_values, 4}, [SET_AFTER] = {"after", after_values, 3},
-	[SET_VERIFY] = {"verify", verify_values, 2}, [SET_BOOT] = {"boot", boot_values, 3},
-	[SET_BOOT_TIME] = {"listen", boot_time_values, 5},
+    [SET_BAUD] = {"baud", baud_values, 7},
+    [SET_MODE] = {"mode", mode_values, 6},
+    [SET_SIZE] = {"size", size_values, 12},
+    [SET_FREQ] = {"freq", freq_values, 6},
+    [SET_BEFORE] = {"before", before_values, 4},
+    [SET_AFTER] = {"after", after_values, 3},
+    [SET_VERIFY] = {"verify", verify_values, 2},
+    [SET_BOOT] = {"boot", boot_values, 3},
+    [SET_BOOT_TIME] = {"listen", boot_time_values, 5},
 };
 
 const char *bench_setting_name(enum bench_setting s)
@@ -60,8 +64,9 @@ const char *bench_setting_value(const struct bench *b, enum bench_setting s)
 	const char *v = settings[s].values[b->setting[s]];
 	if (strcmp(v, "preset") || s == SET_BOOT || s == SET_BOOT_TIME)
 		return v;
-	const char *p = s == SET_MODE ? b->layout.flash_mode :
-			s == SET_SIZE ? b->layout.flash_size : b->layout.flash_freq;
+	const char *p = s == SET_MODE	? b->layout.flash_mode
+			: s == SET_SIZE ? b->layout.flash_size
+					: b->layout.flash_freq;
 	return b->loaded && p[0] ? p : "keep";
 }
 
@@ -103,8 +108,8 @@ void bench_select_preset(struct bench *b, size_t i)
 	b->loaded = true;
 	b->parse_ok = rc == ED_OK;
 	if (b->parse_ok)
-		b->files_ok = layout_resolve(&b->layout, b->cfg->firmware_dir, &b->files,
-					     &b->rep) == ED_OK;
+		b->files_ok =
+		    layout_resolve(&b->layout, b->cfg->firmware_dir, &b->files, &b->rep) == ED_OK;
 	if (!same) {
 		for (size_t k = 0; k < LAYOUT_MAX_REGIONS; k++)
 			b->checked[k] = true;
@@ -164,8 +169,10 @@ static bool all_checked(const struct bench *b)
 static bool ready_preset(struct bench *b, const char *what)
 {
 	if (!b->loaded || !b->parse_ok || !b->files_ok) {
-		bench_log(b, 0, "%s: the preset is not ready (see its problems above); nothing "
-			  "touched the board", what);
+		bench_log(b, 0,
+			  "%s: the preset is not ready (see its problems above); nothing "
+			  "touched the board",
+			  what);
 		return false;
 	}
 	return true;
@@ -175,8 +182,8 @@ static void do_write(void *ctx, struct tui *ui)
 {
 	struct bench *b = ctx;
 	struct job_step steps[BENCH_MAX_STEPS];
-	size_t n = app_preset_steps(&b->layout, &b->files, all_checked(b) ? NULL : b->checked,
-				    steps);
+	size_t n =
+	    app_preset_steps(&b->layout, &b->files, all_checked(b) ? NULL : b->checked, steps);
 	b->nsteps = 0;
 	for (size_t i = 0; i < n; i++)
 		add_step(b, steps[i], steps[i].name ? steps[i].name : "");
@@ -212,8 +219,9 @@ static void ask_write(struct bench *b)
 	snprintf(text, sizeof text, "Write %s%zu region%s of preset %s (%s) to %s? %s",
 		 all ? "all " : "", regions, regions == 1 ? "" : "s", b->layout.name,
 		 ed_format_size(size, sizeof size, bytes), boards ? where : b->run_cfg.ports[0],
-		 all && b->layout.erase == LAYOUT_ERASE_CHIP ? "The whole chip is erased first." :
-		 "The regions' sectors are erased first.");
+		 all && b->layout.erase == LAYOUT_ERASE_CHIP
+		     ? "The whole chip is erased first."
+		     : "The regions' sectors are erased first.");
 	tui_push(b->ui, dialog_confirm("Write preset", text, do_write, b));
 }
 
@@ -235,9 +243,11 @@ static void do_verify(struct bench *b)
 		const struct layout_file *f = &b->files.regions[i];
 		if (!f->data || !b->checked[i])
 			continue;
-		add_step(b, (struct job_step){.kind = JOB_STEP_VERIFY, .offset =
-					      b->layout.regions[i].offset, .size = f->size,
-					      .data = f->data},
+		add_step(b,
+			 (struct job_step){.kind = JOB_STEP_VERIFY,
+					   .offset = b->layout.regions[i].offset,
+					   .size = f->size,
+					   .data = f->data},
 			 b->layout.regions[i].name);
 	}
 	if (!b->nsteps) {
@@ -247,8 +257,8 @@ static void do_verify(struct bench *b)
 	bench_job_start(b, ACT_VERIFY, "verify", false);
 }
 
-static bool read_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n,
-		    char *error, size_t cap)
+static bool read_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n, char *error,
+		    size_t cap)
 {
 	struct bench *b = ctx;
 	uint32_t addr, size;
@@ -270,8 +280,10 @@ static bool read_ok(void *ctx, struct tui *ui, const struct dialog_field *f, siz
 	else
 		snprintf(b->read_path, sizeof b->read_path, "%s", f[2].value);
 	b->nsteps = 0;
-	add_step(b, (struct job_step){.kind = JOB_STEP_READ, .offset = addr, .size = size,
-				      .path = b->read_path}, "read");
+	add_step(b,
+		 (struct job_step){
+		     .kind = JOB_STEP_READ, .offset = addr, .size = size, .path = b->read_path},
+		 "read");
 	char title[96];
 	snprintf(title, sizeof title, "read 0x%x +0x%x", addr, size);
 	bench_job_start(b, ACT_READ, title, false);
@@ -310,8 +322,8 @@ void bench_open_dump(struct bench *b, const char *path)
 	tui_push(b->ui, s);
 }
 
-static bool dump_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n,
-		    char *error, size_t cap)
+static bool dump_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n, char *error,
+		    size_t cap)
 {
 	struct bench *b = ctx;
 	struct ed_error err = {0};
@@ -333,8 +345,8 @@ static void ask_dump(struct bench *b)
 	tui_push(b->ui, dialog_form("Open a dump in the hex viewer", f, 1, dump_ok, b));
 }
 
-static bool ota_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n,
-		   char *error, size_t cap)
+static bool ota_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n, char *error,
+		   size_t cap)
 {
 	struct bench *b = ctx;
 	if (bench_make_ota(b, f[0].value, f[1].value, error, cap) < 0)
@@ -350,8 +362,8 @@ static void ask_ota(struct bench *b)
 	struct dialog_field f[2] = {{"ELF", ""}, {"output dir", ""}};
 	snprintf(f[0].value, sizeof f[0].value, "%s/demo.elf", b->cfg->firmware_dir);
 	snprintf(f[1].value, sizeof f[1].value, "%s", b->cfg->firmware_dir);
-	tui_push(b->ui, dialog_form("Make OTA bins (gen_appbin user1.bin + user2.bin)", f, 2,
-				    ota_ok, b));
+	tui_push(b->ui,
+		 dialog_form("Make OTA bins (gen_appbin user1.bin + user2.bin)", f, 2, ota_ok, b));
 }
 
 static void quit_yes(void *ctx, struct tui *ui)
@@ -479,23 +491,39 @@ static int bench_key(struct screen *s, struct tui *ui, int key)
 		return SCREEN_REDRAW;
 	}
 	switch (key) {
-	case 'w': ask_write(b); break;
-	case 'e':
-		tui_push(ui, dialog_confirm("Erase chip", "Erase the WHOLE flash chip of the board on "
-					    "the selected port? Everything on it is lost.", do_erase,
-					    b));
+	case 'w':
+		ask_write(b);
 		break;
-	case 'r': ask_read(b); break;
-	case 'v': do_verify(b); break;
+	case 'e':
+		tui_push(ui, dialog_confirm("Erase chip",
+					    "Erase the WHOLE flash chip of the board on "
+					    "the selected port? Everything on it is lost.",
+					    do_erase, b));
+		break;
+	case 'r':
+		ask_read(b);
+		break;
+	case 'v':
+		do_verify(b);
+		break;
 	case 'i':
 		b->nsteps = 0;
 		add_step(b, (struct job_step){.kind = JOB_STEP_INFO}, "info");
 		bench_job_start(b, ACT_INFO, "chip info", false);
 		break;
-	case 'o': ask_ota(b); break;
-	case 'P': bench_ask_publish(b); break;
-	case '+': bench_ports_add_virtual(b); apply_settings(b); break;
-	case 'x': ask_dump(b); break;
+	case 'o':
+		ask_ota(b);
+		break;
+	case 'P':
+		bench_ask_publish(b);
+		break;
+	case '+':
+		bench_ports_add_virtual(b);
+		apply_settings(b);
+		break;
+	case 'x':
+		ask_dump(b);
+		break;
 	case 'p':
 		if (b->group)
 			tui_push(ui, bench_progress_screen(b));
@@ -511,7 +539,8 @@ static int bench_key(struct screen *s, struct tui *ui, int key)
 		break;
 	}
 	case '?':
-		tui_push(ui, dialog_text("Help: the bench screen", bench_help_lines, bench_help_count));
+		tui_push(ui,
+			 dialog_text("Help: the bench screen", bench_help_lines, bench_help_count));
 		break;
 	case KEY_CTRL_R:
 	case KEY_F(5):
@@ -524,8 +553,10 @@ static int bench_key(struct screen *s, struct tui *ui, int key)
 	case TUI_KEY_INTERRUPT:
 		if (!busy)
 			return SCREEN_QUIT;
-		tui_push(ui, dialog_confirm("Quit", "A job is running. Cancel it (the board is left "
-					    "in a known state) and quit?", quit_yes, b));
+		tui_push(ui, dialog_confirm("Quit",
+					    "A job is running. Cancel it (the board is left "
+					    "in a known state) and quit?",
+					    quit_yes, b));
 		break;
 	default:
 		return SCREEN_NONE;
@@ -553,9 +584,9 @@ static void bench_destroy(struct screen *s)
 		if (b->exit_code && (was_running || b->quit_after_job))
 			*b->exit_code = APP_EXIT_CANCELLED;
 		if (b->summary && b->ui) /* only when the screen really ran */
-			snprintf(b->summary, b->summary_cap, "%s%s", was_running ?
-				 "cancelled on quit: " : "", b->last_job[0] ? b->last_job :
-				 "no job was run");
+			snprintf(b->summary, b->summary_cap, "%s%s",
+				 was_running ? "cancelled on quit: " : "",
+				 b->last_job[0] ? b->last_job : "no job was run");
 		bench_ports_finish(b);
 		layout_files_finish(&b->files);
 		layout_catalog_destroy(b->cat);
@@ -599,8 +630,12 @@ static struct screen *bench_create(const struct config *cfg, struct tui *ui, cha
 		snprintf(b->journal, sizeof b->journal, "%s", cfg->journal_path);
 	else if (journal_default_path(b->journal, sizeof b->journal, &jerr) < 0)
 		b->journal[0] = '\0';
-	*s = (struct screen){.name = "bench", .draw = bench_draw, .key = bench_key,
-			     .tick = bench_tick, .destroy = bench_destroy, .state = b};
+	*s = (struct screen){.name = "bench",
+			     .draw = bench_draw,
+			     .key = bench_key,
+			     .tick = bench_tick,
+			     .destroy = bench_destroy,
+			     .state = b};
 	return s;
 }
 
@@ -609,8 +644,10 @@ static int bench_first_tick(struct screen *s, struct tui *ui)
 {
 	struct bench *b = s->state;
 	b->ui = ui;
-	bench_log(b, 2, "espdeck bench: firmware folder %s; Tab moves between panes, ? shows "
-		  "every key", b->cfg->firmware_dir);
+	bench_log(b, 2,
+		  "espdeck bench: firmware folder %s; Tab moves between panes, ? shows "
+		  "every key",
+		  b->cfg->firmware_dir);
 	bench_ports_init(b);
 	load_catalog(b);
 	apply_settings(b);

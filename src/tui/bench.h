@@ -17,33 +17,43 @@
 #include "tui/screen.h"
 
 #define BENCH_MAX_PORTS 32
-#define BENCH_LOG_MAX 4000
+#define BENCH_LOG_MAX	4000
 #define BENCH_MAX_STEPS (2 * LAYOUT_MAX_REGIONS + 2)
 
 enum bench_pane { PANE_PORTS = 0, PANE_PRESETS, PANE_REGIONS, PANE_SETTINGS, PANE_COUNT };
 
-enum bench_setting { SET_BAUD = 0, SET_MODE, SET_SIZE, SET_FREQ, SET_BEFORE, SET_AFTER,
-		     SET_VERIFY, SET_BOOT, SET_BOOT_TIME, SET_COUNT };
+enum bench_setting {
+	SET_BAUD = 0,
+	SET_MODE,
+	SET_SIZE,
+	SET_FREQ,
+	SET_BEFORE,
+	SET_AFTER,
+	SET_VERIFY,
+	SET_BOOT,
+	SET_BOOT_TIME,
+	SET_COUNT
+};
 
 enum bench_action { ACT_NONE = 0, ACT_WRITE, ACT_ERASE, ACT_READ, ACT_VERIFY, ACT_INFO };
 
 struct bench_port {
-	char spec[256];  /* what link_open() takes */
-	char label[96];  /* what the pane shows */
+	char spec[256]; /* what link_open() takes */
+	char label[96]; /* what the pane shows */
 	bool is_virtual;
-	bool bridge;     /* a known ESP USB-serial bridge */
-	bool checked;    /* Space: part of the next write on several boards */
+	bool bridge;  /* a known ESP USB-serial bridge */
+	bool checked; /* Space: part of the next write on several boards */
 };
 
 #define BENCH_MAX_BOARDS BENCH_MAX_PORTS
 
 struct bench {
 	const struct config *cfg;
-	struct config run_cfg;   /* cfg with the port and settings applied, for job specs */
+	struct config run_cfg; /* cfg with the port and settings applied, for job specs */
 	struct tui *ui;
-	char *summary;           /* tui_main's one-line summary, filled on destroy */
+	char *summary; /* tui_main's one-line summary, filled on destroy */
 	size_t summary_cap;
-	int *exit_code;          /* tui_main's status: CANCELLED when quitting stopped a job */
+	int *exit_code; /* tui_main's status: CANCELLED when quitting stopped a job */
 
 	struct bench_port ports[BENCH_MAX_PORTS];
 	size_t nports, port_sel;
@@ -56,7 +66,7 @@ struct bench {
 	struct layout_report rep;
 	struct layout_files files;
 	bool loaded, parse_ok, files_ok;
-	char load_error[768];    /* preset could not be read at all */
+	char load_error[768]; /* preset could not be read at all */
 	bool checked[LAYOUT_MAX_REGIONS];
 	size_t region_sel;
 
@@ -70,29 +80,29 @@ struct bench {
 	FILE *tee;
 
 	/* The running or last job, on one board or the checked ports (bench_job.c). */
-	struct job_group *group;  /* NULL before the first job */
-	struct job_spec spec;     /* what the group runs; its steps are steps[] */
-	bool multi;               /* on the checked ports: the rows view */
+	struct job_group *group; /* NULL before the first job */
+	struct job_spec spec;	 /* what the group runs; its steps are steps[] */
+	bool multi;		 /* on the checked ports: the rows view */
 	enum bench_action action;
 	char job_title[160];
 	struct job_step steps[BENCH_MAX_STEPS];
 	char step_label[BENCH_MAX_STEPS][96];
 	size_t nsteps;
-	int watched[BENCH_MAX_BOARDS];      /* boards' wake fds the loop watches, -1 none */
+	int watched[BENCH_MAX_BOARDS];	     /* boards' wake fds the loop watches, -1 none */
 	char history[BENCH_MAX_BOARDS][128]; /* "flashed before: ..." per board (writes) */
 	size_t board_sel;
-	unsigned stage_seconds;   /* whole seconds of a stage without bytes, shown */
+	unsigned stage_seconds; /* whole seconds of a stage without bytes, shown */
 	bool quit_after_job, summarised;
-	char job_summary[512];    /* what was and was not written */
-	char multi_summary[256];  /* several boards: the counts */
-	char last_job[1024];      /* the last job's outcome, for the summary on exit */
-	char chip[2][160];        /* chip info of the last job that detected one */
+	char job_summary[512];	 /* what was and was not written */
+	char multi_summary[256]; /* several boards: the counts */
+	char last_job[1024];	 /* the last job's outcome, for the summary on exit */
+	char chip[2][160];	 /* chip info of the last job that detected one */
 	char read_path[512];
-	char read_default[64];    /* the dump name the read dialog proposed */
+	char read_default[64]; /* the dump name the read dialog proposed */
 	char last_dump[512];
-	unsigned virtual_added;   /* boards added with '+' (sim://?mac=...) */
-	char journal[512];      /* where jobs append their line; "" = none */
-	char ota_dir[512];      /* the folder of the last OTA bins, for publishing */
+	unsigned virtual_added; /* boards added with '+' (sim://?mac=...) */
+	char journal[512];	/* where jobs append their line; "" = none */
+	char ota_dir[512];	/* the folder of the last OTA bins, for publishing */
 };
 
 /* bench.c */
@@ -106,7 +116,7 @@ void bench_draw(struct screen *s, struct tui *ui);
 
 /* bench_job.c: the log pane */
 void bench_log(struct bench *b, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void bench_log_free(struct bench *b);
 /* The i-th most recent-first line counting from the oldest kept one; NULL past the end. */
 const char *bench_log_line(const struct bench *b, size_t i, int *level);
@@ -114,8 +124,7 @@ const char *bench_log_line(const struct bench *b, size_t i, int *level);
 /* bench_job.c: jobs through the runner. bench_job_start() runs the steps in b->steps /
  * b->nsteps on the selected port, or on every checked port when on_checked, and pushes
  * the progress screen; logs and returns false when it cannot start. */
-bool bench_job_start(struct bench *b, enum bench_action action, const char *title,
-		     bool on_checked);
+bool bench_job_start(struct bench *b, enum bench_action action, const char *title, bool on_checked);
 /* Takes the boards' events into the log and the progress state; returns screen flags. */
 int bench_job_tick(struct bench *b);
 void bench_job_cancel(struct bench *b);

@@ -11,39 +11,39 @@
 #include "tui/draw.h"
 #include "tui/format.h"
 
-#define MIN_COLS 80
+#define MIN_COLS  80
 #define MIN_LINES 24
 
 const char *const bench_help_lines[] = {
-	"The bench screen: pick a port and a preset, check regions, press one key.",
-	"",
-	"Panes (Tab / Shift-Tab moves between them, the focused one is highlighted):",
-	"  Ports     the virtual board, --port, and serial ports (refreshed on hot-plug);",
-	"            Space checks a port, a = all ESP USB bridges, + adds a virtual board;",
-	"            w then writes the preset on every checked board at once",
-	"  Presets   flash layouts from data/layouts and ~/.config/espdeck/layouts",
-	"  Regions   the selected preset: Space checks/unchecks a region, a = all/none",
-	"  Settings  Left/Right/Enter change baud, flash mode/size/freq, before/after,",
-	"            verify, boot check and its listen time (ms); 'preset' takes the",
-	"            preset's own value (boot: on when it has expect = rules)",
-	"",
-	"Actions:",
-	"  w  write the preset (all regions, or only the checked ones) - asks first",
-	"  e  erase the whole chip - asks first",
-	"  r  read a block of flash (address/size from the selected region) to a file",
-	"     named after its address, like flash-3fe000.bin",
-	"  v  verify the checked regions against their files",
-	"  i  chip info: chip, MAC, flash id and size",
-	"  o  make OTA bins (user1.bin, user2.bin, gen_appbin format) from an ELF,",
-	"     then publish them (a folder, or [user@]host:path with scp)   P  publish",
-	"  x  open a dump in the hex viewer",
-	"  p  show the running job again     l  the whole log",
-	"  Ctrl-R / F5  rescan ports and presets",
-	"  ?  this help      q  quit (asks first while a job runs)",
-	"",
-	"While a job runs: Esc cancels it; the board is left in a known state and the",
-	"view says what was and was not written. Every step and error goes to the log",
-	"(and to --log FILE when given).",
+    "The bench screen: pick a port and a preset, check regions, press one key.",
+    "",
+    "Panes (Tab / Shift-Tab moves between them, the focused one is highlighted):",
+    "  Ports     the virtual board, --port, and serial ports (refreshed on hot-plug);",
+    "            Space checks a port, a = all ESP USB bridges, + adds a virtual board;",
+    "            w then writes the preset on every checked board at once",
+    "  Presets   flash layouts from data/layouts and ~/.config/espdeck/layouts",
+    "  Regions   the selected preset: Space checks/unchecks a region, a = all/none",
+    "  Settings  Left/Right/Enter change baud, flash mode/size/freq, before/after,",
+    "            verify, boot check and its listen time (ms); 'preset' takes the",
+    "            preset's own value (boot: on when it has expect = rules)",
+    "",
+    "Actions:",
+    "  w  write the preset (all regions, or only the checked ones) - asks first",
+    "  e  erase the whole chip - asks first",
+    "  r  read a block of flash (address/size from the selected region) to a file",
+    "     named after its address, like flash-3fe000.bin",
+    "  v  verify the checked regions against their files",
+    "  i  chip info: chip, MAC, flash id and size",
+    "  o  make OTA bins (user1.bin, user2.bin, gen_appbin format) from an ELF,",
+    "     then publish them (a folder, or [user@]host:path with scp)   P  publish",
+    "  x  open a dump in the hex viewer",
+    "  p  show the running job again     l  the whole log",
+    "  Ctrl-R / F5  rescan ports and presets",
+    "  ?  this help      q  quit (asks first while a job runs)",
+    "",
+    "While a job runs: Esc cancels it; the board is left in a known state and the",
+    "view says what was and was not written. Every step and error goes to the log",
+    "(and to --log FILE when given).",
 };
 const size_t bench_help_count = sizeof bench_help_lines / sizeof bench_help_lines[0];
 
@@ -97,8 +97,8 @@ static void draw_title(const struct bench *b)
 	tui_put(0, COLS - rlen, rlen, tui_attr(ROLE_TITLE), right);
 }
 
-static void draw_list(int y, int x, int h, int w, const char *title, bool focused,
-		      size_t count, size_t sel,
+static void draw_list(int y, int x, int h, int w, const char *title, bool focused, size_t count,
+		      size_t sel,
 		      const char *(*item)(const struct bench *, size_t, int *, char *, size_t),
 		      const struct bench *b)
 {
@@ -111,36 +111,37 @@ static void draw_list(int y, int x, int h, int w, const char *title, bool focuse
 		char buf[128], line[160];
 		const char *text = item(b, i, &role, buf, sizeof buf);
 		snprintf(line, sizeof line, "%s%s", i == sel ? ">" : " ", text);
-		int attr = i == sel ? (focused ? tui_attr(ROLE_SELECTED) : (int)A_BOLD | tui_attr(role))
-				    : tui_attr(role);
+		int attr = i == sel
+			       ? (focused ? tui_attr(ROLE_SELECTED) : (int)A_BOLD | tui_attr(role))
+			       : tui_attr(role);
 		tui_put_pad(y + 1 + r, x + 1, w - 2, attr, line);
 	}
 }
 
-static const char *port_item(const struct bench *b, size_t i, int *role, char *buf,
-			     size_t cap)
+static const char *port_item(const struct bench *b, size_t i, int *role, char *buf, size_t cap)
 {
 	*role = b->ports[i].is_virtual ? ROLE_OK : ROLE_NORMAL;
 	snprintf(buf, cap, "[%c]%s", b->ports[i].checked ? 'x' : ' ', b->ports[i].label);
 	return buf;
 }
 
-static const char *preset_item(const struct bench *b, size_t i, int *role, char *buf,
-			       size_t cap)
+static const char *preset_item(const struct bench *b, size_t i, int *role, char *buf, size_t cap)
 {
 	const struct layout_entry *e = layout_catalog_get(b->cat, i);
 	*role = e->parse_ok ? ROLE_NORMAL : ROLE_ERROR;
-	snprintf(buf, cap, "%s%s%s", e->name, e->user ? " *" : "",
-		 e->parse_ok ? "" : " (broken)");
+	snprintf(buf, cap, "%s%s%s", e->name, e->user ? " *" : "", e->parse_ok ? "" : " (broken)");
 	return buf;
 }
 
 static int status_role(enum layout_status st)
 {
 	switch (st) {
-	case LAYOUT_ST_OK: return ROLE_NORMAL;
-	case LAYOUT_ST_OPTIONAL: return ROLE_DIM;
-	default: return ROLE_ERROR;
+	case LAYOUT_ST_OK:
+		return ROLE_NORMAL;
+	case LAYOUT_ST_OPTIONAL:
+		return ROLE_DIM;
+	default:
+		return ROLE_ERROR;
 	}
 }
 
@@ -156,8 +157,9 @@ static int draw_problems(const struct bench *b, int y, int x, int w, int rows)
 		const struct layout_diag *d = &b->rep.items[i];
 		char text[512];
 		if (d->line > 0)
-			snprintf(text, sizeof text, "%s:%d: %s: %s", ed_basename(b->layout.path), d->line,
-				 d->severity == LAYOUT_ERROR ? "error" : "warning", d->msg);
+			snprintf(text, sizeof text, "%s:%d: %s: %s", ed_basename(b->layout.path),
+				 d->line, d->severity == LAYOUT_ERROR ? "error" : "warning",
+				 d->msg);
 		else
 			snprintf(text, sizeof text, "%s: %s: %s", ed_basename(b->layout.path),
 				 d->severity == LAYOUT_ERROR ? "error" : "warning", d->msg);
@@ -168,8 +170,9 @@ static int draw_problems(const struct bench *b, int y, int x, int w, int rows)
 			size_t len = lens[k] < sizeof line - 1 ? lens[k] : sizeof line - 1;
 			memcpy(line, text + starts[k], len);
 			line[len] = '\0';
-			tui_put(y + row, x, w, tui_attr(d->severity == LAYOUT_ERROR ? ROLE_ERROR
-										: ROLE_WARN), line);
+			tui_put(y + row, x, w,
+				tui_attr(d->severity == LAYOUT_ERROR ? ROLE_ERROR : ROLE_WARN),
+				line);
 		}
 	}
 	return row;
@@ -280,7 +283,7 @@ static void draw_settings(const struct bench *b, int y, int x, int h, int w)
 		snprintf(line, sizeof line, "%-7s%s", bench_setting_name((enum bench_setting)s),
 			 bench_setting_value(b, (enum bench_setting)s));
 		int attr = focused && (size_t)s == b->set_sel ? tui_attr(ROLE_SELECTED)
-							       : tui_attr(ROLE_NORMAL);
+							      : tui_attr(ROLE_NORMAL);
 		tui_put_pad(y + 1 + r, x + 1, w - 2, attr, line);
 	}
 }
@@ -335,9 +338,9 @@ void bench_draw(struct screen *s, struct tui *ui)
 	draw_preset(b, 1, g.lw, g.top_h, g.rw);
 	draw_settings(b, 1 + g.top_h, 0, g.bottom_h, g.lw);
 	draw_log(b, 1 + g.top_h, g.lw, g.bottom_h, g.rw);
-	static const char *const keys[] = {"w", "e", "r", "v", "i", "o", "x", "?", "q",
-					   "Tab", "Spc", "l"};
-	static const char *const labels[] = {"write", "erase", "read", "verify", "info", "ota",
-					     "hex", "help", "quit", "pane", "check", "log"};
+	static const char *const keys[] = {"w", "e", "r", "v",	 "i",	"o",
+					   "x", "?", "q", "Tab", "Spc", "l"};
+	static const char *const labels[] = {"write", "erase", "read", "verify", "info",  "ota",
+					     "hex",   "help",  "quit", "pane",	 "check", "log"};
 	tui_footer(LINES - 1, keys, labels, 12);
 }

@@ -193,9 +193,10 @@ static void summarise_write(struct bench *b, const struct job_board *bd)
 		size_t len = strlen(dst);
 		snprintf(dst + len, cap - len, "%s%s", len ? ", " : "", b->steps[i].name);
 	}
-	snprintf(b->job_summary, sizeof b->job_summary, "written: %s; interrupted: %s; "
-		 "not written: %s", done[0] ? done : "nothing", cut[0] ? cut : "none",
-		 todo[0] ? todo : "none");
+	snprintf(b->job_summary, sizeof b->job_summary,
+		 "written: %s; interrupted: %s; "
+		 "not written: %s",
+		 done[0] ? done : "nothing", cut[0] ? cut : "none", todo[0] ? todo : "none");
 }
 
 /* Chip, MAC, flash id and size for the progress view (and the log) of one board. */
@@ -208,8 +209,9 @@ static void take_chip_info(struct bench *b, const struct job_board *bd)
 	snprintf(b->chip[0], sizeof b->chip[0], "chip %s (%s), crystal %u MHz, MAC %s", c->name,
 		 c->features, c->crystal_mhz, bd->mac);
 	snprintf(b->chip[1], sizeof b->chip[1], "flash id 0x%06x, flash size %s, chip id 0x%06x",
-		 c->flash_id, c->flash_size ? ed_format_size(size, sizeof size, c->flash_size) :
-		 "unknown", c->chip_id);
+		 c->flash_id,
+		 c->flash_size ? ed_format_size(size, sizeof size, c->flash_size) : "unknown",
+		 c->chip_id);
 	if (b->action == ACT_INFO) {
 		bench_log(b, 2, "%s", b->chip[0]);
 		bench_log(b, 2, "%s", b->chip[1]);
@@ -223,8 +225,10 @@ static void finished_single(struct bench *b, const struct job_board *bd)
 		bench_log(b, bd->result == ED_OK ? 2 : 1, "%s", b->job_summary);
 	}
 	snprintf(b->last_job, sizeof b->last_job, "%s %s: %s", b->job_title,
-		 bd->result == ED_OK ? "finished" : bd->result == ED_ERR_CANCELLED ? "cancelled" :
-		 "FAILED", bd->result_text);
+		 bd->result == ED_OK		  ? "finished"
+		 : bd->result == ED_ERR_CANCELLED ? "cancelled"
+						  : "FAILED",
+		 bd->result_text);
 	bench_log(b, bd->result == ED_OK ? 2 : 0, "%s", b->last_job);
 	if (b->action == ACT_READ && bd->result == ED_OK) {
 		snprintf(b->last_dump, sizeof b->last_dump, "%s", b->read_path);
@@ -246,8 +250,10 @@ static void on_finished(void *user, struct job_group *g, size_t i)
 		return;
 	}
 	bench_log(b, bd->result == ED_OK ? 2 : 0, "%s: %s: %s", bd->label,
-		  bd->result == ED_OK ? "finished" : bd->result == ED_ERR_CANCELLED ? "cancelled" :
-		  "FAILED", bd->result_text);
+		  bd->result == ED_OK		   ? "finished"
+		  : bd->result == ED_ERR_CANCELLED ? "cancelled"
+						   : "FAILED",
+		  bd->result_text);
 }
 
 /* Several boards, once all finished: the counts and every board that did not pass. */
@@ -255,8 +261,10 @@ static void summarise_group(struct bench *b)
 {
 	struct job_group_counts c;
 	job_group_counts(b->group, &c);
-	snprintf(b->multi_summary, sizeof b->multi_summary, "%zu passed, %zu failed, %zu "
-		 "cancelled of %zu boards", c.passed, c.failed, c.cancelled, c.boards);
+	snprintf(b->multi_summary, sizeof b->multi_summary,
+		 "%zu passed, %zu failed, %zu "
+		 "cancelled of %zu boards",
+		 c.passed, c.failed, c.cancelled, c.boards);
 	snprintf(b->last_job, sizeof b->last_job, "%s: %s", b->job_title, b->multi_summary);
 	bench_log(b, c.failed || c.cancelled ? 1 : 2, "%s", b->last_job);
 	for (size_t i = 0; i < c.boards; i++) {
@@ -298,16 +306,15 @@ static void reset_view(struct bench *b)
 	}
 }
 
-bool bench_job_start(struct bench *b, enum bench_action action, const char *title,
-		     bool on_checked)
+bool bench_job_start(struct bench *b, enum bench_action action, const char *title, bool on_checked)
 {
 	bench_job_finish(b);
 	make_spec(b, action);
 	reset_view(b);
 	b->action = action;
 	b->multi = on_checked;
-	static const struct job_group_ops ops = {.event = on_event, .chip = on_chip,
-						 .finished = on_finished};
+	static const struct job_group_ops ops = {
+	    .event = on_event, .chip = on_chip, .finished = on_finished};
 	struct ed_error err = {0};
 	int rc = job_group_create(&b->spec, &ops, b, &b->group, &err);
 	if (rc == ED_OK)
@@ -346,7 +353,8 @@ int bench_job_tick(struct bench *b)
 		const struct job_board *bd = job_group_board(b->group, 0);
 		if (!b->multi && !bd->prog.total) {
 			/* A chip erase counts no bytes: show the seconds going by instead. */
-			unsigned secs = (unsigned)((ed_monotonic_us() - bd->stage_since_us) / 1000000);
+			unsigned secs =
+			    (unsigned)((ed_monotonic_us() - bd->stage_since_us) / 1000000);
 			if (secs != b->stage_seconds) {
 				b->stage_seconds = secs;
 				flags |= SCREEN_REDRAW;
@@ -398,7 +406,8 @@ void bench_job_finish(struct bench *b)
 		nfds_t n = 0;
 		for (size_t i = 0; i < job_group_count(b->group); i++)
 			if (job_group_wake_fd(b->group, i) >= 0)
-				pfd[n++] = (struct pollfd){job_group_wake_fd(b->group, i), POLLIN, 0};
+				pfd[n++] =
+				    (struct pollfd){job_group_wake_fd(b->group, i), POLLIN, 0};
 		poll(pfd, n, 100);
 		job_group_tick(b->group);
 	}

@@ -47,8 +47,10 @@ int bench_make_ota(struct bench *b, const char *elf_path, const char *out_dir, c
 		snprintf(path, sizeof path, "%s/user%d.bin", out_dir, app);
 		rc = ed_output_write(path, out.data, out.len, &err);
 		if (rc == ED_OK)
-			bench_log(b, 2, "OTA: wrote %s (%zu bytes, gen_appbin boot mode 2, app %d) "
-				  "from %s", path, out.len, app, elf_path);
+			bench_log(b, 2,
+				  "OTA: wrote %s (%zu bytes, gen_appbin boot mode 2, app %d) "
+				  "from %s",
+				  path, out.len, app, elf_path);
 		img_output_free(&out);
 	}
 	free(elf);
@@ -109,6 +111,6 @@ void bench_ask_publish(struct bench *b)
 		return;
 	}
 	struct dialog_field f[1] = {{"to", ""}};
-	tui_push(b->ui, dialog_form("Publish user1.bin + user2.bin (Esc: not now)", f, 1,
-				    publish_ok, b));
+	tui_push(b->ui,
+		 dialog_form("Publish user1.bin + user2.bin (Esc: not now)", f, 1, publish_ok, b));
 }

@@ -24,15 +24,21 @@ static const char *step_text(const struct bench *b, size_t i, char *buf, size_t 
 {
 	const struct job_step *s = &b->steps[i];
 	switch (s->kind) {
-	case JOB_STEP_INFO: snprintf(buf, cap, "connect and read chip info"); break;
-	case JOB_STEP_ERASE_CHIP: snprintf(buf, cap, "erase the whole chip"); break;
+	case JOB_STEP_INFO:
+		snprintf(buf, cap, "connect and read chip info");
+		break;
+	case JOB_STEP_ERASE_CHIP:
+		snprintf(buf, cap, "erase the whole chip");
+		break;
 	case JOB_STEP_ERASE_REGION:
 		snprintf(buf, cap, "erase 0x%06x +0x%x (%s)", s->offset, s->size, s->name);
 		break;
 	case JOB_STEP_WRITE:
 		snprintf(buf, cap, "write %s @0x%06x (%u B)", s->name, s->offset, s->size);
 		break;
-	case JOB_STEP_VERIFY: snprintf(buf, cap, "verify %s @0x%06x", s->name, s->offset); break;
+	case JOB_STEP_VERIFY:
+		snprintf(buf, cap, "verify %s @0x%06x", s->name, s->offset);
+		break;
 	case JOB_STEP_READ:
 		snprintf(buf, cap, "read 0x%06x +0x%x -> %s", s->offset, s->size, s->path);
 		break;
@@ -45,22 +51,30 @@ static const char *step_text(const struct bench *b, size_t i, char *buf, size_t 
 static void draw_stages(const struct bench *b, int y, int x, int w)
 {
 	const struct job_board *bd = job_group_board(b->group, 0);
-	static const enum job_stage write[] = {JOB_STAGE_CONNECT, JOB_STAGE_ERASE,
-					       JOB_STAGE_WRITE, JOB_STAGE_VERIFY, JOB_STAGE_RESET};
+	static const enum job_stage write[] = {JOB_STAGE_CONNECT, JOB_STAGE_ERASE, JOB_STAGE_WRITE,
+					       JOB_STAGE_VERIFY, JOB_STAGE_RESET};
 	static const enum job_stage read[] = {JOB_STAGE_CONNECT, JOB_STAGE_READ, JOB_STAGE_RESET};
 	static const enum job_stage verify[] = {JOB_STAGE_CONNECT, JOB_STAGE_VERIFY,
 						JOB_STAGE_RESET};
-	static const enum job_stage erase[] = {JOB_STAGE_CONNECT, JOB_STAGE_ERASE,
-					       JOB_STAGE_RESET};
+	static const enum job_stage erase[] = {JOB_STAGE_CONNECT, JOB_STAGE_ERASE, JOB_STAGE_RESET};
 	static const enum job_stage info[] = {JOB_STAGE_CONNECT, JOB_STAGE_RESET};
 	const enum job_stage *order = write;
 	size_t count = 5;
 	switch (b->action) {
-	case ACT_READ: order = read, count = 3; break;
-	case ACT_VERIFY: order = verify, count = 3; break;
-	case ACT_ERASE: order = erase, count = 3; break;
-	case ACT_INFO: order = info, count = 2; break;
-	default: break;
+	case ACT_READ:
+		order = read, count = 3;
+		break;
+	case ACT_VERIFY:
+		order = verify, count = 3;
+		break;
+	case ACT_ERASE:
+		order = erase, count = 3;
+		break;
+	case ACT_INFO:
+		order = info, count = 2;
+		break;
+	default:
+		break;
 	}
 	enum job_stage cur = bd->done ? JOB_STAGE_DONE : bd->prog.stage;
 	if (cur == JOB_STAGE_DETECT || cur == JOB_STAGE_STUB)
@@ -92,27 +106,34 @@ static void draw_steps(const struct bench *b, int y, int x, int w, int rows)
 	for (int r = 0; r < rows && first + (size_t)r < b->nsteps; r++) {
 		size_t i = first + (size_t)r;
 		char text[160], line[200];
-		bool done = bd->done ? (bd->result == ED_OK || i < bd->step_cur)
-					: i < bd->step_cur;
+		bool done = bd->done ? (bd->result == ED_OK || i < bd->step_cur) : i < bd->step_cur;
 		bool cur = !done && i == bd->step_cur && bd->step_started[i];
-		snprintf(line, sizeof line, "%s %zu/%zu %s", done ? "[x]" : cur ? "[>]" : "[ ]", i + 1,
-			 b->nsteps, step_text(b, i, text, sizeof text));
-		tui_put(y + r, x, w, tui_attr(done ? ROLE_OK : cur ? ROLE_SELECTED : ROLE_DIM), line);
+		snprintf(line, sizeof line, "%s %zu/%zu %s",
+			 done  ? "[x]"
+			 : cur ? "[>]"
+			       : "[ ]",
+			 i + 1, b->nsteps, step_text(b, i, text, sizeof text));
+		tui_put(y + r, x, w,
+			tui_attr(done  ? ROLE_OK
+				 : cur ? ROLE_SELECTED
+				       : ROLE_DIM),
+			line);
 	}
 }
 
 /* The result line of one board's job, its colour role and the keys that apply. */
-static void result_line(const struct bench *b, const struct job_board *bd, char *line,
-			size_t cap, int *role_out, const char **hint_out)
+static void result_line(const struct bench *b, const struct job_board *bd, char *line, size_t cap,
+			int *role_out, const char **hint_out)
 {
 	const char *hint = *hint_out;
 	int role = ROLE_NORMAL;
 	if (bd->done && bd->result == ED_OK) {
 		role = ROLE_OK;
 		bool verified = b->spec.verify;
-		const char *what = b->action == ACT_WRITE ? (verified ? "written and verified"
-								     : "written, not verified")
-				 : b->action == ACT_VERIFY ? "verified" : "done";
+		const char *what = b->action == ACT_WRITE    ? (verified ? "written and verified"
+									 : "written, not verified")
+				   : b->action == ACT_VERIFY ? "verified"
+							     : "done";
 		bool plain = !bd->result_text[0] || !strcmp(bd->result_text, "done");
 		snprintf(line, cap, "%s%s%s", what, plain ? "" : ": ",
 			 plain ? "" : bd->result_text);
@@ -120,8 +141,8 @@ static void result_line(const struct bench *b, const struct job_board *bd, char 
 					     : "Enter close   l full log";
 	} else if (bd->done) {
 		role = bd->result == ED_ERR_CANCELLED ? ROLE_WARN : ROLE_ERROR;
-		snprintf(line, cap, "%s: %s", bd->result == ED_ERR_CANCELLED ? "cancelled"
-			 : "FAILED", bd->result_text);
+		snprintf(line, cap, "%s: %s",
+			 bd->result == ED_ERR_CANCELLED ? "cancelled" : "FAILED", bd->result_text);
 		hint = "Enter close   l full log";
 	} else if (bd->cancel_sent) {
 		snprintf(line, cap, "cancelling: stopping after the current packet...");
@@ -208,10 +229,11 @@ static const char *board_text(const struct job_board *bd, char *buf, size_t cap)
 
 static const char *row_result(const struct job_board *bd, char *buf, size_t cap)
 {
-	const char *boot = bd->verdict == JOB_BOOT_NOT_CHECKED ? "" :
-			   job_boot_verdict_name(bd->verdict);
+	const char *boot =
+	    bd->verdict == JOB_BOOT_NOT_CHECKED ? "" : job_boot_verdict_name(bd->verdict);
 	if (bd->result == ED_OK)
-		snprintf(buf, cap, "%s%s%s", bd->prog.total || bd->result_text[0] ? "verified" : "ok",
+		snprintf(buf, cap, "%s%s%s",
+			 bd->prog.total || bd->result_text[0] ? "verified" : "ok",
 			 boot[0] ? ", " : "", boot);
 	else if (bd->result == ED_ERR_CANCELLED)
 		snprintf(buf, cap, "cancelled");
@@ -228,13 +250,13 @@ static void draw_row(const struct bench *b, size_t i, int y, int x, int w, bool 
 	char port[18], who[19], stage[9], line[1024], tail[900];
 	tui_fmt_fit(port, 16, bd->label);
 	tui_fmt_fit(who, 17, bd->mac[0] ? bd->mac : bd->have_chip ? bd->chip.name : "-");
-	tui_fmt_fit(stage, 7, bd->done ? "done" : bd->cancel_sent ? "cancel" :
-		    bd->stage_name);
+	tui_fmt_fit(stage, 7, bd->done ? "done" : bd->cancel_sent ? "cancel" : bd->stage_name);
 	int role = ROLE_NORMAL;
 	if (bd->done) {
 		row_result(bd, tail, sizeof tail);
-		role = bd->result == ED_OK ? ROLE_OK : bd->result == ED_ERR_CANCELLED ? ROLE_WARN :
-		       ROLE_ERROR;
+		role = bd->result == ED_OK		? ROLE_OK
+		       : bd->result == ED_ERR_CANCELLED ? ROLE_WARN
+							: ROLE_ERROR;
 	} else {
 		char bar[16], rate[24], eta[16];
 		tui_fmt_bar(bar, 10, bd->prog.done, bd->prog.total);
@@ -269,8 +291,8 @@ static void multi_draw(const struct bench *b)
 	if (nboards) {
 		const struct job_board *bd = job_group_board(b->group, b->board_sel);
 		char line[512], res[1400], text[1400];
-		snprintf(line, sizeof line, "%s: %s %s", bd->label, bd->have_chip ? bd->chip.name :
-			 "chip ?", b->history[b->board_sel]);
+		snprintf(line, sizeof line, "%s: %s %s", bd->label,
+			 bd->have_chip ? bd->chip.name : "chip ?", b->history[b->board_sel]);
 		tui_put(y++, 0, w, tui_attr(ROLE_NORMAL), line);
 		snprintf(line, sizeof line, "boot: %s%s%s", job_boot_verdict_name(bd->verdict),
 			 bd->verdict_reason[0] ? ", " : "", bd->verdict_reason);
@@ -282,11 +304,13 @@ static void multi_draw(const struct bench *b)
 		tui_put(y++, 0, w, tui_attr(ROLE_NORMAL), bd->done ? res : "running");
 	}
 	bool running = bench_job_running(b);
-	tui_put(y + 1, 0, w, tui_attr(ROLE_TITLE), running ? "running..." :
-		b->multi_summary[0] ? b->multi_summary : "");
-	tui_put(h - 1, 0, w, tui_attr(ROLE_DIM), running ?
-		"Up/Down board  Esc cancel all  c cancel this board  l log" :
-		"Up/Down board  Enter/Esc back  l log  q quit");
+	tui_put(y + 1, 0, w, tui_attr(ROLE_TITLE),
+		running		      ? "running..."
+		: b->multi_summary[0] ? b->multi_summary
+				      : "");
+	tui_put(h - 1, 0, w, tui_attr(ROLE_DIM),
+		running ? "Up/Down board  Esc cancel all  c cancel this board  l log"
+			: "Up/Down board  Enter/Esc back  l log  q quit");
 }
 
 static void progress_draw(struct screen *s, struct tui *ui)
@@ -362,9 +386,12 @@ static int progress_key(struct screen *s, struct tui *ui, int key)
 	case 'q':
 		if (!running)
 			return SCREEN_QUIT;
-		tui_push(ui, dialog_confirm("Quit", b->multi ? "Boards are being written. Cancel "
-					    "them all and quit?" : "A job is running. Cancel it (the "
-					    "board is left in a known state) and quit?", quit_yes, b));
+		tui_push(ui, dialog_confirm("Quit",
+					    b->multi ? "Boards are being written. Cancel "
+						       "them all and quit?"
+						     : "A job is running. Cancel it (the "
+						       "board is left in a known state) and quit?",
+					    quit_yes, b));
 		return SCREEN_REDRAW;
 	}
 	return SCREEN_NONE;
@@ -373,6 +400,7 @@ static int progress_key(struct screen *s, struct tui *ui, int key)
 struct screen *bench_progress_screen(struct bench *b)
 {
 	return screen_new(&(struct screen){.name = b->multi ? "boards" : "progress",
-					   .draw = progress_draw, .key = progress_key,
+					   .draw = progress_draw,
+					   .key = progress_key,
 					   .state = b});
 }

@@ -10,7 +10,7 @@
 #include "tui/format.h"
 #include "tui/tui_int.h"
 
-#define KEY_ESC 27
+#define KEY_ESC	   27
 #define KEY_CTRL_U 21
 
 /* --- confirm ----------------------------------------------------------------------- */
@@ -76,8 +76,11 @@ struct screen *dialog_confirm(const char *title, const char *text, dialog_yes_fn
 	snprintf(c->text, sizeof c->text, "%s", text);
 	c->fn = fn;
 	c->ctx = ctx;
-	*s = (struct screen){.name = "confirm", .draw = confirm_draw, .key = confirm_key,
-			     .destroy = plain_destroy, .state = c};
+	*s = (struct screen){.name = "confirm",
+			     .draw = confirm_draw,
+			     .key = confirm_key,
+			     .destroy = plain_destroy,
+			     .state = c};
 	return s;
 }
 
@@ -173,8 +176,11 @@ struct screen *dialog_form(const char *title, const struct dialog_field *fields,
 	f->n = n;
 	f->fn = fn;
 	f->ctx = ctx;
-	*s = (struct screen){.name = "form", .draw = form_draw, .key = form_key,
-			     .destroy = plain_destroy, .state = f};
+	*s = (struct screen){.name = "form",
+			     .draw = form_draw,
+			     .key = form_key,
+			     .destroy = plain_destroy,
+			     .state = f};
 	return s;
 }
 
@@ -205,9 +211,11 @@ static void viewer_draw(struct screen *s, struct tui *ui)
 		}
 	}
 	char foot[128];
-	snprintf(foot, sizeof foot, " lines %zu-%zu of %zu   arrows/PgUp/PgDn/Home/End scroll   "
-				    "Esc/q close ", v->n ? v->top + 1 : 0,
-		 v->top + (size_t)row < v->n ? v->top + (size_t)row : v->n, v->n);
+	snprintf(foot, sizeof foot,
+		 " lines %zu-%zu of %zu   arrows/PgUp/PgDn/Home/End scroll   "
+		 "Esc/q close ",
+		 v->n ? v->top + 1 : 0, v->top + (size_t)row < v->n ? v->top + (size_t)row : v->n,
+		 v->n);
 	tui_put_pad(LINES - 1, 0, COLS, tui_attr(ROLE_FOOTER), foot);
 }
 
@@ -282,7 +290,10 @@ struct screen *dialog_text(const char *title, const char *const *lines, size_t n
 			break;
 		v->n = i + 1;
 	}
-	*s = (struct screen){.name = "text", .draw = viewer_draw, .key = viewer_key,
-			     .destroy = viewer_destroy, .state = v};
+	*s = (struct screen){.name = "text",
+			     .draw = viewer_draw,
+			     .key = viewer_key,
+			     .destroy = viewer_destroy,
+			     .state = v};
 	return s;
 }

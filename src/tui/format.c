@@ -71,7 +71,8 @@ char *tui_fmt_progress(char *buf, size_t cap, const struct job_progress *p)
 	snprintf(buf, cap, "%3u%%  %s / %s  %s  ETA %s", tui_percent(p->done, p->total),
 		 ed_format_size(done, sizeof done, p->done),
 		 ed_format_size(total, sizeof total, p->total),
-		 tui_fmt_rate(rate, sizeof rate, p->rate_bps), tui_fmt_eta(eta, sizeof eta, p->eta_s));
+		 tui_fmt_rate(rate, sizeof rate, p->rate_bps),
+		 tui_fmt_eta(eta, sizeof eta, p->eta_s));
 	return buf;
 }
 

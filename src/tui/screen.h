@@ -15,8 +15,8 @@ struct tui;
 enum screen_reaction {
 	SCREEN_NONE = 0,
 	SCREEN_REDRAW = 1 << 0, /* state changed: redraw the stack */
-	SCREEN_POP = 1 << 1,    /* close this screen (the app destroys it) */
-	SCREEN_QUIT = 1 << 2,   /* leave the application */
+	SCREEN_POP = 1 << 1,	/* close this screen (the app destroys it) */
+	SCREEN_QUIT = 1 << 2,	/* leave the application */
 };
 
 struct screen {
@@ -47,13 +47,13 @@ enum tui_role {
 	ROLE_ERROR,
 	ROLE_BAR_DONE,
 	ROLE_BAR_TODO,
-	ROLE_BYTE_ZERO,  /* hex viewer byte classes */
+	ROLE_BYTE_ZERO, /* hex viewer byte classes */
 	ROLE_BYTE_FF,
 	ROLE_BYTE_PRINT,
 	ROLE_BYTE_OTHER,
 	ROLE_DIFF,
 	ROLE_MATCH,
-	ROLE_REGION_0,   /* flash-map regions cycle through 8 roles */
+	ROLE_REGION_0, /* flash-map regions cycle through 8 roles */
 	ROLE_REGION_1,
 	ROLE_REGION_2,
 	ROLE_REGION_3,

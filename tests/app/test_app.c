@@ -70,8 +70,9 @@ static void test_job_spec(void **state)
 {
 	unsetenv("ESPTOOL_PORT");
 	struct config cfg;
-	char *argv[] = {"espdeck", "-p", "a", "--port", "b", "--before", "no-reset",
-			"--after", "no_reset_stub", "--boot-time", "1500", "write_flash", NULL};
+	char *argv[] = {"espdeck",  "-p",	   "a",	      "--port",	       "b",
+			"--before", "no-reset",	   "--after", "no_reset_stub", "--boot-time",
+			"1500",	    "write_flash", NULL};
 	assert_int_equal(parse(&cfg, 12, argv), 11);
 	struct job_spec spec;
 	app_job_spec(&cfg, &spec);
@@ -102,11 +103,11 @@ static void test_exit_codes_and_commands(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults_and_sources),
-		cmocka_unit_test(test_precedence),
-		cmocka_unit_test(test_bad_options),
-		cmocka_unit_test(test_job_spec),
-		cmocka_unit_test(test_exit_codes_and_commands),
+	    cmocka_unit_test(test_defaults_and_sources),
+	    cmocka_unit_test(test_precedence),
+	    cmocka_unit_test(test_bad_options),
+	    cmocka_unit_test(test_job_spec),
+	    cmocka_unit_test(test_exit_codes_and_commands),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,10 +133,10 @@ static void test_flash_params(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_numbers),
-		cmocka_unit_test(test_error_context),
-		cmocka_unit_test(test_atomic_file),
-		cmocka_unit_test(test_flash_params),
+	    cmocka_unit_test(test_parse_numbers),
+	    cmocka_unit_test(test_error_context),
+	    cmocka_unit_test(test_atomic_file),
+	    cmocka_unit_test(test_flash_params),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

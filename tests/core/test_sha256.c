@@ -50,7 +50,8 @@ static void test_million_a(void **state)
 		sha256_update(&ctx, chunk, sizeof chunk);
 	sha256_final(&ctx, digest);
 	sha256_hex(digest, hex);
-	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	assert_string_equal(hex,
+			    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 /* Lengths around the block and padding edges (55, 56, 63, 64, 119, 120 ...), each split into
@@ -98,11 +99,9 @@ static void test_agrees_with_sha256sum(void **state)
 	assert_non_null(build);
 	assert_non_null(source);
 	const char *files[][2] = {
-	    {build, "espdeck"},	     /* megabytes, many blocks */
-	    {build, "espdeck-sim"},
-	    {build, "build.ninja"},
-	    {source, "meson.build"},
-	    {source, "src/core/sha256.c"},
+	    {build, "espdeck"}, /* megabytes, many blocks */
+	    {build, "espdeck-sim"},  {build, "build.ninja"},
+	    {source, "meson.build"}, {source, "src/core/sha256.c"},
 	};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char path[4096];
@@ -123,10 +122,8 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fips_vectors),
-	    cmocka_unit_test(test_million_a),
-	    cmocka_unit_test(test_every_split),
-	    cmocka_unit_test(test_agrees_with_sha256sum),
+	    cmocka_unit_test(test_fips_vectors), cmocka_unit_test(test_million_a),
+	    cmocka_unit_test(test_every_split),	 cmocka_unit_test(test_agrees_with_sha256sum),
 	    cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

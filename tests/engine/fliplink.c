@@ -104,14 +104,14 @@ static void fl_close(struct link *l)
 }
 
 static const struct link_ops fl_ops = {
-	.read = fl_read,
-	.write = fl_write,
-	.set_baud = fl_set_baud,
-	.set_lines = fl_set_lines,
-	.flush_input = fl_flush,
-	.now_us = fl_now,
-	.sleep_us = fl_sleep,
-	.close = fl_close,
+    .read = fl_read,
+    .write = fl_write,
+    .set_baud = fl_set_baud,
+    .set_lines = fl_set_lines,
+    .flush_input = fl_flush,
+    .now_us = fl_now,
+    .sleep_us = fl_sleep,
+    .close = fl_close,
 };
 
 struct link *fliplink_wrap(struct link *inner, const struct fliplink_rule *rule)

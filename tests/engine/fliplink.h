@@ -9,12 +9,12 @@
 #include "link/link.h"
 
 struct fliplink_rule {
-	uint8_t op;          /* request opcode to corrupt (PKT_FLASH_BEGIN, PKT_FLASH_DATA) */
-	uint32_t word;       /* index of the payload word to change (FLASH_BEGIN offset = 3) */
-	uint32_t match;      /* only requests whose payload word `word` equals this */
-	uint32_t flip;       /* XOR mask applied to that word */
-	int times;           /* how many matching requests to corrupt (-1 = all) */
-	uint32_t skip_len0;  /* ignore requests whose payload word 1 is 0 (FLASH_BEGIN(0,0)) */
+	uint8_t op;	    /* request opcode to corrupt (PKT_FLASH_BEGIN, PKT_FLASH_DATA) */
+	uint32_t word;	    /* index of the payload word to change (FLASH_BEGIN offset = 3) */
+	uint32_t match;	    /* only requests whose payload word `word` equals this */
+	uint32_t flip;	    /* XOR mask applied to that word */
+	int times;	    /* how many matching requests to corrupt (-1 = all) */
+	uint32_t skip_len0; /* ignore requests whose payload word 1 is 0 (FLASH_BEGIN(0,0)) */
 };
 
 /* Wraps inner (owned from now on: closing the wrapper closes it). */

@@ -54,7 +54,8 @@ static void test_plans_never_erase_outside(void **state)
 		for (uint32_t s = 0; s < 48; s++) {
 			for (uint32_t n = 1; n <= 80; n++) {
 				uint32_t off = s * SECTOR;
-				uint32_t size = n * SECTOR - (n % 3) * 100; /* partial last sectors too */
+				uint32_t size =
+				    n * SECTOR - (n % 3) * 100; /* partial last sectors too */
 				struct erase_plan p;
 				erase_plan_make(strat, off, size, 16u << 20, false, &p);
 				uint32_t wsec = (p.write_size + SECTOR - 1) / SECTOR;
@@ -63,8 +64,9 @@ static void test_plans_never_erase_outside(void **state)
 					assert_int_equal(wsec, n);
 					assert_false(p.preserve);
 				} else {
-					assert_true(wsec == n || (p.preserve && wsec == n + 1 &&
-								  p.preserve_offset == off + n * SECTOR));
+					assert_true(wsec == n ||
+						    (p.preserve && wsec == n + 1 &&
+						     p.preserve_offset == off + n * SECTOR));
 				}
 				/* ROM erase from s, then SPI erase right behind it, together = written */
 				assert_true(rom <= wsec);
@@ -101,8 +103,8 @@ static void test_preserve_at_end_of_flash_falls_back(void **state)
 	/* last sector of a 4 MB chip: the collateral sector would be past the end */
 	erase_plan_make(ERASE_STRATEGY_PRESERVE, 0x3FF000, 100, 4u << 20, false, &p);
 	assert_false(p.preserve);
-	assert_int_equal(erase_plan_rom_sectors(0x3FF, p.rom_erase_size) + p.spi_erase_size / SECTOR,
-			 1);
+	assert_int_equal(
+	    erase_plan_rom_sectors(0x3FF, p.rom_erase_size) + p.spi_erase_size / SECTOR, 1);
 }
 
 /* --- detection helpers ---------------------------------------------------------------- */
@@ -260,9 +262,11 @@ static void neighbours_intact(enum erase_strategy s)
 	fill_random(expect, span, 99);
 	write_ok(&b, 0, expect, span, s);
 	assert_memory_equal(flash_of(&b), expect, span);
-	static const struct { uint32_t off, size; } files[] = {
-		{0x1000, 0x2F00}, {0x0, 3856}, {0xF000, 0x1000}, {0x1F000, 0x3000},
-		{0x3C000, 128}, {0x3E000, 4096}, {0x22000, 0x11000}, {0x10000, 0x5100},
+	static const struct {
+		uint32_t off, size;
+	} files[] = {
+	    {0x1000, 0x2F00}, {0x0, 3856},     {0xF000, 0x1000},   {0x1F000, 0x3000},
+	    {0x3C000, 128},   {0x3E000, 4096}, {0x22000, 0x11000}, {0x10000, 0x5100},
 	};
 	for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
 		uint8_t *d = malloc(files[k].size);
@@ -270,7 +274,8 @@ static void neighbours_intact(enum erase_strategy s)
 		write_ok(&b, files[k].off, d, files[k].size, s);
 		memcpy(expect + files[k].off, d, files[k].size);
 		uint32_t end = (files[k].off + files[k].size + SECTOR - 1) / SECTOR * SECTOR;
-		memset(expect + files[k].off + files[k].size, 0xFF, end - files[k].off - files[k].size);
+		memset(expect + files[k].off + files[k].size, 0xFF,
+		       end - files[k].off - files[k].size);
 		free(d);
 		const uint8_t *f = flash_of(&b);
 		for (uint32_t i = 0; i < span; i++)
@@ -344,7 +349,7 @@ static void test_erase_region_and_chip(void **state)
 static void test_erase_region_exact(void **state)
 {
 	(void)state;
-	static const uint32_t cases[][2] = {{1, 1},  {1, 2},  {15, 1}, {15, 3}, {3, 17},
+	static const uint32_t cases[][2] = {{1, 1},  {1, 2},  {15, 1},	{15, 3}, {3, 17},
 					    {0, 16}, {0, 33}, {14, 20}, {5, 30}, {17, 18}};
 	struct bench b;
 	open_board(&b, "", LOADER_BEFORE_DEFAULT_RESET);
@@ -373,8 +378,10 @@ static void test_faults_never_silent(void **state)
 {
 	(void)state;
 	static const char *const faults[] = {
-		"fault=drop=0.00003", "fault=corrupt=0.00003", "fault=stall=2500@0.02",
-		"fault=drop=0.00002,corrupt=0.00002,stall=3500@0.005",
+	    "fault=drop=0.00003",
+	    "fault=corrupt=0.00003",
+	    "fault=stall=2500@0.02",
+	    "fault=drop=0.00002,corrupt=0.00002,stall=3500@0.005",
 	};
 	uint32_t n = 0x18000;
 	uint8_t *d = malloc(n);
@@ -386,12 +393,14 @@ static void test_faults_never_silent(void **state)
 			snprintf(q, sizeof q, "%s&seed=%d", faults[k], seed);
 			struct bench b;
 			open_board(&b, q, LOADER_BEFORE_DEFAULT_RESET);
-			struct flasher_write_opts wo = {.strategy = ERASE_STRATEGY_EXACT, .flash_size = 4u << 20};
+			struct flasher_write_opts wo = {.strategy = ERASE_STRATEGY_EXACT,
+							.flash_size = 4u << 20};
 			int rc = flasher_write(b.ld, 0x8000, d, n, &wo, NULL, &b.err);
 			if (rc == ED_OK) {
 				successes++;
 				if (memcmp(flash_of(&b) + 0x8000, d, n))
-					fail_msg("%s: write reported good but the flash differs", q);
+					fail_msg("%s: write reported good but the flash differs",
+						 q);
 				/* reads on the same noisy line: right data or an error, and a verify
 				 * of right data never fails */
 				uint8_t back[0x800];
@@ -400,7 +409,8 @@ static void test_faults_never_silent(void **state)
 					fail_msg("%s: read reported good but differs", q);
 				rc = flasher_verify(b.ld, 0x8000, d, 0x2000, NULL, NULL, &b.err);
 				if (rc == ED_ERR_VERIFY)
-					fail_msg("%s: verify of right data failed: %s", q, b.err.msg);
+					fail_msg("%s: verify of right data failed: %s", q,
+						 b.err.msg);
 			} else {
 				assert_true(strlen(b.err.msg) > 20);
 			}
@@ -455,8 +465,7 @@ static void test_connect_failures(void **state)
 
 /* --- jobs -------------------------------------------------------------------------------- */
 
-static int run_job(struct job_spec *spec, bool cancel_at_start, struct job_event *last,
-		   int *events)
+static int run_job(struct job_spec *spec, bool cancel_at_start, struct job_event *last, int *events)
 {
 	struct job *job;
 	struct ed_error err;
@@ -497,13 +506,21 @@ static void test_job_write_read(void **state)
 	uint8_t data[5000];
 	fill_random(data, sizeof data, 11);
 	struct job_step steps[] = {
-		{.kind = JOB_STEP_WRITE, .offset = 0x3000, .size = sizeof data, .data = data,
-		 .name = "data.bin"},
-		{.kind = JOB_STEP_READ, .offset = 0x3000, .size = sizeof data, .path = dump},
+	    {.kind = JOB_STEP_WRITE,
+	     .offset = 0x3000,
+	     .size = sizeof data,
+	     .data = data,
+	     .name = "data.bin"},
+	    {.kind = JOB_STEP_READ, .offset = 0x3000, .size = sizeof data, .path = dump},
 	};
-	struct job_spec spec = {.port = port, .baud = 115200, .verify = true,
-				.flash_mode = "keep", .flash_size = "keep", .flash_freq = "keep",
-				.steps = steps, .step_count = 2};
+	struct job_spec spec = {.port = port,
+				.baud = 115200,
+				.verify = true,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.steps = steps,
+				.step_count = 2};
 	struct job_event last;
 	int events;
 	assert_int_equal(run_job(&spec, false, &last, &events), ED_OK);
@@ -535,8 +552,11 @@ static void test_job_manual_cancel(void **state)
 {
 	(void)state;
 	struct job_step step = {.kind = JOB_STEP_INFO};
-	struct job_spec spec = {.port = "sim://?fast&clock=virtual&need-reset", .baud = 115200,
-				.before = JOB_BEFORE_MANUAL, .steps = &step, .step_count = 1};
+	struct job_spec spec = {.port = "sim://?fast&clock=virtual&need-reset",
+				.baud = 115200,
+				.before = JOB_BEFORE_MANUAL,
+				.steps = &step,
+				.step_count = 1};
 	struct job *job;
 	struct ed_error err;
 	assert_int_equal(job_start(&spec, &job, &err), ED_OK);
@@ -566,32 +586,32 @@ static void test_job_manual_cancel(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_esptool_size_matches_reference_table),
-		cmocka_unit_test(test_plans_never_erase_outside),
-		cmocka_unit_test(test_preserve_at_end_of_flash_falls_back),
-		cmocka_unit_test(test_next_free_uses_esptool_size),
-		cmocka_unit_test(test_mac_and_names),
-		cmocka_unit_test(test_detect_chip),
-		cmocka_unit_test(test_write_read_verify),
-		cmocka_unit_test(test_neighbours_exact),
-		cmocka_unit_test(test_neighbours_preserve),
-		cmocka_unit_test(test_last_sector),
-		cmocka_unit_test(test_erase_region_and_chip),
-		cmocka_unit_test(test_erase_region_exact),
-		cmocka_unit_test(test_faults_never_silent),
-		cmocka_unit_test(test_disconnect_mid_write),
-		cmocka_unit_test(test_connect_failures),
-		cmocka_unit_test(test_job_write_read),
-		cmocka_unit_test(test_job_manual_cancel),
-		cmocka_unit_test(test_flip_begin_offset_erased),
-		cmocka_unit_test(test_flip_begin_offset_old_data),
-		cmocka_unit_test(test_flip_begin_offset_always),
-		cmocka_unit_test(test_flip_data_seq_last_block),
-		cmocka_unit_test(test_flip_data_seq_check_blocks),
-		cmocka_unit_test(test_flip_data_seq_into_file),
-		cmocka_unit_test(test_flip_spi_erase),
-		cmocka_unit_test(test_flip_begin_erase_size),
-		cmocka_unit_test(test_flip_erase_region_size),
+	    cmocka_unit_test(test_esptool_size_matches_reference_table),
+	    cmocka_unit_test(test_plans_never_erase_outside),
+	    cmocka_unit_test(test_preserve_at_end_of_flash_falls_back),
+	    cmocka_unit_test(test_next_free_uses_esptool_size),
+	    cmocka_unit_test(test_mac_and_names),
+	    cmocka_unit_test(test_detect_chip),
+	    cmocka_unit_test(test_write_read_verify),
+	    cmocka_unit_test(test_neighbours_exact),
+	    cmocka_unit_test(test_neighbours_preserve),
+	    cmocka_unit_test(test_last_sector),
+	    cmocka_unit_test(test_erase_region_and_chip),
+	    cmocka_unit_test(test_erase_region_exact),
+	    cmocka_unit_test(test_faults_never_silent),
+	    cmocka_unit_test(test_disconnect_mid_write),
+	    cmocka_unit_test(test_connect_failures),
+	    cmocka_unit_test(test_job_write_read),
+	    cmocka_unit_test(test_job_manual_cancel),
+	    cmocka_unit_test(test_flip_begin_offset_erased),
+	    cmocka_unit_test(test_flip_begin_offset_old_data),
+	    cmocka_unit_test(test_flip_begin_offset_always),
+	    cmocka_unit_test(test_flip_data_seq_last_block),
+	    cmocka_unit_test(test_flip_data_seq_check_blocks),
+	    cmocka_unit_test(test_flip_data_seq_into_file),
+	    cmocka_unit_test(test_flip_spi_erase),
+	    cmocka_unit_test(test_flip_begin_erase_size),
+	    cmocka_unit_test(test_flip_erase_region_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -241,8 +241,8 @@ void test_flip_spi_erase(void **state)
 {
 	(void)state;
 	static const struct fliplink_rule rules[] = {
-		{PKT_WRITE_REG, 1, 0x120000, 1u << 16, 1, 0}, /* ADDR 0x120000 -> 0x130000 */
-		{PKT_WRITE_REG, 1, 1u << 27, 1u << 27, 2, 0}, /* built-in RDSR -> nothing */
+	    {PKT_WRITE_REG, 1, 0x120000, 1u << 16, 1, 0}, /* ADDR 0x120000 -> 0x130000 */
+	    {PKT_WRITE_REG, 1, 1u << 27, 1u << 27, 2, 0}, /* built-in RDSR -> nothing */
 	};
 	for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++) {
 		struct flip_board b;

@@ -20,7 +20,7 @@
 #include "sim/sim.h"
 
 #define SECTOR 4096u
-#define FLASH (1u << 20) /* a 1 MB image keeps each case to milliseconds */
+#define FLASH  (1u << 20) /* a 1 MB image keeps each case to milliseconds */
 
 struct rs {
 	struct link *link;
@@ -264,9 +264,9 @@ static void reads_with(const char *fmt, unsigned n, int *oks)
 		char q[96];
 		snprintf(q, sizeof q, fmt, k);
 		uint8_t back[0x800];
-		int rc = rs_try_open(&b, q) ? flasher_read(b.ld, 0x70000, back, sizeof back, NULL,
-							   &b.err)
-					    : ED_ERR_PROTO;
+		int rc = rs_try_open(&b, q)
+			     ? flasher_read(b.ld, 0x70000, back, sizeof back, NULL, &b.err)
+			     : ED_ERR_PROTO;
 		if (rc == ED_OK) {
 			(*oks)++;
 			if (memcmp(back, g_background + 0x70000, sizeof back))
@@ -376,11 +376,20 @@ static void test_preserve_survives_reconnect(void **state)
 	/* the first connection dies inside the FLASH_DATA stream, after the erase */
 	snprintf(port, sizeof port, "sim://?fast&clock=virtual&flash=%s&fault=disconnect-after=%u",
 		 g_img, 45000u);
-	struct job_step step = {.kind = JOB_STEP_WRITE, .offset = 0x10000, .size = sizeof d,
-				.data = d, .name = "app.bin"};
-	struct job_spec spec = {.port = port, .baud = 115200, .erase_preserve = true,
-				.flash_mode = "keep", .flash_size = "keep", .flash_freq = "keep",
-				.after = JOB_AFTER_NO_RESET, .steps = &step, .step_count = 1};
+	struct job_step step = {.kind = JOB_STEP_WRITE,
+				.offset = 0x10000,
+				.size = sizeof d,
+				.data = d,
+				.name = "app.bin"};
+	struct job_spec spec = {.port = port,
+				.baud = 115200,
+				.erase_preserve = true,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.after = JOB_AFTER_NO_RESET,
+				.steps = &step,
+				.step_count = 1};
 	int rc = run_job(&spec, text, sizeof text);
 	if (rc != ED_OK)
 		fail_msg("job: %s", text);
@@ -404,8 +413,10 @@ static void test_preserve_copy_reused(void **state)
 	uint8_t d[0x3000], keep[SECTOR];
 	pattern(d, sizeof d, 8);
 	bool saved = false;
-	struct flasher_write_opts wo = {.strategy = ERASE_STRATEGY_PRESERVE, .flash_size = FLASH,
-					.preserve_copy = keep, .preserve_saved = &saved};
+	struct flasher_write_opts wo = {.strategy = ERASE_STRATEGY_PRESERVE,
+					.flash_size = FLASH,
+					.preserve_copy = keep,
+					.preserve_saved = &saved};
 	struct rs b;
 	rs_open(&b, "fault=disconnect-after=47000");
 	assert_int_equal(flasher_write(b.ld, 0x10000, d, sizeof d, &wo, NULL, &b.err),
@@ -467,14 +478,14 @@ static void test_read_addr_flip_noisy(void **state)
 	(void)state;
 	int oks;
 	reads_with("fault=addr-flip=READ_REG:0.02&seed=%u", 40, &oks);
-	print_message("2%% of register addresses garbled: %d of 40 dumps exit 0, all right\n",
-		      oks);
+	print_message("2%% of register addresses garbled: %d of 40 dumps exit 0, all right\n", oks);
 	assert_true(oks > 0);
 	/* register writes sent to the wrong register (a trigger landing on USER1 changes every
 	 * later transaction the same way), and bit flips in every field of every request */
 	reads_with("fault=addr-flip=WRITE_REG:0.05&seed=%u", 40, &oks);
 	print_message("5%% of register write addresses garbled: %d of 40 dumps exit 0, all "
-		      "right\n", oks);
+		      "right\n",
+		      oks);
 	reads_with("fault=corrupt=0.002&seed=%u", 40, &oks);
 	print_message("0.2%% of bytes corrupted: %d of 40 dumps exit 0, all right\n", oks);
 }
@@ -490,11 +501,20 @@ static void test_verify_drop_summary(void **state)
 	char port[512], text[1024];
 	snprintf(port, sizeof port, "sim://?fast&clock=virtual&flash=%s&fault=disconnect-after=%u",
 		 g_img, 30000u);
-	struct job_step step = {.kind = JOB_STEP_WRITE, .offset = 0x10000, .size = sizeof d,
-				.data = d, .name = "app.bin"};
-	struct job_spec spec = {.port = port, .baud = 115200, .verify = true,
-				.flash_mode = "keep", .flash_size = "keep", .flash_freq = "keep",
-				.after = JOB_AFTER_NO_RESET, .steps = &step, .step_count = 1};
+	struct job_step step = {.kind = JOB_STEP_WRITE,
+				.offset = 0x10000,
+				.size = sizeof d,
+				.data = d,
+				.name = "app.bin"};
+	struct job_spec spec = {.port = port,
+				.baud = 115200,
+				.verify = true,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.after = JOB_AFTER_NO_RESET,
+				.steps = &step,
+				.step_count = 1};
 	assert_int_equal(run_job(&spec, text, sizeof text), ED_ERR_DISCONNECTED);
 	if (!strstr(text, "written: app.bin@0x10000 (not verified)"))
 		fail_msg("summary: %s", text);
@@ -504,21 +524,21 @@ static void test_verify_drop_summary(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_op_flip_erases_boot_sector),
-		cmocka_unit_test(test_seq_flip_names_damage),
-		cmocka_unit_test(test_every_header_bit),
-		cmocka_unit_test(test_double_flip_after_anomaly),
-		cmocka_unit_test(test_rom_error_06_retried),
-		cmocka_unit_test(test_read_dup_reply),
-		cmocka_unit_test(test_read_late_reply),
-		cmocka_unit_test(test_read_dup_frame),
-		cmocka_unit_test(test_read_addr_flip),
-		cmocka_unit_test(test_read_addr_flip_twice),
-		cmocka_unit_test(test_preserve_survives_reconnect),
-		cmocka_unit_test(test_preserve_copy_reused),
-		cmocka_unit_test(test_resume_finds_misrouted_block),
-		cmocka_unit_test(test_read_addr_flip_noisy),
-		cmocka_unit_test(test_verify_drop_summary),
+	    cmocka_unit_test(test_op_flip_erases_boot_sector),
+	    cmocka_unit_test(test_seq_flip_names_damage),
+	    cmocka_unit_test(test_every_header_bit),
+	    cmocka_unit_test(test_double_flip_after_anomaly),
+	    cmocka_unit_test(test_rom_error_06_retried),
+	    cmocka_unit_test(test_read_dup_reply),
+	    cmocka_unit_test(test_read_late_reply),
+	    cmocka_unit_test(test_read_dup_frame),
+	    cmocka_unit_test(test_read_addr_flip),
+	    cmocka_unit_test(test_read_addr_flip_twice),
+	    cmocka_unit_test(test_preserve_survives_reconnect),
+	    cmocka_unit_test(test_preserve_copy_reused),
+	    cmocka_unit_test(test_resume_finds_misrouted_block),
+	    cmocka_unit_test(test_read_addr_flip_noisy),
+	    cmocka_unit_test(test_verify_drop_summary),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

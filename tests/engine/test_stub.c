@@ -70,7 +70,8 @@ static int run_job(struct job_spec *spec, struct seen *s)
 				s->stub_stage = true;
 			if (ev.kind == JOB_EVENT_LOG && strstr(ev.text, "Stub running"))
 				s->stub_running = true;
-			if (ev.kind == JOB_EVENT_LOG && strstr(ev.text, "Changed baud rate to 921600"))
+			if (ev.kind == JOB_EVENT_LOG &&
+			    strstr(ev.text, "Changed baud rate to 921600"))
 				s->baud_changed = true;
 			if (ev.kind == JOB_EVENT_LOG && strstr(ev.text, "continuing in ROM mode"))
 				s->rom_fallback = true;
@@ -135,11 +136,19 @@ static void test_job_writes_through_stub(void **state)
 	static uint8_t data[100000];
 	fill_random(data, sizeof data, 5);
 	struct job_step steps[] = {
-		{.kind = JOB_STEP_WRITE, .offset = 0x10000, .size = sizeof data, .data = data,
-		 .name = "app.bin"},
+	    {.kind = JOB_STEP_WRITE,
+	     .offset = 0x10000,
+	     .size = sizeof data,
+	     .data = data,
+	     .name = "app.bin"},
 	};
-	struct job_spec spec = {.port = port, .baud = 115200, .stub = true, .flash_mode = "keep",
-				.flash_size = "keep", .flash_freq = "keep", .steps = steps,
+	struct job_spec spec = {.port = port,
+				.baud = 115200,
+				.stub = true,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.steps = steps,
 				.step_count = 1};
 	struct seen s;
 	assert_int_equal(run_job(&spec, &s), ED_OK);
@@ -168,11 +177,19 @@ static void test_job_compressed_by_default(void **state)
 	for (size_t i = 0; i < sizeof data; i++)
 		data[i] = (uint8_t)(i % 251 < 40 ? i : 0);
 	struct job_step steps[] = {
-		{.kind = JOB_STEP_WRITE, .offset = 0x1000, .size = sizeof data, .data = data,
-		 .name = "user1.bin"},
+	    {.kind = JOB_STEP_WRITE,
+	     .offset = 0x1000,
+	     .size = sizeof data,
+	     .data = data,
+	     .name = "user1.bin"},
 	};
-	struct job_spec spec = {.port = port, .baud = 115200, .stub = true, .flash_mode = "keep",
-				.flash_size = "keep", .flash_freq = "keep", .steps = steps,
+	struct job_spec spec = {.port = port,
+				.baud = 115200,
+				.stub = true,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.steps = steps,
 				.step_count = 1};
 	struct seen s;
 	assert_int_equal(run_job(&spec, &s), ED_OK);
@@ -205,11 +222,19 @@ static void test_job_changes_baud(void **state)
 	uint8_t data[20000];
 	fill_random(data, sizeof data, 14);
 	struct job_step steps[] = {
-		{.kind = JOB_STEP_WRITE, .offset = 0x8000, .size = sizeof data, .data = data,
-		 .name = "app.bin"},
+	    {.kind = JOB_STEP_WRITE,
+	     .offset = 0x8000,
+	     .size = sizeof data,
+	     .data = data,
+	     .name = "app.bin"},
 	};
-	struct job_spec spec = {.port = port, .baud = 921600, .stub = true, .flash_mode = "keep",
-				.flash_size = "keep", .flash_freq = "keep", .steps = steps,
+	struct job_spec spec = {.port = port,
+				.baud = 921600,
+				.stub = true,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.steps = steps,
 				.step_count = 1};
 	struct seen s;
 	assert_int_equal(run_job(&spec, &s), ED_OK);
@@ -232,11 +257,19 @@ static void test_job_falls_back_to_rom(void **state)
 	uint8_t data[6000];
 	fill_random(data, sizeof data, 6);
 	struct job_step steps[] = {
-		{.kind = JOB_STEP_WRITE, .offset = 0x4000, .size = sizeof data, .data = data,
-		 .name = "app.bin"},
+	    {.kind = JOB_STEP_WRITE,
+	     .offset = 0x4000,
+	     .size = sizeof data,
+	     .data = data,
+	     .name = "app.bin"},
 	};
-	struct job_spec spec = {.port = port, .baud = 115200, .stub = true, .flash_mode = "keep",
-				.flash_size = "keep", .flash_freq = "keep", .steps = steps,
+	struct job_spec spec = {.port = port,
+				.baud = 115200,
+				.stub = true,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.steps = steps,
 				.step_count = 1};
 	struct seen s;
 	assert_int_equal(run_job(&spec, &s), ED_OK);
@@ -257,16 +290,24 @@ static void test_job_rom_phase_noise_not_ok(void **state)
 	struct files f;
 	make_dir(&f);
 	char port[256];
-	snprintf(port, sizeof port, "sim://?fast&clock=virtual&flash=%s&fault=dup-reply=READ_REG:#6",
-		 f.img);
+	snprintf(port, sizeof port,
+		 "sim://?fast&clock=virtual&flash=%s&fault=dup-reply=READ_REG:#6", f.img);
 	uint8_t data[6000];
 	fill_random(data, sizeof data, 17);
 	struct job_step steps[] = {
-		{.kind = JOB_STEP_WRITE, .offset = 0x4000, .size = sizeof data, .data = data,
-		 .name = "app.bin"},
+	    {.kind = JOB_STEP_WRITE,
+	     .offset = 0x4000,
+	     .size = sizeof data,
+	     .data = data,
+	     .name = "app.bin"},
 	};
-	struct job_spec spec = {.port = port, .baud = 115200, .stub = true, .flash_mode = "keep",
-				.flash_size = "keep", .flash_freq = "keep", .steps = steps,
+	struct job_spec spec = {.port = port,
+				.baud = 115200,
+				.stub = true,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.steps = steps,
 				.step_count = 1};
 	struct seen s;
 	assert_int_equal(run_job(&spec, &s), ED_ERR_VERIFY);
@@ -299,11 +340,19 @@ static void test_no_stub(void **state)
 	uint8_t data[6000];
 	fill_random(data, sizeof data, 7);
 	struct job_step steps[] = {
-		{.kind = JOB_STEP_WRITE, .offset = 0x4000, .size = sizeof data, .data = data,
-		 .name = "app.bin"},
+	    {.kind = JOB_STEP_WRITE,
+	     .offset = 0x4000,
+	     .size = sizeof data,
+	     .data = data,
+	     .name = "app.bin"},
 	};
-	spec = (struct job_spec){.port = port, .baud = 115200, .stub = false, .flash_mode = "keep",
-				 .flash_size = "keep", .flash_freq = "keep", .steps = steps,
+	spec = (struct job_spec){.port = port,
+				 .baud = 115200,
+				 .stub = false,
+				 .flash_mode = "keep",
+				 .flash_size = "keep",
+				 .flash_freq = "keep",
+				 .steps = steps,
 				 .step_count = 1};
 	struct seen s;
 	assert_int_equal(run_job(&spec, &s), ED_OK);
@@ -372,8 +421,8 @@ static void test_stub_already_running(void **state)
 	assert_int_equal(after.commands, before.commands); /* nothing uploaded */
 	uint8_t data[9000], back[9000];
 	fill_random(data, sizeof data, 8);
-	assert_int_equal(stubflash_write(b.ld, 0x20000, data, sizeof data, true, NULL, NULL, &b.err),
-			 ED_OK);
+	assert_int_equal(
+	    stubflash_write(b.ld, 0x20000, data, sizeof data, true, NULL, NULL, &b.err), ED_OK);
 	assert_int_equal(stubflash_read(b.ld, 0x20000, back, sizeof back, NULL, &b.err), ED_OK);
 	assert_memory_equal(back, data, sizeof data);
 	close_board(&b);
@@ -406,7 +455,10 @@ static void test_stub_upload_silent(void **state)
 static void test_write_repairs_bad_sectors(void **state)
 {
 	(void)state;
-	struct fliplink_rule rule = {.op = PKT_FLASH_DATA, .word = 1, .match = 2, .flip = 0x10,
+	struct fliplink_rule rule = {.op = PKT_FLASH_DATA,
+				     .word = 1,
+				     .match = 2,
+				     .flip = 0x10,
 				     .times = LOADER_BLOCK_ATTEMPTS};
 	struct bench b;
 	open_board(&b, "", &rule);
@@ -435,8 +487,8 @@ static void test_write_repairs_bad_sectors(void **state)
 static void test_write_names_sector_still_wrong(void **state)
 {
 	(void)state;
-	struct fliplink_rule rule = {.op = PKT_FLASH_BEGIN, .word = 3, .match = 0x60000,
-				     .flip = 0x100000, .times = -1};
+	struct fliplink_rule rule = {
+	    .op = PKT_FLASH_BEGIN, .word = 3, .match = 0x60000, .flip = 0x100000, .times = -1};
 	struct bench b;
 	open_board(&b, "", &rule);
 	start_stub(&b);
@@ -459,8 +511,8 @@ static void test_write_names_sector_still_wrong(void **state)
 static void test_write_misplaced_session_not_ok(void **state)
 {
 	(void)state;
-	struct fliplink_rule rule = {.op = PKT_FLASH_BEGIN, .word = 3, .match = 0x70000,
-				     .flip = 0x100000, .times = 1};
+	struct fliplink_rule rule = {
+	    .op = PKT_FLASH_BEGIN, .word = 3, .match = 0x70000, .flip = 0x100000, .times = 1};
 	struct bench b;
 	open_board(&b, "", &rule);
 	start_stub(&b);
@@ -481,8 +533,8 @@ static void test_write_misplaced_session_not_ok(void **state)
 static void test_baud_change_falls_back(void **state)
 {
 	(void)state;
-	struct fliplink_rule rule = {.op = PKT_CHANGE_BAUDRATE, .word = 0, .match = 921600,
-				     .flip = 0x80000, .times = 1};
+	struct fliplink_rule rule = {
+	    .op = PKT_CHANGE_BAUDRATE, .word = 0, .match = 921600, .flip = 0x80000, .times = 1};
 	struct bench b;
 	open_board(&b, "", &rule);
 	start_stub(&b);
@@ -521,8 +573,9 @@ static void test_read_resumes(void **state)
 	static uint8_t data[0x20000], back[sizeof data];
 	fill_random(data, sizeof data, 16);
 	int resumes = 0;
-	assert_int_equal(link_open("sim://?fast&clock=virtual&seed=4&fault=drop=0.00002", NULL,
-				   &b.link, &b.err), ED_OK);
+	assert_int_equal(
+	    link_open("sim://?fast&clock=virtual&seed=4&fault=drop=0.00002", NULL, &b.link, &b.err),
+	    ED_OK);
 	struct loader_config cfg = {.log = {capture, &resumes, ED_LOG_DEBUG}};
 	assert_int_equal(loader_create(b.link, &cfg, &b.ld, &b.err), ED_OK);
 	assert_int_equal(loader_connect(b.ld, LOADER_BEFORE_DEFAULT_RESET, &b.err), ED_OK);
@@ -548,14 +601,13 @@ static void test_verify_erase_read(void **state)
 	start_stub(&b);
 	static uint8_t data[5 * SECTOR + 10], back[sizeof data];
 	fill_random(data, sizeof data, 12);
-	assert_int_equal(stubflash_write(b.ld, 0x80000, data, sizeof data, false, NULL, NULL, &b.err),
-			 ED_OK);
+	assert_int_equal(
+	    stubflash_write(b.ld, 0x80000, data, sizeof data, false, NULL, NULL, &b.err), ED_OK);
 	assert_int_equal(stubflash_verify(b.ld, 0x80000, data, sizeof data, &b.err), ED_OK);
 	assert_int_equal(stubflash_erase_region(b.ld, 0x82000, SECTOR, &b.err), ED_OK);
 	assert_int_equal(stubflash_verify(b.ld, 0x80000, data, sizeof data, &b.err), ED_ERR_VERIFY);
 	char want[64];
-	snprintf(want, sizeof want, "flash at 0x082000 holds 0xff, expected 0x%02x",
-		 data[0x2000]);
+	snprintf(want, sizeof want, "flash at 0x082000 holds 0xff, expected 0x%02x", data[0x2000]);
 	assert_non_null(strstr(b.err.msg, want));
 	assert_non_null(strstr(b.err.msg, "1 sector differs: 0x082000"));
 	assert_int_equal(stubflash_read(b.ld, 0x80000, back, sizeof back, NULL, &b.err), ED_OK);
@@ -571,20 +623,20 @@ int main(void)
 		return 77;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_job_writes_through_stub),
-		cmocka_unit_test(test_job_compressed_by_default),
-		cmocka_unit_test(test_job_changes_baud),
-		cmocka_unit_test(test_job_falls_back_to_rom),
-		cmocka_unit_test(test_job_rom_phase_noise_not_ok),
-		cmocka_unit_test(test_no_stub),
-		cmocka_unit_test(test_stub_already_running),
-		cmocka_unit_test(test_stub_upload_silent),
-		cmocka_unit_test(test_write_repairs_bad_sectors),
-		cmocka_unit_test(test_write_names_sector_still_wrong),
-		cmocka_unit_test(test_write_misplaced_session_not_ok),
-		cmocka_unit_test(test_baud_change_falls_back),
-		cmocka_unit_test(test_read_resumes),
-		cmocka_unit_test(test_verify_erase_read),
+	    cmocka_unit_test(test_job_writes_through_stub),
+	    cmocka_unit_test(test_job_compressed_by_default),
+	    cmocka_unit_test(test_job_changes_baud),
+	    cmocka_unit_test(test_job_falls_back_to_rom),
+	    cmocka_unit_test(test_job_rom_phase_noise_not_ok),
+	    cmocka_unit_test(test_no_stub),
+	    cmocka_unit_test(test_stub_already_running),
+	    cmocka_unit_test(test_stub_upload_silent),
+	    cmocka_unit_test(test_write_repairs_bad_sectors),
+	    cmocka_unit_test(test_write_names_sector_still_wrong),
+	    cmocka_unit_test(test_write_misplaced_session_not_ok),
+	    cmocka_unit_test(test_baud_change_falls_back),
+	    cmocka_unit_test(test_read_resumes),
+	    cmocka_unit_test(test_verify_erase_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,11 +23,11 @@ static inline char *fuzz_cstr(const uint8_t *data, size_t size)
 	return s;
 }
 
-#define FUZZ_CHECK(cond, ...)                                                               \
-	do {                                                                                \
-		if (!(cond)) {                                                              \
-			fprintf(stderr, "oracle: " __VA_ARGS__);                            \
-			fputc('\n', stderr);                                                \
-			abort();                                                            \
-		}                                                                           \
+#define FUZZ_CHECK(cond, ...)                                                                      \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "oracle: " __VA_ARGS__);                                   \
+			fputc('\n', stderr);                                                       \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)

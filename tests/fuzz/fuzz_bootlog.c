@@ -30,8 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bootlog_feed(log, log_bytes + at, log_len - at < 7 ? log_len - at : 7);
 	bootlog_finish(log);
 	char reason[512];
-	enum bootlog_verdict v = bootlog_judge(bootlog_facts(log), &rules,
-					       reason, sizeof reason);
+	enum bootlog_verdict v = bootlog_judge(bootlog_facts(log), &rules, reason, sizeof reason);
 	FUZZ_CHECK(strlen(bootlog_verdict_name(v)) > 0, "a verdict without a name");
 	bootlog_destroy(log);
 	return 0;

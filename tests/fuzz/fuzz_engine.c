@@ -17,8 +17,8 @@
 #include "sim/sim.h"
 
 #define FLASH (512u << 10)
-#define AT 0x10000u
-#define LEN 0x900u
+#define AT    0x10000u
+#define LEN   0x900u
 
 struct script {
 	const uint8_t *data;
@@ -54,16 +54,24 @@ static int fz_write(struct link *l, const uint8_t *buf, size_t len, struct ed_er
 	size_t n = len, at = (next(&f->s) | (size_t)next(&f->s) << 8) % len;
 	memcpy(f->out, buf, len);
 	switch (b & 7) {
-	case 0: return (int)len;                           /* frame lost */
-	case 1: link_write(f->inner, buf, len, err); break; /* sent twice */
-	case 2: f->out[at] ^= (uint8_t)(1u << (next(&f->s) & 7)); break;
-	case 3: n = at; break;                             /* cut */
-	case 4: /* a garbage byte */
+	case 0:
+		return (int)len; /* frame lost */
+	case 1:
+		link_write(f->inner, buf, len, err);
+		break; /* sent twice */
+	case 2:
+		f->out[at] ^= (uint8_t)(1u << (next(&f->s) & 7));
+		break;
+	case 3:
+		n = at;
+		break; /* cut */
+	case 4:	       /* a garbage byte */
 		memmove(f->out + at + 1, f->out + at, len - at);
 		f->out[at] = next(&f->s);
 		n++;
 		break;
-	default: break;
+	default:
+		break;
 	}
 	int rc = link_write(f->inner, f->out, n, err);
 	return rc < 0 ? rc : (int)len;
@@ -95,8 +103,11 @@ static int fz_read(struct link *l, uint8_t *buf, size_t cap, uint64_t timeout_us
 		return n;
 	size_t at = next(&f->s) % (size_t)n;
 	switch (b & 7) {
-	case 0: return 0;                                  /* chunk lost */
-	case 1: buf[at] ^= (uint8_t)(1u << (next(&f->s) & 7)); return n;
+	case 0:
+		return 0; /* chunk lost */
+	case 1:
+		buf[at] ^= (uint8_t)(1u << (next(&f->s) & 7));
+		return n;
 	case 2: /* delivered twice */
 		if ((size_t)n <= sizeof f->held) {
 			memcpy(f->held, buf, (size_t)n);
@@ -111,8 +122,10 @@ static int fz_read(struct link *l, uint8_t *buf, size_t cap, uint64_t timeout_us
 			f->held_until = link_now_us(f->inner) + 1000000u * (1 + (next(&f->s) & 7));
 		}
 		return 0;
-	case 4: return (int)at;                            /* cut */
-	default: return n;
+	case 4:
+		return (int)at; /* cut */
+	default:
+		return n;
 	}
 }
 
@@ -146,8 +159,8 @@ static void fz_close(struct link *l)
 	(void)l;
 }
 
-static const struct link_ops fuzz_ops = {fz_read, fz_write, fz_set_baud, fz_set_lines,
-					 fz_flush, fz_now, fz_sleep, fz_close};
+static const struct link_ops fuzz_ops = {fz_read,  fz_write, fz_set_baud, fz_set_lines,
+					 fz_flush, fz_now,   fz_sleep,	  fz_close};
 
 static uint8_t before[FLASH], want[LEN], got[LEN];
 
@@ -172,7 +185,8 @@ static void run(struct loader *ld, const struct sim_board *board, uint8_t op)
 	size_t size;
 	const uint8_t *flash;
 	if (op % 3 == 0) {
-		struct flasher_write_opts wo = {.flash_size = FLASH, .check_blocks = op & 4,
+		struct flasher_write_opts wo = {.flash_size = FLASH,
+						.check_blocks = op & 4,
 						.strategy = op & 8 ? ERASE_STRATEGY_PRESERVE
 								   : ERASE_STRATEGY_EXACT};
 		int rc = flasher_write(ld, AT, want, LEN, &wo, NULL, &err);
@@ -185,7 +199,8 @@ static void run(struct loader *ld, const struct sim_board *board, uint8_t op)
 		int rc = flasher_read(ld, 0x20000, got, LEN, NULL, &err);
 		flash = sim_board_flash(board, &size);
 		if (rc == ED_OK)
-			FUZZ_CHECK(!memcmp(got, before + 0x20000, LEN), "read said ok, data differs");
+			FUZZ_CHECK(!memcmp(got, before + 0x20000, LEN),
+				   "read said ok, data differs");
 		check_outside(flash, 0, 0);
 	} else {
 		uint32_t diff = 0;

@@ -14,7 +14,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (img_parse(data, size, &info, &err) == ED_OK) {
 		FUZZ_CHECK(info.image_len <= size, "image_len %zu > %zu", info.image_len, size);
 		for (size_t i = 0; i < info.segment_count; i++)
-			FUZZ_CHECK((uint64_t)info.segments[i].data_offset + info.segments[i].length <= size,
+			FUZZ_CHECK((uint64_t)info.segments[i].data_offset +
+					   info.segments[i].length <=
+				       size,
 				   "segment %zu runs past the buffer", i);
 		(void)img_verify(&info, true, &err);
 		(void)img_verify(&info, false, &err);

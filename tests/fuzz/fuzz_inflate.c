@@ -39,13 +39,12 @@ static int sink(void *ctx, const uint8_t *p, uint32_t n)
 static void check_state(const struct inflater *inf)
 {
 	FUZZ_CHECK(inf->wpos <= INFLATE_WINDOW_SIZE && inf->flushed <= inf->wpos &&
-			   inf->bitcount <= 32 && inf->total_out <= LIMIT,
+		       inf->bitcount <= 32 && inf->total_out <= LIMIT,
 		   "inflater state out of bounds");
 }
 
 /* Our verdict, feeding pieces whose sizes come from cut_seed. */
-static int ours(struct inflater *inf, struct got *g, const uint8_t *in, size_t n,
-		uint8_t cut_seed)
+static int ours(struct inflater *inf, struct got *g, const uint8_t *in, size_t n, uint8_t cut_seed)
 {
 	uint32_t r = cut_seed * 2654435761u + 1u;
 	size_t pos = 0;
@@ -67,8 +66,8 @@ static int ours(struct inflater *inf, struct got *g, const uint8_t *in, size_t n
 	}
 	if (rc >= 0)
 		rc = inflate_finish(inf);
-	FUZZ_CHECK(rc < 0 || inflate_total_out(inf) == g->len,
-		   "total_out %u, the sink got %u", inflate_total_out(inf), g->len);
+	FUZZ_CHECK(rc < 0 || inflate_total_out(inf) == g->len, "total_out %u, the sink got %u",
+		   inflate_total_out(inf), g->len);
 	return rc;
 }
 
@@ -83,21 +82,21 @@ static int zlib_verdict(const uint8_t *in, size_t n, uint8_t *out, uint32_t *out
 		const char *msg;
 		int result;
 	} msgs[] = {
-		{"incorrect header check", INFLATE_ERR_HEADER},
-		{"unknown compression method", INFLATE_ERR_HEADER},
-		{"invalid window size", INFLATE_ERR_HEADER},
-		{"invalid block type", INFLATE_ERR_BLOCK_TYPE},
-		{"invalid stored block lengths", INFLATE_ERR_STORED_LENGTH},
-		{"too many length or distance symbols", INFLATE_ERR_CODE_LENGTHS},
-		{"invalid code lengths set", INFLATE_ERR_CODE_LENGTHS},
-		{"invalid bit length repeat", INFLATE_ERR_CODE_LENGTHS},
-		{"invalid code -- missing end-of-block", INFLATE_ERR_CODE_LENGTHS},
-		{"invalid literal/lengths set", INFLATE_ERR_CODE_LENGTHS},
-		{"invalid distances set", INFLATE_ERR_CODE_LENGTHS},
-		{"invalid literal/length code", INFLATE_ERR_CODE},
-		{"invalid distance code", INFLATE_ERR_CODE},
-		{"invalid distance too far back", INFLATE_ERR_DISTANCE},
-		{"incorrect data check", INFLATE_ERR_ADLER},
+	    {"incorrect header check", INFLATE_ERR_HEADER},
+	    {"unknown compression method", INFLATE_ERR_HEADER},
+	    {"invalid window size", INFLATE_ERR_HEADER},
+	    {"invalid block type", INFLATE_ERR_BLOCK_TYPE},
+	    {"invalid stored block lengths", INFLATE_ERR_STORED_LENGTH},
+	    {"too many length or distance symbols", INFLATE_ERR_CODE_LENGTHS},
+	    {"invalid code lengths set", INFLATE_ERR_CODE_LENGTHS},
+	    {"invalid bit length repeat", INFLATE_ERR_CODE_LENGTHS},
+	    {"invalid code -- missing end-of-block", INFLATE_ERR_CODE_LENGTHS},
+	    {"invalid literal/lengths set", INFLATE_ERR_CODE_LENGTHS},
+	    {"invalid distances set", INFLATE_ERR_CODE_LENGTHS},
+	    {"invalid literal/length code", INFLATE_ERR_CODE},
+	    {"invalid distance code", INFLATE_ERR_CODE},
+	    {"invalid distance too far back", INFLATE_ERR_DISTANCE},
+	    {"incorrect data check", INFLATE_ERR_ADLER},
 	};
 	z_stream z;
 	memset(&z, 0, sizeof z);
@@ -145,7 +144,8 @@ static void compare(struct inflater *inf, struct got *g, uint8_t *zout, uint8_t 
 			    (rc == INFLATE_ERR_HEADER || rc == INFLATE_ERR_CODE_LENGTHS);
 		FUZZ_CHECK(rc == verdict || early, "zlib: %s; ours: %s", inflate_strerror(verdict),
 			   inflate_strerror(rc));
-		FUZZ_CHECK(verdict != INFLATE_DONE || (g->len == zlen && !memcmp(g->buf, zout, zlen)),
+		FUZZ_CHECK(verdict != INFLATE_DONE ||
+			       (g->len == zlen && !memcmp(g->buf, zout, zlen)),
 			   "zlib and we inflate to different bytes");
 		if (trailer_at == n || pass)
 			return;

@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == ED_OK && l->flash_bytes)
 		for (size_t i = 0; i < l->region_count; i++)
 			FUZZ_CHECK((uint64_t)l->regions[i].offset +
-					   layout_region_extent(&l->regions[i], 0) <= l->flash_bytes,
+					   layout_region_extent(&l->regions[i], 0) <=
+				       l->flash_bytes,
 				   "region %zu past the end of the flash", i);
 	struct ed_error err = {0};
 	(void)layout_report_to_error(l, rep, &err);

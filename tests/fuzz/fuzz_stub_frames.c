@@ -188,13 +188,25 @@ static void jump(void *ctx, uint32_t entry)
 }
 
 static const struct stub_hal hal = {
-	.tx = tx, .flash_read = fl_read, .flash_write = fl_write,
-	.flash_erase_sector = fl_erase_sector, .flash_erase_block = fl_erase_block,
-	.flash_erase_chip = fl_erase_chip, .flash_read_status = fl_read_status,
-	.flash_write_status = fl_write_status, .flash_id = fl_id, .flash_set_params = fl_params,
-	.flash_attach = fl_attach, .read_reg = rd_reg, .write_reg = wr_reg, .time_us = time_us,
-	.delay_us = delay_us, .uart_divider = get_div, .set_uart_divider = set_div,
-	.leave = leave, .jump = jump,
+    .tx = tx,
+    .flash_read = fl_read,
+    .flash_write = fl_write,
+    .flash_erase_sector = fl_erase_sector,
+    .flash_erase_block = fl_erase_block,
+    .flash_erase_chip = fl_erase_chip,
+    .flash_read_status = fl_read_status,
+    .flash_write_status = fl_write_status,
+    .flash_id = fl_id,
+    .flash_set_params = fl_params,
+    .flash_attach = fl_attach,
+    .read_reg = rd_reg,
+    .write_reg = wr_reg,
+    .time_us = time_us,
+    .delay_us = delay_us,
+    .uart_divider = get_div,
+    .set_uart_divider = set_div,
+    .leave = leave,
+    .jump = jump,
 };
 
 static struct stub s;

@@ -487,11 +487,14 @@ static void test_parse_mutations(void **state)
 int image_read_tests(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_v1),	       cmocka_unit_test(test_parse_v2_and_appbin),
-	    cmocka_unit_test(test_parse_damage),       cmocka_unit_test(test_parse_boot1_in_flash),
+	    cmocka_unit_test(test_parse_v1),
+	    cmocka_unit_test(test_parse_v2_and_appbin),
+	    cmocka_unit_test(test_parse_damage),
+	    cmocka_unit_test(test_parse_boot1_in_flash),
 	    cmocka_unit_test(test_parse_boot1_damaged),
 	    cmocka_unit_test(test_parse_boot1_damaged_limits),
-	    cmocka_unit_test(test_patch_flash_params), cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_patch_flash_params),
+	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_parse_mutations),
 	};
 	return cmocka_run_group_tests_name("image reader", tests, NULL, NULL);

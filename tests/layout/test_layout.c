@@ -116,10 +116,10 @@ static void parse_text(const char *text, const char *stem, struct layout *l,
 
 static void test_shipped_presets(void **state)
 {
-	static const char *const names[] = {"256KB", "512KB", "1MB", "2MB", "2MB-c1", "4MB",
-					    "32m-c1", "8MB", "16MB", "nonota-512KB", "nonota-1MB",
-					    "nonota-4MB", "single-1MB", "single-4MB", "demo",
-					    "demo-nonota"};
+	static const char *const names[] = {
+	    "256KB",	  "512KB",	"1MB",	"2MB",		"2MB-c1",     "4MB",
+	    "32m-c1",	  "8MB",	"16MB", "nonota-512KB", "nonota-1MB", "nonota-4MB",
+	    "single-1MB", "single-4MB", "demo", "demo-nonota"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		char path[1024];
 		snprintf(path, sizeof path, "%s/data/layouts/%s.ini", source_root(), names[i]);
@@ -149,10 +149,14 @@ static void test_seed_preset(void **state)
 	assert_string_equal(l.flash_mode, "qio");
 	assert_int_equal(l.erase, LAYOUT_ERASE_CHIP);
 	/* The seed's order: boot, init data, blank, user1, user2 (optional). */
-	static const struct { const char *file; uint32_t offset; bool required; } seed[] = {
-		{"boot_v1.6.bin", 0x0, true},        {"esp_init_data_default.bin", 0x3FC000, true},
-		{"blank.bin", 0x3FE000, true},       {"user1.bin", 0x1000, true},
-		{"user2.bin", 0x101000, false},
+	static const struct {
+		const char *file;
+		uint32_t offset;
+		bool required;
+	} seed[] = {
+	    {"boot_v1.6.bin", 0x0, true},   {"esp_init_data_default.bin", 0x3FC000, true},
+	    {"blank.bin", 0x3FE000, true},  {"user1.bin", 0x1000, true},
+	    {"user2.bin", 0x101000, false},
 	};
 	assert_int_equal(l.region_count, 5);
 	for (size_t i = 0; i < 5; i++) {
@@ -173,15 +177,15 @@ static void write_bytes(const char *dir, const char *name, const uint8_t *data, 
 }
 
 static const char resolve_preset[] =
-	"[preset]\nflash_size = 4MB-c1\n"
-	"[region boot]\noffset = 0\nfile = boot.bin\nmax_size = 0x1000\n"          /* 3 */
-	"[region user1]\noffset = 0x1000\nfile = user1.bin\nmax_size = 0x2000\n"   /* 7 */
-	"[region big]\noffset = 0x10000\nfile = big.bin\nmax_size = 0x1000\n"      /* 11 */
-	"[region gone]\noffset = 0x20000\nfile = gone.bin\n"                        /* 15 */
-	"[region maybe]\noffset = 0x30000\nfile = maybe.bin\nrequired = no\n"       /* 18 */
-	"[region wrongmap]\noffset = 0x40000\nfile = v2.bin\n"                      /* 22 */
-	"[region runs]\noffset = 0x50000\nfile = runs.bin\n"                        /* 25 */
-	"[region next]\noffset = 0x51000\nfill = 0xA5\nsize = 16\n";                /* 28 */
+    "[preset]\nflash_size = 4MB-c1\n"
+    "[region boot]\noffset = 0\nfile = boot.bin\nmax_size = 0x1000\n"	     /* 3 */
+    "[region user1]\noffset = 0x1000\nfile = user1.bin\nmax_size = 0x2000\n" /* 7 */
+    "[region big]\noffset = 0x10000\nfile = big.bin\nmax_size = 0x1000\n"    /* 11 */
+    "[region gone]\noffset = 0x20000\nfile = gone.bin\n"		     /* 15 */
+    "[region maybe]\noffset = 0x30000\nfile = maybe.bin\nrequired = no\n"    /* 18 */
+    "[region wrongmap]\noffset = 0x40000\nfile = v2.bin\n"		     /* 22 */
+    "[region runs]\noffset = 0x50000\nfile = runs.bin\n"		     /* 25 */
+    "[region next]\noffset = 0x51000\nfill = 0xA5\nsize = 16\n";	     /* 28 */
 
 static void test_resolve(void **state)
 {
@@ -196,9 +200,10 @@ static void test_resolve(void **state)
 	write_bytes(dir, "user1.bin", buf, 0x1800);
 	write_bytes(dir, "big.bin", buf, 0x1001);
 	/* A v1 image with one IRAM segment whose header says size_map 4 (4MB, 512+512). */
-	static const uint8_t v1[32] = {0xE9, 1, 0, 0x40, 0, 0, 0x10, 0x40, 0, 0, 0x10, 0x40,
-				       4, 0, 0, 0, 0xAA, 0xBB, 0xCC, 0xDD, [31] = 0xEF ^ 0xAA ^
-				       0xBB ^ 0xCC ^ 0xDD};
+	static const uint8_t v1[32] = {
+	    0xE9, 1, 0,	   0x40, 0,    0,    0x10,
+	    0x40, 0, 0,	   0x10, 0x40, 4,    0,
+	    0,	  0, 0xAA, 0xBB, 0xCC, 0xDD, [31] = 0xEF ^ 0xAA ^ 0xBB ^ 0xCC ^ 0xDD};
 	write_bytes(dir, "v2.bin", v1, sizeof v1);
 	memset(buf, 0x22, sizeof buf);
 	write_bytes(dir, "runs.bin", buf, 0x1800);
@@ -209,18 +214,18 @@ static void test_resolve(void **state)
 	struct layout_files files;
 	assert_int_equal(layout_resolve(&l, dir, &files, &rep), ED_ERR_FORMAT);
 	dump_report(&l, &rep);
-	static const enum layout_status want[] = {LAYOUT_ST_OK,      LAYOUT_ST_OK,
-						  LAYOUT_ST_TOO_BIG, LAYOUT_ST_MISSING,
-						  LAYOUT_ST_OPTIONAL, LAYOUT_ST_BAD,
-						  LAYOUT_ST_TOO_BIG, LAYOUT_ST_OK};
+	static const enum layout_status want[] = {
+	    LAYOUT_ST_OK,	LAYOUT_ST_OK,  LAYOUT_ST_TOO_BIG, LAYOUT_ST_MISSING,
+	    LAYOUT_ST_OPTIONAL, LAYOUT_ST_BAD, LAYOUT_ST_TOO_BIG, LAYOUT_ST_OK};
 	for (size_t i = 0; i < 8; i++)
 		assert_int_equal(files.regions[i].status, want[i]);
 	assert_true(has_diag(&rep, 13, "big.bin is 4097 bytes but the region holds at most 4096"));
 	assert_true(has_diag(&rep, 17, "required file"));
 	assert_true(has_diag(&rep, 17, "gone.bin is missing"));
 	assert_true(has_diag(&rep, 20, "optional file"));
-	assert_true(has_diag(&rep, 24, "was built for flash size 4MB (size_map 4) but the preset "
-				       "is 4MB-c1 (size_map 6)"));
+	assert_true(has_diag(&rep, 24,
+			     "was built for flash size 4MB (size_map 4) but the preset "
+			     "is 4MB-c1 (size_map 6)"));
 	assert_true(has_diag(&rep, 27, "runs into region 'next' at 0x51000 (line 28)"));
 	assert_int_equal(rep.errors, 4);
 	/* Fills are materialised; skipped regions have no data. */
@@ -373,18 +378,19 @@ static void test_byte_order_marks(void **state)
 			 ED_ERR_FORMAT);
 	assert_int_equal(rep.count, 1);
 	assert_int_equal(rep.items[0].line, 1);
-	assert_string_equal(rep.items[0].msg,
-			    "the file is UTF-16 text: save it as UTF-8 (or plain ASCII) and try again");
+	assert_string_equal(
+	    rep.items[0].msg,
+	    "the file is UTF-16 text: save it as UTF-8 (or plain ASCII) and try again");
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_corpus),     cmocka_unit_test(test_shipped_presets),
-		cmocka_unit_test(test_seed_preset),    cmocka_unit_test(test_resolve),
-		cmocka_unit_test(test_map_bar),        cmocka_unit_test(test_rows),
-		cmocka_unit_test(test_catalog_user_wins), cmocka_unit_test(test_job_steps),
-		cmocka_unit_test(test_byte_order_marks),
+	    cmocka_unit_test(test_bad_corpus),	      cmocka_unit_test(test_shipped_presets),
+	    cmocka_unit_test(test_seed_preset),	      cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_map_bar),	      cmocka_unit_test(test_rows),
+	    cmocka_unit_test(test_catalog_user_wins), cmocka_unit_test(test_job_steps),
+	    cmocka_unit_test(test_byte_order_marks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,8 +85,8 @@ static void test_header_flip(void **state)
 	size_t n = flash_data_frame(frame, 3);
 	int seen[3] = {0};
 	for (uint64_t seed = 1; seed < 60; seed++) {
-		struct faultgen_plan plan = {.seed = seed, .rate = 1.0,
-					     .kinds_tx = 1u << FAULT_HDRFLIP};
+		struct faultgen_plan plan = {
+		    .seed = seed, .rate = 1.0, .kinds_tx = 1u << FAULT_HDRFLIP};
 		size_t m = pass(&plan, true, frame, n, out, sizeof out, 0);
 		struct slip_decoder d;
 		slip_decoder_init(&d, body, sizeof body);
@@ -173,9 +173,9 @@ static void test_link(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kinds),   cmocka_unit_test(test_header_flip),
-		cmocka_unit_test(test_seeded),  cmocka_unit_test(test_options),
-		cmocka_unit_test(test_link),
+	    cmocka_unit_test(test_kinds),  cmocka_unit_test(test_header_flip),
+	    cmocka_unit_test(test_seeded), cmocka_unit_test(test_options),
+	    cmocka_unit_test(test_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

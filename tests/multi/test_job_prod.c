@@ -49,22 +49,33 @@ struct outcome {
 	enum job_boot_verdict verdict;
 	char reason[512];
 	size_t bootlog_events;
-	bool saw_csum_err;  /* a BOOTLOG event of kind ROM_CSUM_ERR with an explanation */
+	bool saw_csum_err; /* a BOOTLOG event of kind ROM_CSUM_ERR with an explanation */
 	bool saw_boot_stage;
-	bool result_last;   /* the RESULT event came last */
+	bool result_last; /* the RESULT event came last */
 };
 
 static void run_job(const char *port, const uint8_t *img, size_t len, const char *journal,
 		    const char *expect, struct outcome *o)
 {
 	memset(o, 0, sizeof *o);
-	struct job_step step = {.kind = JOB_STEP_WRITE, .offset = 0, .size = (uint32_t)len,
-				.data = img, .name = "fw/app.bin"};
-	struct job_spec spec = {.port = port, .baud = 115200, .after = JOB_AFTER_HARD_RESET,
-				.flash_mode = "keep", .flash_size = "keep", .flash_freq = "keep",
-				.steps = &step, .step_count = 1, .boot_check = true,
-				.boot_expect = expect, .boot_listen_ms = 1500,
-				.journal_path = journal, .preset_name = "bench"};
+	struct job_step step = {.kind = JOB_STEP_WRITE,
+				.offset = 0,
+				.size = (uint32_t)len,
+				.data = img,
+				.name = "fw/app.bin"};
+	struct job_spec spec = {.port = port,
+				.baud = 115200,
+				.after = JOB_AFTER_HARD_RESET,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.steps = &step,
+				.step_count = 1,
+				.boot_check = true,
+				.boot_expect = expect,
+				.boot_listen_ms = 1500,
+				.journal_path = journal,
+				.preset_name = "bench"};
 	struct job *job;
 	struct ed_error err;
 	assert_int_equal(job_start(&spec, &job, &err), ED_OK);
@@ -202,9 +213,14 @@ static void test_bad_rule_refused_at_start(void **state)
 	uint8_t img[512];
 	size_t len = make_image(img, false);
 	struct job_step step = {.kind = JOB_STEP_WRITE, .size = (uint32_t)len, .data = img};
-	struct job_spec spec = {.port = "sim://?clock=virtual&fast", .flash_mode = "keep",
-				.flash_size = "keep", .flash_freq = "keep", .steps = &step,
-				.step_count = 1, .boot_check = true, .boot_expect = "jump to mars"};
+	struct job_spec spec = {.port = "sim://?clock=virtual&fast",
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.steps = &step,
+				.step_count = 1,
+				.boot_check = true,
+				.boot_expect = "jump to mars"};
 	struct job *job = NULL;
 	struct ed_error err;
 	assert_int_equal(job_start(&spec, &job, &err), ED_ERR_ARG);
@@ -215,11 +231,11 @@ static void test_bad_rule_refused_at_start(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_image_booted),
-		cmocka_unit_test(test_corrupt_image_not_booted),
-		cmocka_unit_test(test_silent_board_no_verdict),
-		cmocka_unit_test(test_unopened_port_no_journal),
-		cmocka_unit_test(test_bad_rule_refused_at_start),
+	    cmocka_unit_test(test_good_image_booted),
+	    cmocka_unit_test(test_corrupt_image_not_booted),
+	    cmocka_unit_test(test_silent_board_no_verdict),
+	    cmocka_unit_test(test_unopened_port_no_journal),
+	    cmocka_unit_test(test_bad_rule_refused_at_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,8 +18,8 @@ static void test_sync_wire_bytes(void **state)
 	size_t blen = pkt_build_request(body, PKT_SYNC, payload, 36, 0);
 	size_t wlen = slip_encode(body, blen, wire);
 	assert_int_equal(wlen, 46);
-	static const uint8_t head[] = {0xC0, 0x00, 0x08, 0x24, 0x00, 0x00, 0x00, 0x00,
-				       0x00, 0x07, 0x07, 0x12, 0x20, 0x55};
+	static const uint8_t head[] = {0xC0, 0x00, 0x08, 0x24, 0x00, 0x00, 0x00,
+				       0x00, 0x00, 0x07, 0x07, 0x12, 0x20, 0x55};
 	assert_memory_equal(wire, head, sizeof head);
 	assert_int_equal(wire[44], 0x55);
 	assert_int_equal(wire[45], 0xC0);
@@ -30,8 +30,8 @@ static void test_rom_reply(void **state)
 	uint8_t body[32], wire[80];
 	size_t blen = pkt_build_response(body, PKT_SYNC, PKT_SYNC_VALUE, NULL, 0, 0, 0);
 	size_t wlen = slip_encode(body, blen, wire);
-	static const uint8_t expect[] = {0xC0, 0x01, 0x08, 0x02, 0x00, 0x07, 0x07,
-					 0x12, 0x20, 0x00, 0x00, 0xC0};
+	static const uint8_t expect[] = {0xC0, 0x01, 0x08, 0x02, 0x00, 0x07,
+					 0x07, 0x12, 0x20, 0x00, 0x00, 0xC0};
 	assert_int_equal(wlen, sizeof expect);
 	assert_memory_equal(wire, expect, sizeof expect);
 
@@ -59,8 +59,8 @@ static void test_slip_escapes_and_chunking(void **state)
 	const uint8_t body[] = {0x01, 0xC0, 0xDB, 0x02, 0xC0, 0xC0};
 	uint8_t wire[32];
 	size_t wlen = slip_encode(body, sizeof body, wire);
-	static const uint8_t expect[] = {0xC0, 0x01, 0xDB, 0xDC, 0xDB, 0xDD, 0x02,
-					 0xDB, 0xDC, 0xDB, 0xDC, 0xC0};
+	static const uint8_t expect[] = {0xC0, 0x01, 0xDB, 0xDC, 0xDB, 0xDD,
+					 0x02, 0xDB, 0xDC, 0xDB, 0xDC, 0xC0};
 	assert_memory_equal(wire, expect, sizeof expect);
 	assert_int_equal(wlen, sizeof expect);
 
@@ -148,8 +148,8 @@ static void test_request_and_checksum(void **state)
 	data[19] = 0x00;
 	assert_int_equal(pkt_checksum(data + 16, 4), 0xEF ^ 0x01 ^ 0x02 ^ 0xEF);
 	uint8_t body[64];
-	size_t blen = pkt_build_request(body, PKT_FLASH_DATA, data, sizeof data,
-					pkt_checksum(data + 16, 4));
+	size_t blen =
+	    pkt_build_request(body, PKT_FLASH_DATA, data, sizeof data, pkt_checksum(data + 16, 4));
 	struct pkt_request req;
 	assert_true(pkt_parse_request(body, blen, &req));
 	assert_int_equal(req.op, PKT_FLASH_DATA);
@@ -163,11 +163,9 @@ static void test_request_and_checksum(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sync_wire_bytes),
-		cmocka_unit_test(test_rom_reply),
-		cmocka_unit_test(test_slip_escapes_and_chunking),
-		cmocka_unit_test(test_slip_errors),
-		cmocka_unit_test(test_request_and_checksum),
+	    cmocka_unit_test(test_sync_wire_bytes),	      cmocka_unit_test(test_rom_reply),
+	    cmocka_unit_test(test_slip_escapes_and_chunking), cmocka_unit_test(test_slip_errors),
+	    cmocka_unit_test(test_request_and_checksum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

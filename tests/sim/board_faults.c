@@ -144,12 +144,12 @@ static void test_bad_fault_values(void **state)
 {
 	(void)state;
 	static const char *const bad[][2] = {
-		{"sim://?fault=seq-flip=2", "seq-flip=P (a probability from 0 to 1)"},
-		{"sim://?fault=late=#2", "late takes MS@ before it"},
-		{"sim://?fault=addr-flip=#1:40", "addr-flip=#N"},
-		{"sim://?fault=dup-reply=NOPE:#1", "OP: before"},
-		{"sim://?fault=op-flip=#0", "the Nth request"},
-		{"sim://?fault=flip=1", "unknown fault 'flip'"},
+	    {"sim://?fault=seq-flip=2", "seq-flip=P (a probability from 0 to 1)"},
+	    {"sim://?fault=late=#2", "late takes MS@ before it"},
+	    {"sim://?fault=addr-flip=#1:40", "addr-flip=#N"},
+	    {"sim://?fault=dup-reply=NOPE:#1", "OP: before"},
+	    {"sim://?fault=op-flip=#0", "the Nth request"},
+	    {"sim://?fault=flip=1", "unknown fault 'flip'"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct link *l = NULL;
@@ -163,12 +163,9 @@ static void test_bad_fault_values(void **state)
 int board_fault_tests(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_op_flip),
-		cmocka_unit_test(test_seq_flip),
-		cmocka_unit_test(test_data_flip2),
-		cmocka_unit_test(test_addr_flip),
-		cmocka_unit_test(test_dup_late_refuse),
-		cmocka_unit_test(test_bad_fault_values),
+	    cmocka_unit_test(test_op_flip),	    cmocka_unit_test(test_seq_flip),
+	    cmocka_unit_test(test_data_flip2),	    cmocka_unit_test(test_addr_flip),
+	    cmocka_unit_test(test_dup_late_refuse), cmocka_unit_test(test_bad_fault_values),
 	};
 	return cmocka_run_group_tests_name("board_faults", tests, NULL, NULL);
 }

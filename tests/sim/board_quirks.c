@@ -159,8 +159,10 @@ static void test_boot_log_flash_segments(void **state)
 	const uint32_t d[] = {1396, 40};
 	sum = flash_file_with_image(path, d, 2, true);
 	size_t n = flash_boot_text(path, text, sizeof text);
-	snprintf(want, sizeof want, "tail 4\r\nchksum 0x%02x\r\ncsum 0x%02x\r\ncsum err\r\n"
-		 "ets_main.c ", sum, sum);
+	snprintf(want, sizeof want,
+		 "tail 4\r\nchksum 0x%02x\r\ncsum 0x%02x\r\ncsum err\r\n"
+		 "ets_main.c ",
+		 sum, sum);
 	size_t wl = strlen(want);
 	assert_true(n >= wl);
 	assert_string_equal(text + n - wl, want);
@@ -214,9 +216,9 @@ static void test_fault_stall_independent(void **state)
 int board_quirk_tests(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_erase_past_end_wraps),
-		cmocka_unit_test(test_boot_log_flash_segments),
-		cmocka_unit_test(test_fault_stall_independent),
+	    cmocka_unit_test(test_erase_past_end_wraps),
+	    cmocka_unit_test(test_boot_log_flash_segments),
+	    cmocka_unit_test(test_fault_stall_independent),
 	};
 	return cmocka_run_group_tests_name("board quirks", tests, NULL, NULL);
 }

@@ -105,8 +105,8 @@ bool host_write_reg(struct link *l, uint32_t addr, uint32_t value)
 	return host_cmd(l, PKT_WRITE_REG, d, 16, 0, &r, 3000000) && !r.status;
 }
 
-uint16_t host_flash_begin(struct link *l, uint32_t erase_size, uint32_t blocks,
-			  uint32_t block_size, uint32_t offset, uint64_t timeout_us)
+uint16_t host_flash_begin(struct link *l, uint32_t erase_size, uint32_t blocks, uint32_t block_size,
+			  uint32_t offset, uint64_t timeout_us)
 {
 	uint8_t d[16];
 	put_le32(d, erase_size);
@@ -142,8 +142,8 @@ uint32_t host_spi_command(struct link *l, uint8_t cmd, const uint8_t *mosi, size
 	host_read_reg(l, base + 0x1C, &old_user);
 	host_read_reg(l, base + 0x24, &old_user2);
 	unsigned mosi_bits = (unsigned)mosi_len * 8;
-	uint32_t user1 = ((miso_bits ? miso_bits - 1 : 0) << 8) |
-			 ((mosi_bits ? mosi_bits - 1 : 0) << 17);
+	uint32_t user1 =
+	    ((miso_bits ? miso_bits - 1 : 0) << 8) | ((mosi_bits ? mosi_bits - 1 : 0) << 17);
 	if (dummy)
 		user1 |= dummy - 1;
 	if (addr_len)

@@ -14,7 +14,7 @@ struct host_reply {
 	uint8_t op;
 	uint32_t value;
 	uint8_t data[64];
-	uint16_t len;       /* data length field */
+	uint16_t len; /* data length field */
 	uint8_t status, error;
 };
 
@@ -30,8 +30,8 @@ int host_sync(struct link *l);
 bool host_read_reg(struct link *l, uint32_t addr, uint32_t *value);
 bool host_write_reg(struct link *l, uint32_t addr, uint32_t value);
 /* FLASH_BEGIN with the raw erase size (no esptool compensation); returns status bytes. */
-uint16_t host_flash_begin(struct link *l, uint32_t erase_size, uint32_t blocks,
-			  uint32_t block_size, uint32_t offset, uint64_t timeout_us);
+uint16_t host_flash_begin(struct link *l, uint32_t erase_size, uint32_t blocks, uint32_t block_size,
+			  uint32_t offset, uint64_t timeout_us);
 uint16_t host_flash_data(struct link *l, const uint8_t *block, uint32_t len, uint32_t seq);
 /* esptool's run_spiflash_command for the ESP8266 (reference §5.2). */
 uint32_t host_spi_command(struct link *l, uint8_t cmd, const uint8_t *mosi, size_t mosi_len,

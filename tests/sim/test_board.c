@@ -157,7 +157,6 @@ static void test_unknown_opcode(void **state)
 	link_close(l);
 }
 
-
 static uint64_t wire_us(size_t bytes)
 {
 	return bytes * 86806ull / 1000; /* 115200 baud, 10 bits per byte, rounded to ns */
@@ -234,13 +233,13 @@ static void test_flash_data_errors(void **state)
 	put_le32(d + 12, 0);
 	memcpy(d + 16, block, 0x400);
 	struct host_reply r;
-	assert_true(host_cmd(l, PKT_FLASH_DATA, d, sizeof d,
-			     pkt_checksum(block, 0x400) ^ 1, &r, 3000000));
+	assert_true(
+	    host_cmd(l, PKT_FLASH_DATA, d, sizeof d, pkt_checksum(block, 0x400) ^ 1, &r, 3000000));
 	assert_int_equal(r.status << 8 | r.error, 0x0107);
 	/* Length word that does not match the data: 01 05. */
 	put_le32(d, 0x3FC);
-	assert_true(host_cmd(l, PKT_FLASH_DATA, d, sizeof d, pkt_checksum(block, 0x400), &r,
-			     3000000));
+	assert_true(
+	    host_cmd(l, PKT_FLASH_DATA, d, sizeof d, pkt_checksum(block, 0x400), &r, 3000000));
 	assert_int_equal(r.status << 8 | r.error, 0x0105);
 	/* A good block, then the same block again over programmed bits: the ROM's read-back
 	 * check fails with 01 08 because program can only clear bits. */
@@ -313,8 +312,8 @@ static void test_mem_load_and_run(void **state)
 	put_le32(d + 8, 0);
 	put_le32(d + 12, 0);
 	memcpy(d + 16, code, 64);
-	assert_true(host_cmd(l, PKT_MEM_DATA, d, 16 + 64, pkt_checksum(code, 64) ^ 0x40, &r,
-			     3000000));
+	assert_true(
+	    host_cmd(l, PKT_MEM_DATA, d, 16 + 64, pkt_checksum(code, 64) ^ 0x40, &r, 3000000));
 	assert_int_equal(r.status << 8 | r.error, 0x0107);
 	assert_true(host_cmd(l, PKT_MEM_DATA, d, 16 + 64, pkt_checksum(code, 64), &r, 3000000));
 	assert_int_equal(r.status, 0);
@@ -380,7 +379,7 @@ static void test_spi_hardware_bits(void **state)
 	assert_true(host_read_reg(l, 0x60000240, &v));
 	assert_int_equal(v & 0xFFFFFF, 0x1740C8);
 	assert_true(host_read_reg(l, 0x60000200, &v));
-	assert_int_equal(v, 0); /* done */
+	assert_int_equal(v, 0);				      /* done */
 	assert_true(host_write_reg(l, 0x60000200, 1u << 30)); /* WREN */
 	assert_true(host_write_reg(l, 0x60000200, 1u << 27)); /* RDSR */
 	assert_true(host_read_reg(l, 0x60000210, &v));
@@ -676,7 +675,6 @@ static void test_backing_file(void **state)
 	rmdir(dir);
 }
 
-
 static void test_garbage_never_crashes(void **state)
 {
 	(void)state;
@@ -722,33 +720,33 @@ static void test_garbage_never_crashes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sync_eight_replies),
-		cmocka_unit_test(test_commands_before_sync_ignored),
-		cmocka_unit_test(test_read_reg_mac_and_crystal),
-		cmocka_unit_test(test_rdid_and_sfdp),
-		cmocka_unit_test(test_erase_bug_one_sector),
-		cmocka_unit_test(test_unknown_opcode),
-		cmocka_unit_test(test_timing_flash_begin),
-		cmocka_unit_test(test_timing_fast),
-		cmocka_unit_test(test_sticky_value_and_status),
-		cmocka_unit_test(test_flash_data_errors),
-		cmocka_unit_test(test_flash_above_4mb_needs_set_params),
-		cmocka_unit_test(test_flash_end),
-		cmocka_unit_test(test_mem_load_and_run),
-		cmocka_unit_test(test_spi_user_erase_busy),
-		cmocka_unit_test(test_spi_hardware_bits),
-		cmocka_unit_test(test_esp8285_otp),
-		cmocka_unit_test(test_clkdiv_changes_baud),
-		cmocka_unit_test(test_reset_circuit),
-		cmocka_unit_test(test_sync_after),
-		cmocka_unit_test(test_boot_log),
-		cmocka_unit_test(test_faults_reproducible),
-		cmocka_unit_test(test_fault_stall),
-		cmocka_unit_test(test_fault_disconnect),
-		cmocka_unit_test(test_bad_options),
-		cmocka_unit_test(test_trace_and_counters),
-		cmocka_unit_test(test_backing_file),
-		cmocka_unit_test(test_garbage_never_crashes),
+	    cmocka_unit_test(test_sync_eight_replies),
+	    cmocka_unit_test(test_commands_before_sync_ignored),
+	    cmocka_unit_test(test_read_reg_mac_and_crystal),
+	    cmocka_unit_test(test_rdid_and_sfdp),
+	    cmocka_unit_test(test_erase_bug_one_sector),
+	    cmocka_unit_test(test_unknown_opcode),
+	    cmocka_unit_test(test_timing_flash_begin),
+	    cmocka_unit_test(test_timing_fast),
+	    cmocka_unit_test(test_sticky_value_and_status),
+	    cmocka_unit_test(test_flash_data_errors),
+	    cmocka_unit_test(test_flash_above_4mb_needs_set_params),
+	    cmocka_unit_test(test_flash_end),
+	    cmocka_unit_test(test_mem_load_and_run),
+	    cmocka_unit_test(test_spi_user_erase_busy),
+	    cmocka_unit_test(test_spi_hardware_bits),
+	    cmocka_unit_test(test_esp8285_otp),
+	    cmocka_unit_test(test_clkdiv_changes_baud),
+	    cmocka_unit_test(test_reset_circuit),
+	    cmocka_unit_test(test_sync_after),
+	    cmocka_unit_test(test_boot_log),
+	    cmocka_unit_test(test_faults_reproducible),
+	    cmocka_unit_test(test_fault_stall),
+	    cmocka_unit_test(test_fault_disconnect),
+	    cmocka_unit_test(test_bad_options),
+	    cmocka_unit_test(test_trace_and_counters),
+	    cmocka_unit_test(test_backing_file),
+	    cmocka_unit_test(test_garbage_never_crashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) + board_quirk_tests() +
 	       board_fault_tests();

@@ -15,9 +15,12 @@
 #include "core/util.h"
 #include "sim/norflash.h"
 
-static const struct nor_timing T = {.page_ns = 700000, .sector_ns = 45000000,
-				    .block32_ns = 120000000, .block64_ns = 150000000,
-				    .chip_ns = 2000000000, .wrsr_ns = 10000000};
+static const struct nor_timing T = {.page_ns = 700000,
+				    .sector_ns = 45000000,
+				    .block32_ns = 120000000,
+				    .block64_ns = 150000000,
+				    .chip_ns = 2000000000,
+				    .wrsr_ns = 10000000};
 
 static struct nor *make(uint32_t size)
 {
@@ -113,7 +116,7 @@ static void test_sfdp(void **state)
 	uint8_t s[0x11];
 	nor_read_sfdp(n, 0, s, sizeof s);
 	assert_memory_equal(s, "SFDP", 4);
-	assert_int_equal(s[8], 0x00); /* JEDEC basic parameter header */
+	assert_int_equal(s[8], 0x00);	     /* JEDEC basic parameter header */
 	assert_int_not_equal(s[0x10], 0x20); /* esptool's XMC check looks for 0x20 here */
 	uint8_t dens[4];
 	nor_read_sfdp(n, 0x84, dens, 4);
@@ -149,18 +152,17 @@ static void test_sizes_and_file(void **state)
 	assert_int_equal(nor_create(0x80000, 0, path, &T, &n, &err), ED_ERR_ARG);
 	assert_non_null(strstr(err.msg, "has 262144 bytes but the flash is 524288 bytes"));
 	unlink(path);
-	assert_int_equal(nor_create(0x40000, 0, "/nonexistent-dir/f.bin", &T, &n, &err),
-			 ED_ERR_IO);
+	assert_int_equal(nor_create(0x40000, 0, "/nonexistent-dir/f.bin", &T, &n, &err), ED_ERR_IO);
 	assert_non_null(strstr(err.msg, "cannot open flash file /nonexistent-dir/f.bin"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_program_ands_and_wraps),
-		cmocka_unit_test(test_erase_units_and_wrap),
-		cmocka_unit_test(test_sfdp),
-		cmocka_unit_test(test_sizes_and_file),
+	    cmocka_unit_test(test_program_ands_and_wraps),
+	    cmocka_unit_test(test_erase_units_and_wrap),
+	    cmocka_unit_test(test_sfdp),
+	    cmocka_unit_test(test_sizes_and_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

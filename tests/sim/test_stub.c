@@ -136,8 +136,8 @@ static void test_stub_read_flash(void **state)
 	put_le32(d + 4, 0);
 	put_le32(d + 8, 0);
 	put_le32(d + 12, 0);
-	assert_true(host_cmd(l, PKT_FLASH_DATA, d, 16 + 0x1400, pkt_checksum(d + 16, 0x1400), &r,
-			     3000000));
+	assert_true(
+	    host_cmd(l, PKT_FLASH_DATA, d, 16 + 0x1400, pkt_checksum(d + 16, 0x1400), &r, 3000000));
 	assert_int_equal(r.status, 0);
 	put_le32(d, 0x10000);
 	put_le32(d + 4, 3000);
@@ -206,13 +206,12 @@ static void test_stub_erase_and_reboot(void **state)
 	link_sleep_us(l, 20000);
 	assert_false(host_read_reg(l, PKT_CHIP_MAGIC_ADDR, &v));
 	assert_int_equal(host_sync(l), 8);
-	assert_true(host_cmd(l, PKT_READ_REG, (const uint8_t *)"\x00\x10\x00\x40", 4, 0, &r,
-			     3000000));
+	assert_true(
+	    host_cmd(l, PKT_READ_REG, (const uint8_t *)"\x00\x10\x00\x40", 4, 0, &r, 3000000));
 	assert_int_equal(sim_board_state(link_sim_board(l), link_now_us(l) * 1000),
 			 SIM_STATE_LOADER);
 	link_close(l);
 }
-
 
 static void test_stub_garbage_never_crashes(void **state)
 {
@@ -233,8 +232,8 @@ static void test_stub_garbage_never_crashes(void **state)
 			x = x * 1664525u + 1013904223u;
 			data[k] = (uint8_t)(x >> 20);
 		}
-		host_send(l, op, data, len, pkt_checksum(data + (len > 16 ? 16 : len),
-							  len > 16 ? len - 16u : 0));
+		host_send(l, op, data, len,
+			  pkt_checksum(data + (len > 16 ? 16 : len), len > 16 ? len - 16u : 0));
 		uint8_t out[512];
 		struct ed_error err;
 		/* Acknowledge whatever READ_FLASH sends, with a wrong count now and then. */
@@ -280,11 +279,11 @@ static void test_stub_stall_independent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stub_compressed_write_and_md5),
-		cmocka_unit_test(test_stub_read_flash),
-		cmocka_unit_test(test_stub_erase_and_reboot),
-		cmocka_unit_test(test_stub_garbage_never_crashes),
-		cmocka_unit_test(test_stub_stall_independent),
+	    cmocka_unit_test(test_stub_compressed_write_and_md5),
+	    cmocka_unit_test(test_stub_read_flash),
+	    cmocka_unit_test(test_stub_erase_and_reboot),
+	    cmocka_unit_test(test_stub_garbage_never_crashes),
+	    cmocka_unit_test(test_stub_stall_independent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,8 +45,7 @@ int client_send_raw(struct link *l, const uint8_t *bytes, size_t len)
 	return link_write(l, bytes, len, &err);
 }
 
-int client_send(struct link *l, uint8_t op, const uint8_t *data, uint32_t len,
-		uint32_t checksum)
+int client_send(struct link *l, uint8_t op, const uint8_t *data, uint32_t len, uint32_t checksum)
 {
 	static uint8_t body[8 + 0x10100];
 	static uint8_t wire[2 * sizeof body + 2];
@@ -84,8 +83,8 @@ int client_frame(struct link *l, uint8_t *buf, size_t cap, uint64_t timeout_us)
 	}
 }
 
-bool client_cmd(struct link *l, uint8_t op, const uint8_t *data, uint32_t len,
-		uint32_t checksum, struct reply *r)
+bool client_cmd(struct link *l, uint8_t op, const uint8_t *data, uint32_t len, uint32_t checksum,
+		struct reply *r)
 {
 	static uint8_t f[8 + 65536 + 16];
 	if (client_send(l, op, data, len, checksum) < 0)
@@ -210,8 +209,8 @@ struct link *client_open_spec(const char *spec, enum client_upload what, bool ex
 	return l;
 }
 
-int client_begin(struct link *l, bool deflate, uint32_t size, uint32_t blocks,
-		 uint32_t block_size, uint32_t offset)
+int client_begin(struct link *l, bool deflate, uint32_t size, uint32_t blocks, uint32_t block_size,
+		 uint32_t offset)
 {
 	uint8_t d[16];
 	put_le32(d, size);
@@ -221,8 +220,7 @@ int client_begin(struct link *l, bool deflate, uint32_t size, uint32_t blocks,
 	return client_status(l, deflate ? PKT_FLASH_DEFL_BEGIN : PKT_FLASH_BEGIN, d, 16);
 }
 
-int client_data(struct link *l, bool deflate, const uint8_t *block, uint32_t len,
-		uint32_t seq)
+int client_data(struct link *l, bool deflate, const uint8_t *block, uint32_t len, uint32_t seq)
 {
 	static uint8_t d[16 + 0x10000];
 	static struct reply r;
@@ -265,8 +263,8 @@ void client_md5_of(const uint8_t *data, size_t len, uint8_t digest[16])
 	md5_final(&m, digest);
 }
 
-int client_read(struct link *l, uint32_t addr, uint32_t size, uint32_t packet,
-		uint32_t in_flight, uint8_t *out)
+int client_read(struct link *l, uint32_t addr, uint32_t size, uint32_t packet, uint32_t in_flight,
+		uint8_t *out)
 {
 	uint8_t d[16];
 	static struct reply r;
@@ -296,8 +294,7 @@ int client_read(struct link *l, uint32_t addr, uint32_t size, uint32_t packet,
 	return n == 16 && !memcmp(f, digest, 16) ? 0 : -2;
 }
 
-int client_write(struct link *l, bool deflate, uint32_t offset, const uint8_t *data,
-		 uint32_t size)
+int client_write(struct link *l, bool deflate, uint32_t offset, const uint8_t *data, uint32_t size)
 {
 	const uint32_t bs = 0x4000;
 	uint8_t *src = (uint8_t *)data;

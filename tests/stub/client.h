@@ -19,9 +19,9 @@ enum client_upload { UPLOAD_ESPTOOL_LAYOUT, UPLOAD_OURS, UPLOAD_UNKNOWN };
 struct reply {
 	uint8_t op;
 	uint32_t value;
-	uint32_t len;           /* data length field */
-	uint8_t data[65536];    /* data including the two status bytes */
-	uint8_t status, extra;  /* the two bytes after the result */
+	uint32_t len;	       /* data length field */
+	uint8_t data[65536];   /* data including the two status bytes */
+	uint8_t status, extra; /* the two bytes after the result */
 };
 
 /* A flash image file under the build dir, filled with fill (size bytes); returns its
@@ -36,36 +36,33 @@ struct link *client_open_spec(const char *spec, enum client_upload what, bool ex
 /* Uploads over an open link already synced with the ROM; true when OHAI arrived. */
 bool client_upload(struct link *l, enum client_upload what);
 
-int client_send(struct link *l, uint8_t op, const uint8_t *data, uint32_t len,
-		uint32_t checksum);
+int client_send(struct link *l, uint8_t op, const uint8_t *data, uint32_t len, uint32_t checksum);
 /* Raw bytes, for damaged frames. */
 int client_send_raw(struct link *l, const uint8_t *bytes, size_t len);
 /* The next SLIP frame within timeout_us (len, or -1). */
 int client_frame(struct link *l, uint8_t *buf, size_t cap, uint64_t timeout_us);
 /* Sends and waits for the reply to op; false on timeout. */
-bool client_cmd(struct link *l, uint8_t op, const uint8_t *data, uint32_t len,
-		uint32_t checksum, struct reply *r);
+bool client_cmd(struct link *l, uint8_t op, const uint8_t *data, uint32_t len, uint32_t checksum,
+		struct reply *r);
 /* Status of a command without result bytes (0x100 + nothing = timeout -> -1). */
 int client_status(struct link *l, uint8_t op, const uint8_t *data, uint32_t len);
 
 uint32_t client_checksum(const uint8_t *data, uint32_t len);
 /* FLASH_BEGIN or FLASH_DEFL_BEGIN; returns the first status byte (-1: no reply). */
-int client_begin(struct link *l, bool deflate, uint32_t size, uint32_t blocks,
-		 uint32_t block_size, uint32_t offset);
+int client_begin(struct link *l, bool deflate, uint32_t size, uint32_t blocks, uint32_t block_size,
+		 uint32_t offset);
 /* FLASH_DATA or FLASH_DEFL_DATA of len bytes with sequence seq. */
-int client_data(struct link *l, bool deflate, const uint8_t *block, uint32_t len,
-		uint32_t seq);
+int client_data(struct link *l, bool deflate, const uint8_t *block, uint32_t len, uint32_t seq);
 int client_end(struct link *l, bool deflate, uint32_t flag);
 /* SPI_FLASH_MD5; returns the status, digest filled on success. */
 int client_md5(struct link *l, uint32_t addr, uint32_t size, uint8_t digest[16]);
 /* READ_FLASH with acks after every packet; returns the status of the command (0 and out
  * filled, the final digest checked), or -2 when the data or digest was wrong/missing. */
-int client_read(struct link *l, uint32_t addr, uint32_t size, uint32_t packet,
-		uint32_t in_flight, uint8_t *out);
+int client_read(struct link *l, uint32_t addr, uint32_t size, uint32_t packet, uint32_t in_flight,
+		uint8_t *out);
 
 /* Writes data at offset the way esptool does (compressed: level 9, 0x4000 blocks; plain:
  * 0x4000 blocks padded with 0xFF); returns the first failing status or 0. */
-int client_write(struct link *l, bool deflate, uint32_t offset, const uint8_t *data,
-		 uint32_t size);
+int client_write(struct link *l, bool deflate, uint32_t offset, const uint8_t *data, uint32_t size);
 
 void client_md5_of(const uint8_t *data, size_t len, uint8_t digest[16]);

@@ -30,7 +30,7 @@
 #include "stub/stub_blob.h"
 
 #define FLASH 0x100000u
-#define FILL 0xA5
+#define FILL  0xA5
 
 static struct link *L;
 /* With --tcp the board is an espdeck-sim process on loopback: the flash is its backing
@@ -141,8 +141,8 @@ static void assert_flash_is(uint32_t off, const uint8_t *data, uint32_t n)
 	for (uint32_t i = 0; i < FLASH; i++) {
 		uint8_t want = i >= off && i - off < n ? data[i - off] : FILL;
 		if (f[i] != want)
-			fail_msg("flash 0x%06x is %02x, want %02x (data at 0x%x, %u bytes)", i, f[i],
-				 want, off, n);
+			fail_msg("flash 0x%06x is %02x, want %02x (data at 0x%x, %u bytes)", i,
+				 f[i], want, off, n);
 	}
 }
 
@@ -342,9 +342,11 @@ static void test_deflate_corrupt_and_too_long(void **state)
 	memcpy(bad, "junk", 4);
 	assert_int_equal(client_begin(L, true, sizeof data, 3, 0x4000, 0x50000), 0);
 	for (uint32_t s = 0; s * 0x4000 < zlen; s++)
-		assert_int_equal(client_data(L, true, z + s * 0x4000,
-					     zlen - s * 0x4000 < 0x4000 ? (uint32_t)zlen - s * 0x4000
-									 : 0x4000, s), 0);
+		assert_int_equal(
+		    client_data(L, true, z + s * 0x4000,
+				zlen - s * 0x4000 < 0x4000 ? (uint32_t)zlen - s * 0x4000 : 0x4000,
+				s),
+		    0);
 	assert_int_equal(client_data(L, true, bad, 4, (uint32_t)(zlen + 0x3FFF) / 0x4000), 0xC9);
 	/* truncated: END before the stream ended */
 	assert_int_equal(client_begin(L, true, sizeof data, 2, 0x4000, 0x70000), 0);
@@ -510,8 +512,8 @@ static void test_sector_md5_and_info(void **state)
 	assert_int_equal(r->status, 0xCC);
 	assert_true(client_cmd(L, 0xE1, NULL, 0, 0, r));
 	assert_int_equal(r->status, 0);
-	assert_int_equal(get_le32(r->data), 1);            /* extension version */
-	assert_int_equal(get_le32(r->data + 12), FLASH);   /* size from the JEDEC id */
+	assert_int_equal(get_le32(r->data), 1);		 /* extension version */
+	assert_int_equal(get_le32(r->data + 12), FLASH); /* size from the JEDEC id */
 	/* esptool's commands the ESP8266 has not: 0xFF */
 	assert_true(client_cmd(L, PKT_GET_SECURITY_INFO, NULL, 0, 0, r));
 	assert_int_equal(r->status, 0xFF);
@@ -522,8 +524,8 @@ static void test_noise_and_broken_frames(void **state)
 {
 	(void)state;
 	/* garbage between frames, a broken escape, an empty frame, a short frame */
-	static const uint8_t junk[] = {'x', 'y', 0xC0, 0x00, 0x0A, 0xDB, 0x01, 0xC0, 0xC0, 0xC0,
-				       0x00, 0x0A, 0xC0};
+	static const uint8_t junk[] = {'x',  'y',  0xC0, 0x00, 0x0A, 0xDB, 0x01,
+				       0xC0, 0xC0, 0xC0, 0x00, 0x0A, 0xC0};
 	client_send_raw(L, junk, sizeof junk);
 	uint8_t f[64];
 	assert_int_equal(client_frame(L, f, sizeof f, 100000), -1); /* nothing answered */
@@ -635,8 +637,7 @@ static void test_our_blob_runs(void **state)
 	}
 	struct link *l = client_open("fast", UPLOAD_OURS, true);
 	assert_non_null(l);
-	assert_int_equal(sim_board_state(link_sim_board(l), link_now_us(l) * 1000),
-			 SIM_STATE_STUB);
+	assert_int_equal(sim_board_state(link_sim_board(l), link_now_us(l) * 1000), SIM_STATE_STUB);
 	link_close(l);
 }
 
@@ -744,7 +745,7 @@ static void test_unlock_protected_flash(void **state)
 	assert_true(client_cmd(L, 0xE1, NULL, 0, 0, r));
 	assert_int_equal(r->status, 0);
 	uint32_t st = get_le32(r->data + 16);
-	assert_int_equal(st & 0x407C, 0);     /* protection cleared */
+	assert_int_equal(st & 0x407C, 0);      /* protection cleared */
 	assert_int_equal(st & 0x0200, 0x0200); /* QE kept */
 	/* no protection left: no note the next time */
 	assert_true(client_cmd(L, PKT_FLASH_BEGIN, d, 16, 0, r));
@@ -760,53 +761,53 @@ int main(int argc, char **argv)
 	/* Over TCP the link has no baud rate (the board's host side follows the chip) and no
 	 * board to inspect: those cases run in-process only. */
 	const struct CMUnitTest tcp_tests[] = {
-		T(test_sync_while_running),
-		T(test_plain_write_unaligned_keeps_neighbours),
-		T(test_deflate_write_exact_erase),
-		T(test_deflate_small_blocks),
-		T(test_bad_checksum_then_resend),
-		T(test_sequence_must_be_next),
-		T(test_lengths_that_disagree),
-		T(test_frame_too_long),
-		T(test_write_past_announced_size),
-		T(test_deflate_corrupt_and_too_long),
-		T(test_commands_out_of_place),
-		T(test_begin_checks),
-		T(test_reads),
-		T(test_erase_region),
-		T(test_sector_md5_and_info),
-		T(test_noise_and_broken_frames),
-		T(test_registers_and_ram_loads),
-		T(test_run_user_code),
+	    T(test_sync_while_running),
+	    T(test_plain_write_unaligned_keeps_neighbours),
+	    T(test_deflate_write_exact_erase),
+	    T(test_deflate_small_blocks),
+	    T(test_bad_checksum_then_resend),
+	    T(test_sequence_must_be_next),
+	    T(test_lengths_that_disagree),
+	    T(test_frame_too_long),
+	    T(test_write_past_announced_size),
+	    T(test_deflate_corrupt_and_too_long),
+	    T(test_commands_out_of_place),
+	    T(test_begin_checks),
+	    T(test_reads),
+	    T(test_erase_region),
+	    T(test_sector_md5_and_info),
+	    T(test_noise_and_broken_frames),
+	    T(test_registers_and_ram_loads),
+	    T(test_run_user_code),
 	};
 	if (tcp)
-		return cmocka_run_group_tests_name("stub core on espdeck-sim --tcp", tcp_tests, NULL,
-						   NULL);
+		return cmocka_run_group_tests_name("stub core on espdeck-sim --tcp", tcp_tests,
+						   NULL, NULL);
 	const struct CMUnitTest tests[] = {
-		T(test_sync_while_running),
-		T(test_plain_write_unaligned_keeps_neighbours),
-		T(test_deflate_write_exact_erase),
-		T(test_deflate_small_blocks),
-		T(test_bad_checksum_then_resend),
-		T(test_sequence_must_be_next),
-		T(test_lengths_that_disagree),
-		T(test_frame_too_long),
-		T(test_write_past_announced_size),
-		T(test_deflate_corrupt_and_too_long),
-		T(test_commands_out_of_place),
-		T(test_begin_checks),
-		T(test_reads),
-		T(test_read_in_flight),
-		T(test_erase_region),
-		T(test_sector_md5_and_info),
-		T(test_noise_and_broken_frames),
-		T(test_unlock_protected_flash),
-		T(test_registers_and_ram_loads),
-		T(test_baud_change_confirmed),
-		T(test_baud_change_falls_back),
-		T(test_run_user_code),
-		cmocka_unit_test(test_unknown_code_is_silent),
-		cmocka_unit_test(test_our_blob_runs),
+	    T(test_sync_while_running),
+	    T(test_plain_write_unaligned_keeps_neighbours),
+	    T(test_deflate_write_exact_erase),
+	    T(test_deflate_small_blocks),
+	    T(test_bad_checksum_then_resend),
+	    T(test_sequence_must_be_next),
+	    T(test_lengths_that_disagree),
+	    T(test_frame_too_long),
+	    T(test_write_past_announced_size),
+	    T(test_deflate_corrupt_and_too_long),
+	    T(test_commands_out_of_place),
+	    T(test_begin_checks),
+	    T(test_reads),
+	    T(test_read_in_flight),
+	    T(test_erase_region),
+	    T(test_sector_md5_and_info),
+	    T(test_noise_and_broken_frames),
+	    T(test_unlock_protected_flash),
+	    T(test_registers_and_ram_loads),
+	    T(test_baud_change_confirmed),
+	    T(test_baud_change_falls_back),
+	    T(test_run_user_code),
+	    cmocka_unit_test(test_unknown_code_is_silent),
+	    cmocka_unit_test(test_our_blob_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -142,12 +142,25 @@ static void jump(void *c, uint32_t e)
 }
 
 static const struct stub_hal hal = {
-	.tx = tx, .flash_read = rd, .flash_write = wr, .flash_erase_sector = er_sector,
-	.flash_erase_block = er_block, .flash_erase_chip = er_chip, .flash_read_status = rd_st,
-	.flash_write_status = wr_st, .flash_id = id, .flash_set_params = params,
-	.flash_attach = attach, .read_reg = rreg, .write_reg = wreg, .time_us = now,
-	.delay_us = delay, .uart_divider = div_get, .set_uart_divider = div_set,
-	.leave = leave, .jump = jump,
+    .tx = tx,
+    .flash_read = rd,
+    .flash_write = wr,
+    .flash_erase_sector = er_sector,
+    .flash_erase_block = er_block,
+    .flash_erase_chip = er_chip,
+    .flash_read_status = rd_st,
+    .flash_write_status = wr_st,
+    .flash_id = id,
+    .flash_set_params = params,
+    .flash_attach = attach,
+    .read_reg = rreg,
+    .write_reg = wreg,
+    .time_us = now,
+    .delay_us = delay,
+    .uart_divider = div_get,
+    .set_uart_divider = div_set,
+    .leave = leave,
+    .jump = jump,
 };
 
 static struct stub s;
@@ -230,7 +243,7 @@ static void test_write_error_reported_next(void **state)
 	assert_int_equal(data(1, 0x11, 4096), 0xC4); /* the failure shows here */
 	assert_int_equal(end(), 0xC4);
 	m.fail_write = 0;
-	assert_int_equal(begin(4096, 0x1000), 0);    /* usable again */
+	assert_int_equal(begin(4096, 0x1000), 0); /* usable again */
 	assert_int_equal(data(0, 0x11, 4096), 0);
 	assert_int_equal(end(), 0);
 	assert_int_equal(m.flash[0x1000], 0x11);
@@ -279,9 +292,9 @@ static void test_unlock_fails(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_write_error_reported_next, setup),
-		cmocka_unit_test_setup(test_erase_and_read_errors, setup),
-		cmocka_unit_test_setup(test_unlock_fails, setup),
+	    cmocka_unit_test_setup(test_write_error_reported_next, setup),
+	    cmocka_unit_test_setup(test_erase_and_read_errors, setup),
+	    cmocka_unit_test_setup(test_unlock_fails, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,8 +15,7 @@
 static const uint8_t text[] = {0x36, 0x41, 0x00, 0x1d, 0xf0, 0x00, 0x00, 0x00};
 static const uint8_t data[] = {'O', 'H', 'A', 'I'};
 
-static void identity_of(const struct stub_segment *segs, size_t n, uint32_t entry,
-			uint8_t out[32])
+static void identity_of(const struct stub_segment *segs, size_t n, uint32_t entry, uint8_t out[32])
 {
 	stub_blob_identity(segs, n, entry, out);
 }

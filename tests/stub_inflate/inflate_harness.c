@@ -62,11 +62,11 @@ uint32_t rnd(void)
 	return rng_state;
 }
 
-
 void make_data(uint8_t *p, size_t n, enum kind kind)
 {
-	static const char *words[] = {"flash ", "sector ", "erase ", "0x3FC000 ", "boot ",
-				      "user1.bin ", "\n", "esp_init_data ", "OHAI ", "SLIP "};
+	static const char *words[] = {"flash ", "sector ",    "erase ", "0x3FC000 ",
+				      "boot ",	"user1.bin ", "\n",	"esp_init_data ",
+				      "OHAI ",	"SLIP "};
 	size_t i = 0;
 	switch (kind) {
 	case K_RANDOM:
@@ -114,14 +114,14 @@ void make_data(uint8_t *p, size_t n, enum kind kind)
 
 /* ---- zlib ---- */
 
-uint8_t *zcompress(const uint8_t *data, size_t n, const struct zparams *zp,
-			  size_t *out_len)
+uint8_t *zcompress(const uint8_t *data, size_t n, const struct zparams *zp, size_t *out_len)
 {
 	z_stream z = {0};
-	assert_int_equal(deflateInit2(&z, zp->level, Z_DEFLATED, zp->window_bits, zp->mem_level,
-				      zp->strategy),
-			 Z_OK);
-	size_t cap = deflateBound(&z, n) + 64 + n / 8 + (zp->flush_every ? 16 * (n / zp->flush_every + 1) : 0);
+	assert_int_equal(
+	    deflateInit2(&z, zp->level, Z_DEFLATED, zp->window_bits, zp->mem_level, zp->strategy),
+	    Z_OK);
+	size_t cap = deflateBound(&z, n) + 64 + n / 8 +
+		     (zp->flush_every ? 16 * (n / zp->flush_every + 1) : 0);
 	uint8_t *c = malloc(cap);
 	assert_non_null(c);
 	z.next_out = c;
@@ -136,7 +136,8 @@ uint8_t *zcompress(const uint8_t *data, size_t n, const struct zparams *zp,
 		pos += take;
 		if (zp->change_params && pos >= n / 2 && !changed) {
 			changed = 1;
-			assert_true(deflateParams(&z, 9 - zp->level, Z_DEFAULT_STRATEGY) != Z_STREAM_ERROR);
+			assert_true(deflateParams(&z, 9 - zp->level, Z_DEFAULT_STRATEGY) !=
+				    Z_STREAM_ERROR);
 		}
 		int fl = pos == n ? Z_FINISH : flushes[round++ % 4];
 		int rc = deflate(&z, fl);
@@ -152,7 +153,7 @@ uint8_t *zcompress(const uint8_t *data, size_t n, const struct zparams *zp,
 /* zlib's verdict: 1 and the output when it inflates the whole of in with nothing left.
  * When only the Adler-32 is wrong, *trailer_at says where it is (else it is set to n). */
 int zlib_verdict(const uint8_t *in, size_t n, uint8_t *dst, size_t cap, size_t *dst_len,
-			size_t *trailer_at)
+		 size_t *trailer_at)
 {
 	z_stream z = {0};
 	assert_int_equal(inflateInit(&z), Z_OK);
@@ -180,8 +181,7 @@ int zlib_accepts(const uint8_t *in, size_t n, uint8_t *dst, size_t cap, size_t *
 
 /* Inflates in, cut before each offset of cuts[] (ascending), and returns the result of
  * inflate_finish, or the first error a feed returned. */
-int ours_split(const uint8_t *in, size_t n, const size_t *cuts, size_t n_cuts,
-		      uint32_t limit)
+int ours_split(const uint8_t *in, size_t n, const size_t *cuts, size_t n_cuts, uint32_t limit)
 {
 	size_t pos = 0;
 	int rc = INFLATE_MORE;
@@ -209,8 +209,8 @@ void expect_same(const uint8_t *want, size_t want_len, const char *what)
 		size_t i = 0;
 		while (i < out.len && i < want_len && out.data[i] == want[i])
 			i++;
-		fail_msg("%s: %zu bytes out, %zu expected, first difference at %zu", what,
-			 out.len, want_len, i);
+		fail_msg("%s: %zu bytes out, %zu expected, first difference at %zu", what, out.len,
+			 want_len, i);
 	}
 	assert_false(out.contract_broken);
 	assert_int_equal(inflate_total_out(&inf), want_len);
@@ -284,8 +284,7 @@ void round_trip(const uint8_t *data, size_t n, const struct zparams *zp)
 	free(c);
 }
 
-const int strategies[5] = {Z_DEFAULT_STRATEGY, Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE,
-			    Z_FIXED};
+const int strategies[5] = {Z_DEFAULT_STRATEGY, Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE, Z_FIXED};
 
 uint8_t *read_file(const char *path, size_t *len)
 {

@@ -17,7 +17,7 @@ struct sink {
 	size_t pieces;
 	int short_piece_seen; /* a piece not a multiple of 4 came: it must be the last */
 	int contract_broken;
-	int refuse_after;     /* refuse (return 77) once this many bytes arrived; -1: never */
+	int refuse_after; /* refuse (return 77) once this many bytes arrived; -1: never */
 };
 
 extern struct inflater inf;

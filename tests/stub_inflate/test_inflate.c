@@ -20,7 +20,6 @@
 
 /* ---- the zlib matrix ---- */
 
-
 static void test_small_streams_all_levels_and_strategies(void **state)
 {
 	static const size_t sizes[] = {0, 1, 2, 3, 4, 5, 7, 31, 100, 259, 1000, 4099};
@@ -53,14 +52,16 @@ static void test_windows_memlevels_flushes(void **state)
 		make_data(data, n, kind);
 		for (int wbits = 9; wbits <= 15; wbits += 3) {
 			for (int mem = 1; mem <= 9; mem += 4) {
-				struct zparams zp = {1 + (int)(rnd() % 9), Z_DEFAULT_STRATEGY, wbits, mem, 0, 0};
+				struct zparams zp = {
+				    1 + (int)(rnd() % 9), Z_DEFAULT_STRATEGY, wbits, mem, 0, 0};
 				round_trip(data, n, &zp);
 			}
 		}
 		/* empty stored blocks (sync/full flush), empty fixed blocks (Z_BLOCK,
 		 * partial flush), and a level/strategy change inside one stream */
 		for (size_t every = 1; every <= 20000; every *= 37) {
-			struct zparams zp = {(int)(rnd() % 10), strategies[rnd() % 5], 15, 8, every, 1};
+			struct zparams zp = {
+			    (int)(rnd() % 10), strategies[rnd() % 5], 15, 8, every, 1};
 			round_trip(data, every == 1 ? 3000 : n, &zp);
 		}
 	}
@@ -203,15 +204,15 @@ int main(int argc, char **argv)
 	if (!out.data)
 		return 1;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_damage_against_zlib),
-		cmocka_unit_test(test_small_streams_all_levels_and_strategies),
-		cmocka_unit_test(test_windows_memlevels_flushes),
-		cmocka_unit_test(test_one_mebibyte),
-		cmocka_unit_test(test_firmware_images),
-		cmocka_unit_test(test_machine_code),
+	    cmocka_unit_test(test_damage_against_zlib),
+	    cmocka_unit_test(test_small_streams_all_levels_and_strategies),
+	    cmocka_unit_test(test_windows_memlevels_flushes),
+	    cmocka_unit_test(test_one_mebibyte),
+	    cmocka_unit_test(test_firmware_images),
+	    cmocka_unit_test(test_machine_code),
 	};
 	int failed = run_error_tests();
-	failed += cmocka_run_group_tests_name("stub inflate: against zlib", tests, NULL,
-					      print_totals);
+	failed +=
+	    cmocka_run_group_tests_name("stub inflate: against zlib", tests, NULL, print_totals);
 	return failed ? 1 : 0;
 }

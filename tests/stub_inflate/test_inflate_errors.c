@@ -295,7 +295,8 @@ static void test_single_codes(void **state)
 				     "invalid literal/length or distance code");
 		} else {
 			assert_true(zlib_accepts(w.b, stream_bytes(&w), zout, sizeof zout, &zl));
-			assert_int_equal(ours_split(w.b, stream_bytes(&w), NULL, 0, 0), INFLATE_DONE);
+			assert_int_equal(ours_split(w.b, stream_bytes(&w), NULL, 0, 0),
+					 INFLATE_DONE);
 			assert_int_equal(out.len, 0);
 		}
 	}
@@ -330,7 +331,8 @@ static void test_single_codes(void **state)
 				     "invalid literal/length or distance code");
 		} else {
 			assert_true(zlib_accepts(w.b, stream_bytes(&w), zout, sizeof zout, &zl));
-			assert_int_equal(ours_split(w.b, stream_bytes(&w), NULL, 0, 4), INFLATE_DONE);
+			assert_int_equal(ours_split(w.b, stream_bytes(&w), NULL, 0, 4),
+					 INFLATE_DONE);
 			expect_same((const uint8_t *)"AAAA", 4, "single distance code");
 		}
 	}
@@ -397,7 +399,8 @@ static void test_output_limit_and_sink(void **state)
 		/* one byte less: rejected, and the sink never sees a byte past the limit */
 		uint32_t limits[] = {(uint32_t)n - 1, (uint32_t)n / 2, 0};
 		for (int i = 0; i < 3; i++) {
-			assert_int_equal(ours_split(c, cn, NULL, 0, limits[i]), INFLATE_ERR_TOO_LONG);
+			assert_int_equal(ours_split(c, cn, NULL, 0, limits[i]),
+					 INFLATE_ERR_TOO_LONG);
 			assert_true(out.len <= limits[i]);
 			assert_memory_equal(out.data, data, out.len);
 		}
@@ -429,14 +432,14 @@ static void test_output_limit_and_sink(void **state)
 int run_error_tests(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_headers),
-		cmocka_unit_test(test_bad_block_type_and_stored_length),
-		cmocka_unit_test(test_bad_code_lengths),
-		cmocka_unit_test(test_bad_literal_codes),
-		cmocka_unit_test(test_bad_codes_and_distances),
-		cmocka_unit_test(test_single_codes),
-		cmocka_unit_test(test_adler_trailing_truncated),
-		cmocka_unit_test(test_output_limit_and_sink),
+	    cmocka_unit_test(test_bad_headers),
+	    cmocka_unit_test(test_bad_block_type_and_stored_length),
+	    cmocka_unit_test(test_bad_code_lengths),
+	    cmocka_unit_test(test_bad_literal_codes),
+	    cmocka_unit_test(test_bad_codes_and_distances),
+	    cmocka_unit_test(test_single_codes),
+	    cmocka_unit_test(test_adler_trailing_truncated),
+	    cmocka_unit_test(test_output_limit_and_sink),
 	};
 	return cmocka_run_group_tests_name("stub inflate: corrupt streams", tests, NULL, NULL);
 }

@@ -137,8 +137,8 @@ int main(int argc, char **argv)
 		end = replay_feed(&h.r, &core, in + pos, (uint32_t)n);
 	}
 	FILE *f = fopen(argv[2], "wb");
-	if (fclose(h.out) != 0 || !f || fwrite(h.flash, 1, (size_t)flash_size, f) !=
-	    (size_t)flash_size || fclose(f) != 0) {
+	if (fclose(h.out) != 0 || !f ||
+	    fwrite(h.flash, 1, (size_t)flash_size, f) != (size_t)flash_size || fclose(f) != 0) {
 		fprintf(stderr, "stub-replay-host: cannot write the results\n");
 		return 1;
 	}

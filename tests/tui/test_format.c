@@ -52,8 +52,11 @@ static void test_rate_eta(void **state)
 static void test_progress_line(void **state)
 {
 	char buf[128];
-	struct job_progress p = {.stage = JOB_STAGE_WRITE, .done = 393216, .total = 1048576,
-				 .rate_bps = 11520, .eta_s = 57};
+	struct job_progress p = {.stage = JOB_STAGE_WRITE,
+				 .done = 393216,
+				 .total = 1048576,
+				 .rate_bps = 11520,
+				 .eta_s = 57};
 	assert_string_equal(tui_fmt_progress(buf, sizeof buf, &p),
 			    " 37%  384.0 KiB / 1.00 MiB  11.2 KiB/s  ETA 0:57");
 	p = (struct job_progress){.done = 4096, .total = 4096, .eta_s = -1};
@@ -100,10 +103,10 @@ static void test_dump_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bar),      cmocka_unit_test(test_percent),
-		cmocka_unit_test(test_rate_eta), cmocka_unit_test(test_progress_line),
-		cmocka_unit_test(test_fit),      cmocka_unit_test(test_wrap),
-		cmocka_unit_test(test_dump_name),
+	    cmocka_unit_test(test_bar),	      cmocka_unit_test(test_percent),
+	    cmocka_unit_test(test_rate_eta),  cmocka_unit_test(test_progress_line),
+	    cmocka_unit_test(test_fit),	      cmocka_unit_test(test_wrap),
+	    cmocka_unit_test(test_dump_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,12 +10,18 @@
 
 #include "inflate.h"
 
-#define INPUT ((uint8_t *)0x40200000) /* RAM in QEMU's sim machine */
+#define INPUT	  ((uint8_t *)0x40200000) /* RAM in QEMU's sim machine */
 #define INPUT_MAX 0x100000u
-#define PACKET 0x4000u
+#define PACKET	  0x4000u
 
-enum { SIM_EXIT = 1, SIM_READ = 3, SIM_WRITE = 4, SIM_OPEN = 5, SIM_ARGV_SZ = 1001,
-       SIM_ARGV = 1002 };
+enum {
+	SIM_EXIT = 1,
+	SIM_READ = 3,
+	SIM_WRITE = 4,
+	SIM_OPEN = 5,
+	SIM_ARGV_SZ = 1001,
+	SIM_ARGV = 1002
+};
 
 /* QEMU's Xtensa simcall: number in a2, arguments in a3..a5, result in a2. */
 static int32_t simcall(int32_t nr, int32_t a, int32_t b, int32_t c)
@@ -47,7 +53,7 @@ static void put(const char *s)
 static void put_u32(const char *label, uint32_t v)
 {
 	static const uint32_t tens[] = {1000000000u, 100000000u, 10000000u, 1000000u, 100000u,
-					10000u, 1000u, 100u, 10u, 1u};
+					10000u,	     1000u,	 100u,	    10u,      1u};
 	char buf[16];
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < 10; i++) {
@@ -118,7 +124,8 @@ static int sink(void *ctx, const uint8_t *p, uint32_t n)
 {
 	(void)ctx;
 	sink_sum += *(const uint32_t *)(const void *)p + n;
-	if (out_fd >= 0 && simcall(SIM_WRITE, out_fd, (int32_t)(uintptr_t)p, (int32_t)n) != (int32_t)n)
+	if (out_fd >= 0 &&
+	    simcall(SIM_WRITE, out_fd, (int32_t)(uintptr_t)p, (int32_t)n) != (int32_t)n)
 		return 1;
 	return 0;
 }

@@ -12,9 +12,9 @@
 /* No libc headers on the chip: the compiler's builtins become calls to the ROM's memcpy and
  * memset (the only library functions this file uses). */
 #define copy_bytes __builtin_memcpy
-#define set_bytes __builtin_memset
+#define set_bytes  __builtin_memset
 
-#define WSIZE INFLATE_WINDOW_SIZE
+#define WSIZE	  INFLATE_WINDOW_SIZE
 #define FAST_MASK ((1u << INFLATE_FAST_BITS) - 1u)
 #define ADLER_MOD 65521u
 /* Bytes that can be summed before b might pass 2^32 (zlib's NMAX). */
@@ -31,7 +31,7 @@
 #define GO 2
 /* decode() results besides a symbol. */
 #define NEED_BITS (-1)
-#define BAD_CODE (-2)
+#define BAD_CODE  (-2)
 
 enum state {
 	S_HEADER,
@@ -50,20 +50,19 @@ enum state {
 };
 
 /* RFC 1951 §3.2.5: lengths 257..285 and distances 0..29, base and extra bits. */
-static const uint16_t len_base[29] = {
-	3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
-	35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258};
-static const uint8_t len_extra[29] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
+static const uint16_t len_base[29] = {3,  4,  5,  6,   7,   8,	 9,   10,  11, 13,
+				      15, 17, 19, 23,  27,  31,	 35,  43,  51, 59,
+				      67, 83, 99, 115, 131, 163, 195, 227, 258};
+static const uint8_t len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
+				      2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
 static const uint16_t dist_base[30] = {
-	1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769,
-	1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
-static const uint8_t dist_extra[30] = {
-	0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12,
-	13, 13};
+    1,	 2,   3,   4,	5,   7,	   9,	 13,   17,   25,   33,	 49,   65,    97,    129,
+    193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
+static const uint8_t dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2,	3,  3,	4,  4,	5,  5,	6,
+				       6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
 /* RFC 1951 §3.2.7: the order of the code-length code lengths. */
-static const uint8_t clen_order[19] = {
-	16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15};
+static const uint8_t clen_order[19] = {16, 17, 18, 0, 8,  7, 9,	 6, 10, 5,
+				       11, 4,  12, 3, 13, 2, 14, 1, 15};
 
 HOT uint8_t *window_bytes(struct inflater *inf)
 {
@@ -204,8 +203,7 @@ static int32_t decode_slow(const struct inflate_huff *h, uint32_t bits, uint32_t
 
 /* The symbol the buffered bits start with, its length in *len; NEED_BITS when the buffer
  * is too short to tell, BAD_CODE when no code of the table matches. */
-HOT int32_t decode(const struct inflate_huff *h, uint32_t bits, uint32_t avail,
-		   uint32_t *len)
+HOT int32_t decode(const struct inflate_huff *h, uint32_t bits, uint32_t avail, uint32_t *len)
 {
 	uint32_t entry = h->fast[bits & FAST_MASK];
 	if (!entry)
@@ -637,8 +635,7 @@ static int step(struct inflater *inf)
 
 /* ---- interface ---- */
 
-void inflate_init(struct inflater *inf, uint32_t out_limit, inflate_sink_fn sink,
-		  void *sink_ctx)
+void inflate_init(struct inflater *inf, uint32_t out_limit, inflate_sink_fn sink, void *sink_ctx)
 {
 	/* The window needs no clearing: distances are checked against total_out. */
 	set_bytes((uint8_t *)inf + sizeof inf->window, 0, sizeof *inf - sizeof inf->window);

@@ -25,21 +25,21 @@
 enum inflate_result {
 	INFLATE_MORE = 0, /* all input consumed; the stream goes on */
 	INFLATE_DONE = 1, /* the stream ended (Adler-32 checked) exactly at the end of the input */
-	INFLATE_ERR_HEADER = -1,	 /* zlib header: not deflate, window > 32 KiB, a preset
+	INFLATE_ERR_HEADER = -1,	/* zlib header: not deflate, window > 32 KiB, a preset
 					    dictionary, or the header check bits are wrong */
-	INFLATE_ERR_BLOCK_TYPE = -2,	 /* block type 3 (reserved) */
+	INFLATE_ERR_BLOCK_TYPE = -2,	/* block type 3 (reserved) */
 	INFLATE_ERR_STORED_LENGTH = -3, /* stored block whose LEN is not the complement of NLEN */
-	INFLATE_ERR_CODE_LENGTHS = -4,	 /* dynamic block header: too many codes, an over-
+	INFLATE_ERR_CODE_LENGTHS = -4,	/* dynamic block header: too many codes, an over-
 					    subscribed or incomplete code, a repeat with nothing
 					    to repeat or past the end, no end-of-block code */
-	INFLATE_ERR_CODE = -5,		 /* a literal/length or distance code the block does not
+	INFLATE_ERR_CODE = -5,		/* a literal/length or distance code the block does not
 					    define (including 286, 287 and distances 30, 31) */
-	INFLATE_ERR_DISTANCE = -6,	 /* a match reaching back before the start of the output */
-	INFLATE_ERR_ADLER = -7,		 /* the Adler-32 of the output differs from the trailer */
-	INFLATE_ERR_TRAILING = -8,	 /* bytes after the end of the zlib stream */
-	INFLATE_ERR_TOO_LONG = -9,	 /* the output would pass the caller's limit */
-	INFLATE_ERR_TRUNCATED = -10,	 /* inflate_finish before the end of the stream */
-	INFLATE_ERR_SINK = -11,		 /* the sink refused a piece (its code: inflate_sink_error) */
+	INFLATE_ERR_DISTANCE = -6,	/* a match reaching back before the start of the output */
+	INFLATE_ERR_ADLER = -7,		/* the Adler-32 of the output differs from the trailer */
+	INFLATE_ERR_TRAILING = -8,	/* bytes after the end of the zlib stream */
+	INFLATE_ERR_TOO_LONG = -9,	/* the output would pass the caller's limit */
+	INFLATE_ERR_TRUNCATED = -10,	/* inflate_finish before the end of the stream */
+	INFLATE_ERR_SINK = -11, /* the sink refused a piece (its code: inflate_sink_error) */
 };
 
 /* Receives the output. data points into the window and is valid only during the call.
@@ -67,19 +67,19 @@ struct inflater {
 	uint8_t lengths[320];			  /* code lengths while reading a dynamic header */
 	inflate_sink_fn sink;
 	void *sink_ctx;
-	const uint8_t *in;	/* the input of the current inflate_feed call */
+	const uint8_t *in; /* the input of the current inflate_feed call */
 	uint32_t in_left;
-	uint32_t total_in;	/* bytes consumed by the decoder */
-	uint32_t total_out;	/* bytes produced */
+	uint32_t total_in;  /* bytes consumed by the decoder */
+	uint32_t total_out; /* bytes produced */
 	uint32_t out_limit;
-	uint32_t bitbuf;	/* input bits not yet used, LSB first */
+	uint32_t bitbuf; /* input bits not yet used, LSB first */
 	uint32_t bitcount;
-	uint32_t wpos;		/* next write position in the window */
-	uint32_t flushed;	/* window bytes before this were handed to the sink */
+	uint32_t wpos;	  /* next write position in the window */
+	uint32_t flushed; /* window bytes before this were handed to the sink */
 	uint32_t adler_a, adler_b;
 	uint32_t state;
 	uint32_t last_block;
-	uint32_t fixed_built;	/* lit/dist hold the fixed codes */
+	uint32_t fixed_built;		    /* lit/dist hold the fixed codes */
 	uint32_t hlit, hdist, hclen, index; /* dynamic header progress */
 	uint32_t length, distance;	    /* the match being decoded or copied */
 	int result;			    /* sticky error, or INFLATE_DONE */
@@ -88,8 +88,7 @@ struct inflater {
 
 /* Prepares a stream whose output may not exceed out_limit bytes (UINT32_MAX: no limit).
  * sink and sink_ctx are borrowed until the last call for this stream. */
-void inflate_init(struct inflater *inf, uint32_t out_limit, inflate_sink_fn sink,
-		  void *sink_ctx);
+void inflate_init(struct inflater *inf, uint32_t out_limit, inflate_sink_fn sink, void *sink_ctx);
 
 /* Decodes len more bytes of the stream (len may be 0; in may be NULL then). Returns
  * INFLATE_MORE, INFLATE_DONE when the stream ended exactly at the end of this input, or a

@@ -4,11 +4,11 @@
  * and replies SLIP-encoded straight to the UART. */
 #include "stub_int.h"
 
-#define SLIP_END 0xC0
-#define SLIP_ESC 0xDB
+#define SLIP_END     0xC0
+#define SLIP_ESC     0xDB
 #define SLIP_ESC_END 0xDC
 #define SLIP_ESC_ESC 0xDD
-#define HEADER_LEN 8u
+#define HEADER_LEN   8u
 
 /* The flasher stub sets the ROM's flash parameters to 16 MB (reference §9.1). */
 #define FLASH_SIZE_DEFAULT 0x1000000u
@@ -83,7 +83,8 @@ void stub_frame_end(struct stub *s)
 void stub_reply(struct stub *s, uint8_t op, uint32_t value, const uint8_t *result,
 		uint32_t result_len, uint8_t status, uint8_t extra)
 {
-	uint8_t head[HEADER_LEN] = {1, op, (uint8_t)(result_len + 2), (uint8_t)((result_len + 2) >> 8)};
+	uint8_t head[HEADER_LEN] = {1, op, (uint8_t)(result_len + 2),
+				    (uint8_t)((result_len + 2) >> 8)};
 	uint8_t tail[2] = {status, extra};
 	stub_put_le32(head + 4, value);
 	stub_frame_begin(s);
@@ -121,8 +122,13 @@ void stub_poll(struct stub *s)
 static int allowed_in_write(const struct stub *s, uint8_t op)
 {
 	switch (op) {
-	case OP_FLASH_DATA: case OP_FLASH_END: case OP_FLASH_DEFL_DATA: case OP_FLASH_DEFL_END:
-	case OP_FLASH_BEGIN: case OP_FLASH_DEFL_BEGIN: case OP_SYNC:
+	case OP_FLASH_DATA:
+	case OP_FLASH_END:
+	case OP_FLASH_DEFL_DATA:
+	case OP_FLASH_DEFL_END:
+	case OP_FLASH_BEGIN:
+	case OP_FLASH_DEFL_BEGIN:
+	case OP_SYNC:
 		return 1;
 	default:
 		(void)s;
@@ -137,25 +143,61 @@ static void dispatch(struct stub *s, const struct stub_req *r)
 		return;
 	}
 	switch (r->op) {
-	case OP_FLASH_BEGIN: case OP_FLASH_DEFL_BEGIN: stub_cmd_begin(s, r); break;
-	case OP_FLASH_DATA: case OP_FLASH_DEFL_DATA: stub_cmd_data(s, r); break;
-	case OP_FLASH_END: case OP_FLASH_DEFL_END: stub_cmd_end(s, r); break;
-	case OP_SYNC: stub_cmd_sync(s, r); break;
-	case OP_READ_REG: case OP_WRITE_REG: stub_cmd_regs(s, r); break;
-	case OP_SPI_SET_PARAMS: case OP_SPI_ATTACH: stub_cmd_params(s, r); break;
-	case OP_CHANGE_BAUDRATE: stub_cmd_baud(s, r); break;
-	case OP_SPI_FLASH_MD5: stub_cmd_md5(s, r); break;
-	case OP_ERASE_FLASH: case OP_ERASE_REGION: stub_cmd_erase(s, r); break;
-	case OP_READ_FLASH: stub_cmd_read(s, r); break;
-	case OP_MEM_BEGIN: case OP_MEM_DATA: case OP_MEM_END: stub_cmd_mem(s, r); break;
+	case OP_FLASH_BEGIN:
+	case OP_FLASH_DEFL_BEGIN:
+		stub_cmd_begin(s, r);
+		break;
+	case OP_FLASH_DATA:
+	case OP_FLASH_DEFL_DATA:
+		stub_cmd_data(s, r);
+		break;
+	case OP_FLASH_END:
+	case OP_FLASH_DEFL_END:
+		stub_cmd_end(s, r);
+		break;
+	case OP_SYNC:
+		stub_cmd_sync(s, r);
+		break;
+	case OP_READ_REG:
+	case OP_WRITE_REG:
+		stub_cmd_regs(s, r);
+		break;
+	case OP_SPI_SET_PARAMS:
+	case OP_SPI_ATTACH:
+		stub_cmd_params(s, r);
+		break;
+	case OP_CHANGE_BAUDRATE:
+		stub_cmd_baud(s, r);
+		break;
+	case OP_SPI_FLASH_MD5:
+		stub_cmd_md5(s, r);
+		break;
+	case OP_ERASE_FLASH:
+	case OP_ERASE_REGION:
+		stub_cmd_erase(s, r);
+		break;
+	case OP_READ_FLASH:
+		stub_cmd_read(s, r);
+		break;
+	case OP_MEM_BEGIN:
+	case OP_MEM_DATA:
+	case OP_MEM_END:
+		stub_cmd_mem(s, r);
+		break;
 	case OP_RUN_USER_CODE:
 		/* No reply: the firmware boots (reference §9.2). */
 		s->running = 0;
 		s->hal->leave(s->hal->ctx, STUB_LEAVE_RUN_USER);
 		break;
-	case STUB_OP_SECTOR_MD5: stub_cmd_sector_md5(s, r); break;
-	case STUB_OP_INFO: stub_cmd_info(s, r); break;
-	default: stub_status(s, r, STUB_ERR_NOT_IMPLEMENTED); break;
+	case STUB_OP_SECTOR_MD5:
+		stub_cmd_sector_md5(s, r);
+		break;
+	case STUB_OP_INFO:
+		stub_cmd_info(s, r);
+		break;
+	default:
+		stub_status(s, r, STUB_ERR_NOT_IMPLEMENTED);
+		break;
 	}
 }
 
@@ -169,8 +211,10 @@ static void handle_frame(struct stub *s, uint32_t len)
 	 * included: opcode 0 is no command): nothing to answer. */
 	if (len < HEADER_LEN || f[0] != 0 || f[1] == 0)
 		return;
-	struct stub_req r = {.op = f[1], .len = (uint32_t)f[2] | (uint32_t)f[3] << 8,
-			     .checksum = stub_le32(f + 4), .data = f + HEADER_LEN};
+	struct stub_req r = {.op = f[1],
+			     .len = (uint32_t)f[2] | (uint32_t)f[3] << 8,
+			     .checksum = stub_le32(f + 4),
+			     .data = f + HEADER_LEN};
 	if (s->overflow || r.len != len - HEADER_LEN) {
 		/* Longer than any request, or the length field disagrees with the frame. */
 		stub_status(s, &r, STUB_ERR_BAD_DATA_LEN);

@@ -22,10 +22,10 @@
 
 /* Largest request body the stub takes: header (8) + data header (16) + a 16 KiB block,
  * rounded up; a longer frame is refused with STUB_ERR_BAD_DATA_LEN. */
-#define STUB_FRAME_MAX 0x4040u
-#define STUB_BLOCK_MAX 0x4000u
-#define STUB_SECTOR 4096u
-#define STUB_BLOCK64 65536u
+#define STUB_FRAME_MAX	     0x4040u
+#define STUB_BLOCK_MAX	     0x4000u
+#define STUB_SECTOR	     4096u
+#define STUB_BLOCK64	     65536u
 #define STUB_READ_PACKET_MAX 4096u
 
 /* After CHANGE_BAUDRATE the new divider is on trial: without a good frame within this
@@ -35,22 +35,22 @@
 /* Status codes in the first status byte of a reply (reference §1.7 for the esptool ones). */
 enum stub_status {
 	STUB_OK = 0x00,
-	STUB_FAIL = 0x01,               /* bad parameters (esptool's stub: "OR quirk") */
-	STUB_ERR_BAD_DATA_LEN = 0xC0,   /* length fields disagree with the frame */
+	STUB_FAIL = 0x01,	      /* bad parameters (esptool's stub: "OR quirk") */
+	STUB_ERR_BAD_DATA_LEN = 0xC0, /* length fields disagree with the frame */
 	STUB_ERR_BAD_CHECKSUM = 0xC1,
-	STUB_ERR_BAD_BLOCKSIZE = 0xC2,  /* block size > 0x4000 */
+	STUB_ERR_BAD_BLOCKSIZE = 0xC2, /* block size > 0x4000 */
 	STUB_ERR_INVALID_COMMAND = 0xC3,
-	STUB_ERR_FAILED_SPI_OP = 0xC4,  /* the flash reported an error */
+	STUB_ERR_FAILED_SPI_OP = 0xC4, /* the flash reported an error */
 	STUB_ERR_FAILED_SPI_UNLOCK = 0xC5,
 	STUB_ERR_NOT_IN_FLASH_MODE = 0xC6,
-	STUB_ERR_INFLATE = 0xC7,        /* corrupt zlib stream */
+	STUB_ERR_INFLATE = 0xC7, /* corrupt zlib stream */
 	STUB_ERR_NOT_ENOUGH_DATA = 0xC8,
 	STUB_ERR_TOO_MUCH_DATA = 0xC9,
 	/* Ours (not in esptool's stubs): */
-	STUB_ERR_BAD_SEQUENCE = 0xCA,   /* FLASH_DATA out of order: nothing written */
-	STUB_ERR_NOT_NOW = 0xCB,        /* a command that does not belong to the running write */
-	STUB_ERR_OUT_OF_RANGE = 0xCC,   /* address range past the end of the flash */
-	STUB_ERR_BAD_PARAM = 0xCD,      /* a parameter of one of our commands is invalid */
+	STUB_ERR_BAD_SEQUENCE = 0xCA, /* FLASH_DATA out of order: nothing written */
+	STUB_ERR_NOT_NOW = 0xCB,      /* a command that does not belong to the running write */
+	STUB_ERR_OUT_OF_RANGE = 0xCC, /* address range past the end of the flash */
+	STUB_ERR_BAD_PARAM = 0xCD,    /* a parameter of one of our commands is invalid */
 	STUB_ERR_NOT_IMPLEMENTED = 0xFF,
 };
 
@@ -62,42 +62,42 @@ enum stub_status {
 enum stub_op_ext {
 	STUB_OP_SECTOR_MD5 = 0xE0, /* addr, size (both 4 KiB multiples): 16 MD5 bytes per
 				    * sector, in order, then the status */
-	STUB_OP_INFO = 0xE1,       /* no data: version, limits and flash facts (stub.h) */
+	STUB_OP_INFO = 0xE1,	   /* no data: version, limits and flash facts (stub.h) */
 };
 
 /* The reply data of STUB_OP_INFO, little-endian words in this order. */
 enum stub_info_word {
-	STUB_INFO_VERSION = 0,      /* protocol version of our extensions (1) */
-	STUB_INFO_FRAME_MAX,        /* STUB_FRAME_MAX */
-	STUB_INFO_FLASH_ID,         /* JEDEC id as read at start, 0 if unknown */
-	STUB_INFO_FLASH_SIZE,       /* the size the stub checks ranges against */
-	STUB_INFO_FLASH_STATUS,     /* status registers 1 and 2 at the time of the command */
+	STUB_INFO_VERSION = 0,	/* protocol version of our extensions (1) */
+	STUB_INFO_FRAME_MAX,	/* STUB_FRAME_MAX */
+	STUB_INFO_FLASH_ID,	/* JEDEC id as read at start, 0 if unknown */
+	STUB_INFO_FLASH_SIZE,	/* the size the stub checks ranges against */
+	STUB_INFO_FLASH_STATUS, /* status registers 1 and 2 at the time of the command */
 	STUB_INFO_WORDS,
 };
 #define STUB_EXT_VERSION 1u
 
 /* One write session (FLASH_BEGIN or FLASH_DEFL_BEGIN until all data arrived). */
 struct stub_write {
-	uint32_t active;       /* bytes are still expected */
-	uint32_t open;         /* begun and not yet ended (END or a new BEGIN) */
+	uint32_t active; /* bytes are still expected */
+	uint32_t open;	 /* begun and not yet ended (END or a new BEGIN) */
 	uint32_t deflate;
 	uint32_t offset, size; /* the announced region */
-	uint32_t pos;          /* next flash address to write */
+	uint32_t pos;	       /* next flash address to write */
 	uint32_t erased_to;    /* flash below this (from offset's sector) is erased */
-	uint32_t seq;          /* next expected sequence number */
+	uint32_t seq;	       /* next expected sequence number */
 	uint32_t budget;       /* compressed bytes still allowed (blocks x block size) */
 	uint32_t block_size;
 	uint32_t last_len, last_sum; /* the last accepted block, to recognise a resend */
-	uint8_t late_error;    /* a failure after the reply, reported by the next one */
+	uint8_t late_error;	     /* a failure after the reply, reported by the next one */
 	uint8_t note;
 };
 
 struct stub_read {
 	uint32_t active;
-	uint32_t pos, end;     /* next flash address to send, end of the range */
-	uint32_t sent, acked;  /* bytes */
-	uint32_t packet;       /* bytes per data frame */
-	uint32_t in_flight;    /* packets allowed unacknowledged */
+	uint32_t pos, end;    /* next flash address to send, end of the range */
+	uint32_t sent, acked; /* bytes */
+	uint32_t packet;      /* bytes per data frame */
+	uint32_t in_flight;   /* packets allowed unacknowledged */
 	uint32_t total;
 };
 
@@ -112,7 +112,7 @@ struct stub {
 
 	/* flash facts */
 	uint32_t flash_id;
-	uint32_t flash_size;   /* SPI_SET_PARAMS size, capped by the JEDEC capacity */
+	uint32_t flash_size; /* SPI_SET_PARAMS size, capped by the JEDEC capacity */
 
 	/* baud rate on trial */
 	uint32_t baud_pending;
@@ -127,11 +127,11 @@ struct stub {
 
 	struct stub_write wr;
 	struct stub_read rd;
-	struct md5 md5;        /* READ_FLASH's running digest */
+	struct md5 md5; /* READ_FLASH's running digest */
 	/* read-modify-write of a sector, staging of unaligned data, reads (a packet of up to
 	 * 4096 bytes at an unaligned address needs 8 more) */
 	uint32_t sector[(STUB_SECTOR + 8) / 4];
-	uint32_t mem_addr, mem_left;  /* MEM_BEGIN region still to come (mem_active) */
+	uint32_t mem_addr, mem_left; /* MEM_BEGIN region still to come (mem_active) */
 	uint32_t mem_active;
 	struct inflater inf;
 };

@@ -15,19 +15,32 @@
 
 /* esptool's opcodes (reference §2.1 and §9.2). */
 enum {
-	OP_FLASH_BEGIN = 0x02, OP_FLASH_DATA = 0x03, OP_FLASH_END = 0x04,
-	OP_MEM_BEGIN = 0x05, OP_MEM_END = 0x06, OP_MEM_DATA = 0x07, OP_SYNC = 0x08,
-	OP_WRITE_REG = 0x09, OP_READ_REG = 0x0A, OP_SPI_SET_PARAMS = 0x0B,
-	OP_SPI_ATTACH = 0x0D, OP_CHANGE_BAUDRATE = 0x0F, OP_FLASH_DEFL_BEGIN = 0x10,
-	OP_FLASH_DEFL_DATA = 0x11, OP_FLASH_DEFL_END = 0x12, OP_SPI_FLASH_MD5 = 0x13,
-	OP_ERASE_FLASH = 0xD0, OP_ERASE_REGION = 0xD1, OP_READ_FLASH = 0xD2,
+	OP_FLASH_BEGIN = 0x02,
+	OP_FLASH_DATA = 0x03,
+	OP_FLASH_END = 0x04,
+	OP_MEM_BEGIN = 0x05,
+	OP_MEM_END = 0x06,
+	OP_MEM_DATA = 0x07,
+	OP_SYNC = 0x08,
+	OP_WRITE_REG = 0x09,
+	OP_READ_REG = 0x0A,
+	OP_SPI_SET_PARAMS = 0x0B,
+	OP_SPI_ATTACH = 0x0D,
+	OP_CHANGE_BAUDRATE = 0x0F,
+	OP_FLASH_DEFL_BEGIN = 0x10,
+	OP_FLASH_DEFL_DATA = 0x11,
+	OP_FLASH_DEFL_END = 0x12,
+	OP_SPI_FLASH_MD5 = 0x13,
+	OP_ERASE_FLASH = 0xD0,
+	OP_ERASE_REGION = 0xD1,
+	OP_READ_FLASH = 0xD2,
 	OP_RUN_USER_CODE = 0xD3,
 };
 
 /* One request, as it came (data points into the frame buffer, 4-byte aligned). */
 struct stub_req {
 	uint8_t op;
-	uint32_t len;      /* bytes of data */
+	uint32_t len; /* bytes of data */
 	uint32_t checksum;
 	const uint8_t *data;
 };

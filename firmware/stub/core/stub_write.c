@@ -72,10 +72,14 @@ static uint8_t erase_upto(struct stub *s, uint32_t upto)
 		uint32_t a = w->erased_to;
 		uint8_t err = 0;
 		if (!(a % STUB_BLOCK64) && a >= w->offset && end - a >= STUB_BLOCK64) {
-			err = h->flash_erase_block(h->ctx, a / STUB_BLOCK64) ? STUB_ERR_FAILED_SPI_OP : 0;
+			err = h->flash_erase_block(h->ctx, a / STUB_BLOCK64)
+				  ? STUB_ERR_FAILED_SPI_OP
+				  : 0;
 			w->erased_to = a + STUB_BLOCK64;
 		} else if (a >= w->offset && end - a >= STUB_SECTOR) {
-			err = h->flash_erase_sector(h->ctx, a / STUB_SECTOR) ? STUB_ERR_FAILED_SPI_OP : 0;
+			err = h->flash_erase_sector(h->ctx, a / STUB_SECTOR)
+				  ? STUB_ERR_FAILED_SPI_OP
+				  : 0;
 			w->erased_to = a + STUB_SECTOR;
 		} else {
 			err = erase_partial(s, a, w->offset, end);
@@ -169,8 +173,8 @@ void stub_cmd_begin(struct stub *s, const struct stub_req *r)
 	w->size = size;
 	w->erased_to = offset & ~SECTOR_MASK;
 	w->block_size = block_size;
-	w->budget = block_size && blocks > 0xFFFFFFFFu / block_size ? 0xFFFFFFFFu :
-								   blocks * block_size;
+	w->budget =
+	    block_size && blocks > 0xFFFFFFFFu / block_size ? 0xFFFFFFFFu : blocks * block_size;
 	w->note = note;
 	if (w->deflate)
 		inflate_init(&s->inf, size, inflate_sink, s);
@@ -191,7 +195,8 @@ static uint8_t check_data(struct stub *s, const struct stub_req *r, int *resend)
 	if (checksum(r->data + 16, len) != r->checksum)
 		return STUB_ERR_BAD_CHECKSUM;
 	if (seq != w->seq) {
-		if (w->seq && seq == w->seq - 1 && len == w->last_len && r->checksum == w->last_sum) {
+		if (w->seq && seq == w->seq - 1 && len == w->last_len &&
+		    r->checksum == w->last_sum) {
 			*resend = 1;
 			return w->late_error;
 		}
@@ -215,10 +220,16 @@ static uint8_t check_data(struct stub *s, const struct stub_req *r, int *resend)
 static uint8_t inflate_status(int rc, const struct inflater *inf)
 {
 	switch (rc) {
-	case INFLATE_MORE: case INFLATE_DONE: return 0;
-	case INFLATE_ERR_TRAILING: case INFLATE_ERR_TOO_LONG: return STUB_ERR_TOO_MUCH_DATA;
-	case INFLATE_ERR_SINK: return (uint8_t)inflate_sink_error(inf);
-	default: return STUB_ERR_INFLATE;
+	case INFLATE_MORE:
+	case INFLATE_DONE:
+		return 0;
+	case INFLATE_ERR_TRAILING:
+	case INFLATE_ERR_TOO_LONG:
+		return STUB_ERR_TOO_MUCH_DATA;
+	case INFLATE_ERR_SINK:
+		return (uint8_t)inflate_sink_error(inf);
+	default:
+		return STUB_ERR_INFLATE;
 	}
 }
 
@@ -242,7 +253,8 @@ void stub_cmd_data(struct stub *s, const struct stub_req *r)
 		if (rc == INFLATE_DONE) {
 			w->active = 0;
 			if (!w->late_error && w->pos != w->offset + w->size)
-				w->late_error = STUB_ERR_NOT_ENOUGH_DATA; /* the stream ended early */
+				w->late_error =
+				    STUB_ERR_NOT_ENOUGH_DATA; /* the stream ended early */
 		} else if (rc < 0) {
 			w->active = 0;
 		}
@@ -262,9 +274,10 @@ void stub_cmd_end(struct stub *s, const struct stub_req *r)
 		return;
 	}
 	/* The reboot flag is honoured even outside flash mode (esptool's stub does too). */
-	uint8_t err = !w->open ? STUB_ERR_NOT_IN_FLASH_MODE :
-		      w->late_error ? w->late_error :
-		      w->active ? STUB_ERR_NOT_ENOUGH_DATA : 0;
+	uint8_t err = !w->open	      ? STUB_ERR_NOT_IN_FLASH_MODE
+		      : w->late_error ? w->late_error
+		      : w->active     ? STUB_ERR_NOT_ENOUGH_DATA
+				      : 0;
 	int reboot = stub_le32(r->data) == 0;
 	stub_write_reset(s);
 	stub_status(s, r, err);

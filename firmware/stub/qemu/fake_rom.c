@@ -35,11 +35,11 @@ extern const char *const fake_rom_names[];
 
 /* The UART and SPI0 emulation for the blob (arg=uart=FILE): a CCOMPARE0 timer interrupt
  * (lx106 interrupt 6, as on the ESP8266) every TICK_CYCLES serves both. */
-#define TICK_CYCLES 4000u
-#define TIMER_INUM 6
-#define UART0_INUM 5
+#define TICK_CYCLES    4000u
+#define TIMER_INUM     6
+#define UART0_INUM     5
 #define IDLE_TICKS_MAX 20000u
-#define REG(addr) (*(volatile uint32_t *)(addr))
+#define REG(addr)      (*(volatile uint32_t *)(addr))
 static void (*uart_isr)(void *);
 static void *uart_isr_arg;
 static int32_t uart_fd = -1;
@@ -143,8 +143,9 @@ static uint32_t parse_hex(const char *s)
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		s += 2;
 	for (; *s; s++) {
-		uint32_t d = *s >= 'a' ? (uint32_t)(*s - 'a' + 10)
-			   : *s >= 'A' ? (uint32_t)(*s - 'A' + 10) : (uint32_t)(*s - '0');
+		uint32_t d = *s >= 'a'	 ? (uint32_t)(*s - 'a' + 10)
+			     : *s >= 'A' ? (uint32_t)(*s - 'A' + 10)
+					 : (uint32_t)(*s - '0');
 		v = v << 4 | d;
 	}
 	return v;

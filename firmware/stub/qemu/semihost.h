@@ -23,9 +23,9 @@ enum {
 /* Host (Linux) open flags and whence values. */
 #define SEMI_O_RDONLY 0
 #define SEMI_O_WRONLY 1
-#define SEMI_O_RDWR 2
-#define SEMI_O_CREAT 0100
-#define SEMI_O_TRUNC 01000
+#define SEMI_O_RDWR   2
+#define SEMI_O_CREAT  0100
+#define SEMI_O_TRUNC  01000
 #define SEMI_SEEK_SET 0
 
 static inline int32_t semi_call(int32_t nr, int32_t a, int32_t b, int32_t c)
