@@ -480,6 +480,19 @@ static int restore_write(struct loader *ld, struct ed_error *err)
  * message, 0x06 and any other code: one flipped bit turns 0x07 into 0x06), up to
  * LOADER_WRITE_ATTEMPTS for error 0x08. Every attempt that may have been acted on is
  * noted as a hazard for the flasher to prove. *attempts gets the number made. */
+/* FLASH_DATA and MEM_DATA share one frame (reference §2.1): size, sequence number, two
+ * zero words, then the data, in ld->data. Returns the ROM's checksum of the data. */
+static uint32_t put_data_frame(struct loader *ld, const uint8_t *block, size_t len, uint32_t seq)
+{
+	uint8_t *d = ld->data;
+	put_le32(d, (uint32_t)len);
+	put_le32(d + 4, seq);
+	put_le32(d + 8, 0);
+	put_le32(d + 12, 0);
+	memcpy(d + 16, block, len);
+	return pkt_checksum(block, len);
+}
+
 static int send_block(struct loader *ld, size_t len, uint32_t seq, uint32_t chk, int *attempts,
 		      struct ed_error *err)
 {
@@ -515,13 +528,7 @@ int loader_flash_data(struct loader *ld, const uint8_t *block, size_t len, uint3
 {
 	if (len + 16 > LOADER_MAX_PAYLOAD)
 		return ed_fail(err, ED_ERR_ARG, "flash block of %zu bytes is too large", len);
-	uint8_t *d = ld->data;
-	put_le32(d, (uint32_t)len);
-	put_le32(d + 4, seq);
-	put_le32(d + 8, 0);
-	put_le32(d + 12, 0);
-	memcpy(d + 16, block, len);
-	uint32_t chk = pkt_checksum(block, len);
+	uint32_t chk = put_data_frame(ld, block, len, seq);
 	int attempts = 0, more = 0;
 	int rc = send_block(ld, len, seq, chk, &attempts, err);
 	bool again = false;
@@ -598,13 +605,7 @@ int loader_mem_data(struct loader *ld, const uint8_t *block, size_t len, uint32_
 {
 	if (len + 16 > LOADER_MAX_PAYLOAD)
 		return ed_fail(err, ED_ERR_ARG, "RAM block of %zu bytes is too large", len);
-	uint8_t *d = ld->data;
-	put_le32(d, (uint32_t)len);
-	put_le32(d + 4, seq);
-	put_le32(d + 8, 0);
-	put_le32(d + 12, 0);
-	memcpy(d + 16, block, len);
-	uint32_t chk = pkt_checksum(block, len);
+	uint32_t chk = put_data_frame(ld, block, len, seq);
 	uint64_t timeout = block_timeout_us(ld, len);
 	int rc = ED_ERR_TIMEOUT;
 	for (int attempt = 0; attempt < LOADER_BLOCK_ATTEMPTS; attempt++) {
