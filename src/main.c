@@ -32,7 +32,8 @@ int main(int argc, char **argv)
 		return rc;
 	if (cmd_index >= argc)
 		return tui_main(&cfg);
-	if (config_word_is(argv[cmd_index], "hexview"))
+	if (config_word_is(argv[cmd_index], "hexview") &&
+	    !app_wants_help(argc - cmd_index, argv + cmd_index))
 		rc = run_hexview(&cfg, argc - cmd_index, argv + cmd_index);
 	else
 		rc = cli_run(&cfg, argc - cmd_index, argv + cmd_index);

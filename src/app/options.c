@@ -192,6 +192,56 @@ static int take_production(int argc, char **argv, int *i, struct config *cfg)
 	return 1;
 }
 
+/* "unknown option '--buad'; did you mean --baud?" over the global options' names. */
+static void unknown_option(const char *arg)
+{
+	static const char *const names[] = {"port",
+					    "baud",
+					    "before",
+					    "after",
+					    "chip",
+					    "trace",
+					    "trace-file",
+					    "firmware-dir",
+					    "preset",
+					    "log",
+					    "connect-attempts",
+					    "custom-reset-sequence",
+					    "boot-check",
+					    "expect",
+					    "boot-time",
+					    "app-baud",
+					    "journal",
+					    "no-journal",
+					    "timestamps",
+					    "no-stub",
+					    "verbose",
+					    "quiet",
+					    "help",
+					    "version",
+					    NULL};
+	char name[64] = "";
+	const char *hint = NULL;
+	if (!strncmp(arg, "--", 2)) {
+		snprintf(name, sizeof name, "%s", arg + 2);
+		name[strcspn(name, "=")] = '\0';
+		hint = app_suggest(name, names);
+	}
+	static const char *const command_options[] = {"flash_mode", "flash_size", "flash_freq",
+						      NULL};
+	const char *late = hint ? NULL : app_suggest(name, command_options);
+	if (hint)
+		fprintf(stderr, "espdeck: unknown option '%s'; did you mean --%s?\n", arg, hint);
+	else if (late)
+		fprintf(stderr,
+			"espdeck: '%s' is not a global option; --%s belongs to a command: give "
+			"it after the command word (write_flash --%s ...)\n",
+			arg, late, late);
+	else
+		fprintf(stderr, "espdeck: unknown option '%s'\n", arg);
+	fprintf(stderr, "Run 'espdeck --help' for the options.\n");
+}
+
 void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg); /* every source CONFIG_FROM_DEFAULT */
@@ -224,6 +274,11 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			break;
 		if (!strcmp(arg, "-h") || config_is_flag(arg, "help")) {
 			app_print_usage();
+			*cmd_index = -1;
+			return APP_EXIT_OK;
+		}
+		if (!strcmp(arg, "-V") || config_is_flag(arg, "version")) {
+			app_print_version();
 			*cmd_index = -1;
 			return APP_EXIT_OK;
 		}
@@ -297,9 +352,7 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			goto missing;
 		if (r > 0)
 			continue;
-		fprintf(stderr,
-			"espdeck: unknown option '%s'\nRun 'espdeck --help' for the options.\n",
-			arg);
+		unknown_option(arg);
 		return APP_EXIT_USAGE;
 	}
 	if (!reset_names_ok(cfg))

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "app/commands.h"
-#include "version.h"
 
 struct handler {
 	const char *name;
@@ -50,7 +49,7 @@ static const struct handler handlers[] = {
 
 static int cmd_version(const struct config *cfg, int argc, char **argv)
 {
-	printf("espdeck %s\n", ESPDECK_VERSION);
+	app_print_version();
 	return CLI_EXIT_OK;
 }
 
@@ -77,11 +76,18 @@ int cli_run(const struct config *cfg, int argc, char **argv)
 {
 	const struct app_command *c = app_command_find(argv[0]);
 	if (!c) {
-		fprintf(stderr,
-			"espdeck: unknown command '%s'\n"
-			"Run 'espdeck help' for the list of commands.\n",
-			argv[0]);
+		const char *hint = app_command_suggest(argv[0]);
+		if (hint)
+			fprintf(stderr, "espdeck: unknown command '%s'; did you mean %s?\n",
+				argv[0], hint);
+		else
+			fprintf(stderr, "espdeck: unknown command '%s'\n", argv[0]);
+		fprintf(stderr, "Run 'espdeck help' for the list of commands.\n");
 		return CLI_EXIT_USAGE;
+	}
+	if (app_wants_help(argc, argv)) {
+		app_print_command_usage(c);
+		return CLI_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
 		if (!strcmp(c->name, handlers[i].name))

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: MIT
+# A newcomer's command line (issue 15, items 6 and 7): one version line for --version,
+# -V and `version`; "did you mean" for mistyped commands and options; `COMMAND --help`;
+# --log with timestamps; the summary line of a multi-file write; --trace to stderr and
+# --trace-file; --after no_reset_stub leaving the stub for the next run. espdeck runs as a
+# user runs it, against virtual boards (in-process sim:// and espdeck-sim over TCP).
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ESPDECK = os.environ["ESPDECK"]
+ESPDECK_SIM = os.environ["ESPDECK_SIM"]
+SOURCE_ROOT = os.environ.get("ESPDECK_SOURCE_ROOT", ".")
+# Writes are journalled by default: keep the journal out of the user's state folder.
+_STATE = tempfile.TemporaryDirectory()
+os.environ["XDG_STATE_HOME"] = _STATE.name
+failures = []
+checks = 0
+
+SIM = "sim://?fast&clock=virtual"
+
+
+def check(cond, what):
+    global checks
+    checks += 1
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(args, cwd, expect=None, texts=(), absent=(), timeout=60):
+    """Runs espdeck; checks the exit code, that each text is in stdout+stderr and that
+    no absent text is."""
+    p = subprocess.run([ESPDECK] + args, cwd=cwd, capture_output=True, text=True,
+                       timeout=timeout)
+    out = p.stdout + p.stderr
+    if expect is not None and p.returncode != expect:
+        check(False, f"{' '.join(args)}: exit {p.returncode}, expected {expect}\n"
+              f"output: {out[-2000:]}")
+    for t in texts:
+        check(t in out, f"{' '.join(args)}: wanted {t!r} in:\n{out[-2000:]}")
+    for t in absent:
+        check(t not in out, f"{' '.join(args)}: did not want {t!r} in:\n{out[-2000:]}")
+    return p
+
+
+def project_version():
+    with open(os.path.join(SOURCE_ROOT, "meson.build")) as f:
+        return re.search(r"version\s*:\s*'([^']+)'", f.read()).group(1)
+
+
+def test_version(d):
+    lines = [run([a], d, expect=0).stdout for a in ("--version", "-V", "version")]
+    check(lines[0] == lines[1] == lines[2],
+          f"--version, -V and version print the same: {lines}")
+    want = f"espdeck {project_version()}"
+    check(lines[0].startswith(want), f"the version line starts with {want!r}: {lines[0]!r}")
+    git = subprocess.run(["git", "-C", SOURCE_ROOT, "rev-parse", "--short=7", "HEAD"],
+                         capture_output=True, text=True)
+    if git.returncode == 0:
+        check(f"(git {git.stdout.strip()}" in lines[0],
+              f"the version line names the git revision {git.stdout.strip()}: {lines[0]!r}")
+    else:
+        print("skip: the source tree is not a git checkout; no revision to compare")
+    # outside a git checkout (a tarball), the project version alone
+    with tempfile.TemporaryDirectory() as t:
+        p = subprocess.run(["sh", os.path.join(SOURCE_ROOT, "tools", "version.sh"), t, "9.9"],
+                           capture_output=True, text=True)
+        check(p.returncode != 0 and p.stdout == "",
+              f"tools/version.sh fails outside a git checkout (meson's fallback): {p}")
+
+
+def test_typos(d):
+    run(["wirte_flash", "0x0", "x.bin"], d, expect=2,
+        texts=["unknown command 'wirte_flash'; did you mean write_flash?"])
+    run(["read-flsh"], d, expect=2, texts=["did you mean read_flash?"])
+    run(["chipid"], d, expect=2, texts=["did you mean chip_id?"])
+    run(["frobnicate"], d, expect=2, texts=["unknown command 'frobnicate'\n",
+                                            "espdeck help"], absent=["did you mean"])
+    run(["--buad", "9600", "chip_id"], d, expect=2,
+        texts=["unknown option '--buad'; did you mean --baud?"])
+    run(["--flash-mode", "qio", "write_flash", "0", "x"], d, expect=2,
+        texts=["--flash_mode belongs to a command", "after the command word"])
+    run(["write_flash", "--flash-mod", "qio", "0x0", "x.bin"], d, expect=2,
+        texts=["unknown option '--flash-mod'; did you mean --flash_mode?",
+               "espdeck write_flash --help"])
+    run(["verify_flash", "--flash_sise", "4MB", "0x0", "x.bin"], d, expect=2,
+        texts=["did you mean --flash_size?"])
+
+
+def test_command_help(d):
+    p = run(["write_flash", "-h"], d, expect=0,
+            texts=["usage: espdeck [global options] write_flash [options] ADDR FILE",
+                   "--flash_mode", "--flash_size", "--erase-all", "--verify", "espdeck(1)"])
+    check(p.stderr == "", f"write_flash -h prints to stdout only: {p.stderr!r}")
+    run(["--port", SIM, "write_flash", "--help"], d, expect=0, texts=["--flash_mode"])
+    run(["merge_bin", "--help"], d, expect=0, texts=["--fill-flash-size", "--target-offset"])
+    run(["elf2image", "-h"], d, expect=0, texts=["--version 1|2|3"])
+    run(["read_flash", "-h"], d, expect=0, texts=["read_flash ADDR SIZE FILE"])
+    run(["monitor", "--help"], d, expect=0, texts=["--expect RULES", "--boot-baud"])
+    run(["hexview", "--help"], d, expect=0, texts=["--compare FILE2", "--dump"])
+    run(["chip_id", "-h"], d, expect=0, texts=["usage: espdeck [global options] chip_id\n"])
+    # after "--" a -h is an argument, not a request for help
+    run(["read_mem", "--", "-h"], d, expect=2, absent=["usage: espdeck [global options]"])
+
+
+def main():
+    with tempfile.TemporaryDirectory() as d:
+        test_version(d)
+        test_typos(d)
+        test_command_help(d)
+    print(f"newcomer: {checks - len(failures)} of {checks} checks passed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
