@@ -102,6 +102,27 @@ static int parse_reset_sequence(const char *value, struct config *cfg)
 	return APP_EXIT_OK;
 }
 
+/* --trace / -t is esptool's flag: the protocol trace on stderr. Until 0.1 it took a file,
+ * so "--trace FILE" or "-t FILE" (a word that is no command) and "--trace=FILE" are
+ * refused with the new spelling instead of running FILE as a command. */
+static int take_trace_flag(int argc, char **argv, int i, struct config *cfg)
+{
+	const char *file = !strncmp(argv[i], "--trace=", 8) ? argv[i] + 8 : NULL;
+	if (!file && i + 1 < argc && argv[i + 1][0] != '-' && !app_command_find(argv[i + 1]) &&
+	    !app_command_suggest(argv[i + 1]))
+		file = argv[i + 1];
+	if (file) {
+		fprintf(stderr,
+			"espdeck: %s takes no file: it prints the protocol trace to stderr (as "
+			"esptool's --trace); for a file write --trace-file %s\n",
+			argv[i], file);
+		return APP_EXIT_USAGE;
+	}
+	cfg->trace_stderr = true;
+	cfg->source[CONFIG_TRACE] = CONFIG_FROM_CMDLINE;
+	return APP_EXIT_OK;
+}
+
 /* The options that only store their text; 1 matched, 0 not, -1 value missing. */
 static int take_string(int argc, char **argv, int *i, struct config *cfg)
 {
@@ -113,7 +134,7 @@ static int take_string(int argc, char **argv, int *i, struct config *cfg)
 	    {"before", NULL, &cfg->before, CONFIG_BEFORE},
 	    {"after", "-a", &cfg->after, CONFIG_AFTER},
 	    {"chip", "-c", &cfg->chip, CONFIG_CHIP},
-	    {"trace", "-t", &cfg->trace_path, CONFIG_TRACE},
+	    {"trace_file", NULL, &cfg->trace_path, CONFIG_TRACE},
 	    {"firmware_dir", NULL, &cfg->firmware_dir, CONFIG_FIRMWARE_DIR},
 	    {"preset", NULL, &cfg->preset, CONFIG_PRESET},
 	    {"log", NULL, &cfg->log_path, CONFIG_LOG},
@@ -294,6 +315,12 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 		if (config_is_flag(arg, "timestamps")) {
 			cfg->timestamps = true;
 			cfg->source[CONFIG_TIMESTAMPS] = CONFIG_FROM_CMDLINE;
+			continue;
+		}
+		if (!strcmp(arg, "-t") || config_is_flag(arg, "trace") ||
+		    !strncmp(arg, "--trace=", 8)) {
+			if (take_trace_flag(argc, argv, i, cfg) != APP_EXIT_OK)
+				return APP_EXIT_USAGE;
 			continue;
 		}
 		if (config_is_flag(arg, "no_stub")) {

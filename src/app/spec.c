@@ -53,6 +53,7 @@ void app_job_spec(const struct config *cfg, struct job_spec *spec)
 	app_after_of(cfg->after, &spec->after);
 	spec->flash_mode = spec->flash_size = spec->flash_freq = "keep";
 	spec->trace_path = cfg->trace_path;
+	spec->trace_stderr = cfg->trace_stderr;
 	spec->verbose = cfg->verbose;
 	spec->connect_attempts = cfg->connect_attempts;
 	spec->stub = !cfg->no_stub;

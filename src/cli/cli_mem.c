@@ -43,7 +43,7 @@ static void log_line(void *user, enum ed_log_level level, const char *line)
 
 static void trace_line(void *user, enum ed_log_level level, const char *line)
 {
-	fprintf(user, "%s\n", line);
+	fprintf(user, "%s%s\n", user == stderr ? "TRACE " : "", line);
 }
 
 static int fail(const char *cmd, const struct ed_error *err)
@@ -67,7 +67,7 @@ static void session_close(struct session *s)
 {
 	loader_destroy(s->ld);
 	link_close(s->link);
-	if (s->trace)
+	if (s->trace && s->trace != stderr)
 		fclose(s->trace);
 	memset(s, 0, sizeof *s);
 }
@@ -99,7 +99,9 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 	app_job_spec(cfg, &spec);
 	s->after = after_map[spec.after];
 	s->quiet = cfg->quiet;
-	if (cfg->trace_path && !(s->trace = fopen(cfg->trace_path, "w"))) {
+	if (!cfg->trace_path && cfg->trace_stderr)
+		s->trace = stderr;
+	else if (cfg->trace_path && !(s->trace = fopen(cfg->trace_path, "w"))) {
 		fprintf(stderr, "espdeck %s: cannot open the trace file %s\n", cmd,
 			cfg->trace_path);
 		return CLI_EXIT_FAIL;

@@ -91,6 +91,8 @@ struct job_spec {
 				  * a corrupted FLASH_DATA header put elsewhere); the first and
 				  * last block of each file are always checked */
 	const char *trace_path;	    /* NULL or a file for a protocol trace */
+	bool trace_stderr;	    /* the protocol trace on stderr (when trace_path is NULL) */
+	bool trace_names_port;	    /* each stderr trace line names the port (several boards) */
 	bool erase_preserve;	    /* erase-bug strategy: false = exact (SPI erase + erase size
 				  * 0 where needed), true = esptool's size + save/restore of the
 				  * one collateral sector (engine/erase_plan.h) */

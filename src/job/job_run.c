@@ -48,8 +48,13 @@ static void log_sink(void *user, enum ed_log_level level, const char *line)
 static void trace_sink(void *user, enum ed_log_level level, const char *line)
 {
 	struct job *job = user;
-	fprintf(job->trace, "%.6f %s\n",
-		(double)(job->link ? link_now_us(job->link) : ed_monotonic_us()) / 1e6, line);
+	double t = (double)(job->link ? link_now_us(job->link) : ed_monotonic_us()) / 1e6;
+	if (job->trace != stderr)
+		fprintf(job->trace, "%.6f %s\n", t, line);
+	else if (job->spec.trace_names_port)
+		fprintf(stderr, "TRACE [%s] %.6f %s\n", job->spec.port, t, line);
+	else
+		fprintf(stderr, "TRACE %.6f %s\n", t, line); /* esptool's word for its trace */
 }
 
 static void progress_cb(void *user, uint64_t done, uint64_t total)
@@ -623,6 +628,8 @@ int job_run(struct job *job, struct ed_error *err)
 		if (!job->trace)
 			return ed_fail(err, ED_ERR_IO, "cannot open the trace file %s",
 				       job->spec.trace_path);
+	} else if (job->spec.trace_stderr) {
+		job->trace = stderr;
 	}
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Opening %s",
 		      job->spec.port ? job->spec.port : "");
@@ -647,7 +654,7 @@ int job_run(struct job *job, struct ed_error *err)
 	loader_destroy(r.ld);
 	link_close(job->link);
 	job->link = NULL;
-	if (job->trace)
+	if (job->trace && job->trace != stderr)
 		fclose(job->trace);
 	job->trace = NULL;
 	if (opened)

@@ -108,11 +108,41 @@ def test_command_help(d):
     run(["read_mem", "--", "-h"], d, expect=2, absent=["usage: espdeck [global options]"])
 
 
+def test_trace(d):
+    # esptool's meaning: a flag, the trace on stderr, and the command still runs
+    p = run(["--port", SIM, "--trace", "chip_id"], d, expect=0, texts=["Chip ID: 0x"])
+    tx = [l for l in p.stderr.splitlines() if l.startswith("TRACE ") and " TX " in l]
+    rx = [l for l in p.stderr.splitlines() if l.startswith("TRACE ") and " RX " in l]
+    check(tx and rx, f"--trace prints the packets to stderr: {p.stderr[:500]!r}")
+    check("TRACE" not in p.stdout, "the trace stays off stdout")
+    p = run(["--port", SIM, "-t", "read_mem", "0x40001000"], d, expect=0,
+            texts=["0x40001000 = "])
+    check(" TX " in p.stderr and p.stderr.count("TRACE ") > 2, "-t traces read_mem too")
+    # --trace-file F: the file, nothing on stderr
+    f = os.path.join(d, "proto.trace")
+    p = run(["--port", SIM, "--trace-file", f, "chip_id"], d, expect=0, absent=["TRACE"])
+    with open(f) as t:
+        text = t.read()
+    check(" TX " in text and " RX " in text, "--trace-file writes the packets")
+    # the old "--trace FILE" / "-t FILE" / "--trace=FILE": a clear error, not FILE as a command
+    for args in (["--trace", "old.trace", "chip_id"], ["-t", "old.trace", "chip_id"],
+                 ["--trace=old.trace", "chip_id"]):
+        run(["--port", SIM] + args, d, expect=2,
+            texts=["takes no file", "--trace-file old.trace"])
+    check(not os.path.exists(os.path.join(d, "old.trace")), "no trace file from the old form")
+    # several boards: each trace line names its port
+    p = run(["--port", SIM, "--port", SIM + "&mac=18:fe:34:00:00:02", "--trace", "read_mac"],
+            d, expect=0)
+    check("TRACE [" + SIM + "&mac=18:fe:34:00:00:02] " in p.stderr and
+          "TRACE [" + SIM + "] " in p.stderr, "several boards: the trace names each port")
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         test_version(d)
         test_typos(d)
         test_command_help(d)
+        test_trace(d)
     print(f"newcomer: {checks - len(failures)} of {checks} checks passed")
     sys.exit(1 if failures else 0)
 
