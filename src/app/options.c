@@ -65,7 +65,7 @@ static bool reset_names_ok(const struct config *cfg)
 	if (!app_after_of(cfg->after, &after)) {
 		fprintf(stderr,
 			"espdeck: --after '%s' is not one of hard_reset, soft_reset, "
-			"no_reset\n",
+			"no_reset, no_reset_stub\n",
 			cfg->after);
 		return false;
 	}

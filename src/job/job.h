@@ -76,7 +76,14 @@ enum job_before {
 	JOB_BEFORE_MANUAL,
 	JOB_BEFORE_NO_RESET_NO_SYNC
 };
-enum job_after { JOB_AFTER_HARD_RESET, JOB_AFTER_SOFT_RESET, JOB_AFTER_NO_RESET };
+/* esptool's --after: NO_RESET leaves a running stub for the ROM loader (as esptool does),
+ * NO_RESET_STUB keeps the stub running for the next command (which then skips the upload). */
+enum job_after {
+	JOB_AFTER_HARD_RESET,
+	JOB_AFTER_SOFT_RESET,
+	JOB_AFTER_NO_RESET,
+	JOB_AFTER_NO_RESET_STUB
+};
 
 struct job_spec {
 	const char *port; /* link spec: device path, socket://, sim://?... */

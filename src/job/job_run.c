@@ -150,7 +150,7 @@ static int change_baud(struct run *r, struct ed_error *err)
 static int start_stub(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
-	bool running = loader_sync_value(r->ld) == 0;
+	bool running = stubclient_answers(r->ld);
 	if (!job->spec.stub && !running)
 		return ED_OK;
 	if (!job->spec.stub)
@@ -606,12 +606,22 @@ static int run_all(struct run *r, struct ed_error *err)
 	    [JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
 	    [JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
 	    [JOB_AFTER_NO_RESET] = LOADER_AFTER_NO_RESET,
+	    [JOB_AFTER_NO_RESET_STUB] = LOADER_AFTER_NO_RESET,
 	};
-	if (job->spec.after != JOB_AFTER_NO_RESET)
-		job_set_stage(job, JOB_STAGE_RESET, job->spec.step_count, "%s",
-			      job->spec.after == JOB_AFTER_HARD_RESET
-				  ? "Hard resetting via RTS pin..."
-				  : "Soft resetting...");
+	if (job->spec.after == JOB_AFTER_NO_RESET_STUB) {
+		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "%s",
+			       loader_is_stub(r->ld) ? "Staying in flasher stub."
+						     : "Staying in bootloader.");
+		return ED_OK;
+	}
+	if (job->spec.after == JOB_AFTER_NO_RESET) {
+		/* as esptool: "Staying in bootloader." and, from the stub, back to the ROM */
+		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Staying in bootloader.");
+		return loader_is_stub(r->ld) ? stubclient_leave_to_rom(r->ld, err) : ED_OK;
+	}
+	job_set_stage(job, JOB_STAGE_RESET, job->spec.step_count, "%s",
+		      job->spec.after == JOB_AFTER_HARD_RESET ? "Hard resetting via RTS pin..."
+							      : "Soft resetting...");
 	if (job->spec.boot_check && job->spec.after == JOB_AFTER_HARD_RESET)
 		return job_reset_and_boot_check(job, err);
 	if (job->spec.after == JOB_AFTER_SOFT_RESET && loader_is_stub(r->ld))

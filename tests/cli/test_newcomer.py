@@ -137,12 +137,83 @@ def test_trace(d):
           "TRACE [" + SIM + "] " in p.stderr, "several boards: the trace names each port")
 
 
+class SimServer:
+    """espdeck-sim as a TCP server; with keep_board a new connection does not reset the
+    board (a bridge in front of a running board), so a stub survives between runs."""
+
+    def __init__(self, d, keep_board=True):
+        port_file = os.path.join(d, "sim.port")
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        args = [ESPDECK_SIM, "--tcp", "127.0.0.1:0", "--port-file", port_file, "--fast",
+                "--quiet", "--flash", os.path.join(d, "server-flash.bin")]
+        self.proc = subprocess.Popen(args + (["--keep-board"] if keep_board else []),
+                                     stdout=subprocess.DEVNULL)
+        for _ in range(400):
+            if os.path.exists(port_file) and open(port_file).read().strip():
+                break
+            time.sleep(0.025)
+        self.port = "socket://127.0.0.1:" + open(port_file).read().strip()
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def test_after_no_reset_stub(d):
+    data = bytes((i * 13 + (i >> 8)) & 0xFF for i in range(8192))
+    with open(os.path.join(d, "stub-data.bin"), "wb") as f:
+        f.write(data)
+    srv = SimServer(d)
+    try:
+        P = ["--port", srv.port]
+        stay = ["--before", "no_reset", "--after", "no_reset_stub"]
+        run(P + stay + ["write_flash", "0x1000", "stub-data.bin"], d, expect=0,
+            texts=["Uploading stub...", "verified by MD5", "Staying in flasher stub."])
+        # the second run finds the stub the first one left: no upload
+        run(P + stay + ["read_flash", "0x1000", "8192", "back.bin"], d, expect=0,
+            texts=["Stub is already running. No upload is necessary."],
+            absent=["Uploading stub"])
+        with open(os.path.join(d, "back.bin"), "rb") as f:
+            check(f.read() == data, "read_flash through the reused stub returns the data")
+        # --before no_reset_no_sync: no SYNC to tell, so the stub is found by a probe
+        run(P + ["--before", "no_reset_no_sync", "--after", "no-reset-stub", "verify_flash",
+                 "0x1000", "stub-data.bin"], d, expect=0,
+            texts=["Stub is already running"], absent=["Uploading stub"])
+        run(P + ["--before", "no-reset-no-sync", "--after", "no_reset_stub", "read_mem",
+                 "0x40001000"], d, expect=0,
+            texts=["0x40001000 = 0xfff0c101", "Staying in flasher stub."])
+        # --after no_reset (esptool's meaning): "Staying in bootloader." and the stub
+        # hands the chip back to the ROM loader, so the next run uploads a stub again
+        run(P + ["--before", "no_reset", "--after", "no_reset", "chip_id"], d, expect=0,
+            texts=["Stub is already running", "Staying in bootloader."])
+        run(P + stay + ["chip_id"], d, expect=0, texts=["Uploading stub...", "Stub running..."],
+            absent=["already running"])
+        run(P + ["--before", "no_reset", "--after", "no_reset", "read_mem", "0x40001000"], d,
+            expect=0, texts=["Staying in bootloader."])
+        run(P + stay + ["chip_id"], d, expect=0, texts=["Uploading stub..."])
+    finally:
+        srv.close()
+    # without --keep-board every connection resets the board: the stub is gone
+    srv = SimServer(d, keep_board=False)
+    try:
+        P = ["--port", srv.port, "--before", "no_reset", "--after", "no_reset_stub"]
+        run(P + ["chip_id"], d, expect=0, texts=["Uploading stub..."])
+        run(P + ["chip_id"], d, expect=0, texts=["Uploading stub..."],
+            absent=["already running"])
+    finally:
+        srv.close()
+    run(["--after", "no_reset_stubb", "chip_id"], d, expect=2,
+        texts=["no_reset, no_reset_stub"])
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         test_version(d)
         test_typos(d)
         test_command_help(d)
         test_trace(d)
+        test_after_no_reset_stub(d)
     print(f"newcomer: {checks - len(failures)} of {checks} checks passed")
     sys.exit(1 if failures else 0)
 
