@@ -27,8 +27,14 @@ struct run {
 	struct chip_info info;
 	uint32_t flash_size;  /* bounds for steps: detected, else 16 MB */
 	char stub_proof[128]; /* the last stub write's proof for its summary line */
-	uint64_t anomalies0;  /* the loader's anomalies once connected */
-	uint64_t rom_noise;   /* anomalies between connect and the stub's start (detect's SPI
+	struct {
+		unsigned files;			   /* write steps done */
+		uint64_t bytes;			   /* their sizes */
+		double seconds;			   /* their erase + write (+ verify) time */
+		unsigned md5, read_back, checksum; /* how each was proven */
+	} wrote;				   /* for the summary line of a multi-file write */
+	uint64_t anomalies0;			   /* the loader's anomalies once connected */
+	uint64_t rom_noise; /* anomalies between connect and the stub's start (detect's SPI
 			       * register commands: one damaged in the right bits erases or
 			       * programs flash, which the stub's MD5 checks do not cover) */
 };
@@ -372,6 +378,16 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 				   : "checked by the ROM's 8-bit checksum only (every block's "
 				     "place read back)");
 	}
+	if (rc == ED_OK) {
+		r->wrote.files++;
+		r->wrote.bytes += s->size;
+		if (r->stub_proof[0] || (job->spec.verify && loader_is_stub(r->ld)))
+			r->wrote.md5++;
+		else if (proof == FLASHER_PROOF_READ_BACK || job->spec.verify)
+			r->wrote.read_back++;
+		else
+			r->wrote.checksum++;
+	}
 	if (rc == ED_OK && job->spec.verify && loader_is_stub(r->ld)) {
 		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
 			      "Verifying %s at 0x%08x (%u bytes) by MD5", name, s->offset, s->size);
@@ -389,10 +405,39 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 				       "Verified %u bytes at 0x%08x by read-back in %.1f seconds",
 				       s->size, s->offset, seconds_since(r));
 	}
+	r->wrote.seconds += seconds_since(r);
 	free(data);
 	if (rc < 0)
 		ed_error_prefix(err, "%s", name);
 	return rc;
+}
+
+/* The last line of a write of several files: "4 files, 1.20 MiB written in 12.3 s
+ * (98.0 KiB/s), verified by MD5", after every warning (the reset's, the journal's). */
+static void write_summary(struct run *r)
+{
+	if (r->wrote.files < 2)
+		return;
+	char size[24], speed[24], rate[40] = "", how[128];
+	ed_format_size(size, sizeof size, r->wrote.bytes);
+	double s = r->wrote.seconds;
+	if (s >= 0.05) /* a rate over less time says nothing */
+		snprintf(rate, sizeof rate, " (%s/s)",
+			 ed_format_size(speed, sizeof speed, (uint64_t)(r->wrote.bytes / s)));
+	unsigned n = r->wrote.files;
+	if (r->wrote.md5 == n)
+		snprintf(how, sizeof how, "verified by MD5");
+	else if (r->wrote.read_back == n)
+		snprintf(how, sizeof how, "verified by read-back");
+	else if (r->wrote.checksum == n)
+		snprintf(how, sizeof how, "checked by the ROM's 8-bit checksum only");
+	else
+		snprintf(how, sizeof how,
+			 "%u verified by MD5, %u by read-back, %u checked by the ROM's 8-bit "
+			 "checksum only",
+			 r->wrote.md5, r->wrote.read_back, r->wrote.checksum);
+	job_push_event(r->job, JOB_EVENT_INFO, ED_LOG_INFO, 0,
+		       "%u files, %s written in %.1f s%s, %s", n, size, s, rate, how);
 }
 
 static int step_read(struct run *r, const struct job_step *s, struct ed_error *err)
@@ -669,5 +714,7 @@ int job_run(struct job *job, struct ed_error *err)
 	job->trace = NULL;
 	if (opened)
 		job_write_journal(job, rc, err, (double)(ed_monotonic_us() - t0) / 1e6);
+	if (rc == ED_OK)
+		write_summary(&r);
 	return rc;
 }

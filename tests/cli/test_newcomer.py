@@ -207,6 +207,92 @@ def test_after_no_reset_stub(d):
         texts=["no_reset, no_reset_stub"])
 
 
+def run_merged(args, cwd, expect=0):
+    """Runs espdeck with stderr into stdout, as a terminal shows them, in order."""
+    p = subprocess.run([ESPDECK] + args, cwd=cwd, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=60)
+    check(p.returncode == expect, f"{' '.join(args)}: exit {p.returncode}, expected {expect}\n"
+          f"{p.stdout[-2000:]}")
+    return p.stdout.splitlines()
+
+
+SUMMARY = re.compile(r"^(\d+) files, ([\d.]+ (?:B|KiB|MiB)) written in [\d.]+ s"
+                     r"(?: \([\d.]+ (?:B|KiB|MiB)/s\))?, (.+)$")
+
+
+def make_files(d, n):
+    names = []
+    for k in range(n):
+        name = f"part{k}.bin"
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(bytes((i * (k + 3)) & 0xFF for i in range(5000 + k)))
+        names.append(name)
+    return names
+
+
+def test_write_summary(d):
+    names = make_files(d, 4)
+    pairs = []
+    for k, name in enumerate(names):
+        pairs += [hex(0x10000 * (k + 1)), name]
+    flash = os.path.join(d, "summary-flash.bin")
+    lines = run_merged(["--port", f"{SIM}&flash={flash}", "write_flash"] + pairs, d)
+    m = SUMMARY.match(lines[-1]) if lines else None
+    check(m is not None, f"the last line of a 4-file write is the summary: {lines[-3:]}")
+    if m:
+        check(m.group(1) == "4" and m.group(2) == "19.5 KiB" and m.group(3) == "verified by MD5",
+              f"the summary counts 4 files, 20006 bytes, verified by MD5: {lines[-1]!r}")
+    # ROM mode: the proof named; --verify reads back
+    lines = run_merged(["--port", SIM, "--no-stub", "write_flash"] + pairs[:4], d)
+    check(lines and lines[-1].startswith("2 files, 9.8 KiB written in ") and
+          lines[-1].endswith(", checked by the ROM's 8-bit checksum only"),
+          f"ROM mode: the summary names the checksum proof: {lines[-2:]}")
+    lines = run_merged(["--port", SIM, "--no-stub", "write_flash", "--verify"] + pairs[:4], d)
+    check(lines and lines[-1].endswith(", verified by read-back"),
+          f"ROM mode with --verify: verified by read-back: {lines[-2:]}")
+    # a warning (no RTS line over TCP: press RESET) comes before the summary
+    srv = SimServer(d)
+    try:
+        lines = run_merged(["--port", srv.port, "write_flash"] + pairs[:6], d)
+        warn = [i for i, l in enumerate(lines) if l.startswith("warning:")]
+        check(warn and SUMMARY.match(lines[-1]) and warn[-1] < len(lines) - 1,
+              f"warnings come before the summary line: {lines[-3:]}")
+    finally:
+        srv.close()
+    # one file: its own line is the summary, no extra line
+    lines = run_merged(["--port", SIM, "write_flash", "0x1000", names[0]], d)
+    check(not any(SUMMARY.match(l) for l in lines), f"no summary for one file: {lines[-2:]}")
+
+
+ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d ")
+
+
+def test_log(d):
+    log = os.path.join(d, "run.log")
+    names = make_files(d, 2)
+    run(["--log", log, "--port", SIM, "write_flash", "0x1000", names[0], "0x3000", names[1]],
+        d, expect=0)
+    with open(log) as f:
+        lines = f.read().splitlines()
+    check(len(lines) > 5, f"--log has the job's lines: {lines}")
+    bad = [l for l in lines if not ISO_MS.match(l)]
+    check(not bad, f"every --log line starts with an ISO 8601 time with ms: {bad[:3]}")
+    check(any(l.endswith("Chip is ESP8266EX") for l in lines), "--log has the chip line")
+    check(SUMMARY.match(ISO_MS.sub("", lines[-1])) is not None,
+          f"--log ends with the summary: {lines[-1:]}")
+    # appended, warnings and errors too
+    run(["--log", log, "--port", SIM, "--connect-attempts", "1", "--before", "no_reset",
+         "write_flash", "0x1001", names[0]], d, expect=2)
+    run(["--log", log, "--port", SIM + "&sync-after=99", "--connect-attempts", "1",
+         "--before", "no_reset", "chip_id"], d, expect=3)
+    with open(log) as f:
+        more = f.read().splitlines()[len(lines):]
+    check(any("error: " in l and ISO_MS.match(l) for l in more),
+          f"--log appends the error with its time: {more[-2:]}")
+    run(["--log", os.path.join(d, "no", "such", "dir.log"), "--port", SIM, "chip_id"], d,
+        expect=1, texts=["--log", "cannot open it for appending"])
+
+
 def main():
     with tempfile.TemporaryDirectory() as d:
         test_version(d)
@@ -214,6 +300,8 @@ def main():
         test_command_help(d)
         test_trace(d)
         test_after_no_reset_stub(d)
+        test_write_summary(d)
+        test_log(d)
     print(f"newcomer: {checks - len(failures)} of {checks} checks passed")
     sys.exit(1 if failures else 0)
 
