@@ -216,7 +216,7 @@ void app_print_usage(void)
 	       "                       repeat it, or give 'all', to run on several boards at once\n"
 	       "  -b, --baud BAUD      line speed (default 115200)\n"
 	       "  --before NAME        default_reset, no_reset, manual, no_reset_no_sync (- or _)\n"
-	       "  --after NAME         hard_reset, soft_reset, no_reset\n"
+	       "  --after NAME         hard_reset, soft_reset, no_reset, no_reset_stub\n"
 	       "  --chip NAME          auto or esp8266\n"
 	       "  --connect-attempts N reset-and-sync attempts (default 7; 0 or less = forever)\n"
 	       "  --custom-reset-sequence SEQ  esptool's notation, e.g. D0|R1|W0.1|D1|R0|W0.05|D0\n"
@@ -229,7 +229,9 @@ void app_print_usage(void)
 	       "  --journal FILE       journal of every board (default for writes:\n"
 	       "                       $XDG_STATE_HOME/espdeck/journal.csv); --no-journal\n"
 	       "  --timestamps         start each line of piped output with the time\n"
+	       "  --log FILE           append every line to FILE, with an ISO 8601 time\n"
 	       "  -v, -q               more / less output\n"
+	       "  -V, --version        print the version; COMMAND --help: that command's usage\n"
 	       "\n"
 	       "Commands:\n");
 	for (size_t i = 0; i < app_command_count(); i++) {

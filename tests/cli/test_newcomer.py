@@ -104,6 +104,9 @@ def test_command_help(d):
     run(["monitor", "--help"], d, expect=0, texts=["--expect RULES", "--boot-baud"])
     run(["hexview", "--help"], d, expect=0, texts=["--compare FILE2", "--dump"])
     run(["chip_id", "-h"], d, expect=0, texts=["usage: espdeck [global options] chip_id\n"])
+    # the global summary names the new spellings
+    run(["--help"], d, expect=0, texts=["no_reset_stub", "-t, --trace ", "--trace-file FILE",
+                                        "-V, --version", "--log FILE"])
     # after "--" a -h is an argument, not a request for help
     run(["read_mem", "--", "-h"], d, expect=2, absent=["usage: espdeck [global options]"])
 
