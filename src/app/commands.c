@@ -99,7 +99,7 @@ static const struct app_command commands[] = {
      "  --to DIR|[user@]host:path  where the update server reads them\n"
      "  --scp PROGRAM         copy with PROGRAM instead of scp\n"},
     {"version", "", "print the version", NULL},
-    {"help", "", "print this summary", NULL},
+    {"help", "[COMMAND]", "print this summary, or one command's usage", NULL},
 };
 
 size_t app_command_count(void)

@@ -53,10 +53,22 @@ static int cmd_version(const struct config *cfg, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
+/* help, or help COMMAND: that command's usage (as COMMAND --help). */
 static int cmd_help(const struct config *cfg, int argc, char **argv)
 {
-	app_print_usage();
-	return CLI_EXIT_OK;
+	if (argc < 2) {
+		app_print_usage();
+		return CLI_EXIT_OK;
+	}
+	const struct app_command *c = app_command_find(argv[1]);
+	if (c) {
+		app_print_command_usage(c);
+		return CLI_EXIT_OK;
+	}
+	const char *hint = app_command_suggest(argv[1]);
+	fprintf(stderr, "espdeck help: no command '%s'%s%s%s\n", argv[1],
+		hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
+	return CLI_EXIT_USAGE;
 }
 
 /* Without a screen the interactive viewer cannot run here; main() starts it. */

@@ -104,6 +104,8 @@ def test_command_help(d):
     run(["monitor", "--help"], d, expect=0, texts=["--expect RULES", "--boot-baud"])
     run(["hexview", "--help"], d, expect=0, texts=["--compare FILE2", "--dump"])
     run(["chip_id", "-h"], d, expect=0, texts=["usage: espdeck [global options] chip_id\n"])
+    run(["help", "merge_bin"], d, expect=0, texts=["--fill-flash-size"])
+    run(["help", "mrege_bin"], d, expect=2, texts=["did you mean merge_bin?"])
     # the global summary names the new spellings
     run(["--help"], d, expect=0, texts=["no_reset_stub", "-t, --trace ", "--trace-file FILE",
                                         "-V, --version", "--log FILE"])
@@ -133,6 +135,8 @@ def test_trace(d):
         run(["--port", SIM] + args, d, expect=2,
             texts=["takes no file", "--trace-file old.trace"])
     check(not os.path.exists(os.path.join(d, "old.trace")), "no trace file from the old form")
+    # the bench screen covers stderr: --trace is refused there, before curses starts
+    run(["--port", SIM, "--trace"], d, expect=2, texts=["use --trace-file FILE"])
     # several boards: each trace line names its port
     p = run(["--port", SIM, "--port", SIM + "&mac=18:fe:34:00:00:02", "--trace", "read_mac"],
             d, expect=0)
@@ -195,6 +199,15 @@ def test_after_no_reset_stub(d):
         run(P + ["--before", "no_reset", "--after", "no_reset", "read_mem", "0x40001000"], d,
             expect=0, texts=["Staying in bootloader."])
         run(P + stay + ["chip_id"], d, expect=0, texts=["Uploading stub..."])
+        # the ROM under no_reset_no_sync (left synced by the run before): the probe finds
+        # no stub, so one is uploaded
+        run(P + ["--before", "no_reset", "--after", "no_reset", "read_mem", "0x40001000"], d,
+            expect=0)
+        run(P + ["--before", "no_reset", "--after", "no_reset", "read_mem", "0x40001000"], d,
+            expect=0, texts=["Staying in bootloader."])
+        run(P + ["--before", "no_reset_no_sync", "--after", "no_reset_stub", "chip_id"], d,
+            expect=0, texts=["Uploading stub...", "Staying in flasher stub."],
+            absent=["already running", "warning"])
     finally:
         srv.close()
     # without --keep-board every connection resets the board: the stub is gone
