@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "app/commands.h"
+#include "cli/cli_opt_int.h"
 #include "core/flash_params.h"
 #include "core/util.h"
 #include "image/ihex.h"
@@ -319,11 +319,7 @@ static int unknown_flash_opt(const char *cmd, const char *arg, bool writing)
 	    "diff",	    NULL};
 	static const char *const verify_names[] = {"flash_mode", "flash_size", "flash_freq",
 						   "diff",	 "no_stub",    NULL};
-	char name[64];
-	snprintf(name, sizeof name, "%s", arg + strspn(arg, "-"));
-	name[strcspn(name, "=")] = '\0';
-	const char *hint =
-	    arg[1] == '-' ? app_suggest(name, writing ? write_names : verify_names) : NULL;
+	const char *hint = cli_opt_suggest(arg, writing ? write_names : verify_names);
 	if (!hint)
 		return usage(cmd, "unknown option '%s'", arg);
 	fprintf(stderr, "espdeck %s: unknown option '%s'; did you mean --%s?\n", cmd, arg, hint);

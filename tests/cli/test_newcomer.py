@@ -92,10 +92,18 @@ def test_typos(d):
     run(["--flash-mode", "qio", "write_flash", "0", "x"], d, expect=2,
         texts=["--flash_mode belongs to a command", "after the command word"])
     run(["write_flash", "--flash-mod", "qio", "0x0", "x.bin"], d, expect=2,
-        texts=["unknown option '--flash-mod'; did you mean --flash_mode?",
+        texts=["unknown option '--flash-mod'; did you mean --flash-mode?",
                "espdeck write_flash --help"])
     run(["verify_flash", "--flash_sise", "4MB", "0x0", "x.bin"], d, expect=2,
         texts=["did you mean --flash_size?"])
+    # the other commands' options, in the user's spelling
+    run(["merge_bin", "-o", "m.bin", "--fill-flash-sise", "4MB", "0x0", "x.bin"], d, expect=2,
+        texts=["unknown option '--fill-flash-sise'; did you mean --fill-flash-size?"])
+    run(["journal", "--reslt", "ok"], d, expect=2, texts=["did you mean --result?"])
+    run(["--port", SIM, "monitor", "--expcet", "booted"], d, expect=2,
+        texts=["did you mean --expect?"])
+    run(["merge_bin", "-o", "m.bin", "--bogus", "0x0", "x.bin"], d, expect=2,
+        texts=["unknown option '--bogus'\n"], absent=["did you mean"])
 
 
 def test_command_help(d):
