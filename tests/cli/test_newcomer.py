@@ -100,6 +100,8 @@ def test_typos(d):
     run(["merge_bin", "-o", "m.bin", "--fill-flash-sise", "4MB", "0x0", "x.bin"], d, expect=2,
         texts=["unknown option '--fill-flash-sise'; did you mean --fill-flash-size?"])
     run(["journal", "--reslt", "ok"], d, expect=2, texts=["did you mean --result?"])
+    run(["elf2image", "--verison", "3", "app.elf"], d, expect=2,
+        texts=["did you mean --version?", "espdeck elf2image --help"])
     run(["--port", SIM, "monitor", "--expcet", "booted"], d, expect=2,
         texts=["did you mean --expect?"])
     run(["merge_bin", "-o", "m.bin", "--bogus", "0x0", "x.bin"], d, expect=2,
