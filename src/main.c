@@ -3,11 +3,13 @@
  * screen, tui/). The interactive hex viewer is a screen, so main() starts it when
  * `hexview` asks for it. */
 #include <locale.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/exit.h"
+#include "app/portpick.h"
 #include "cli/cli.h"
 #include "tui/hexview.h"
 #include "tui/tui.h"
@@ -22,6 +24,15 @@ static int run_hexview(const struct config *cfg, int argc, char **argv)
 			    req.file_offsets);
 }
 
+/* write_layout --dry-run touches no board. */
+static bool dry_run(int argc, char **argv, int cmd_index)
+{
+	for (int i = cmd_index + 1; i < argc; i++)
+		if (config_is_flag(argv[i], "dry_run"))
+			return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
@@ -32,6 +43,12 @@ int main(int argc, char **argv)
 		return rc;
 	if (cmd_index >= argc)
 		return tui_main(&cfg);
+	if (config_word_is(argv[cmd_index], "config"))
+		return config_print(&cfg);
+	/* A board command with no port anywhere takes the one ESP bridge plugged in. */
+	if (app_command_needs_board(argv[cmd_index]) && !dry_run(argc, argv, cmd_index) &&
+	    (rc = app_pick_port(&cfg)) != APP_EXIT_OK)
+		return rc;
 	if (config_word_is(argv[cmd_index], "hexview"))
 		rc = run_hexview(&cfg, argc - cmd_index, argv + cmd_index);
 	else

@@ -38,6 +38,7 @@ static const struct app_command commands[] = {
      "list the journal of flashed boards"},
     {"publish", "FILE... --to DIR|[user@]host:path",
      "verify OTA files and copy them to the update server"},
+    {"config", "", "print every setting, its value and where it came from"},
     {"version", "", "print the version"},
     {"help", "", "print this summary"},
 };

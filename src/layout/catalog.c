@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -18,21 +19,63 @@ struct layout_catalog {
 	char dirs[2 * LAYOUT_PATH_MAX + 8];
 };
 
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The running binary's path into exe (NUL-terminated); false when unknown. */
+static bool self_exe(char *exe, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", exe, cap - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	return true;
+}
+
+bool layout_build_tree(char *build_root, size_t cap)
+{
+	char exe[PATH_MAX];
+	size_t root_len = strlen(ESPDECK_BUILD_ROOT);
+	if (!self_exe(exe, sizeof exe) || strncmp(exe, ESPDECK_BUILD_ROOT, root_len) ||
+	    exe[root_len] != '/')
+		return false;
+	if (build_root)
+		snprintf(build_root, cap, "%s", ESPDECK_BUILD_ROOT);
+	return true;
+}
+
+const char *layout_data_dir(char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s", ESPDECK_DATADIR);
+	char exe[PATH_MAX];
+	if (is_dir(buf) || ESPDECK_BIN_TO_DATADIR[0] == '/' || !self_exe(exe, sizeof exe))
+		return buf;
+	/* Installed elsewhere than the prefix (meson install --destdir, a moved tree): the
+	 * data folder is where it is from the binary's folder. */
+	char *slash = strrchr(exe, '/');
+	if (slash) {
+		*slash = '\0';
+		char alt[PATH_MAX + 64];
+		snprintf(alt, sizeof alt, "%s/%s", exe, ESPDECK_BIN_TO_DATADIR);
+		if (is_dir(alt))
+			snprintf(buf, cap, "%s", alt);
+	}
+	return buf;
+}
+
 /* When the running binary sits in the build tree, the presets are the source tree's
  * data/layouts (nothing is installed yet); otherwise the installed datadir. */
 static void system_dir(char *buf, size_t cap)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	size_t root_len = strlen(ESPDECK_BUILD_ROOT);
-	if (n > 0) {
-		exe[n] = '\0';
-		if (!strncmp(exe, ESPDECK_BUILD_ROOT, root_len) && exe[root_len] == '/') {
-			snprintf(buf, cap, "%s/data/layouts", ESPDECK_SOURCE_ROOT);
-			return;
-		}
+	if (layout_build_tree(NULL, 0)) {
+		snprintf(buf, cap, "%s/data/layouts", ESPDECK_SOURCE_ROOT);
+		return;
 	}
-	snprintf(buf, cap, "%s/layouts", ESPDECK_DATADIR);
+	char data[LAYOUT_PATH_MAX];
+	snprintf(buf, cap, "%s/layouts", layout_data_dir(data, sizeof data));
 }
 
 static void user_dir(char *buf, size_t cap)

@@ -1,16 +1,27 @@
 /* SPDX-License-Identifier: MIT
  * Serial link through libserialport: 8N1, no flow control, DTR/RTS, reads that wait at
  * most the given time for the first byte, and a vanished port reported as
- * ED_ERR_DISCONNECTED. Port listing is in link/ports.c. */
+ * ED_ERR_DISCONNECTED. Port listing is in link/ports.c.
+ *
+ * A port is locked while open, as pyserial does for esptool (exclusive=True) and more:
+ * flock(LOCK_EX | LOCK_NB) keeps out other espdecks and esptools, TIOCEXCL keeps out any
+ * other program's open() (except root's). A port held elsewhere is refused with the
+ * holder's PID and name when /proc shows it, instead of two programs garbling each other. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libserialport.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <limits.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <time.h>
 
@@ -18,10 +29,128 @@
 #include "core/util.h"
 #include "link/link.h"
 
+/* The PID holding a flock() on path (from /proc/locks), or 0. */
+static long flock_holder(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return 0;
+	FILE *f = fopen("/proc/locks", "r");
+	if (!f)
+		return 0;
+	char line[256];
+	long found = 0;
+	while (!found && fgets(line, sizeof line, f)) {
+		char kind[16];
+		long pid;
+		unsigned maj, min;
+		unsigned long ino;
+		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", kind, &pid, &maj, &min, &ino) ==
+			5 &&
+		    !strcmp(kind, "FLOCK") && ino == st.st_ino && maj == major(st.st_dev) &&
+		    min == minor(st.st_dev) && pid != getpid())
+			found = pid;
+	}
+	fclose(f);
+	return found;
+}
+
+static void process_name(long pid, char *buf, size_t cap)
+{
+	char comm_path[64];
+	snprintf(comm_path, sizeof comm_path, "/proc/%ld/comm", pid);
+	snprintf(buf, cap, "?");
+	FILE *f = fopen(comm_path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, (int)cap, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* "PID 1234 (esptool)": the process holding the port's lock, else the first other
+ * process that has it open; "another program" when /proc does not say. */
+static void port_holder(const char *path, char *buf, size_t cap)
+{
+	char comm[64];
+	long locker = flock_holder(path);
+	if (locker > 0) {
+		process_name(locker, comm, sizeof comm);
+		snprintf(buf, cap, "PID %ld (%s)", locker, comm);
+		return;
+	}
+	snprintf(buf, cap, "another program");
+	char want[PATH_MAX];
+	if (!realpath(path, want))
+		return;
+	DIR *proc = opendir("/proc");
+	if (!proc)
+		return;
+	pid_t self = getpid();
+	struct dirent *pe;
+	bool found = false;
+	while (!found && (pe = readdir(proc))) {
+		char *end;
+		long pid = strtol(pe->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		char fds[64];
+		snprintf(fds, sizeof fds, "/proc/%ld/fd", pid);
+		DIR *fd_dir = opendir(fds);
+		if (!fd_dir)
+			continue; /* gone, or another user's */
+		struct dirent *fe;
+		while (!found && (fe = readdir(fd_dir))) {
+			char link_path[320], target[PATH_MAX];
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(link_path, sizeof link_path, "%s/%s", fds, fe->d_name);
+			ssize_t n = readlink(link_path, target, sizeof target - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			found = !strcmp(target, want);
+		}
+		closedir(fd_dir);
+		if (!found)
+			continue;
+		process_name(pid, comm, sizeof comm);
+		snprintf(buf, cap, "PID %ld (%s)", pid, comm);
+	}
+	closedir(proc);
+}
+
+static int port_in_use(const char *path, struct ed_error *err)
+{
+	char who[128];
+	port_holder(path, who, sizeof who);
+	return ed_fail(err, ED_ERR_IO,
+		       "port %s in use by %s: close it there (a terminal, another espdeck or "
+		       "esptool) and try again",
+		       path, who);
+}
+
+/* Takes the port for this process alone; ED_OK or the "in use" error. */
+static int lock_port(int fd, const char *path, struct ed_error *err)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+		return port_in_use(path, err);
+	/* Refused by some drivers; the flock above still keeps espdecks and esptools apart. */
+	(void)ioctl(fd, TIOCEXCL);
+	return ED_OK;
+}
+
+/* Gives the port back to other programs' open() before the last close. */
+static void unlock_port(int fd)
+{
+	(void)ioctl(fd, TIOCNXCL);
+}
+
 struct serial {
 	struct sp_port *port;
 	struct sp_event_set *events;
 	int dtr, rts; /* last values set (1 asserted), -1 unknown */
+	bool locked;  /* lock_port() took it */
 };
 
 static int sp_fail(struct link *l, struct ed_error *err, const char *what)
@@ -140,6 +269,9 @@ static void serial_close(struct link *l)
 		if (s->events)
 			sp_free_event_set(s->events);
 		if (s->port) {
+			int fd = -1;
+			if (s->locked && sp_get_port_handle(s->port, &fd) == SP_OK && fd >= 0)
+				unlock_port(fd);
 			sp_close(s->port);
 			sp_free_port(s->port);
 		}
@@ -157,6 +289,8 @@ static int configure(struct link *l, struct serial *s, uint32_t baud, struct ed_
 {
 	if (sp_open(s->port, SP_MODE_READ_WRITE) != SP_OK) {
 		int e = errno;
+		if (e == EBUSY)
+			return port_in_use(l->name, err);
 		char *msg = sp_last_error_message();
 		ed_fail(err, e == EACCES ? ED_ERR_IO : ED_ERR_NOTFOUND,
 			"cannot open serial port %s: %s%s", l->name, msg ? msg : "error",
@@ -165,6 +299,13 @@ static int configure(struct link *l, struct serial *s, uint32_t baud, struct ed_
 		if (msg)
 			sp_free_error_message(msg);
 		return err->code;
+	}
+	int fd = -1;
+	if (sp_get_port_handle(s->port, &fd) == SP_OK && fd >= 0) {
+		int rc = lock_port(fd, l->name, err);
+		if (rc < 0)
+			return rc;
+		s->locked = true;
 	}
 	if (sp_set_baudrate(s->port, (int)baud) != SP_OK || sp_set_bits(s->port, 8) != SP_OK ||
 	    sp_set_parity(s->port, SP_PARITY_NONE) != SP_OK ||
@@ -307,8 +448,10 @@ static void tty_close(struct link *l)
 {
 	struct tty *t = l->priv;
 	if (t) {
-		if (t->fd >= 0)
+		if (t->fd >= 0) {
+			unlock_port(t->fd);
 			close(t->fd);
+		}
 		free(t);
 	}
 	free(l);
@@ -324,11 +467,16 @@ static int tty_open(const char *path, uint32_t baud, struct link **out, struct e
 {
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return errno == EBUSY ? port_in_use(path, err) : 0;
 	struct termios tio;
 	if (!isatty(fd) || tcgetattr(fd, &tio) != 0) {
 		close(fd);
 		return 0;
+	}
+	int rc = lock_port(fd, path, err);
+	if (rc < 0) {
+		close(fd);
+		return rc;
 	}
 	cfmakeraw(&tio);
 	tio.c_cflag |= CLOCAL | CREAD;
@@ -348,7 +496,7 @@ static int tty_open(const char *path, uint32_t baud, struct link **out, struct e
 	l->priv = t;
 	snprintf(l->name, sizeof l->name, "%s", path);
 	l->has_lines = true;
-	int rc = tty_set_baud(l, baud, err);
+	rc = tty_set_baud(l, baud, err);
 	if (rc < 0) {
 		tty_close(l);
 		return rc;
