@@ -49,20 +49,23 @@ bool layout_build_tree(char *build_root, size_t cap)
 
 const char *layout_data_dir(char *buf, size_t cap)
 {
-	snprintf(buf, cap, "%s", ESPDECK_DATADIR);
+	/* The folder beside the binary first: it is DATADIR for an install at its prefix,
+	 * and the right one for an install elsewhere (meson install --destdir, a moved
+	 * tree), even when another espdeck is installed at the prefix. */
 	char exe[PATH_MAX];
-	if (is_dir(buf) || ESPDECK_BIN_TO_DATADIR[0] == '/' || !self_exe(exe, sizeof exe))
-		return buf;
-	/* Installed elsewhere than the prefix (meson install --destdir, a moved tree): the
-	 * data folder is where it is from the binary's folder. */
-	char *slash = strrchr(exe, '/');
-	if (slash) {
+	char *slash;
+	if (ESPDECK_BIN_TO_DATADIR[0] != '/' && self_exe(exe, sizeof exe) &&
+	    (slash = strrchr(exe, '/'))) {
 		*slash = '\0';
 		char alt[PATH_MAX + 64];
 		snprintf(alt, sizeof alt, "%s/%s", exe, ESPDECK_BIN_TO_DATADIR);
-		if (is_dir(alt))
-			snprintf(buf, cap, "%s", alt);
+		char real[PATH_MAX];
+		if (is_dir(alt) && realpath(alt, real)) {
+			snprintf(buf, cap, "%s", real);
+			return buf;
+		}
 	}
+	snprintf(buf, cap, "%s", ESPDECK_DATADIR);
 	return buf;
 }
 

@@ -141,9 +141,9 @@ uint32_t layout_region_extent(const struct layout_region *r, uint32_t file_size)
 /* True when the running binary sits in espdeck's build tree (not installed); then the
  * build folder is copied into build_root (may be NULL). */
 bool layout_build_tree(char *build_root, size_t cap);
-/* The installed data folder (DATADIR/espdeck), or the one beside the binary
- * (BINDIR/../share/espdeck) when the binary is installed elsewhere than its prefix
- * (meson install --destdir). Written into buf; returns buf. */
+/* The installed data folder: the one beside the binary (BINDIR/../share/espdeck) when it
+ * exists, which also covers an install elsewhere than the prefix (meson install
+ * --destdir), else DATADIR/espdeck. Written into buf; returns buf. */
 const char *layout_data_dir(char *buf, size_t cap);
 
 /* ---- catalog: every preset by name, user folder over system folder ---- */
