@@ -455,6 +455,16 @@ static int parse_flash_args(int argc, char **argv, bool writing, struct flash_ar
 	const char *cmd = argv[0];
 	memset(fa, 0, sizeof *fa);
 	fa->mode = fa->size = fa->freq = "keep";
+	if (writing) {
+		/* esptool's write_flash defaults come from its environment; checked below */
+		const char *v;
+		if ((v = getenv("ESPTOOL_FM")) && *v)
+			fa->mode = v;
+		if ((v = getenv("ESPTOOL_FS")) && *v)
+			fa->size = v;
+		if ((v = getenv("ESPTOOL_FF")) && *v)
+			fa->freq = v;
+	}
 	const char *pos[2 * MAX_FILES];
 	size_t npos = 0;
 	int rc = parse_flash_opts(argc, argv, writing, fa, pos, &npos);

@@ -234,6 +234,34 @@ def main():
     else:
         print("SKIP demo write: no demo firmware (xtensa-lx106-elf-gcc missing)")
 
+    # ESPTOOL_FM/FS/FF: write_flash's defaults for the image header at 0x0, as esptool;
+    # the command line still wins.
+    seg = bytes(range(256)) * 4
+    boot = bytes([0xE9, 1, 0, 0]) + (0x40100004).to_bytes(4, "little")
+    boot += (0x40100000).to_bytes(4, "little") + len(seg).to_bytes(4, "little") + seg
+    cs = 0xEF
+    for b in seg:
+        cs ^= b
+    boot += bytes(15 - len(boot) % 16) + bytes([cs])
+    with open(os.path.join(d, "boot.bin"), "wb") as f:
+        f.write(boot)
+    img = os.path.join(d, "hdr.bin")
+    port = f"sim://?fast&clock=virtual&flash={img}"
+    fenv = dict(env, ESPTOOL_FM="dio", ESPTOOL_FS="1MB", ESPTOOL_FF="80m")
+    run(["--config", other, "--port", port, "--no-journal", "write_flash", "0x0", "boot.bin"],
+        d, fenv, expect=0)
+    with open(img, "rb") as f:
+        hdr = f.read(4)
+    check(hdr[2] == 2 and hdr[3] == 0x2F, f"ESPTOOL_FM/FS/FF in the header: {hdr.hex()}")
+    run(["--config", other, "--port", port, "--no-journal", "write_flash", "--flash_mode",
+         "qio", "0x0", "boot.bin"], d, fenv, expect=0)
+    with open(img, "rb") as f:
+        hdr = f.read(4)
+    check(hdr[2] == 0 and hdr[3] == 0x2F, f"--flash_mode over ESPTOOL_FM: {hdr.hex()}")
+    p = run(["--config", other, "--port", port, "write_flash", "0x0", "boot.bin"], d,
+            dict(env, ESPTOOL_FM="fast"), expect=2)
+    has(p.stderr, "'fast' is not one of keep, qio", "bad ESPTOOL_FM")
+
     # Ports: no --port anywhere and no ESP bridge on this machine -> the usual error.
     os.remove(conf)
     p = run(["ports"], d, env)
