@@ -31,6 +31,11 @@ struct file_parse {
 	char dir[CONFIG_PATH_MAX];    /* the file's folder, for relative paths */
 	struct config_remote *remote; /* the [remote NAME] being read, NULL at top level */
 	bool bad_section;	      /* inside an unknown section (reported once) */
+	bool arena_full;	      /* reported once */
+	bool continued;		      /* the line read starts with a blank: inih's continuation */
+	bool have_key;		      /* a key was read in this section (continuations follow it) */
+	const char *ports[CONFIG_MAX_PORTS]; /* the file's port = list */
+	size_t port_count;
 	char section[128];
 };
 
@@ -57,6 +62,19 @@ static const char *keep(struct config *cfg, const char *s)
 	return d;
 }
 
+/* keep() for a value of the file: a full arena is reported once (the run then stops with
+ * exit status 2, so a NULL is never used); never returns NULL otherwise. */
+static const char *keep_value(struct file_parse *p, const char *v)
+{
+	const char *k = keep(p->cfg, v);
+	if (!k && !p->arena_full) {
+		p->arena_full = true;
+		file_error(p, "the file's values are too long together (%d bytes at most)",
+			   CONFIG_ARENA_BYTES);
+	}
+	return k ? k : "";
+}
+
 /* A path from the file: relative ones are relative to the file's folder. */
 static const char *keep_path(struct file_parse *p, const char *v)
 {
@@ -67,7 +85,7 @@ static const char *keep_path(struct file_parse *p, const char *v)
 		snprintf(buf, sizeof buf, "%s%s", getenv("HOME"), v + 1);
 	else
 		snprintf(buf, sizeof buf, "%s/%s", p->dir, v);
-	return keep(p->cfg, buf);
+	return keep_value(p, buf);
 }
 
 /* Splits "a, b c" into items kept in the arena; false (reported) on too many or no room. */
@@ -76,18 +94,15 @@ static bool split_list(struct file_parse *p, const char *key, const char *v, con
 {
 	char buf[4096];
 	snprintf(buf, sizeof buf, "%s", v);
-	*count = 0;
+	if (!p->continued)
+		*count = 0; /* an indented next line adds to the list */
 	for (char *save = NULL, *t = strtok_r(buf, ", \t", &save); t;
 	     t = strtok_r(NULL, ", \t", &save)) {
 		if (*count == CONFIG_MAX_PORTS) {
 			file_error(p, "%s: more than %d ports", key, CONFIG_MAX_PORTS);
 			return false;
 		}
-		if (!(out[(*count)++] = keep(p->cfg, t))) {
-			file_error(p, "the file's values are too long (%d bytes at most)",
-				   CONFIG_ARENA_BYTES);
-			return false;
-		}
+		out[(*count)++] = keep_value(p, t);
 	}
 	if (*count == 0) {
 		file_error(p,
@@ -123,11 +138,13 @@ static void top_key(struct file_parse *p, const char *key, const char *v)
 {
 	struct config *cfg = p->cfg;
 	if (!strcmp(key, "port")) {
-		const char *ports[CONFIG_MAX_PORTS];
-		size_t n = 0;
-		if (split_list(p, key, v, ports, &n) && takes(p, CONFIG_PORT)) {
-			memcpy(cfg->ports, ports, n * sizeof *ports);
-			cfg->port_count = n;
+		bool mine = p->continued ? cfg->source[CONFIG_PORT] == CONFIG_FROM_FILE
+					 : cfg->source[CONFIG_PORT] <= CONFIG_FROM_FILE;
+		if (split_list(p, key, v, p->ports, &p->port_count) && mine) {
+			if (!p->continued)
+				takes(p, CONFIG_PORT);
+			memcpy(cfg->ports, p->ports, p->port_count * sizeof *p->ports);
+			cfg->port_count = p->port_count;
 		}
 	} else if (!strcmp(key, "baud")) {
 		uint32_t baud;
@@ -145,12 +162,12 @@ static void top_key(struct file_parse *p, const char *key, const char *v)
 				   before ? "default_reset, no_reset, manual, no_reset_no_sync"
 					  : "hard_reset, soft_reset, no_reset, no_reset_stub");
 		else if (takes(p, before ? CONFIG_BEFORE : CONFIG_AFTER))
-			*(before ? &cfg->before : &cfg->after) = keep(cfg, v);
+			*(before ? &cfg->before : &cfg->after) = keep_value(p, v);
 	} else if (!strcmp(key, "chip")) {
 		if (strcmp(v, "auto") && strcmp(v, "esp8266"))
 			file_error(p, "chip '%s' is not one of auto, esp8266", v);
 		else if (takes(p, CONFIG_CHIP))
-			cfg->chip = keep(cfg, v);
+			cfg->chip = keep_value(p, v);
 	} else if (!strcmp(key, "connect_attempts")) {
 		int n;
 		char what[CONFIG_PATH_MAX + 64];
@@ -164,7 +181,7 @@ static void top_key(struct file_parse *p, const char *key, const char *v)
 		if (reset_seq_check(v, &err) < 0)
 			file_error(p, "custom_reset_sequence: %s", err.msg);
 		else if (takes(p, CONFIG_RESET_SEQUENCE))
-			cfg->reset_sequence = keep(cfg, v);
+			cfg->reset_sequence = keep_value(p, v);
 	} else if (!strcmp(key, "firmware_dir")) {
 		/* kept even under --firmware-dir: the search goes on here */
 		cfg->file_firmware_dir = keep_path(p, v);
@@ -173,7 +190,7 @@ static void top_key(struct file_parse *p, const char *key, const char *v)
 			cfg->firmware_dir = cfg->file_firmware_dir;
 	} else if (!strcmp(key, "preset")) {
 		if (takes(p, CONFIG_PRESET))
-			cfg->preset = keep(cfg, v);
+			cfg->preset = keep_value(p, v);
 	} else if (!strcmp(key, "journal")) {
 		bool off = !strcmp(v, "none") || !strcmp(v, "off");
 		if (takes(p, CONFIG_JOURNAL)) {
@@ -197,6 +214,7 @@ static void start_section(struct file_parse *p, const char *section)
 	struct config *cfg = p->cfg;
 	snprintf(p->section, sizeof p->section, "%s", section);
 	p->remote = NULL;
+	p->have_key = false;
 	p->bad_section = false;
 	if (!*section)
 		return;
@@ -228,7 +246,7 @@ static void start_section(struct file_parse *p, const char *section)
 	}
 	p->remote = &cfg->remotes[cfg->remote_count++];
 	memset(p->remote, 0, sizeof *p->remote);
-	p->remote->name = keep(cfg, name);
+	p->remote->name = keep_value(p, name);
 	p->remote->line = p->line;
 }
 
@@ -239,6 +257,15 @@ static int handler(void *user, const char *section, const char *key, const char 
 		start_section(p, section); /* not seen by the reader: should not happen */
 	if (p->bad_section)
 		return 1;
+	bool list = !strcmp(key, p->remote ? "ports" : "port");
+	if (p->continued && !list) {
+		file_error(p,
+			   "an indented line continues '%s', and only port lists continue: "
+			   "start the line at the left margin",
+			   key);
+		return 1;
+	}
+	p->have_key = true;
 	if (!*value) {
 		file_error(p, "%s has no value: write %s = VALUE or remove the line", key, key);
 		return 1;
@@ -252,7 +279,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 			   key, p->remote->name);
 		return 1;
 	}
-	if (p->remote->port_count) {
+	if (p->remote->port_count && !p->continued) {
 		file_error(p, "ports is given twice in [remote %s]", p->remote->name);
 		return 1;
 	}
@@ -275,6 +302,9 @@ static char *reader(char *str, int num, void *stream)
 		str[0] = '\n';
 		str[1] = '\0';
 	}
+	p->continued = p->have_key && (str[0] == ' ' || str[0] == '\t') &&
+		       str[strspn(str, " \t\r\n")] != '\0' &&
+		       !strchr(";#[", str[strspn(str, " \t")]);
 	/* Section headers are taken here, on their own line (inih reports them only with
 	 * the next key, and not at all when the section is empty). */
 	const char *t = str;

@@ -188,6 +188,17 @@ def main():
         "remote key")
     has(p.stderr, bad + ":11: error: not a setting", "syntax")
     check("Chip ID" not in p.stdout, "bad file: no board touched")
+    # Long port lists continue on indented lines; nothing else does.
+    cont = os.path.join(d, "cont.conf")
+    write(cont, "port = sim://?a,\n  sim://?b\n\n\tsim://?c\nbaud = 9600\n"
+          "[remote x]\nports = sim://?1\n    sim://?2\n")
+    p = run(["--config", cont, "config"], d, env, expect=0)
+    s = settings(p.stdout)
+    check(s.get("port") == ("sim://?a, sim://?b, sim://?c", "cont.conf:1"), f"cont: {s.get('port')}")
+    check(s.get("remote x") == ("sim://?1, sim://?2", "cont.conf:6"), f"cont: {s.get('remote x')}")
+    write(cont, "baud = 9600\n  1200\n")
+    p = run(["--config", cont, "config"], d, env, expect=2)
+    has(p.stderr, cont + ":2: error: an indented line continues 'baud'", "bad continuation")
     write(bad, "[remote lab]\n")
     p = run(["--config", bad, "config"], d, env, expect=2)
     has(p.stderr, bad + ":1: error: [remote lab] has no ports", "empty remote")

@@ -39,14 +39,20 @@ def main():
         holder = subprocess.Popen([ESPDECK, "--port", pty, "monitor", "--time", "30"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            refused = None
-            for _ in range(50):
-                p = espdeck(["--port", pty, "--connect-attempts", "1", "chip_id"])
-                if "in use" in p.stderr:
-                    refused = p
+            # Wait (up to 30 s under load) until the monitor holds its lock.
+            locked = False
+            for _ in range(300):
+                with open("/proc/locks") as f:
+                    locked = any(l.split()[1] == "FLOCK" and l.split()[4] == str(holder.pid)
+                                 for l in f if len(l.split()) > 4)
+                if locked or holder.poll() is not None:
                     break
                 time.sleep(0.1)
-            check(refused is not None, "second espdeck refused while the first holds the port")
+            check(locked, "the monitor took the port's lock")
+            refused = espdeck(["--port", pty, "--connect-attempts", "1", "chip_id"])
+            if "in use" not in refused.stderr:
+                check(False, f"second espdeck not refused: {refused.stderr!r}")
+                refused = None
             if refused:
                 want = f"port {pty} in use by PID {holder.pid} (espdeck)"
                 check(want in refused.stderr, f"wanted {want!r} in {refused.stderr!r}")
