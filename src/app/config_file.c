@@ -630,6 +630,17 @@ int config_print(const struct config *cfg)
 	else
 		print_setting(cfg, "journal", CONFIG_JOURNAL, "(none: %s)", err.msg);
 	print_setting(cfg, "log", CONFIG_LOG, "%s", cfg->log_path ? cfg->log_path : "(none)");
+	/* the command line's other global options, for completeness */
+	print_setting(cfg, "trace", CONFIG_TRACE, "%s",
+		      cfg->trace_path ? cfg->trace_path : "(none)");
+	print_setting(cfg, "boot_check", CONFIG_BOOT_CHECK, "%s", cfg->boot_check ? "on" : "off");
+	print_setting(cfg, "expect", CONFIG_EXPECT, "%s", cfg->expect[0] ? cfg->expect : "(none)");
+	print_setting(cfg, "boot_time", CONFIG_BOOT_TIME, "%u ms",
+		      cfg->boot_time_ms ? cfg->boot_time_ms : 3000);
+	print_setting(cfg, "app_baud", CONFIG_APP_BAUD, "%u",
+		      cfg->app_baud ? cfg->app_baud : 115200);
+	print_setting(cfg, "verbose", CONFIG_VERBOSE, "%d", cfg->verbose);
+	print_setting(cfg, "timestamps", CONFIG_TIMESTAMPS, "%s", cfg->timestamps ? "on" : "off");
 	for (size_t i = 0; i < cfg->remote_count; i++) {
 		const struct config_remote *r = &cfg->remotes[i];
 		const char *base = strrchr(cfg->file_path, '/');

@@ -79,10 +79,10 @@ static bool find_file(const char *firmware_dir, const char *name, struct layout_
 			snprintf(f->path, sizeof f->path, "%s", path);
 			return true;
 		}
-		/* an existing folder without the file: taking it from a later one mixes
-		 * folders, which the caller says */
+		/* the first folder (the one named, when one is) exists but lacks the file:
+		 * taking it from a later one mixes folders, which the caller says */
 		snprintf(path, sizeof path, "%.*s", len, s);
-		if (!skipped[0] && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		if (s == firmware_dir && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			snprintf(skipped, skipped_cap, "%s", path);
 		s += len + (e != NULL);
 	}
