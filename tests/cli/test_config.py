@@ -188,6 +188,18 @@ def main():
         "remote key")
     has(p.stderr, bad + ":11: error: not a setting", "syntax")
     check("Chip ID" not in p.stdout, "bad file: no board touched")
+    # journal = none is --no-journal; log is relative to the file; chip is checked.
+    write(other + ".2", "journal = none\nlog = logs/bench.log\nchip = esp8266\n")
+    p = run(["--config", other + ".2", "config"], d, env, expect=0)
+    s = settings(p.stdout)
+    check(s.get("journal") == ("none", "other.conf.2:1"), f"journal none: {s.get('journal')}")
+    check(s.get("log") == (os.path.join(d, "logs", "bench.log"), "other.conf.2:2"),
+          f"log: {s.get('log')}")
+    check(s.get("chip") == ("esp8266", "other.conf.2:3"), f"chip: {s.get('chip')}")
+    write(other + ".2", "chip = esp32\n")
+    p = run(["--config", other + ".2", "config"], d, env, expect=2)
+    has(p.stderr, "other.conf.2:1: error: chip 'esp32' is not one of auto, esp8266", "bad chip")
+
     # Long port lists continue on indented lines; nothing else does.
     cont = os.path.join(d, "cont.conf")
     write(cont, "port = sim://?a,\n  sim://?b\n\n\tsim://?c\nbaud = 9600\n"
