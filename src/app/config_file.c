@@ -589,7 +589,10 @@ static void print_setting(const struct config *cfg, const char *name, enum confi
 int config_print(const struct config *cfg)
 {
 	if (cfg->file_read)
-		printf("config file: %s\n", cfg->file_path);
+		printf("config file: %s%s\n", cfg->file_path,
+		       !cfg->file_named	 ? ""
+		       : cfg->config_arg ? " (named by --config)"
+					 : " (named by ESPDECK_CONFIG)");
 	else if (cfg->file_path[0])
 		printf("config file: none (%s does not exist)\n", cfg->file_path);
 	else

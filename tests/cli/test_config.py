@@ -156,6 +156,7 @@ def main():
     check(settings(p.stdout).get("baud") == ("74880", "other.conf:1"), "--config file")
     p = run(["config"], d, dict(env, ESPDECK_CONFIG=other), expect=0)
     check(settings(p.stdout).get("baud") == ("74880", "other.conf:1"), "ESPDECK_CONFIG file")
+    has(p.stdout, f"config file: {other} (named by ESPDECK_CONFIG)", "which file, named how")
     p = run(["--config", os.path.join(d, "nope.conf"), "config"], d, env, expect=2)
     has(p.stderr, "cannot read the configuration file " + os.path.join(d, "nope.conf")
         + " (named by --config)", "missing named file")
