@@ -88,6 +88,18 @@ static const char *keep_path(struct file_parse *p, const char *v)
 	return keep_value(p, buf);
 }
 
+/* True when s (after blanks) starts a port: SCHEME://, /dev/..., @NAME, "all", or ends. */
+static bool starts_port(const char *s)
+{
+	s += strspn(s, " \t");
+	if (!*s || *s == '/' || *s == '@' || *s == ',')
+		return true;
+	if (!strncmp(s, "all", 3) && strchr(" \t,", s[3]))
+		return true;
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+	return n && !strncmp(s + n, "://", 3);
+}
+
 /* Splits "a, b c" into items kept in the arena; false (reported) on too many or no room. */
 static bool split_list(struct file_parse *p, const char *key, const char *v, const char **out,
 		       size_t *count)
@@ -96,8 +108,18 @@ static bool split_list(struct file_parse *p, const char *key, const char *v, con
 	snprintf(buf, sizeof buf, "%s", v);
 	if (!p->continued)
 		*count = 0; /* an indented next line adds to the list */
-	for (char *save = NULL, *t = strtok_r(buf, ", \t", &save); t;
-	     t = strtok_r(NULL, ", \t", &save)) {
+	/* Blanks separate ports; a comma does where a port starts after it, so the commas
+	 * inside one (fault://seed=7,rate=0.01|sim://) stay. */
+	for (char *c = buf; *c; c++)
+		if (*c == ',' && starts_port(c + 1))
+			*c = ' ';
+	for (char *save = NULL, *t = strtok_r(buf, " \t", &save); t;
+	     t = strtok_r(NULL, " \t", &save)) {
+		size_t len = strlen(t);
+		if (t[len - 1] == ',')
+			t[len - 1] = '\0'; /* "a, b": the comma before a blank */
+		if (!*t)
+			continue;
 		if (*count == CONFIG_MAX_PORTS) {
 			file_error(p, "%s: more than %d ports", key, CONFIG_MAX_PORTS);
 			return false;

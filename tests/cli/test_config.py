@@ -209,6 +209,12 @@ def main():
     s = settings(p.stdout)
     check(s.get("port") == ("sim://?a, sim://?b, sim://?c", "cont.conf:1"), f"cont: {s.get('port')}")
     check(s.get("remote x") == ("sim://?1, sim://?2", "cont.conf:6"), f"cont: {s.get('remote x')}")
+    # Commas inside a port (fault:// options) are not separators.
+    write(cont, "port = fault://seed=7,rate=0.01,kinds=all|sim://?fast,sim://?a ,/dev/ttyUSB0\n")
+    p = run(["--config", cont, "config"], d, env, expect=0)
+    s = settings(p.stdout)
+    check(s.get("port", ("",))[0] == "fault://seed=7,rate=0.01,kinds=all|sim://?fast, sim://?a, "
+          "/dev/ttyUSB0", f"fault:// kept whole: {s.get('port')}")
     write(cont, "baud = 9600\n  1200\n")
     p = run(["--config", cont, "config"], d, env, expect=2)
     has(p.stderr, cont + ":2: error: an indented line continues 'baud'", "bad continuation")
