@@ -132,6 +132,11 @@ int config_apply_file(struct config *cfg);
 bool config_remote_list(const struct config *cfg, const char *name, const char **ports, size_t cap,
 			size_t *count);
 
+/* The firmware search path with dir named first, as --firmware-dir DIR would make it (for a
+ * command's own --firmware-dir). Written into buf (cap bytes); returns buf. */
+const char *config_firmware_path_for(const struct config *cfg, const char *dir, char *buf,
+				     size_t cap);
+
 /* Where setting key came from, for messages and `espdeck config`: "default",
  * "command line", the variable's name ("ESPTOOL_BAUD") or "espdeck.conf:3" (the file's
  * base name and line). Returns buf. */

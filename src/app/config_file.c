@@ -567,6 +567,23 @@ static void build_firmware_path(struct config *cfg)
 	}
 }
 
+const char *config_firmware_path_for(const struct config *cfg, const char *dir, char *buf,
+				     size_t cap)
+{
+	struct config *c = malloc(sizeof *c);
+	if (!c) {
+		snprintf(buf, cap, "%s", dir);
+		return buf;
+	}
+	*c = *cfg;
+	c->firmware_dir = dir;
+	c->source[CONFIG_FIRMWARE_DIR] = CONFIG_FROM_CMDLINE;
+	build_firmware_path(c);
+	snprintf(buf, cap, "%s", c->firmware_path);
+	free(c);
+	return buf;
+}
+
 int config_apply_file(struct config *cfg)
 {
 	int rc = read_file(cfg);

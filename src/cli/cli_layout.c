@@ -174,6 +174,9 @@ int cmd_layout(const struct config *cfg, int argc, char **argv)
 	int rc = parse_args(argc, argv, 2, &name, &fwdir, NULL, NULL);
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	char path[sizeof cfg->firmware_path];
+	if (fwdir != cfg->firmware_path) /* its own --firmware-dir: first, then the rest */
+		fwdir = config_firmware_path_for(cfg, fwdir, path, sizeof path);
 	struct layout *l = calloc(1, sizeof *l);
 	struct layout_report *rep = calloc(1, sizeof *rep);
 	struct layout_files *files = calloc(1, sizeof *files);
@@ -256,6 +259,9 @@ int cmd_write_layout(const struct config *cfg, int argc, char **argv)
 	int rc = parse_args(argc, argv, 1, &name, &fwdir, &dry_run, &no_verify);
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	char path[sizeof cfg->firmware_path];
+	if (fwdir != cfg->firmware_path) /* its own --firmware-dir: first, then the rest */
+		fwdir = config_firmware_path_for(cfg, fwdir, path, sizeof path);
 	struct layout *l = calloc(1, sizeof *l);
 	struct layout_report *rep = calloc(1, sizeof *rep);
 	struct layout_files *files = calloc(1, sizeof *files);
