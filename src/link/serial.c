@@ -48,7 +48,7 @@ static long flock_holder(const char *path)
 		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", kind, &pid, &maj, &min, &ino) ==
 			5 &&
 		    !strcmp(kind, "FLOCK") && ino == st.st_ino && maj == major(st.st_dev) &&
-		    min == minor(st.st_dev) && pid != getpid())
+		    min == minor(st.st_dev))
 			found = pid;
 	}
 	fclose(f);
@@ -76,7 +76,9 @@ static void port_holder(const char *path, char *buf, size_t cap)
 	long locker = flock_holder(path);
 	if (locker > 0) {
 		process_name(locker, comm, sizeof comm);
-		snprintf(buf, cap, "PID %ld (%s)", locker, comm);
+		snprintf(buf, cap, "PID %ld (%s%s)", locker, comm,
+			 locker == (long)getpid() ? ", this process: the port is opened twice"
+						  : "");
 		return;
 	}
 	snprintf(buf, cap, "another program");
@@ -122,7 +124,7 @@ static void port_holder(const char *path, char *buf, size_t cap)
 
 static int port_in_use(const char *path, struct ed_error *err)
 {
-	char who[128];
+	char who[256];
 	port_holder(path, who, sizeof who);
 	return ed_fail(err, ED_ERR_IO,
 		       "port %s in use by %s: close it there (a terminal, another espdeck or "
