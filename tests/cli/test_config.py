@@ -137,6 +137,20 @@ def main():
     # The file's two ports make a real two-board job; the reset sequence is the file's.
     p = run(["chip_id"], d, env, expect=0)
     has(p.stdout + p.stderr, "5c:cf:7f:00:00:02", "file's second board")
+    # The file's custom_reset_sequence is the one used: a sequence that never pulls GPIO0
+    # low keeps a board that needs a reset out of its loader (the board's trace shows
+    # it booting the flash), while the command line's own sequence still wins.
+    seqconf = os.path.join(d, "seq.conf")
+    write(seqconf, "custom_reset_sequence = R1|W0.1|R0\nconnect_attempts = 1\n")
+    tr = os.path.join(d, "seq.trace")
+    p = run(["--config", seqconf, "--port", f"sim://?fast&need-reset&trace={tr}", "read_mac"],
+            d, env, expect=3)
+    with open(tr) as f:
+        boots = [l.split(None, 1)[1].strip() for l in f if " BOOT " in l]
+    check(boots[1:] == ["BOOT flash rst_cause=2"], f"the file's sequence was used: {boots}")
+    p = run(["--config", seqconf, "--custom-reset-sequence", "R1|W0.1|U1,0|W0.05|D0",
+             "--port", "sim://?fast&need-reset", "read_mac"], d, env, expect=0)
+
     # @NAME expands to the remote list, from the command line and from ESPTOOL_PORT.
     p = run(["--port", "@lab", "read_mac"], d, env, expect=0)
     has(p.stdout + p.stderr, "5c:cf:7f:00:00:0a", "@lab first board")
