@@ -132,13 +132,24 @@ static int port_in_use(const char *path, struct ed_error *err)
 		       path, who);
 }
 
+/* A pseudo-terminal's slave (Unix98 ptys: majors 136-143). */
+static bool is_pty_slave(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) >= 136 &&
+	       major(st.st_rdev) <= 143;
+}
+
 /* Takes the port for this process alone; ED_OK or the "in use" error. */
 static int lock_port(int fd, const char *path, struct ed_error *err)
 {
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
 		return port_in_use(path, err);
-	/* Refused by some drivers; the flock above still keeps espdecks and esptools apart. */
-	(void)ioctl(fd, TIOCEXCL);
+	/* Refused by some drivers; the flock above still keeps espdecks and esptools apart.
+	 * Not on a pty: its master side (espdeck-sim --pty, ser2net) keeps the slave alive,
+	 * so a TIOCEXCL left by a killed espdeck would lock everyone out until it restarts. */
+	if (!is_pty_slave(fd))
+		(void)ioctl(fd, TIOCEXCL);
 	return ED_OK;
 }
 
