@@ -243,13 +243,17 @@ int cmd_ports(const struct config *cfg, int argc, char **argv)
 		       "--port sim://)\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct port_info *p = &ports[i];
+		char who[256];
 		if (p->vid || p->pid)
-			printf("%-20s %04x:%04x %-7s %s%s%s\n", p->path, p->vid, p->pid,
+			printf("%-20s %04x:%04x %-7s %s%s%s", p->path, p->vid, p->pid,
 			       p->bridge ? p->bridge : "-",
 			       p->product[0] ? p->product : p->description,
 			       p->serial[0] ? " serial " : "", p->serial);
 		else
-			printf("%-20s %-9s %-7s %s\n", p->path, "-", "-", p->description);
+			printf("%-20s %-9s %-7s %s", p->path, "-", "-", p->description);
+		/* a port another program holds would refuse a board command: say so now */
+		bool held = ports_holder(p->path, who, sizeof who);
+		printf("%s%s\n", held ? "  in use by " : "", held ? who : "");
 	}
 	ports_list_free(ports);
 	return CLI_EXIT_OK;
