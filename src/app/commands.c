@@ -98,6 +98,7 @@ static const struct app_command commands[] = {
      "verify OTA files and copy them to the update server",
      "  --to DIR|[user@]host:path  where the update server reads them\n"
      "  --scp PROGRAM         copy with PROGRAM instead of scp\n"},
+    {"config", "", "print every setting, its value and where it came from", NULL},
     {"version", "", "print the version", NULL},
     {"help", "[COMMAND]", "print this summary, or one command's usage", NULL},
 };
@@ -206,34 +207,37 @@ const char *app_command_suggest(const char *word)
 
 void app_print_usage(void)
 {
-	printf("usage: espdeck [global options] [COMMAND [ARGS...]]\n"
-	       "\n"
-	       "Without a command espdeck starts the bench screen (try: espdeck --port sim://).\n"
-	       "Commands accept esptool's syntax: replace `esptool.py` by `espdeck`.\n"
-	       "\n"
-	       "Global options:\n"
-	       "  -p, --port PORT      serial device, socket://HOST:PORT or sim://[?opts];\n"
-	       "                       repeat it, or give 'all', to run on several boards at once\n"
-	       "  -b, --baud BAUD      line speed (default 115200)\n"
-	       "  --before NAME        default_reset, no_reset, manual, no_reset_no_sync (- or _)\n"
-	       "  --after NAME         hard_reset, soft_reset, no_reset, no_reset_stub\n"
-	       "  --chip NAME          auto or esp8266\n"
-	       "  --connect-attempts N reset-and-sync attempts (default 7; 0 or less = forever)\n"
-	       "  --custom-reset-sequence SEQ  esptool's notation, e.g. D0|R1|W0.1|D1|R0|W0.05|D0\n"
-	       "  -t, --trace          print the protocol trace to stderr\n"
-	       "  --trace-file FILE    write the protocol trace to FILE\n"
-	       "  --firmware-dir DIR   where presets find their files (default firmware)\n"
-	       "  --boot-check         after a hard reset, listen to the boot and judge it\n"
-	       "  --expect RULE        what a good boot prints ('jump to run user1'), repeatable\n"
-	       "  --boot-time MS       how long to listen (default 3000); --app-baud BAUD\n"
-	       "  --journal FILE       journal of every board (default for writes:\n"
-	       "                       $XDG_STATE_HOME/espdeck/journal.csv); --no-journal\n"
-	       "  --timestamps         start each line of piped output with the time\n"
-	       "  --log FILE           append every line to FILE, with an ISO 8601 time\n"
-	       "  -v, -q               more / less output\n"
-	       "  -V, --version        print the version; COMMAND --help: that command's usage\n"
-	       "\n"
-	       "Commands:\n");
+	printf(
+	    "usage: espdeck [global options] [COMMAND [ARGS...]]\n"
+	    "\n"
+	    "Without a command espdeck starts the bench screen (try: espdeck --port sim://).\n"
+	    "Commands accept esptool's syntax: replace `esptool.py` by `espdeck`.\n"
+	    "\n"
+	    "Global options:\n"
+	    "  -p, --port PORT      serial device, socket://HOST:PORT or sim://[?opts];\n"
+	    "                       repeat it, or give 'all', to run on several boards at once;\n"
+	    "                       @NAME = the config file's [remote NAME] list\n"
+	    "  -b, --baud BAUD      line speed (default 115200)\n"
+	    "  --before NAME        default_reset, no_reset, manual, no_reset_no_sync (- or _)\n"
+	    "  --after NAME         hard_reset, soft_reset, no_reset, no_reset_stub\n"
+	    "  --chip NAME          auto or esp8266\n"
+	    "  --connect-attempts N reset-and-sync attempts (default 7; 0 or less = forever)\n"
+	    "  --custom-reset-sequence SEQ  esptool's notation, e.g. D0|R1|W0.1|D1|R0|W0.05|D0\n"
+	    "  -t, --trace          print the protocol trace to stderr\n"
+	    "  --trace-file FILE    write the protocol trace to FILE\n"
+	    "  --firmware-dir DIR   where presets look for files first (espdeck config shows all)\n"
+	    "  --config FILE        settings file (default ~/.config/espdeck/espdeck.conf)\n"
+	    "  --boot-check         after a hard reset, listen to the boot and judge it\n"
+	    "  --expect RULE        what a good boot prints ('jump to run user1'), repeatable\n"
+	    "  --boot-time MS       how long to listen (default 3000); --app-baud BAUD\n"
+	    "  --journal FILE       journal of every board (default for writes:\n"
+	    "                       $XDG_STATE_HOME/espdeck/journal.csv); --no-journal\n"
+	    "  --timestamps         start each line of piped output with the time\n"
+	    "  --log FILE           append every line to FILE, with an ISO 8601 time\n"
+	    "  -v, -q               more / less output\n"
+	    "  -V, --version        print the version; COMMAND --help: that command's usage\n"
+	    "\n"
+	    "Commands:\n");
 	for (size_t i = 0; i < app_command_count(); i++) {
 		char head[64];
 		snprintf(head, sizeof head, "%s %s", commands[i].name, commands[i].args);

@@ -50,41 +50,54 @@ bool config_is_flag(const char *arg, const char *long_name)
 	return !strncmp(arg, "--", 2) && config_word_is(arg + 2, long_name);
 }
 
-/* --before/--after are checked here so a typo fails before any port is opened. */
+/* --before/--after are checked once every source is in, so a typo fails before any port
+ * is opened and the message says where the bad value came from. */
 static bool reset_names_ok(const struct config *cfg)
 {
 	enum job_before before;
 	enum job_after after;
+	const char *env_before =
+	    cfg->source[CONFIG_BEFORE] == CONFIG_FROM_ENV ? cfg->source_env[CONFIG_BEFORE] : NULL;
+	const char *env_after =
+	    cfg->source[CONFIG_AFTER] == CONFIG_FROM_ENV ? cfg->source_env[CONFIG_AFTER] : NULL;
 	if (!app_before_of(cfg->before, &before)) {
 		fprintf(stderr,
-			"espdeck: --before '%s' is not one of default_reset, no_reset, manual, "
+			"espdeck: %s '%s' is not one of default_reset, no_reset, manual, "
 			"no_reset_no_sync\n",
-			cfg->before);
+			env_before ? env_before : "--before", cfg->before);
 		return false;
 	}
 	if (!app_after_of(cfg->after, &after)) {
 		fprintf(stderr,
-			"espdeck: --after '%s' is not one of hard_reset, soft_reset, "
-			"no_reset, no_reset_stub\n",
-			cfg->after);
+			"espdeck: %s '%s' is not one of hard_reset, soft_reset, no_reset, "
+			"no_reset_stub\n",
+			env_after ? env_after : "--after", cfg->after);
 		return false;
 	}
 	return true;
 }
 
-/* --connect-attempts N; as esptool, 0 or less means "until interrupted" */
-static int parse_attempts(const char *value, struct config *cfg)
+/* connect attempts N; as esptool, 0 or less means "until interrupted". what names the
+ * source for the message ("--connect-attempts", "ESPTOOL_CONNECT_ATTEMPTS"). */
+bool config_parse_attempts(const char *value, int *attempts, const char *what)
 {
 	uint32_t n;
 	bool negative = value[0] == '-';
 	if (!ed_parse_u32(value + negative, &n) || (!negative && n > 1000)) {
 		fprintf(stderr,
-			"espdeck: --connect-attempts '%s' is not a count (default 7; 0 or "
-			"less = keep trying until Ctrl-C)\n",
-			value);
-		return APP_EXIT_USAGE;
+			"espdeck: %s '%s' is not a count (default 7; 0 or less = keep trying "
+			"until Ctrl-C)\n",
+			what, value);
+		return false;
 	}
-	cfg->connect_attempts = negative || n == 0 ? -1 : (int)n;
+	*attempts = negative || n == 0 ? -1 : (int)n;
+	return true;
+}
+
+static int parse_attempts(const char *value, struct config *cfg)
+{
+	if (!config_parse_attempts(value, &cfg->connect_attempts, "--connect-attempts"))
+		return APP_EXIT_USAGE;
 	cfg->source[CONFIG_CONNECT_ATTEMPTS] = CONFIG_FROM_CMDLINE;
 	return APP_EXIT_OK;
 }
@@ -273,14 +286,43 @@ void config_init(struct config *cfg)
 	cfg->firmware_dir = "firmware";
 }
 
-void config_apply_env(struct config *cfg)
+/* One of esptool's variables, when set and not empty and the setting is still below the
+ * environment's precedence. */
+static const char *env_for(struct config *cfg, enum config_key key, const char *name)
 {
-	const char *env_port = getenv("ESPTOOL_PORT");
-	if (cfg->source[CONFIG_PORT] < CONFIG_FROM_ENV && env_port && *env_port) {
-		cfg->ports[0] = env_port;
+	const char *v = getenv(name);
+	if (!v || !*v || cfg->source[key] >= CONFIG_FROM_ENV)
+		return NULL;
+	cfg->source[key] = CONFIG_FROM_ENV;
+	cfg->source_env[key] = name;
+	return v;
+}
+
+int config_apply_env(struct config *cfg)
+{
+	const char *v;
+	if ((v = env_for(cfg, CONFIG_PORT, "ESPTOOL_PORT"))) {
+		cfg->ports[0] = v;
 		cfg->port_count = 1;
-		cfg->source[CONFIG_PORT] = CONFIG_FROM_ENV;
 	}
+	if ((v = env_for(cfg, CONFIG_BAUD, "ESPTOOL_BAUD")) &&
+	    (!ed_parse_u32(v, &cfg->baud) || cfg->baud < 300)) {
+		fprintf(stderr,
+			"espdeck: ESPTOOL_BAUD '%s' is not a baud rate (for example 115200); "
+			"unset it or fix it\n",
+			v);
+		return APP_EXIT_USAGE;
+	}
+	if ((v = env_for(cfg, CONFIG_BEFORE, "ESPTOOL_BEFORE")))
+		cfg->before = v;
+	if ((v = env_for(cfg, CONFIG_AFTER, "ESPTOOL_AFTER")))
+		cfg->after = v;
+	if ((v = env_for(cfg, CONFIG_CHIP, "ESPTOOL_CHIP")))
+		cfg->chip = v;
+	if ((v = env_for(cfg, CONFIG_CONNECT_ATTEMPTS, "ESPTOOL_CONNECT_ATTEMPTS")) &&
+	    !config_parse_attempts(v, &cfg->connect_attempts, "ESPTOOL_CONNECT_ATTEMPTS"))
+		return APP_EXIT_USAGE;
+	return APP_EXIT_OK;
 }
 
 int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
@@ -339,6 +381,12 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			cfg->source[CONFIG_PORT] = CONFIG_FROM_CMDLINE;
 			continue;
 		}
+		if ((r = config_take_value(argc, argv, &i, "config", NULL, &cfg->config_arg)) !=
+		    0) {
+			if (r < 0)
+				goto missing;
+			continue;
+		}
 		if ((r = config_take_value(argc, argv, &i, "baud", "-b", &value)) != 0) {
 			if (r < 0)
 				goto missing;
@@ -382,9 +430,13 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 		unknown_option(arg);
 		return APP_EXIT_USAGE;
 	}
+	int rc = config_apply_env(cfg);
+	if (rc == APP_EXIT_OK)
+		rc = config_apply_file(cfg);
+	if (rc != APP_EXIT_OK)
+		return rc;
 	if (!reset_names_ok(cfg))
 		return APP_EXIT_USAGE;
-	config_apply_env(cfg);
 	*cmd_index = i;
 	return APP_EXIT_OK;
 

@@ -244,13 +244,17 @@ int cmd_ports(const struct config *cfg, int argc, char **argv)
 		       "--port sim://)\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct port_info *p = &ports[i];
+		char who[256];
 		if (p->vid || p->pid)
-			printf("%-20s %04x:%04x %-7s %s%s%s\n", p->path, p->vid, p->pid,
+			printf("%-20s %04x:%04x %-7s %s%s%s", p->path, p->vid, p->pid,
 			       p->bridge ? p->bridge : "-",
 			       p->product[0] ? p->product : p->description,
 			       p->serial[0] ? " serial " : "", p->serial);
 		else
-			printf("%-20s %-9s %-7s %s\n", p->path, "-", "-", p->description);
+			printf("%-20s %-9s %-7s %s", p->path, "-", "-", p->description);
+		/* a port another program holds would refuse a board command: say so now */
+		bool held = ports_holder(p->path, who, sizeof who);
+		printf("%s%s\n", held ? "  in use by " : "", held ? who : "");
 	}
 	ports_list_free(ports);
 	return CLI_EXIT_OK;
@@ -473,6 +477,16 @@ static int parse_flash_args(int argc, char **argv, bool writing, struct flash_ar
 	const char *cmd = argv[0];
 	memset(fa, 0, sizeof *fa);
 	fa->mode = fa->size = fa->freq = "keep";
+	if (writing) {
+		/* esptool's write_flash defaults come from its environment; checked below */
+		const char *v;
+		if ((v = getenv("ESPTOOL_FM")) && *v)
+			fa->mode = v;
+		if ((v = getenv("ESPTOOL_FS")) && *v)
+			fa->size = v;
+		if ((v = getenv("ESPTOOL_FF")) && *v)
+			fa->freq = v;
+	}
 	const char *pos[2 * MAX_FILES];
 	size_t npos = 0;
 	int rc = parse_flash_opts(argc, argv, writing, fa, pos, &npos);

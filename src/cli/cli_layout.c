@@ -84,7 +84,19 @@ static void print_table(const struct layout *l, const struct layout_files *files
 	printf("flash: size %s (%u bytes), mode %s, freq %s; erase %s\n",
 	       flash_size_label(l->flash_size, size_label, sizeof size_label), l->flash_bytes,
 	       l->flash_mode, l->flash_freq, layout_erase_name(l->erase));
-	printf("files: %s/\n\n", firmware_dir);
+	if (strchr(firmware_dir, ':')) {
+		/* a search list: each file comes from the first folder that holds it */
+		printf("files: from the first of");
+		for (const char *s = firmware_dir; *s;) {
+			const char *e = strchr(s, ':');
+			int len = e ? (int)(e - s) : (int)strlen(s);
+			printf(" %.*s/", len, s);
+			s += len + (e != NULL);
+		}
+		printf("\n\n");
+	} else {
+		printf("files: %s/\n\n", firmware_dir);
+	}
 	printf("%s\n", layout_format_header(line, sizeof line, SHOW_FILE_WIDTH));
 	for (size_t i = 0; i < l->region_count; i++)
 		printf("%s\n", layout_format_row(l, i, files, line, sizeof line, SHOW_FILE_WIDTH));
@@ -158,10 +170,13 @@ int cmd_layout(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "espdeck: usage: espdeck layout show NAME [--firmware-dir D]\n");
 		return CLI_EXIT_USAGE;
 	}
-	const char *name = NULL, *fwdir = cfg->firmware_dir;
+	const char *name = NULL, *fwdir = cfg->firmware_path;
 	int rc = parse_args(argc, argv, 2, &name, &fwdir, NULL, NULL);
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	char path[sizeof cfg->firmware_path];
+	if (fwdir != cfg->firmware_path) /* its own --firmware-dir: first, then the rest */
+		fwdir = config_firmware_path_for(cfg, fwdir, path, sizeof path);
 	struct layout *l = calloc(1, sizeof *l);
 	struct layout_report *rep = calloc(1, sizeof *rep);
 	struct layout_files *files = calloc(1, sizeof *files);
@@ -239,11 +254,14 @@ static void print_plan(const struct layout *l, const struct layout_files *files,
 
 int cmd_write_layout(const struct config *cfg, int argc, char **argv)
 {
-	const char *name = NULL, *fwdir = cfg->firmware_dir;
+	const char *name = NULL, *fwdir = cfg->firmware_path;
 	bool dry_run = false, no_verify = false;
 	int rc = parse_args(argc, argv, 1, &name, &fwdir, &dry_run, &no_verify);
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	char path[sizeof cfg->firmware_path];
+	if (fwdir != cfg->firmware_path) /* its own --firmware-dir: first, then the rest */
+		fwdir = config_firmware_path_for(cfg, fwdir, path, sizeof path);
 	struct layout *l = calloc(1, sizeof *l);
 	struct layout_report *rep = calloc(1, sizeof *rep);
 	struct layout_files *files = calloc(1, sizeof *files);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -18,21 +19,66 @@ struct layout_catalog {
 	char dirs[2 * LAYOUT_PATH_MAX + 8];
 };
 
+static bool is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The running binary's path into exe (NUL-terminated); false when unknown. */
+static bool self_exe(char *exe, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", exe, cap - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = '\0';
+	return true;
+}
+
+bool layout_build_tree(char *build_root, size_t cap)
+{
+	char exe[PATH_MAX];
+	size_t root_len = strlen(ESPDECK_BUILD_ROOT);
+	if (!self_exe(exe, sizeof exe) || strncmp(exe, ESPDECK_BUILD_ROOT, root_len) ||
+	    exe[root_len] != '/')
+		return false;
+	if (build_root)
+		snprintf(build_root, cap, "%s", ESPDECK_BUILD_ROOT);
+	return true;
+}
+
+const char *layout_data_dir(char *buf, size_t cap)
+{
+	/* The folder beside the binary first: it is DATADIR for an install at its prefix,
+	 * and the right one for an install elsewhere (meson install --destdir, a moved
+	 * tree), even when another espdeck is installed at the prefix. */
+	char exe[PATH_MAX];
+	char *slash;
+	if (ESPDECK_BIN_TO_DATADIR[0] != '/' && self_exe(exe, sizeof exe) &&
+	    (slash = strrchr(exe, '/'))) {
+		*slash = '\0';
+		char alt[PATH_MAX + 64];
+		snprintf(alt, sizeof alt, "%s/%s", exe, ESPDECK_BIN_TO_DATADIR);
+		char real[PATH_MAX];
+		if (is_dir(alt) && realpath(alt, real)) {
+			snprintf(buf, cap, "%s", real);
+			return buf;
+		}
+	}
+	snprintf(buf, cap, "%s", ESPDECK_DATADIR);
+	return buf;
+}
+
 /* When the running binary sits in the build tree, the presets are the source tree's
  * data/layouts (nothing is installed yet); otherwise the installed datadir. */
 static void system_dir(char *buf, size_t cap)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	size_t root_len = strlen(ESPDECK_BUILD_ROOT);
-	if (n > 0) {
-		exe[n] = '\0';
-		if (!strncmp(exe, ESPDECK_BUILD_ROOT, root_len) && exe[root_len] == '/') {
-			snprintf(buf, cap, "%s/data/layouts", ESPDECK_SOURCE_ROOT);
-			return;
-		}
+	if (layout_build_tree(NULL, 0)) {
+		snprintf(buf, cap, "%s/data/layouts", ESPDECK_SOURCE_ROOT);
+		return;
 	}
-	snprintf(buf, cap, "%s/layouts", ESPDECK_DATADIR);
+	char data[LAYOUT_PATH_MAX];
+	snprintf(buf, cap, "%s/layouts", layout_data_dir(data, sizeof data));
 }
 
 static void user_dir(char *buf, size_t cap)

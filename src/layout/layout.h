@@ -63,8 +63,8 @@ enum layout_severity { LAYOUT_ERROR = 0, LAYOUT_WARNING };
 
 struct layout_diag {
 	enum layout_severity severity;
-	int line; /* 0 when it concerns the whole file */
-	char msg[300];
+	int line;      /* 0 when it concerns the whole file */
+	char msg[768]; /* room for a missing file and every folder looked in */
 };
 
 struct layout_report {
@@ -118,7 +118,8 @@ struct layout_files {
 	uint64_t total_bytes; /* what a write of every present region sends */
 };
 
-/* Looks at the preset's files under firmware_dir: present, size against max_size and the
+/* Looks at the preset's files under firmware_dir (one folder, or a search list of folders
+ * separated by ':' where each file is taken from the first folder that holds it): present, size against max_size and the
  * next region, overlaps of what will really be written, image headers (v1/v2 at any offset)
  * whose flash size disagrees with the preset. Loads the data of every present region.
  * Appends to *rep (lines of the preset) and fills *files (release with layout_files_finish
@@ -134,6 +135,16 @@ const char *layout_erase_name(enum layout_erase e);
 /* Bytes a region reserves on flash: max_size, else its fill size, else the file size
  * (file_size, 0 when unknown). */
 uint32_t layout_region_extent(const struct layout_region *r, uint32_t file_size);
+
+/* ---- where espdeck's data is (presets, firmware) ---- */
+
+/* True when the running binary sits in espdeck's build tree (not installed); then the
+ * build folder is copied into build_root (may be NULL). */
+bool layout_build_tree(char *build_root, size_t cap);
+/* The installed data folder: the one beside the binary (BINDIR/../share/espdeck) when it
+ * exists, which also covers an install elsewhere than the prefix (meson install
+ * --destdir), else DATADIR/espdeck. Written into buf; returns buf. */
+const char *layout_data_dir(char *buf, size_t cap);
 
 /* ---- catalog: every preset by name, user folder over system folder ---- */
 

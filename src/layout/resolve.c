@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,16 +54,76 @@ static void check_header(const struct layout *l, const struct layout_region *r,
 	f->status = LAYOUT_ST_BAD;
 }
 
+/* The first folder of the ':'-separated search list that holds name; f->path is set to
+ * it, or to the name under the first folder when none does. Returns whether one did. */
+static bool find_file(const char *firmware_dir, const char *name, struct layout_file *f,
+		      char *skipped, size_t skipped_cap)
+{
+	skipped[0] = '\0';
+	if (name[0] == '/' || !firmware_dir || !*firmware_dir) {
+		snprintf(f->path, sizeof f->path, "%s", name);
+		struct stat st;
+		return stat(f->path, &st) == 0 || errno != ENOENT;
+	}
+	bool first = true;
+	for (const char *s = firmware_dir; *s;) {
+		const char *e = strchr(s, ':');
+		int len = e ? (int)(e - s) : (int)strlen(s);
+		char path[sizeof f->path];
+		snprintf(path, sizeof path, "%.*s/%s", len, s, name);
+		if (first)
+			snprintf(f->path, sizeof f->path, "%s", path);
+		first = false;
+		struct stat st;
+		if (stat(path, &st) == 0 || errno != ENOENT) {
+			snprintf(f->path, sizeof f->path, "%s", path);
+			return true;
+		}
+		/* the first folder (the one named, when one is) exists but lacks the file:
+		 * taking it from a later one mixes folders, which the caller says */
+		snprintf(path, sizeof path, "%.*s", len, s);
+		if (s == firmware_dir && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			snprintf(skipped, skipped_cap, "%s", path);
+		s += len + (e != NULL);
+	}
+	return false;
+}
+
+/* "the/dir, other/dir" from the search list, for the message of a missing file. */
+static const char *places(const char *firmware_dir, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	for (const char *s = firmware_dir; s && *s;) {
+		const char *e = strchr(s, ':');
+		int len = e ? (int)(e - s) : (int)strlen(s);
+		size_t used = strlen(buf);
+		snprintf(buf + used, cap - used, "%s%.*s", used ? ", " : "", len, s);
+		s += len + (e != NULL);
+	}
+	return buf;
+}
+
 static void load_file(const struct layout *l, const struct layout_region *r,
 		      const char *firmware_dir, struct layout_file *f, struct layout_report *rep)
 {
-	if (r->file[0] == '/' || !firmware_dir || !*firmware_dir)
-		snprintf(f->path, sizeof f->path, "%s", r->file);
-	else
-		snprintf(f->path, sizeof f->path, "%s/%s", firmware_dir, r->file);
-	struct stat st;
-	if (stat(f->path, &st) != 0 && errno == ENOENT) {
-		if (r->required) {
+	char skipped[sizeof f->path];
+	bool found = find_file(firmware_dir, r->file, f, skipped, sizeof skipped);
+	if (found && skipped[0])
+		layout_diag(rep, LAYOUT_WARNING, region_line(r),
+			    "region '%s': %s is not in %s; taking %s (the next firmware folder "
+			    "that has it)",
+			    r->name, r->file, skipped, f->path);
+	if (!found) {
+		bool several = firmware_dir && strchr(firmware_dir, ':') && r->file[0] != '/';
+		char where[2048];
+		if (r->required && several) {
+			f->status = LAYOUT_ST_MISSING;
+			layout_diag(rep, LAYOUT_ERROR, region_line(r),
+				    "region '%s': required file %s is in none of the firmware "
+				    "folders (looked in %s): put it in one or point "
+				    "--firmware-dir at the folder that holds it",
+				    r->name, r->file, places(firmware_dir, where, sizeof where));
+		} else if (r->required) {
 			f->status = LAYOUT_ST_MISSING;
 			layout_diag(
 			    rep, LAYOUT_ERROR, region_line(r),
@@ -73,7 +134,7 @@ static void load_file(const struct layout *l, const struct layout_region *r,
 			f->status = LAYOUT_ST_OPTIONAL;
 			layout_diag(rep, LAYOUT_WARNING, region_line(r),
 				    "region '%s': optional file %s is absent and will be skipped",
-				    r->name, f->path);
+				    r->name, several ? r->file : f->path);
 		}
 		return;
 	}

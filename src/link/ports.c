@@ -2,10 +2,15 @@
  * Serial port listing through libserialport, and the ESP USB-bridge table. */
 #include "link/ports.h"
 
+#include <dirent.h>
 #include <libserialport.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 const char *ports_bridge_name(uint16_t vid, uint16_t pid)
 {
@@ -82,4 +87,98 @@ size_t ports_keep_esp_bridges(struct port_info *list, size_t count)
 		if (list[i].bridge)
 			list[kept++] = list[i];
 	return kept;
+}
+
+/* The PID holding a flock() on path (from /proc/locks), or 0. */
+static long flock_holder(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return 0;
+	FILE *f = fopen("/proc/locks", "r");
+	if (!f)
+		return 0;
+	char line[256];
+	long found = 0;
+	while (!found && fgets(line, sizeof line, f)) {
+		char kind[16];
+		long pid;
+		unsigned maj, min;
+		unsigned long ino;
+		if (sscanf(line, "%*d: %15s %*s %*s %ld %x:%x:%lu", kind, &pid, &maj, &min, &ino) ==
+			5 &&
+		    !strcmp(kind, "FLOCK") && ino == st.st_ino && maj == major(st.st_dev) &&
+		    min == minor(st.st_dev))
+			found = pid;
+	}
+	fclose(f);
+	return found;
+}
+
+static void process_name(long pid, char *buf, size_t cap)
+{
+	char comm_path[64];
+	snprintf(comm_path, sizeof comm_path, "/proc/%ld/comm", pid);
+	snprintf(buf, cap, "?");
+	FILE *f = fopen(comm_path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, (int)cap, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+/* "PID 1234 (esptool)": the process holding the port's lock, else the first other
+ * process that has it open; "another program" when /proc does not say. */
+bool ports_holder(const char *path, char *buf, size_t cap)
+{
+	char comm[64];
+	long locker = flock_holder(path);
+	if (locker > 0) {
+		process_name(locker, comm, sizeof comm);
+		snprintf(buf, cap, "PID %ld (%s%s)", locker, comm,
+			 locker == (long)getpid() ? ", this process: the port is opened twice"
+						  : "");
+		return true;
+	}
+	snprintf(buf, cap, "another program");
+	char want[PATH_MAX];
+	if (!realpath(path, want))
+		return false;
+	DIR *proc = opendir("/proc");
+	if (!proc)
+		return false;
+	pid_t self = getpid();
+	struct dirent *pe;
+	bool found = false;
+	while (!found && (pe = readdir(proc))) {
+		char *end;
+		long pid = strtol(pe->d_name, &end, 10);
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		char fds[64];
+		snprintf(fds, sizeof fds, "/proc/%ld/fd", pid);
+		DIR *fd_dir = opendir(fds);
+		if (!fd_dir)
+			continue; /* gone, or another user's */
+		struct dirent *fe;
+		while (!found && (fe = readdir(fd_dir))) {
+			char link_path[320], target[PATH_MAX];
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(link_path, sizeof link_path, "%s/%s", fds, fe->d_name);
+			ssize_t n = readlink(link_path, target, sizeof target - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			found = !strcmp(target, want);
+		}
+		closedir(fd_dir);
+		if (!found)
+			continue;
+		process_name(pid, comm, sizeof comm);
+		snprintf(buf, cap, "PID %ld (%s)", pid, comm);
+	}
+	closedir(proc);
+	return found;
 }

@@ -33,5 +33,11 @@ size_t ports_keep_esp_bridges(struct port_info *list, size_t count);
 /* The usual ESP USB-serial bridge for a VID:PID, or NULL. Pure, for tests. */
 const char *ports_bridge_name(uint16_t vid, uint16_t pid);
 
+/* Who has the port at path open, for "in use" messages: "PID 1234 (esptool)" for the
+ * process holding its flock() (from /proc/locks; this process too, said so), else the
+ * first other process with it open (/proc/PID/fd), else "another program". Returns
+ * whether a process was found. */
+bool ports_holder(const char *path, char *buf, size_t cap);
+
 /* The one-line hint shown when no ESP bridge is plugged in (for `--port all`, `a`). */
 #define PORTS_NO_ESP_BRIDGE "no serial port on a known ESP USB bridge (CP210x, CH340, CH9102, FTDI)"

@@ -1,27 +1,75 @@
 /* SPDX-License-Identifier: MIT
  * Serial link through libserialport: 8N1, no flow control, DTR/RTS, reads that wait at
  * most the given time for the first byte, and a vanished port reported as
- * ED_ERR_DISCONNECTED. Port listing is in link/ports.c. */
+ * ED_ERR_DISCONNECTED. Port listing is in link/ports.c.
+ *
+ * A port is locked while open, as pyserial does for esptool (exclusive=True) and more:
+ * flock(LOCK_EX | LOCK_NB) keeps out other espdecks and esptools, TIOCEXCL keeps out any
+ * other program's open() (except root's). A port held elsewhere is refused with the
+ * holder's PID and name when /proc shows it, instead of two programs garbling each other. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libserialport.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <time.h>
 
 #include "core/tty_baud.h"
 #include "core/util.h"
 #include "link/link.h"
+#include "link/ports.h"
+
+static int port_in_use(const char *path, struct ed_error *err)
+{
+	char who[256];
+	ports_holder(path, who, sizeof who);
+	return ed_fail(err, ED_ERR_IO,
+		       "port %s in use by %s: close it there (a terminal, another espdeck or "
+		       "esptool) and try again",
+		       path, who);
+}
+
+/* A pseudo-terminal's slave (Unix98 ptys: majors 136-143). */
+static bool is_pty_slave(int fd)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) >= 136 &&
+	       major(st.st_rdev) <= 143;
+}
+
+/* Takes the port for this process alone; ED_OK or the "in use" error. */
+static int lock_port(int fd, const char *path, struct ed_error *err)
+{
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+		return port_in_use(path, err);
+	/* Refused by some drivers; the flock above still keeps espdecks and esptools apart.
+	 * Not on a pty: its master side (espdeck-sim --pty, ser2net) keeps the slave alive,
+	 * so a TIOCEXCL left by a killed espdeck would lock everyone out until it restarts. */
+	if (!is_pty_slave(fd))
+		(void)ioctl(fd, TIOCEXCL);
+	return ED_OK;
+}
+
+/* Gives the port back to other programs' open() before the last close. */
+static void unlock_port(int fd)
+{
+	(void)ioctl(fd, TIOCNXCL);
+}
 
 struct serial {
 	struct sp_port *port;
 	struct sp_event_set *events;
 	int dtr, rts; /* last values set (1 asserted), -1 unknown */
+	bool locked;  /* lock_port() took it */
 };
 
 static int sp_fail(struct link *l, struct ed_error *err, const char *what)
@@ -140,6 +188,9 @@ static void serial_close(struct link *l)
 		if (s->events)
 			sp_free_event_set(s->events);
 		if (s->port) {
+			int fd = -1;
+			if (s->locked && sp_get_port_handle(s->port, &fd) == SP_OK && fd >= 0)
+				unlock_port(fd);
 			sp_close(s->port);
 			sp_free_port(s->port);
 		}
@@ -157,6 +208,8 @@ static int configure(struct link *l, struct serial *s, uint32_t baud, struct ed_
 {
 	if (sp_open(s->port, SP_MODE_READ_WRITE) != SP_OK) {
 		int e = errno;
+		if (e == EBUSY)
+			return port_in_use(l->name, err);
 		char *msg = sp_last_error_message();
 		ed_fail(err, e == EACCES ? ED_ERR_IO : ED_ERR_NOTFOUND,
 			"cannot open serial port %s: %s%s", l->name, msg ? msg : "error",
@@ -165,6 +218,13 @@ static int configure(struct link *l, struct serial *s, uint32_t baud, struct ed_
 		if (msg)
 			sp_free_error_message(msg);
 		return err->code;
+	}
+	int fd = -1;
+	if (sp_get_port_handle(s->port, &fd) == SP_OK && fd >= 0) {
+		int rc = lock_port(fd, l->name, err);
+		if (rc < 0)
+			return rc;
+		s->locked = true;
 	}
 	if (sp_set_baudrate(s->port, (int)baud) != SP_OK || sp_set_bits(s->port, 8) != SP_OK ||
 	    sp_set_parity(s->port, SP_PARITY_NONE) != SP_OK ||
@@ -307,8 +367,10 @@ static void tty_close(struct link *l)
 {
 	struct tty *t = l->priv;
 	if (t) {
-		if (t->fd >= 0)
+		if (t->fd >= 0) {
+			unlock_port(t->fd);
 			close(t->fd);
+		}
 		free(t);
 	}
 	free(l);
@@ -324,11 +386,16 @@ static int tty_open(const char *path, uint32_t baud, struct link **out, struct e
 {
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return errno == EBUSY ? port_in_use(path, err) : 0;
 	struct termios tio;
 	if (!isatty(fd) || tcgetattr(fd, &tio) != 0) {
 		close(fd);
 		return 0;
+	}
+	int rc = lock_port(fd, path, err);
+	if (rc < 0) {
+		close(fd);
+		return rc;
 	}
 	cfmakeraw(&tio);
 	tio.c_cflag |= CLOCAL | CREAD;
@@ -348,7 +415,7 @@ static int tty_open(const char *path, uint32_t baud, struct link **out, struct e
 	l->priv = t;
 	snprintf(l->name, sizeof l->name, "%s", path);
 	l->has_lines = true;
-	int rc = tty_set_baud(l, baud, err);
+	rc = tty_set_baud(l, baud, err);
 	if (rc < 0) {
 		tty_close(l);
 		return rc;

@@ -109,7 +109,7 @@ void bench_select_preset(struct bench *b, size_t i)
 	b->parse_ok = rc == ED_OK;
 	if (b->parse_ok)
 		b->files_ok =
-		    layout_resolve(&b->layout, b->cfg->firmware_dir, &b->files, &b->rep) == ED_OK;
+		    layout_resolve(&b->layout, b->cfg->firmware_path, &b->files, &b->rep) == ED_OK;
 	if (!same) {
 		for (size_t k = 0; k < LAYOUT_MAX_REGIONS; k++)
 			b->checked[k] = true;

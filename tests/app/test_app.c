@@ -8,12 +8,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/exit.h"
+#include "app/portpick.h"
 #include "app/spec.h"
 #include "core/error.h"
 
@@ -100,6 +103,73 @@ static void test_exit_codes_and_commands(void **state)
 	assert_ptr_equal(app_command_get(app_command_count()), NULL);
 }
 
+/* The file fills what the command line and the environment left; [remote NAME] lists. */
+static void test_config_file(void **state)
+{
+	char dir[] = "/tmp/espdeck-test-app-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof path, "%s/espdeck.conf", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("baud = 460800\nafter = no_reset\nfirmware_dir = fw\n[remote lab]\n"
+	      "ports = sim://?a, sim://?b,sim://?c\n",
+	      f);
+	fclose(f);
+	setenv("ESPDECK_CONFIG", path, 1);
+	setenv("ESPTOOL_AFTER", "soft_reset", 1);
+	struct config cfg;
+	char *argv[] = {"espdeck", "--port", "@lab", "--port", "sim://?d", "chip_id", NULL};
+	assert_int_equal(parse(&cfg, 6, argv), 5);
+	assert_int_equal(cfg.baud, 460800);
+	assert_int_equal(cfg.source[CONFIG_BAUD], CONFIG_FROM_FILE);
+	assert_int_equal(cfg.source_line[CONFIG_BAUD], 1);
+	assert_string_equal(cfg.after, "soft_reset");
+	assert_int_equal(cfg.source[CONFIG_AFTER], CONFIG_FROM_ENV);
+	char where[64];
+	assert_string_equal(config_source_text(&cfg, CONFIG_AFTER, where, sizeof where),
+			    "ESPTOOL_AFTER");
+	assert_string_equal(config_source_text(&cfg, CONFIG_BAUD, where, sizeof where),
+			    "espdeck.conf:1");
+	char fw[300];
+	snprintf(fw, sizeof fw, "%s/fw", dir);
+	assert_string_equal(cfg.firmware_dir, fw);
+	assert_int_equal(strncmp(cfg.firmware_path, fw, strlen(fw)), 0);
+	/* @lab expanded in place, the next --port kept after it */
+	assert_int_equal(cfg.port_count, 4);
+	assert_string_equal(cfg.ports[0], "sim://?a");
+	assert_string_equal(cfg.ports[2], "sim://?c");
+	assert_string_equal(cfg.ports[3], "sim://?d");
+	const char *list[2];
+	size_t n = 0;
+	assert_true(config_remote_list(&cfg, "lab", list, 2, &n));
+	assert_int_equal(n, 3);
+	assert_string_equal(list[1], "sim://?b");
+	assert_false(config_remote_list(&cfg, "nope", list, 2, &n));
+	assert_int_equal(n, 0);
+	/* a copy of the struct still reads the original's strings */
+	struct config copy = cfg;
+	assert_string_equal(copy.ports[1], "sim://?b");
+	unsetenv("ESPTOOL_AFTER");
+	unsetenv("ESPDECK_CONFIG");
+	unlink(path);
+	rmdir(dir);
+}
+
+/* The default port: one ESP bridge is taken, none or several are not. */
+static void test_port_choice(void **state)
+{
+	struct port_info ports[2];
+	memset(ports, 0, sizeof ports);
+	assert_int_equal(app_port_choice(ports, 0), -1);
+	assert_int_equal(app_port_choice(ports, 1), 0);
+	assert_int_equal(app_port_choice(ports, 2), -2);
+	assert_true(app_command_needs_board("write-flash"));
+	assert_true(app_command_needs_board("chip_id"));
+	assert_false(app_command_needs_board("elf2image"));
+	assert_false(app_command_needs_board("config"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -108,6 +178,8 @@ int main(void)
 	    cmocka_unit_test(test_bad_options),
 	    cmocka_unit_test(test_job_spec),
 	    cmocka_unit_test(test_exit_codes_and_commands),
+	    cmocka_unit_test(test_config_file),
+	    cmocka_unit_test(test_port_choice),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,7 +36,7 @@ expect show-seed 0 "1 init_data   0x3fc000    4.0 KiB  esp_init_data_default.bin
 	"$ESPDECK" layout show 32m-c1 --firmware-dir "$work/fw"
 expect show-map 0 "|03333333333333334444444444444444..............................12|" \
 	"$ESPDECK" layout show 32m-c1 --firmware-dir "$work/fw"
-expect show-missing 0 "32m-c1.ini:31: error: region 'user1': required file $work/fw/user1.bin is missing" \
+expect show-missing 0 "32m-c1.ini:31: error: region 'user1': required file user1.bin is in none of the firmware folders (looked in $work/fw, " \
 	"$ESPDECK" layout show 32m-c1 --firmware-dir "$work/fw"
 expect show-unknown 1 "no preset named 'nosuch'" "$ESPDECK" layout show nosuch
 expect show-usage 2 "usage: espdeck layout show NAME" "$ESPDECK" layout list
