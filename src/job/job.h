@@ -100,6 +100,8 @@ struct job_spec {
 	bool stub;		    /* run the flasher stub after DETECT (esptool's default; the
 				  * application sets it unless --no-stub); false = ROM mode. A stub
 				  * that does not start leaves the job in ROM mode, said in a warning */
+	bool baud_memory;	    /* warn when --baud failed on this bridge before and record
+				  * each stub baud change's outcome (link/baudmem.h) */
 	bool no_compress;	    /* on the stub: write uncompressed (-u); the default is zlib
 				  * level 9 per file, as esptool */
 	const struct job_step *steps;

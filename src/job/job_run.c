@@ -13,6 +13,7 @@
 #include "engine/flasher.h"
 #include "engine/stubclient.h"
 #include "image/image.h"
+#include "link/baudmem.h"
 
 struct run {
 	struct job *job;
@@ -120,13 +121,39 @@ static void connect_rate(struct run *r)
 		l->baud = want;
 }
 
-/* Moves the running stub to --baud (stubclient_change_baud) and says which rate is used. */
+/* What the baud memory says against want on this bridge, said before trying (the user's
+ * rate is still tried: the failure may have been a bad cable since replaced). */
+static void warn_remembered(struct run *r, const char *key, uint32_t want)
+{
+	struct baudmem_entry e;
+	struct ed_error lerr;
+	if (baudmem_lookup(key, &e, &lerr) < 0) {
+		job_push_event(r->job, JOB_EVENT_LOG, ED_LOG_DEBUG, 0, "%s", lerr.msg);
+		return;
+	}
+	char line[160];
+	baudmem_warning(&e, want, line, sizeof line);
+	if (line[0])
+		job_push_event(r->job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+			       "%s; trying %u as asked (a lower --baud avoids the fallback)", line,
+			       want);
+}
+
+/* Moves the running stub to --baud (stubclient_change_baud), says which rate is used and
+ * remembers the outcome for this bridge (link/baudmem.h). */
 static int change_baud(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
+	struct link *l = job->link;
 	uint32_t want = job->spec.baud ? job->spec.baud : 115200, used = 0;
-	if (job->link->baud == want)
+	if (l->baud == want)
 		return ED_OK;
+	struct ed_error probe;
+	bool settable = l->ops->set_baud(l, l->baud, &probe) != ED_ERR_UNSUPPORTED;
+	char key[320];
+	baudmem_bridge_key(job->spec.port, key, sizeof key);
+	if (settable && job->spec.baud_memory)
+		warn_remembered(r, key, want);
 	job_set_stage(job, JOB_STAGE_STUB, 0, "Changing baud rate to %u", want);
 	int rc = stubclient_change_baud(r->ld, want, &used, err);
 	if (rc < 0)
@@ -137,6 +164,9 @@ static int change_baud(struct run *r, struct ed_error *err)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
 			       "no answer at %u baud: carrying on at %u (try a lower --baud)", want,
 			       used);
+	struct ed_error merr;
+	if (settable && job->spec.baud_memory && baudmem_record(key, want, used == want, &merr) < 0)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0, "%s", merr.msg);
 	return ED_OK;
 }
 

@@ -83,3 +83,23 @@ size_t ports_keep_esp_bridges(struct port_info *list, size_t count)
 			list[kept++] = list[i];
 	return kept;
 }
+
+int ports_usb_identity(const char *path, uint16_t *vid, uint16_t *pid, char *serial, size_t cap)
+{
+	struct sp_port *sp = NULL;
+	*vid = *pid = 0;
+	if (cap)
+		serial[0] = '\0';
+	if (sp_get_port_by_name(path, &sp) != SP_OK)
+		return 0;
+	int v = 0, p = 0, usb = 0;
+	if (sp_get_port_transport(sp) == SP_TRANSPORT_USB &&
+	    sp_get_port_usb_vid_pid(sp, &v, &p) == SP_OK) {
+		*vid = (uint16_t)v;
+		*pid = (uint16_t)p;
+		copy_str(serial, cap, sp_get_port_usb_serial(sp));
+		usb = 1;
+	}
+	sp_free_port(sp);
+	return usb;
+}
