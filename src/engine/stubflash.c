@@ -122,6 +122,8 @@ static int write_session(struct loader *ld, const struct session *se,
 			*acked = (uint32_t)done;
 		if (rc == ED_OK && progress && progress->fn)
 			progress->fn(progress->user, done, se->size);
+		if (rc == ED_OK && progress && progress->wire)
+			progress->wire(progress->user, sent, se->wire_len);
 	}
 	uint8_t e[4];
 	put_le32(e, 1);
