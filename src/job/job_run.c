@@ -438,7 +438,16 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 				     "place read back)");
 		push_file(r, s, name, &res, t);
 	}
-	if (rc == ED_OK && job->spec.verify && loader_is_stub(r->ld)) {
+	if (rc == ED_OK && job->spec.verify && res.flash_md5[0]) {
+		/* The stub write ends with the board's MD5 of the range, taken after the last
+		 * block was on the flash: that is the verification (esptool's "Hash of data
+		 * verified"); a second MD5 would cost as long again and prove nothing more. */
+		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
+			      "Verifying %s at 0x%08x (%u bytes) by MD5", name, s->offset, s->size);
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+			       "Verified %u bytes at 0x%08x by the board's MD5 %s", s->size,
+			       s->offset, res.flash_md5);
+	} else if (rc == ED_OK && job->spec.verify && loader_is_stub(r->ld)) {
 		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
 			      "Verifying %s at 0x%08x (%u bytes) by MD5", name, s->offset, s->size);
 		rc = stubflash_verify(r->ld, s->offset, data, s->size, err);
