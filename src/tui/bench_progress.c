@@ -319,8 +319,8 @@ static void multi_draw(const struct bench *b)
 	snprintf(head, sizeof head, " %-16s %-17s %-7s %s", "port", "chip / MAC", "stage",
 		 "progress / result");
 	tui_put(1, 0, w, tui_attr(ROLE_DIM), head);
-	/* Rows scroll around the selected board; 7 lines stay for detail, summary, keys. */
-	int rows = h - 9;
+	/* Rows scroll around the selected board; 8 lines stay for detail, summary, keys. */
+	int rows = h - 10;
 	if (rows < 1)
 		rows = 1;
 	size_t first = 0;
@@ -338,6 +338,11 @@ static void multi_draw(const struct bench *b)
 		snprintf(line, sizeof line, "boot: %s%s%s", job_boot_verdict_name(bd->verdict),
 			 bd->verdict_reason[0] ? ", " : "", bd->verdict_reason);
 		tui_put(y++, 0, w, tui_attr(ROLE_NORMAL), line);
+		struct job_progress now = bd->prog;
+		if (bd->done || now.stage != JOB_STAGE_WRITE)
+			now.wire_total = 0;
+		tui_fmt_engine(line, sizeof line, &now, bd->files, bd->file_done, b->nsteps);
+		tui_put(y++, 0, w, tui_attr(ROLE_DIM), line);
 		if (bd->done && bd->result != ED_OK && bd->result != ED_ERR_CANCELLED)
 			snprintf(res, sizeof res, "FAILED: %s", board_text(bd, text, sizeof text));
 		else if (bd->done)
