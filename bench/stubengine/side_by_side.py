@@ -15,12 +15,14 @@
 # faster than the raw bytes could cross the line) and espdeck's time over esptool's.
 #
 #   side_by_side.py ESPDECK ESPDECK_SIM
-# env: ESPTOOL=path/to/esptool.py (or `esptool` / `esptool.py` on PATH; otherwise the
-#      column is skipped), ESPTOOL_PYTHON (interpreter for a .py, default python3),
+# env: ESPTOOL="python3 path/to/esptool.py" or a path (or `esptool` / `esptool.py` on PATH;
+#      otherwise the column is skipped), ESPTOOL_PYTHON (interpreter for a bare .py path,
+#      default python3),
 #      BENCH_OPS=seed,random,read,user1 (a subset to run).
 import hashlib
 import os
 import random
+import shlex
 import shutil
 import signal
 import subprocess
@@ -50,12 +52,16 @@ def firmware_like(size, seed):
 
 
 def find_esptool():
-    path = os.environ.get("ESPTOOL") or shutil.which("esptool") or shutil.which("esptool.py")
-    if not path:
-        return None
-    if path.endswith(".py"):
-        return [os.environ.get("ESPTOOL_PYTHON", "python3"), path]
-    return [path]
+    """ESPTOOL as the interop tests take it (a command line, "python3 .../esptool.py"),
+    or a bare esptool.py path, or esptool on PATH."""
+    if os.environ.get("ESPTOOL"):
+        cmd = shlex.split(os.environ["ESPTOOL"])
+    else:
+        path = shutil.which("esptool") or shutil.which("esptool.py")
+        cmd = [path] if path else None
+    if cmd and len(cmd) == 1 and cmd[0].endswith(".py"):
+        cmd = [os.environ.get("ESPTOOL_PYTHON", "python3")] + cmd
+    return cmd
 
 
 class Sim:
