@@ -30,9 +30,16 @@ int main(int argc, char **argv)
 	int rc = config_parse(argc, argv, &cfg, &cmd_index);
 	if (rc != APP_EXIT_OK || cmd_index < 0)
 		return rc;
-	if (cmd_index >= argc)
+	if (cmd_index >= argc) {
+		if (cfg.trace_stderr && !cfg.trace_path) {
+			fprintf(stderr, "espdeck: the bench screen covers stderr, so --trace "
+					"would garble it: use --trace-file FILE\n");
+			return APP_EXIT_USAGE;
+		}
 		return tui_main(&cfg);
-	if (config_word_is(argv[cmd_index], "hexview"))
+	}
+	if (config_word_is(argv[cmd_index], "hexview") &&
+	    !app_wants_help(argc - cmd_index, argv + cmd_index))
 		rc = run_hexview(&cfg, argc - cmd_index, argv + cmd_index);
 	else
 		rc = cli_run(&cfg, argc - cmd_index, argv + cmd_index);

@@ -58,7 +58,8 @@ struct config {
 	const char *before;	    /* --before NAME, default "default_reset" */
 	const char *after;	    /* --after NAME, default "hard_reset" */
 	const char *chip;	    /* --chip NAME, default "auto" */
-	const char *trace_path;	    /* --trace FILE */
+	const char *trace_path;	    /* --trace-file FILE */
+	bool trace_stderr;	    /* --trace / -t: the protocol trace on stderr (esptool's) */
 	const char *firmware_dir;   /* --firmware-dir DIR, default "firmware" */
 	const char *preset;	    /* --preset NAME (TUI preselection) */
 	const char *log_path;	    /* --log FILE (TUI log tee) */

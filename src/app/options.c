@@ -65,7 +65,7 @@ static bool reset_names_ok(const struct config *cfg)
 	if (!app_after_of(cfg->after, &after)) {
 		fprintf(stderr,
 			"espdeck: --after '%s' is not one of hard_reset, soft_reset, "
-			"no_reset\n",
+			"no_reset, no_reset_stub\n",
 			cfg->after);
 		return false;
 	}
@@ -102,6 +102,27 @@ static int parse_reset_sequence(const char *value, struct config *cfg)
 	return APP_EXIT_OK;
 }
 
+/* --trace / -t is esptool's flag: the protocol trace on stderr. Until 0.1 it took a file,
+ * so "--trace FILE" or "-t FILE" (a word that is no command) and "--trace=FILE" are
+ * refused with the new spelling instead of running FILE as a command. */
+static int take_trace_flag(int argc, char **argv, int i, struct config *cfg)
+{
+	const char *file = !strncmp(argv[i], "--trace=", 8) ? argv[i] + 8 : NULL;
+	if (!file && i + 1 < argc && argv[i + 1][0] != '-' && !app_command_find(argv[i + 1]) &&
+	    !app_command_suggest(argv[i + 1]))
+		file = argv[i + 1];
+	if (file) {
+		fprintf(stderr,
+			"espdeck: %s takes no file: it prints the protocol trace to stderr (as "
+			"esptool's --trace); for a file write --trace-file %s\n",
+			argv[i], file);
+		return APP_EXIT_USAGE;
+	}
+	cfg->trace_stderr = true;
+	cfg->source[CONFIG_TRACE] = CONFIG_FROM_CMDLINE;
+	return APP_EXIT_OK;
+}
+
 /* The options that only store their text; 1 matched, 0 not, -1 value missing. */
 static int take_string(int argc, char **argv, int *i, struct config *cfg)
 {
@@ -113,7 +134,7 @@ static int take_string(int argc, char **argv, int *i, struct config *cfg)
 	    {"before", NULL, &cfg->before, CONFIG_BEFORE},
 	    {"after", "-a", &cfg->after, CONFIG_AFTER},
 	    {"chip", "-c", &cfg->chip, CONFIG_CHIP},
-	    {"trace", "-t", &cfg->trace_path, CONFIG_TRACE},
+	    {"trace_file", NULL, &cfg->trace_path, CONFIG_TRACE},
 	    {"firmware_dir", NULL, &cfg->firmware_dir, CONFIG_FIRMWARE_DIR},
 	    {"preset", NULL, &cfg->preset, CONFIG_PRESET},
 	    {"log", NULL, &cfg->log_path, CONFIG_LOG},
@@ -192,6 +213,56 @@ static int take_production(int argc, char **argv, int *i, struct config *cfg)
 	return 1;
 }
 
+/* "unknown option '--buad'; did you mean --baud?" over the global options' names. */
+static void unknown_option(const char *arg)
+{
+	static const char *const names[] = {"port",
+					    "baud",
+					    "before",
+					    "after",
+					    "chip",
+					    "trace",
+					    "trace-file",
+					    "firmware-dir",
+					    "preset",
+					    "log",
+					    "connect-attempts",
+					    "custom-reset-sequence",
+					    "boot-check",
+					    "expect",
+					    "boot-time",
+					    "app-baud",
+					    "journal",
+					    "no-journal",
+					    "timestamps",
+					    "no-stub",
+					    "verbose",
+					    "quiet",
+					    "help",
+					    "version",
+					    NULL};
+	char name[64] = "";
+	const char *hint = NULL;
+	if (!strncmp(arg, "--", 2)) {
+		snprintf(name, sizeof name, "%s", arg + 2);
+		name[strcspn(name, "=")] = '\0';
+		hint = app_suggest(name, names);
+	}
+	static const char *const command_options[] = {"flash_mode", "flash_size", "flash_freq",
+						      NULL};
+	const char *late = hint ? NULL : app_suggest(name, command_options);
+	if (hint)
+		fprintf(stderr, "espdeck: unknown option '%s'; did you mean --%s?\n", arg, hint);
+	else if (late)
+		fprintf(stderr,
+			"espdeck: '%s' is not a global option; --%s belongs to a command: give "
+			"it after the command word (write_flash --%s ...)\n",
+			arg, late, late);
+	else
+		fprintf(stderr, "espdeck: unknown option '%s'\n", arg);
+	fprintf(stderr, "Run 'espdeck --help' for the options.\n");
+}
+
 void config_init(struct config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg); /* every source CONFIG_FROM_DEFAULT */
@@ -227,6 +298,11 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			*cmd_index = -1;
 			return APP_EXIT_OK;
 		}
+		if (!strcmp(arg, "-V") || config_is_flag(arg, "version")) {
+			app_print_version();
+			*cmd_index = -1;
+			return APP_EXIT_OK;
+		}
 		if (!strcmp(arg, "-v") || config_is_flag(arg, "verbose")) {
 			cfg->verbose++;
 			cfg->source[CONFIG_VERBOSE] = CONFIG_FROM_CMDLINE;
@@ -239,6 +315,12 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 		if (config_is_flag(arg, "timestamps")) {
 			cfg->timestamps = true;
 			cfg->source[CONFIG_TIMESTAMPS] = CONFIG_FROM_CMDLINE;
+			continue;
+		}
+		if (!strcmp(arg, "-t") || config_is_flag(arg, "trace") ||
+		    !strncmp(arg, "--trace=", 8)) {
+			if (take_trace_flag(argc, argv, i, cfg) != APP_EXIT_OK)
+				return APP_EXIT_USAGE;
 			continue;
 		}
 		if (config_is_flag(arg, "no_stub")) {
@@ -297,9 +379,7 @@ int config_parse(int argc, char **argv, struct config *cfg, int *cmd_index)
 			goto missing;
 		if (r > 0)
 			continue;
-		fprintf(stderr,
-			"espdeck: unknown option '%s'\nRun 'espdeck --help' for the options.\n",
-			arg);
+		unknown_option(arg);
 		return APP_EXIT_USAGE;
 	}
 	if (!reset_names_ok(cfg))

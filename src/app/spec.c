@@ -34,7 +34,7 @@ bool app_after_of(const char *name, enum job_after *out)
 	    {"hard_reset", JOB_AFTER_HARD_RESET},
 	    {"soft_reset", JOB_AFTER_SOFT_RESET},
 	    {"no_reset", JOB_AFTER_NO_RESET},
-	    {"no_reset_stub", JOB_AFTER_NO_RESET}, /* the stub stays running */
+	    {"no_reset_stub", JOB_AFTER_NO_RESET_STUB}, /* the stub stays running */
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (config_word_is(name, t[i].name)) {
@@ -53,6 +53,7 @@ void app_job_spec(const struct config *cfg, struct job_spec *spec)
 	app_after_of(cfg->after, &spec->after);
 	spec->flash_mode = spec->flash_size = spec->flash_freq = "keep";
 	spec->trace_path = cfg->trace_path;
+	spec->trace_stderr = cfg->trace_stderr;
 	spec->verbose = cfg->verbose;
 	spec->connect_attempts = cfg->connect_attempts;
 	spec->stub = !cfg->no_stub;

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cli/cli_opt_int.h"
 #include "core/flash_params.h"
 #include "core/util.h"
 #include "image/ihex.h"
@@ -309,6 +310,23 @@ static int check_params(const char *cmd, const struct flash_args *fa)
 	return CLI_EXIT_OK;
 }
 
+/* "unknown option '--flash-mod'; did you mean --flash_mode?" */
+static int unknown_flash_opt(const char *cmd, const char *arg, bool writing)
+{
+	static const char *const write_names[] = {
+	    "flash_mode",   "flash_size", "flash_freq",	 "erase_strategy", "erase_all",	  "verify",
+	    "check_blocks", "compress",	  "no_compress", "no_stub",	   "no_progress", "force",
+	    "diff",	    NULL};
+	static const char *const verify_names[] = {"flash_mode", "flash_size", "flash_freq",
+						   "diff",	 "no_stub",    NULL};
+	const char *hint = cli_opt_suggest(arg, writing ? write_names : verify_names);
+	if (!hint)
+		return usage(cmd, "unknown option '%s'", arg);
+	fprintf(stderr, "espdeck %s: unknown option '%s'; did you mean --%s?\n", cmd, arg, hint);
+	fprintf(stderr, "Run 'espdeck %s --help' for its options.\n", cmd);
+	return CLI_EXIT_USAGE;
+}
+
 /* write_flash/verify_flash options; the positional words go to pos[]. */
 static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_args *fa,
 			    const char **pos, size_t *npos)
@@ -364,7 +382,7 @@ static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_ar
 		    is_opt(a, "ignore_flash_encryption_efuse_setting", NULL))
 			continue;
 		if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9'))
-			return usage(cmd, "unknown option '%s'", a);
+			return unknown_flash_opt(cmd, a, writing);
 		if (*npos == 2 * MAX_FILES)
 			return usage(cmd, "%s", "too many files");
 		pos[(*npos)++] = a;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli_opt_int.h"
 #include "core/flash_params.h"
 #include "core/outfile.h"
 #include "core/util.h"
@@ -86,10 +87,19 @@ static int parse_args(int argc, char **argv, const struct opt *opts, size_t n,
 		if (r > 0)
 			continue;
 		if (argv[i][0] == '-' && argv[i][1] != '\0') {
+			const char *names[48];
+			size_t k = 0;
+			for (size_t j = 0; j < n && k < 47; j++)
+				names[k++] = opts[j].long_name;
+			for (size_t j = 0; j < nflags && k < 47; j++)
+				names[k++] = flags[j].long_name;
+			names[k] = NULL;
+			const char *hint = cli_opt_suggest(argv[i], names);
 			fprintf(stderr,
-				"espdeck %s: unknown option '%s'\nSee espdeck(1) for the "
-				"options of %s.\n",
-				argv[0], argv[i], argv[0]);
+				"espdeck %s: unknown option '%s'%s%s%s\nRun 'espdeck %s --help' "
+				"for its options.\n",
+				argv[0], argv[i], hint ? "; did you mean --" : "", hint ? hint : "",
+				hint ? "?" : "", argv[0]);
 			return CLI_EXIT_USAGE;
 		}
 		if (*positional) {

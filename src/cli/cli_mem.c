@@ -19,6 +19,7 @@
 #include "engine/memory.h"
 #include "engine/sfdp.h"
 #include "engine/spiflash.h"
+#include "engine/stubclient.h"
 #include "image/image.h"
 #include "link/link.h"
 
@@ -30,7 +31,8 @@ struct session {
 	struct chip_info info;
 	FILE *trace;
 	enum loader_after after;
-	bool quiet; /* -q: only the command's own result lines */
+	bool keep_stub; /* --after no_reset_stub: a stub found running stays */
+	bool quiet;	/* -q: only the command's own result lines */
 };
 
 static void log_line(void *user, enum ed_log_level level, const char *line)
@@ -43,7 +45,7 @@ static void log_line(void *user, enum ed_log_level level, const char *line)
 
 static void trace_line(void *user, enum ed_log_level level, const char *line)
 {
-	fprintf(user, "%s\n", line);
+	fprintf(user, "%s%s\n", user == stderr ? "TRACE " : "", line);
 }
 
 static int fail(const char *cmd, const struct ed_error *err)
@@ -67,7 +69,7 @@ static void session_close(struct session *s)
 {
 	loader_destroy(s->ld);
 	link_close(s->link);
-	if (s->trace)
+	if (s->trace && s->trace != stderr)
 		fclose(s->trace);
 	memset(s, 0, sizeof *s);
 }
@@ -85,6 +87,7 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 	    [JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
 	    [JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
 	    [JOB_AFTER_NO_RESET] = LOADER_AFTER_NO_RESET,
+	    [JOB_AFTER_NO_RESET_STUB] = LOADER_AFTER_NO_RESET,
 	};
 	memset(s, 0, sizeof *s);
 	struct ed_error err = {0};
@@ -98,8 +101,11 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 	struct job_spec spec;
 	app_job_spec(cfg, &spec);
 	s->after = after_map[spec.after];
+	s->keep_stub = spec.after == JOB_AFTER_NO_RESET_STUB;
 	s->quiet = cfg->quiet;
-	if (cfg->trace_path && !(s->trace = fopen(cfg->trace_path, "w"))) {
+	if (!cfg->trace_path && cfg->trace_stderr)
+		s->trace = stderr;
+	else if (cfg->trace_path && !(s->trace = fopen(cfg->trace_path, "w"))) {
 		fprintf(stderr, "espdeck %s: cannot open the trace file %s\n", cmd,
 			cfg->trace_path);
 		return CLI_EXIT_FAIL;
@@ -138,13 +144,26 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 static int session_finish(const char *cmd, struct session *s, int rc)
 {
 	struct ed_error err = {0};
+	/* These commands talk to the ROM, or to a stub found running (SYNC answered 0). */
+	bool stub = stubclient_answers(s->ld);
 	if (rc == CLI_EXIT_OK) {
 		if (!s->quiet)
-			printf("%s\n",
-			       s->after == LOADER_AFTER_HARD_RESET ? "Hard resetting via RTS pin..."
-			       : s->after == LOADER_AFTER_SOFT_RESET ? "Soft resetting..."
-								     : "Staying in bootloader.");
-		if (loader_finish(s->ld, s->after, &err) < 0)
+			printf("%s\n", s->after == LOADER_AFTER_HARD_RESET
+					   ? "Hard resetting via RTS pin..."
+				       : s->after == LOADER_AFTER_SOFT_RESET ? "Soft resetting..."
+				       : stub && s->keep_stub ? "Staying in flasher stub."
+							      : "Staying in bootloader.");
+		int r = ED_OK;
+		if (stub && s->after == LOADER_AFTER_NO_RESET && !s->keep_stub) {
+			loader_set_stub(s->ld, true); /* as esptool: back to the ROM loader */
+			r = stubclient_leave_to_rom(s->ld, &err);
+		} else if (stub && s->after == LOADER_AFTER_SOFT_RESET) {
+			loader_set_stub(s->ld, true); /* the stub's way to boot the flash */
+			r = stubclient_run_user_code(s->ld, &err);
+		} else {
+			r = loader_finish(s->ld, s->after, &err);
+		}
+		if (r < 0)
 			rc = fail(cmd, &err);
 	}
 	session_close(s);

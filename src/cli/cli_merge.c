@@ -58,8 +58,18 @@ static int parse_merge_args(int argc, char **argv, struct merge_args *a)
 		}
 		if (cli_opt_flag(argv[i], "md5_disable"))
 			continue; /* UF2 only, like --chunk-size */
-		if (argv[i][0] == '-' && argv[i][1])
-			return merge_usage(argv[0], "unknown option");
+		if (argv[i][0] == '-' && argv[i][1]) {
+			static const char *const names[] = {
+			    "output",	   "format",	 "target_offset", "fill_flash_size",
+			    "flash_mode",  "flash_freq", "flash_size",	  "chunk_size",
+			    "md5_disable", NULL};
+			const char *hint = cli_opt_suggest(argv[i], names);
+			char what[160];
+			snprintf(what, sizeof what, "unknown option '%s'%s%s%s", argv[i],
+				 hint ? "; did you mean --" : "", hint ? hint : "",
+				 hint ? "?" : "");
+			return merge_usage(argv[0], what);
+		}
 		if (a->npos == sizeof a->pos / sizeof a->pos[0])
 			return merge_usage(argv[0], "too many files");
 		a->pos[a->npos++] = argv[i];

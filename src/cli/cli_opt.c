@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app/commands.h"
 #include "app/config.h"
 #include "cli/cli.h"
 #include "core/util.h"
@@ -18,6 +19,29 @@ int cli_opt_take(int argc, char **argv, int *i, const char *long_name, const cha
 		return rc;
 	fprintf(stderr, "espdeck %s: option %s needs a value\n", argv[0], arg);
 	return -1;
+}
+
+const char *cli_opt_suggest(const char *arg, const char *const *names)
+{
+	if (strncmp(arg, "--", 2))
+		return NULL;
+	char name[64];
+	snprintf(name, sizeof name, "%s", arg + 2);
+	name[strcspn(name, "=")] = '\0';
+	const char *hint = app_suggest(name, names);
+	if (!hint)
+		return NULL;
+	/* In the user's spelling: --flash-mode for --flash-mod, --flash_mode for --flash_mod.
+	 * One command line is parsed at a time, so one buffer is enough. */
+	static char styled[64];
+	bool dashes = strchr(name, '-') != NULL, underscores = strchr(name, '_') != NULL;
+	snprintf(styled, sizeof styled, "%s", hint);
+	for (char *c = styled; *c; c++)
+		if (dashes && !underscores && *c == '_')
+			*c = '-';
+		else if (underscores && !dashes && *c == '-')
+			*c = '_';
+	return styled;
 }
 
 bool cli_opt_flag(const char *arg, const char *long_name)

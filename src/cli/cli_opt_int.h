@@ -13,6 +13,11 @@
 int cli_opt_take(int argc, char **argv, int *i, const char *long_name, const char *short_name,
 		 const char **value);
 
+/* The hint for an unknown option arg among the command's long names (NULL-terminated,
+ * without leading dashes): "flash-mode" for "--flash-mod" (in the user's choice of '-' or
+ * '_'), or NULL when none is near. Points to a static buffer, valid until the next call. */
+const char *cli_opt_suggest(const char *arg, const char *const *names);
+
 /* True when arg is the flag --long_name (dashes and underscores alike). */
 bool cli_opt_flag(const char *arg, const char *long_name);
 

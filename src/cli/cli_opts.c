@@ -2,6 +2,7 @@
  * The option parser of the production commands (journal, publish, monitor). */
 #include "cli/cli.h"
 #include "cli/cli_int.h"
+#include "cli/cli_opt_int.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -39,8 +40,15 @@ int cli_parse_opts(int argc, char **argv, const struct cli_opt *opts, size_t nop
 					o = &opts[k];
 		}
 		if (!o) {
-			fprintf(stderr, "espdeck %s: unknown option '%s'\nusage: %s\n", argv[0],
-				arg, usage_line);
+			const char *names[33];
+			size_t n = 0;
+			for (; n < nopts && n < 32; n++)
+				names[n] = opts[n].name;
+			names[n] = NULL;
+			const char *hint = cli_opt_suggest(arg, names);
+			fprintf(stderr, "espdeck %s: unknown option '%s'%s%s%s\nusage: %s\n",
+				argv[0], arg, hint ? "; did you mean --" : "", hint ? hint : "",
+				hint ? "?" : "", usage_line);
 			return CLI_EXIT_USAGE;
 		}
 		if (o->flag) {

@@ -5,10 +5,13 @@
  *               one row per board redrawn in place (several boards);
  *   a pipe or file: plain lines, each flushed as it happens, so a reader sees progress
  *               while the job runs; with --timestamps each line starts with the time.
+ * With --log FILE every line is also appended to FILE after an ISO 8601 local time with
+ * milliseconds (plain lines, also for what a terminal shows redrawn in place).
  * Several boards also get a summary. Ctrl-C cancels every board (the runner's signal
  * pipe) and the exit code says what happened (app/exit.h). */
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +30,7 @@ struct render {
 	bool tty;	 /* stdout is a terminal: bars and rows redrawn in place */
 	bool bar_open;	 /* one board: a \r progress line is on screen */
 	bool rows_drawn; /* several boards: the rows are on screen */
+	FILE *log;	 /* --log FILE, or NULL */
 	uint64_t last_draw_us;
 	int last_decile[JOB_GROUP_MAX];
 };
@@ -48,9 +52,34 @@ static void emit(const struct render *r, FILE *out, const char *fmt, ...)
 	}
 	va_list ap;
 	va_start(ap, fmt);
+	if (r->log) {
+		va_list copy;
+		va_copy(copy, ap);
+		char when[40];
+		fprintf(r->log, "%s ", ed_iso_time_ms(when, sizeof when));
+		vfprintf(r->log, fmt, copy);
+		fflush(r->log);
+		va_end(copy);
+	}
 	vfprintf(out, fmt, ap);
 	va_end(ap);
 	fflush(out);
+}
+
+/* What a terminal shows redrawn in place goes to --log as plain lines. */
+static void log_only(const struct render *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void log_only(const struct render *r, const char *fmt, ...)
+{
+	if (!r->log)
+		return;
+	char when[40];
+	fprintf(r->log, "%s ", ed_iso_time_ms(when, sizeof when));
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(r->log, fmt, ap);
+	va_end(ap);
+	fflush(r->log);
 }
 
 static void end_bar(struct render *r)
@@ -106,6 +135,12 @@ static void single_progress(struct render *r, const struct job_board *b)
 	ed_format_size(rate, sizeof rate, (uint64_t)p->rate_bps);
 	fmt_eta(eta, sizeof eta, p->eta_s);
 	if (r->tty) {
+		if ((int)(pct / 10) != r->last_decile[0]) {
+			r->last_decile[0] = (int)(pct / 10);
+			log_only(r, "%s at 0x%08x... (%u %%) %s of %s, %s/s, ETA %s\n",
+				 verb(p->stage), base + (uint32_t)p->done, pct, done, total, rate,
+				 eta);
+		}
 		uint64_t now = ed_monotonic_us();
 		if (p->done < p->total && now - r->last_draw_us < 100000)
 			return; /* about 10 redraws a second are plenty */
@@ -195,14 +230,17 @@ static void multi_event(struct render *r, const struct job_board *b, size_t i,
 		else if (ev->level == ED_LOG_INFO && lines)
 			emit(r, stdout, "[%s] %s\n", b->port, ev->text);
 		break;
-	case JOB_EVENT_RESULT:
+	case JOB_EVENT_RESULT: {
+		const char *what = ev->result == ED_OK		    ? "passed"
+				   : ev->result == ED_ERR_CANCELLED ? "CANCELLED: "
+								    : "FAILED: ";
+		const char *why = ev->result == ED_OK ? "" : ev->text;
 		if (!r->tty)
-			emit(r, stdout, "[%s] %s%s\n", b->port,
-			     ev->result == ED_OK	      ? "passed"
-			     : ev->result == ED_ERR_CANCELLED ? "CANCELLED: "
-							      : "FAILED: ",
-			     ev->result == ED_OK ? "" : ev->text);
+			emit(r, stdout, "[%s] %s%s\n", b->port, what, why);
+		else
+			log_only(r, "[%s] %s%s\n", b->port, what, why);
 		break;
+	}
 	}
 }
 
@@ -251,18 +289,18 @@ static void multi_rows(struct render *r, struct job_group *g)
 	fflush(stdout);
 }
 
-static int multi_summary(struct job_group *g)
+static int multi_summary(const struct render *r, struct job_group *g)
 {
 	struct job_group_counts c;
 	job_group_counts(g, &c);
-	printf("Summary: %zu passed, %zu failed, %zu cancelled (of %zu boards)\n", c.passed,
-	       c.failed, c.cancelled, c.boards);
+	emit(r, stdout, "Summary: %zu passed, %zu failed, %zu cancelled (of %zu boards)\n",
+	     c.passed, c.failed, c.cancelled, c.boards);
 	for (size_t i = 0; i < c.boards; i++) {
 		const struct job_board *b = job_group_board(g, i);
 		if (b->result != ED_OK)
-			printf("  %s: %s: %s\n", b->port,
-			       b->result == ED_ERR_CANCELLED ? "cancelled" : "failed",
-			       b->result_text);
+			emit(r, stdout, "  %s: %s: %s\n", b->port,
+			     b->result == ED_ERR_CANCELLED ? "cancelled" : "failed",
+			     b->result_text);
 	}
 	return c.failed ? CLI_EXIT_FAIL : c.cancelled ? CLI_EXIT_CANCELLED : CLI_EXIT_OK;
 }
@@ -331,7 +369,7 @@ static int add_boards(const struct config *cfg, const struct job_spec *spec, str
 static int exit_code(const struct render *r, struct job_group *g)
 {
 	if (r->multi)
-		return multi_summary(g);
+		return multi_summary(r, g);
 	const struct job_board *b = job_group_board(g, 0);
 	if (b->start_failed)
 		return CLI_EXIT_FAIL;
@@ -357,13 +395,22 @@ int cli_run_job(const struct config *cfg, const struct job_spec *spec_in, struct
 					  .interrupted = on_interrupted};
 	struct job_group *g = NULL;
 	struct ed_error err;
+	if (cfg->log_path && !(r.log = fopen(cfg->log_path, "a"))) {
+		fprintf(stderr, "espdeck: --log %s: cannot open it for appending: %s\n",
+			cfg->log_path, strerror(errno));
+		return CLI_EXIT_FAIL;
+	}
 	if (job_group_create(&spec, &ops, &r, &g, &err) < 0) {
 		fprintf(stderr, "espdeck: error: %s\n", err.msg);
+		if (r.log)
+			fclose(r.log);
 		return CLI_EXIT_FAIL;
 	}
 	int rc = add_boards(cfg, &spec, g);
 	if (rc != CLI_EXIT_OK) {
 		job_group_destroy(g);
+		if (r.log)
+			fclose(r.log);
 		return rc;
 	}
 	if (r.multi && !cfg->quiet)
@@ -374,6 +421,8 @@ int cli_run_job(const struct config *cfg, const struct job_spec *spec_in, struct
 	if (job_group_run(g, 100, &err) < 0) {
 		fprintf(stderr, "espdeck: error: %s\n", err.msg);
 		job_group_destroy(g);
+		if (r.log)
+			fclose(r.log);
 		return CLI_EXIT_FAIL;
 	}
 	end_bar(&r);
@@ -382,5 +431,7 @@ int cli_run_job(const struct config *cfg, const struct job_spec *spec_in, struct
 	if (info && !r.multi && b->have_chip)
 		*info = b->chip;
 	job_group_destroy(g);
+	if (r.log)
+		fclose(r.log);
 	return rc;
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "app/commands.h"
-#include "version.h"
 
 struct handler {
 	const char *name;
@@ -50,14 +49,26 @@ static const struct handler handlers[] = {
 
 static int cmd_version(const struct config *cfg, int argc, char **argv)
 {
-	printf("espdeck %s\n", ESPDECK_VERSION);
+	app_print_version();
 	return CLI_EXIT_OK;
 }
 
+/* help, or help COMMAND: that command's usage (as COMMAND --help). */
 static int cmd_help(const struct config *cfg, int argc, char **argv)
 {
-	app_print_usage();
-	return CLI_EXIT_OK;
+	if (argc < 2) {
+		app_print_usage();
+		return CLI_EXIT_OK;
+	}
+	const struct app_command *c = app_command_find(argv[1]);
+	if (c) {
+		app_print_command_usage(c);
+		return CLI_EXIT_OK;
+	}
+	const char *hint = app_command_suggest(argv[1]);
+	fprintf(stderr, "espdeck help: no command '%s'%s%s%s\n", argv[1],
+		hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
+	return CLI_EXIT_USAGE;
 }
 
 /* Without a screen the interactive viewer cannot run here; main() starts it. */
@@ -77,11 +88,18 @@ int cli_run(const struct config *cfg, int argc, char **argv)
 {
 	const struct app_command *c = app_command_find(argv[0]);
 	if (!c) {
-		fprintf(stderr,
-			"espdeck: unknown command '%s'\n"
-			"Run 'espdeck help' for the list of commands.\n",
-			argv[0]);
+		const char *hint = app_command_suggest(argv[0]);
+		if (hint)
+			fprintf(stderr, "espdeck: unknown command '%s'; did you mean %s?\n",
+				argv[0], hint);
+		else
+			fprintf(stderr, "espdeck: unknown command '%s'\n", argv[0]);
+		fprintf(stderr, "Run 'espdeck help' for the list of commands.\n");
 		return CLI_EXIT_USAGE;
+	}
+	if (app_wants_help(argc, argv)) {
+		app_print_command_usage(c);
+		return CLI_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
 		if (!strcmp(c->name, handlers[i].name))

@@ -210,6 +210,19 @@ uint64_t ed_monotonic_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+const char *ed_iso_time_ms(char *buf, size_t cap)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	localtime_r(&ts.tv_sec, &tm);
+	char date[32], zone[8];
+	strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof zone, "%z", &tm); /* +0100: ISO 8601 wants +01:00 */
+	snprintf(buf, cap, "%s.%03ld%.3s:%.2s", date, (long)(ts.tv_nsec / 1000000), zone, zone + 3);
+	return buf;
+}
+
 const char *ed_format_size(char *buf, size_t cap, uint64_t bytes)
 {
 	if (bytes < 1024)

@@ -67,6 +67,10 @@ int ed_write_file_atomic_mode(const char *path, const uint8_t *data, size_t size
 /* Monotonic clock in microseconds (real time; engine code uses the link's clock). */
 uint64_t ed_monotonic_us(void);
 
+/* The local time now in ISO 8601 with milliseconds and the UTC offset,
+ * "2026-12-04T11:50:01.123+01:00" (at least 30 bytes), for --log lines; returns buf. */
+const char *ed_iso_time_ms(char *buf, size_t cap);
+
 /* Formats a byte count as "512 B", "4.0 KiB", "1.50 MiB" into buf; returns buf. */
 const char *ed_format_size(char *buf, size_t cap, uint64_t bytes);
 

@@ -50,11 +50,30 @@ static int wait_ohai(struct loader *ld, struct ed_error *err)
 	}
 }
 
+bool stubclient_answers(struct loader *ld)
+{
+	if (loader_sync_value(ld) != UINT32_MAX)
+		return loader_sync_value(ld) == 0;
+	uint8_t d[16], md5[16];
+	put_le32(d, 0);
+	put_le32(d + 4, 16);
+	put_le32(d + 8, 0);
+	put_le32(d + 12, 0);
+	struct ed_error e;
+	loader_set_stub(ld, true);
+	loader_discard_input(ld);
+	int rc = loader_command_result(ld, PKT_SPI_FLASH_MD5, d, 16, STUBCLIENT_PROBE_TIMEOUT_US,
+				       md5, 16, &e);
+	loader_set_stub(ld, rc == ED_OK);
+	loader_discard_input(ld);
+	return rc == ED_OK;
+}
+
 int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 		     const struct flasher_progress *progress, bool *reused, struct ed_error *err)
 {
 	*reused = false;
-	if (loader_sync_value(ld) == 0) {
+	if (stubclient_answers(ld)) {
 		/* esptool's test: only a stub answers SYNC with 0. */
 		loader_set_stub(ld, true);
 		*reused = true;
@@ -76,6 +95,20 @@ int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 		rc = wait_ohai(ld, err);
 	if (rc == ED_OK)
 		loader_set_stub(ld, true);
+	return rc;
+}
+
+int stubclient_leave_to_rom(struct loader *ld, struct ed_error *err)
+{
+	int rc = loader_flash_begin(ld, 0, 0, STUBCLIENT_WRITE_BLOCK, 0, err);
+	uint8_t d[4];
+	put_le32(d, 0); /* 0 = reboot (esptool's flash_finish(reboot=True)) */
+	if (rc == ED_OK)
+		rc = loader_command(ld, PKT_FLASH_END, d, 4, 0, LOADER_DEFAULT_TIMEOUT_US, NULL,
+				    err);
+	if (rc < 0)
+		ed_error_prefix(err, "leaving the flasher stub for the ROM loader");
+	loader_set_stub(ld, false);
 	return rc;
 }
 

@@ -23,7 +23,17 @@
 /* Data block of a stub write: the stub's largest (espdeck-stub(7)). */
 #define STUBCLIENT_WRITE_BLOCK 0x4000u
 
-/* Starts the stub: reuses one already running (the last SYNC answered with value 0), else
+/* How long a stub has to answer the probe of stubclient_answers() (it needs microseconds). */
+#define STUBCLIENT_PROBE_TIMEOUT_US 500000u
+
+/* True when a flasher stub answers on the line: the last SYNC answered with value 0
+ * (esptool's test), or, when nothing was synced this session (--before no_reset_no_sync),
+ * when the SPI_FLASH_MD5 of 16 bytes at 0x0 is answered: only a stub knows the command
+ * (the ROM answers failure 0x05, reference 1.7). The probe reads flash and changes
+ * nothing; its answer leaves the loader in stub mode. */
+bool stubclient_answers(struct loader *ld);
+
+/* Starts the stub: reuses one already running (stubclient_answers()), else
  * uploads blob (MEM_BEGIN/MEM_DATA per segment, MEM_END at its entry) at the link's baud
  * and waits for OHAI. *reused says which. progress counts uploaded bytes. */
 int stubclient_start(struct loader *ld, const struct stub_blob *blob,
@@ -70,6 +80,11 @@ int stubflash_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error
 #define STUBCLIENT_BAUD_REVERT_US 600000u
 int stubclient_change_baud(struct loader *ld, uint32_t new_baud, uint32_t *used,
 			   struct ed_error *err);
+
+/* esptool's --after no_reset from the stub: FLASH_BEGIN of nothing, then FLASH_END with
+ * the reboot flag; the stub restarts the chip, which comes back in its ROM loader (the
+ * boot straps are still latched). Afterwards the loader talks to the ROM. */
+int stubclient_leave_to_rom(struct loader *ld, struct ed_error *err);
 
 /* RUN_USER_CODE: the stub boots the firmware (no answer). */
 int stubclient_run_user_code(struct loader *ld, struct ed_error *err);

@@ -77,7 +77,14 @@ enum job_before {
 	JOB_BEFORE_MANUAL,
 	JOB_BEFORE_NO_RESET_NO_SYNC
 };
-enum job_after { JOB_AFTER_HARD_RESET, JOB_AFTER_SOFT_RESET, JOB_AFTER_NO_RESET };
+/* esptool's --after: NO_RESET leaves a running stub for the ROM loader (as esptool does),
+ * NO_RESET_STUB keeps the stub running for the next command (which then skips the upload). */
+enum job_after {
+	JOB_AFTER_HARD_RESET,
+	JOB_AFTER_SOFT_RESET,
+	JOB_AFTER_NO_RESET,
+	JOB_AFTER_NO_RESET_STUB
+};
 
 struct job_spec {
 	const char *port; /* link spec: device path, socket://, sim://?... */
@@ -92,6 +99,8 @@ struct job_spec {
 				  * a corrupted FLASH_DATA header put elsewhere); the first and
 				  * last block of each file are always checked */
 	const char *trace_path;	    /* NULL or a file for a protocol trace */
+	bool trace_stderr;	    /* the protocol trace on stderr (when trace_path is NULL) */
+	bool trace_names_port;	    /* each stderr trace line names the port (several boards) */
 	bool erase_preserve;	    /* erase-bug strategy: false = exact (SPI erase + erase size
 				  * 0 where needed), true = esptool's size + save/restore of the
 				  * one collateral sector (engine/erase_plan.h) */

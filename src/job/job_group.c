@@ -105,8 +105,10 @@ int job_group_add_ports(struct job_group *g, const char *const *ports, size_t co
 void job_group_start(struct job_group *g)
 {
 	struct job_spec one = *g->spec;
-	if (g->count > 1)
-		one.trace_path = NULL;
+	if (g->count > 1) {
+		one.trace_path = NULL; /* one file cannot take several boards' traces */
+		one.trace_names_port = true;
+	}
 	g->started = true;
 	for (size_t i = 0; i < g->count; i++) {
 		struct slot *s = &g->slots[i];

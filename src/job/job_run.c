@@ -28,8 +28,14 @@ struct run {
 	struct chip_info info;
 	uint32_t flash_size;  /* bounds for steps: detected, else 16 MB */
 	char stub_proof[128]; /* the last stub write's proof for its summary line */
-	uint64_t anomalies0;  /* the loader's anomalies once connected */
-	uint64_t rom_noise;   /* anomalies between connect and the stub's start (detect's SPI
+	struct {
+		unsigned files;			   /* write steps done */
+		uint64_t bytes;			   /* their sizes */
+		double seconds;			   /* their erase + write (+ verify) time */
+		unsigned md5, read_back, checksum; /* how each was proven */
+	} wrote;				   /* for the summary line of a multi-file write */
+	uint64_t anomalies0;			   /* the loader's anomalies once connected */
+	uint64_t rom_noise; /* anomalies between connect and the stub's start (detect's SPI
 			       * register commands: one damaged in the right bits erases or
 			       * programs flash, which the stub's MD5 checks do not cover) */
 };
@@ -49,8 +55,13 @@ static void log_sink(void *user, enum ed_log_level level, const char *line)
 static void trace_sink(void *user, enum ed_log_level level, const char *line)
 {
 	struct job *job = user;
-	fprintf(job->trace, "%.6f %s\n",
-		(double)(job->link ? link_now_us(job->link) : ed_monotonic_us()) / 1e6, line);
+	double t = (double)(job->link ? link_now_us(job->link) : ed_monotonic_us()) / 1e6;
+	if (job->trace != stderr)
+		fprintf(job->trace, "%.6f %s\n", t, line);
+	else if (job->spec.trace_names_port)
+		fprintf(stderr, "TRACE [%s] %.6f %s\n", job->spec.port, t, line);
+	else
+		fprintf(stderr, "TRACE %.6f %s\n", t, line); /* esptool's word for its trace */
 }
 
 static void progress_cb(void *user, uint64_t done, uint64_t total)
@@ -182,7 +193,7 @@ static int change_baud(struct run *r, struct ed_error *err)
 static int start_stub(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
-	bool running = loader_sync_value(r->ld) == 0;
+	bool running = stubclient_answers(r->ld);
 	if (!job->spec.stub && !running)
 		return ED_OK;
 	if (!job->spec.stub)
@@ -438,6 +449,16 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 				     "place read back)");
 		push_file(r, s, name, &res, t);
 	}
+	if (rc == ED_OK) {
+		r->wrote.files++;
+		r->wrote.bytes += s->size;
+		if (r->stub_proof[0] || (job->spec.verify && loader_is_stub(r->ld)))
+			r->wrote.md5++;
+		else if (proof == FLASHER_PROOF_READ_BACK || job->spec.verify)
+			r->wrote.read_back++;
+		else
+			r->wrote.checksum++;
+	}
 	if (rc == ED_OK && job->spec.verify && res.flash_md5[0]) {
 		/* The stub write ends with the board's MD5 of the range, taken after the last
 		 * block was on the flash: that is the verification (esptool's "Hash of data
@@ -464,10 +485,39 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 				       "Verified %u bytes at 0x%08x by read-back in %.1f seconds",
 				       s->size, s->offset, seconds_since(r));
 	}
+	r->wrote.seconds += seconds_since(r);
 	free(data);
 	if (rc < 0)
 		ed_error_prefix(err, "%s", name);
 	return rc;
+}
+
+/* The last line of a write of several files: "4 files, 1.20 MiB written in 12.3 s
+ * (98.0 KiB/s), verified by MD5", after every warning (the reset's, the journal's). */
+static void write_summary(struct run *r)
+{
+	if (r->wrote.files < 2)
+		return;
+	char size[24], speed[24], rate[40] = "", how[128];
+	ed_format_size(size, sizeof size, r->wrote.bytes);
+	double s = r->wrote.seconds;
+	if (s >= 0.05) /* a rate over less time says nothing */
+		snprintf(rate, sizeof rate, " (%s/s)",
+			 ed_format_size(speed, sizeof speed, (uint64_t)(r->wrote.bytes / s)));
+	unsigned n = r->wrote.files;
+	if (r->wrote.md5 == n)
+		snprintf(how, sizeof how, "verified by MD5");
+	else if (r->wrote.read_back == n)
+		snprintf(how, sizeof how, "verified by read-back");
+	else if (r->wrote.checksum == n)
+		snprintf(how, sizeof how, "checked by the ROM's 8-bit checksum only");
+	else
+		snprintf(how, sizeof how,
+			 "%u verified by MD5, %u by read-back, %u checked by the ROM's 8-bit "
+			 "checksum only",
+			 r->wrote.md5, r->wrote.read_back, r->wrote.checksum);
+	job_push_event(r->job, JOB_EVENT_INFO, ED_LOG_INFO, 0,
+		       "%u files, %s written in %.1f s%s, %s", n, size, s, rate, how);
 }
 
 static int step_read(struct run *r, const struct job_step *s, struct ed_error *err)
@@ -681,12 +731,22 @@ static int run_all(struct run *r, struct ed_error *err)
 	    [JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
 	    [JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
 	    [JOB_AFTER_NO_RESET] = LOADER_AFTER_NO_RESET,
+	    [JOB_AFTER_NO_RESET_STUB] = LOADER_AFTER_NO_RESET,
 	};
-	if (job->spec.after != JOB_AFTER_NO_RESET)
-		job_set_stage(job, JOB_STAGE_RESET, job->spec.step_count, "%s",
-			      job->spec.after == JOB_AFTER_HARD_RESET
-				  ? "Hard resetting via RTS pin..."
-				  : "Soft resetting...");
+	if (job->spec.after == JOB_AFTER_NO_RESET_STUB) {
+		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "%s",
+			       loader_is_stub(r->ld) ? "Staying in flasher stub."
+						     : "Staying in bootloader.");
+		return ED_OK;
+	}
+	if (job->spec.after == JOB_AFTER_NO_RESET) {
+		/* as esptool: "Staying in bootloader." and, from the stub, back to the ROM */
+		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Staying in bootloader.");
+		return loader_is_stub(r->ld) ? stubclient_leave_to_rom(r->ld, err) : ED_OK;
+	}
+	job_set_stage(job, JOB_STAGE_RESET, job->spec.step_count, "%s",
+		      job->spec.after == JOB_AFTER_HARD_RESET ? "Hard resetting via RTS pin..."
+							      : "Soft resetting...");
 	if (job->spec.boot_check && job->spec.after == JOB_AFTER_HARD_RESET)
 		return job_reset_and_boot_check(job, err);
 	if (job->spec.after == JOB_AFTER_SOFT_RESET && loader_is_stub(r->ld))
@@ -703,6 +763,8 @@ int job_run(struct job *job, struct ed_error *err)
 		if (!job->trace)
 			return ed_fail(err, ED_ERR_IO, "cannot open the trace file %s",
 				       job->spec.trace_path);
+	} else if (job->spec.trace_stderr) {
+		job->trace = stderr;
 	}
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Opening %s",
 		      job->spec.port ? job->spec.port : "");
@@ -727,10 +789,12 @@ int job_run(struct job *job, struct ed_error *err)
 	loader_destroy(r.ld);
 	link_close(job->link);
 	job->link = NULL;
-	if (job->trace)
+	if (job->trace && job->trace != stderr)
 		fclose(job->trace);
 	job->trace = NULL;
 	if (opened)
 		job_write_journal(job, rc, err, (double)(ed_monotonic_us() - t0) / 1e6);
+	if (rc == ED_OK)
+		write_summary(&r);
 	return rc;
 }

@@ -273,7 +273,10 @@ static int serve_tcp(struct sim_board *b, const struct serve_options *o, uint64_
 		uint8_t junk[4096];
 		while (sim_board_output(b, junk, sizeof junk, UINT64_MAX) > 0) {
 		}
-		sim_board_reset(b, true, board_now(base_us));
+		/* --keep-board: a bridge in front of a board that keeps running (a stub left by
+		 * --after no_reset_stub is there for the next client). */
+		if (!o->keep_board)
+			sim_board_reset(b, true, board_now(base_us));
 		session(b, cfd, -1, base_us);
 		close(cfd);
 		struct ed_error err;

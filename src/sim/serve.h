@@ -12,6 +12,7 @@ struct serve_options {
 	bool pty;
 	const char *port_file; /* write the bound TCP port (or the pty path) here */
 	bool once;	       /* exit after the first session */
+	bool keep_board;       /* a new TCP connection does not reset the board */
 	bool quiet;
 };
 

@@ -10,7 +10,16 @@
 #include "sim/sim.h"
 #include "version.h"
 
-enum { OPT_TCP = 1000, OPT_PTY, OPT_PORT_FILE, OPT_ONCE, OPT_QUIET, OPT_HELP, OPT_VERSION };
+enum {
+	OPT_TCP = 1000,
+	OPT_PTY,
+	OPT_PORT_FILE,
+	OPT_ONCE,
+	OPT_KEEP_BOARD,
+	OPT_QUIET,
+	OPT_HELP,
+	OPT_VERSION
+};
 
 /* Board options: the long name is the sim_config_set() key. */
 static const struct option options[] = {
@@ -39,6 +48,7 @@ static const struct option options[] = {
     {"pty", no_argument, NULL, OPT_PTY},
     {"port-file", required_argument, NULL, OPT_PORT_FILE},
     {"once", no_argument, NULL, OPT_ONCE},
+    {"keep-board", no_argument, NULL, OPT_KEEP_BOARD},
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
@@ -47,7 +57,8 @@ static const struct option options[] = {
 
 static void usage(FILE *f)
 {
-	fputs("usage: espdeck-sim (--tcp [HOST:]PORT [--port-file F] [--once] | --pty) [options]\n"
+	fputs("usage: espdeck-sim (--tcp [HOST:]PORT [--port-file F] [--once] [--keep-board] | "
+	      "--pty) [options]\n"
 	      "\n"
 	      "A virtual ESP8266 in ROM boot mode. Each TCP connection is a reset into\n"
 	      "download mode; connect with socket://127.0.0.1:PORT (espdeck, esptool).\n"
@@ -92,6 +103,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_ONCE:
 			so.once = true;
+			break;
+		case OPT_KEEP_BOARD:
+			so.keep_board = true;
 			break;
 		case OPT_QUIET:
 			so.quiet = true;

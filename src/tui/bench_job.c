@@ -37,7 +37,9 @@ void bench_log(struct bench *b, int level, const char *fmt, ...)
 	b->log_count++;
 	if (b->tee) {
 		static const char *const names[] = {"error", "warning", "info", "debug", "trace"};
-		fprintf(b->tee, "%s: %s\n", names[level >= 0 && level < 5 ? level : 2], line);
+		char when[40]; /* the same ISO 8601 time as the command line's --log lines */
+		fprintf(b->tee, "%s %s: %s\n", ed_iso_time_ms(when, sizeof when),
+			names[level >= 0 && level < 5 ? level : 2], line);
 		fflush(b->tee);
 	}
 }

@@ -213,10 +213,10 @@ def test_verify_erase_read(d):
     check(got[0x21000:0x22000] == b"\xff" * 4096 and got[0x1000:0x1000 + 5000] == data,
           "write_flash -e erased the chip first")
     trace = os.path.join(d, "trace.txt")
-    run(["--trace", trace, "read_mac"], d, port, expect=0)
+    run(["--trace-file", trace, "read_mac"], d, port, expect=0)
     with open(trace) as f:
         text = f.read()
-    check("TX" in text and "RX" in text, "--trace writes packets")
+    check("TX" in text and "RX" in text, "--trace-file writes packets")
 
 
 def test_compress_options(d):

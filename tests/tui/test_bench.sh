@@ -273,6 +273,15 @@ else
 	grep MAC "$work/hist.log"
 	fail=1
 fi
+# --log lines carry the local time in ISO 8601 with milliseconds (issue 15, item 6)
+if grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} info: ' "$work/hist.log" &&
+	! grep -Evq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}[+-][0-9]{2}:[0-9]{2} ' "$work/hist.log"; then
+	ok log-timestamps
+else
+	echo "FAIL log-timestamps: --log lines without an ISO 8601 time"
+	head -3 "$work/hist.log"
+	fail=1
+fi
 keys Enter
 wait_for "[idle]" history-idle2
 quit history
