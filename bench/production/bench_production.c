@@ -61,8 +61,8 @@ static int bench_journal(void)
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(path, sizeof path, "%s/journal.csv", dir);
-	struct journal_file files[2] = {{"boot_v1.6.bin", "0123456789abcdef0123456789abcdef"},
-					{"user1.bin", "fedcba9876543210fedcba9876543210"}};
+	struct journal_file files[2] = {{"boot_v1.6.bin", "0123456789abcdef0123456789abcdef", ""},
+					{"user1.bin", "fedcba9876543210fedcba9876543210", ""}};
 	struct journal_record r = {.port = "/dev/ttyUSB0",
 				   .chip = "ESP8266EX",
 				   .mac = "5c:cf:7f:00:00:01",

@@ -57,6 +57,7 @@ void app_job_spec(const struct config *cfg, struct job_spec *spec)
 	spec->verbose = cfg->verbose;
 	spec->connect_attempts = cfg->connect_attempts;
 	spec->stub = !cfg->no_stub;
+	spec->baud_memory = true; /* link/baudmem.h: per bridge, in the XDG state dir */
 	spec->reset_sequence = cfg->reset_sequence;
 	spec->boot_check = cfg->boot_check;
 	spec->boot_expect = cfg->expect[0] ? cfg->expect : NULL;

@@ -197,6 +197,8 @@ static void single_event(struct render *r, const struct job_event *ev)
 		if (ev->result != ED_OK)
 			emit(r, stderr, "espdeck: error: %s\n", ev->text);
 		break;
+	case JOB_EVENT_FILE:
+		break; /* the "Wrote ..." line said it */
 	}
 }
 
@@ -219,6 +221,8 @@ static void multi_event(struct render *r, const struct job_board *b, size_t i,
 			emit(r, stdout, "[%s] boot: %s%s%s\n", b->port, ev->text,
 			     ev->explain[0] ? "    # " : "", ev->explain);
 		break;
+	case JOB_EVENT_FILE:
+		break; /* the "Wrote ..." line says it */
 	case JOB_EVENT_LOG:
 		if (ev->level <= ED_LOG_WARN)
 			emit(r, stderr, "[%s] %s: %s\n", b->port,

@@ -15,6 +15,9 @@
 struct flasher_progress {
 	void (*fn)(void *user, uint64_t done, uint64_t total);
 	void *user;
+	/* Optional (NULL): a stub write's data bytes on the wire so far (compressed when
+	 * compressing), beside fn's count of the file's own bytes. */
+	void (*wire)(void *user, uint64_t sent, uint64_t total);
 };
 
 /* How a write's data was proven, for the summary line. */

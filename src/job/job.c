@@ -33,6 +33,7 @@ static void free_copy(struct job *job)
 		free((void *)job->steps[i].path);
 	}
 	free(job->steps);
+	free(job->flash_md5);
 	free((void *)job->spec.port);
 	free((void *)job->spec.flash_mode);
 	free((void *)job->spec.flash_size);
@@ -58,7 +59,8 @@ static bool copy_spec(struct job *job, const struct job_spec *spec)
 	job->spec.preset_name = dup_or_null(spec->preset_name, &ok);
 	job->spec.reset_sequence = dup_or_null(spec->reset_sequence, &ok);
 	job->steps = calloc(spec->step_count ? spec->step_count : 1, sizeof *job->steps);
-	if (!job->steps)
+	job->flash_md5 = calloc(spec->step_count ? spec->step_count : 1, sizeof *job->flash_md5);
+	if (!job->steps || !job->flash_md5)
 		return false;
 	for (size_t i = 0; i < spec->step_count; i++) {
 		const struct job_step *s = &spec->steps[i];
@@ -90,8 +92,8 @@ static void wake(struct job *job)
 	}
 }
 
-void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level level, int result,
-		    const char *fmt, ...)
+/* Appends a copy of ev to the FIFO (never drops unless memory runs out). */
+static void job_push_ev(struct job *job, const struct job_event *src)
 {
 	pthread_mutex_lock(&job->mu);
 	if (job->head > 0 && job->head == job->count)
@@ -106,19 +108,26 @@ void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level
 		job->events = ev;
 		job->cap = cap;
 	}
-	struct job_event *ev = &job->events[job->count++];
-	memset(ev, 0, sizeof *ev);
-	ev->kind = kind;
-	ev->stage = job->stage;
-	ev->step_index = job->step_index;
-	ev->level = level;
-	ev->result = result;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(ev->text, sizeof ev->text, fmt, ap);
-	va_end(ap);
+	job->events[job->count++] = *src;
 	pthread_mutex_unlock(&job->mu);
 	wake(job);
+}
+
+void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level level, int result,
+		    const char *fmt, ...)
+{
+	struct job_event ev;
+	memset(&ev, 0, sizeof ev);
+	ev.kind = kind;
+	ev.stage = job->stage;
+	ev.step_index = job->step_index;
+	ev.level = level;
+	ev.result = result;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
+	va_end(ap);
+	job_push_ev(job, &ev);
 }
 
 void job_push_bootlog(struct job *job, int kind, const char *text, const char *explain)
@@ -181,7 +190,9 @@ void job_set_stage(struct job *job, enum job_stage stage, size_t step_index, con
 	job->progress = (struct job_progress){.stage = stage,
 					      .step_index = step_index,
 					      .step_count = job->spec.step_count,
-					      .eta_s = -1};
+					      .eta_s = -1,
+					      .stub = job->stub_on,
+					      .baud = job->line_baud};
 	pthread_mutex_unlock(&job->mu);
 	job_push_event(job, JOB_EVENT_STAGE, ED_LOG_INFO, 0, "%s", text);
 }
@@ -199,6 +210,47 @@ void job_set_progress(struct job *job, uint64_t done, uint64_t total)
 	p->eta_s = p->rate_bps > 0 && total >= done ? (double)(total - done) / p->rate_bps : -1;
 	pthread_mutex_unlock(&job->mu);
 	wake(job);
+}
+
+void job_set_wire(struct job *job, uint64_t sent, uint64_t total)
+{
+	uint64_t now = job->link ? link_now_us(job->link) : ed_monotonic_us();
+	uint64_t elapsed = now - job->step_start_us;
+	pthread_mutex_lock(&job->mu);
+	job->progress.wire_done = sent;
+	job->progress.wire_total = total;
+	job->progress.wire_rate_bps = elapsed ? (double)sent * 1e6 / (double)elapsed : 0;
+	pthread_mutex_unlock(&job->mu);
+	wake(job);
+}
+
+void job_set_engine(struct job *job, bool stub, uint32_t baud)
+{
+	pthread_mutex_lock(&job->mu);
+	job->stub_on = stub;
+	job->line_baud = baud;
+	job->progress.stub = stub;
+	job->progress.baud = baud;
+	pthread_mutex_unlock(&job->mu);
+	wake(job);
+}
+
+void job_push_file(struct job *job, size_t step_index, const struct job_file_result *file,
+		   const char *fmt, ...)
+{
+	struct job_event ev = {.kind = JOB_EVENT_FILE,
+			       .stage = job->stage,
+			       .step_index = step_index,
+			       .level = ED_LOG_INFO,
+			       .file = *file};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ev.text, sizeof ev.text, fmt, ap);
+	va_end(ap);
+	if (step_index < job->spec.step_count)
+		snprintf(job->flash_md5[step_index], sizeof job->flash_md5[step_index], "%s",
+			 file->flash_md5);
+	job_push_ev(job, &ev);
 }
 
 void job_store_info(struct job *job, const struct chip_info *info)
@@ -375,8 +427,8 @@ void job_destroy(struct job *job)
 
 const char *job_stage_name(enum job_stage stage)
 {
-	static const char *const names[] = {"queued", "connect", "detect",     "erase",
-					    "write",  "verify",	 "read",       "reset",
-					    "done",   "boot",	 "upload stub"};
+	static const char *const names[] = {"queued", "connect", "detect",	"erase",
+					    "write",  "verify",	 "read",	"reset",
+					    "done",   "boot",	 "upload stub", "baud"};
 	return (unsigned)stage < sizeof names / sizeof names[0] ? names[stage] : "?";
 }

@@ -46,6 +46,7 @@ enum job_stage {
 	JOB_STAGE_BOOT, /* listening to the boot log after the hard reset; runs after RESET
 			 * and before DONE, but is numbered last so older values keep theirs */
 	JOB_STAGE_STUB, /* uploading and starting the flasher stub; runs after DETECT */
+	JOB_STAGE_BAUD, /* moving the running stub to --baud; runs after STUB */
 };
 
 enum job_step_kind {
@@ -109,6 +110,8 @@ struct job_spec {
 	bool stub;		    /* run the flasher stub after DETECT (esptool's default; the
 				  * application sets it unless --no-stub); false = ROM mode. A stub
 				  * that does not start leaves the job in ROM mode, said in a warning */
+	bool baud_memory;	    /* warn when --baud failed on this bridge before and record
+				  * each stub baud change's outcome (link/baudmem.h) */
 	bool no_compress;	    /* on the stub: write uncompressed (-u); the default is zlib
 				  * level 9 per file, as esptool */
 	const struct job_step *steps;
@@ -131,6 +134,19 @@ enum job_event_kind {
 	JOB_EVENT_RESULT,  /* result (ED_OK or error), text = the summary or the error detail */
 	JOB_EVENT_BOOTLOG, /* text = one boot-log line as received (printable), explain = what
 			    * it means ("" when nothing to add), boot_kind = its class */
+	JOB_EVENT_FILE,	   /* a write step's data is on the flash and proven: step_index,
+			    * file (below), text = one line for a log */
+};
+
+/* What one written file cost and how it was proven (JOB_EVENT_FILE). */
+struct job_file_result {
+	uint64_t bytes;		  /* the file's size */
+	uint64_t wire_bytes;	  /* data bytes sent (compressed or not); 0 when none */
+	double seconds;		  /* from the write's start to its proof */
+	uint32_t sectors_skipped; /* already right on the flash, not written (--diff) */
+	bool compressed;
+	char flash_md5[33]; /* the MD5 the board reported for the written range ("" in ROM
+			     * mode: the ROM has no MD5 command) */
 };
 
 struct job_event {
@@ -140,8 +156,9 @@ struct job_event {
 	enum ed_log_level level;
 	int result;
 	char text[768];
-	int boot_kind;	   /* BOOTLOG: an enum bootlog_kind */
-	char explain[256]; /* BOOTLOG only */
+	int boot_kind;		     /* BOOTLOG: an enum bootlog_kind */
+	struct job_file_result file; /* FILE only */
+	char explain[256];	     /* BOOTLOG only */
 };
 
 /* The boot check's outcome. */
@@ -161,6 +178,14 @@ struct job_progress {
 	double rate_bps; /* bytes per second over the current step */
 	double eta_s;	 /* seconds left in the current step, < 0 when unknown */
 	uint64_t elapsed_us;
+	/* The engine under the current step: kept across steps. */
+	bool stub;     /* the flasher stub runs the flash commands (else the ROM loader) */
+	uint32_t baud; /* the line's rate now (after the stub's baud change) */
+	/* A stub write: bytes on the wire so far (compressed when compressing) of wire_total,
+	 * and their rate; 0 otherwise. done/total/rate_bps count the file's own bytes. */
+	uint64_t wire_done, wire_total;
+	double wire_rate_bps;
+	uint32_t sectors_skipped; /* the current write: sectors left as they were (--diff) */
 };
 
 struct job;
@@ -194,5 +219,5 @@ enum job_boot_verdict job_get_boot_verdict(struct job *job, char *reason, size_t
 /* "booted", "not booted", "unknown", "not checked". */
 const char *job_boot_verdict_name(enum job_boot_verdict v);
 
-/* "connect", "erase", "write", ... for display. */
+/* "connect", "erase", "write", "upload stub", "baud", ... for display. */
 const char *job_stage_name(enum job_stage stage);

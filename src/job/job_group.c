@@ -52,9 +52,16 @@ int job_group_add(struct job_group *g, const char *port, const char *label, stru
 		return ed_fail(err, ED_ERR_ARG, "at most %d boards at once", JOB_GROUP_MAX);
 	struct job_board *b = &g->slots[g->count].board;
 	memset(b, 0, sizeof *b);
-	b->step_started = calloc(g->spec->step_count ? g->spec->step_count : 1, sizeof(bool));
-	if (!b->step_started)
+	size_t nsteps = g->spec->step_count ? g->spec->step_count : 1;
+	b->step_started = calloc(nsteps, sizeof(bool));
+	b->files = calloc(nsteps, sizeof *b->files);
+	b->file_done = calloc(nsteps, sizeof(bool));
+	if (!b->step_started || !b->files || !b->file_done) {
+		free(b->step_started);
+		free(b->files);
+		free(b->file_done);
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory");
+	}
 	snprintf(b->port, sizeof b->port, "%s", port);
 	snprintf(b->label, sizeof b->label, "%s", label ? label : port);
 	b->stage = JOB_STAGE_QUEUED;
@@ -182,6 +189,12 @@ static void take_event(struct job_board *b, const struct job_event *ev, size_t n
 			b->step_started[ev->step_index] = true;
 			if (ev->step_index > b->step_cur)
 				b->step_cur = ev->step_index;
+		}
+		break;
+	case JOB_EVENT_FILE:
+		if (ev->step_index < nsteps) {
+			b->files[ev->step_index] = ev->file;
+			b->file_done[ev->step_index] = true;
 		}
 		break;
 	case JOB_EVENT_RESULT:
@@ -353,6 +366,8 @@ void job_group_destroy(struct job_group *g)
 			job_destroy(s->job);
 		}
 		free(s->board.step_started);
+		free(s->board.files);
+		free(s->board.file_done);
 	}
 	free(g);
 }

@@ -31,12 +31,14 @@ struct job_board {
 	char port[256]; /* the link spec */
 	char label[96]; /* what to show for it ("" = the port) */
 	bool started, done, cancel_sent;
-	bool start_failed;	  /* its worker could not start (result_text says why) */
-	enum job_stage stage;	  /* the latest STAGE event */
-	const char *stage_name;	  /* job_stage_name(stage), static */
-	uint64_t stage_since_us;  /* when that stage began (ed_monotonic_us) */
-	size_t step_cur;	  /* the highest step begun */
-	bool *step_started;	  /* per step of the spec: began */
+	bool start_failed;	       /* its worker could not start (result_text says why) */
+	enum job_stage stage;	       /* the latest STAGE event */
+	const char *stage_name;	       /* job_stage_name(stage), static */
+	uint64_t stage_since_us;       /* when that stage began (ed_monotonic_us) */
+	size_t step_cur;	       /* the highest step begun */
+	bool *step_started;	       /* per step of the spec: began */
+	struct job_file_result *files; /* per step: a written file's cost and board MD5 */
+	bool *file_done;	       /* per step: files[i] is filled (FILE event) */
 	struct job_progress prog; /* latest progress (kept full through reset, and when done) */
 	bool have_chip;
 	struct chip_info chip;

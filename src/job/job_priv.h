@@ -38,6 +38,9 @@ struct job {
 	uint64_t step_start_us;
 	enum job_stage stage;
 	size_t step_index;
+	bool stub_on;	       /* under mu: copied into every progress snapshot */
+	uint32_t line_baud;    /* likewise */
+	char (*flash_md5)[33]; /* per step: the MD5 the board reported ("" none) */
 };
 
 /* Worker side (job.c). */
@@ -46,6 +49,13 @@ void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level
 void job_set_stage(struct job *job, enum job_stage stage, size_t step_index, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void job_set_progress(struct job *job, uint64_t done, uint64_t total);
+/* The bytes on the wire of a stub write so far (compressed), beside job_set_progress(). */
+void job_set_wire(struct job *job, uint64_t sent, uint64_t total);
+/* The engine under the job changed: the stub runs (or not), the line's rate. */
+void job_set_engine(struct job *job, bool stub, uint32_t baud);
+/* A write step's data is proven on the flash: the FILE event (and the journal's MD5). */
+void job_push_file(struct job *job, size_t step_index, const struct job_file_result *file,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void job_store_info(struct job *job, const struct chip_info *info);
 void job_push_bootlog(struct job *job, int kind, const char *text, const char *explain);
 void job_store_boot_verdict(struct job *job, enum job_boot_verdict v, const char *reason);

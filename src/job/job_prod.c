@@ -148,6 +148,7 @@ void job_write_journal(struct job *job, int rc, const struct ed_error *jerr, dou
 		files[n].name = s->name ? ed_basename(s->name) : "data";
 		md5_buffer_hex(s->data ? s->data : (const uint8_t *)"", s->data ? s->size : 0,
 			       files[n].md5);
+		snprintf(files[n].board_md5, sizeof files[n].board_md5, "%s", job->flash_md5[i]);
 		n++;
 	}
 	struct chip_info info;

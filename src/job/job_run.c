@@ -13,6 +13,7 @@
 #include "engine/flasher.h"
 #include "engine/stubclient.h"
 #include "image/image.h"
+#include "link/baudmem.h"
 
 struct run {
 	struct job *job;
@@ -68,6 +69,11 @@ static void progress_cb(void *user, uint64_t done, uint64_t total)
 	job_set_progress(user, done, total);
 }
 
+static void wire_cb(void *user, uint64_t sent, uint64_t total)
+{
+	job_set_wire(user, sent, total);
+}
+
 static int check_range(struct run *r, const char *what, uint32_t offset, uint32_t size,
 		       struct ed_error *err)
 {
@@ -88,6 +94,7 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	struct job *job = r->job;
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Connecting to %s at %u baud", job->spec.port,
 		      job->link->baud);
+	job_set_engine(job, false, job->link->baud);
 	int rc = loader_connect(r->ld, before_map[job->spec.before], err);
 	if (rc < 0)
 		return rc;
@@ -131,23 +138,53 @@ static void connect_rate(struct run *r)
 		l->baud = want;
 }
 
-/* Moves the running stub to --baud (stubclient_change_baud) and says which rate is used. */
+/* What the baud memory says against want on this bridge, said before trying (the user's
+ * rate is still tried: the failure may have been a bad cable since replaced). */
+static void warn_remembered(struct run *r, const char *key, uint32_t want)
+{
+	struct baudmem_entry e;
+	struct ed_error lerr;
+	if (baudmem_lookup(key, &e, &lerr) < 0) {
+		job_push_event(r->job, JOB_EVENT_LOG, ED_LOG_DEBUG, 0, "%s", lerr.msg);
+		return;
+	}
+	char line[160];
+	baudmem_warning(&e, want, line, sizeof line);
+	if (line[0])
+		job_push_event(r->job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+			       "%s; trying %u as asked (a lower --baud avoids the fallback)", line,
+			       want);
+}
+
+/* Moves the running stub to --baud (stubclient_change_baud), says which rate is used and
+ * remembers the outcome for this bridge (link/baudmem.h). */
 static int change_baud(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
+	struct link *l = job->link;
 	uint32_t want = job->spec.baud ? job->spec.baud : 115200, used = 0;
-	if (job->link->baud == want)
+	if (l->baud == want)
 		return ED_OK;
-	job_set_stage(job, JOB_STAGE_STUB, 0, "Changing baud rate to %u", want);
+	struct ed_error probe;
+	bool settable = l->ops->set_baud(l, l->baud, &probe) != ED_ERR_UNSUPPORTED;
+	char key[320];
+	baudmem_bridge_key(job->spec.port, key, sizeof key);
+	if (settable && job->spec.baud_memory)
+		warn_remembered(r, key, want);
+	job_set_stage(job, JOB_STAGE_BAUD, 0, "Changing baud rate to %u", want);
 	int rc = stubclient_change_baud(r->ld, want, &used, err);
 	if (rc < 0)
 		return rc;
+	job_set_engine(job, true, used);
 	if (used == want)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "Changed baud rate to %u", want);
 	else
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
 			       "no answer at %u baud: carrying on at %u (try a lower --baud)", want,
 			       used);
+	struct ed_error merr;
+	if (settable && job->spec.baud_memory && baudmem_record(key, want, used == want, &merr) < 0)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0, "%s", merr.msg);
 	return ED_OK;
 }
 
@@ -166,12 +203,13 @@ static int start_stub(struct run *r, struct ed_error *err)
 		    "the board reset into its ROM loader)");
 	job_set_stage(job, JOB_STAGE_STUB, 0,
 		      running ? "Stub is already running" : "Uploading stub...");
-	struct flasher_progress p = {progress_cb, job};
+	struct flasher_progress p = {progress_cb, job, NULL};
 	bool reused = false;
 	struct ed_error e;
 	ed_error_clear(&e);
 	int rc = stubclient_start(r->ld, stub_blob_builtin(), &p, &reused, &e);
 	if (rc == ED_OK) {
+		job_set_engine(job, true, job->link->baud);
 		r->rom_noise += loader_anomalies(r->ld) - r->anomalies0;
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "%s",
 			       reused ? "Stub is already running. No upload is necessary."
@@ -185,6 +223,7 @@ static int start_stub(struct run *r, struct ed_error *err)
 	job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
 		       "flasher stub not started (%s); continuing in ROM mode", e.msg);
 	loader_set_stub(r->ld, false);
+	job_set_engine(job, false, job->link->baud);
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Connecting to %s at %u baud again (ROM mode)",
 		      job->spec.port, job->link->baud);
 	rc = loader_connect(r->ld, before_map[job->spec.before], err);
@@ -299,9 +338,10 @@ static int step_bytes(struct run *r, const struct job_step *s, const char *name,
 /* One write of a step's data, by the stub when it runs (proof: MD5), else by the ROM. */
 static int write_once(struct run *r, const struct job_step *s, const uint8_t *data,
 		      const struct flasher_write_opts *wo, const struct flasher_progress *p,
-		      struct ed_error *err)
+		      struct stubflash_write_result *out, struct ed_error *err)
 {
 	r->stub_proof[0] = 0;
+	memset(out, 0, sizeof *out);
 	if (!loader_is_stub(r->ld))
 		return flasher_write(r->ld, s->offset, data, s->size, wo, p, err);
 	struct stubflash_write_result res;
@@ -309,6 +349,7 @@ static int write_once(struct run *r, const struct job_step *s, const uint8_t *da
 	int rc = stubflash_write(r->ld, s->offset, data, s->size, compress, p, &res, err);
 	if (rc != ED_OK)
 		return rc;
+	*out = res;
 	char zipped[48] = "";
 	if (compress)
 		snprintf(zipped, sizeof zipped, "%u compressed bytes, ", res.sent);
@@ -322,6 +363,34 @@ static int write_once(struct run *r, const struct job_step *s, const uint8_t *da
 	return rc;
 }
 
+/* The FILE event of a proven write: what it cost and the MD5 the board reported. */
+static void push_file(struct run *r, const struct job_step *s, const char *name,
+		      const struct stubflash_write_result *res, double seconds)
+{
+	struct job_file_result f = {
+	    .bytes = s->size,
+	    .wire_bytes = res->sent,
+	    .seconds = seconds,
+	    .compressed = loader_is_stub(r->ld) && !r->job->spec.no_compress,
+	};
+	snprintf(f.flash_md5, sizeof f.flash_md5, "%s", res->flash_md5);
+	double kib = seconds > 0 ? s->size / 1024.0 / seconds : 0;
+	double wire = seconds > 0 ? res->sent / 1024.0 / seconds : 0;
+	char rates[128];
+	if (f.compressed)
+		snprintf(rates, sizeof rates, "%.1f KiB/s, %.1f KiB/s of zlib data on the wire",
+			 kib, wire);
+	else
+		snprintf(rates, sizeof rates, "%.1f KiB/s", kib);
+	char skipped[48] = "";
+	if (f.sectors_skipped)
+		snprintf(skipped, sizeof skipped, ", %u sectors unchanged", f.sectors_skipped);
+	job_push_file(r->job, r->job->step_index, &f, "%s @0x%06x: %u bytes in %.1f s (%s)%s; %s%s",
+		      ed_basename(name), s->offset, s->size, seconds, rates, skipped,
+		      f.flash_md5[0] ? "MD5 on the board " : "ROM mode, no MD5 on the board",
+		      f.flash_md5);
+}
+
 static int step_write(struct run *r, const struct job_step *s, struct ed_error *err)
 {
 	struct job *job = r->job;
@@ -332,7 +401,8 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		return rc;
 	job_set_stage(job, JOB_STAGE_WRITE, r->job->step_index, "Writing %s at 0x%08x (%u bytes)",
 		      name, s->offset, s->size);
-	struct flasher_progress p = {progress_cb, job};
+	struct flasher_progress p = {progress_cb, job, wire_cb};
+	struct stubflash_write_result res;
 	struct flasher_range later[16];
 	enum flasher_proof proof = FLASHER_PROOF_ROM_CHECKSUM;
 	struct flasher_resume resume = {0};
@@ -349,7 +419,7 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 	    .proof = &proof,
 	    .resume = &resume,
 	};
-	rc = write_once(r, s, data, &wo, &p, err);
+	rc = write_once(r, s, data, &wo, &p, &res, err);
 	if (rc == ED_ERR_DISCONNECTED && !r->reconnected) {
 		r->reconnected = true;
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
@@ -359,7 +429,7 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 			job_set_stage(job, JOB_STAGE_WRITE, job->step_index,
 				      "Writing %s at 0x%08x (%u bytes) again", name, s->offset,
 				      s->size);
-			rc = write_once(r, s, data, &wo, &p, err);
+			rc = write_once(r, s, data, &wo, &p, &res, err);
 		} else {
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
 				       "reconnecting failed: %s", rerr.msg);
@@ -377,6 +447,7 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 				   ? "verified by read-back"
 				   : "checked by the ROM's 8-bit checksum only (every block's "
 				     "place read back)");
+		push_file(r, s, name, &res, t);
 	}
 	if (rc == ED_OK) {
 		r->wrote.files++;
@@ -388,7 +459,16 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 		else
 			r->wrote.checksum++;
 	}
-	if (rc == ED_OK && job->spec.verify && loader_is_stub(r->ld)) {
+	if (rc == ED_OK && job->spec.verify && res.flash_md5[0]) {
+		/* The stub write ends with the board's MD5 of the range, taken after the last
+		 * block was on the flash: that is the verification (esptool's "Hash of data
+		 * verified"); a second MD5 would cost as long again and prove nothing more. */
+		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
+			      "Verifying %s at 0x%08x (%u bytes) by MD5", name, s->offset, s->size);
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+			       "Verified %u bytes at 0x%08x by the board's MD5 %s", s->size,
+			       s->offset, res.flash_md5);
+	} else if (rc == ED_OK && job->spec.verify && loader_is_stub(r->ld)) {
 		job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
 			      "Verifying %s at 0x%08x (%u bytes) by MD5", name, s->offset, s->size);
 		rc = stubflash_verify(r->ld, s->offset, data, s->size, err);
@@ -451,7 +531,7 @@ static int step_read(struct run *r, const struct job_step *s, struct ed_error *e
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory for a %u-byte read", s->size);
 	job_set_stage(job, JOB_STAGE_READ, job->step_index, "Reading %u bytes at 0x%08x", s->size,
 		      s->offset);
-	struct flasher_progress p = {progress_cb, job};
+	struct flasher_progress p = {progress_cb, job, NULL};
 	bool stub = loader_is_stub(r->ld);
 	rc = stub ? stubflash_read(r->ld, s->offset, buf, s->size, &p, err)
 		  : flasher_read(r->ld, s->offset, buf, s->size, &p, err);
@@ -481,7 +561,7 @@ static int step_verify(struct run *r, const struct job_step *s, struct ed_error 
 	job_set_stage(job, JOB_STAGE_VERIFY, job->step_index,
 		      "Verifying 0x%x (%u) bytes @ 0x%08x in flash against %s%s", s->size, s->size,
 		      s->offset, name, loader_is_stub(r->ld) ? " by MD5" : "");
-	struct flasher_progress p = {progress_cb, job};
+	struct flasher_progress p = {progress_cb, job, NULL};
 	rc = loader_is_stub(r->ld) ? stubflash_verify(r->ld, s->offset, data, s->size, err)
 				   : flasher_verify(r->ld, s->offset, data, s->size, &p, NULL, err);
 	free(data);
@@ -498,7 +578,7 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 	struct job *job = r->job;
 	const struct job_step *s = &job->steps[i];
 	job->step_index = i;
-	struct flasher_progress p = {progress_cb, job};
+	struct flasher_progress p = {progress_cb, job, NULL};
 	int rc;
 	switch (s->kind) {
 	case JOB_STEP_INFO:

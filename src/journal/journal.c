@@ -79,7 +79,7 @@ static int build_line(const struct journal_record *rec, struct csv_line *line, s
 	/* The files column is one field: "name=md5;name=md5" (no CSV quoting inside). */
 	for (size_t i = 0; i < rec->file_count; i++) {
 		const char *name = rec->files[i].name ? rec->files[i].name : "";
-		size_t need = files.len + strlen(name) + 40;
+		size_t need = files.len + strlen(name) + 80;
 		char *p = files.cap >= need ? files.text : realloc(files.text, need * 2);
 		if (!p) {
 			csv_line_finish(&files);
@@ -87,8 +87,10 @@ static int build_line(const struct journal_record *rec, struct csv_line *line, s
 		}
 		files.text = p;
 		files.cap = files.cap >= need ? files.cap : need * 2;
+		const char *board = rec->files[i].board_md5;
 		files.len += (size_t)snprintf(files.text + files.len, files.cap - files.len,
-					      "%s%s=%s", i ? ";" : "", name, rec->files[i].md5);
+					      "%s%s=%s%s%s", i ? ";" : "", name, rec->files[i].md5,
+					      board[0] ? "/board:" : "", board);
 	}
 
 	csv_line_init(line);

@@ -9,7 +9,9 @@
  * (which starts on a fresh line) and skipped, with a count, by the reader.
  *
  * Columns: time (ISO 8601 UTC), port, chip, mac, flash_id, preset, files ("name=md5"
- * joined by ';'), result (ok, failed, cancelled), duration_s, error. */
+ * joined by ';', where the board proved the write "name=md5/board:MD5" with the MD5 the
+ * board reported for the written range: the same as the file's unless espdeck patched
+ * the image header at 0x0), result (ok, failed, cancelled), duration_s, error. */
 #pragma once
 
 #include <stdbool.h>
@@ -28,8 +30,10 @@ int journal_default_path(char *out, size_t cap, struct ed_error *err);
 
 /* One file that went to the board. */
 struct journal_file {
-	const char *name; /* as the preset names it, e.g. "user1.bin" */
-	char md5[33];	  /* hex; fill with md5_file_hex() */
+	const char *name;   /* as the preset names it, e.g. "user1.bin" */
+	char md5[33];	    /* hex; fill with md5_file_hex() */
+	char board_md5[33]; /* hex: what the board's SPI_FLASH_MD5 said of the written range,
+			     * "" when it did not (ROM mode, not written) */
 };
 
 /* What a finished job reports; every string may be NULL (written empty). */

@@ -182,3 +182,23 @@ bool ports_holder(const char *path, char *buf, size_t cap)
 	closedir(proc);
 	return found;
 }
+
+int ports_usb_identity(const char *path, uint16_t *vid, uint16_t *pid, char *serial, size_t cap)
+{
+	struct sp_port *sp = NULL;
+	*vid = *pid = 0;
+	if (cap)
+		serial[0] = '\0';
+	if (sp_get_port_by_name(path, &sp) != SP_OK)
+		return 0;
+	int v = 0, p = 0, usb = 0;
+	if (sp_get_port_transport(sp) == SP_TRANSPORT_USB &&
+	    sp_get_port_usb_vid_pid(sp, &v, &p) == SP_OK) {
+		*vid = (uint16_t)v;
+		*pid = (uint16_t)p;
+		copy_str(serial, cap, sp_get_port_usb_serial(sp));
+		usb = 1;
+	}
+	sp_free_port(sp);
+	return usb;
+}

@@ -41,3 +41,8 @@ bool ports_holder(const char *path, char *buf, size_t cap);
 
 /* The one-line hint shown when no ESP bridge is plugged in (for `--port all`, `a`). */
 #define PORTS_NO_ESP_BRIDGE "no serial port on a known ESP USB bridge (CP210x, CH340, CH9102, FTDI)"
+
+/* The USB identity of the serial port at path (a device path, not a link spec): 1 with
+ * *vid, *pid and serial filled (serial "" when the bridge reports none), 0 when the port
+ * is not a USB port or libserialport does not know it. */
+int ports_usb_identity(const char *path, uint16_t *vid, uint16_t *pid, char *serial, size_t cap);

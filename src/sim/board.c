@@ -71,6 +71,14 @@ static bool baud_mismatch(uint32_t a, uint32_t b)
 	return (uint64_t)(hi - lo) * 100 > (uint64_t)hi * 4;
 }
 
+/* Bytes between the host and the chip arrive garbled: the rates disagree, or the host
+ * side runs faster than the USB bridge of max-baud can (a CH340 that fails at 921600). */
+static bool line_garbled(const struct sim_board *b, uint32_t chip_baud)
+{
+	return baud_mismatch(chip_baud, b->host_baud) ||
+	       (b->cfg.max_baud && b->host_baud > b->cfg.max_baud);
+}
+
 static void outq_push(struct sim_board *b, uint8_t byte, uint64_t when)
 {
 	struct sim_outq *q = &b->out;
@@ -105,7 +113,7 @@ void sim_emit(struct sim_board *b, const uint8_t *data, size_t len, uint32_t bau
 {
 	uint64_t byte_ns = sim_byte_ns(baud, b->cfg.fast);
 	uint64_t t = start_ns > b->tx_free_ns ? start_ns : b->tx_free_ns;
-	bool garble = baud_mismatch(baud, b->host_baud);
+	bool garble = line_garbled(b, baud);
 	bool faults = b->cfg.faults.drop > 0 || b->cfg.faults.corrupt > 0;
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = data[i];
@@ -260,7 +268,7 @@ static void feed_frames(struct sim_board *b, const uint8_t *data, size_t len, ui
 /* Applies drop/corrupt faults and baud garbling into tmp; returns the surviving count. */
 static size_t wire_filter(struct sim_board *b, const uint8_t *data, size_t len, uint8_t *tmp)
 {
-	bool garble = b->synced && baud_mismatch(b->host_baud, b->uart_baud);
+	bool garble = b->synced && line_garbled(b, b->uart_baud);
 	size_t n = 0;
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = garble ? 0x00 : data[i]; /* framing errors read as zero bytes */
@@ -297,7 +305,7 @@ int64_t sim_board_input(struct sim_board *b, const uint8_t *data, size_t len, ui
 		sim_stub_poll(b, t0); /* a baud change on trial may end before these bytes */
 	bool listening = b->state == SIM_STATE_LOADER || b->state == SIM_STATE_STUB;
 	bool filter = b->cfg.faults.drop > 0 || b->cfg.faults.corrupt > 0 ||
-		      (b->synced && baud_mismatch(b->host_baud, b->uart_baud));
+		      (b->synced && line_garbled(b, b->uart_baud));
 	if (listening && !filter) {
 		feed_frames(b, data, len, t0, byte_ns);
 	} else if (listening) {

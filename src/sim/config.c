@@ -165,6 +165,12 @@ static int set_number(struct sim_config *c, const char *key, const char *value,
 		c->baud = u;
 		return 0;
 	}
+	if (!strcmp(key, "max-baud")) {
+		if (!ed_parse_u32(value ? value : "", &u) || u < 300 || u > 5000000)
+			return bad(err, key, value, "give a line speed from 300 to 5000000");
+		c->max_baud = u;
+		return 0;
+	}
 	if (!strcmp(key, "sync-after")) {
 		if (!ed_parse_u32(value ? value : "", &u) || u > 1000)
 			return bad(err, key, value, "give a number of SYNC attempts (0-1000)");
@@ -237,11 +243,12 @@ int sim_config_set(struct sim_config *c, const char *key, const char *value, str
 		return set_time_us(&c->block64_us, key, value, err);
 	if (!strcmp(key, "chip-erase-us"))
 		return set_time_us(&c->chip_us, key, value, err);
-	return ed_fail(err, ED_ERR_ARG,
-		       "unknown sim option '%s' (see espdeck-sim(1): flash-size, flash-id, mac, "
-		       "chip, crystal, flash, baud, latency-ms, fast, seed, fault, boot-log, "
-		       "need-reset, sync-after, trace, clock)",
-		       key);
+	return ed_fail(
+	    err, ED_ERR_ARG,
+	    "unknown sim option '%s' (see espdeck-sim(1): flash-size, flash-id, mac, "
+	    "chip, crystal, flash, baud, max-baud, latency-ms, fast, seed, fault, boot-log, "
+	    "need-reset, sync-after, trace, clock)",
+	    key);
 }
 
 int sim_config_parse_query(struct sim_config *c, const char *query, struct ed_error *err)

@@ -217,7 +217,16 @@ static bool session(struct sim_board *b, int fd, int pty_slave, uint64_t base_us
 		if (r <= 0)
 			return true; /* the client closed the connection */
 		struct ed_error err;
-		if (sim_board_input(b, buf, (size_t)r, board_now(base_us), &err) < 0) {
+		now = board_now(base_us);
+		if (pty_slave >= 0) {
+			/* The client may have changed the line speed while we waited in ppoll
+			 * (esptool and espdeck set 921600 and write at once): these bytes
+			 * went out at the rate set now, not at the one seen before the wait. */
+			uint32_t baud = pty_baud(pty_slave);
+			if (baud)
+				sim_board_set_baud(b, baud, now);
+		}
+		if (sim_board_input(b, buf, (size_t)r, now, &err) < 0) {
 			fprintf(stderr, "espdeck-sim: %s\n", err.msg);
 			return true;
 		}

@@ -78,6 +78,7 @@ struct sim_config {
 	unsigned crystal_mhz; /* 26 or 40 */
 	char flash_path[512]; /* persistent backing file ("" = RAM only) */
 	uint32_t baud;	      /* initial line speed of the host side */
+	uint32_t max_baud;    /* the bridge garbles every byte above this rate (0 = none) */
 	double latency_ms;    /* added before every reply (USB bridge turnaround) */
 	bool fast;	      /* no wire, latency or flash times at all */
 	uint64_t seed;

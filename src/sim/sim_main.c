@@ -30,6 +30,7 @@ static const struct option options[] = {
     {"crystal", required_argument, NULL, 0},
     {"flash", required_argument, NULL, 0},
     {"baud", required_argument, NULL, 0},
+    {"max-baud", required_argument, NULL, 0},
     {"latency-ms", required_argument, NULL, 0},
     {"fast", no_argument, NULL, 0},
     {"seed", required_argument, NULL, 0},

@@ -78,8 +78,35 @@ static size_t index_of(enum bench_setting s, const char *value)
 	return 0;
 }
 
+void bench_refresh_bauds(struct bench *b)
+{
+	memset(&b->bauds, 0, sizeof b->bauds);
+	if (!b->nports)
+		return;
+	char key[320];
+	struct ed_error err;
+	baudmem_bridge_key(b->ports[b->port_sel].spec, key, sizeof key);
+	if (baudmem_lookup(key, &b->bauds, &err) < 0)
+		memset(&b->bauds, 0, sizeof b->bauds);
+}
+
+const char *bench_baud_note(const struct bench *b, const char *value, bool *failed)
+{
+	uint32_t baud = 0;
+	*failed = false;
+	if (!ed_parse_u32(value, &baud))
+		return "";
+	if (b->bauds.failed && baud >= b->bauds.failed) {
+		*failed = true;
+		return baud == b->bauds.failed ? " (failed here last time)"
+					       : " (above a rate that failed here)";
+	}
+	return baud == b->bauds.worked ? " (worked here last time)" : "";
+}
+
 static void apply_settings(struct bench *b)
 {
+	bench_refresh_bauds(b);
 	b->run_cfg = *b->cfg;
 	b->run_cfg.port_count = b->nports ? 1 : 0;
 	b->run_cfg.ports[0] = b->nports ? b->ports[b->port_sel].spec : NULL;
@@ -423,6 +450,14 @@ static int cycle_setting(struct bench *b, int delta)
 	size_t n = settings[b->set_sel].count;
 	b->setting[b->set_sel] = (b->setting[b->set_sel] + n + (size_t)(delta + (int)n)) % n;
 	apply_settings(b);
+	bool failed = false;
+	const char *value = bench_setting_value(b, SET_BAUD);
+	const char *note = b->set_sel == SET_BAUD ? bench_baud_note(b, value, &failed) : "";
+	if (note[0] && failed)
+		bench_log(b, 1, "baud %s: %u failed on this bridge last time; a job still tries it",
+			  value, b->bauds.failed);
+	else if (note[0])
+		bench_log(b, 2, "baud %s%s", value, note);
 	return SCREEN_REDRAW;
 }
 

@@ -14,6 +14,7 @@
 #include "job/job.h"
 #include "job/job_group.h"
 #include "layout/layout.h"
+#include "link/baudmem.h"
 #include "tui/screen.h"
 
 #define BENCH_MAX_PORTS 32
@@ -70,7 +71,8 @@ struct bench {
 	bool checked[LAYOUT_MAX_REGIONS];
 	size_t region_sel;
 
-	size_t setting[SET_COUNT]; /* index into each setting's value list */
+	size_t setting[SET_COUNT];  /* index into each setting's value list */
+	struct baudmem_entry bauds; /* what the selected port's bridge managed before */
 	size_t set_sel;
 	enum bench_pane focus;
 
@@ -108,6 +110,12 @@ struct bench {
 /* bench.c */
 const char *bench_setting_value(const struct bench *b, enum bench_setting s);
 const char *bench_setting_name(enum bench_setting s);
+/* Reads the baud memory for the selected port into b->bauds (after a port change and after
+ * every job, which may have recorded a baud change). */
+void bench_refresh_bauds(struct bench *b);
+/* " (worked here last time)", " (failed here last time)" or "" for a baud value on the
+ * selected port's bridge; *failed says which. */
+const char *bench_baud_note(const struct bench *b, const char *value, bool *failed);
 void bench_select_preset(struct bench *b, size_t i);
 bool bench_job_running(const struct bench *b);
 

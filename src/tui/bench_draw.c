@@ -280,9 +280,17 @@ static void draw_settings(const struct bench *b, int y, int x, int h, int w)
 	for (int r = 0; first + (size_t)r < SET_COUNT && r < h - 2; r++) {
 		int s = (int)first + r;
 		char line[96];
-		snprintf(line, sizeof line, "%-7s%s", bench_setting_name((enum bench_setting)s),
-			 bench_setting_value(b, (enum bench_setting)s));
+		const char *value = bench_setting_value(b, (enum bench_setting)s);
+		bool failed = false;
+		const char *note = s == SET_BAUD ? bench_baud_note(b, value, &failed) : "";
+		snprintf(line, sizeof line, "%-7s%s%s", bench_setting_name((enum bench_setting)s),
+			 value, note);
+		if ((int)strlen(line) > w - 2 && note[0]) /* 80 columns: the short form */
+			snprintf(line, sizeof line, "%-7s%s %s",
+				 bench_setting_name((enum bench_setting)s), value,
+				 failed ? "FAIL" : "ok");
 		int attr = focused && (size_t)s == b->set_sel ? tui_attr(ROLE_SELECTED)
+			   : failed			      ? tui_attr(ROLE_WARN)
 							      : tui_attr(ROLE_NORMAL);
 		tui_put_pad(y + 1 + r, x + 1, w - 2, attr, line);
 	}

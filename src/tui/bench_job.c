@@ -153,6 +153,9 @@ static void on_event(void *user, struct job_group *g, size_t i, const struct job
 		bench_log(b, 2, "%s[boot] %s%s%s%s", p, ev->text, ev->explain[0] ? "  (" : "",
 			  ev->explain, ev->explain[0] ? ")" : "");
 		break;
+	case JOB_EVENT_FILE:
+		bench_log(b, 2, "%s%s", p, ev->text);
+		break;
 	case JOB_EVENT_RESULT:
 		break; /* on_finished, once the board is joined */
 	}
@@ -243,6 +246,7 @@ static void on_finished(void *user, struct job_group *g, size_t i)
 {
 	struct bench *b = user;
 	const struct job_board *bd = job_group_board(g, i);
+	bench_refresh_bauds(b); /* the job may have recorded a baud change */
 	if (b->watched[i] >= 0) {
 		tui_unwatch_fd(b->ui, b->watched[i]);
 		b->watched[i] = -1;

@@ -46,8 +46,21 @@ static const char *step_text(const struct bench *b, size_t i, char *buf, size_t 
 	return buf;
 }
 
-/* The stages in order, the current one highlighted: connect, erase, write i/n, verify,
- * reset (a job's steps pass through them; read and info jobs skip some). */
+/* Where a stage comes in a job's run (enum job_stage is numbered by age, not order). */
+static int stage_rank(enum job_stage s)
+{
+	static const int rank[] = {
+	    [JOB_STAGE_QUEUED] = 0, [JOB_STAGE_CONNECT] = 1, [JOB_STAGE_DETECT] = 2,
+	    [JOB_STAGE_STUB] = 3,   [JOB_STAGE_BAUD] = 4,    [JOB_STAGE_ERASE] = 5,
+	    [JOB_STAGE_WRITE] = 6,  [JOB_STAGE_VERIFY] = 7,  [JOB_STAGE_READ] = 8,
+	    [JOB_STAGE_RESET] = 9,  [JOB_STAGE_BOOT] = 10,   [JOB_STAGE_DONE] = 11,
+	};
+	return (unsigned)s < sizeof rank / sizeof rank[0] ? rank[s] : 0;
+}
+
+/* The stages in order, the current one highlighted: connect, with the stub its upload and
+ * the baud change, erase, write i/n, verify, reset (a job's steps pass through them; read
+ * and info jobs skip some). */
 static void draw_stages(const struct bench *b, int y, int x, int w)
 {
 	const struct job_board *bd = job_group_board(b->group, 0);
@@ -77,8 +90,20 @@ static void draw_stages(const struct bench *b, int y, int x, int w)
 		break;
 	}
 	enum job_stage cur = bd->done ? JOB_STAGE_DONE : bd->prog.stage;
-	if (cur == JOB_STAGE_DETECT || cur == JOB_STAGE_STUB)
+	if (cur == JOB_STAGE_DETECT)
 		cur = JOB_STAGE_CONNECT;
+	/* With the stub, its upload and the baud change follow connect. */
+	enum job_stage stages[8];
+	size_t n = 0;
+	for (size_t i = 0; i < count && n < 8; i++) {
+		stages[n++] = order[i];
+		if (order[i] == JOB_STAGE_CONNECT && b->spec.stub && n + 2 <= 8) {
+			stages[n++] = JOB_STAGE_STUB;
+			stages[n++] = JOB_STAGE_BAUD;
+		}
+	}
+	order = stages;
+	count = n;
 	int col = x;
 	for (size_t i = 0; i < count; i++) {
 		char text[48];
@@ -89,7 +114,9 @@ static void draw_stages(const struct bench *b, int y, int x, int w)
 		int len = (int)strlen(text);
 		if (col + len + 3 > x + w)
 			break;
-		int role = order[i] == cur ? ROLE_SELECTED : order[i] < cur ? ROLE_OK : ROLE_DIM;
+		int role = order[i] == cur			    ? ROLE_SELECTED
+			   : stage_rank(order[i]) < stage_rank(cur) ? ROLE_OK
+								    : ROLE_DIM;
 		tui_put(y, col, len, tui_attr(role), text);
 		col += len;
 		if (i + 1 < count)
@@ -108,11 +135,19 @@ static void draw_steps(const struct bench *b, int y, int x, int w, int rows)
 		char text[160], line[200];
 		bool done = bd->done ? (bd->result == ED_OK || i < bd->step_cur) : i < bd->step_cur;
 		bool cur = !done && i == bd->step_cur && bd->step_started[i];
+		const struct job_step *s = &b->steps[i];
+		if (s->kind == JOB_STEP_WRITE && bd->file_done[i])
+			/* what the board says it holds now, not what was meant to be sent */
+			snprintf(text, sizeof text, "%s @0x%06x %s%s", s->name, s->offset,
+				 bd->files[i].flash_md5[0] ? "MD5 " : "written, ROM checksum",
+				 bd->files[i].flash_md5);
+		else
+			step_text(b, i, text, sizeof text);
 		snprintf(line, sizeof line, "%s %zu/%zu %s",
 			 done  ? "[x]"
 			 : cur ? "[>]"
 			       : "[ ]",
-			 i + 1, b->nsteps, step_text(b, i, text, sizeof text));
+			 i + 1, b->nsteps, text);
 		tui_put(y + r, x, w,
 			tui_attr(done  ? ROLE_OK
 				 : cur ? ROLE_SELECTED
@@ -159,7 +194,7 @@ static void single_draw(const struct bench *b)
 	const struct job_board *bd = job_group_board(b->group, 0);
 	int w = COLS - 4 < 76 ? COLS - 4 : 76;
 	int list = (int)b->nsteps < 8 ? (int)b->nsteps : 8;
-	int h = list + 11;
+	int h = list + 12;
 	int y = 1, x = (COLS - w) / 2;
 	tui_box(y, x, h, w, b->job_title, true);
 	draw_steps(b, y + 1, x + 2, w - 4, list);
@@ -181,6 +216,12 @@ static void single_draw(const struct bench *b)
 			 tui_fmt_eta(elapsed, sizeof elapsed, (double)b->stage_seconds));
 	snprintf(line, sizeof line, "%-8s %s", job_stage_name(bd->prog.stage), prog);
 	tui_put(row + 1, x + 2, w - 4, tui_attr(ROLE_NORMAL), line);
+	struct job_progress now = bd->prog;
+	if (bd->done || now.stage != JOB_STAGE_WRITE)
+		now.wire_total = 0; /* the totals of the files written, not the last one's */
+	tui_fmt_engine(line, sizeof line, &now, bd->files, bd->file_done, b->nsteps);
+	tui_put(row + 2, x + 2, w - 4, tui_attr(ROLE_DIM), line);
+	row++;
 	const char *hint = "Esc cancel   l full log   q quit";
 	int role = ROLE_NORMAL;
 	result_line(b, bd, line, sizeof line, &role, &hint);
@@ -278,8 +319,8 @@ static void multi_draw(const struct bench *b)
 	snprintf(head, sizeof head, " %-16s %-17s %-7s %s", "port", "chip / MAC", "stage",
 		 "progress / result");
 	tui_put(1, 0, w, tui_attr(ROLE_DIM), head);
-	/* Rows scroll around the selected board; 7 lines stay for detail, summary, keys. */
-	int rows = h - 9;
+	/* Rows scroll around the selected board; 8 lines stay for detail, summary, keys. */
+	int rows = h - 10;
 	if (rows < 1)
 		rows = 1;
 	size_t first = 0;
@@ -297,6 +338,11 @@ static void multi_draw(const struct bench *b)
 		snprintf(line, sizeof line, "boot: %s%s%s", job_boot_verdict_name(bd->verdict),
 			 bd->verdict_reason[0] ? ", " : "", bd->verdict_reason);
 		tui_put(y++, 0, w, tui_attr(ROLE_NORMAL), line);
+		struct job_progress now = bd->prog;
+		if (bd->done || now.stage != JOB_STAGE_WRITE)
+			now.wire_total = 0;
+		tui_fmt_engine(line, sizeof line, &now, bd->files, bd->file_done, b->nsteps);
+		tui_put(y++, 0, w, tui_attr(ROLE_DIM), line);
 		if (bd->done && bd->result != ED_OK && bd->result != ED_ERR_CANCELLED)
 			snprintf(res, sizeof res, "FAILED: %s", board_text(bd, text, sizeof text));
 		else if (bd->done)

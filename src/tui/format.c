@@ -128,3 +128,53 @@ char *tui_dump_name(char *buf, size_t cap, uint32_t addr)
 	snprintf(buf, cap, "flash-%06x.bin", addr);
 	return buf;
 }
+
+char *tui_fmt_engine(char *buf, size_t cap, const struct job_progress *p,
+		     const struct job_file_result *files, const bool *done, size_t n)
+{
+	if (!p->baud) {
+		snprintf(buf, cap, "%s", "");
+		return buf;
+	}
+	double data_bps = 0, wire_bps = 0;
+	bool zlib = false;
+	uint64_t skipped = 0;
+	if (p->wire_total) {
+		skipped = p->sectors_skipped;
+		data_bps = p->rate_bps;
+		wire_bps = p->wire_rate_bps;
+		zlib = p->wire_total < p->total;
+	} else {
+		uint64_t bytes = 0, wire = 0;
+		double seconds = 0;
+		for (size_t i = 0; files && done && i < n; i++) {
+			if (!done[i])
+				continue;
+			bytes += files[i].bytes;
+			wire += files[i].wire_bytes;
+			seconds += files[i].seconds;
+			zlib |= files[i].compressed;
+			skipped += files[i].sectors_skipped;
+		}
+		if (seconds > 0) {
+			data_bps = (double)bytes / seconds;
+			wire_bps = (double)wire / seconds;
+		}
+	}
+	int len = snprintf(buf, cap, "%s at %u baud", p->stub ? "stub" : "ROM loader", p->baud);
+	char a[24], b[24];
+	if (len >= 0 && (size_t)len < cap && data_bps > 0) {
+		if (wire_bps > 0)
+			len +=
+			    snprintf(buf + len, cap - (size_t)len, " | %s data, %s %son the wire",
+				     tui_fmt_rate(a, sizeof a, data_bps),
+				     tui_fmt_rate(b, sizeof b, wire_bps), zlib ? "zlib " : "");
+		else
+			len += snprintf(buf + len, cap - (size_t)len, " | %s data",
+					tui_fmt_rate(a, sizeof a, data_bps));
+	}
+	if (len >= 0 && (size_t)len < cap && skipped)
+		snprintf(buf + len, cap - (size_t)len, " | %llu sector%s skipped",
+			 (unsigned long long)skipped, skipped == 1 ? "" : "s");
+	return buf;
+}

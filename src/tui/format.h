@@ -5,6 +5,7 @@
  * check them without a terminal. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,14 @@ char *tui_fmt_eta(char *buf, size_t cap, double seconds);
 
 /* "  37%  384.0 KiB / 1.00 MiB  11.5 KiB/s  ETA 0:57" for the current step. */
 char *tui_fmt_progress(char *buf, size_t cap, const struct job_progress *p);
+
+/* The engine line of a job: "stub at 921600 baud | 140.0 KiB/s data, 35.0 KiB/s zlib on
+ * the wire | 3 sectors skipped". While a stub write runs (p->wire_total > 0) the rates are
+ * the current file's; otherwise those of the files written so far (files[i] where
+ * done[i], n of them; both may be NULL). "ROM loader at 115200 baud" in ROM mode;
+ * "" before the link's rate is known. Returns buf. */
+char *tui_fmt_engine(char *buf, size_t cap, const struct job_progress *p,
+		     const struct job_file_result *files, const bool *done, size_t n);
 
 /* Copies s into buf cut or padded with spaces to exactly width columns (ASCII); a cut
  * string ends in '~'. buf holds width + 1. Returns buf. */

@@ -106,7 +106,9 @@ def test_parallel_with_a_faulty_board(tmp):
                      "duration_s", "error"], "journal header", header)
     check(len(rows) == 5, "one journal line per board", len(rows))
     by_port = {row[1]: row for row in rows}
-    want_files = "boot.bin=%s;user.bin=%s" % (md5(boot), md5(user))
+    # per file its MD5 and the one the board reported for the written range (stub mode)
+    want_files = "boot.bin=%s/board:%s;user.bin=%s/board:%s" % (md5(boot), md5(boot),
+                                                                md5(user), md5(user))
     for p in ports[:4]:
         row = by_port.get(p)
         check(row is not None and row[7] == "ok" and row[6] == want_files and row[9] == "",
@@ -252,7 +254,8 @@ def test_journal_survives_sigkill(tmp):
     header, rows = journal_rows(journal)
     check(len(rows) >= 2 and all(len(row) == 10 for row in rows), "every line complete", rows)
     for row in rows:
-        check(row[7] == "ok" and row[6] == "app.bin=" + md5(img), "journalled board ok", row)
+        check(row[7] == "ok" and row[6] == "app.bin=%s/board:%s" % (md5(img), md5(img)),
+              "journalled board ok", row)
     r = run("journal", "--journal", journal, "--csv")
     check(r.returncode == 0 and "damaged" not in r.stderr and
           len(r.stdout.strip().splitlines()) == len(rows) + 1,
@@ -309,7 +312,8 @@ def test_default_journal(tmp):
           r.stderr)
     _, rows = journal_rows(default)
     check(len(rows) == 1 and rows[0][1] == VIRT and rows[0][7] == "ok" and
-          rows[0][6] == "one.bin=" + md5(b"\x11" * 5000), "the default journal's line", rows)
+          rows[0][6] == "one.bin=%s/board:%s" % (md5(b"\x11" * 5000), md5(b"\x11" * 5000)),
+          "the default journal's line", rows)
     r = espdeck("write_flash", "0x1000", os.path.join(tmp, "missing.bin"))
     _, rows = journal_rows(default)
     check(r.returncode != 0 and len(rows) == 1, "a file that cannot be read: no job, no line")

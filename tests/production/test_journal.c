@@ -149,8 +149,8 @@ static void test_csv_quoting(void **state)
 }
 
 static const struct journal_file demo_files[] = {
-    {"boot_v1.6.bin", "0123456789abcdef0123456789abcdef"},
-    {"user1.bin", "fedcba9876543210fedcba9876543210"},
+    {"boot_v1.6.bin", "0123456789abcdef0123456789abcdef", ""}, /* ROM mode: no board MD5 */
+    {"user1.bin", "fedcba9876543210fedcba9876543210", "00112233445566778899aabbccddeeff"},
 };
 
 static struct journal_record demo(int i, const char *result, const char *error)
@@ -211,10 +211,10 @@ static void test_append_and_read_back(void **state)
 	    "\r\n"
 	    "2025-11-25T01:00:00Z,/dev/ttyUSB0,ESP8266EX,5c:cf:7f:00:00:00,0x1640ef,32m-c1,"
 	    "boot_v1.6.bin=0123456789abcdef0123456789abcdef;user1.bin="
-	    "fedcba9876543210fedcba9876543210,ok,12.2,\r\n"
+	    "fedcba9876543210fedcba9876543210/board:00112233445566778899aabbccddeeff,ok,12.2,\r\n"
 	    "2025-11-25T01:01:00Z,/dev/ttyUSB1,ESP8266EX,5c:cf:7f:00:00:01,0x1640ef,32m-c1,"
 	    "boot_v1.6.bin=0123456789abcdef0123456789abcdef;user1.bin="
-	    "fedcba9876543210fedcba9876543210,failed,13.2,"
+	    "fedcba9876543210fedcba9876543210/board:00112233445566778899aabbccddeeff,failed,13.2,"
 	    "\"no reply to SYNC, \"\"is GPIO0 low?\"\"\ntried 7 times\"\r\n");
 
 	struct collected c = {0};
@@ -383,7 +383,11 @@ static void check_intact(const struct journal_entry *e, int i)
 	snprintf(want, sizeof want, "/dev/ttyUSB%d", i);
 	assert_string_equal(e->port, want);
 	assert_string_equal(e->files, "boot_v1.6.bin=0123456789abcdef0123456789abcdef;"
-				      "user1.bin=fedcba9876543210fedcba9876543210");
+				      "user1.bin=fedcba9876543210fedcba9876543210/board:"
+				      "00112233445566778899aabbccddeeff");
+	/* the board's MD5 does not hide the file name from --file */
+	struct journal_filter f = {.file = "user1.bin"};
+	assert_true(journal_entry_matches(e, &f));
 }
 
 struct all_entries {

@@ -163,6 +163,26 @@ def test_pty(tmp):
     check(p.wait(5) == 0, "SIGTERM ends the pty board")
 
 
+def test_pty_baud_change(tmp):
+    """A client that changes the pty's speed and writes at once (esptool, espdeck after
+    the stub's CHANGE_BAUDRATE) is heard at the new rate."""
+    espdeck = os.environ.get("ESPDECK")
+    if not espdeck:
+        print("skip: ESPDECK not set, no pty baud change check")
+        return
+    p = start("--pty", "--fast", "--quiet")
+    path = p.stdout.readline().decode().strip()
+    env = dict(os.environ, XDG_STATE_HOME=os.path.join(tmp, "state"))
+    r = subprocess.run([espdeck, "--port", path, "--baud", "921600", "read_flash", "0",
+                        "0x1000", os.path.join(tmp, "pty.bin")],
+                       capture_output=True, text=True, timeout=60, env=env)
+    out = r.stdout + r.stderr
+    check(r.returncode == 0 and "Changed baud rate to 921600" in out and
+          "no answer" not in out, "the stub moves to 921600 over the pty: " + out[-600:])
+    p.terminate()
+    p.wait(5)
+
+
 def test_bad_usage():
     r = subprocess.run([SIM, "--fast"], capture_output=True, text=True)
     check(r.returncode == 2 and "give exactly one endpoint" in r.stderr,
@@ -182,6 +202,7 @@ with tempfile.TemporaryDirectory() as tmp:
     test_tcp(tmp)
     test_once_and_disconnect(tmp)
     test_pty(tmp)
+    test_pty_baud_change(tmp)
     test_bad_usage()
 print("endpoint checks: " + (f"{failures} failed" if failures else "all ok"))
 sys.exit(1 if failures else 0)

@@ -64,6 +64,42 @@ static void test_progress_line(void **state)
 			    "100%  4.0 KiB / 4.0 KiB  -  ETA --:--");
 }
 
+/* The job view's engine line: live rates of a compressed stub write, the files' totals
+ * afterwards, sectors skipped, ROM mode, nothing before the rate is known. */
+static void test_engine_line(void **state)
+{
+	char buf[160];
+	struct job_progress p = {.stage = JOB_STAGE_WRITE,
+				 .stub = true,
+				 .baud = 921600,
+				 .done = 1048576,
+				 .total = 1048576,
+				 .rate_bps = 143360,
+				 .wire_done = 262144,
+				 .wire_total = 262144,
+				 .wire_rate_bps = 35840,
+				 .sectors_skipped = 3};
+	assert_string_equal(tui_fmt_engine(buf, sizeof buf, &p, NULL, NULL, 0),
+			    "stub at 921600 baud | 140.0 KiB/s data, 35.0 KiB/s zlib on the wire | "
+			    "3 sectors skipped");
+	struct job_file_result files[3] = {
+	    {.bytes = 4096, .wire_bytes = 1024, .seconds = 0.5, .compressed = true},
+	    {0},
+	    {.bytes = 4096, .wire_bytes = 1024, .seconds = 0.5, .sectors_skipped = 1},
+	};
+	bool done[3] = {true, false, true};
+	p.wire_total = 0; /* between files: the totals */
+	assert_string_equal(tui_fmt_engine(buf, sizeof buf, &p, files, done, 3),
+			    "stub at 921600 baud | 8.0 KiB/s data, 2.0 KiB/s zlib on the wire | "
+			    "1 sector skipped");
+	struct job_progress rom = {.baud = 115200};
+	files[0] = (struct job_file_result){.bytes = 2048, .seconds = 1};
+	assert_string_equal(tui_fmt_engine(buf, sizeof buf, &rom, files, done, 1),
+			    "ROM loader at 115200 baud | 2.0 KiB/s data");
+	struct job_progress none = {0};
+	assert_string_equal(tui_fmt_engine(buf, sizeof buf, &none, NULL, NULL, 0), "");
+}
+
 static void test_fit(void **state)
 {
 	char buf[32];
@@ -103,10 +139,10 @@ static void test_dump_name(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_bar),	      cmocka_unit_test(test_percent),
-	    cmocka_unit_test(test_rate_eta),  cmocka_unit_test(test_progress_line),
-	    cmocka_unit_test(test_fit),	      cmocka_unit_test(test_wrap),
-	    cmocka_unit_test(test_dump_name),
+	    cmocka_unit_test(test_bar),		cmocka_unit_test(test_percent),
+	    cmocka_unit_test(test_rate_eta),	cmocka_unit_test(test_progress_line),
+	    cmocka_unit_test(test_engine_line), cmocka_unit_test(test_fit),
+	    cmocka_unit_test(test_wrap),	cmocka_unit_test(test_dump_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,8 @@ screen | grep -F "virtual ?clock=" | grep -F "FAILED: " | grep -qvF "FAILED: wri
 # The detail of a selected good board: its boot verdict with the deciding line.
 keys j
 wait_for "boot: booted" boot-verdict && ok boot-verdict
+# the selected board's engine line: the stub and its baud rate (no rates: fast timing)
+wait_for "stub at 115200 baud" multi-engine && ok multi-engine
 grep -qF "virtual board 2: [boot] " "$work/log1.txt" && ok bootlog-lines ||
 	{ echo "FAIL bootlog-lines: no boot-log line of virtual board 2 in the log"; fail=1; }
 grep -qF "virtual board 2: ESP8266EX MAC 5c:cf:7f:b0:00:01, new board" "$work/log1.txt" &&
