@@ -211,11 +211,11 @@ static void test_append_and_read_back(void **state)
 	    "\r\n"
 	    "2025-11-25T01:00:00Z,/dev/ttyUSB0,ESP8266EX,5c:cf:7f:00:00:00,0x1640ef,32m-c1,"
 	    "boot_v1.6.bin=0123456789abcdef0123456789abcdef;user1.bin="
-	    "fedcba9876543210fedcba9876543210,ok,12.2,\r\n"
+	    "fedcba9876543210fedcba9876543210,ok,12.2,,\r\n"
 	    "2025-11-25T01:01:00Z,/dev/ttyUSB1,ESP8266EX,5c:cf:7f:00:00:01,0x1640ef,32m-c1,"
 	    "boot_v1.6.bin=0123456789abcdef0123456789abcdef;user1.bin="
 	    "fedcba9876543210fedcba9876543210,failed,13.2,"
-	    "\"no reply to SYNC, \"\"is GPIO0 low?\"\"\ntried 7 times\"\r\n");
+	    "\"no reply to SYNC, \"\"is GPIO0 low?\"\"\ntried 7 times\",\r\n");
 
 	struct collected c = {0};
 	struct journal_stats st;
