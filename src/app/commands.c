@@ -31,6 +31,8 @@ static const struct app_command commands[] = {
     {"layout", "show NAME", "show a preset as a table and a flash map"},
     {"write_layout", "NAME [--firmware-dir D] [--dry-run]",
      "check a preset, then erase, write and verify it"},
+    {"station", "PRESET [--port URL ...] [--watch DIR] [--rewrite]",
+     "write a preset to every board that appears (a flashing station)"},
     {"hexview", "FILE [--base ADDR] [--compare FILE2] [--dump]", "inspect a flash dump"},
     {"monitor", "[--baud B] [--time S] [--expect RULES]",
      "print a board's output, decoding its boot log"},
