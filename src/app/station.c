@@ -123,7 +123,10 @@ static void on_finished(void *user, struct job_group *g, size_t i)
 		s->state = STATION_FAILED;
 		st->counts.failed++;
 	}
-	snprintf(s->text, sizeof s->text, "%s", b->result_text);
+	if (s->state == STATION_PASSED && !strcmp(b->result_text, "done"))
+		snprintf(s->text, sizeof s->text, "written");
+	else
+		snprintf(s->text, sizeof s->text, "%s", b->result_text);
 	if (s->remote)
 		s->present = b->have_chip;
 	if (st->ops.finished)

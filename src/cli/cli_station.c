@@ -152,7 +152,7 @@ static void on_finished(void *user, struct station *st, size_t i)
 	const struct station_slot *s = station_slot(st, i);
 	switch (s->state) {
 	case STATION_PASSED:
-		say(r, stdout, "[%s] passed: board %s written and verified\n", s->name, s->mac);
+		say(r, stdout, "[%s] passed: board %s written\n", s->name, s->mac);
 		break;
 	case STATION_SKIPPED:
 		say(r, stdout, "[%s] %s\n", s->name, s->text);
