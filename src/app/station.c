@@ -88,11 +88,16 @@ static void probe_finished(struct station *st, size_t i, const struct job_board 
 	bool same = b->have_chip && b->skipped == 2;
 	if (same || st->stopping) {
 		s->present = s->present || same;
+		s->said[0] = '\0';
 		return;
 	}
 	if (s->present)
 		note(st, i, "board %s no longer answers: the slot is empty",
 		     s->mac[0] ? s->mac : "");
+	else if (strncmp(s->said, b->result_text, sizeof s->said - 1))
+		note(st, i, "no board yet (%.600s); probing every %.1f s", b->result_text,
+		     (st->opt.poll_ms ? st->opt.poll_ms : 2000) / 1000.0);
+	snprintf(s->said, sizeof s->said, "%.255s", b->result_text);
 	s->present = false;
 	s->mac[0] = '\0';
 	if (s->state != STATION_FAILED)
