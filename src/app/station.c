@@ -30,6 +30,7 @@ struct station {
 	bool esp_only; /* the default folders: only ports on a known ESP bridge are boards */
 	bool stopping;
 	bool full_said; /* "too many slots" said once */
+	bool scanned;	/* the folder's first look (boards already plugged in) is done */
 	struct station_counts counts;
 };
 
@@ -349,9 +350,7 @@ int station_create(const struct job_spec *spec, const struct station_options *op
 		station_destroy(st);
 		return rc;
 	}
-	if (st->inotify_fd >= 0)
-		scan(st);
-	*out = st;
+	*out = st; /* the folder is scanned on the first tick, when the front end listens */
 	return ED_OK;
 }
 
@@ -408,7 +407,13 @@ int station_timeout_ms(const struct station *st)
 
 bool station_tick(struct station *st)
 {
-	bool changed = take_inotify(st);
+	bool changed = false;
+	if (!st->scanned && st->inotify_fd >= 0) {
+		scan(st);
+		changed = true;
+	}
+	st->scanned = true;
+	changed |= take_inotify(st);
 	uint64_t now = ed_monotonic_us();
 	for (size_t i = 0; i < st->count; i++) {
 		struct station_slot *s = &st->slots[i];

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/time.h>
 #include <termios.h>
 #include <time.h>
@@ -45,6 +46,7 @@ static void clear_rows(struct srender *r)
 {
 	if (r->tty && r->rows_drawn) {
 		printf("\033[%zuA\r\033[J", r->rows_drawn);
+		fflush(stdout); /* before a line to stderr lands where the rows were */
 		r->rows_drawn = 0;
 	}
 }
@@ -68,6 +70,15 @@ static void say(struct srender *r, FILE *out, const char *fmt, ...)
 	vfprintf(out, fmt, ap);
 	va_end(ap);
 	fflush(out);
+}
+
+/* One row, cut to the terminal's width: a row that wrapped would throw off the count of
+ * lines to go back up over. */
+static void row(const char *text)
+{
+	struct winsize ws;
+	int cols = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col ? ws.ws_col : 80;
+	printf("%.*s\n", cols - 1, text);
 }
 
 static void draw_rows(struct srender *r, struct station *st)
@@ -94,17 +105,21 @@ static void draw_rows(struct srender *r, struct station *st)
 				 s->state == STATION_EMPTY && s->remote ? "waiting for a board"
 									: s->text);
 		}
-		printf("%-28.28s %-17s %s%s\n", s->name, s->mac[0] ? s->mac : "-", what,
-		       !s->remote && !s->present && s->state != STATION_EMPTY ? " (unplugged)"
-									      : "");
+		char line[512];
+		snprintf(line, sizeof line, "%-28.28s %-17s %s%s", s->name,
+			 s->mac[0] ? s->mac : "-", what,
+			 !s->remote && !s->present && s->state != STATION_EMPTY ? " (unplugged)"
+										: "");
+		row(line);
 	}
 	struct station_counts c;
 	station_counts(st, &c);
-	printf("%zu passed, %zu skipped, %zu failed, %zu running%s\n", c.passed, c.skipped,
-	       c.failed, c.running,
-	       station_stopping(st) ? " | stopping: boards in progress finish (q again "
-				      "cancels them)"
-				    : " | q stop, r retry failed");
+	char line[256];
+	snprintf(line, sizeof line, "%zu passed, %zu skipped, %zu failed, %zu running%s", c.passed,
+		 c.skipped, c.failed, c.running,
+		 station_stopping(st) ? " | stopping (q again cancels)"
+				      : " | q stop, r retry failed");
+	row(line);
 	r->rows_drawn = n + 1;
 	fflush(stdout);
 }

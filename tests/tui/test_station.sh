@@ -55,8 +55,7 @@ keys Escape
 wait_for "Preset line " back && ok back-to-bench
 keys S
 wait_for "skipped" skipped && ok skipped-again
-screen | grep -qF "0 passed, 1 skipped" && ok skip-counted ||
-	{ echo "FAIL skip-counted"; screen; fail=1; }
+wait_for "0 passed, 1 skipped" skip-counted && ok skip-counted
 [ "$(grep -c ',ok,' "$journal")" = 1 ] && ok no-second-line ||
 	{ echo "FAIL no-second-line"; cat "$journal"; fail=1; }
 keys q
@@ -68,4 +67,24 @@ i=0
 while [ ! -s "$work/rc" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
 [ "$(cat "$work/rc" 2>/dev/null)" = 0 ] && ok quit ||
 	{ echo "FAIL quit: status '$(cat "$work/rc" 2>/dev/null)'"; fail=1; }
+
+# -- the command line's terminal renderer: one row per slot, redrawn in place -------------
+tmx kill-server 2>/dev/null
+sock="espdeck-station-$$-cli"
+rm -f "$work/rc"
+tmx new-session -d -s b -x 80 -y 24 -c "$work" \
+	"XDG_CONFIG_HOME='$work/xdg' XDG_STATE_HOME='$work/state' \"$ESPDECK\" --firmware-dir '$work/fw' station line --no-local --rewrite --port '$url'; echo \$? >'$work/rc'; sleep 60"
+wait_for "1 passed, 0 skipped, 0 failed, 0 running | q stop, r retry failed" cli-rows &&
+	ok cli-rows
+screen | grep -F "$url" | grep -qF "5c:cf:7f:5a:00:01 passed    written" && ok cli-row-result ||
+	{ echo "FAIL cli-row-result"; screen; fail=1; }
+keys q
+wait_for "Station summary: 1 passed, 0 skipped (already written), 0 failed" cli-summary &&
+	ok cli-summary
+n=$(screen | grep -cF "5c:cf:7f:5a:00:01 passed")
+[ "$n" = 1 ] && ok cli-row-once || { echo "FAIL cli-row-once: $n rows"; screen; fail=1; }
+i=0
+while [ ! -s "$work/rc" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+[ "$(cat "$work/rc" 2>/dev/null)" = 0 ] && ok cli-exit ||
+	{ echo "FAIL cli-exit: status '$(cat "$work/rc" 2>/dev/null)'"; fail=1; }
 exit $fail
