@@ -174,10 +174,21 @@ def test_boards_appear(tmp, sims, app):
           "\n".join(st.lines[-15:]))
     check(any("board plugged in" in s for s in st.lines), "the station says a board came")
     check(holds(flash_pty, app) and holds(flash_tcp, app), "both boards hold the image")
+    # Unplugged and plugged in again (the same board): the slot sees a new arrival, and
+    # the journal knows the board, so it is not written twice.
+    link = os.path.join(watch, "pci-0000:00:14.0-usb-0:1.2:1.0-port0")
+    os.unlink(link)
+    check(st.wait_for(r"^\[pci-0000:00:14.0-usb-0:1.2:1.0-port0\] board unplugged") is not None,
+          "the station sees the board leave", "\n".join(st.lines[-5:]))
+    os.symlink(pty, link)
+    line = st.wait_for(r"^\[pci-0000:00:14.0-usb-0:1.2:1.0-port0\] (skipped|passed)")
+    check(line and "skipped: board 5c:cf:7f:00:00:01 already has these files" in line,
+          "a board plugged in again is skipped", line)
     st.send("q")
     rc, out = st.finish()
     check(rc == 0, "q stops the station with exit 0", out[-500:])
-    check("Station summary: 2 passed, 0 skipped" in out, "the summary counts both", out[-300:])
+    check("Station summary: 2 passed, 1 skipped" in out, "the summary counts all three",
+          out[-300:])
     header, rows = journal_rows(tmp)
     check(header[-1] == "slot", "the journal has a slot column", header)
     slots = sorted((r[3], r[10], r[7]) for r in rows)
