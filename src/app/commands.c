@@ -32,7 +32,7 @@ static const struct app_command commands[] = {
     {"write_layout", "NAME [--firmware-dir D] [--dry-run]",
      "check a preset, then erase, write and verify it"},
     {"station", "PRESET [--port URL ...] [--watch DIR] [--rewrite]",
-     "write a preset to every board that appears (a flashing station)"},
+     "the flashing station: a preset on every board that appears"},
     {"hexview", "FILE [--base ADDR] [--compare FILE2] [--dump]", "inspect a flash dump"},
     {"monitor", "[--baud B] [--time S] [--expect RULES]",
      "print a board's output, decoding its boot log"},

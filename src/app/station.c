@@ -105,6 +105,8 @@ static void probe_finished(struct station *st, size_t i, const struct job_board 
 		s->state = STATION_EMPTY;
 }
 
+static void settle(struct station *st, struct station_slot *s);
+
 static void on_finished(void *user, struct job_group *g, size_t i)
 {
 	struct station *st = user;
@@ -137,6 +139,8 @@ static void on_finished(void *user, struct job_group *g, size_t i)
 		s->present = b->have_chip;
 	if (st->ops.finished)
 		st->ops.finished(st->user, st, i);
+	if (!s->remote && s->replugged && s->present && !st->stopping)
+		settle(st, s);
 }
 
 /* --- slots --------------------------------------------------------------------------- */
@@ -202,6 +206,17 @@ static bool wanted(const struct station *st, const char *name)
 	return esp;
 }
 
+/* A local board arrived: written after the settle time. */
+static void settle(struct station *st, struct station_slot *s)
+{
+	uint32_t ms = st->opt.settle_ms ? st->opt.settle_ms : 300;
+	s->state = STATION_SETTLING;
+	s->mac[0] = '\0';
+	s->text[0] = '\0';
+	s->replugged = false;
+	s->due_us = ed_monotonic_us() + (uint64_t)ms * 1000;
+}
+
 static void appeared(struct station *st, const char *name)
 {
 	if (!wanted(st, name))
@@ -228,12 +243,14 @@ static void appeared(struct station *st, const char *name)
 	s->present = true;
 	if (st->stopping)
 		return;
-	uint32_t settle = st->opt.settle_ms ? st->opt.settle_ms : 300;
-	s->state = STATION_SETTLING;
-	s->mac[0] = '\0';
-	s->text[0] = '\0';
-	s->due_us = ed_monotonic_us() + (uint64_t)settle * 1000;
 	note(st, (size_t)i, "board plugged in");
+	if (job_group_board_running(st->g, (size_t)i)) {
+		/* Plugged in again while the last board's job still fails on the old port:
+		 * the new board settles once that job ended (on_finished). */
+		s->replugged = true;
+		return;
+	}
+	settle(st, s);
 }
 
 static void vanished(struct station *st, const char *name)

@@ -57,6 +57,7 @@ struct station_slot {
 	char text[800];	 /* the last result's sentence ("" while none) */
 	uint64_t due_us; /* settling / the next probe, ed_monotonic_us() */
 	unsigned boards; /* boards this slot ran the preset on */
+	bool replugged;	 /* local: a board came while the last one's job still ran */
 	char said[256];	 /* remote: the last reason for "no board" said (said once) */
 };
 

@@ -278,6 +278,29 @@ def test_stop_while_writing(tmp, sims):
                   "the cancelled board is journalled", rows[-1:])
 
 
+def test_replug_while_writing(tmp, sims):
+    """A board unplugged and plugged in again while its job runs is looked at again once
+    that job ended (here the same board: the journal then skips it)."""
+    watch = os.path.join(tmp, "replug-dir")
+    os.mkdir(watch)
+    pty = sims.pty("5c:cf:7f:00:00:06", os.path.join(tmp, "replug.flash"), fast=False)
+    link = os.path.join(watch, "usb-replug")
+    os.symlink(pty, link)
+    st = Station(tmp, "--watch", watch)
+    check(st.wait_for(r"^\[usb-replug\] Writing app.bin") is not None, "the slow write starts",
+          "\n".join(st.lines[-10:]))
+    os.unlink(link)
+    os.symlink(pty, link)
+    line = st.wait_for(r"^\[usb-replug\] (passed|FAILED)", timeout=60)
+    check(line and "passed" in line, "the write goes on (the port stayed open)", line)
+    line = st.wait_for(r"^\[usb-replug\] (skipped|passed|FAILED)")
+    check(line and "skipped: board 5c:cf:7f:00:00:06 already has these files" in line,
+          "the board that came back is looked at after the job", line)
+    st.send("q")
+    rc, out = st.finish()
+    check(rc == 0, "exit 0", out[-300:])
+
+
 def test_bad_input(tmp):
     fw = ["--firmware-dir", os.path.join(tmp, "fw")]
     r = subprocess.run([ESPDECK, *fw, "station", os.path.join(tmp, "bench.ini"), "--watch",
@@ -314,6 +337,7 @@ def main():
         test_retry(tmp, sims, app)
         test_bad_input(tmp)
         test_stop_while_writing(tmp, sims)
+        test_replug_while_writing(tmp, sims)
     finally:
         sims.close()
     if failures:
