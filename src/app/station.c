@@ -182,14 +182,22 @@ static bool wanted(const struct station *st, const char *name)
 {
 	if (name[0] == '.')
 		return false;
+	char path[PATH_MAX + 256], real[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", st->dir, name);
+	bool resolved = realpath(path, real) != NULL;
+	/* A device that is also a --port slot: one worker per port. */
+	for (size_t k = 0; resolved && k < st->count; k++) {
+		char r2[PATH_MAX];
+		const struct station_slot *s = &st->slots[k];
+		if (s->remote && s->port[0] == '/' && realpath(s->port, r2) && !strcmp(r2, real))
+			return false;
+	}
 	if (!st->esp_only)
 		return true;
 	if (!strcmp(st->dir, STATION_FALLBACK_DIR) && strncmp(name, "ttyUSB", 6) &&
 	    strncmp(name, "ttyACM", 6))
 		return false;
-	char path[PATH_MAX + 256], real[PATH_MAX];
-	snprintf(path, sizeof path, "%s/%s", st->dir, name);
-	if (!realpath(path, real))
+	if (!resolved)
 		return false;
 	struct port_info *ports = NULL;
 	size_t n = 0;

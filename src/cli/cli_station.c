@@ -370,7 +370,10 @@ static int parse(const struct config *cfg, int argc, char **argv, struct sargs *
 {
 	memset(a, 0, sizeof *a);
 	a->fwdir = cfg->firmware_dir;
-	for (size_t i = 0; i < cfg->port_count; i++)
+	/* The global --port list counts; ESPTOOL_PORT does not (it names one board for
+	 * esptool's commands, most likely one the watched folder has already). */
+	for (size_t i = 0; cfg->source[CONFIG_PORT] == CONFIG_FROM_CMDLINE && i < cfg->port_count;
+	     i++)
 		a->ports[a->port_count++] = cfg->ports[i];
 	for (int i = 1; i < argc; i++) {
 		const char *v = NULL;

@@ -301,6 +301,20 @@ def test_replug_while_writing(tmp, sims):
     check(rc == 0, "exit 0", out[-300:])
 
 
+def test_one_worker_per_port(tmp, sims):
+    """A device given with --port and also linked in the watched folder is one slot."""
+    watch = os.path.join(tmp, "dup-dir")
+    os.mkdir(watch)
+    pty = sims.pty("5c:cf:7f:00:00:07", os.path.join(tmp, "dup.flash"))
+    os.symlink(pty, os.path.join(watch, "usb-dup"))
+    st = Station(tmp, "--watch", watch, "--port", pty)
+    line = st.wait_for(r"^\[%s\] (passed|FAILED)" % re.escape(pty))
+    check(line and "passed" in line, "the --port slot writes the board", line)
+    st.send("q")
+    rc, out = st.finish()
+    check(rc == 0 and "[usb-dup]" not in out, "no second slot on the same device", out[-600:])
+
+
 def test_bad_input(tmp):
     fw = ["--firmware-dir", os.path.join(tmp, "fw")]
     r = subprocess.run([ESPDECK, *fw, "station", os.path.join(tmp, "bench.ini"), "--watch",
@@ -338,6 +352,7 @@ def main():
         test_bad_input(tmp)
         test_stop_while_writing(tmp, sims)
         test_replug_while_writing(tmp, sims)
+        test_one_worker_per_port(tmp, sims)
     finally:
         sims.close()
     if failures:
