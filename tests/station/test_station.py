@@ -240,16 +240,22 @@ def test_retry(tmp, sims, app):
     line = st.wait_for(r"^\[usb-retry\] FAILED: .*\(r retries\)")
     check(line is not None, "a port that does not open fails the slot",
           "\n".join(st.lines[-10:]))
-    os.symlink(sims.pty("5c:cf:7f:00:00:03", flash), outside)
     st.send("r")
     check(st.wait_for(r"^\[usb-retry\] retrying the failed board") is not None,
           "r retries the failed board", "\n".join(st.lines[-10:]))
+    line = st.wait_for(r"^\[usb-retry\] (passed|FAILED)")
+    check(line and "FAILED" in line, "still no port: failed again", line)
+    # Once per request: the next try is asked for again, this time with SIGUSR1.
+    os.symlink(sims.pty("5c:cf:7f:00:00:03", flash), outside)
+    st.p.send_signal(signal.SIGUSR1)
+    check(st.wait_for(r"^\[usb-retry\] retrying the failed board") is not None,
+          "SIGUSR1 retries the failed board", "\n".join(st.lines[-10:]))
     line = st.wait_for(r"^\[usb-retry\] (passed|FAILED)")
     check(line and "passed" in line, "the retry writes the board", line)
     check(holds(flash, app), "the retried board holds the image")
     st.send("q")
     rc, out = st.finish()
-    check(rc == 1 and "Station summary: 1 passed, 0 skipped (already written), 1 failed" in out,
+    check(rc == 1 and "Station summary: 1 passed, 0 skipped (already written), 2 failed" in out,
           "the first failure stays in the summary and the exit code", out[-400:])
 
 
