@@ -270,9 +270,10 @@ void bench_station_open(struct bench *b)
 		free(v);
 		return;
 	}
-	snprintf(v->title, sizeof v->title, "Station: %s on every new board (%s%s%zu remote)%s",
-		 b->layout.name, station_watch_dir(v->st), station_watch_dir(v->st)[0] ? ", " : "",
-		 v->nports, b->journal[0] ? "" : " - journal off: boards are not recognised");
+	snprintf(v->title, sizeof v->title,
+		 "Station: %s on every new board (watching %s, %zu remote)%s", b->layout.name,
+		 station_watch_dir(v->st), v->nports,
+		 b->journal[0] ? "" : " - journal off: boards are not recognised");
 	bench_log(b, 2, "station: preset %s; watching %s; %zu remote port%s", b->layout.name,
 		  station_watch_dir(v->st), v->nports, v->nports == 1 ? "" : "s");
 	struct screen *scr = screen_new(&(struct screen){.name = "station",
