@@ -116,6 +116,8 @@ static void on_finished(void *user, struct job_group *g, size_t i)
 	s->due_us = ed_monotonic_us() + (uint64_t)poll_ms * 1000;
 	if (s->probing) {
 		probe_finished(st, i, b);
+		if (s->present) /* checked less often: each look resets the board */
+			s->due_us += 4 * (uint64_t)poll_ms * 1000;
 		return;
 	}
 	if (b->result == ED_OK && b->skipped) {
@@ -137,6 +139,8 @@ static void on_finished(void *user, struct job_group *g, size_t i)
 		snprintf(s->text, sizeof s->text, "%s", b->result_text);
 	if (s->remote)
 		s->present = b->have_chip;
+	if (s->present)
+		s->due_us += 4 * (uint64_t)poll_ms * 1000;
 	if (st->ops.finished)
 		st->ops.finished(st->user, st, i);
 	if (!s->remote && s->replugged && s->present && !st->stopping)

@@ -14,7 +14,8 @@
  *           port is probed by the preset's job itself: no answer before DETECT means no
  *           board (the slot waits, nothing is said); a board whose MAC is the one
  *           already in the slot is left alone (the job stops after DETECT); another MAC
- *           is a new board and is written. A probe resets the board it finds.
+ *           is a new board and is written. A probe resets the board it finds, so a
+ *           slot with a board is looked at only every fifth period.
  *
  * Never written twice without asking: with a journal, a board whose MAC has an ok line
  * with exactly these files (names and MD5s) is skipped and said so, unless rewrite.

@@ -199,7 +199,7 @@ def test_boards_appear(tmp, sims, app):
 
 def test_skip_written(tmp, pty, url, watch):
     """Both boards again (the pty stays in the folder): skipped and said so; Ctrl-C."""
-    st = Station(tmp, "--watch", watch, "--port", url)
+    st = Station(tmp, "--watch", watch, "--port", url, "--poll", "0.5")
     missed = st.wait_all([
         r"^\[pci-0000:00:14.0-usb-0:1.2:1.0-port0\] skipped: board 5c:cf:7f:00:00:01 "
         r"already has these files \(written .* at pci-0000:00:14.0-usb-0:1.2:1.0-port0\); "
@@ -207,7 +207,7 @@ def test_skip_written(tmp, pty, url, watch):
         r"^\[%s\] skipped: board 5c:cf:7f:00:00:02" % re.escape(url)])
     check(not missed, "boards already written are skipped with a message",
           "%s\n%s" % (missed, "\n".join(st.lines[-10:])))
-    time.sleep(4.5)  # two more probes of the remote port: the board stays, nothing said
+    time.sleep(6)  # two more looks (every 5 x 0.5 s): the board stays, nothing is said
     st.p.send_signal(signal.SIGINT)
     rc, out = st.finish()
     check(rc == 0 and "Station summary: 0 passed, 2 skipped" in out, "Ctrl-C stops cleanly",
