@@ -71,6 +71,11 @@ static const struct app_command commands[] = {
      "  --firmware-dir DIR    where the preset's files are (default firmware)\n"
      "  --no-verify           skip the read-back of every region\n"
      "  --dry-run             print the plan and touch nothing\n"},
+    {"station", "PRESET [--port URL ...] [--watch DIR] [--rewrite]",
+     "the flashing station: a preset on every board that appears",
+     "  --port URL            a remote or other port to poll (repeatable, @NAME lists)\n"
+     "  --watch DIR           the folder to watch for boards (default /dev/serial/by-path)\n"
+     "  --rewrite             write a board again even if the journal has it done\n"},
     {"hexview", "FILE [--base ADDR] [--compare FILE2] [--dump]", "inspect a flash dump",
      "  --base ADDR           the flash address of the file's first byte\n"
      "  --compare FILE2       mark the bytes that differ from FILE2\n"

@@ -76,6 +76,7 @@ int cli_run_job(const struct config *cfg, const struct job_spec *spec, struct ch
 int cmd_layouts(const struct config *cfg, int argc, char **argv);
 int cmd_layout(const struct config *cfg, int argc, char **argv);
 int cmd_write_layout(const struct config *cfg, int argc, char **argv);
+int cmd_station(const struct config *cfg, int argc, char **argv);
 /* Runs the preset's job (app/preset.h) with a text progress line; returns an exit code.
  * only (may be NULL) selects regions. */
 struct layout;

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/error.h"
 
@@ -21,3 +22,15 @@ int cli_parse_opts(int argc, char **argv, const struct cli_opt *opts, size_t nop
 
 /* Prints "espdeck CMD: message" for err; returns USAGE for ED_ERR_ARG, else FAIL. */
 int cli_report(const char *cmd, const struct ed_error *err);
+
+struct layout;
+struct layout_report;
+struct layout_files;
+
+/* Prints a preset's diagnostics (file:line: what) to out. */
+void cli_layout_print_diags(FILE *out, const struct layout *l, const struct layout_report *rep);
+/* Loads preset name and resolves its files from fwdir; on a broken preset prints the
+ * problems and returns false. *files_ok says whether every file is ready. The structs are
+ * big: the caller gives heap memory (files finished with layout_files_finish()). */
+bool cli_layout_load(const char *name, const char *fwdir, struct layout *l,
+		     struct layout_report *rep, struct layout_files *files, bool *files_ok);

@@ -65,7 +65,7 @@ static int list_entry(void *user, const struct journal_entry *e)
 	if (l->csv) {
 		const char *cols[JOURNAL_COLUMNS] = {e->time,	    e->port,   e->chip,	 e->mac,
 						     e->flash_id,   e->preset, e->files, e->result,
-						     e->duration_s, e->error};
+						     e->duration_s, e->error,  e->slot};
 		for (size_t i = 0; i < JOURNAL_COLUMNS; i++)
 			print_csv_field(cols[i], i + 1 == JOURNAL_COLUMNS);
 		return 0;
@@ -76,8 +76,9 @@ static int list_entry(void *user, const struct journal_entry *e)
 	for (char *p = error; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	printf("%-20s  %-14s  %-17s  %-9s  %6s s  %-10s  %s%s%s\n", e->time, e->port, e->mac,
-	       e->result, e->duration_s, e->preset, names, *error ? "  error: " : "", error);
+	printf("%-20s  %-14s  %-17s  %-9s  %6s s  %-10s  %s%s%s%s%s\n", e->time, e->port, e->mac,
+	       e->result, e->duration_s, e->preset, names, *e->slot ? "  slot: " : "", e->slot,
+	       *error ? "  error: " : "", error);
 	return 0;
 }
 

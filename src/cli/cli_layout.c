@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "app/preset.h"
+#include "cli/cli_int.h"
 #include "core/flash_params.h"
 #include "core/util.h"
 #include "job/job.h"
@@ -51,7 +52,7 @@ int cmd_layouts(const struct config *cfg, int argc, char **argv)
 	return CLI_EXIT_OK;
 }
 
-static void print_diags(FILE *out, const struct layout *l, const struct layout_report *rep)
+void cli_layout_print_diags(FILE *out, const struct layout *l, const struct layout_report *rep)
 {
 	for (size_t i = 0; i < rep->count; i++) {
 		char line[512];
@@ -143,13 +144,13 @@ static int parse_args(int argc, char **argv, int first, const char **name, const
 
 /* Loads a preset and resolves its files; on a broken preset prints the problems and
  * returns false. The structs are big, so the caller gives heap memory. */
-static bool load_preset(const char *name, const char *fwdir, struct layout *l,
-			struct layout_report *rep, struct layout_files *files, bool *files_ok)
+bool cli_layout_load(const char *name, const char *fwdir, struct layout *l,
+		     struct layout_report *rep, struct layout_files *files, bool *files_ok)
 {
 	struct ed_error err = {0};
 	int rc = layout_open(name, l, rep, &err);
 	if (rc == ED_ERR_FORMAT) {
-		print_diags(stderr, l, rep);
+		cli_layout_print_diags(stderr, l, rep);
 		fprintf(stderr, "espdeck: preset %s has %zu error%s: fix them before writing\n",
 			l->path, rep->errors, rep->errors == 1 ? "" : "s");
 		return false;
@@ -182,13 +183,13 @@ int cmd_layout(const struct config *cfg, int argc, char **argv)
 	struct layout_files *files = calloc(1, sizeof *files);
 	bool files_ok = false;
 	rc = CLI_EXIT_FAIL;
-	if (l && rep && files && load_preset(name, fwdir, l, rep, files, &files_ok)) {
+	if (l && rep && files && cli_layout_load(name, fwdir, l, rep, files, &files_ok)) {
 		print_table(l, files, fwdir);
 		print_map(l, files);
 		if (rep->count) {
 			printf("\n");
 			fflush(stdout);
-			print_diags(stdout, l, rep);
+			cli_layout_print_diags(stdout, l, rep);
 		}
 		if (!files_ok)
 			printf("\nnot ready to write: %zu problem%s above\n", rep->errors,
@@ -267,10 +268,10 @@ int cmd_write_layout(const struct config *cfg, int argc, char **argv)
 	struct layout_files *files = calloc(1, sizeof *files);
 	bool files_ok = false;
 	rc = CLI_EXIT_FAIL;
-	if (!l || !rep || !files || !load_preset(name, fwdir, l, rep, files, &files_ok))
+	if (!l || !rep || !files || !cli_layout_load(name, fwdir, l, rep, files, &files_ok))
 		goto out;
 	if (!files_ok) {
-		print_diags(stderr, l, rep);
+		cli_layout_print_diags(stderr, l, rep);
 		fprintf(stderr,
 			"espdeck: nothing was written: preset %s is not ready (%zu "
 			"problem%s above)\n",
@@ -278,7 +279,7 @@ int cmd_write_layout(const struct config *cfg, int argc, char **argv)
 		goto out;
 	}
 	if (rep->count && !cfg->quiet)
-		print_diags(stderr, l, rep);
+		cli_layout_print_diags(stderr, l, rep);
 	if (dry_run) {
 		print_plan(l, files, !no_verify);
 		rc = CLI_EXIT_OK;

@@ -32,6 +32,7 @@ static const struct handler handlers[] = {
     {"layouts", cmd_layouts},
     {"layout", cmd_layout},
     {"write_layout", cmd_write_layout},
+    {"station", cmd_station},
     {"hexview", cmd_hexview},
     {"monitor", cmd_monitor},
     {"journal", cmd_journal},

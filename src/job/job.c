@@ -43,6 +43,8 @@ static void free_copy(struct job *job)
 	free((void *)job->spec.journal_path);
 	free((void *)job->spec.preset_name);
 	free((void *)job->spec.reset_sequence);
+	free((void *)job->spec.slot);
+	free((void *)job->spec.skip_mac);
 }
 
 static bool copy_spec(struct job *job, const struct job_spec *spec)
@@ -58,6 +60,8 @@ static bool copy_spec(struct job *job, const struct job_spec *spec)
 	job->spec.journal_path = dup_or_null(spec->journal_path, &ok);
 	job->spec.preset_name = dup_or_null(spec->preset_name, &ok);
 	job->spec.reset_sequence = dup_or_null(spec->reset_sequence, &ok);
+	job->spec.slot = dup_or_null(spec->slot, &ok);
+	job->spec.skip_mac = dup_or_null(spec->skip_mac, &ok);
 	job->steps = calloc(spec->step_count ? spec->step_count : 1, sizeof *job->steps);
 	job->flash_md5 = calloc(spec->step_count ? spec->step_count : 1, sizeof *job->flash_md5);
 	if (!job->steps || !job->flash_md5)
@@ -376,6 +380,16 @@ int job_get_history(struct job *job, struct journal_history *out, struct ed_erro
 		ed_fail(err, rc, "%s", job->history_err);
 	pthread_mutex_unlock(&job->mu);
 	return rc;
+}
+
+int job_get_skipped(struct job *job, char *reason, size_t cap)
+{
+	pthread_mutex_lock(&job->mu);
+	int skipped = job->skipped;
+	if (reason && cap)
+		snprintf(reason, cap, "%s", skipped ? job->skip_reason : "");
+	pthread_mutex_unlock(&job->mu);
+	return skipped;
 }
 
 bool job_get_chip_info(struct job *job, struct chip_info *info)

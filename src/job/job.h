@@ -125,6 +125,14 @@ struct job_spec {
 	/* Journal: NULL = none. */
 	const char *journal_path;
 	const char *preset_name; /* the preset column; NULL = "" */
+	const char *slot;	 /* the slot column (the flashing station); NULL = "" */
+	/* The flashing station's guards, checked right after DETECT, before anything is
+	 * written: the job then ends with ED_OK and job_get_skipped() says why; the board is
+	 * reset as spec.after says and no journal line is written (nothing happened). */
+	bool skip_written;    /* skip a board the journal has written (ok) with exactly the
+			       * files of this job (same names and MD5s) */
+	const char *skip_mac; /* skip a board with this MAC ("aa:bb:cc:dd:ee:ff"): the board
+			       * that was already in the slot; NULL = none */
 };
 
 enum job_event_kind {
@@ -212,6 +220,11 @@ bool job_get_chip_info(struct job *job, struct chip_info *info);
  * journal could not be read. */
 struct journal_history;
 int job_get_history(struct job *job, struct journal_history *out, struct ed_error *err);
+
+/* Why the job skipped the board (spec.skip_written / skip_mac), once it finished: 0 when
+ * it did not, 1 for a board written before (reason names when and where), 2 for the
+ * board given as skip_mac. reason (may be NULL) gets the sentence. */
+int job_get_skipped(struct job *job, char *reason, size_t cap);
 
 /* The boot check's verdict; reason (may be NULL) gets the deciding sentence ("" when not
  * checked). */

@@ -102,29 +102,67 @@ int job_group_add_ports(struct job_group *g, const char *const *ports, size_t co
 	return ED_OK;
 }
 
-void job_group_start(struct job_group *g)
+/* A board as fresh as job_group_add() left it, keeping where it is and its run count. */
+static void reset_board(const struct job_group *g, struct job_board *b)
 {
-	struct job_spec one = *g->spec;
+	size_t nsteps = g->spec->step_count ? g->spec->step_count : 1;
+	bool *steps = b->step_started, *done = b->file_done;
+	struct job_file_result *files = b->files;
+	char port[sizeof b->port], label[sizeof b->label];
+	unsigned runs = b->runs;
+	memcpy(port, b->port, sizeof port);
+	memcpy(label, b->label, sizeof label);
+	memset(b, 0, sizeof *b);
+	memcpy(b->port, port, sizeof port);
+	memcpy(b->label, label, sizeof label);
+	memset(steps, 0, nsteps * sizeof *steps);
+	memset(done, 0, nsteps * sizeof *done);
+	memset(files, 0, nsteps * sizeof *files);
+	b->step_started = steps;
+	b->file_done = done;
+	b->files = files;
+	b->runs = runs;
+	b->stage = JOB_STAGE_QUEUED;
+	b->stage_name = job_stage_name(b->stage);
+	b->prog.eta_s = -1;
+	b->prog.step_count = g->spec->step_count;
+	b->verdict = JOB_BOOT_NOT_CHECKED;
+}
+
+int job_group_start_board(struct job_group *g, size_t i, const struct job_spec *spec)
+{
+	if (i >= g->count || g->slots[i].job)
+		return ED_ERR_ARG;
+	struct slot *s = &g->slots[i];
+	struct job_spec one = spec ? *spec : *g->spec;
 	if (g->count > 1) {
 		one.trace_path = NULL; /* one file cannot take several boards' traces */
 		one.trace_names_port = true;
 	}
+	one.port = s->board.port;
 	g->started = true;
-	for (size_t i = 0; i < g->count; i++) {
-		struct slot *s = &g->slots[i];
-		struct ed_error err = {0};
-		one.port = s->board.port;
-		s->board.started = true;
-		s->board.stage_since_us = ed_monotonic_us();
-		if (job_start(&one, &s->job, &err) < 0) {
-			s->job = NULL;
-			s->board.done = s->board.start_failed = true;
-			s->board.result = err.code < 0 ? err.code : ED_ERR_IO;
-			snprintf(s->board.result_text, sizeof s->board.result_text, "%s", err.msg);
-			if (g->ops.finished)
-				g->ops.finished(g->user, g, i);
-		}
+	if (s->board.runs)
+		reset_board(g, &s->board);
+	s->board.runs++;
+	s->board.started = true;
+	s->board.stage_since_us = ed_monotonic_us();
+	struct ed_error err = {0};
+	if (job_start(&one, &s->job, &err) < 0) {
+		s->job = NULL;
+		s->board.done = s->board.start_failed = true;
+		s->board.result = err.code < 0 ? err.code : ED_ERR_IO;
+		snprintf(s->board.result_text, sizeof s->board.result_text, "%s", err.msg);
+		if (g->ops.finished)
+			g->ops.finished(g->user, g, i);
+		return s->board.result;
 	}
+	return ED_OK;
+}
+
+void job_group_start(struct job_group *g)
+{
+	for (size_t i = 0; i < g->count; i++)
+		job_group_start_board(g, i, NULL);
 }
 
 size_t job_group_count(const struct job_group *g)
@@ -145,6 +183,11 @@ const struct job_spec *job_group_spec(const struct job_group *g)
 int job_group_wake_fd(const struct job_group *g, size_t i)
 {
 	return i < g->count && g->slots[i].job ? job_wake_fd(g->slots[i].job) : -1;
+}
+
+bool job_group_board_running(const struct job_group *g, size_t i)
+{
+	return i < g->count && g->slots[i].job;
 }
 
 bool job_group_running(const struct job_group *g)
@@ -273,6 +316,7 @@ static void finish_slot(struct job_group *g, size_t i)
 	if (b->result != ED_OK && err.msg[0])
 		snprintf(b->cause, sizeof b->cause, "%s", err.msg);
 	b->verdict = job_get_boot_verdict(s->job, b->verdict_reason, sizeof b->verdict_reason);
+	b->skipped = job_get_skipped(s->job, NULL, 0);
 	if (b->result == ED_OK)
 		fill_progress(g, b);
 	job_destroy(s->job);

@@ -51,6 +51,8 @@ struct job_board {
 	char cause[800];       /* the error detail from job_wait(), "" when none */
 	enum job_boot_verdict verdict;
 	char verdict_reason[160];
+	int skipped;   /* when done: job_get_skipped() (result ED_OK, result_text says why) */
+	unsigned runs; /* jobs started on this board (job_group_start_board() again) */
 };
 
 struct job_group;
@@ -78,7 +80,8 @@ int job_group_create(const struct job_spec *spec, const struct job_group_ops *op
 		     struct job_group **out, struct ed_error *err);
 /* Adds a board on port (copied); label NULL = the port. ED_ERR_ARG when the port is
  * already in the group (two workers would garble each other's packets) or the group
- * is full. Before job_group_start() only. */
+ * is full. Before job_group_start(), or after it for a board that job_group_start_board()
+ * starts (the flashing station adds boards as they appear). */
 int job_group_add(struct job_group *g, const char *port, const char *label, struct ed_error *err);
 /* Adds every port of ports[]; "all" stands for every serial port on a known ESP USB
  * bridge (link/ports.h), ED_ERR_NOTFOUND when there is none. */
@@ -89,6 +92,12 @@ int job_group_add_ports(struct job_group *g, const char *const *ports, size_t co
  * (one file cannot hold several boards). */
 void job_group_start(struct job_group *g);
 
+/* Starts (again) one board that is not running: its state is reset to a fresh board's
+ * and a job of spec (NULL = the group's spec; borrowed until this returns) runs on the
+ * board's port. A job that cannot start finishes the board at once with the reason and
+ * the finished callback; returns that error, else ED_OK. */
+int job_group_start_board(struct job_group *g, size_t i, const struct job_spec *spec);
+
 size_t job_group_count(const struct job_group *g);
 /* Board i (borrowed, valid until job_group_destroy()). */
 const struct job_board *job_group_board(const struct job_group *g, size_t i);
@@ -97,6 +106,8 @@ const struct job_spec *job_group_spec(const struct job_group *g);
 /* Board i's wake fd, -1 once it finished. */
 int job_group_wake_fd(const struct job_group *g, size_t i);
 bool job_group_running(const struct job_group *g);
+/* Board i has a job that has not finished. */
+bool job_group_board_running(const struct job_group *g, size_t i);
 
 struct job_group_counts {
 	size_t boards, running, passed, failed, cancelled;

@@ -30,6 +30,8 @@ struct job {
 	int history_rc; /* under mu: 1 looked up, 0 not, < 0 journal error */
 	struct journal_history history;
 	char history_err[256];
+	int skipped; /* under mu: job_get_skipped() */
+	char skip_reason[600];
 	enum job_boot_verdict boot_verdict; /* under mu */
 	char boot_reason[512];
 	/* worker only */
@@ -67,6 +69,10 @@ void job_write_journal(struct job *job, int rc, const struct ed_error *err, doub
 /* Right after DETECT: what the journal knows of the board's MAC, before this job's own
  * line exists (so a fast job cannot find itself). No-op without a journal. */
 void job_lookup_history(struct job *job, const struct chip_info *info);
+
+/* Right after DETECT: the station's guards (spec.skip_written, skip_mac). Returns true
+ * (and records why) when the board must not be written. */
+bool job_check_skip(struct job *job, const struct chip_info *info);
 
 /* The worker's body (job_run.c): runs every step, returns the result. */
 int job_run(struct job *job, struct ed_error *err);

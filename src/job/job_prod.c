@@ -3,6 +3,7 @@
  * the one journal line per board per job. Called by job_run.c in that order. */
 #include "job/job_priv.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +171,7 @@ void job_write_journal(struct job *job, int rc, const struct ed_error *jerr, dou
 	    .result = result_word(rc),
 	    .duration_s = duration_s,
 	    .error = rc == ED_OK ? "" : jerr->msg,
+	    .slot = job->spec.slot,
 	};
 	struct ed_error e;
 	ed_error_clear(&e);
@@ -196,4 +198,94 @@ void job_lookup_history(struct job *job, const struct chip_info *info)
 	else
 		job->history = h;
 	pthread_mutex_unlock(&job->mu);
+}
+
+/* The files column this job would write (names and MD5s of its write steps). */
+static char *files_text(const struct job *job)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < job->spec.step_count; i++)
+		n += job->steps[i].kind == JOB_STEP_WRITE;
+	struct journal_file *files = calloc(n ? n : 1, sizeof *files);
+	size_t cap = 64 * n + 512;
+	char *text = malloc(cap);
+	if (!files || !text) {
+		free(files);
+		free(text);
+		return NULL;
+	}
+	n = 0;
+	for (size_t i = 0; i < job->spec.step_count; i++) {
+		const struct job_step *s = &job->steps[i];
+		if (s->kind != JOB_STEP_WRITE)
+			continue;
+		files[n].name = s->name ? ed_basename(s->name) : "data";
+		md5_buffer_hex(s->data ? s->data : (const uint8_t *)"", s->data ? s->size : 0,
+			       files[n].md5);
+		n++;
+	}
+	size_t names = 0;
+	for (size_t i = 0; i < n; i++)
+		names += strlen(files[i].name);
+	char *bigger = realloc(text, cap + names);
+	if (bigger) {
+		text = bigger;
+		journal_files_text(files, n, text, cap + names);
+	} else {
+		free(text);
+		text = NULL;
+	}
+	free(files);
+	return text;
+}
+
+static void skip_because(struct job *job, int why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void skip_because(struct job *job, int why, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	pthread_mutex_lock(&job->mu);
+	job->skipped = why;
+	vsnprintf(job->skip_reason, sizeof job->skip_reason, fmt, ap);
+	pthread_mutex_unlock(&job->mu);
+	va_end(ap);
+}
+
+bool job_check_skip(struct job *job, const struct chip_info *info)
+{
+	char mac[18];
+	const uint8_t *m = info->mac;
+	snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+		 m[5]);
+	char want[13], have[13];
+	if (job->spec.skip_mac && journal_mac_normalize(job->spec.skip_mac, want) &&
+	    journal_mac_normalize(mac, have) && !strcmp(want, have)) {
+		skip_because(job, 2, "board %s is still in its slot: not written again", mac);
+		return true;
+	}
+	if (!job->spec.skip_written || !job->spec.journal_path)
+		return false;
+	char *text = files_text(job);
+	if (!text) {
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+			       "out of memory: cannot look the board up in the journal");
+		return false;
+	}
+	struct journal_entry *e = malloc(sizeof *e);
+	struct ed_error err = {0};
+	int rc = e ? journal_find_written(job->spec.journal_path, mac, text, e, &err) : 0;
+	if (rc < 0)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+			       "journal: %s (cannot tell whether board %s was written before)",
+			       err.msg, mac);
+	if (rc > 0)
+		skip_because(job, 1,
+			     "skipped: board %s already has these files (written %s%s%.250s); "
+			     "--rewrite writes it again",
+			     mac, e->time, e->slot[0] || e->port[0] ? " at " : "",
+			     e->slot[0] ? e->slot : e->port);
+	free(e);
+	free(text);
+	return rc > 0;
 }

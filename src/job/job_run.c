@@ -681,10 +681,22 @@ static void resolve_sizes(struct run *r)
 	}
 }
 
+static const enum loader_after after_map[] = {
+    [JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
+    [JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
+    [JOB_AFTER_NO_RESET] = LOADER_AFTER_NO_RESET,
+    [JOB_AFTER_NO_RESET_STUB] = LOADER_AFTER_NO_RESET,
+};
+
 static int run_all(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
 	int rc = connect_and_detect(r, err);
+	if (rc == ED_OK && job_check_skip(job, &r->info)) {
+		/* Nothing written: the board goes back to what it ran (a reset as asked). */
+		rc = loader_finish(r->ld, after_map[job->spec.after], err);
+		return rc;
+	}
 	if (rc == ED_OK)
 		resolve_sizes(r);
 	if (rc == ED_OK)
@@ -727,12 +739,6 @@ static int run_all(struct run *r, struct ed_error *err)
 		    "flash elsewhere, which espdeck cannot check; run the command again "
 		    "(or verify_flash every file the board needs)",
 		    (unsigned long long)r->rom_noise, r->rom_noise == 1 ? "" : "s");
-	static const enum loader_after after_map[] = {
-	    [JOB_AFTER_HARD_RESET] = LOADER_AFTER_HARD_RESET,
-	    [JOB_AFTER_SOFT_RESET] = LOADER_AFTER_SOFT_RESET,
-	    [JOB_AFTER_NO_RESET] = LOADER_AFTER_NO_RESET,
-	    [JOB_AFTER_NO_RESET_STUB] = LOADER_AFTER_NO_RESET,
-	};
 	if (job->spec.after == JOB_AFTER_NO_RESET_STUB) {
 		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "%s",
 			       loader_is_stub(r->ld) ? "Staying in flasher stub."
@@ -786,13 +792,16 @@ int job_run(struct job *job, struct ed_error *err)
 		rc = run_all(&r, err);
 	if (rc == ED_OK)
 		ed_error_clear(err);
+	char why[600];
+	if (rc == ED_OK && job_get_skipped(job, why, sizeof why))
+		ed_fail(err, ED_OK, "%s", why); /* the result event's text */
 	loader_destroy(r.ld);
 	link_close(job->link);
 	job->link = NULL;
 	if (job->trace && job->trace != stderr)
 		fclose(job->trace);
 	job->trace = NULL;
-	if (opened)
+	if (opened && !job_get_skipped(job, NULL, 0))
 		job_write_journal(job, rc, err, (double)(ed_monotonic_us() - t0) / 1e6);
 	if (rc == ED_OK)
 		write_summary(&r);

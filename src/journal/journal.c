@@ -103,7 +103,8 @@ static int build_line(const struct journal_record *rec, struct csv_line *line, s
 					       files.text ? files.text : "",
 					       rec->result,
 					       duration,
-					       rec->error};
+					       rec->error,
+					       rec->slot};
 	for (size_t i = 0; i < JOURNAL_COLUMNS; i++)
 		csv_line_add(line, fields[i]);
 	csv_line_finish(&files);

@@ -11,7 +11,9 @@
  * Columns: time (ISO 8601 UTC), port, chip, mac, flash_id, preset, files ("name=md5"
  * joined by ';', where the board proved the write "name=md5/board:MD5" with the MD5 the
  * board reported for the written range: the same as the file's unless espdeck patched
- * the image header at 0x0), result (ok, failed, cancelled), duration_s, error. */
+ * the image header at 0x0), result (ok, failed, cancelled), duration_s, error, slot (the flashing
+ * station's stable name of where the board sat: a by-path name or a URL; "" elsewhere).
+ * Lines of ten columns (journals written before the slot column) read with slot "". */
 #pragma once
 
 #include <stdbool.h>
@@ -21,8 +23,9 @@
 
 #include "core/error.h"
 
-#define JOURNAL_HEADER	"time,port,chip,mac,flash_id,preset,files,result,duration_s,error"
-#define JOURNAL_COLUMNS 10
+#define JOURNAL_HEADER	   "time,port,chip,mac,flash_id,preset,files,result,duration_s,error,slot"
+#define JOURNAL_COLUMNS	   11
+#define JOURNAL_COLUMNS_V1 10 /* before the slot column */
 
 /* The default journal: $XDG_STATE_HOME/espdeck/journal.csv, else
  * $HOME/.local/state/espdeck/journal.csv. ED_ERR_NOTFOUND when neither variable is set. */
@@ -49,6 +52,7 @@ struct journal_record {
 	const char *result; /* "ok", "failed", "cancelled" */
 	double duration_s;
 	const char *error;
+	const char *slot;
 };
 
 /* Appends one line (creating the file with its header line, and the folders, when
@@ -67,6 +71,7 @@ struct journal_entry {
 	char result[16];
 	char duration_s[24];
 	char error[768];
+	char slot[256];
 	time_t when;	/* time parsed, -1 when unreadable */
 	size_t line_no; /* physical line number in the file, 1-based */
 };
@@ -118,3 +123,14 @@ struct journal_history {
 /* Looks a MAC up in the journal; a missing journal means "never" (ED_OK, times 0). */
 int journal_lookup_mac(const char *path, const char *mac, struct journal_history *out,
 		       struct ed_error *err);
+
+/* The files column for files[0..count): "name=md5" joined by ';' into out (truncated to
+ * cap). */
+void journal_files_text(const struct journal_file *files, size_t count, char *out, size_t cap);
+
+/* Was this board written with exactly these files before? Looks for the latest line with
+ * result ok, the MAC (any spelling) and a files column equal to files_text. Returns 1 and
+ * fills out (may be NULL) when found, 0 when not (a missing journal is "not"), a negative
+ * ed_err when the journal cannot be read. */
+int journal_find_written(const char *path, const char *mac, const char *files_text,
+			 struct journal_entry *out, struct ed_error *err);

@@ -116,7 +116,7 @@ bool journal_entry_matches(const struct journal_entry *e, const struct journal_f
 	return true;
 }
 
-static void fill_entry(struct journal_entry *e, char **field, size_t line_no)
+static void fill_entry(struct journal_entry *e, char **field, size_t count, size_t line_no)
 {
 	struct {
 		char *dst;
@@ -132,9 +132,10 @@ static void fill_entry(struct journal_entry *e, char **field, size_t line_no)
 	    {e->result, sizeof e->result},
 	    {e->duration_s, sizeof e->duration_s},
 	    {e->error, sizeof e->error},
+	    {e->slot, sizeof e->slot},
 	};
 	for (size_t i = 0; i < JOURNAL_COLUMNS; i++)
-		snprintf(cols[i].dst, cols[i].cap, "%s", field[i]);
+		snprintf(cols[i].dst, cols[i].cap, "%s", i < count ? field[i] : "");
 	e->line_no = line_no;
 	if (journal_parse_date(e->time, false, &e->when, NULL) < 0)
 		e->when = -1;
@@ -189,11 +190,12 @@ int journal_read(const char *path, journal_entry_fn fn, void *user, struct journ
 		}
 		size_t adv = used > 0 ? (size_t)used : skip;
 		bool header = line_no == 1 && used > 0 && count >= 1 && !strcmp(field[0], "time");
-		if (used < 0 || (count != JOURNAL_COLUMNS && !header)) {
+		bool columns_ok = count == JOURNAL_COLUMNS || count == JOURNAL_COLUMNS_V1;
+		if (used < 0 || (!columns_ok && !header)) {
 			/* A damaged line, or a torn line closed off by a later append. */
 			note_damage(st, line_no);
 		} else if (!header) {
-			fill_entry(e, field, line_no);
+			fill_entry(e, field, count, line_no);
 			st->entries++;
 			if (fn)
 				rc = fn(user, e);
@@ -237,4 +239,65 @@ int journal_lookup_mac(const char *path, const char *mac, struct journal_history
 		return ED_OK;
 	}
 	return rc;
+}
+
+void journal_files_text(const struct journal_file *files, size_t count, char *out, size_t cap)
+{
+	size_t len = 0;
+	if (cap)
+		out[0] = '\0';
+	for (size_t i = 0; i < count && len < cap; i++) {
+		int n = snprintf(out + len, cap - len, "%s%s=%s", i ? ";" : "",
+				 files[i].name ? files[i].name : "", files[i].md5);
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+}
+
+struct written {
+	char mac[13];
+	const char *files;
+	struct journal_entry *out;
+	bool found;
+};
+
+/* The files column without the board's own MD5s ("name=md5/board:MD5" reads as
+ * "name=md5"): a board proven by the stub has the same files as the spec lists. */
+static bool same_files(const char *logged, const char *want)
+{
+	while (*logged && *logged == *want) {
+		logged++;
+		want++;
+		if (!strncmp(logged, "/board:", 7))
+			logged += strcspn(logged, ";");
+	}
+	return *logged == *want;
+}
+
+static int written_one(void *user, const struct journal_entry *e)
+{
+	struct written *w = user;
+	char have[13];
+	if (strcmp(e->result, "ok") || !same_files(e->files, w->files) ||
+	    !journal_mac_normalize(e->mac, have) || strcmp(have, w->mac))
+		return 0;
+	w->found = true;
+	if (w->out)
+		*w->out = *e; /* the latest one wins: file order is time order */
+	return 0;
+}
+
+int journal_find_written(const char *path, const char *mac, const char *files_text,
+			 struct journal_entry *out, struct ed_error *err)
+{
+	struct written w = {.files = files_text, .out = out};
+	if (!journal_mac_normalize(mac, w.mac))
+		return ed_fail(err, ED_ERR_ARG, "'%s' is not a MAC address", mac);
+	int rc = journal_read(path, written_one, &w, NULL, err);
+	if (rc == ED_ERR_NOTFOUND) {
+		ed_error_clear(err);
+		return 0;
+	}
+	return rc < 0 ? rc : w.found;
 }

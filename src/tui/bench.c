@@ -521,7 +521,7 @@ static int bench_key(struct screen *s, struct tui *ui, int key)
 	if (flags >= 0)
 		return flags;
 	bool busy = bench_job_running(b);
-	if (busy && key > 0 && key < 128 && strchr("weriv", key)) {
+	if (busy && key > 0 && key < 128 && strchr("werivS", key)) {
 		bench_log(b, 1, "a job is running: wait for it or press Esc in its view");
 		return SCREEN_REDRAW;
 	}
@@ -558,6 +558,9 @@ static int bench_key(struct screen *s, struct tui *ui, int key)
 		break;
 	case 'x':
 		ask_dump(b);
+		break;
+	case 'S':
+		bench_station_open(b);
 		break;
 	case 'p':
 		if (b->group)

@@ -140,6 +140,11 @@ void bench_job_cancel_board(struct bench *b, size_t i);
 /* Cancels what runs, follows it to its end, frees the group. */
 void bench_job_finish(struct bench *b);
 size_t bench_checked_ports(const struct bench *b);
+/* The boot check and journal of a write, from the settings and the preset, into spec. */
+void bench_write_extras(struct bench *b, struct job_spec *spec);
+
+/* bench_station.c: S, the station view (the preset on every board that appears). */
+void bench_station_open(struct bench *b);
 /* What the journal knew of a board's MAC before its job ("flashed before: DATE, RESULT
  * (N times)", "new board (not in the journal)", "journal off") into out. */
 void bench_history(const struct bench *b, const struct job_board *bd, char *out, size_t cap);

@@ -71,8 +71,7 @@ size_t bench_checked_ports(const struct bench *b)
 	return n;
 }
 
-/* The boot check and journal of a write, from the settings and the preset. */
-static void spec_extras(struct bench *b, struct job_spec *spec)
+void bench_write_extras(struct bench *b, struct job_spec *spec)
 {
 	const char *boot = bench_setting_value(b, SET_BOOT);
 	if (!strcmp(boot, "on"))
@@ -105,7 +104,7 @@ static void make_spec(struct bench *b, enum bench_action action)
 	}
 	spec->verify = action == ACT_WRITE && !strcmp(bench_setting_value(b, SET_VERIFY), "on");
 	if (action == ACT_WRITE)
-		spec_extras(b, spec);
+		bench_write_extras(b, spec);
 	spec->steps = b->steps;
 	spec->step_count = b->nsteps;
 }

@@ -103,7 +103,7 @@ def test_parallel_with_a_faulty_board(tmp):
         check(data[0x10000:0x10000 + len(user)] == user, "board %d holds user.bin at 0x10000" % i)
     header, rows = journal_rows(journal)
     check(header == ["time", "port", "chip", "mac", "flash_id", "preset", "files", "result",
-                     "duration_s", "error"], "journal header", header)
+                     "duration_s", "error", "slot"], "journal header", header)
     check(len(rows) == 5, "one journal line per board", len(rows))
     by_port = {row[1]: row for row in rows}
     # per file its MD5 and the one the board reported for the written range (stub mode)
@@ -252,7 +252,7 @@ def test_journal_survives_sigkill(tmp):
     raw = open(journal, "rb").read()
     check(raw.endswith(b"\r\n"), "no torn line after SIGKILL")
     header, rows = journal_rows(journal)
-    check(len(rows) >= 2 and all(len(row) == 10 for row in rows), "every line complete", rows)
+    check(len(rows) >= 2 and all(len(row) == 11 for row in rows), "every line complete", rows)
     for row in rows:
         check(row[7] == "ok" and row[6] == "app.bin=%s/board:%s" % (md5(img), md5(img)),
               "journalled board ok", row)

@@ -211,11 +211,11 @@ static void test_append_and_read_back(void **state)
 	    "\r\n"
 	    "2025-11-25T01:00:00Z,/dev/ttyUSB0,ESP8266EX,5c:cf:7f:00:00:00,0x1640ef,32m-c1,"
 	    "boot_v1.6.bin=0123456789abcdef0123456789abcdef;user1.bin="
-	    "fedcba9876543210fedcba9876543210/board:00112233445566778899aabbccddeeff,ok,12.2,\r\n"
+	    "fedcba9876543210fedcba9876543210/board:00112233445566778899aabbccddeeff,ok,12.2,,\r\n"
 	    "2025-11-25T01:01:00Z,/dev/ttyUSB1,ESP8266EX,5c:cf:7f:00:00:01,0x1640ef,32m-c1,"
 	    "boot_v1.6.bin=0123456789abcdef0123456789abcdef;user1.bin="
 	    "fedcba9876543210fedcba9876543210/board:00112233445566778899aabbccddeeff,failed,13.2,"
-	    "\"no reply to SYNC, \"\"is GPIO0 low?\"\"\ntried 7 times\"\r\n");
+	    "\"no reply to SYNC, \"\"is GPIO0 low?\"\"\ntried 7 times\",\r\n");
 
 	struct collected c = {0};
 	struct journal_stats st;
@@ -231,6 +231,50 @@ static void test_append_and_read_back(void **state)
 	struct stat sb;
 	assert_int_equal(stat(fx->path, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0644);
+}
+
+/* The station's guard: an ok line with this MAC and exactly these files; the slot column;
+ * journals of ten columns (before the slot) still read. */
+static void test_find_written_and_slot(void **state)
+{
+	struct fixture *fx = *state;
+	struct ed_error err;
+	char files[256];
+	journal_files_text(demo_files, 2, files, sizeof files);
+	assert_string_equal(files, "boot_v1.6.bin=0123456789abcdef0123456789abcdef;user1.bin="
+				   "fedcba9876543210fedcba9876543210");
+	struct journal_entry e;
+	assert_int_equal(journal_find_written(fx->path, "5c:cf:7f:00:00:01", files, &e, &err), 0);
+	struct journal_record r = demo(1, "failed", "no reply");
+	r.slot = "pci-0000:00:14.0-usb-0:1.2:1.0-port0";
+	assert_int_equal(journal_append(fx->path, &r, &err), ED_OK);
+	assert_int_equal(journal_find_written(fx->path, "5C-CF-7F-00-00-01", files, &e, &err), 0);
+	r = demo(1, "ok", NULL);
+	r.slot = "pci-0000:00:14.0-usb-0:1.2:1.0-port0";
+	assert_int_equal(journal_append(fx->path, &r, &err), ED_OK);
+	assert_int_equal(journal_find_written(fx->path, "5ccf7f000001", files, &e, &err), 1);
+	assert_string_equal(e.slot, "pci-0000:00:14.0-usb-0:1.2:1.0-port0");
+	assert_string_equal(e.result, "ok");
+	/* Other files, or only some of them: not the same write. */
+	journal_files_text(demo_files, 1, files, sizeof files);
+	assert_int_equal(journal_find_written(fx->path, "5c:cf:7f:00:00:01", files, &e, &err), 0);
+	assert_int_equal(journal_find_written(fx->path, "not a mac", files, &e, &err), ED_ERR_ARG);
+	/* A line of ten columns, as journals had before the slot column. */
+	FILE *f = fopen(fx->path, "ab");
+	assert_non_null(f);
+	fputs("2025-11-25T02:00:00Z,/dev/ttyUSB2,ESP8266EX,5c:cf:7f:00:00:02,0x1640ef,32m-c1,"
+	      "user1.bin=fedcba9876543210fedcba9876543210,ok,3.0,\r\n",
+	      f);
+	fclose(f);
+	struct collected c = {0};
+	struct journal_stats st;
+	assert_int_equal(journal_read(fx->path, collect, &c, &st, &err), ED_OK);
+	assert_int_equal(st.entries, 3);
+	assert_int_equal(st.damaged, 0);
+	assert_string_equal(c.e[2].mac, "5c:cf:7f:00:00:02");
+	assert_string_equal(c.e[2].slot, "");
+	journal_files_text(&demo_files[1], 1, files, sizeof files);
+	assert_int_equal(journal_find_written(fx->path, "5c:cf:7f:00:00:02", files, &e, &err), 1);
 }
 
 static void test_default_path(void **state)
@@ -581,6 +625,7 @@ int main(void)
 	    cmocka_unit_test(test_csv_quoting),
 	    cmocka_unit_test_setup_teardown(test_append_and_read_back, setup, teardown),
 	    cmocka_unit_test(test_default_path),
+	    cmocka_unit_test_setup_teardown(test_find_written_and_slot, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_torn_line_is_skipped_and_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_filters_and_lookup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_killed_writer_loses_nothing_reported, setup,
