@@ -15,6 +15,7 @@
 #include "core/util.h"
 #include "image/image.h"
 #include "journal/journal.h"
+#include "link/link.h"
 #include "tui/bench.h"
 #include "tui/dialog.h"
 #include "tui/format.h"
@@ -649,6 +650,11 @@ static int bench_first_tick(struct screen *s, struct tui *ui)
 		  "every key",
 		  b->cfg->firmware_dir);
 	bench_ports_init(b);
+	for (size_t i = 0; i < b->cfg->port_count; i++) {
+		char note[256]; /* the virtual board's flash: kept, and where (issue 15) */
+		if (link_sim_flash_note(b->cfg->ports[i], note, sizeof note) == 0)
+			bench_log(b, 2, "%s: %s", b->cfg->ports[i], note);
+	}
 	load_catalog(b);
 	apply_settings(b);
 	s->tick = bench_tick;

@@ -38,8 +38,8 @@ enum bench_setting {
 enum bench_action { ACT_NONE = 0, ACT_WRITE, ACT_ERASE, ACT_READ, ACT_VERIFY, ACT_INFO };
 
 struct bench_port {
-	char spec[256]; /* what link_open() takes */
-	char label[96]; /* what the pane shows */
+	char spec[256];	 /* what link_open() takes */
+	char label[160]; /* what the pane shows */
 	bool is_virtual;
 	bool bridge;  /* a known ESP USB-serial bridge */
 	bool checked; /* Space: part of the next write on several boards */
