@@ -97,6 +97,7 @@ void bench_select_preset(struct bench *b, size_t i)
 	memset(&b->rep, 0, sizeof b->rep);
 	b->loaded = b->parse_ok = b->files_ok = false;
 	b->load_error[0] = '\0';
+	b->force_note[0] = '\0';
 	if (!e)
 		return;
 	b->preset_sel = i;
@@ -193,13 +194,63 @@ static void do_write(void *ctx, struct tui *ui)
 	bench_job_start(b, ACT_WRITE, title, bench_checked_ports(b) > 0);
 }
 
+static void confirm_write(struct bench *b);
+
+static void do_force(void *ctx, struct tui *ui)
+{
+	struct bench *b = ctx;
+	char note[sizeof b->force_note];
+	if (!app_preset_can_force(&b->files, &b->rep, note, sizeof note))
+		return;
+	snprintf(b->force_note, sizeof b->force_note, "%s", note);
+	bench_log(b, 1, "write: preset check overridden (%s); the journal line says so", note);
+	confirm_write(b);
+}
+
+/* A preset whose only problem is an image built for another flash size (a vendor's bin
+ * the technician cannot rebuild): the refusal becomes a warning to confirm (issue 15). */
+static bool ask_force(struct bench *b)
+{
+	char note[sizeof b->force_note];
+	if (!b->loaded || !b->parse_ok ||
+	    !app_preset_can_force(&b->files, &b->rep, note, sizeof note))
+		return false;
+	/* The first such diagnostic with the file's name instead of its path (the dialog
+	 * is narrow): "region 'user1': user1.bin was built for flash size 2MB-c1 ...". */
+	char text[512] = "";
+	for (size_t i = 0; i < b->rep.count && !text[0]; i++) {
+		const char *m = b->rep.items[i].msg;
+		const char *path = strstr(m, "': ");
+		const char *built = strstr(m, " was built for ");
+		if (!b->rep.items[i].overridable || !path || !built || built < path)
+			continue;
+		char file[256];
+		snprintf(file, sizeof file, "%.*s", (int)(built - path - 3), path + 3);
+		snprintf(text, sizeof text, "%.*s%.60s%.200s.", (int)(path + 3 - m), m,
+			 ed_basename(file), built);
+	}
+	size_t used = strlen(text);
+	snprintf(text + used, sizeof text - used,
+		 " Write it anyway? Only if it is right for this board (a vendor's bin you "
+		 "cannot rebuild).");
+	tui_push(b->ui, dialog_confirm("Preset check: another flash size", text, do_force, b));
+	return true;
+}
+
 static void ask_write(struct bench *b)
 {
 	/* Files may have been rebuilt since the preset was selected: look again, so what
 	 * is validated is what gets written. */
 	bench_select_preset(b, b->preset_sel);
+	if (ask_force(b))
+		return;
 	if (!ready_preset(b, "write"))
 		return;
+	confirm_write(b);
+}
+
+static void confirm_write(struct bench *b)
+{
 	struct job_step steps[BENCH_MAX_STEPS];
 	bool all = all_checked(b);
 	size_t n = app_preset_steps(&b->layout, &b->files, all ? NULL : b->checked, steps);

@@ -103,6 +103,10 @@ struct bench {
 	unsigned virtual_added; /* boards added with '+' (sim://?mac=...) */
 	char journal[512];	/* where jobs append their line; "" = none */
 	char ota_dir[512];	/* the folder of the last OTA bins, for publishing */
+	/* A preset check the user overrode in the warning dialog (issue 15): "user1.bin
+	 * built for 2MB-c1", "" = none; cleared when the preset is selected again. */
+	char force_note[512];
+	char journal_preset[700]; /* "demo (forced: ...)" for the journal line */
 };
 
 /* bench.c */

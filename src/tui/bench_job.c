@@ -90,6 +90,11 @@ static void spec_extras(struct bench *b, struct job_spec *spec)
 		spec->boot_app_baud = b->layout.app_baud;
 	spec->journal_path = b->journal[0] ? b->journal : NULL;
 	spec->preset_name = b->loaded ? b->layout.name : NULL;
+	if (b->loaded && b->force_note[0]) {
+		snprintf(b->journal_preset, sizeof b->journal_preset, "%s (forced: %s)",
+			 b->layout.name, b->force_note);
+		spec->preset_name = b->journal_preset;
+	}
 }
 
 static void make_spec(struct bench *b, enum bench_action action)

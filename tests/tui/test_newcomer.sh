@@ -104,6 +104,48 @@ keys Enter
 wait_for "[idle]" state-verify-closed
 quit state-second-run
 
+# -- item 3: a vendor bin built for another flash size: a warning to confirm -----------
+mkdir -p "$work/fw2"
+cp "$work/fw/demo-0x00000.bin" "$work/fw/blank.bin" "$work/fw/user2.bin" "$work/fw2/"
+python3 - "$work/fw2" <<'PY' || exit 1
+import struct, sys
+data = bytes(range(16))
+img = bytes([0xE9, 1, 0, 0x50]) + struct.pack("<III", 0x40100000, 0x40100000, 16) + data
+cs = 0xEF
+for b in data:
+    cs ^= b
+open(sys.argv[1] + "/user1.bin", "wb").write(img + bytes(15) + bytes([cs]))
+PY
+start "--port 'sim://?clock=virtual&fast&flash=$work/force.bin' --firmware-dir '$work/fw2' --preset demo"
+wait_for "Preset demo " force-start
+keys w
+wait_for "Preset check: another flash size" force-dialog &&
+	wait_for "user1.bin was built for flash size 2MB-c1" force-explained &&
+	wait_for "(a vendor's bin you" force-explained && ok force-dialog
+keys n
+wait_for "[idle]" force-no
+if [ -e "$work/force.bin" ]; then
+	echo "FAIL force-no-nothing-written: the board was opened after 'n'"
+	fail=1
+else
+	ok force-no-nothing-written
+fi
+keys w
+wait_for "Preset check: another flash size" force-dialog-again && keys y
+wait_for "Write all 5 regions of preset demo" force-write-confirm && keys y
+wait_for "written and verified" force-written && ok force-written
+keys Enter
+wait_for "[idle]" force-idle
+quit force
+same "$work/force.bin" 0x1000 "$work/fw2/user1.bin" force-on-board
+if grep -qF ",demo (forced: user1.bin built for 2MB-c1)," "$work/state/espdeck/journal.csv"; then
+	ok force-journal
+else
+	echo "FAIL force-journal: the override is not in the journal line"
+	cat "$work/state/espdeck/journal.csv"
+	fail=1
+fi
+
 # A kill in the middle of a write leaves the saved image as it was (never half a write):
 # the real-time board takes seconds for user1.bin, the kill comes while it is written.
 printf '[preset]\nflash_size = 4MB-c1\nerase = none\n[region user2]\noffset = 0x101000\nfile = user2.bin\n[region user1]\noffset = 0x1000\nfile = user1.bin\n' \
