@@ -5,9 +5,11 @@
 #include "tui/tui.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "app/config.h"
 #include "app/preset.h"
@@ -342,6 +344,18 @@ static bool read_ok(void *ctx, struct tui *ui, const struct dialog_field *f, siz
 	return true;
 }
 
+/* The proposed dump name follows the address as it is typed, until the user edits the
+ * name (then it is theirs). */
+static void read_changed(void *ctx, struct dialog_field *f, size_t n, size_t edited)
+{
+	struct bench *b = ctx;
+	uint32_t addr;
+	if (edited != 0 || strcmp(f[2].value, b->read_default) || !ed_parse_u32(f[0].value, &addr))
+		return;
+	tui_dump_name(b->read_default, sizeof b->read_default, addr);
+	snprintf(f[2].value, sizeof f[2].value, "%s", b->read_default);
+}
+
 static void ask_read(struct bench *b)
 {
 	struct dialog_field f[3] = {{"address", ""}, {"size", ""}, {"file", ""}};
@@ -358,7 +372,9 @@ static void ask_read(struct bench *b)
 	snprintf(f[1].value, sizeof f[1].value, "0x%x", size);
 	tui_dump_name(b->read_default, sizeof b->read_default, addr);
 	snprintf(f[2].value, sizeof f[2].value, "%s", b->read_default);
-	tui_push(b->ui, dialog_form("Read a block of flash", f, 3, read_ok, b));
+	struct screen *form = dialog_form("Read a block of flash", f, 3, read_ok, b);
+	dialog_form_on_change(form, read_changed);
+	tui_push(b->ui, form);
 }
 
 void bench_open_dump(struct bench *b, const char *path)
@@ -397,25 +413,68 @@ static void ask_dump(struct bench *b)
 	tui_push(b->ui, dialog_form("Open a dump in the hex viewer", f, 1, dump_ok, b));
 }
 
-static bool ota_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n, char *error,
-		   size_t cap)
+static bool ota_run(struct bench *b, const char *elf, const char *out, char *error, size_t cap)
 {
-	struct bench *b = ctx;
-	if (bench_make_ota(b, f[0].value, f[1].value, error, cap) < 0)
+	if (bench_make_ota(b, elf, out, error, cap) < 0)
 		return false;
 	bench_select_preset(b, b->preset_sel); /* the new bins change the statuses */
-	snprintf(b->ota_dir, sizeof b->ota_dir, "%s", f[1].value);
+	snprintf(b->ota_dir, sizeof b->ota_dir, "%s", out);
 	bench_ask_publish(b); /* pushed on top: offered right away, Esc skips it */
 	return true;
 }
 
-static void ask_ota(struct bench *b)
+static void ask_ota_with(struct bench *b, const char *elf, const char *out, const char *error);
+
+/* "Create the folder?" answered yes: create it, make the bins; on failure the form again
+ * with the reason. */
+static void ota_create_yes(void *ctx, struct tui *ui)
+{
+	struct bench *b = ctx;
+	char error[1024] = "";
+	if (bench_mkdir_p(b->ota_out, error, sizeof error) == 0) {
+		bench_log(b, 2, "OTA: created the folder %s", b->ota_out);
+		if (ota_run(b, b->ota_elf, b->ota_out, error, sizeof error))
+			return;
+	}
+	ask_ota_with(b, b->ota_elf, b->ota_out, error);
+}
+
+static bool ota_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n, char *error,
+		   size_t cap)
+{
+	struct bench *b = ctx;
+	struct stat st;
+	if (f[1].value[0] && stat(f[1].value, &st) != 0 && errno == ENOENT) {
+		/* A missing output folder is created, after asking (issue 15). */
+		snprintf(b->ota_elf, sizeof b->ota_elf, "%s", f[0].value);
+		snprintf(b->ota_out, sizeof b->ota_out, "%s", f[1].value);
+		char text[512];
+		snprintf(text, sizeof text,
+			 "The output folder %s does not exist. Create it and write user1.bin "
+			 "and user2.bin there?",
+			 b->ota_out);
+		tui_push(ui, dialog_confirm("Create the output folder?", text, ota_create_yes, b));
+		return true;
+	}
+	return ota_run(b, f[0].value, f[1].value, error, cap);
+}
+
+static void ask_ota_with(struct bench *b, const char *elf, const char *out, const char *error)
 {
 	struct dialog_field f[2] = {{"ELF", ""}, {"output dir", ""}};
-	snprintf(f[0].value, sizeof f[0].value, "%s/demo.elf", b->cfg->firmware_dir);
-	snprintf(f[1].value, sizeof f[1].value, "%s", b->cfg->firmware_dir);
-	tui_push(b->ui,
-		 dialog_form("Make OTA bins (gen_appbin user1.bin + user2.bin)", f, 2, ota_ok, b));
+	snprintf(f[0].value, sizeof f[0].value, "%s", elf);
+	snprintf(f[1].value, sizeof f[1].value, "%s", out);
+	struct screen *form =
+	    dialog_form("Make OTA bins (gen_appbin user1.bin + user2.bin)", f, 2, ota_ok, b);
+	dialog_form_set_error(form, error);
+	tui_push(b->ui, form);
+}
+
+static void ask_ota(struct bench *b)
+{
+	char elf[512];
+	snprintf(elf, sizeof elf, "%s/demo.elf", b->cfg->firmware_dir);
+	ask_ota_with(b, elf, b->cfg->firmware_dir, "");
 }
 
 static void quit_yes(void *ctx, struct tui *ui)

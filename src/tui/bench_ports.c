@@ -106,16 +106,19 @@ int bench_ports_check_bridges(struct bench *b)
 	return SCREEN_REDRAW;
 }
 
-/* "virtual board, flash kept in ~/.local/state/espdeck/sim-flash.bin": what the board
- * is and whether its flash outlives a job (issue 15: the demo looked as if writes did not
- * stick). Options other than flash= are shown as given. */
+/* "virtual board, flash kept in ~/.local/state/espdeck/sim-flash.bin": the board and
+ * whether its flash outlives a job (issue 15: the demo looked as if writes did not
+ * stick). A URL with other options is shown as given ("virtual ?clock=virtual&fast");
+ * the log says where its flash is kept. */
 static void sim_label(const char *spec, char *out, size_t cap)
 {
 	char note[80];
 	link_sim_flash_note(spec, note, sizeof note);
-	const char *opts = spec + 6 + (spec[6] == '?');
-	bool plain = !*opts || !strcmp(opts, "flash=state");
-	snprintf(out, cap, "virtual %.60s%s%s", plain ? "board" : opts, note[0] ? ", " : "", note);
+	const char *opts = spec + 6;
+	if (*opts && strcmp(opts, "?flash=state"))
+		snprintf(out, cap, "virtual %.80s", opts);
+	else
+		snprintf(out, cap, "virtual board%s%s", note[0] ? ", " : "", note);
 }
 
 void bench_ports_scan(struct bench *b)

@@ -104,6 +104,126 @@ keys Enter
 wait_for "[idle]" state-verify-closed
 quit state-second-run
 
+# -- item 5: focus starts on Ports and shows without colours ----------------------------
+EXTRA_ENV="NO_COLOR=1"
+start "--port 'sim://?clock=virtual&fast&keep=1&latency-ms=0&seed=12345' --firmware-dir '$work/fw' --preset demo"
+wait_for "Preset demo " focus-start
+wait_for "> Ports <" focus-on-ports && ok focus-on-ports
+screen | grep -qF "> Presets <" && { echo "FAIL focus-on-ports: two panes marked"; fail=1; }
+keys Tab
+wait_for "> Presets <" focus-moves && ok focus-moves
+screen | grep -qF "> Ports <" && { echo "FAIL focus-moves: Ports still marked"; fail=1; }
+keys BTab
+wait_for "> Ports <" focus-back
+EXTRA_ENV=""
+
+# -- item 5: at 80x24 the title line never cuts a number ---------------------------------
+head1() { screen | head -1; }
+if head1 | grep -qF "32m-c1 qio 40m | 115200 baud"; then
+	ok header-115200
+else
+	echo "FAIL header-115200: the title line cuts the baud or the flash size:"
+	head1
+	fail=1
+fi
+keys Tab Tab Tab
+i=0
+while ! head1 | grep -qF "921600" && [ $i -lt 12 ]; do
+	keys Right
+	sleep 0.1
+	i=$((i + 1))
+done
+if head1 | grep -qF "32m-c1 qio 40m | 921600 baud"; then
+	ok header-921600
+else
+	echo "FAIL header-921600: the title line cuts the baud:"
+	head1
+	fail=1
+fi
+
+# -- item 5: the read dialog's file name follows the address as it is typed --------------
+keys r
+wait_for "Read a block of flash" name-dialog
+keys C-u
+tmx send-keys -t b -l -- 0x3ff
+wait_for "file         flash-0003ff.bin" name-follows-typing
+tmx send-keys -t b -l -- 000
+wait_for "file         flash-3ff000.bin" name-follows-typing && ok name-follows-typing
+# Once the user edits the name, it is theirs.
+keys Tab Tab C-u
+tmx send-keys -t b -l -- mine.bin
+keys Tab C-u
+tmx send-keys -t b -l -- 0x3fd000
+wait_for "address      0x3fd000" name-kept
+wait_for "file         mine.bin" name-kept && ok name-kept-after-edit
+keys Escape
+wait_for "[idle]" name-closed
+
+# -- item 5: the chip-info view shows no empty progress bar ------------------------------
+keys i
+wait_for "flash id 0x1640ef" info-done
+if screen | grep -qE "reset +[0-9]+%|0 B / 0 B"; then
+	echo "FAIL info-no-bar: the chip-info view shows a byte count:"
+	screen
+	fail=1
+else
+	ok info-no-bar
+fi
+keys Enter
+wait_for "[idle]" info-closed
+
+# -- item 5: OTA creates a missing output folder after asking; its error is whole -------
+long="$work/fw/a-firmware-folder-with-a-rather-long-name"
+keys o
+wait_for "Make OTA bins" ota-dialog
+keys C-u
+tmx send-keys -t b -l -- "$long/app.elf"
+keys Tab C-u
+tmx send-keys -t b -l -- "$work/new/out"
+keys Enter
+wait_for "Create the output folder?" ota-asks && ok ota-asks
+keys n
+wait_for "[idle]" ota-no
+[ -e "$work/new" ] && { echo "FAIL ota-no: the folder was created after 'n'"; fail=1; }
+keys o
+wait_for "Make OTA bins" ota-dialog2
+keys C-u
+tmx send-keys -t b -l -- "$long/app.elf"
+keys Tab C-u
+tmx send-keys -t b -l -- "$work/new/out"
+keys Enter
+wait_for "Create the output folder?" ota-asks2 && keys y
+wait_for "No such file or directory" ota-error-whole && ok ota-error-whole
+[ -d "$work/new/out" ] && ok ota-folder-created ||
+	{ echo "FAIL ota-folder-created: no $work/new/out"; fail=1; }
+keys Escape
+wait_for "[idle]" ota-closed
+quit item5
+
+# -- item 5: a cancel shows one summary, in the user's words -----------------------------
+printf '[preset]\nflash_size = 4MB-c1\nerase = none\n[region blank]\noffset = 0x3FE000\nfile = blank.bin\n[region user1]\noffset = 0x1000\nfile = user1.bin\n[region user2]\noffset = 0x101000\nfile = user2.bin\n' \
+	>"$work/xdg/espdeck/layouts/slow3.ini"
+start "--no-stub --port sim:// --firmware-dir '$work/fw' --preset slow3"
+wait_for "Preset slow3 " cancel-start
+keys Tab Tab Tab j j j j j j Enter
+wait_for "verify off" cancel-verify-off
+keys w
+wait_for "Write all 3 regions" cancel-confirm && keys y
+wait_for "[>] 2/3 write user1.bin" cancel-running
+keys Escape
+wait_for "written: blank.bin; interrupted: user1.bin; not written: user2.bin" \
+	cancel-one-summary && wait_for "cancelled" cancel-one-summary && ok cancel-one-summary
+if screen | grep -qE "not written or incomplete|register 0x|cancelled during a wait"; then
+	echo "FAIL cancel-user-words: engine internals or a second summary on the view:"
+	screen
+	fail=1
+else
+	ok cancel-user-words
+fi
+keys Enter
+wait_for "[idle]" cancel-closed
+quit cancel
+
 # -- item 3: a vendor bin built for another flash size: a warning to confirm -----------
 mkdir -p "$work/fw2"
 cp "$work/fw/demo-0x00000.bin" "$work/fw/blank.bin" "$work/fw/user2.bin" "$work/fw2/"
