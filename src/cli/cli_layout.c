@@ -177,9 +177,13 @@ int cmd_layout(const struct config *cfg, int argc, char **argv)
 			fflush(stdout);
 			print_diags(stdout, l, rep);
 		}
+		char note[512];
 		if (!files_ok)
-			printf("\nnot ready to write: %zu problem%s above\n", rep->errors,
-			       rep->errors == 1 ? "" : "s");
+			printf("\nnot ready to write: %zu problem%s above%s\n", rep->errors,
+			       rep->errors == 1 ? "" : "s",
+			       app_preset_can_force(files, rep, note, sizeof note)
+				   ? " (write_layout --force writes it anyway)"
+				   : "");
 		rc = CLI_EXIT_OK;
 	}
 	if (files)

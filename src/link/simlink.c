@@ -9,9 +9,10 @@
  * options, so the next job on the same port finds what the previous one wrote (write,
  * then verify or read). That is the default on the real clock (the bench, the demo); a
  * board on the virtual clock (tests) starts erased at every open unless keep=1, so tests
- * that open the same options do not depend on each other's order. With flash=state it is also kept between runs, in
- * $XDG_STATE_HOME/espdeck/sim-flash.bin, replaced atomically when a job closes the port
- * (a kill leaves the previous image whole). flash=FILE is espdeck-sim's mmap'd file. */
+ * that open the same options do not depend on each other's order. With flash=state it
+ * is also kept between runs, in $XDG_STATE_HOME/espdeck/sim-flash.bin, replaced
+ * atomically when a job closes the port (a kill leaves the previous image whole).
+ * flash=FILE is espdeck-sim's mmap'd file, its own keeping. */
 #include "link/link.h"
 
 #include <errno.h>

@@ -172,6 +172,12 @@ static bool all_checked(const struct bench *b)
 
 static bool ready_preset(struct bench *b, const char *what)
 {
+	/* A verify only reads: an image built for another flash size (which a write takes
+	 * after the warning) is compared like any other file. */
+	char note[sizeof b->force_note];
+	if (!strcmp(what, "verify") && b->loaded && b->parse_ok &&
+	    app_preset_can_force(&b->files, &b->rep, note, sizeof note))
+		return true;
 	if (!b->loaded || !b->parse_ok || !b->files_ok) {
 		bench_log(b, 0,
 			  "%s: the preset is not ready (see its problems above); nothing "

@@ -43,6 +43,8 @@ expect() {
 	fi
 }
 
+expect show-hint 0 "not ready to write: 1 problem above (write_layout --force writes it anyway)" \
+	"$ESPDECK" layout show demo --firmware-dir "$work/fw"
 expect refused 1 "user1.bin was built for flash size 2MB-c1 (size_map 5) but the preset is 32m-c1 (size_map 6)" \
 	"$ESPDECK" --port "$port" write_layout demo --firmware-dir "$work/fw"
 expect refused-says-force 1 "add --force to write it anyway" \

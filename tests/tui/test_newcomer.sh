@@ -256,6 +256,12 @@ wait_for "Write all 5 regions of preset demo" force-write-confirm && keys y
 wait_for "written and verified" force-written && ok force-written
 keys Enter
 wait_for "[idle]" force-idle
+# A verify only reads: it compares the forced file without asking.
+keys v
+wait_for "verify on sim://" force-verify-job && wait_for "verified" force-verify &&
+	ok force-verify
+keys Enter
+wait_for "[idle]" force-verify-closed
 quit force
 same "$work/force.bin" 0x1000 "$work/fw2/user1.bin" force-on-board
 if grep -qF ",demo (forced: user1.bin built for 2MB-c1)," "$work/state/espdeck/journal.csv"; then
