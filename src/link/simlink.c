@@ -250,7 +250,7 @@ static int make_parent(const char *path, struct ed_error *err)
 			continue;
 		char c = *p;
 		*p = '\0';
-		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			return ed_fail(err, ED_ERR_IO,
 				       "flash=state: cannot create the folder %s: %s", dir,
 				       strerror(errno));

@@ -117,8 +117,9 @@ static void sim_label(const char *spec, char *out, size_t cap)
 	const char *opts = spec + 6;
 	if (*opts && strcmp(opts, "?flash=state"))
 		snprintf(out, cap, "virtual %.80s", opts);
-	else
-		snprintf(out, cap, "virtual board%s%s", note[0] ? ", " : "", note);
+	else /* "(saved)" first: the pane is narrow, and sim:// is listed beside it */
+		snprintf(out, cap, "virtual board%s%s%s", *opts ? " (saved)" : "",
+			 note[0] ? ", " : "", note);
 }
 
 void bench_ports_scan(struct bench *b)

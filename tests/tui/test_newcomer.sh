@@ -280,6 +280,12 @@ else
 	fail=1
 fi
 
+# make run's port: the list tells the saved board from the plain one, the log says where.
+start "--port 'sim://?flash=state' --firmware-dir '$work/fw' --preset demo"
+wait_for "[ ]virtual board (s" make-run-port && wait_for "[ ]virtual board, f" make-run-port &&
+	wait_for "sim://?flash=state: flash kept in" make-run-port && ok make-run-port
+quit make-run-port
+
 # A kill in the middle of a write leaves the saved image as it was (never half a write):
 # the real-time board takes seconds for user1.bin, the kill comes while it is written.
 printf '[preset]\nflash_size = 4MB-c1\nerase = none\n[region user2]\noffset = 0x101000\nfile = user2.bin\n[region user1]\noffset = 0x1000\nfile = user1.bin\n' \
