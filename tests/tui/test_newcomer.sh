@@ -280,6 +280,18 @@ else
 	fail=1
 fi
 
+# A saved image of another size is refused with what to do, never used cut or padded.
+XDG_STATE_HOME="$work/state" "$ESPDECK" --port 'sim://?clock=virtual&fast&flash=state&flash-size=1MB' \
+	flash_id >"$work/out" 2>&1
+st=$?
+if [ $st != 0 ] && grep -qF "sim-flash.bin holds 4194304 bytes, not a flash of 1048576 bytes; delete it" "$work/out"; then
+	ok state-size-refused
+else
+	echo "FAIL state-size-refused: status $st"
+	cat "$work/out"
+	fail=1
+fi
+
 # make run's port: the list tells the saved board from the plain one, the log says where.
 start "--port 'sim://?flash=state' --firmware-dir '$work/fw' --preset demo"
 wait_for "[ ]virtual board (s" make-run-port && wait_for "[ ]virtual board, f" make-run-port &&
