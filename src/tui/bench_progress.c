@@ -121,17 +121,6 @@ static void draw_steps(const struct bench *b, int y, int x, int w, int rows)
 	}
 }
 
-/* A failed write's text is "written: ...; not written or incomplete: file@addr: file:
- * writing 0x...: port: CAUSE"; a row has room for the cause only (the detail line and the
- * log keep everything). */
-static const char *failure_cause(const char *text)
-{
-	if (strncmp(text, "written: ", 9))
-		return text;
-	const char *last = strrchr(text, ':');
-	return last && last[1] == ' ' && last[2] ? last + 2 : text;
-}
-
 /* The result line of one board's job, its colour role and the keys that apply. */
 static void result_line(const struct bench *b, const struct job_board *bd, char *line, size_t cap,
 			int *role_out, const char **hint_out)
@@ -162,11 +151,7 @@ static void result_line(const struct bench *b, const struct job_board *bd, char 
 		hint = "Enter close   l full log";
 	} else if (bd->done) {
 		role = ROLE_ERROR;
-		/* A write's summary follows on its own line: here only the cause. */
-		snprintf(line, cap, "FAILED: %s",
-			 b->action == ACT_WRITE && b->job_summary[0]
-			     ? failure_cause(bd->result_text)
-			     : bd->result_text);
+		snprintf(line, cap, "FAILED: %s", bd->result_text);
 		hint = "Enter close   l full log";
 	} else if (bd->cancel_sent) {
 		snprintf(line, cap, "cancelling: stopping after the current packet...");
@@ -233,6 +218,17 @@ static void single_draw(const struct bench *b)
 	tui_put(y + h - 2, x + 2, w - 4, tui_attr(ROLE_DIM), hint);
 }
 /* --- several boards ------------------------------------------------------------------ */
+
+/* A failed write's text is "written: ...; not written or incomplete: file@addr: file:
+ * writing 0x...: port: CAUSE"; a row has room for the cause only (the detail line and the
+ * log keep everything). */
+static const char *failure_cause(const char *text)
+{
+	if (strncmp(text, "written: ", 9))
+		return text;
+	const char *last = strrchr(text, ':');
+	return last && last[1] == ' ' && last[2] ? last + 2 : text;
+}
 
 /* The failure text with its cause first: the result event says what was and was not
  * written, job_wait's detail the cause ("port closed", "timeout ..."). */
