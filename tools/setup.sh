@@ -53,7 +53,8 @@ run)
 	install_missing
 	build build
 	shift
-	exec ./build/espdeck --port sim:// --firmware-dir build/firmware \
+	# flash=state: the virtual board keeps its flash between runs (issue 15, item 1).
+	exec ./build/espdeck --port 'sim://?flash=state' --firmware-dir build/firmware \
 		--preset demo "$@"
 	;;
 test)

@@ -4,6 +4,10 @@
 
 #include "app/spec.h"
 
+#include <stdio.h>
+
+#include "core/util.h"
+
 size_t app_preset_steps(const struct layout *l, const struct layout_files *files, const bool *only,
 			struct job_step *steps)
 {
@@ -61,4 +65,23 @@ void app_preset_spec(const struct config *cfg, const struct layout *l, bool veri
 		spec->boot_listen_ms = l->boot_time_ms;
 	if (!cfg->app_baud && l->app_baud)
 		spec->boot_app_baud = l->app_baud;
+}
+
+bool app_preset_can_force(const struct layout_files *files, const struct layout_report *rep,
+			  char *note, size_t cap)
+{
+	note[0] = '\0';
+	if (!rep->errors || rep->errors != rep->overridable)
+		return false;
+	size_t used = 0;
+	for (size_t i = 0; i < files->count; i++) {
+		const struct layout_file *f = &files->regions[i];
+		if (!f->built_for[0] || used >= cap)
+			continue;
+		int n = snprintf(note + used, cap - used, "%s%s built for %s", used ? ", " : "",
+				 ed_basename(f->path), f->built_for);
+		if (n > 0)
+			used += (size_t)n;
+	}
+	return true;
 }

@@ -24,3 +24,12 @@ size_t app_preset_steps(const struct layout *l, const struct layout_files *files
  * (the command line's rules win over the preset's). No steps. Borrows cfg and l. */
 void app_preset_spec(const struct config *cfg, const struct layout *l, bool verify,
 		     struct job_spec *spec);
+
+/* A preset whose only errors are images built for another flash size (layout_resolve()'s
+ * overridable errors: a vendor bin the technician cannot rebuild) may be written after the
+ * user confirmed a warning (CLI --force, the bench's dialog). True in that case, with
+ * "user1.bin built for 2MB-c1" (every such file) in note, for the warning and the
+ * journal's preset column ("demo (forced: ...)"); false (note "") when there is nothing
+ * to override or another error. Borrows files and rep. */
+bool app_preset_can_force(const struct layout_files *files, const struct layout_report *rep,
+			  char *note, size_t cap);

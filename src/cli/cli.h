@@ -78,11 +78,13 @@ int cmd_layout(const struct config *cfg, int argc, char **argv);
 int cmd_write_layout(const struct config *cfg, int argc, char **argv);
 int cmd_station(const struct config *cfg, int argc, char **argv);
 /* Runs the preset's job (app/preset.h) with a text progress line; returns an exit code.
- * only (may be NULL) selects regions. */
+ * only (may be NULL) selects regions; journal_preset (NULL = the preset's name) is the
+ * journal's preset column, e.g. with the override a --force made. */
 struct layout;
 struct layout_files;
 int cli_layout_run_job(const struct config *cfg, const struct layout *l,
-		       const struct layout_files *files, const bool *only, bool verify);
+		       const struct layout_files *files, const bool *only, bool verify,
+		       const char *journal_preset);
 /* dump inspector (cli_hexview.c) */
 /* What `espdeck hexview` asks for when it wants the interactive viewer (main() starts
  * it, the command line has no screen); strings borrowed from argv. */

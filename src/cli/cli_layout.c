@@ -106,7 +106,7 @@ static void print_table(const struct layout *l, const struct layout_files *files
 /* Parses "[NAME] [--firmware-dir D] [flags]" shared by `layout show` and `write_layout`.
  * Returns a cli_exit code. */
 static int parse_args(int argc, char **argv, int first, const char **name, const char **fwdir,
-		      bool *dry_run, bool *no_verify)
+		      bool *dry_run, bool *no_verify, bool *force)
 {
 	for (int i = first; i < argc; i++) {
 		const char *a = argv[i];
@@ -123,6 +123,8 @@ static int parse_args(int argc, char **argv, int first, const char **name, const
 			*dry_run = true;
 		} else if (no_verify && (!strcmp(a, "--no-verify") || !strcmp(a, "--no_verify"))) {
 			*no_verify = true;
+		} else if (force && (!strcmp(a, "--force") || !strcmp(a, "-f"))) {
+			*force = true;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "espdeck: %s: unknown option '%s'\n", argv[0], a);
 			return CLI_EXIT_USAGE;
@@ -172,7 +174,7 @@ int cmd_layout(const struct config *cfg, int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	const char *name = NULL, *fwdir = cfg->firmware_path;
-	int rc = parse_args(argc, argv, 2, &name, &fwdir, NULL, NULL);
+	int rc = parse_args(argc, argv, 2, &name, &fwdir, NULL, NULL, NULL);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	char path[sizeof cfg->firmware_path];
@@ -191,9 +193,13 @@ int cmd_layout(const struct config *cfg, int argc, char **argv)
 			fflush(stdout);
 			cli_layout_print_diags(stdout, l, rep);
 		}
+		char note[512];
 		if (!files_ok)
-			printf("\nnot ready to write: %zu problem%s above\n", rep->errors,
-			       rep->errors == 1 ? "" : "s");
+			printf("\nnot ready to write: %zu problem%s above%s\n", rep->errors,
+			       rep->errors == 1 ? "" : "s",
+			       app_preset_can_force(files, rep, note, sizeof note)
+				   ? " (write_layout --force writes it anyway)"
+				   : "");
 		rc = CLI_EXIT_OK;
 	}
 	if (files)
@@ -205,7 +211,8 @@ int cmd_layout(const struct config *cfg, int argc, char **argv)
 }
 
 int cli_layout_run_job(const struct config *cfg, const struct layout *l,
-		       const struct layout_files *files, const bool *only, bool verify)
+		       const struct layout_files *files, const bool *only, bool verify,
+		       const char *journal_preset)
 {
 	if (!cfg->port_count) {
 		fprintf(stderr, "espdeck: write_layout needs a board: give --port (a serial "
@@ -215,6 +222,8 @@ int cli_layout_run_job(const struct config *cfg, const struct layout *l,
 	struct job_step steps[APP_PRESET_MAX_STEPS];
 	struct job_spec spec;
 	app_preset_spec(cfg, l, verify, &spec);
+	if (journal_preset)
+		spec.preset_name = journal_preset;
 	spec.steps = steps;
 	spec.step_count = app_preset_steps(l, files, only, steps);
 	if (!spec.step_count) {
@@ -256,8 +265,8 @@ static void print_plan(const struct layout *l, const struct layout_files *files,
 int cmd_write_layout(const struct config *cfg, int argc, char **argv)
 {
 	const char *name = NULL, *fwdir = cfg->firmware_path;
-	bool dry_run = false, no_verify = false;
-	int rc = parse_args(argc, argv, 1, &name, &fwdir, &dry_run, &no_verify);
+	bool dry_run = false, no_verify = false, force = false;
+	int rc = parse_args(argc, argv, 1, &name, &fwdir, &dry_run, &no_verify, &force);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	char path[sizeof cfg->firmware_path];
@@ -270,22 +279,36 @@ int cmd_write_layout(const struct config *cfg, int argc, char **argv)
 	rc = CLI_EXIT_FAIL;
 	if (!l || !rep || !files || !cli_layout_load(name, fwdir, l, rep, files, &files_ok))
 		goto out;
-	if (!files_ok) {
+	char note[512], column[700];
+	bool can_force = !files_ok && app_preset_can_force(files, rep, note, sizeof note);
+	if (!files_ok && !(can_force && force)) {
 		cli_layout_print_diags(stderr, l, rep);
 		fprintf(stderr,
 			"espdeck: nothing was written: preset %s is not ready (%zu "
-			"problem%s above)\n",
-			l->name, rep->errors, rep->errors == 1 ? "" : "s");
+			"problem%s above)%s\n",
+			l->name, rep->errors, rep->errors == 1 ? "" : "s",
+			can_force ? "; if the file is right for this board (a vendor's bin you "
+				    "cannot rebuild), add --force to write it anyway"
+				  : "");
 		goto out;
 	}
-	if (rep->count && !cfg->quiet)
+	if (can_force) {
+		/* The user confirmed: the refusal is a warning now, said and journalled. */
+		for (size_t i = 0; i < rep->count; i++)
+			if (rep->items[i].overridable)
+				rep->items[i].severity = LAYOUT_WARNING;
 		cli_layout_print_diags(stderr, l, rep);
+		fprintf(stderr, "espdeck: warning: writing anyway (--force): %s\n", note);
+		snprintf(column, sizeof column, "%s (forced: %s)", l->name, note);
+	} else if (rep->count && !cfg->quiet) {
+		cli_layout_print_diags(stderr, l, rep);
+	}
 	if (dry_run) {
 		print_plan(l, files, !no_verify);
 		rc = CLI_EXIT_OK;
 		goto out;
 	}
-	rc = cli_layout_run_job(cfg, l, files, NULL, !no_verify);
+	rc = cli_layout_run_job(cfg, l, files, NULL, !no_verify, can_force ? column : NULL);
 out:
 	if (files)
 		layout_files_finish(files);

@@ -63,15 +63,18 @@ enum layout_severity { LAYOUT_ERROR = 0, LAYOUT_WARNING };
 
 struct layout_diag {
 	enum layout_severity severity;
-	int line;      /* 0 when it concerns the whole file */
-	char msg[768]; /* room for a missing file and every folder looked in */
+	int line;	  /* 0 when it concerns the whole file */
+	bool overridable; /* an error the user may override after a warning (--force, the
+			   * bench's confirm): an image built for another flash size */
+	char msg[768];	  /* room for a missing file and every folder looked in */
 };
 
 struct layout_report {
 	struct layout_diag items[LAYOUT_MAX_DIAGS];
 	size_t count;
 	size_t errors;
-	size_t dropped; /* diagnostics past LAYOUT_MAX_DIAGS */
+	size_t overridable; /* of the errors, how many are overridable */
+	size_t dropped;	    /* diagnostics past LAYOUT_MAX_DIAGS */
 };
 
 /* Parses a preset from text (len bytes, need not be NUL-terminated). path names the file
@@ -107,7 +110,9 @@ enum layout_status {
 
 struct layout_file {
 	enum layout_status status;
-	uint8_t *data; /* file contents or the fill (owned); NULL when skipped */
+	char built_for[16]; /* the image header's flash size when it disagrees with the
+			     * preset ("2MB-c1"; status bad, overridable), else "" */
+	uint8_t *data;	    /* file contents or the fill (owned); NULL when skipped */
 	uint32_t size;
 	char path[LAYOUT_PATH_MAX + 256];
 };

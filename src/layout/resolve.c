@@ -46,11 +46,18 @@ static void check_header(const struct layout *l, const struct layout_region *r,
 	}
 	if (fs->size_map == l->size_map)
 		return;
+	/* An error, but one the user may override: a vendor's bin (the SDK's AT firmware)
+	 * cannot be rebuilt by the technician, and plain write_flash takes it (issue 15). */
+	size_t at = rep->count;
 	layout_diag(
 	    rep, LAYOUT_ERROR, region_line(r),
 	    "region '%s': %s was built for flash size %s (size_map %d) but the preset is %s "
 	    "(size_map %d): rebuild it for %s or pick the matching preset",
 	    r->name, f->path, fs->name, fs->size_map, l->flash_size, l->size_map, l->flash_size);
+	if (rep->count > at)
+		rep->items[at].overridable = true;
+	rep->overridable++;
+	snprintf(f->built_for, sizeof f->built_for, "%s", fs->name);
 	f->status = LAYOUT_ST_BAD;
 }
 

@@ -70,6 +70,11 @@ int link_tcp_open(const char *hostport, const struct link_options *opts, struct 
 int link_sim_open(const char *options, const struct link_options *opts, struct link **out,
 		  struct ed_error *err);
 
+/* What becomes of a sim:// port's flash, for the port list: "flash kept in
+ * ~/.local/state/espdeck/sim-flash.bin" (flash=state), "flash kept while espdeck runs",
+ * "flash in FILE". Returns -1 (out "") for any other spec or bad options. */
+int link_sim_flash_note(const char *spec, char *out, size_t cap);
+
 /* "fault://OPTIONS|INNER": INNER (any spec above) with seeded transport faults in both
  * directions, OPTIONS as faultgen_plan_parse() takes them (link/faultgen.h). For the
  * fault campaign (bench/faults) and tests; a fault link owns its inner link. */

@@ -441,6 +441,8 @@ static int open_flash(struct sim_board *b, struct ed_error *err)
 			fclose(f);
 		}
 	}
+	if (!c->flash_size && c->flash_init)
+		c->flash_size = (uint32_t)c->flash_init_size;
 	if (!c->flash_size)
 		c->flash_size = 0x400000;
 	if (!c->flash_id)
@@ -454,7 +456,12 @@ static int open_flash(struct sim_board *b, struct ed_error *err)
 	    .chip_ns = fast ? 0 : c->chip_us * 1000ull,
 	    .wrsr_ns = fast ? 0 : 10000000ull, /* W25Q32: write status 10 ms typical */
 	};
-	return nor_create(c->flash_size, c->flash_id, c->flash_path, &t, &b->nor, err);
+	int rc = nor_create(c->flash_size, c->flash_id, c->flash_path, &t, &b->nor, err);
+	if (rc == 0 && c->flash_init)
+		nor_load(b->nor, c->flash_init, c->flash_init_size);
+	c->flash_init = NULL; /* borrowed only until create returns */
+	c->flash_init_size = 0;
+	return rc;
 }
 
 int sim_board_create(const struct sim_config *cfg, struct sim_board **out, struct ed_error *err)

@@ -205,6 +205,13 @@ int sim_config_set(struct sim_config *c, const char *key, const char *value, str
 						  : NULL;
 	if (flag)
 		return parse_flag(value, flag) ? 0 : bad(err, key, value, "use 1 or 0");
+	if (!strcmp(key, "keep")) {
+		bool keep;
+		if (!parse_flag(value, &keep))
+			return bad(err, key, value, "use 1 or 0");
+		c->keep = keep;
+		return 0;
+	}
 	if (!strcmp(key, "mac"))
 		return parse_mac(value, c->mac)
 			   ? 0
@@ -227,8 +234,15 @@ int sim_config_set(struct sim_config *c, const char *key, const char *value, str
 			return bad(err, key, value, "use real or virtual");
 		return 0;
 	}
-	if (!strcmp(key, "flash"))
+	if (!strcmp(key, "flash") && value && !strcmp(value, "state")) {
+		c->flash_state = true;
+		c->flash_path[0] = '\0';
+		return 0;
+	}
+	if (!strcmp(key, "flash")) {
+		c->flash_state = false;
 		return set_path(c->flash_path, sizeof c->flash_path, key, value, err);
+	}
 	if (!strcmp(key, "trace"))
 		return set_path(c->trace_path, sizeof c->trace_path, key, value, err);
 	if (!strcmp(key, "fault"))
@@ -247,7 +261,7 @@ int sim_config_set(struct sim_config *c, const char *key, const char *value, str
 	    err, ED_ERR_ARG,
 	    "unknown sim option '%s' (see espdeck-sim(1): flash-size, flash-id, mac, "
 	    "chip, crystal, flash, baud, max-baud, latency-ms, fast, seed, fault, boot-log, "
-	    "need-reset, sync-after, trace, clock)",
+	    "need-reset, sync-after, trace, clock, keep)",
 	    key);
 }
 

@@ -130,6 +130,11 @@ int nor_create(uint32_t size, uint32_t jedec_id, const char *path, const struct 
 	return 0;
 }
 
+void nor_load(struct nor *n, const uint8_t *data, size_t len)
+{
+	memcpy(n->data, data, len < n->size ? len : n->size);
+}
+
 void nor_destroy(struct nor *n)
 {
 	if (!n)

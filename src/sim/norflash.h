@@ -35,6 +35,9 @@ struct nor;
 int nor_create(uint32_t size, uint32_t jedec_id, const char *path, const struct nor_timing *t,
 	       struct nor **out, struct ed_error *err);
 void nor_destroy(struct nor *n);
+/* Puts len bytes (at most the chip size) at address 0 as they are, like a programmer
+ * clip would: the board's starting contents. */
+void nor_load(struct nor *n, const uint8_t *data, size_t len);
 
 uint32_t nor_size(const struct nor *n);
 uint32_t nor_jedec_id(const struct nor *n);

@@ -77,10 +77,20 @@ struct sim_config {
 	enum sim_chip chip;
 	unsigned crystal_mhz; /* 26 or 40 */
 	char flash_path[512]; /* persistent backing file ("" = RAM only) */
-	uint32_t baud;	      /* initial line speed of the host side */
-	uint32_t max_baud;    /* the bridge garbles every byte above this rate (0 = none) */
-	double latency_ms;    /* added before every reply (USB bridge turnaround) */
-	bool fast;	      /* no wire, latency or flash times at all */
+	bool flash_state;     /* flash=state (sim:// only): the flash is kept in the user's
+			       * state folder between runs, saved atomically (link/simlink.c) */
+	int keep;	      /* sim:// only: 1 = the flash outlives the port (the next job on
+			       * the same options finds it), 0 = erased at every open, -1 = as
+			       * the clock says: kept on the real clock (the bench), erased on
+			       * the virtual one (tests stay independent of their order) */
+	/* Initial flash contents (borrowed until sim_board_create() returns; NULL = erased).
+	 * Not an option: the sim:// link hands over the flash a previous job left. */
+	const uint8_t *flash_init;
+	size_t flash_init_size;
+	uint32_t baud;	   /* initial line speed of the host side */
+	uint32_t max_baud; /* the bridge garbles every byte above this rate (0 = none) */
+	double latency_ms; /* added before every reply (USB bridge turnaround) */
+	bool fast;	   /* no wire, latency or flash times at all */
 	uint64_t seed;
 	struct sim_faults faults;
 	bool boot_log;	      /* ROM banner at 74880 baud after every reset */
@@ -95,6 +105,7 @@ struct sim_config {
 #define SIM_CONFIG_DEFAULT                                                                         \
 	((struct sim_config){.mac = {0x18, 0xFE, 0x34, 0xA1, 0xB2, 0xC3},                          \
 			     .crystal_mhz = 26,                                                    \
+			     .keep = -1,                                                           \
 			     .baud = 115200,                                                       \
 			     .seed = 1,                                                            \
 			     .page_us = 700,                                                       \

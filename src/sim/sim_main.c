@@ -132,6 +132,11 @@ int main(int argc, char **argv)
 			"espdeck-sim: give exactly one endpoint: --tcp [HOST:]PORT or --pty\n");
 		return 2;
 	}
+	if (cfg.flash_state) {
+		fprintf(stderr, "espdeck-sim: --flash state is for sim:// ports in espdeck; "
+				"give espdeck-sim a file: --flash board.bin\n");
+		return 2;
+	}
 	struct sim_board *b;
 	struct ed_error err;
 	if (sim_board_create(&cfg, &b, &err) < 0) {

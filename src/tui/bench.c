@@ -5,9 +5,11 @@
 #include "tui/tui.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "app/config.h"
 #include "app/preset.h"
@@ -15,6 +17,7 @@
 #include "core/util.h"
 #include "image/image.h"
 #include "journal/journal.h"
+#include "link/link.h"
 #include "tui/bench.h"
 #include "tui/dialog.h"
 #include "tui/format.h"
@@ -123,6 +126,7 @@ void bench_select_preset(struct bench *b, size_t i)
 	memset(&b->rep, 0, sizeof b->rep);
 	b->loaded = b->parse_ok = b->files_ok = false;
 	b->load_error[0] = '\0';
+	b->force_note[0] = '\0';
 	if (!e)
 		return;
 	b->preset_sel = i;
@@ -195,6 +199,12 @@ static bool all_checked(const struct bench *b)
 
 static bool ready_preset(struct bench *b, const char *what)
 {
+	/* A verify only reads: an image built for another flash size (which a write takes
+	 * after the warning) is compared like any other file. */
+	char note[sizeof b->force_note];
+	if (!strcmp(what, "verify") && b->loaded && b->parse_ok &&
+	    app_preset_can_force(&b->files, &b->rep, note, sizeof note))
+		return true;
 	if (!b->loaded || !b->parse_ok || !b->files_ok) {
 		bench_log(b, 0,
 			  "%s: the preset is not ready (see its problems above); nothing "
@@ -219,13 +229,63 @@ static void do_write(void *ctx, struct tui *ui)
 	bench_job_start(b, ACT_WRITE, title, bench_checked_ports(b) > 0);
 }
 
+static void confirm_write(struct bench *b);
+
+static void do_force(void *ctx, struct tui *ui)
+{
+	struct bench *b = ctx;
+	char note[sizeof b->force_note];
+	if (!app_preset_can_force(&b->files, &b->rep, note, sizeof note))
+		return;
+	snprintf(b->force_note, sizeof b->force_note, "%s", note);
+	bench_log(b, 1, "write: preset check overridden (%s); the journal line says so", note);
+	confirm_write(b);
+}
+
+/* A preset whose only problem is an image built for another flash size (a vendor's bin
+ * the technician cannot rebuild): the refusal becomes a warning to confirm (issue 15). */
+static bool ask_force(struct bench *b)
+{
+	char note[sizeof b->force_note];
+	if (!b->loaded || !b->parse_ok ||
+	    !app_preset_can_force(&b->files, &b->rep, note, sizeof note))
+		return false;
+	/* The first such diagnostic with the file's name instead of its path (the dialog
+	 * is narrow): "region 'user1': user1.bin was built for flash size 2MB-c1 ...". */
+	char text[512] = "";
+	for (size_t i = 0; i < b->rep.count && !text[0]; i++) {
+		const char *m = b->rep.items[i].msg;
+		const char *path = strstr(m, "': ");
+		const char *built = strstr(m, " was built for ");
+		if (!b->rep.items[i].overridable || !path || !built || built < path)
+			continue;
+		char file[256];
+		snprintf(file, sizeof file, "%.*s", (int)(built - path - 3), path + 3);
+		snprintf(text, sizeof text, "%.*s%.60s%.200s.", (int)(path + 3 - m), m,
+			 ed_basename(file), built);
+	}
+	size_t used = strlen(text);
+	snprintf(text + used, sizeof text - used,
+		 " Write it anyway? Only if it is right for this board (a vendor's bin you "
+		 "cannot rebuild).");
+	tui_push(b->ui, dialog_confirm("Preset check: another flash size", text, do_force, b));
+	return true;
+}
+
 static void ask_write(struct bench *b)
 {
 	/* Files may have been rebuilt since the preset was selected: look again, so what
 	 * is validated is what gets written. */
 	bench_select_preset(b, b->preset_sel);
+	if (ask_force(b))
+		return;
 	if (!ready_preset(b, "write"))
 		return;
+	confirm_write(b);
+}
+
+static void confirm_write(struct bench *b)
+{
 	struct job_step steps[BENCH_MAX_STEPS];
 	bool all = all_checked(b);
 	size_t n = app_preset_steps(&b->layout, &b->files, all ? NULL : b->checked, steps);
@@ -317,6 +377,18 @@ static bool read_ok(void *ctx, struct tui *ui, const struct dialog_field *f, siz
 	return true;
 }
 
+/* The proposed dump name follows the address as it is typed, until the user edits the
+ * name (then it is theirs). */
+static void read_changed(void *ctx, struct dialog_field *f, size_t n, size_t edited)
+{
+	struct bench *b = ctx;
+	uint32_t addr;
+	if (edited != 0 || strcmp(f[2].value, b->read_default) || !ed_parse_u32(f[0].value, &addr))
+		return;
+	tui_dump_name(b->read_default, sizeof b->read_default, addr);
+	snprintf(f[2].value, sizeof f[2].value, "%s", b->read_default);
+}
+
 static void ask_read(struct bench *b)
 {
 	struct dialog_field f[3] = {{"address", ""}, {"size", ""}, {"file", ""}};
@@ -333,7 +405,9 @@ static void ask_read(struct bench *b)
 	snprintf(f[1].value, sizeof f[1].value, "0x%x", size);
 	tui_dump_name(b->read_default, sizeof b->read_default, addr);
 	snprintf(f[2].value, sizeof f[2].value, "%s", b->read_default);
-	tui_push(b->ui, dialog_form("Read a block of flash", f, 3, read_ok, b));
+	struct screen *form = dialog_form("Read a block of flash", f, 3, read_ok, b);
+	dialog_form_on_change(form, read_changed);
+	tui_push(b->ui, form);
 }
 
 void bench_open_dump(struct bench *b, const char *path)
@@ -372,25 +446,68 @@ static void ask_dump(struct bench *b)
 	tui_push(b->ui, dialog_form("Open a dump in the hex viewer", f, 1, dump_ok, b));
 }
 
-static bool ota_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n, char *error,
-		   size_t cap)
+static bool ota_run(struct bench *b, const char *elf, const char *out, char *error, size_t cap)
 {
-	struct bench *b = ctx;
-	if (bench_make_ota(b, f[0].value, f[1].value, error, cap) < 0)
+	if (bench_make_ota(b, elf, out, error, cap) < 0)
 		return false;
 	bench_select_preset(b, b->preset_sel); /* the new bins change the statuses */
-	snprintf(b->ota_dir, sizeof b->ota_dir, "%s", f[1].value);
+	snprintf(b->ota_dir, sizeof b->ota_dir, "%s", out);
 	bench_ask_publish(b); /* pushed on top: offered right away, Esc skips it */
 	return true;
 }
 
-static void ask_ota(struct bench *b)
+static void ask_ota_with(struct bench *b, const char *elf, const char *out, const char *error);
+
+/* "Create the folder?" answered yes: create it, make the bins; on failure the form again
+ * with the reason. */
+static void ota_create_yes(void *ctx, struct tui *ui)
+{
+	struct bench *b = ctx;
+	char error[1024] = "";
+	if (bench_mkdir_p(b->ota_out, error, sizeof error) == 0) {
+		bench_log(b, 2, "OTA: created the folder %s", b->ota_out);
+		if (ota_run(b, b->ota_elf, b->ota_out, error, sizeof error))
+			return;
+	}
+	ask_ota_with(b, b->ota_elf, b->ota_out, error);
+}
+
+static bool ota_ok(void *ctx, struct tui *ui, const struct dialog_field *f, size_t n, char *error,
+		   size_t cap)
+{
+	struct bench *b = ctx;
+	struct stat st;
+	if (f[1].value[0] && stat(f[1].value, &st) != 0 && errno == ENOENT) {
+		/* A missing output folder is created, after asking (issue 15). */
+		snprintf(b->ota_elf, sizeof b->ota_elf, "%s", f[0].value);
+		snprintf(b->ota_out, sizeof b->ota_out, "%s", f[1].value);
+		char text[512];
+		snprintf(text, sizeof text,
+			 "The output folder %s does not exist. Create it and write user1.bin "
+			 "and user2.bin there?",
+			 b->ota_out);
+		tui_push(ui, dialog_confirm("Create the output folder?", text, ota_create_yes, b));
+		return true;
+	}
+	return ota_run(b, f[0].value, f[1].value, error, cap);
+}
+
+static void ask_ota_with(struct bench *b, const char *elf, const char *out, const char *error)
 {
 	struct dialog_field f[2] = {{"ELF", ""}, {"output dir", ""}};
-	snprintf(f[0].value, sizeof f[0].value, "%s/demo.elf", b->cfg->firmware_dir);
-	snprintf(f[1].value, sizeof f[1].value, "%s", b->cfg->firmware_dir);
-	tui_push(b->ui,
-		 dialog_form("Make OTA bins (gen_appbin user1.bin + user2.bin)", f, 2, ota_ok, b));
+	snprintf(f[0].value, sizeof f[0].value, "%s", elf);
+	snprintf(f[1].value, sizeof f[1].value, "%s", out);
+	struct screen *form =
+	    dialog_form("Make OTA bins (gen_appbin user1.bin + user2.bin)", f, 2, ota_ok, b);
+	dialog_form_set_error(form, error);
+	tui_push(b->ui, form);
+}
+
+static void ask_ota(struct bench *b)
+{
+	char elf[512];
+	snprintf(elf, sizeof elf, "%s/demo.elf", b->cfg->firmware_dir);
+	ask_ota_with(b, elf, b->cfg->firmware_dir, "");
 }
 
 static void quit_yes(void *ctx, struct tui *ui)
@@ -687,6 +804,11 @@ static int bench_first_tick(struct screen *s, struct tui *ui)
 		  "every key",
 		  b->cfg->firmware_dir);
 	bench_ports_init(b);
+	for (size_t i = 0; i < b->cfg->port_count; i++) {
+		char note[256]; /* the virtual board's flash: kept, and where (issue 15) */
+		if (link_sim_flash_note(b->cfg->ports[i], note, sizeof note) == 0)
+			bench_log(b, 2, "%s: %s", b->cfg->ports[i], note);
+	}
 	load_catalog(b);
 	apply_settings(b);
 	s->tick = bench_tick;

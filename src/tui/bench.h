@@ -39,8 +39,8 @@ enum bench_setting {
 enum bench_action { ACT_NONE = 0, ACT_WRITE, ACT_ERASE, ACT_READ, ACT_VERIFY, ACT_INFO };
 
 struct bench_port {
-	char spec[256]; /* what link_open() takes */
-	char label[96]; /* what the pane shows */
+	char spec[256];	 /* what link_open() takes */
+	char label[160]; /* what the pane shows */
 	bool is_virtual;
 	bool bridge;  /* a known ESP USB-serial bridge */
 	bool checked; /* Space: part of the next write on several boards */
@@ -105,6 +105,11 @@ struct bench {
 	unsigned virtual_added; /* boards added with '+' (sim://?mac=...) */
 	char journal[512];	/* where jobs append their line; "" = none */
 	char ota_dir[512];	/* the folder of the last OTA bins, for publishing */
+	/* A preset check the user overrode in the warning dialog (issue 15): "user1.bin
+	 * built for 2MB-c1", "" = none; cleared when the preset is selected again. */
+	char force_note[512];
+	char journal_preset[700];	 /* "demo (forced: ...)" for the journal line */
+	char ota_elf[256], ota_out[256]; /* the OTA form's values while "create the folder?" */
 };
 
 /* bench.c */
@@ -158,6 +163,9 @@ void bench_open_dump(struct bench *b, const char *path);
 /* bench_ota.c: user1.bin and user2.bin from an ELF into out_dir; error filled on failure. */
 int bench_make_ota(struct bench *b, const char *elf_path, const char *out_dir, char *error,
 		   size_t cap);
+
+/* bench_ota.c: creates dir and its missing parents (mode 0755); error filled on failure. */
+int bench_mkdir_p(const char *dir, char *error, size_t cap);
 
 /* bench_ota.c: publish dialog for the last OTA bins. */
 void bench_ask_publish(struct bench *b);

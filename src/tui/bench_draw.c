@@ -17,7 +17,7 @@
 const char *const bench_help_lines[] = {
     "The bench screen: pick a port and a preset, check regions, press one key.",
     "",
-    "Panes (Tab / Shift-Tab moves between them, the focused one is highlighted):",
+    "Panes (Tab / Shift-Tab moves between them; the focused one reads > Name <):",
     "  Ports     the virtual board, --port, and serial ports (refreshed on hot-plug);",
     "            Space checks a port, a = all ESP USB bridges, + adds a virtual board;",
     "            w then writes the preset on every checked board at once",
@@ -84,21 +84,31 @@ static size_t window(size_t sel, size_t count, int rows)
 
 static void draw_title(const struct bench *b)
 {
-	char line[512], right[96];
+	char line[512], right[96], flash[96];
 	const char *port = b->nports ? b->ports[b->port_sel].spec : "(none)";
-	snprintf(line, sizeof line, " espdeck bench | port %s | preset %s | %s %s %s | %s baud",
-		 port, b->loaded ? b->layout.name : "-", bench_setting_value(b, SET_SIZE),
-		 bench_setting_value(b, SET_MODE), bench_setting_value(b, SET_FREQ),
-		 bench_setting_value(b, SET_BAUD));
 	const struct job_board *bd = b->group ? job_group_board(b->group, b->board_sel) : NULL;
 	if (bench_job_running(b) && bd)
 		snprintf(right, sizeof right, " [%s %u%%] ", bd->stage_name,
 			 tui_percent(bd->prog.done, bd->prog.total));
 	else
 		snprintf(right, sizeof right, " [idle] ");
-	tui_put_pad(0, 0, COLS, tui_attr(ROLE_TITLE), line);
 	int rlen = (int)strlen(right);
+	snprintf(flash, sizeof flash, "%s %s %s", bench_setting_value(b, SET_SIZE),
+		 bench_setting_value(b, SET_MODE), bench_setting_value(b, SET_FREQ));
+	/* The left part stops before the right one: nothing of it is overwritten. */
+	tui_fmt_header(line, sizeof line, COLS > rlen ? (size_t)(COLS - rlen) : 0, port,
+		       b->loaded ? b->layout.name : "-", flash, bench_setting_value(b, SET_BAUD));
+	tui_put_pad(0, 0, COLS, tui_attr(ROLE_TITLE), line);
 	tui_put(0, COLS - rlen, rlen, tui_attr(ROLE_TITLE), right);
+}
+
+/* A pane's frame. The focused pane's title reads "> Ports <", so focus shows without
+ * colour too (NO_COLOR, a monochrome terminal, a screen reader; issue 15). */
+static void pane_box(int y, int x, int h, int w, const char *title, bool focused)
+{
+	char marked[160];
+	snprintf(marked, sizeof marked, focused ? "> %s <" : "%s", title);
+	tui_box(y, x, h, w, marked, focused);
 }
 
 static void draw_list(int y, int x, int h, int w, const char *title, bool focused, size_t count,
@@ -106,7 +116,7 @@ static void draw_list(int y, int x, int h, int w, const char *title, bool focuse
 		      const char *(*item)(const struct bench *, size_t, int *, char *, size_t),
 		      const struct bench *b)
 {
-	tui_box(y, x, h, w, title, focused);
+	pane_box(y, x, h, w, title, focused);
 	int rows = h - 2;
 	size_t first = window(sel, count, rows);
 	for (int r = 0; r < rows && first + (size_t)r < count; r++) {
@@ -229,7 +239,7 @@ static void draw_preset(const struct bench *b, int y, int x, int h, int w)
 	char title[128];
 	snprintf(title, sizeof title, "Preset %s%s", b->loaded ? b->layout.name : "",
 		 b->loaded && !b->parse_ok ? " (broken)" : "");
-	tui_box(y, x, h, w, title, b->focus == PANE_REGIONS);
+	pane_box(y, x, h, w, title, b->focus == PANE_REGIONS);
 	int iw = w - 2, ix = x + 1, row = y + 1, last = y + h - 2;
 	if (!b->loaded || !b->parse_ok) {
 		if (b->loaded || b->load_error[0])
@@ -278,7 +288,7 @@ static void draw_preset(const struct bench *b, int y, int x, int h, int w)
 static void draw_settings(const struct bench *b, int y, int x, int h, int w)
 {
 	bool focused = b->focus == PANE_SETTINGS;
-	tui_box(y, x, h, w, "Settings", focused);
+	pane_box(y, x, h, w, "Settings", focused);
 	/* More settings than rows at 80x24: the rows scroll with the selected one. */
 	size_t first = window(b->set_sel, SET_COUNT, h - 2);
 	for (int r = 0; first + (size_t)r < SET_COUNT && r < h - 2; r++) {

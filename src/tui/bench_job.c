@@ -91,6 +91,11 @@ void bench_write_extras(struct bench *b, struct job_spec *spec)
 		spec->boot_app_baud = b->layout.app_baud;
 	spec->journal_path = b->journal[0] ? b->journal : NULL;
 	spec->preset_name = b->loaded ? b->layout.name : NULL;
+	if (b->loaded && b->force_note[0]) {
+		snprintf(b->journal_preset, sizeof b->journal_preset, "%s (forced: %s)",
+			 b->layout.name, b->force_note);
+		spec->preset_name = b->journal_preset;
+	}
 }
 
 static void make_spec(struct bench *b, enum bench_action action)
@@ -224,16 +229,26 @@ static void take_chip_info(struct bench *b, const struct job_board *bd)
 
 static void finished_single(struct bench *b, const struct job_board *bd)
 {
+	bool cancelled = bd->result == ED_ERR_CANCELLED;
 	if (b->action == ACT_WRITE) {
 		summarise_write(b, bd);
-		bench_log(b, bd->result == ED_OK ? 2 : 1, "%s", b->job_summary);
+		if (!cancelled)
+			bench_log(b, bd->result == ED_OK ? 2 : 1, "%s", b->job_summary);
+	}
+	/* A cancel is summed up once, in the user's words; the engine's detail ("writing
+	 * register 0x60000204: cancelled during a wait ...") only to the --log file. */
+	if (cancelled && b->tee) {
+		fprintf(b->tee, "debug: cancel detail: %s\n", bd->result_text);
+		fflush(b->tee);
 	}
 	snprintf(b->last_job, sizeof b->last_job, "%s %s: %s", b->job_title,
-		 bd->result == ED_OK		  ? "finished"
-		 : bd->result == ED_ERR_CANCELLED ? "cancelled"
-						  : "FAILED",
-		 bd->result_text);
-	bench_log(b, bd->result == ED_OK ? 2 : 0, "%s", b->last_job);
+		 bd->result == ED_OK ? "finished"
+		 : cancelled	     ? "cancelled"
+				     : "FAILED",
+		 cancelled && b->action == ACT_WRITE ? b->job_summary
+		 : cancelled			     ? "stopped; nothing more was done"
+						     : bd->result_text);
+	bench_log(b, bd->result == ED_OK ? 2 : cancelled ? 1 : 0, "%s", b->last_job);
 	if (b->action == ACT_READ && bd->result == ED_OK) {
 		snprintf(b->last_dump, sizeof b->last_dump, "%s", b->read_path);
 		bench_log(b, 2, "dump saved as %s (x opens it in the hex viewer)", b->read_path);

@@ -4,9 +4,11 @@
  * flash parameters of the selected preset, written atomically into the firmware folder;
  * then "publish" them (journal/publish.h): to a local folder or [user@]host:path with scp,
  * run as a program with an argument list, never through a shell. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/outfile.h"
 #include "core/util.h"
@@ -23,6 +25,30 @@ static const char *param(const struct bench *b, enum bench_setting s, const char
 {
 	const char *v = bench_setting_value(b, s);
 	return strcmp(v, "keep") && strcmp(v, "detect") ? v : fallback;
+}
+
+int bench_mkdir_p(const char *dir, char *error, size_t cap)
+{
+	char path[1024];
+	if (!dir[0] || strlen(dir) >= sizeof path) {
+		snprintf(error, cap, "give a folder for the OTA bins");
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s", dir);
+	for (char *p = path + 1;; p++) {
+		if (*p && *p != '/')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+			snprintf(error, cap, "cannot create the folder %s: %s", path,
+				 strerror(errno));
+			return -1;
+		}
+		if (!c)
+			return 0;
+		*p = c;
+	}
 }
 
 int bench_make_ota(struct bench *b, const char *elf_path, const char *out_dir, char *error,

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "link/link.h"
 #include "link/ports.h"
 #include "tui/bench.h"
 #include "tui/tui_int.h"
@@ -55,7 +56,7 @@ static void inherited_timing(const struct bench *b, char *out, size_t cap)
 }
 
 /* The '+' boards: sim:// with a MAC of their own, so the journal tells them apart and
- * knows each again on the next run (a fresh in-process board per job). */
+ * knows each again on the next run. */
 static void virtual_spec(const struct bench *b, unsigned n, char *spec, size_t cap, char *label,
 			 size_t lcap)
 {
@@ -105,6 +106,22 @@ int bench_ports_check_bridges(struct bench *b)
 	return SCREEN_REDRAW;
 }
 
+/* "virtual board, flash kept in ~/.local/state/espdeck/sim-flash.bin": the board and
+ * whether its flash outlives a job (issue 15: the demo looked as if writes did not
+ * stick). A URL with other options is shown as given ("virtual ?clock=virtual&fast");
+ * the log says where its flash is kept. */
+static void sim_label(const char *spec, char *out, size_t cap)
+{
+	char note[80];
+	link_sim_flash_note(spec, note, sizeof note);
+	const char *opts = spec + 6;
+	if (*opts && strcmp(opts, "?flash=state"))
+		snprintf(out, cap, "virtual %.80s", opts);
+	else /* "(saved)" first: the pane is narrow, and sim:// is listed beside it */
+		snprintf(out, cap, "virtual board%s%s%s", *opts ? " (saved)" : "",
+			 note[0] ? ", " : "", note);
+}
+
 void bench_ports_scan(struct bench *b)
 {
 	char selected[256];
@@ -120,13 +137,15 @@ void bench_ports_scan(struct bench *b)
 	for (size_t i = 0; i < b->cfg->port_count; i++) {
 		const char *spec = b->cfg->ports[i];
 		bool sim = !strncmp(spec, "sim://", 6);
-		char label[96];
-		snprintf(label, sizeof label, "%s%s", sim ? "virtual " : "", sim ? spec + 6 : spec);
-		if (sim && !spec[6])
-			snprintf(label, sizeof label, "virtual board");
+		char label[160];
+		snprintf(label, sizeof label, "%s", spec);
+		if (sim)
+			sim_label(spec, label, sizeof label);
 		add_port(b, spec, label, sim);
 	}
-	add_port(b, "sim://", "virtual board", true);
+	char sim_default[160];
+	sim_label("sim://", sim_default, sizeof sim_default);
+	add_port(b, "sim://", sim_default, true);
 	for (unsigned v = 0; v < b->virtual_added; v++) {
 		char spec[256], label[96];
 		virtual_spec(b, v, spec, sizeof spec, label, sizeof label);

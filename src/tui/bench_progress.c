@@ -174,10 +174,19 @@ static void result_line(const struct bench *b, const struct job_board *bd, char 
 			 plain ? "" : bd->result_text);
 		hint = b->action == ACT_READ ? "Enter close   x open in hex viewer   l full log"
 					     : "Enter close   l full log";
+	} else if (bd->done && bd->result == ED_ERR_CANCELLED) {
+		/* One summary in the user's words: what was and was not written (the engine's
+		 * "writing register 0x60000204: cancelled during ..." stays in the log). */
+		role = ROLE_WARN;
+		if (b->action == ACT_WRITE && b->job_summary[0])
+			snprintf(line, cap, "cancelled"); /* the summary follows */
+		else
+			snprintf(line, cap, "cancelled during %s; nothing more was done",
+				 job_stage_name(bd->prog.stage));
+		hint = "Enter close   l full log";
 	} else if (bd->done) {
-		role = bd->result == ED_ERR_CANCELLED ? ROLE_WARN : ROLE_ERROR;
-		snprintf(line, cap, "%s: %s",
-			 bd->result == ED_ERR_CANCELLED ? "cancelled" : "FAILED", bd->result_text);
+		role = ROLE_ERROR;
+		snprintf(line, cap, "FAILED: %s", bd->result_text);
 		hint = "Enter close   l full log";
 	} else if (bd->cancel_sent) {
 		snprintf(line, cap, "cancelling: stopping after the current packet...");
@@ -202,12 +211,17 @@ static void single_draw(const struct bench *b)
 	int row = y + 2 + list;
 	char bar[128], line[1024];
 	int bw = w - 4;
+	/* A finished job that moved no bytes (chip info) has no bar to show: an empty one
+	 * with "reset 0% 0 B / 0 B" read as a failure (issue 15). */
+	bool no_bytes = bd->done && (!bd->prog.total || b->action == ACT_INFO);
 	tui_fmt_bar(bar, (size_t)bw, bd->prog.done, bd->prog.total);
 	int split = 0;
 	while (split < bw && bar[split] == '#')
 		split++;
-	tui_put(row, x + 2, split, tui_attr(ROLE_BAR_DONE), bar);
-	tui_put(row, x + 2 + split, bw - split, tui_attr(ROLE_BAR_TODO), bar + split);
+	if (!no_bytes) {
+		tui_put(row, x + 2, split, tui_attr(ROLE_BAR_DONE), bar);
+		tui_put(row, x + 2 + split, bw - split, tui_attr(ROLE_BAR_TODO), bar + split);
+	}
 	char prog[160], elapsed[24];
 	if (bd->prog.total || bd->done)
 		tui_fmt_progress(prog, sizeof prog, &bd->prog);
@@ -215,7 +229,8 @@ static void single_draw(const struct bench *b)
 		snprintf(prog, sizeof prog, "working for %s",
 			 tui_fmt_eta(elapsed, sizeof elapsed, (double)b->stage_seconds));
 	snprintf(line, sizeof line, "%-8s %s", job_stage_name(bd->prog.stage), prog);
-	tui_put(row + 1, x + 2, w - 4, tui_attr(ROLE_NORMAL), line);
+	if (!no_bytes)
+		tui_put(row + 1, x + 2, w - 4, tui_attr(ROLE_NORMAL), line);
 	struct job_progress now = bd->prog;
 	if (bd->done || now.stage != JOB_STAGE_WRITE)
 		now.wire_total = 0; /* the totals of the files written, not the last one's */

@@ -90,16 +90,25 @@ struct form {
 	char title[64];
 	struct dialog_field fields[DIALOG_MAX_FIELDS];
 	size_t n, cur;
-	char error[256];
+	char error[1024];
 	dialog_form_fn fn;
+	dialog_change_fn change;
 	void *ctx;
 };
+
+/* At most this many lines of a message under the fields: a whole path and its reason. */
+#define FORM_ERROR_LINES 5
 
 static void form_draw(struct screen *s, struct tui *ui)
 {
 	struct form *f = s->state;
 	int w = COLS < 70 ? COLS : 70;
-	int h = (int)f->n + 6;
+	size_t starts[FORM_ERROR_LINES], lens[FORM_ERROR_LINES];
+	size_t elines = tui_wrap(f->error, (size_t)(w - 4), starts, lens, FORM_ERROR_LINES);
+	if (elines > FORM_ERROR_LINES)
+		elines = FORM_ERROR_LINES;
+	int extra = elines > 1 ? (int)elines - 1 : 0;
+	int h = (int)f->n + 6 + extra;
 	int y, x;
 	tui_dialog_frame(h, w, f->title, &y, &x);
 	for (size_t i = 0; i < f->n; i++) {
@@ -113,9 +122,15 @@ static void form_draw(struct screen *s, struct tui *ui)
 		tui_put_pad(row, x + 15, fw, tui_attr(i == f->cur ? ROLE_SELECTED : ROLE_NORMAL),
 			    tail);
 	}
-	tui_put(y + (int)f->n + 2, x + 2, w - 4, tui_attr(ROLE_ERROR), f->error);
-	tui_put(y + (int)f->n + 3, x + 2, w - 4, tui_attr(ROLE_DIM),
-		"Enter = OK   Tab/arrows = next field   Ctrl-U = clear   Esc = cancel");
+	for (size_t k = 0; k < elines && f->error[0]; k++) {
+		char part[128];
+		size_t len = lens[k] < sizeof part - 1 ? lens[k] : sizeof part - 1;
+		memcpy(part, f->error + starts[k], len);
+		part[len] = '\0';
+		tui_put(y + (int)f->n + 2 + (int)k, x + 2, w - 4, tui_attr(ROLE_ERROR), part);
+	}
+	tui_put(y + (int)f->n + 3 + extra, x + 2, w - 4, tui_attr(ROLE_DIM),
+		"Enter OK   Tab/arrows next field   Ctrl-U clear   Esc cancel");
 }
 
 static int form_key(struct screen *s, struct tui *ui, int key)
@@ -147,18 +162,33 @@ static int form_key(struct screen *s, struct tui *ui, int key)
 	case 8:
 		if (len)
 			v[len - 1] = '\0';
-		return SCREEN_REDRAW;
+		break;
 	case KEY_CTRL_U:
 		v[0] = '\0';
-		return SCREEN_REDRAW;
+		break;
 	default:
-		if (key >= 32 && key < 127 && len + 1 < sizeof f->fields[0].value) {
-			v[len] = (char)key;
-			v[len + 1] = '\0';
-			return SCREEN_REDRAW;
-		}
-		return SCREEN_NONE;
+		if (key < 32 || key >= 127 || len + 1 >= sizeof f->fields[0].value)
+			return SCREEN_NONE;
+		v[len] = (char)key;
+		v[len + 1] = '\0';
+		break;
 	}
+	if (f->change)
+		f->change(f->ctx, f->fields, f->n, f->cur);
+	return SCREEN_REDRAW;
+}
+
+void dialog_form_on_change(struct screen *form, dialog_change_fn fn)
+{
+	if (form)
+		((struct form *)form->state)->change = fn;
+}
+
+void dialog_form_set_error(struct screen *form, const char *error)
+{
+	if (form)
+		snprintf(((struct form *)form->state)->error,
+			 sizeof((struct form *)form->state)->error, "%s", error);
 }
 
 struct screen *dialog_form(const char *title, const struct dialog_field *fields, size_t n,

@@ -24,6 +24,13 @@ typedef bool (*dialog_form_fn)(void *ctx, struct tui *ui, const struct dialog_fi
 			       size_t n, char *error, size_t cap);
 struct screen *dialog_form(const char *title, const struct dialog_field *fields, size_t n,
 			   dialog_form_fn fn, void *ctx);
+/* Called after every edit of field `edited`, with the fields to adjust (the read dialog's
+ * file name follows the address as it is typed). */
+typedef void (*dialog_change_fn)(void *ctx, struct dialog_field *fields, size_t n, size_t edited);
+/* On a screen dialog_form() made (NULL accepted): the change hook, a message shown from
+ * the start (as a failed Enter shows it; wrapped, never cut). */
+void dialog_form_on_change(struct screen *form, dialog_change_fn fn);
+void dialog_form_set_error(struct screen *form, const char *error);
 
 /* A read-only viewer of lines (copied), scrolled with the arrows, closed with Esc/q. */
 struct screen *dialog_text(const char *title, const char *const *lines, size_t n);

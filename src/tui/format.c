@@ -91,6 +91,55 @@ char *tui_fmt_fit(char *buf, size_t width, const char *s)
 	return buf;
 }
 
+/* s in at most max characters: its head and tail around a '~' (a port's tail is its
+ * number: /dev/ttyUSB10). */
+static void mid_cut(char *out, size_t cap, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n <= max || max < 3) {
+		snprintf(out, cap, "%.*s", (int)(n <= max ? n : max), s);
+		return;
+	}
+	size_t tail = (max - 1) / 2, head = max - 1 - tail;
+	snprintf(out, cap, "%.*s~%s", (int)head, s, s + n - tail);
+}
+
+char *tui_fmt_header(char *buf, size_t cap, size_t width, const char *port, const char *preset,
+		     const char *flash, const char *baud)
+{
+	static const char *const forms[] = {
+	    " espdeck bench | port %s | preset %s | %s | %s baud",
+	    " port %s | preset %s | %s | %s baud",
+	    " %s | %s | %s | %s baud",
+	};
+	if (width >= cap)
+		width = cap - 1;
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		int n = snprintf(buf, cap, forms[i], port, preset, flash, baud);
+		if (n >= 0 && (size_t)n <= width)
+			return buf;
+	}
+	/* Shorten the two names, the preset to a third of the room at most. */
+	size_t fixed = strlen(" "
+			      " | "
+			      " | "
+			      " | "
+			      " baud") +
+		       strlen(flash) + strlen(baud);
+	size_t room = width > fixed ? width - fixed : 0;
+	size_t plen = strlen(preset), want_p = room / 3 > 6 ? room / 3 : 6;
+	if (want_p > plen)
+		want_p = plen;
+	size_t want_port = room > want_p ? room - want_p : 1;
+	char p1[128], p2[128];
+	mid_cut(p1, sizeof p1, port, want_port < sizeof p1 - 1 ? want_port : sizeof p1 - 1);
+	mid_cut(p2, sizeof p2, preset, want_p < sizeof p2 - 1 ? want_p : sizeof p2 - 1);
+	snprintf(buf, cap, forms[2], p1, p2, flash, baud);
+	if (strlen(buf) > width) /* a terminal too narrow for even that: the tail goes */
+		buf[width] = '\0';
+	return buf;
+}
+
 size_t tui_wrap(const char *text, size_t width, size_t *starts, size_t *lens, size_t max)
 {
 	size_t count = 0, pos = 0, len = strlen(text);

@@ -39,6 +39,14 @@ char *tui_fmt_engine(char *buf, size_t cap, const struct job_progress *p,
  * string ends in '~'. buf holds width + 1. Returns buf. */
 char *tui_fmt_fit(char *buf, size_t width, const char *s);
 
+/* The bench's title line in at most width columns (cap >= width + 1):
+ * " espdeck bench | port P | preset N | FLASH | BAUD baud". When it does not fit, words go
+ * first (the program's name, then the labels "port" and "preset"), then the port and the
+ * preset name are shortened in their middle with '~'; FLASH ("32m-c1 qio 40m") and the
+ * baud are never cut (issue 15: "1152" for 115200 misleads). Returns buf. */
+char *tui_fmt_header(char *buf, size_t cap, size_t width, const char *port, const char *preset,
+		     const char *flash, const char *baud);
+
 /* Splits text into lines of at most width characters, breaking at spaces where it can
  * and at '\n'. Fills up to max (start, length) pairs; returns the number of lines the
  * text needs (may exceed max). */

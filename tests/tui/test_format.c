@@ -136,13 +136,38 @@ static void test_dump_name(void **state)
 	assert_string_equal(tui_dump_name(buf, sizeof buf, 0x1000), "flash-001000.bin");
 }
 
+/* The bench's title line: words give way before any number is cut (issue 15). */
+static void test_header(void **state)
+{
+	(void)state;
+	char buf[256];
+	assert_string_equal(
+	    tui_fmt_header(buf, sizeof buf, 74, "sim://", "demo", "32m-c1 qio 40m", "115200"),
+	    " espdeck bench | port sim:// | preset demo | 32m-c1 qio 40m | 115200 baud");
+	assert_string_equal(
+	    tui_fmt_header(buf, sizeof buf, 70, "sim://", "demo", "32m-c1 qio 40m", "115200"),
+	    " port sim:// | preset demo | 32m-c1 qio 40m | 115200 baud");
+	assert_string_equal(
+	    tui_fmt_header(buf, sizeof buf, 50, "sim://", "demo", "32m-c1 qio 40m", "921600"),
+	    " sim:// | demo | 32m-c1 qio 40m | 921600 baud");
+	/* A long port is cut in its middle, keeping its tail; the numbers stay whole. */
+	tui_fmt_header(buf, sizeof buf, 60, "sim://?clock=virtual&fast&flash=/tmp/abc/board.bin",
+		       "nonota-4MB", "4MB-c1 dio 80m", "921600");
+	assert_true(strlen(buf) <= 60);
+	assert_non_null(strstr(buf, " | 4MB-c1 dio 80m | 921600 baud"));
+	assert_non_null(strstr(buf, "~"));
+	assert_non_null(strstr(buf, "ard.bin | "));
+	assert_non_null(strstr(buf, " sim://?"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bar),		cmocka_unit_test(test_percent),
 	    cmocka_unit_test(test_rate_eta),	cmocka_unit_test(test_progress_line),
 	    cmocka_unit_test(test_engine_line), cmocka_unit_test(test_fit),
-	    cmocka_unit_test(test_wrap),	cmocka_unit_test(test_dump_name),
+	    cmocka_unit_test(test_wrap),	cmocka_unit_test(test_header),
+	    cmocka_unit_test(test_dump_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
