@@ -39,11 +39,31 @@ int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 struct stubflash_write_result {
 	uint32_t rewritten; /* sectors written again after the MD5 check */
 	uint32_t sent;	    /* data bytes on the wire (compressed or not) */
+	uint32_t sectors;   /* 4 KiB sectors the range touches */
+	uint32_t skipped;   /* of them, left alone because the flash already held them (diff) */
 	char flash_md5[33]; /* the MD5 the board reported, 32 hex digits */
 };
 int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
 		    bool compress, const struct flasher_progress *progress,
 		    struct stubflash_write_result *res, struct ed_error *err);
+
+/* stubflash_write() with diff (--diff, esptool 5's --diff-with): the flash's MD5 of every
+ * sector of the range first (SECTOR_MD5, SPI_FLASH_MD5 for a partly covered sector), then
+ * only the runs of differing sectors are written (one session each, compressed as asked),
+ * then the whole range proven by MD5 as always. res->skipped counts the sectors left
+ * alone. A stub without SECTOR_MD5 writes the whole range (a warning says so). */
+struct stubflash_write_opts {
+	bool compress;
+	bool diff;
+	/* May be NULL: called once the sectors to write are known, before any data goes out
+	 * (sectors of the range, of them skipped). */
+	void (*planned)(void *user, uint32_t sectors, uint32_t skipped);
+	void *user;
+};
+int stubflash_write_opts(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+			 const struct stubflash_write_opts *opts,
+			 const struct flasher_progress *progress,
+			 struct stubflash_write_result *res, struct ed_error *err);
 
 /* SPI_FLASH_MD5 of [offset, offset + size). */
 int stubflash_md5(struct loader *ld, uint32_t offset, uint32_t size, uint8_t md5[16],

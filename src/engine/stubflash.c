@@ -48,6 +48,8 @@ struct session {
 	const uint8_t *wire;   /* the bytes the blocks carry */
 	uint32_t wire_len;
 	bool deflate;
+	uint32_t prog_base, prog_total; /* progress: this session's place in a larger write
+					 * (0, 0: the session is the whole write) */
 };
 
 static int send_block(struct loader *ld, const struct session *se, uint32_t seq,
@@ -121,7 +123,8 @@ static int write_session(struct loader *ld, const struct session *se,
 		if (rc == ED_OK)
 			*acked = (uint32_t)done;
 		if (rc == ED_OK && progress && progress->fn)
-			progress->fn(progress->user, done, se->size);
+			progress->fn(progress->user, se->prog_base + done,
+				     se->prog_total ? se->prog_total : se->size);
 	}
 	uint8_t e[4];
 	put_le32(e, 1);
@@ -142,7 +145,7 @@ static int write_session(struct loader *ld, const struct session *se,
 static int plain_session(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
 			 struct ed_error *err)
 {
-	struct session se = {offset, size, data, size, false};
+	struct session se = {offset, size, data, size, false, 0, 0};
 	uint32_t ignored;
 	return write_session(ld, &se, NULL, &ignored, err);
 }
@@ -169,8 +172,10 @@ int stubflash_md5(struct loader *ld, uint32_t offset, uint32_t size, uint8_t md5
 	return rc;
 }
 
+/* Compares the flash's MD5 of the range with the data's; got (may be NULL) gets the
+ * flash's digest. */
 static bool md5_matches(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
-			int *rc, struct ed_error *err)
+			uint8_t *got_out, int *rc, struct ed_error *err)
 {
 	uint8_t want[16], got[16];
 	struct md5 m;
@@ -178,6 +183,8 @@ static bool md5_matches(struct loader *ld, uint32_t offset, const uint8_t *data,
 	md5_update(&m, data, size);
 	md5_final(&m, want);
 	*rc = stubflash_md5(ld, offset, size, got, err);
+	if (*rc == ED_OK && got_out)
+		memcpy(got_out, got, 16);
 	return *rc == ED_OK && !memcmp(want, got, 16);
 }
 
@@ -194,7 +201,8 @@ static int find_bad(struct loader *ld, uint32_t offset, const uint8_t *data, uin
 		uint32_t hi = (s + 1) * SECTOR > offset + size ? offset + size : (s + 1) * SECTOR;
 		int rc;
 		if (hi - lo < SECTOR) {
-			bool ok = md5_matches(ld, lo, data + (lo - offset), hi - lo, &rc, err);
+			bool ok =
+			    md5_matches(ld, lo, data + (lo - offset), hi - lo, NULL, &rc, err);
 			if (rc < 0)
 				return rc;
 			bad[s - first] = !ok;
@@ -237,12 +245,14 @@ static void list_sectors(const bool *bad, uint32_t first, uint32_t count, char *
 						(first + k) * SECTOR);
 }
 
-/* Writes again only the sectors find_bad() marked, then checks the whole range again.
- * *misplaced is set when a sector of a block the stub had acknowledged (the first acked
- * bytes) was wrong: FLASH_BEGIN carries no checksum, so its offset may have been damaged
- * on the wire and those blocks written at another address. */
+/* Writes again only the sectors find_bad() marked, then checks the whole range again
+ * (md5 gets the flash's digest of the range). *misplaced is set when a sector of a block
+ * the stub had acknowledged (acked[k] for the range's sector k, may be NULL) was wrong:
+ * FLASH_BEGIN carries no checksum, so its offset may have been damaged on the wire and
+ * those blocks written at another address. */
 static int repair(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
-		  uint32_t acked, bool *misplaced, uint32_t *rewritten, struct ed_error *err)
+		  const bool *acked, bool *misplaced, uint32_t *rewritten, uint8_t md5[16],
+		  struct ed_error *err)
 {
 	uint32_t first = offset / SECTOR, count = (offset + size - 1) / SECTOR - first + 1;
 	bool *bad = calloc(count, sizeof *bad);
@@ -258,13 +268,13 @@ static int repair(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 								       : (first + k + 1) * SECTOR;
 		ed_log(loader_log(ld), ED_LOG_WARN, "sector 0x%06x differs: writing it again",
 		       (first + k) * SECTOR);
-		if (lo < offset + acked)
+		if (acked && acked[k])
 			*misplaced = true;
 		rc = plain_session(ld, lo, data + (lo - offset), hi - lo, err);
 		(*rewritten)++;
 	}
 	if (rc == ED_OK) {
-		bool ok = md5_matches(ld, offset, data, size, &rc, err);
+		bool ok = md5_matches(ld, offset, data, size, md5, &rc, err);
 		if (rc == ED_OK && !ok) {
 			char list[512];
 			rc = find_bad(ld, offset, data, size, bad, &nbad, err);
@@ -300,18 +310,17 @@ static int deflate_data(const uint8_t *data, uint32_t size, uint8_t **out, uint3
 	return ED_OK;
 }
 
-int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
-		    bool compress, const struct flasher_progress *progress,
-		    struct stubflash_write_result *res, struct ed_error *err)
+/* One session for [offset, offset + size), compressed or not, at byte base of a write of
+ * total bytes (for progress). *sent grows by the bytes on the wire; *acked gets the flash
+ * bytes the stub acknowledged (0 when a compressed stream broke: it says nothing about
+ * where its blocks went). */
+static int send_range(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		      bool compress, const struct flasher_progress *progress, uint32_t base,
+		      uint32_t total, uint32_t *sent, uint32_t *acked, struct ed_error *err)
 {
-	struct stubflash_write_result dummy;
-	if (!res)
-		res = &dummy;
-	memset(res, 0, sizeof *res);
-	if (size == 0)
-		return ED_OK;
-	struct session se = {offset, size, data, size, false};
+	struct session se = {offset, size, data, size, false, base, total};
 	uint8_t *z = NULL;
+	*acked = 0;
 	if (compress) {
 		int zrc = deflate_data(data, size, &z, &se.wire_len, err);
 		if (zrc < 0)
@@ -319,32 +328,101 @@ int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uin
 		se.wire = z;
 		se.deflate = true;
 	}
-	res->sent = se.wire_len;
-	uint32_t acked = 0;
-	bool misplaced = false;
-	int rc = write_session(ld, &se, progress, &acked, err);
+	*sent += se.wire_len;
+	int rc = write_session(ld, &se, progress, acked, err);
 	free(z);
-	if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED)
+	if (rc < 0 && se.deflate)
+		*acked = 0;
+	return rc;
+}
+
+static bool stopped(int rc)
+{
+	return rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED;
+}
+
+/* Marks in todo[] the sectors to write: all of them, or with diff those whose flash MD5
+ * differs from the data. A stub without our SECTOR_MD5 (0xFF) or a failed comparison
+ * means all of them, said in a warning. */
+static int plan_sectors(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+			bool diff, bool *todo, uint32_t count, struct ed_error *err)
+{
+	for (uint32_t k = 0; k < count; k++)
+		todo[k] = true;
+	if (!diff)
+		return ED_OK;
+	uint32_t nbad = 0;
+	int rc = find_bad(ld, offset, data, size, todo, &nbad, err);
+	if (rc == ED_OK || stopped(rc))
 		return rc;
-	if (rc < 0) {
-		ed_log(loader_log(ld), ED_LOG_WARN, "%s; checking which sectors need writing again",
-		       err->msg);
-		loader_discard_input(ld);
-		if (se.deflate)
-			acked = 0; /* a broken stream says nothing about where its blocks went */
+	ed_log(loader_log(ld), ED_LOG_WARN,
+	       "comparing 0x%06x..0x%06x sector by sector failed (%s): writing it whole", offset,
+	       offset + size - 1, err->msg);
+	loader_discard_input(ld);
+	for (uint32_t k = 0; k < count; k++)
+		todo[k] = true;
+	return ED_OK;
+}
+
+static int write_impl(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		      const struct stubflash_write_opts *o, const struct flasher_progress *progress,
+		      struct stubflash_write_result *res, struct ed_error *err)
+{
+	bool compress = o->compress;
+	uint32_t first = offset / SECTOR, count = (offset + size - 1) / SECTOR - first + 1;
+	bool *todo = calloc(count, sizeof *todo), *acked = calloc(count, sizeof *acked);
+	if (!todo || !acked) {
+		free(todo);
+		free(acked);
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory planning a write");
 	}
+	res->sectors = count;
+	int rc = plan_sectors(ld, offset, data, size, o->diff, todo, count, err);
+	if (rc == ED_OK && o->planned) {
+		uint32_t skip = 0;
+		for (uint32_t k = 0; k < count; k++)
+			skip += !todo[k];
+		o->planned(o->user, count, skip);
+	}
+	bool broken = false, misplaced = false;
+	for (uint32_t k = 0; rc == ED_OK && k < count;) {
+		if (!todo[k]) {
+			res->skipped++;
+			k++;
+			continue;
+		}
+		uint32_t j = k;
+		while (j < count && todo[j])
+			j++;
+		uint32_t lo = (first + k) * SECTOR < offset ? offset : (first + k) * SECTOR;
+		uint32_t hi =
+		    (first + j) * SECTOR > offset + size ? offset + size : (first + j) * SECTOR;
+		uint32_t got = 0;
+		rc = send_range(ld, lo, data + (lo - offset), hi - lo, compress, progress,
+				lo - offset, size, &res->sent, &got, err);
+		for (uint32_t m = k; m < j; m++)
+			acked[m] = (first + m) * SECTOR < lo + got;
+		if (rc < 0 && !stopped(rc)) {
+			ed_log(loader_log(ld), ED_LOG_WARN,
+			       "%s; checking which sectors need writing again", err->msg);
+			loader_discard_input(ld);
+			broken = true;
+			rc = ED_OK;
+		}
+		k = j;
+	}
+	if (rc == ED_OK && res->skipped && progress && progress->fn)
+		progress->fn(progress->user, size, size);
+	uint8_t md5[16];
 	bool ok = false;
+	if (rc == ED_OK && !broken)
+		ok = md5_matches(ld, offset, data, size, md5, &rc, err);
+	if (rc == ED_OK && !ok)
+		rc = repair(ld, offset, data, size, acked, &misplaced, &res->rewritten, md5, err);
 	if (rc == ED_OK)
-		ok = md5_matches(ld, offset, data, size, &rc, err);
-	if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED)
-		return rc;
-	if (!ok)
-		rc = repair(ld, offset, data, size, acked, &misplaced, &res->rewritten, err);
-	if (rc == ED_OK) {
-		uint8_t got[16];
-		rc = stubflash_md5(ld, offset, size, got, err);
-		md5_hex(got, res->flash_md5);
-	}
+		md5_hex(md5, res->flash_md5);
+	free(todo);
+	free(acked);
 	if (rc == ED_OK && misplaced)
 		rc = ed_fail(
 		    err, ED_ERR_VERIFY,
@@ -356,6 +434,28 @@ int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uin
 		    "file again",
 		    offset, offset + size - 1, res->rewritten, res->rewritten == 1 ? "" : "s");
 	return rc;
+}
+
+int stubflash_write_opts(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+			 const struct stubflash_write_opts *opts,
+			 const struct flasher_progress *progress,
+			 struct stubflash_write_result *res, struct ed_error *err)
+{
+	struct stubflash_write_result dummy;
+	if (!res)
+		res = &dummy;
+	memset(res, 0, sizeof *res);
+	if (size == 0)
+		return ED_OK;
+	return write_impl(ld, offset, data, size, opts, progress, res, err);
+}
+
+int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		    bool compress, const struct flasher_progress *progress,
+		    struct stubflash_write_result *res, struct ed_error *err)
+{
+	struct stubflash_write_opts o = {.compress = compress};
+	return stubflash_write_opts(ld, offset, data, size, &o, progress, res, err);
 }
 
 /* Reads the first bad sector to name the first differing byte, as the ROM-mode verify. */
@@ -387,7 +487,7 @@ int stubflash_verify(struct loader *ld, uint32_t offset, const uint8_t *data, ui
 		     struct ed_error *err)
 {
 	int rc;
-	if (size == 0 || md5_matches(ld, offset, data, size, &rc, err))
+	if (size == 0 || md5_matches(ld, offset, data, size, NULL, &rc, err))
 		return ED_OK;
 	if (rc < 0)
 		return rc;
@@ -521,7 +621,7 @@ int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t si
 		got += n;
 		if (rc == ED_OK && resumed) {
 			/* the bytes before a resume carry no MD5 of their own: check the whole */
-			bool ok = md5_matches(ld, offset, buf, size, &rc, err);
+			bool ok = md5_matches(ld, offset, buf, size, NULL, &rc, err);
 			if (rc == ED_OK && !ok) {
 				got = 0;
 				rc = ed_fail(err, ED_ERR_VERIFY,

@@ -113,6 +113,8 @@ void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level
 	ev->step_index = job->step_index;
 	ev->level = level;
 	ev->result = result;
+	ev->sectors_total = job->sectors_total;
+	ev->sectors_skipped = job->sectors_skipped;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(ev->text, sizeof ev->text, fmt, ap);
@@ -174,14 +176,18 @@ void job_set_stage(struct job *job, enum job_stage stage, size_t step_index, con
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&job->mu);
+	if (stage != JOB_STAGE_VERIFY) /* a write's own verify keeps its counts */
+		job->sectors_total = job->sectors_skipped = 0;
 	job->stage = stage;
 	job->step_index = step_index;
 	job->step_start_us = job->link ? link_now_us(job->link) : ed_monotonic_us();
-	pthread_mutex_lock(&job->mu);
 	job->progress = (struct job_progress){.stage = stage,
 					      .step_index = step_index,
 					      .step_count = job->spec.step_count,
-					      .eta_s = -1};
+					      .eta_s = -1,
+					      .sectors_total = job->sectors_total,
+					      .sectors_skipped = job->sectors_skipped};
 	pthread_mutex_unlock(&job->mu);
 	job_push_event(job, JOB_EVENT_STAGE, ED_LOG_INFO, 0, "%s", text);
 }
@@ -197,6 +203,17 @@ void job_set_progress(struct job *job, uint64_t done, uint64_t total)
 	p->elapsed_us = elapsed;
 	p->rate_bps = elapsed ? (double)done * 1e6 / (double)elapsed : 0;
 	p->eta_s = p->rate_bps > 0 && total >= done ? (double)(total - done) / p->rate_bps : -1;
+	pthread_mutex_unlock(&job->mu);
+	wake(job);
+}
+
+void job_set_sectors(struct job *job, uint32_t total, uint32_t skipped)
+{
+	pthread_mutex_lock(&job->mu);
+	job->sectors_total = total;
+	job->sectors_skipped = skipped;
+	job->progress.sectors_total = total;
+	job->progress.sectors_skipped = skipped;
 	pthread_mutex_unlock(&job->mu);
 	wake(job);
 }

@@ -102,6 +102,9 @@ struct job_spec {
 				  * that does not start leaves the job in ROM mode, said in a warning */
 	bool no_compress;	    /* on the stub: write uncompressed (-u); the default is zlib
 				  * level 9 per file, as esptool */
+	bool diff;		    /* on the stub: write only the sectors whose flash MD5 differs
+				  * (--diff; stubflash_write_opts); ROM mode writes whole files
+				  * and says so once */
 	const struct job_step *steps;
 	size_t step_count;
 	/* Boot check (ignored unless after == JOB_AFTER_HARD_RESET). */
@@ -131,7 +134,11 @@ struct job_event {
 	enum ed_log_level level;
 	int result;
 	char text[768];
-	int boot_kind;	   /* BOOTLOG: an enum bootlog_kind */
+	int boot_kind; /* BOOTLOG: an enum bootlog_kind */
+	/* The step's sectors and those skipped as unchanged, once a WRITE with spec.diff on
+	 * the stub compared them (its "Wrote" summary and every later event of the step);
+	 * 0 otherwise. */
+	uint32_t sectors_total, sectors_skipped;
 	char explain[256]; /* BOOTLOG only */
 };
 
@@ -152,6 +159,11 @@ struct job_progress {
 	double rate_bps; /* bytes per second over the current step */
 	double eta_s;	 /* seconds left in the current step, < 0 when unknown */
 	uint64_t elapsed_us;
+	/* WRITE with spec.diff on the stub, once the flash was compared (before the data
+	 * goes out): sectors of the step's range, and those already right and skipped.
+	 * Both 0 otherwise. */
+	uint32_t sectors_total;
+	uint32_t sectors_skipped;
 };
 
 struct job;

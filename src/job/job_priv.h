@@ -19,6 +19,7 @@ struct job {
 	struct job_event *events; /* FIFO: events[head..count) pending */
 	size_t head, count, cap;
 	struct job_progress progress;
+	uint32_t sectors_total, sectors_skipped; /* the current write step's (job_set_sectors) */
 	bool have_info;
 	struct chip_info info;
 	int wake_r, wake_w;
@@ -46,6 +47,8 @@ void job_push_event(struct job *job, enum job_event_kind kind, enum ed_log_level
 void job_set_stage(struct job *job, enum job_stage stage, size_t step_index, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void job_set_progress(struct job *job, uint64_t done, uint64_t total);
+/* The current write step's sector counts (struct job_progress). */
+void job_set_sectors(struct job *job, uint32_t total, uint32_t skipped);
 void job_store_info(struct job *job, const struct chip_info *info);
 void job_push_bootlog(struct job *job, int kind, const char *text, const char *explain);
 void job_store_boot_verdict(struct job *job, enum job_boot_verdict v, const char *reason);

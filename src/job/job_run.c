@@ -26,7 +26,8 @@ struct run {
 	bool preserved_saved;
 	struct chip_info info;
 	uint32_t flash_size;  /* bounds for steps: detected, else 16 MB */
-	char stub_proof[128]; /* the last stub write's proof for its summary line */
+	char stub_proof[192]; /* the last stub write's proof for its summary line */
+	bool diff_warned;     /* "--diff needs the stub" said once */
 	uint64_t anomalies0;  /* the loader's anomalies once connected */
 	uint64_t rom_noise;   /* anomalies between connect and the stub's start (detect's SPI
 			       * register commands: one damaged in the right bits erases or
@@ -285,29 +286,47 @@ static int step_bytes(struct run *r, const struct job_step *s, const char *name,
 	return ED_OK;
 }
 
+static void sectors_planned(void *user, uint32_t sectors, uint32_t skipped)
+{
+	job_set_sectors(user, sectors, skipped);
+}
+
 /* One write of a step's data, by the stub when it runs (proof: MD5), else by the ROM. */
 static int write_once(struct run *r, const struct job_step *s, const uint8_t *data,
 		      const struct flasher_write_opts *wo, const struct flasher_progress *p,
 		      struct ed_error *err)
 {
 	r->stub_proof[0] = 0;
-	if (!loader_is_stub(r->ld))
+	if (!loader_is_stub(r->ld)) {
+		if (r->job->spec.diff && !r->diff_warned) {
+			r->diff_warned = true;
+			job_push_event(r->job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+				       "--diff needs the flasher stub (per-sector MD5): writing "
+				       "every file whole in ROM mode");
+		}
 		return flasher_write(r->ld, s->offset, data, s->size, wo, p, err);
+	}
 	struct stubflash_write_result res;
-	bool compress = !r->job->spec.no_compress;
-	int rc = stubflash_write(r->ld, s->offset, data, s->size, compress, p, &res, err);
+	struct stubflash_write_opts so = {.compress = !r->job->spec.no_compress,
+					  .diff = r->job->spec.diff,
+					  .planned = sectors_planned,
+					  .user = r->job};
+	int rc = stubflash_write_opts(r->ld, s->offset, data, s->size, &so, p, &res, err);
 	if (rc != ED_OK)
 		return rc;
-	char zipped[48] = "";
-	if (compress)
+	char zipped[48] = "", skipped[80] = "";
+	if (so.compress && res.sent)
 		snprintf(zipped, sizeof zipped, "%u compressed bytes, ", res.sent);
+	if (so.diff)
+		snprintf(skipped, sizeof skipped, "%u of %u sector%s unchanged and skipped, ",
+			 res.skipped, res.sectors, res.sectors == 1 ? "" : "s");
 	if (res.rewritten)
 		snprintf(r->stub_proof, sizeof r->stub_proof,
-			 "%sverified by MD5 %s after writing %u sector%s again", zipped,
+			 "%s%sverified by MD5 %s after writing %u sector%s again", skipped, zipped,
 			 res.flash_md5, res.rewritten, res.rewritten == 1 ? "" : "s");
 	else
-		snprintf(r->stub_proof, sizeof r->stub_proof, "%sverified by MD5 %s", zipped,
-			 res.flash_md5);
+		snprintf(r->stub_proof, sizeof r->stub_proof, "%s%sverified by MD5 %s", skipped,
+			 zipped, res.flash_md5);
 	return rc;
 }
 

@@ -51,6 +51,8 @@ struct seen {
 	char summary[768];
 	int result;
 	char result_text[768];
+	uint32_t sectors, skipped;	 /* the progress slot's last sector counts */
+	uint32_t ev_sectors, ev_skipped; /* the "Wrote" event's */
 };
 
 static int run_job(struct job_spec *spec, struct seen *s)
@@ -64,6 +66,12 @@ static int run_job(struct job_spec *spec, struct seen *s)
 		struct pollfd pfd = {job_wake_fd(job), POLLIN, 0};
 		poll(&pfd, 1, 1000);
 		job_drain_wake(job);
+		struct job_progress jp;
+		job_get_progress(job, &jp);
+		if (jp.sectors_total) {
+			s->sectors = jp.sectors_total;
+			s->skipped = jp.sectors_skipped;
+		}
 		struct job_event ev;
 		while (job_next_event(job, &ev)) {
 			if (ev.kind == JOB_EVENT_STAGE && ev.stage == JOB_STAGE_STUB)
@@ -77,6 +85,8 @@ static int run_job(struct job_spec *spec, struct seen *s)
 				s->rom_fallback = true;
 			if (ev.kind == JOB_EVENT_LOG && strstr(ev.text, "Wrote ")) {
 				snprintf(s->summary, sizeof s->summary, "%s", ev.text);
+				s->ev_sectors = ev.sectors_total;
+				s->ev_skipped = ev.sectors_skipped;
 				s->md5_summary = strstr(ev.text, "verified by MD5") != NULL;
 			}
 			if (ev.kind == JOB_EVENT_RESULT) {
@@ -616,6 +626,100 @@ static void test_verify_erase_read(void **state)
 	close_board(&b);
 }
 
+/* --diff: re-flashing a 1 MiB file with 1% changed (10 KiB in one place, 3 sectors, and
+ * one byte elsewhere) erases and programs only the sectors that differ, counted by the
+ * virtual board; the flash holds the new file; a job says how many sectors it skipped. */
+static void test_write_diff_only_changed(void **state)
+{
+	(void)state;
+	struct bench b;
+	open_board(&b, "", NULL);
+	start_stub(&b);
+	const uint32_t size = 1u << 20, at = 0x100000;
+	uint8_t *data = malloc(size), *back = malloc(size);
+	fill_random(data, size, 21);
+	struct stubflash_write_opts o = {.compress = true, .diff = true};
+	struct stubflash_write_result res;
+	assert_int_equal(stubflash_write_opts(b.ld, at, data, size, &o, NULL, &res, &b.err), ED_OK);
+	assert_int_equal(res.sectors, 256);
+	assert_int_equal(res.skipped, 0); /* erased flash: every sector differs */
+	for (uint32_t i = 0; i < size / 100; i++)
+		data[0x30000 + i] ^= 0x5A; /* 0x30000..0x328f4: sectors 0x30, 0x31, 0x32 */
+	data[0xF0123] ^= 1;		   /* sector 0xF0 */
+	struct sim_stats s0, s1;
+	sim_board_stats(link_sim_board(b.link), &s0);
+	for (int compress = 0; compress < 2; compress++) {
+		o.compress = compress;
+		int rc = stubflash_write_opts(b.ld, at, data, size, &o, NULL, &res, &b.err);
+		if (rc != ED_OK)
+			fail_msg("diff write: %s", b.err.msg);
+		sim_board_stats(link_sim_board(b.link), &s1);
+		if (!compress) {
+			assert_int_equal(res.skipped, 256 - 4);
+			assert_int_equal(s1.sectors_erased - s0.sectors_erased, 4);
+			assert_int_equal(s1.flash_data_bytes - s0.flash_data_bytes, 4 * SECTOR);
+			assert_in_range(s1.pages_programmed - s0.pages_programmed, 4 * 16, 4 * 17);
+		} else {
+			/* the flash holds the new data now: nothing left to write */
+			assert_int_equal(res.skipped, 256);
+			assert_int_equal(s1.pages_programmed, s0.pages_programmed);
+		}
+		s0 = s1;
+	}
+	char want[33];
+	md5_of(data, size, want);
+	assert_string_equal(res.flash_md5, want);
+	assert_int_equal(stubflash_read(b.ld, at, back, size, NULL, &b.err), ED_OK);
+	assert_memory_equal(back, data, size);
+	/* without diff every sector is written again */
+	assert_int_equal(stubflash_write(b.ld, at, data, size, true, NULL, &res, &b.err), ED_OK);
+	sim_board_stats(link_sim_board(b.link), &s1);
+	assert_int_equal(res.skipped, 0);
+	assert_int_equal(s1.sectors_erased - s0.sectors_erased, 256);
+	free(data);
+	free(back);
+	close_board(&b);
+}
+
+/* The job with spec.diff: the summary and the progress slot say what was skipped; an
+ * unaligned file keeps its neighbours. */
+static void test_job_diff_summary(void **state)
+{
+	(void)state;
+	struct files f;
+	make_dir(&f);
+	char port[256];
+	snprintf(port, sizeof port, "sim://?fast&clock=virtual&flash=%s", f.img);
+	static uint8_t data[5 * SECTOR + 300];
+	fill_random(data, sizeof data, 22);
+	struct job_step steps[] = {
+	    {.kind = JOB_STEP_WRITE,
+	     .offset = 0x8100,
+	     .size = sizeof data,
+	     .data = data,
+	     .name = "app.bin"},
+	};
+	struct job_spec spec = {.port = port,
+				.baud = 115200,
+				.stub = true,
+				.diff = true,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.steps = steps,
+				.step_count = 1};
+	struct seen s;
+	assert_int_equal(run_job(&spec, &s), ED_OK);
+	assert_non_null(strstr(s.summary, "0 of 6 sectors unchanged and skipped"));
+	data[2 * SECTOR] ^= 0xFF;
+	assert_int_equal(run_job(&spec, &s), ED_OK);
+	assert_non_null(strstr(s.summary, "5 of 6 sectors unchanged and skipped"));
+	assert_int_equal(s.ev_skipped, 5);
+	assert_int_equal(s.ev_sectors, 6);
+	check_flash(&f, 0x8100, data, sizeof data);
+	remove_dir(&f);
+}
+
 int main(void)
 {
 	if (!stub_blob_builtin()) {
@@ -637,6 +741,8 @@ int main(void)
 	    cmocka_unit_test(test_baud_change_falls_back),
 	    cmocka_unit_test(test_read_resumes),
 	    cmocka_unit_test(test_verify_erase_read),
+	    cmocka_unit_test(test_write_diff_only_changed),
+	    cmocka_unit_test(test_job_diff_summary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
