@@ -22,6 +22,9 @@
 #define STUBCLIENT_OHAI_TIMEOUT_US 1000000u
 /* Data block of a stub write: the stub's largest (espdeck-stub(7)). */
 #define STUBCLIENT_WRITE_BLOCK 0x4000u
+/* Write blocks sent before the first one's answer: the stub answers a block before it
+ * writes it and holds one more block frame while it writes (espdeck-stub(7)). */
+#define STUBCLIENT_WRITE_IN_FLIGHT 2u
 
 /* Starts the stub: reuses one already running (the last SYNC answered with value 0), else
  * uploads blob (MEM_BEGIN/MEM_DATA per segment, MEM_END at its entry) at the link's baud
@@ -41,6 +44,8 @@ struct stubflash_write_result {
 	uint32_t sent;	    /* data bytes on the wire (compressed or not) */
 	uint32_t sectors;   /* 4 KiB sectors the range touches */
 	uint32_t skipped;   /* of them, left alone because the flash already held them (diff) */
+	bool per_sector;    /* diff: proven by the board's MD5 of every sector left alone and
+			     * of every run written; flash_md5 is then the data's MD5 */
 	char flash_md5[33]; /* the MD5 the board reported, 32 hex digits */
 };
 int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
@@ -50,8 +55,10 @@ int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uin
 /* stubflash_write() with diff (--diff, esptool 5's --diff-with): the flash's MD5 of every
  * sector of the range first (SECTOR_MD5, SPI_FLASH_MD5 for a partly covered sector), then
  * only the runs of differing sectors are written (one session each, compressed as asked),
- * then the whole range proven by MD5 as always. res->skipped counts the sectors left
- * alone. A stub without SECTOR_MD5 writes the whole range (a warning says so). */
+ * then each run written is proven by MD5 (res->per_sector; the sectors left alone were
+ * proven by theirs, and a run put elsewhere by a damaged FLASH_BEGIN is found wrong and
+ * ends in ED_ERR_VERIFY, as in a whole write); a range where nothing was skipped is proven
+ * by one MD5 as always. res->skipped counts the sectors left alone. A stub without SECTOR_MD5 writes the whole range (a warning says so). */
 struct stubflash_write_opts {
 	bool compress;
 	bool diff;

@@ -52,45 +52,156 @@ struct session {
 					 * (0, 0: the session is the whole write) */
 };
 
-static int send_block(struct loader *ld, const struct session *se, uint32_t seq,
-		      struct ed_error *err)
+/* Builds block seq's FLASH_DATA payload in ld->data; returns its length, *chk its
+ * checksum. */
+static uint32_t build_block(struct loader *ld, const struct session *se, uint32_t seq,
+			    uint32_t *chk)
 {
 	uint32_t off = seq * STUBCLIENT_WRITE_BLOCK;
 	uint32_t len = se->wire_len - off < STUBCLIENT_WRITE_BLOCK ? se->wire_len - off
 								   : STUBCLIENT_WRITE_BLOCK;
 	/* esptool pads the last uncompressed block to the block size with 0xFF; the stub
 	 * takes a shorter last block, which saves up to 16 KiB on the wire per file */
-	uint32_t n = len;
 	uint8_t *d = ld->data;
-	put_le32(d, n);
+	put_le32(d, len);
 	put_le32(d + 4, seq);
 	put_le32(d + 8, 0);
 	put_le32(d + 12, 0);
 	memcpy(d + 16, se->wire + off, len);
-	memset(d + 16 + len, 0xFF, n - len);
-	uint32_t chk = pkt_checksum(d + 16, n);
+	*chk = pkt_checksum(d + 16, len);
+	return 16 + len;
+}
+
+/* How long the answer to a block may take: it may wait for the wire time of the blocks in
+ * flight and the previous block's erase and programming. */
+static uint64_t block_timeout(const struct loader *ld, const struct session *se)
+{
 	uint64_t baud = ld->link->baud ? ld->link->baud : 115200;
-	uint64_t wire = (uint64_t)(2 * n + 64) * 10 * 1000000u / baud;
-	/* the answer may wait for the previous block's erase and programming */
+	uint64_t wire = (uint64_t)(2 * STUBCLIENT_WRITE_BLOCK + 64) * 10 * 1000000u / baud;
 	uint64_t flash = (uint64_t)STUBCLIENT_WRITE_BLOCK * 40u;
 	if (se->deflate && se->wire_len)
 		flash = flash * se->size / se->wire_len;
-	uint64_t timeout = LOADER_DEFAULT_TIMEOUT_US + 3 * wire + flash;
-	uint8_t op = se->deflate ? PKT_FLASH_DEFL_DATA : PKT_FLASH_DATA;
+	return LOADER_DEFAULT_TIMEOUT_US + 3 * wire + flash;
+}
+
+static uint8_t data_op(const struct session *se)
+{
+	return se->deflate ? PKT_FLASH_DEFL_DATA : PKT_FLASH_DATA;
+}
+
+/* Sends block seq and waits for its answer, up to attempts times. */
+static int send_block(struct loader *ld, const struct session *se, uint32_t seq, int attempts,
+		      struct ed_error *err)
+{
+	uint32_t chk;
+	uint32_t n = build_block(ld, se, seq, &chk);
 	int rc = ED_ERR_TIMEOUT;
-	for (int attempt = 0; attempt < LOADER_BLOCK_ATTEMPTS; attempt++) {
+	for (int attempt = 0; attempt < attempts; attempt++) {
 		if (attempt > 0) {
 			ed_log(loader_log(ld), ED_LOG_DEBUG, "block %u: %s; sending it again", seq,
 			       err->msg);
 			loader_discard_input(ld);
 		}
-		rc = loader_command(ld, op, d, 16 + n, chk, timeout, NULL, err);
+		rc = loader_command(ld, data_op(se), ld->data, n, chk, block_timeout(ld, se), NULL,
+				    err);
 		if (rc == ED_OK || !resend_ok(ld, rc))
 			break;
 	}
 	if (rc < 0)
 		ed_error_prefix(err, "block %u", seq);
 	return rc;
+}
+
+/* After a lost or refused answer with blocks in flight: a READ_REG, whose answer carries
+ * its own opcode (the stub refuses it during a write with 0xCB, which is as good), is
+ * answered only after every block before it; the block answers until then are stale and
+ * dropped. */
+static int barrier(struct loader *ld, const struct session *se, struct ed_error *err)
+{
+	uint8_t d[4];
+	put_le32(d, PKT_CHIP_MAGIC_ADDR);
+	int rc = ED_ERR_TIMEOUT;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		loader_discard_input(ld);
+		rc = loader_command(ld, PKT_READ_REG, d, 4, 0, block_timeout(ld, se), NULL, err);
+		if (rc != ED_ERR_TIMEOUT && rc != ED_ERR_PROTO)
+			break;
+	}
+	return rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED || rc == ED_ERR_TIMEOUT ||
+		       rc == ED_ERR_PROTO
+		   ? rc
+		   : ED_OK;
+}
+
+/* Goes on after a failure at block *next with up to two blocks in flight. The stub takes
+ * blocks strictly in order and answers a repeat of the last one it took without writing
+ * it twice, so it is at *next (send it), one further (the repeat is answered) or two
+ * further (block *next is refused as out of sequence, block *next + 1 is the repeat). */
+static int recover(struct loader *ld, const struct session *se, uint32_t blocks, uint32_t *next,
+		   struct ed_error *err)
+{
+	int rc = barrier(ld, se, err);
+	if (rc < 0)
+		return rc;
+	uint32_t k = *next;
+	rc = send_block(ld, se, k, 1, err);
+	if (rc < 0 && loader_last_rom_error(ld) == 0xCA && k + 1 < blocks) {
+		struct ed_error e2;
+		if (send_block(ld, se, k + 1, 1, &e2) == ED_OK) {
+			*next = k + 2;
+			return ED_OK;
+		}
+	}
+	if (rc < 0 && resend_ok(ld, rc))
+		rc = send_block(ld, se, k, LOADER_BLOCK_ATTEMPTS - 1, err);
+	if (rc == ED_OK)
+		*next = k + 1;
+	return rc;
+}
+
+/* The blocks of a session with two in flight, so the line never idles while the stub
+ * (which answers a block before it writes it) programs the last one and the answer comes
+ * back. *acked_blocks counts the blocks answered. */
+static int send_blocks(struct loader *ld, const struct session *se, uint32_t blocks,
+		       const struct flasher_progress *progress, uint32_t *acked_blocks,
+		       struct ed_error *err)
+{
+	uint32_t sent = 0, done = 0;
+	int rc = ED_OK;
+	while (done < blocks) {
+		if (loader_cancelled(ld))
+			return loader_fail_cancelled(err, "a write");
+		while (rc == ED_OK && sent < blocks && sent - done < STUBCLIENT_WRITE_IN_FLIGHT) {
+			uint32_t chk;
+			uint32_t n = build_block(ld, se, sent, &chk);
+			rc = loader_send(ld, data_op(se), ld->data, n, chk, err);
+			sent++;
+		}
+		if (rc == ED_OK)
+			rc = loader_wait_reply(ld, data_op(se), block_timeout(ld, se), NULL, err);
+		if (rc == ED_OK) {
+			done++;
+		} else if (resend_ok(ld, rc)) {
+			ed_log(loader_log(ld), ED_LOG_DEBUG, "block %u: %s; going on from it", done,
+			       err->msg);
+			loader_note_anomaly(ld, "a write block resent");
+			rc = recover(ld, se, blocks, &done, err);
+			sent = done;
+		}
+		if (rc < 0) {
+			ed_error_prefix(err, "block %u", done);
+			return rc;
+		}
+		*acked_blocks = done;
+		uint64_t bytes = (uint64_t)done * STUBCLIENT_WRITE_BLOCK;
+		if (bytes > se->wire_len)
+			bytes = se->wire_len;
+		uint64_t flash = se->wire_len ? bytes * se->size / se->wire_len : se->size;
+		if (progress && progress->fn)
+			progress->fn(progress->user, se->prog_base + flash,
+				     se->prog_total ? se->prog_total : se->size);
+	}
+	return ED_OK;
 }
 
 /* One write session: BEGIN, every block, END (flag 1: stay in the stub). *acked gets the
@@ -112,20 +223,13 @@ static int write_session(struct loader *ld, const struct session *se,
 		loader_discard_input(ld);
 		rc = loader_command(ld, begin, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
 	}
-	for (uint32_t seq = 0; rc == ED_OK && seq < blocks; seq++) {
-		if (loader_cancelled(ld))
-			return loader_fail_cancelled(err, "a write");
-		rc = send_block(ld, se, seq, err);
-		uint64_t sent = (uint64_t)(seq + 1) * STUBCLIENT_WRITE_BLOCK;
-		if (sent > se->wire_len)
-			sent = se->wire_len;
-		uint64_t done = se->wire_len ? sent * se->size / se->wire_len : se->size;
-		if (rc == ED_OK)
-			*acked = (uint32_t)done;
-		if (rc == ED_OK && progress && progress->fn)
-			progress->fn(progress->user, se->prog_base + done,
-				     se->prog_total ? se->prog_total : se->size);
-	}
+	uint32_t acked_blocks = 0;
+	if (rc == ED_OK)
+		rc = send_blocks(ld, se, blocks, progress, &acked_blocks, err);
+	uint64_t bytes = (uint64_t)acked_blocks * STUBCLIENT_WRITE_BLOCK;
+	if (bytes > se->wire_len)
+		bytes = se->wire_len;
+	*acked = se->wire_len ? (uint32_t)(bytes * se->size / se->wire_len) : 0;
 	uint8_t e[4];
 	put_le32(e, 1);
 	uint8_t end = se->deflate ? PKT_FLASH_DEFL_END : PKT_FLASH_END;
@@ -364,6 +468,34 @@ static int plan_sectors(struct loader *ld, uint32_t offset, const uint8_t *data,
 	return ED_OK;
 }
 
+/* After a diff write: the flash's MD5 of every run written (todo[]) against the data. The
+ * sectors left alone were proven by their own MD5 just before, and a run that went
+ * elsewhere (a FLASH_BEGIN offset damaged on the wire) leaves its own sectors wrong, which
+ * this finds and the repair reports as misplaced: so every sector of the range is proven
+ * by an MD5 the board reported, without hashing the whole range twice. */
+static bool runs_match(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+		       const bool *todo, uint32_t count, int *rc, struct ed_error *err)
+{
+	uint32_t first = offset / SECTOR;
+	*rc = ED_OK;
+	for (uint32_t k = 0; k < count;) {
+		if (!todo[k]) {
+			k++;
+			continue;
+		}
+		uint32_t j = k;
+		while (j < count && todo[j])
+			j++;
+		uint32_t lo = (first + k) * SECTOR < offset ? offset : (first + k) * SECTOR;
+		uint32_t hi =
+		    (first + j) * SECTOR > offset + size ? offset + size : (first + j) * SECTOR;
+		if (!md5_matches(ld, lo, data + (lo - offset), hi - lo, NULL, rc, err))
+			return false;
+		k = j;
+	}
+	return true;
+}
+
 static int write_impl(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
 		      const struct stubflash_write_opts *o, const struct flasher_progress *progress,
 		      struct stubflash_write_result *res, struct ed_error *err)
@@ -415,8 +547,18 @@ static int write_impl(struct loader *ld, uint32_t offset, const uint8_t *data, u
 		progress->fn(progress->user, size, size);
 	uint8_t md5[16];
 	bool ok = false;
-	if (rc == ED_OK && !broken)
+	if (rc == ED_OK && !broken && res->skipped) {
+		ok = runs_match(ld, offset, data, size, todo, count, &rc, err);
+		if (ok) {
+			struct md5 m;
+			md5_init(&m);
+			md5_update(&m, data, size);
+			md5_final(&m, md5);
+			res->per_sector = true;
+		}
+	} else if (rc == ED_OK && !broken) {
 		ok = md5_matches(ld, offset, data, size, md5, &rc, err);
+	}
 	if (rc == ED_OK && !ok)
 		rc = repair(ld, offset, data, size, acked, &misplaced, &res->rewritten, md5, err);
 	if (rc == ED_OK)

@@ -26,7 +26,7 @@ struct run {
 	bool preserved_saved;
 	struct chip_info info;
 	uint32_t flash_size;  /* bounds for steps: detected, else 16 MB */
-	char stub_proof[192]; /* the last stub write's proof for its summary line */
+	char stub_proof[256]; /* the last stub write's proof for its summary line */
 	bool diff_warned;     /* "--diff needs the stub" said once */
 	uint64_t anomalies0;  /* the loader's anomalies once connected */
 	uint64_t rom_noise;   /* anomalies between connect and the stub's start (detect's SPI
@@ -320,13 +320,15 @@ static int write_once(struct run *r, const struct job_step *s, const uint8_t *da
 	if (so.diff)
 		snprintf(skipped, sizeof skipped, "%u of %u sector%s unchanged and skipped, ",
 			 res.skipped, res.sectors, res.sectors == 1 ? "" : "s");
+	const char *how = res.per_sector ? "verified by the board's MD5 of every sector, file MD5"
+					 : "verified by MD5";
 	if (res.rewritten)
 		snprintf(r->stub_proof, sizeof r->stub_proof,
-			 "%s%sverified by MD5 %s after writing %u sector%s again", skipped, zipped,
+			 "%s%s%s %s after writing %u sector%s again", skipped, zipped, how,
 			 res.flash_md5, res.rewritten, res.rewritten == 1 ? "" : "s");
 	else
-		snprintf(r->stub_proof, sizeof r->stub_proof, "%s%sverified by MD5 %s", skipped,
-			 zipped, res.flash_md5);
+		snprintf(r->stub_proof, sizeof r->stub_proof, "%s%s%s %s", skipped, zipped, how,
+			 res.flash_md5);
 	return rc;
 }
 

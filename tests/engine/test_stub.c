@@ -465,11 +465,8 @@ static void test_stub_upload_silent(void **state)
 static void test_write_repairs_bad_sectors(void **state)
 {
 	(void)state;
-	struct fliplink_rule rule = {.op = PKT_FLASH_DATA,
-				     .word = 1,
-				     .match = 2,
-				     .flip = 0x10,
-				     .times = LOADER_BLOCK_ATTEMPTS};
+	struct fliplink_rule rule = {
+	    .op = PKT_FLASH_DATA, .word = 1, .match = 2, .flip = 0x10, .times = -1};
 	struct bench b;
 	open_board(&b, "", &rule);
 	start_stub(&b);
@@ -483,7 +480,8 @@ static void test_write_repairs_bad_sectors(void **state)
 	uint32_t again = res.rewritten;
 	md5_of(data, sizeof data, want);
 	assert_string_equal(res.flash_md5, want);
-	assert_int_equal(fliplink_flipped(b.link), LOADER_BLOCK_ATTEMPTS);
+	/* the first send, the one after the barrier, and the attempts after that */
+	assert_int_equal(fliplink_flipped(b.link), LOADER_BLOCK_ATTEMPTS + 1);
 	/* blocks 2 and 3 (sectors 0x48000..0x4F000) and the last piece: never written */
 	assert_true(again >= 4 && again <= 9);
 	static uint8_t back[sizeof data];
@@ -626,6 +624,40 @@ static void test_verify_erase_read(void **state)
 	close_board(&b);
 }
 
+/* Two blocks in flight: an answer that comes too late (stalled past the timeout) leaves
+ * the stub one or two blocks further than the engine knows; the READ_REG barrier and the
+ * stub's strict sequence sort it out, and the data lands once, in order. */
+static void test_write_in_flight_recovers(void **state)
+{
+	(void)state;
+	for (int seed = 1; seed <= 4; seed++) {
+		char q[96];
+		/* blocks 3 and 9 (counted over both writes) answered after the timeout */
+		snprintf(q, sizeof q, "fault=late=%d@FLASH_DATA:#%d+%d", 15000 + 10000 * (seed & 1),
+			 seed + 2, 6 + seed);
+		struct bench b;
+		open_board(&b, q, NULL);
+		start_stub(&b);
+		static uint8_t data[20 * 0x4000 + 77], back[sizeof data];
+		fill_random(data, sizeof data, 30 + (uint32_t)seed);
+		uint64_t a0 = loader_anomalies(b.ld);
+		for (int compress = 0; compress < 2; compress++) {
+			struct stubflash_write_result res;
+			int rc = stubflash_write(b.ld, 0x100000, data, sizeof data, compress, NULL,
+						 &res, &b.err);
+			if (rc != ED_OK)
+				fail_msg("seed %d: %s", seed, b.err.msg);
+			assert_int_equal(res.rewritten, 0);
+			assert_int_equal(
+			    stubflash_read(b.ld, 0x100000, back, sizeof back, NULL, &b.err), ED_OK);
+			assert_memory_equal(back, data, sizeof data);
+			memset(data, 0x5A, 0x4000 * (size_t)(seed + compress));
+		}
+		assert_true(loader_anomalies(b.ld) > a0); /* the stalls did hit */
+		close_board(&b);
+	}
+}
+
 /* --diff: re-flashing a 1 MiB file with 1% changed (10 KiB in one place, 3 sectors, and
  * one byte elsewhere) erases and programs only the sectors that differ, counted by the
  * virtual board; the flash holds the new file; a job says how many sectors it skipped. */
@@ -678,6 +710,34 @@ static void test_write_diff_only_changed(void **state)
 	assert_int_equal(s1.sectors_erased - s0.sectors_erased, 256);
 	free(data);
 	free(back);
+	close_board(&b);
+}
+
+/* A diff write whose run's FLASH_BEGIN offset is damaged on the wire (the session lands
+ * elsewhere, acknowledged): the run's own sectors are found wrong, repaired, and the write
+ * ends in ED_ERR_VERIFY as a whole write does, although only the run was checked. */
+static void test_write_diff_misplaced_not_ok(void **state)
+{
+	(void)state;
+	struct fliplink_rule rule = {
+	    .op = PKT_FLASH_BEGIN, .word = 3, .match = 0x92000, .flip = 0x100000, .times = 1};
+	struct bench b;
+	open_board(&b, "", &rule);
+	start_stub(&b);
+	static uint8_t data[8 * SECTOR];
+	fill_random(data, sizeof data, 23);
+	assert_int_equal(
+	    stubflash_write(b.ld, 0x90000, data, sizeof data, false, NULL, NULL, &b.err), ED_OK);
+	data[2 * SECTOR + 9] ^= 0x40; /* sector 0x92000 */
+	struct stubflash_write_opts o = {.diff = true};
+	struct stubflash_write_result res;
+	int rc = stubflash_write_opts(b.ld, 0x90000, data, sizeof data, &o, NULL, &res, &b.err);
+	assert_int_equal(fliplink_flipped(b.link), 1);
+	assert_int_equal(rc, ED_ERR_VERIFY);
+	assert_non_null(strstr(b.err.msg, "another address"));
+	assert_int_equal(res.skipped, 7);
+	assert_int_equal(res.rewritten, 1);
+	assert_int_equal(stubflash_verify(b.ld, 0x90000, data, sizeof data, &b.err), ED_OK);
 	close_board(&b);
 }
 
@@ -741,7 +801,9 @@ int main(void)
 	    cmocka_unit_test(test_baud_change_falls_back),
 	    cmocka_unit_test(test_read_resumes),
 	    cmocka_unit_test(test_verify_erase_read),
+	    cmocka_unit_test(test_write_in_flight_recovers),
 	    cmocka_unit_test(test_write_diff_only_changed),
+	    cmocka_unit_test(test_write_diff_misplaced_not_ok),
 	    cmocka_unit_test(test_job_diff_summary),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
