@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/loader_priv.h"
+#include "stub/core/stub.h"
 #include "core/util.h"
 #include "proto/packet.h"
 
@@ -155,4 +156,31 @@ int stubclient_change_baud(struct loader *ld, uint32_t new_baud, uint32_t *used,
 		ed_error_prefix(err, "no answer at %u baud after changing to %u failed", old,
 				new_baud);
 	return rc;
+}
+
+int stubclient_flash_info(struct loader *ld, uint32_t *flash_id, uint32_t *status,
+			  struct ed_error *err)
+{
+	uint8_t out[4 * STUB_INFO_WORDS];
+	int rc = ED_ERR_TIMEOUT;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		if (attempt > 0)
+			loader_discard_input(ld);
+		rc = loader_command_result(ld, STUB_OP_INFO, NULL, 0, LOADER_DEFAULT_TIMEOUT_US,
+					   out, sizeof out, err);
+		if (rc != ED_ERR_TIMEOUT && rc != ED_ERR_PROTO)
+			break;
+	}
+	if (rc == ED_ERR_DEVICE && loader_last_rom_error(ld) == STUB_ERR_NOT_IMPLEMENTED)
+		return ed_fail(err, ED_ERR_UNSUPPORTED,
+			       "the stub on %s has no flash information command",
+			       loader_link(ld)->name);
+	if (rc < 0) {
+		ed_error_prefix(err, "asking the stub for the flash id");
+		return rc;
+	}
+	*flash_id = get_le32(out + 4 * STUB_INFO_FLASH_ID);
+	if (status)
+		*status = get_le32(out + 4 * STUB_INFO_FLASH_STATUS);
+	return ED_OK;
 }

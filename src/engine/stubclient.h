@@ -98,5 +98,12 @@ int stubflash_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error
 int stubclient_change_baud(struct loader *ld, uint32_t new_baud, uint32_t *used,
 			   struct ed_error *err);
 
+/* The flash facts the stub read itself (our STUB_OP_INFO): JEDEC id as RDID returns it
+ * (the layout of chip_info.flash_id) and status registers 1-2 (status may be NULL).
+ * ED_ERR_UNSUPPORTED when the stub does not have the command (an esptool-compatible stub
+ * answers 0xFF): detect_flash_regs() is then the way. */
+int stubclient_flash_info(struct loader *ld, uint32_t *flash_id, uint32_t *status,
+			  struct ed_error *err);
+
 /* RUN_USER_CODE: the stub boots the firmware (no answer). */
 int stubclient_run_user_code(struct loader *ld, struct ed_error *err);

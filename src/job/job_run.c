@@ -29,7 +29,9 @@ struct run {
 	char stub_proof[256]; /* the last stub write's proof for its summary line */
 	bool diff_warned;     /* "--diff needs the stub" said once */
 	uint64_t anomalies0;  /* the loader's anomalies once connected */
-	uint64_t rom_noise;   /* anomalies between connect and the stub's start (detect's SPI
+	uint64_t rom_noise;   /* anomalies that may have changed flash outside the files: SPI
+			       * register access to a stub without STUB_OP_INFO, or the ROM phase
+			       * of a ROM loader left from an earlier session (detect's SPI
 			       * register commands: one damaged in the right bits erases or
 			       * programs flash, which the stub's MD5 checks do not cover) */
 };
@@ -83,7 +85,7 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 		return rc;
 	r->anomalies0 = loader_anomalies(r->ld);
 	job_set_stage(job, JOB_STAGE_DETECT, 0, "Detecting chip type");
-	rc = detect_chip(r->ld, &r->info, err);
+	rc = detect_chip_only(r->ld, &r->info, err);
 	if (rc < 0)
 		return rc;
 	job_lookup_history(job, &r->info); /* before the chip is visible: then both are */
@@ -94,15 +96,46 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Crystal is %uMHz", in->crystal_mhz);
 	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "MAC: %02x:%02x:%02x:%02x:%02x:%02x",
 		       in->mac[0], in->mac[1], in->mac[2], in->mac[3], in->mac[4], in->mac[5]);
+	return ED_OK;
+}
+
+/* The flash id, once the stub runs or ROM mode is settled: from the stub's own reading
+ * (STUB_OP_INFO), so no SPI register write goes over the line (one garbled in the right
+ * bits erases or programs flash, which the stub's MD5 checks of the files do not cover);
+ * through the SPI registers in ROM mode, or on a stub without that command (esptool's
+ * way), where a garbled frame then keeps the job from exiting 0 (rom_noise). */
+static int detect_flash(struct run *r, struct ed_error *err)
+{
+	struct job *job = r->job;
+	int rc = ED_ERR_UNSUPPORTED;
+	if (loader_is_stub(r->ld)) {
+		struct ed_error e;
+		ed_error_clear(&e);
+		rc = stubclient_flash_info(r->ld, &r->info.flash_id, NULL, &e);
+		if (rc == ED_OK)
+			detect_flash_size(r->ld, &r->info);
+		else if (rc != ED_ERR_UNSUPPORTED)
+			*err = e;
+	}
+	if (rc == ED_ERR_UNSUPPORTED) {
+		uint64_t a0 = loader_anomalies(r->ld);
+		rc = detect_flash_regs(r->ld, &r->info, err);
+		if (loader_is_stub(r->ld))
+			r->rom_noise += loader_anomalies(r->ld) - a0;
+	}
+	if (rc < 0)
+		return rc;
+	job_store_info(job, &r->info);
+	const struct chip_info *in = &r->info;
 	r->flash_size = in->flash_size ? in->flash_size : 16u << 20;
 	if (in->flash_size > (4u << 20)) {
 		struct ed_error e;
 		if (loader_spi_set_params(r->ld, in->flash_id, in->flash_size, &e) < 0)
 			job_push_event(
 			    job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
-			    "the ROM did not take the %u MB flash size (%s): writes above 4 MB "
+			    "the %s did not take the %u MB flash size (%s): writes above 4 MB "
 			    "will fail",
-			    in->flash_size >> 20, e.msg);
+			    loader_is_stub(r->ld) ? "stub" : "ROM", in->flash_size >> 20, e.msg);
 	}
 	return ED_OK;
 }
@@ -162,7 +195,12 @@ static int start_stub(struct run *r, struct ed_error *err)
 	ed_error_clear(&e);
 	int rc = stubclient_start(r->ld, stub_blob_builtin(), &p, &reused, &e);
 	if (rc == ED_OK) {
-		r->rom_noise += loader_anomalies(r->ld) - r->anomalies0;
+		/* Before the stub, the ROM saw only READ_REG, SYNC and the upload: no FLASH_BEGIN,
+		 * so a MEM_DATA garbled into FLASH_DATA is refused. A ROM left from an earlier
+		 * session (--before no_reset) may still be in flash mode: noise then counts. */
+		if (job->spec.before == JOB_BEFORE_NO_RESET ||
+		    job->spec.before == JOB_BEFORE_NO_RESET_NO_SYNC)
+			r->rom_noise += loader_anomalies(r->ld) - r->anomalies0;
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "%s",
 			       reused ? "Stub is already running. No upload is necessary."
 				      : "Stub running...");
@@ -577,11 +615,13 @@ static int run_all(struct run *r, struct ed_error *err)
 	struct job *job = r->job;
 	int rc = connect_and_detect(r, err);
 	if (rc == ED_OK)
+		rc = start_stub(r, err);
+	if (rc == ED_OK)
+		rc = detect_flash(r, err);
+	if (rc == ED_OK)
 		resolve_sizes(r);
 	if (rc == ED_OK)
 		rc = check_steps(r, err);
-	if (rc == ED_OK)
-		rc = start_stub(r, err);
 	size_t i = 0;
 	for (; rc == ED_OK && i < job->spec.step_count; i++)
 		rc = run_step(r, i, err);
@@ -613,8 +653,9 @@ static int run_all(struct run *r, struct ed_error *err)
 		return ed_fail(
 		    err, ED_ERR_VERIFY,
 		    "the work is done and proven by MD5, but the line garbled %llu frame%s "
-		    "while espdeck read the flash id through SPI registers before the stub "
-		    "ran: a register write damaged in the right bits erases or programs "
+		    "while espdeck read the flash id through SPI registers (or talked to a "
+		    "ROM loader left from an earlier session): a register write damaged in the "
+		    "right bits erases or programs "
 		    "flash elsewhere, which espdeck cannot check; run the command again "
 		    "(or verify_flash every file the board needs)",
 		    (unsigned long long)r->rom_noise, r->rom_noise == 1 ? "" : "s");
