@@ -85,9 +85,15 @@ int stubflash_verify(struct loader *ld, uint32_t offset, const uint8_t *data, ui
 int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t size,
 		   const struct flasher_progress *progress, struct ed_error *err);
 
-/* ERASE_REGION (sector aligned) and ERASE_FLASH, timeouts scaled by size as esptool's. */
-int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size, struct ed_error *err);
-int stubflash_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err);
+/* ERASE_REGION (sector aligned) in pieces ending on 256 KiB boundaries, progress after
+ * each, each with esptool's timeout for its size (ERASE_REGION_TIMEOUT_PER_MB: 40 s per
+ * MB, at least 3 s); ERASE_FLASH with esptool's CHIP_ERASE_TIMEOUT (120 s, or 40 s per MB
+ * of flash_size where that is more), progress at its start and end. An erase that does
+ * not finish in time is ED_ERR_TIMEOUT saying so. progress may be NULL. */
+int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
+			   const struct flasher_progress *progress, struct ed_error *err);
+int stubflash_erase_chip(struct loader *ld, uint32_t flash_size,
+			 const struct flasher_progress *progress, struct ed_error *err);
 
 /* CHANGE_BAUDRATE to new_baud, confirmed by a READ_REG answered at the new rate. When
  * nothing valid comes back the link returns to the old rate and waits until the stub has

@@ -22,7 +22,9 @@
 #define READ_PACKET_TIMEOUT_US	   3000000u
 #define READ_ATTEMPTS		   5
 #define READ_DRAIN_US		   200000u
-#define STUB_CHIP_ERASE_TIMEOUT_US 120000000u
+#define STUB_CHIP_ERASE_TIMEOUT_US 120000000u /* esptool's CHIP_ERASE_TIMEOUT */
+#define ERASE_REGION_S_PER_MB	   40	      /* esptool's ERASE_REGION_TIMEOUT_PER_MB */
+#define STUB_ERASE_CHUNK	   0x40000u   /* erase_region progress steps */
 
 /* esptool's timeout_per_mb(): us_per_mb per 1e6 bytes, at least the default 3 s. */
 static uint64_t per_mb(uint32_t size, uint64_t s_per_mb)
@@ -793,23 +795,67 @@ int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t si
 	return rc;
 }
 
-int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size, struct ed_error *err)
+/* What a timed-out erase means, for the user. */
+static int erase_timeout(struct ed_error *err, uint32_t offset, uint32_t size, uint64_t timeout_us)
 {
-	uint8_t d[8];
-	put_le32(d, offset);
-	put_le32(d + 4, size);
-	int rc = loader_command(ld, PKT_ERASE_REGION, d, 8, 0, per_mb(size, 40), NULL, err);
-	if (rc < 0)
-		ed_error_prefix(err, "erasing 0x%06x..0x%06x", offset, offset + size);
-	return rc;
+	return ed_fail(err, ED_ERR_TIMEOUT,
+		       "the stub did not finish erasing 0x%06x..0x%06x within %.0f s (esptool's "
+		       "allowance for %u KiB): the flash chip may be failing or stuck busy; "
+		       "power-cycle the board and run the command again",
+		       offset, offset + size - 1, timeout_us / 1e6, size / 1024);
 }
 
-int stubflash_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err)
+int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
+			   const struct flasher_progress *progress, struct ed_error *err)
 {
-	(void)flash_size;
-	int rc =
-	    loader_command(ld, PKT_ERASE_FLASH, NULL, 0, 0, STUB_CHIP_ERASE_TIMEOUT_US, NULL, err);
-	if (rc < 0)
+	/* In pieces that end on STUB_ERASE_CHUNK boundaries (the stub erases 64 KiB blocks
+	 * inside each), for progress between them; each piece's timeout is esptool's
+	 * ERASE_REGION_TIMEOUT_PER_MB (40 s per MB, at least 3 s) for its size. */
+	uint32_t done = 0;
+	while (done < size) {
+		if (loader_cancelled(ld))
+			return loader_fail_cancelled(err, "an erase");
+		uint32_t at = offset + done;
+		uint32_t n = STUB_ERASE_CHUNK - at % STUB_ERASE_CHUNK;
+		if (n > size - done)
+			n = size - done;
+		uint8_t d[8];
+		put_le32(d, at);
+		put_le32(d + 4, n);
+		uint64_t timeout = per_mb(n, ERASE_REGION_S_PER_MB);
+		int rc = loader_command(ld, PKT_ERASE_REGION, d, 8, 0, timeout, NULL, err);
+		if (rc == ED_ERR_TIMEOUT)
+			rc = erase_timeout(err, at, n, timeout);
+		if (rc < 0) {
+			ed_error_prefix(err, "erasing 0x%06x..0x%06x (0x%06x..0x%06x done)", offset,
+					offset + size - 1, offset, at);
+			return rc;
+		}
+		done += n;
+		if (progress && progress->fn)
+			progress->fn(progress->user, done, size);
+	}
+	return ED_OK;
+}
+
+int stubflash_erase_chip(struct loader *ld, uint32_t flash_size,
+			 const struct flasher_progress *progress, struct ed_error *err)
+{
+	/* esptool's CHIP_ERASE_TIMEOUT (120 s), or 40 s per MB where that is more (a 16 MB
+	 * chip may take 200 s by its datasheet). */
+	uint64_t timeout = STUB_CHIP_ERASE_TIMEOUT_US;
+	if (per_mb(flash_size, ERASE_REGION_S_PER_MB) > timeout)
+		timeout = per_mb(flash_size, ERASE_REGION_S_PER_MB);
+	if (progress && progress->fn)
+		progress->fn(progress->user, 0, flash_size);
+	int rc = loader_command(ld, PKT_ERASE_FLASH, NULL, 0, 0, timeout, NULL, err);
+	if (rc == ED_ERR_TIMEOUT)
+		rc = erase_timeout(err, 0, flash_size ? flash_size : 1, timeout);
+	if (rc < 0) {
 		ed_error_prefix(err, "erasing the whole flash");
+		return rc;
+	}
+	if (progress && progress->fn)
+		progress->fn(progress->user, flash_size, flash_size);
 	return rc;
 }

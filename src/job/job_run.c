@@ -514,8 +514,9 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 		return ED_OK;
 	case JOB_STEP_ERASE_CHIP:
 		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing flash (this may take a while)");
-		rc = loader_is_stub(r->ld) ? stubflash_erase_chip(r->ld, r->info.flash_size, err)
-					   : flasher_erase_chip(r->ld, r->info.flash_size, err);
+		rc = loader_is_stub(r->ld)
+			 ? stubflash_erase_chip(r->ld, r->info.flash_size, &p, err)
+			 : flasher_erase_chip(r->ld, r->info.flash_size, err);
 		if (rc == ED_OK)
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
 				       "Chip erase completed successfully in %.1fs",
@@ -527,7 +528,7 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing region 0x%08x-0x%08x", s->offset,
 			      s->offset + s->size);
 		rc = loader_is_stub(r->ld)
-			 ? stubflash_erase_region(r->ld, s->offset, s->size, err)
+			 ? stubflash_erase_region(r->ld, s->offset, s->size, &p, err)
 			 : flasher_erase_region(r->ld, s->offset, s->size, &p, err);
 		if (rc == ED_OK)
 			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,

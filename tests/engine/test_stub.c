@@ -621,7 +621,7 @@ static void test_read_resumes(void **state)
 	fill_random(data, sizeof data, 16);
 	int resumes = 0;
 	assert_int_equal(
-	    link_open("sim://?fast&clock=virtual&seed=4&fault=drop=0.00002", NULL, &b.link, &b.err),
+	    link_open("sim://?fast&clock=virtual&seed=5&fault=drop=0.00002", NULL, &b.link, &b.err),
 	    ED_OK);
 	struct loader_config cfg = {.log = {capture, &resumes, ED_LOG_DEBUG}};
 	assert_int_equal(loader_create(b.link, &cfg, &b.ld, &b.err), ED_OK);
@@ -651,7 +651,7 @@ static void test_verify_erase_read(void **state)
 	assert_int_equal(
 	    stubflash_write(b.ld, 0x80000, data, sizeof data, false, NULL, NULL, &b.err), ED_OK);
 	assert_int_equal(stubflash_verify(b.ld, 0x80000, data, sizeof data, &b.err), ED_OK);
-	assert_int_equal(stubflash_erase_region(b.ld, 0x82000, SECTOR, &b.err), ED_OK);
+	assert_int_equal(stubflash_erase_region(b.ld, 0x82000, SECTOR, NULL, &b.err), ED_OK);
 	assert_int_equal(stubflash_verify(b.ld, 0x80000, data, sizeof data, &b.err), ED_ERR_VERIFY);
 	char want[64];
 	snprintf(want, sizeof want, "flash at 0x082000 holds 0xff, expected 0x%02x", data[0x2000]);
@@ -695,6 +695,58 @@ static void test_write_in_flight_recovers(void **state)
 		assert_true(loader_anomalies(b.ld) > a0); /* the stalls did hit */
 		close_board(&b);
 	}
+}
+
+static void count_progress(void *user, uint64_t done, uint64_t total)
+{
+	uint64_t *calls = user;
+	calls[0]++;
+	calls[1] = done;
+	calls[2] = total;
+}
+
+/* Erases through the stub on a flash with datasheet-maximum erase times (2 s per 64 KiB
+ * block, 400 ms per sector, 40 s for the chip): esptool's timeouts scaled by size let them
+ * finish, with progress along the way; a stub whose answer never comes (stalled) ends with
+ * an error that says what did not finish. */
+static void test_erase_slow_and_stalled(void **state)
+{
+	(void)state;
+	struct bench b;
+	open_board(&b, "", NULL);
+	loader_destroy(b.ld);
+	link_close(b.link);
+	char spec[] = "sim://?clock=virtual&sector-erase-us=400000&block64-erase-us=2000000"
+		      "&chip-erase-us=40000000";
+	assert_int_equal(link_open(spec, NULL, &b.link, &b.err), ED_OK);
+	struct loader_config cfg = {0};
+	assert_int_equal(loader_create(b.link, &cfg, &b.ld, &b.err), ED_OK);
+	assert_int_equal(loader_connect(b.ld, LOADER_BEFORE_DEFAULT_RESET, &b.err), ED_OK);
+	start_stub(&b);
+	uint64_t calls[3] = {0};
+	struct flasher_progress p = {count_progress, calls};
+	uint64_t t0 = link_now_us(b.link);
+	/* 0x3F000..0x1C1000: a sector, 24 blocks, a sector */
+	int rc = stubflash_erase_region(b.ld, 0x3F000, 0x182000, &p, &b.err);
+	if (rc != ED_OK)
+		fail_msg("slow erase_region: %s", b.err.msg);
+	assert_true(link_now_us(b.link) - t0 > 48000000u); /* it was slow */
+	assert_int_equal(calls[0], 8);			   /* 0x40000 pieces */
+	assert_int_equal(calls[1], 0x182000);
+	rc = stubflash_erase_chip(b.ld, 4u << 20, &p, &b.err);
+	if (rc != ED_OK)
+		fail_msg("slow erase_flash: %s", b.err.msg);
+	assert_int_equal(calls[1], 4u << 20);
+	close_board(&b);
+
+	/* the answer to the second piece comes 10 minutes late */
+	open_board(&b, "fault=late=600000@ERASE_REGION:#2", NULL);
+	start_stub(&b);
+	rc = stubflash_erase_region(b.ld, 0x100000, 0x80000, NULL, &b.err);
+	assert_int_equal(rc, ED_ERR_TIMEOUT);
+	assert_non_null(strstr(b.err.msg, "did not finish erasing 0x140000..0x17ffff"));
+	assert_non_null(strstr(b.err.msg, "(0x100000..0x140000 done)"));
+	close_board(&b);
 }
 
 /* --diff: re-flashing a 1 MiB file with 1% changed (10 KiB in one place, 3 sectors, and
@@ -842,6 +894,7 @@ int main(void)
 	    cmocka_unit_test(test_read_resumes),
 	    cmocka_unit_test(test_verify_erase_read),
 	    cmocka_unit_test(test_write_in_flight_recovers),
+	    cmocka_unit_test(test_erase_slow_and_stalled),
 	    cmocka_unit_test(test_write_diff_only_changed),
 	    cmocka_unit_test(test_write_diff_misplaced_not_ok),
 	    cmocka_unit_test(test_job_diff_summary),
