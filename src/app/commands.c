@@ -11,6 +11,8 @@ static const struct app_command commands[] = {
     {"chip_id", "", "connect and print chip type, chip id and MAC"},
     {"read_mac", "", "print the MAC address"},
     {"flash_id", "", "print the flash JEDEC id and size"},
+    {"read_flash_status", "[--bytes 1|2|3]", "print the flash status register"},
+    {"write_flash_status", "[--bytes N] [--non-volatile] VALUE", "write the flash status register"},
     {"erase_flash", "", "erase the whole flash chip"},
     {"erase_region", "ADDR SIZE", "erase a sector-aligned region"},
     {"write_flash", "[options] ADDR FILE [ADDR FILE...]", "write files to flash"},

@@ -149,6 +149,66 @@ int cmd_erase_flash(const struct config *cfg, int argc, char **argv)
 	return cli_run_job(cfg, &spec, NULL);
 }
 
+/* read_flash_status [--bytes 1|2|3] and write_flash_status [--bytes N] [--non-volatile]
+ * VALUE, esptool's syntax and lines (engine/spiflash.h). */
+static int flash_status(const struct config *cfg, int argc, char **argv, bool writing)
+{
+	int rc = CLI_EXIT_OK;
+	uint32_t bytes = 2, value = 0;
+	bool non_volatile = false, have_value = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		int r = opt_value(argc, argv, &i, "bytes", NULL, &val);
+		if (r < 0)
+			return usage(argv[0], "option '%s' needs a value (1, 2 or 3)", a);
+		if (r > 0) {
+			if (!parse_num(argv[0], "--bytes", val, &bytes, &rc))
+				return rc;
+			if (bytes < 1 || bytes > 3)
+				return usage(argv[0],
+					     "--bytes %s: the status register has 1, 2 or 3 "
+					     "bytes",
+					     val);
+			continue;
+		}
+		if (writing && is_opt(a, "non_volatile", NULL)) {
+			non_volatile = true;
+			continue;
+		}
+		if (!writing || have_value || (a[0] == '-' && a[1]))
+			return usage(argv[0], "unexpected argument '%s'", a);
+		if (!parse_num(argv[0], "value", a, &value, &rc))
+			return rc;
+		have_value = true;
+	}
+	if (writing && !have_value)
+		return usage(argv[0], "%s",
+			     "needs VALUE, for example: write_flash_status --bytes 2 0x0000");
+	if (writing && value >> (8 * bytes))
+		return usage(argv[0], "value %s does not fit the --bytes given", argv[argc - 1]);
+	if (!need_port(cfg, argv[0], &rc))
+		return rc;
+	struct job_step step = {.kind = writing ? JOB_STEP_WRITE_STATUS : JOB_STEP_READ_STATUS,
+				.offset = value,
+				.size = bytes,
+				.non_volatile = non_volatile};
+	struct job_spec spec;
+	app_job_spec(cfg, &spec);
+	spec.steps = &step;
+	spec.step_count = 1;
+	return cli_run_job(cfg, &spec, NULL);
+}
+
+int cmd_read_flash_status(const struct config *cfg, int argc, char **argv)
+{
+	return flash_status(cfg, argc, argv, false);
+}
+
+int cmd_write_flash_status(const struct config *cfg, int argc, char **argv)
+{
+	return flash_status(cfg, argc, argv, true);
+}
+
 int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 {
 	int rc = CLI_EXIT_OK;

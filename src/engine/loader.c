@@ -57,6 +57,11 @@ uint8_t loader_last_rom_error(const struct loader *ld)
 	return ld->last_rom_error;
 }
 
+uint32_t loader_unlock_notes(const struct loader *ld)
+{
+	return ld->unlock_notes;
+}
+
 uint32_t loader_sync_value(const struct loader *ld)
 {
 	return ld->sync_value;
@@ -249,6 +254,10 @@ int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32
 			if (resp.status == 0) {
 				if (ld->result_len)
 					memcpy(ld->result, resp.data, ld->result_len);
+				bool noted = op == PKT_FLASH_BEGIN || op == PKT_FLASH_DEFL_BEGIN ||
+					     op == PKT_ERASE_FLASH || op == PKT_ERASE_REGION;
+				if (noted && resp.error == 1) /* STUB_NOTE_UNLOCKED */
+					ld->unlock_notes++;
 				return ED_OK;
 			}
 			return ed_fail(err, ED_ERR_DEVICE,

@@ -77,6 +77,10 @@ int loader_finish(struct loader *ld, enum loader_after after, struct ed_error *e
 int loader_command(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
 		   uint32_t checksum, uint64_t timeout_us, uint32_t *value, struct ed_error *err);
 uint8_t loader_last_rom_error(const struct loader *ld);
+/* How many successful stub answers so far carried note 1 in their second status byte:
+ * the stub found the flash write protected and cleared the protection first (a BEGIN or
+ * an erase; espdeck-stub(7)). */
+uint32_t loader_unlock_notes(const struct loader *ld);
 /* The value word of the last SYNC reply: the ROM sends a non-zero one, a flasher stub 0
  * (esptool's sign that a stub already runs). UINT32_MAX before any SYNC was answered. */
 uint32_t loader_sync_value(const struct loader *ld);

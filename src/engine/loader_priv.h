@@ -21,6 +21,7 @@ struct loader {
 	uint8_t body[LOADER_MAX_PAYLOAD + 8];
 	uint8_t tx[2 * (LOADER_MAX_PAYLOAD + 8) + 2];
 	uint8_t last_rom_error;
+	uint32_t unlock_notes; /* loader_unlock_notes() */
 	bool attached;
 	uint8_t begin[16]; /* the last FLASH_BEGIN's payload, to start a write again */
 	bool begin_valid;

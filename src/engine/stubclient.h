@@ -44,6 +44,7 @@ struct stubflash_write_result {
 	uint32_t sent;	    /* data bytes on the wire (compressed or not) */
 	uint32_t sectors;   /* 4 KiB sectors the range touches */
 	uint32_t skipped;   /* of them, left alone because the flash already held them (diff) */
+	bool unlocked;	    /* the stub found the flash write protected and cleared it */
 	bool per_sector;    /* diff: proven by the board's MD5 of every sector left alone and
 			     * of every run written; flash_md5 is then the data's MD5 */
 	char flash_md5[33]; /* the MD5 the board reported, 32 hex digits */

@@ -511,6 +511,7 @@ static int write_impl(struct loader *ld, uint32_t offset, const uint8_t *data, u
 		return ed_fail(err, ED_ERR_NOMEM, "out of memory planning a write");
 	}
 	res->sectors = count;
+	uint32_t notes0 = loader_unlock_notes(ld);
 	int rc = plan_sectors(ld, offset, data, size, o->diff, todo, count, err);
 	if (rc == ED_OK && o->planned) {
 		uint32_t skip = 0;
@@ -565,6 +566,7 @@ static int write_impl(struct loader *ld, uint32_t offset, const uint8_t *data, u
 		rc = repair(ld, offset, data, size, acked, &misplaced, &res->rewritten, md5, err);
 	if (rc == ED_OK)
 		md5_hex(md5, res->flash_md5);
+	res->unlocked = loader_unlock_notes(ld) != notes0;
 	free(todo);
 	free(acked);
 	if (rc == ED_OK && misplaced)

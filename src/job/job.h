@@ -55,6 +55,10 @@ enum job_step_kind {
 	JOB_STEP_WRITE,	       /* offset, data/size (copied by job_start), name */
 	JOB_STEP_VERIFY,       /* offset, data/size: read back and compare */
 	JOB_STEP_READ,	       /* offset, size, path: dump written atomically */
+	JOB_STEP_READ_STATUS,  /* size = bytes (1-3): esptool's read_flash_status, an INFO
+				* event "Flash memory status: 0x...." */
+	JOB_STEP_WRITE_STATUS, /* offset = value, size = bytes (1-3), non_volatile:
+				* esptool's write_flash_status, three INFO events */
 };
 
 /* READ and ERASE_REGION size: to the end of the detected flash (esptool's ALL). */
@@ -67,6 +71,7 @@ struct job_step {
 	const uint8_t *data; /* borrowed until job_start() returns */
 	const char *name;    /* region or file name for messages; borrowed likewise */
 	const char *path;    /* READ: output file; borrowed likewise */
+	bool non_volatile;   /* WRITE_STATUS: WREN instead of WEVSR (survives power-off) */
 };
 
 /* Reset before connecting / after finishing (esptool's --before / --after names). */

@@ -11,6 +11,7 @@
 #include "core/outfile.h"
 #include "core/util.h"
 #include "engine/flasher.h"
+#include "engine/spiflash.h"
 #include "engine/stubclient.h"
 #include "image/image.h"
 
@@ -25,11 +26,13 @@ struct run {
 	uint8_t preserved[4096]; /* the sector --erase-strategy preserve keeps, saved once */
 	bool preserved_saved;
 	struct chip_info info;
-	uint32_t flash_size;  /* bounds for steps: detected, else 16 MB */
-	char stub_proof[256]; /* the last stub write's proof for its summary line */
-	bool diff_warned;     /* "--diff needs the stub" said once */
-	uint64_t anomalies0;  /* the loader's anomalies once connected */
-	uint64_t rom_noise;   /* anomalies that may have changed flash outside the files: SPI
+	uint32_t flash_size;   /* bounds for steps: detected, else 16 MB */
+	char stub_proof[256];  /* the last stub write's proof for its summary line */
+	bool diff_warned;      /* "--diff needs the stub" said once */
+	uint32_t flash_status; /* status-1 | status-2 << 8 as the stub read it */
+	bool unlock_said;
+	uint64_t anomalies0; /* the loader's anomalies once connected */
+	uint64_t rom_noise;  /* anomalies that may have changed flash outside the files: SPI
 			       * register access to a stub without STUB_OP_INFO, or the ROM phase
 			       * of a ROM loader left from an earlier session (detect's SPI
 			       * register commands: one damaged in the right bits erases or
@@ -111,7 +114,7 @@ static int detect_flash(struct run *r, struct ed_error *err)
 	if (loader_is_stub(r->ld)) {
 		struct ed_error e;
 		ed_error_clear(&e);
-		rc = stubclient_flash_info(r->ld, &r->info.flash_id, NULL, &e);
+		rc = stubclient_flash_info(r->ld, &r->info.flash_id, &r->flash_status, &e);
 		if (rc == ED_OK)
 			detect_flash_size(r->ld, &r->info);
 		else if (rc != ED_ERR_UNSUPPORTED)
@@ -324,6 +327,26 @@ static int step_bytes(struct run *r, const struct job_step *s, const char *name,
 	return ED_OK;
 }
 
+/* The status registers before a write or erase on the stub, for report_unlock() (the
+ * stub clears protection by itself; this says what it was). */
+static void note_status(struct run *r)
+{
+	uint32_t id;
+	struct ed_error e;
+	if (!r->unlock_said && stubclient_flash_info(r->ld, &id, &r->flash_status, &e) < 0)
+		loader_discard_input(r->ld);
+}
+
+/* The stub cleared the flash's write protection before writing or erasing. */
+static void report_unlock(struct run *r)
+{
+	if (r->unlock_said)
+		return;
+	r->unlock_said = true;
+	job_push_event(r->job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+		       "flash was write-protected (status 0x%04x); unlocked", r->flash_status);
+}
+
 static void sectors_planned(void *user, uint32_t sectors, uint32_t skipped)
 {
 	job_set_sectors(user, sectors, skipped);
@@ -349,7 +372,10 @@ static int write_once(struct run *r, const struct job_step *s, const uint8_t *da
 					  .diff = r->job->spec.diff,
 					  .planned = sectors_planned,
 					  .user = r->job};
+	note_status(r);
 	int rc = stubflash_write_opts(r->ld, s->offset, data, s->size, &so, p, &res, err);
+	if (res.unlocked)
+		report_unlock(r);
 	if (rc != ED_OK)
 		return rc;
 	char zipped[48] = "", skipped[80] = "";
@@ -502,6 +528,78 @@ static int step_verify(struct run *r, const struct job_step *s, struct ed_error 
 	return rc;
 }
 
+static int step_erase(struct run *r, const struct job_step *s, const struct flasher_progress *p,
+		      struct ed_error *err)
+{
+	struct job *job = r->job;
+	size_t i = job->step_index;
+	int rc;
+	if (s->kind == JOB_STEP_ERASE_CHIP) {
+		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing flash (this may take a while)");
+		rc = loader_is_stub(r->ld) ? stubflash_erase_chip(r->ld, r->info.flash_size, p, err)
+					   : flasher_erase_chip(r->ld, r->info.flash_size, err);
+		if (rc == ED_OK)
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+				       "Chip erase completed successfully in %.1fs",
+				       seconds_since(r));
+		return rc;
+	}
+	if ((rc = check_range(r, "erase region", s->offset, s->size, err)) < 0)
+		return rc;
+	job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing region 0x%08x-0x%08x", s->offset,
+		      s->offset + s->size);
+	rc = loader_is_stub(r->ld) ? stubflash_erase_region(r->ld, s->offset, s->size, p, err)
+				   : flasher_erase_region(r->ld, s->offset, s->size, p, err);
+	if (rc == ED_OK)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+			       "Erase completed successfully in %.1f seconds", seconds_since(r));
+	return rc;
+}
+
+/* esptool's read_flash_status / write_flash_status, through the SPI registers in both
+ * modes as esptool does; on the stub a garbled register write could change flash, so
+ * anomalies then keep the job from exiting 0 (rom_noise). */
+static int step_status(struct run *r, const struct job_step *s, struct ed_error *err)
+{
+	struct job *job = r->job;
+	int n = (int)s->size;
+	if (n < 1 || n > 3)
+		return ed_fail(err, ED_ERR_ARG, "--bytes %d: the status register has 1 to 3 bytes",
+			       n);
+	bool writing = s->kind == JOB_STEP_WRITE_STATUS;
+	job_set_stage(job, writing ? JOB_STAGE_WRITE : JOB_STAGE_READ, job->step_index,
+		      "%s the flash status register", writing ? "Writing" : "Reading");
+	uint64_t a0 = loader_anomalies(r->ld);
+	struct spiflash sf;
+	uint32_t before = 0, value = s->offset & ((1u << (8 * n)) - 1), after = 0;
+	int rc = spiflash_begin(&sf, r->ld, err);
+	if (rc == ED_OK)
+		rc = spiflash_read_status(&sf, n, &before, err);
+	if (rc == ED_OK && writing) {
+		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0,
+			       "Initial flash memory status: 0x%0*x", 2 * n, before);
+		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0,
+			       "Setting flash memory status: 0x%0*x", 2 * n, value);
+		rc = spiflash_write_status(&sf, value, n, s->non_volatile, err);
+		if (rc == ED_OK)
+			rc = spiflash_read_status(&sf, n, &after, err);
+		if (rc == ED_OK)
+			job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0,
+				       "After flash memory status:   0x%0*x", 2 * n, after);
+	} else if (rc == ED_OK) {
+		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Flash memory status: 0x%04x",
+			       before);
+	}
+	int rc2 = spiflash_end(&sf, rc == ED_OK ? err : NULL);
+	if (rc == ED_OK)
+		rc = rc2;
+	if (loader_is_stub(r->ld))
+		r->rom_noise += loader_anomalies(r->ld) - a0;
+	if (rc < 0)
+		ed_error_prefix(err, "%s the flash status", writing ? "writing" : "reading");
+	return rc;
+}
+
 static int run_step(struct run *r, size_t i, struct ed_error *err)
 {
 	struct job *job = r->job;
@@ -513,34 +611,25 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 	case JOB_STEP_INFO:
 		return ED_OK;
 	case JOB_STEP_ERASE_CHIP:
-		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing flash (this may take a while)");
-		rc = loader_is_stub(r->ld)
-			 ? stubflash_erase_chip(r->ld, r->info.flash_size, &p, err)
-			 : flasher_erase_chip(r->ld, r->info.flash_size, err);
-		if (rc == ED_OK)
-			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-				       "Chip erase completed successfully in %.1fs",
-				       seconds_since(r));
-		return rc;
 	case JOB_STEP_ERASE_REGION:
-		if ((rc = check_range(r, "erase region", s->offset, s->size, err)) < 0)
+		if (loader_is_stub(r->ld)) {
+			uint32_t n0 = loader_unlock_notes(r->ld);
+			note_status(r);
+			rc = step_erase(r, s, &p, err);
+			if (loader_unlock_notes(r->ld) != n0)
+				report_unlock(r);
 			return rc;
-		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing region 0x%08x-0x%08x", s->offset,
-			      s->offset + s->size);
-		rc = loader_is_stub(r->ld)
-			 ? stubflash_erase_region(r->ld, s->offset, s->size, &p, err)
-			 : flasher_erase_region(r->ld, s->offset, s->size, &p, err);
-		if (rc == ED_OK)
-			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-				       "Erase completed successfully in %.1f seconds",
-				       seconds_since(r));
-		return rc;
+		}
+		return step_erase(r, s, &p, err);
 	case JOB_STEP_WRITE:
 		return step_write(r, s, err);
 	case JOB_STEP_VERIFY:
 		return step_verify(r, s, err);
 	case JOB_STEP_READ:
 		return step_read(r, s, err);
+	case JOB_STEP_READ_STATUS:
+	case JOB_STEP_WRITE_STATUS:
+		return step_status(r, s, err);
 	}
 	return ed_fail(err, ED_ERR_ARG, "unknown job step %d", (int)s->kind);
 }
@@ -579,7 +668,8 @@ static int check_steps(struct run *r, struct ed_error *err)
 				   : s->kind == JOB_STEP_ERASE_REGION ? "erase region"
 				   : s->name			      ? s->name
 								      : "data";
-		if (s->kind == JOB_STEP_INFO || s->kind == JOB_STEP_ERASE_CHIP)
+		if (s->kind == JOB_STEP_INFO || s->kind == JOB_STEP_ERASE_CHIP ||
+		    s->kind == JOB_STEP_READ_STATUS || s->kind == JOB_STEP_WRITE_STATUS)
 			continue;
 		int rc = check_range(r, what, s->offset, s->size, err);
 		if (rc == ED_OK)
@@ -606,7 +696,8 @@ static void resolve_sizes(struct run *r)
 {
 	for (size_t i = 0; i < r->job->spec.step_count; i++) {
 		struct job_step *s = &r->job->steps[i];
-		if (s->size == JOB_SIZE_TO_END && s->offset < r->flash_size)
+		if ((s->kind == JOB_STEP_READ || s->kind == JOB_STEP_ERASE_REGION) &&
+		    s->size == JOB_SIZE_TO_END && s->offset < r->flash_size)
 			s->size = r->flash_size - s->offset;
 	}
 }

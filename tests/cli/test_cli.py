@@ -264,6 +264,29 @@ def test_diff_options(d):
     check("give --diff alone" in p.stderr, f"--diff=maybe: {p.stderr}")
 
 
+def test_flash_status(d):
+    """read_flash_status / write_flash_status with esptool's syntax and lines, on the stub
+    and in ROM mode; bad --bytes and values are usage errors."""
+    port = "sim://?fast&clock=virtual"
+    for pre in ([], ["--no-stub"]):
+        p = run(pre + ["read_flash_status"], d, port, expect=0)
+        check("Flash memory status: 0x0000" in p.stdout, f"{pre} read_flash_status: {p.stdout}")
+        p = run(pre + ["write_flash_status", "--bytes", "1", "--non-volatile", "0x1c"], d,
+                port, expect=0)
+        check("Initial flash memory status: 0x00\n" in p.stdout
+              and "Setting flash memory status: 0x1c\n" in p.stdout
+              and "After flash memory status:   0x1c\n" in p.stdout,
+              f"{pre} write_flash_status: {p.stdout}")
+    p = run(["read_flash_status", "--bytes", "3"], d, port, expect=0)
+    check("Flash memory status: 0x0000\n" in p.stdout, f"--bytes 3 (esptool pads to 4): {p.stdout}")
+    for args, what in ((["read_flash_status", "--bytes", "4"], "1, 2 or 3"),
+                       (["write_flash_status"], "needs VALUE"),
+                       (["write_flash_status", "--bytes", "1", "0x100"], "does not fit"),
+                       (["read_flash_status", "0x1"], "unexpected argument")):
+        p = run(args, d, port, expect=2)
+        check(what in p.stderr, f"{args}: {p.stderr}")
+
+
 def test_all_size(d):
     """read_flash ADDR ALL and erase_region ADDR ALL run to the end of the detected flash."""
     img = os.path.join(d, "all.img")
@@ -436,6 +459,7 @@ def main():
         test_bad_input(d)
         test_compress_options(d)
         test_diff_options(d)
+        test_flash_status(d)
         test_all_size(d)
         test_whole_job_check(d)
         test_unreachable(d)

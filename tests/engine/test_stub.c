@@ -366,6 +366,67 @@ static void test_job_flash_id_from_stub(void **state)
 	job_destroy(job);
 }
 
+/* write_flash_status protects the whole chip (BP0-BP2, TB, SEC: the virtual board then
+ * ignores every program and erase, as a real chip does); a write on the stub still
+ * succeeds, because the stub clears the protection first, and the job says so. The same
+ * job in ROM mode (the ROM does not unlock) cannot write: the protection is real. */
+static void test_job_unlocks_protected_flash(void **state)
+{
+	(void)state;
+	for (int stub = 1; stub >= 0; stub--) {
+		struct files f;
+		make_dir(&f);
+		char port[256];
+		snprintf(port, sizeof port, "sim://?fast&clock=virtual&flash=%s", f.img);
+		uint8_t data[5000];
+		fill_random(data, sizeof data, 24);
+		struct job_step steps[] = {
+		    {.kind = JOB_STEP_WRITE_STATUS, .offset = 0x7C, .size = 2},
+		    {.kind = JOB_STEP_READ_STATUS, .size = 1},
+		    {.kind = JOB_STEP_WRITE,
+		     .offset = 0x30000,
+		     .size = sizeof data,
+		     .data = data,
+		     .name = "app.bin"},
+		    {.kind = JOB_STEP_READ_STATUS, .size = 2},
+		};
+		struct job_spec spec = {.port = port,
+					.baud = 115200,
+					.stub = stub,
+					.flash_mode = "keep",
+					.flash_size = "keep",
+					.flash_freq = "keep",
+					.steps = steps,
+					.step_count = 4};
+		struct job *job;
+		struct ed_error err;
+		assert_int_equal(job_start(&spec, &job, &err), ED_OK);
+		int rc = job_wait(job, &err);
+		char all[4096] = "";
+		struct job_event ev;
+		while (job_next_event(job, &ev)) {
+			size_t len = strlen(all);
+			snprintf(all + len, sizeof all - len, "%s\n", ev.text);
+		}
+		job_destroy(job);
+		assert_non_null(strstr(all, "Initial flash memory status: 0x0000"));
+		assert_non_null(strstr(all, "Setting flash memory status: 0x007c"));
+		assert_non_null(strstr(all, "After flash memory status:   0x007c"));
+		assert_non_null(strstr(all, "Flash memory status: 0x007c"));
+		if (stub) {
+			if (rc != ED_OK)
+				fail_msg("%s\n%s", err.msg, all);
+			assert_non_null(
+			    strstr(all, "flash was write-protected (status 0x007c); unlocked"));
+			assert_non_null(strstr(all, "Flash memory status: 0x0000"));
+			check_flash(&f, 0x30000, data, sizeof data);
+		} else {
+			assert_int_not_equal(rc, ED_OK);
+		}
+		remove_dir(&f);
+	}
+}
+
 /* --no-stub: no stub stage, the ROM-mode proof; the application maps the flag. */
 static void test_no_stub(void **state)
 {
@@ -884,6 +945,7 @@ int main(void)
 	    cmocka_unit_test(test_job_falls_back_to_rom),
 	    cmocka_unit_test(test_job_rom_phase_noise),
 	    cmocka_unit_test(test_job_flash_id_from_stub),
+	    cmocka_unit_test(test_job_unlocks_protected_flash),
 	    cmocka_unit_test(test_no_stub),
 	    cmocka_unit_test(test_stub_already_running),
 	    cmocka_unit_test(test_stub_upload_silent),
