@@ -87,6 +87,10 @@ uint32_t loader_sync_value(const struct loader *ld);
 /* Replies come from a flasher stub from now on (its status byte is the error code, the
  * second byte a note; espdeck-stub(7)), or from the ROM again (after a reset). */
 void loader_set_stub(struct loader *ld, bool stub);
+/* Checked requests on our stub (STUB_OP_STRICT): every request but the data commands and
+ * SYNC gets 0xEF ^ opcode ^ XOR of its data in its checksum field. Off again with
+ * loader_set_stub(ld, false). */
+void loader_set_strict(struct loader *ld, bool strict);
 bool loader_is_stub(const struct loader *ld);
 /* A short text for a stub status code ("bad data checksum"; espdeck-stub(7)). */
 const char *loader_stub_error_text(uint8_t code);

@@ -32,6 +32,7 @@ struct loader {
 	bool hazards_lost;
 	uint32_t sync_value; /* the value word of the last SYNC reply (0: a stub answered) */
 	bool stub;	     /* replies come from a flasher stub (stubclient.h) */
+	bool strict;	     /* loader_set_strict() */
 	uint8_t *result;     /* loader_command_result(): where the result bytes go */
 	size_t result_len;
 };

@@ -51,6 +51,34 @@ static int wait_ohai(struct loader *ld, struct ed_error *err)
 	}
 }
 
+/* Our STUB_OP_STRICT: from here on every request's header carries a checksum the stub
+ * checks, so a parameter or opcode garbled on the wire (a READ_FLASH at another offset,
+ * an ERASE_REGION elsewhere, a READ_FLASH turned into ERASE_FLASH) is refused, not run.
+ * A stub without it (esptool's) answers 0xFF and the session goes on without. */
+static int go_strict(struct loader *ld, struct ed_error *err)
+{
+	uint8_t d[4];
+	put_le32(d, 1);
+	int rc = ED_ERR_TIMEOUT;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		if (attempt > 0)
+			loader_discard_input(ld);
+		/* checksummed already: a stub that was strict from an earlier session takes it */
+		loader_set_strict(ld, true);
+		rc = loader_command(ld, STUB_OP_STRICT, d, 4, 0, LOADER_DEFAULT_TIMEOUT_US, NULL,
+				    err);
+		if (rc == ED_OK)
+			return ED_OK;
+		loader_set_strict(ld, false);
+		if (rc == ED_ERR_DEVICE && loader_last_rom_error(ld) == STUB_ERR_NOT_IMPLEMENTED)
+			return ED_OK;
+		if (rc != ED_ERR_TIMEOUT && rc != ED_ERR_PROTO && rc != ED_ERR_DEVICE)
+			break;
+	}
+	ed_error_prefix(err, "turning on the stub's checked requests");
+	return rc;
+}
+
 int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 		     const struct flasher_progress *progress, bool *reused, struct ed_error *err)
 {
@@ -59,7 +87,7 @@ int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 		/* esptool's test: only a stub answers SYNC with 0. */
 		loader_set_stub(ld, true);
 		*reused = true;
-		return ED_OK;
+		return go_strict(ld, err);
 	}
 	if (!blob)
 		return ed_fail(err, ED_ERR_UNSUPPORTED,
@@ -77,6 +105,8 @@ int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 		rc = wait_ohai(ld, err);
 	if (rc == ED_OK)
 		loader_set_stub(ld, true);
+	if (rc == ED_OK)
+		rc = go_strict(ld, err);
 	return rc;
 }
 

@@ -44,6 +44,27 @@ static bool resend_ok(const struct loader *ld, int rc)
 	return rc == ED_ERR_DEVICE && (code == 0xC0 || code == 0xC1 || code == 0xCA);
 }
 
+/* A command the stub refused unrun because its header arrived damaged (0xC1 under
+ * STUB_OP_STRICT, 0xC0 a length that does not match) is sent again; anything else is
+ * the caller's. result may be NULL. */
+static int command_refused_again(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
+				 uint64_t timeout, uint8_t *result, size_t result_len,
+				 struct ed_error *err)
+{
+	int rc = ED_ERR_DEVICE;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		if (attempt > 0)
+			loader_discard_input(ld);
+		rc = result ? loader_command_result(ld, op, data, len, timeout, result, result_len,
+						    err)
+			    : loader_command(ld, op, data, len, 0, timeout, NULL, err);
+		uint8_t code = loader_last_rom_error(ld);
+		if (rc != ED_ERR_DEVICE || (code != 0xC0 && code != 0xC1))
+			break;
+	}
+	return rc;
+}
+
 /* One write session's bytes: the data itself, or its zlib stream. */
 struct session {
 	uint32_t offset, size; /* the flash range */
@@ -237,8 +258,8 @@ static int write_session(struct loader *ld, const struct session *se,
 	uint8_t end = se->deflate ? PKT_FLASH_DEFL_END : PKT_FLASH_END;
 	if (rc == ED_OK) {
 		/* The stub answers END once the last block is on the flash. */
-		rc = loader_command(ld, end, e, 4, 0, per_mb(STUBCLIENT_WRITE_BLOCK * 4, 40), NULL,
-				    err);
+		rc = command_refused_again(ld, end, e, 4, per_mb(STUBCLIENT_WRITE_BLOCK * 4, 40),
+					   NULL, 0, err);
 	} else if (rc != ED_ERR_CANCELLED && rc != ED_ERR_DISCONNECTED) {
 		/* End the broken session (0xC8 expected), or the stub refuses MD5 with 0xCB. */
 		struct ed_error ignored;
@@ -323,7 +344,7 @@ static int find_bad(struct loader *ld, uint32_t offset, const uint8_t *data, uin
 		uint8_t d[8];
 		put_le32(d, s * SECTOR);
 		put_le32(d + 4, n * SECTOR);
-		rc = loader_command_result(ld, STUB_OP_SECTOR_MD5, d, 8, per_mb(n * SECTOR, 8),
+		rc = command_refused_again(ld, STUB_OP_SECTOR_MD5, d, 8, per_mb(n * SECTOR, 8),
 					   digests, n * 16, err);
 		if (rc < 0)
 			return rc;
@@ -825,7 +846,7 @@ int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 		put_le32(d, at);
 		put_le32(d + 4, n);
 		uint64_t timeout = per_mb(n, ERASE_REGION_S_PER_MB);
-		int rc = loader_command(ld, PKT_ERASE_REGION, d, 8, 0, timeout, NULL, err);
+		int rc = command_refused_again(ld, PKT_ERASE_REGION, d, 8, timeout, NULL, 0, err);
 		if (rc == ED_ERR_TIMEOUT)
 			rc = erase_timeout(err, at, n, timeout);
 		if (rc < 0) {
@@ -850,7 +871,7 @@ int stubflash_erase_chip(struct loader *ld, uint32_t flash_size,
 		timeout = per_mb(flash_size, ERASE_REGION_S_PER_MB);
 	if (progress && progress->fn)
 		progress->fn(progress->user, 0, flash_size);
-	int rc = loader_command(ld, PKT_ERASE_FLASH, NULL, 0, 0, timeout, NULL, err);
+	int rc = command_refused_again(ld, PKT_ERASE_FLASH, NULL, 0, timeout, NULL, 0, err);
 	if (rc == ED_ERR_TIMEOUT)
 		rc = erase_timeout(err, 0, flash_size ? flash_size : 1, timeout);
 	if (rc < 0) {

@@ -31,6 +31,7 @@ struct run {
 	bool diff_warned;      /* "--diff needs the stub" said once */
 	uint32_t flash_status; /* status-1 | status-2 << 8 as the stub read it */
 	bool unlock_said;
+	bool fell_back;	     /* the stub did not start: ROM mode after a reset */
 	uint64_t anomalies0; /* the loader's anomalies once connected */
 	uint64_t rom_noise;  /* anomalies that may have changed flash outside the files: SPI
 			       * register access to a stub without STUB_OP_INFO, or the ROM phase
@@ -121,9 +122,12 @@ static int detect_flash(struct run *r, struct ed_error *err)
 			*err = e;
 	}
 	if (rc == ED_ERR_UNSUPPORTED) {
-		uint64_t a0 = loader_anomalies(r->ld);
+		uint64_t a0 = r->fell_back ? r->anomalies0 : loader_anomalies(r->ld);
 		rc = detect_flash_regs(r->ld, &r->info, err);
-		if (loader_is_stub(r->ld))
+		/* After a stub that did not start, the line is known to be noisy and the ROM
+		 * phase had the upload and now the attach (FLASH_BEGIN(0,0)) and the register
+		 * writes: any anomaly since connect counts. */
+		if (loader_is_stub(r->ld) || r->fell_back)
 			r->rom_noise += loader_anomalies(r->ld) - a0;
 	}
 	if (rc < 0)
@@ -216,6 +220,7 @@ static int start_stub(struct run *r, struct ed_error *err)
 	job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
 		       "flasher stub not started (%s); continuing in ROM mode", e.msg);
 	loader_set_stub(r->ld, false);
+	r->fell_back = true;
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Connecting to %s at %u baud again (ROM mode)",
 		      job->spec.port, job->link->baud);
 	rc = loader_connect(r->ld, before_map[job->spec.before], err);
@@ -741,12 +746,13 @@ static int run_all(struct run *r, struct ed_error *err)
 					pending[0] ? pending : "nothing");
 		return rc;
 	}
-	if (r->rom_noise && loader_is_stub(r->ld))
+	if (r->rom_noise)
 		return ed_fail(
 		    err, ED_ERR_VERIFY,
-		    "the work is done and proven by MD5, but the line garbled %llu frame%s "
+		    "the work is done and proven, but the line garbled %llu frame%s "
 		    "while espdeck read the flash id through SPI registers (or talked to a "
-		    "ROM loader left from an earlier session): a register write damaged in the "
+		    "ROM loader left from an earlier session, or fell back to ROM mode): a "
+		    "register write damaged in the "
 		    "right bits erases or programs "
 		    "flash elsewhere, which espdeck cannot check; run the command again "
 		    "(or verify_flash every file the board needs)",

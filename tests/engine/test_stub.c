@@ -503,6 +503,15 @@ static void start_stub(struct bench *b)
 	assert_true(loader_is_stub(b->ld));
 }
 
+/* Turns the stub's checked requests off (as with esptool's stub, which has none), for the
+ * tests of what the engine does when a damaged header does get through. */
+static void no_strict(struct bench *b)
+{
+	uint8_t d[4] = {0};
+	assert_int_equal(loader_command(b->ld, 0xE2, d, 4, 0, 3000000, NULL, &b->err), ED_OK);
+	loader_set_strict(b->ld, false);
+}
+
 static void close_board(struct bench *b)
 {
 	loader_destroy(b->ld);
@@ -528,7 +537,7 @@ static void test_stub_already_running(void **state)
 	assert_int_equal(stubclient_start(b.ld, stub_blob_builtin(), NULL, &reused, &b.err), ED_OK);
 	assert_true(reused);
 	loader_get_stats(b.ld, &after);
-	assert_int_equal(after.commands, before.commands); /* nothing uploaded */
+	assert_int_equal(after.commands, before.commands + 1); /* no upload: STUB_OP_STRICT */
 	uint8_t data[9000], back[9000];
 	fill_random(data, sizeof data, 8);
 	assert_int_equal(
@@ -600,6 +609,7 @@ static void test_write_names_sector_still_wrong(void **state)
 	struct bench b;
 	open_board(&b, "", &rule);
 	start_stub(&b);
+	no_strict(&b);
 	uint8_t data[3 * SECTOR];
 	fill_random(data, sizeof data, 11);
 	struct stubflash_write_result res;
@@ -624,6 +634,7 @@ static void test_write_misplaced_session_not_ok(void **state)
 	struct bench b;
 	open_board(&b, "", &rule);
 	start_stub(&b);
+	no_strict(&b);
 	uint8_t data[2 * SECTOR];
 	fill_random(data, sizeof data, 13);
 	struct stubflash_write_result res;
@@ -810,6 +821,57 @@ static void test_erase_slow_and_stalled(void **state)
 	close_board(&b);
 }
 
+/* With checked requests (STUB_OP_STRICT, on by default on our stub), a FLASH_BEGIN or a
+ * READ_FLASH whose offset is damaged on the wire, or an ERASE_REGION, is refused instead
+ * of run elsewhere: the write ends proven with nothing misplaced, the read returns the
+ * right bytes, the erase erases only its region. */
+static void test_strict_refuses_damaged_headers(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t op;
+		uint32_t word, match;
+	} cases[] = {{PKT_FLASH_BEGIN, 3, 0xA0000},
+		     {PKT_FLASH_DEFL_BEGIN, 3, 0xA0000},
+		     {PKT_READ_FLASH, 0, 0xA0000},
+		     {PKT_SPI_FLASH_MD5, 0, 0xA0000},
+		     {PKT_ERASE_REGION, 0, 0xA4000}};
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct fliplink_rule rule = {.op = cases[c].op,
+					     .word = cases[c].word,
+					     .match = cases[c].match,
+					     .flip = 0x100000,
+					     .times = 1};
+		struct bench b;
+		open_board(&b, "", &rule);
+		start_stub(&b);
+		static uint8_t data[6 * SECTOR], back[sizeof data];
+		fill_random(data, sizeof data, 40 + (uint32_t)c);
+		int rc = stubflash_write(b.ld, 0xA0000, data, sizeof data,
+					 cases[c].op == PKT_FLASH_DEFL_BEGIN, NULL, NULL, &b.err);
+		if (rc != ED_OK)
+			fail_msg("case %zu: write: %s", c, b.err.msg);
+		if (cases[c].op == PKT_ERASE_REGION) {
+			rc = stubflash_erase_region(b.ld, 0xA4000, SECTOR, NULL, &b.err);
+			if (rc != ED_OK)
+				fail_msg("case %zu: erase: %s", c, b.err.msg);
+			memset(data + 4 * SECTOR, 0xFF, SECTOR);
+		}
+		assert_int_equal(stubflash_read(b.ld, 0xA0000, back, sizeof back, NULL, &b.err),
+				 ED_OK);
+		assert_memory_equal(back, data, sizeof data);
+		assert_int_equal(fliplink_flipped(b.link), 1);
+		/* nothing landed 1 MB higher */
+		uint8_t far[sizeof data];
+		assert_int_equal(stubflash_read(b.ld, 0x1A0000, far, sizeof far, NULL, &b.err),
+				 ED_OK);
+		for (size_t i = 0; i < sizeof far; i++)
+			if (far[i] != 0xFF)
+				fail_msg("case %zu: flash changed at 0x%zx", c, 0x1A0000 + i);
+		close_board(&b);
+	}
+}
+
 /* --diff: re-flashing a 1 MiB file with 1% changed (10 KiB in one place, 3 sectors, and
  * one byte elsewhere) erases and programs only the sectors that differ, counted by the
  * virtual board; the flash holds the new file; a job says how many sectors it skipped. */
@@ -876,6 +938,7 @@ static void test_write_diff_misplaced_not_ok(void **state)
 	struct bench b;
 	open_board(&b, "", &rule);
 	start_stub(&b);
+	no_strict(&b);
 	static uint8_t data[8 * SECTOR];
 	fill_random(data, sizeof data, 23);
 	assert_int_equal(
@@ -956,6 +1019,7 @@ int main(void)
 	    cmocka_unit_test(test_read_resumes),
 	    cmocka_unit_test(test_verify_erase_read),
 	    cmocka_unit_test(test_write_in_flight_recovers),
+	    cmocka_unit_test(test_strict_refuses_damaged_headers),
 	    cmocka_unit_test(test_erase_slow_and_stalled),
 	    cmocka_unit_test(test_write_diff_only_changed),
 	    cmocka_unit_test(test_write_diff_misplaced_not_ok),
