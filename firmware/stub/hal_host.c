@@ -125,6 +125,7 @@ static int host_write_status(void *ctx, uint32_t status)
 		return 1;
 	h->b->status1 = (uint8_t)(status & 0xFC);
 	h->b->status2 = (uint8_t)(status >> 8);
+	nor_set_protection(h->b->nor, (uint16_t)(h->b->status1 | h->b->status2 << 8));
 	flash_idle(h);
 	return 0;
 }

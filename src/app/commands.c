@@ -21,6 +21,11 @@ static const struct app_command commands[] = {
     {"chip_id", "", "connect and print chip type, chip id and MAC", NULL},
     {"read_mac", "", "print the MAC address", NULL},
     {"flash_id", "", "print the flash JEDEC id and size", NULL},
+    {"read_flash_status", "[--bytes 1|2|3]", "print the flash status register",
+     "  --bytes 1|2|3         how many status bytes (default 2)\n"},
+    {"write_flash_status", "[--bytes N] [--non-volatile] VALUE", "write the flash status register",
+     "  --bytes 1|2|3         how many status bytes (default 2)\n"
+     "  --non-volatile        keep the value over a power cycle (WREN, not volatile)\n"},
     {"erase_flash", "", "erase the whole flash chip", NULL},
     {"erase_region", "ADDR SIZE", "erase a sector-aligned region",
      "  ADDR, SIZE            multiples of 4096 (SIZE may be ALL: to the end)\n"},
@@ -29,6 +34,7 @@ static const struct app_command commands[] = {
 		"  --verify              read every file back and compare (by MD5 on the stub)\n"
 		"  -z, --compress        send zlib-compressed (the default on the stub)\n"
 		"  -u, --no-compress     send the bytes as they are\n"
+		"  --diff                write only the sectors that changed (stub)\n"
 		"  --erase-strategy S    exact (default) or preserve: how to live with the\n"
 		"                        ROM's erase bug\n"
 		"  --check-blocks, -p, --no-progress, --force  accepted (esptool's)\n"},

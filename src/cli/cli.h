@@ -55,6 +55,8 @@ int cmd_read_flash_sfdp(const struct config *cfg, int argc, char **argv);
 int cmd_chip_id(const struct config *cfg, int argc, char **argv);
 int cmd_read_mac(const struct config *cfg, int argc, char **argv);
 int cmd_flash_id(const struct config *cfg, int argc, char **argv);
+int cmd_read_flash_status(const struct config *cfg, int argc, char **argv);
+int cmd_write_flash_status(const struct config *cfg, int argc, char **argv);
 int cmd_erase_flash(const struct config *cfg, int argc, char **argv);
 int cmd_erase_region(const struct config *cfg, int argc, char **argv);
 int cmd_write_flash(const struct config *cfg, int argc, char **argv);

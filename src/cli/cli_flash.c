@@ -150,6 +150,66 @@ int cmd_erase_flash(const struct config *cfg, int argc, char **argv)
 	return cli_run_job(cfg, &spec, NULL);
 }
 
+/* read_flash_status [--bytes 1|2|3] and write_flash_status [--bytes N] [--non-volatile]
+ * VALUE, esptool's syntax and lines (engine/spiflash.h). */
+static int flash_status(const struct config *cfg, int argc, char **argv, bool writing)
+{
+	int rc = CLI_EXIT_OK;
+	uint32_t bytes = 2, value = 0;
+	bool non_volatile = false, have_value = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		int r = opt_value(argc, argv, &i, "bytes", NULL, &val);
+		if (r < 0)
+			return usage(argv[0], "option '%s' needs a value (1, 2 or 3)", a);
+		if (r > 0) {
+			if (!parse_num(argv[0], "--bytes", val, &bytes, &rc))
+				return rc;
+			if (bytes < 1 || bytes > 3)
+				return usage(argv[0],
+					     "--bytes %s: the status register has 1, 2 or 3 "
+					     "bytes",
+					     val);
+			continue;
+		}
+		if (writing && is_opt(a, "non_volatile", NULL)) {
+			non_volatile = true;
+			continue;
+		}
+		if (!writing || have_value || (a[0] == '-' && a[1]))
+			return usage(argv[0], "unexpected argument '%s'", a);
+		if (!parse_num(argv[0], "value", a, &value, &rc))
+			return rc;
+		have_value = true;
+	}
+	if (writing && !have_value)
+		return usage(argv[0], "%s",
+			     "needs VALUE, for example: write_flash_status --bytes 2 0x0000");
+	if (writing && value >> (8 * bytes))
+		return usage(argv[0], "value %s does not fit the --bytes given", argv[argc - 1]);
+	if (!need_port(cfg, argv[0], &rc))
+		return rc;
+	struct job_step step = {.kind = writing ? JOB_STEP_WRITE_STATUS : JOB_STEP_READ_STATUS,
+				.offset = value,
+				.size = bytes,
+				.non_volatile = non_volatile};
+	struct job_spec spec;
+	app_job_spec(cfg, &spec);
+	spec.steps = &step;
+	spec.step_count = 1;
+	return cli_run_job(cfg, &spec, NULL);
+}
+
+int cmd_read_flash_status(const struct config *cfg, int argc, char **argv)
+{
+	return flash_status(cfg, argc, argv, false);
+}
+
+int cmd_write_flash_status(const struct config *cfg, int argc, char **argv)
+{
+	return flash_status(cfg, argc, argv, true);
+}
+
 int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 {
 	int rc = CLI_EXIT_OK;
@@ -273,6 +333,7 @@ struct flash_args {
 	const char *mode, *size, *freq;
 	bool erase_all, verify, preserve, check_blocks;
 	bool no_compress, no_stub; /* -u / --no-compress; --no-stub after the command */
+	bool diff;		   /* --diff / --diff-with: only the sectors that differ */
 	struct pair pairs[MAX_FILES];
 	size_t count;
 };
@@ -331,6 +392,56 @@ static int unknown_flash_opt(const char *cmd, const char *arg, bool writing)
 	return CLI_EXIT_USAGE;
 }
 
+static bool is_address(const char *w)
+{
+	return w[0] >= '0' && w[0] <= '9';
+}
+
+/* write_flash's --diff [yes|no] (a flag; yes/no after it as verify_flash's --diff takes)
+ * and esptool 5's --diff-with FILE... ("skip" for a file not to compare). espdeck compares
+ * with the flash itself, sector by sector, so the files named are not needed: they are
+ * taken (up to the next option or address) and a note says so. Returns 1 when argv[*i]
+ * was one of them, 0 when not, -1 after a usage message. */
+static int parse_diff(int argc, char **argv, int *i, struct flash_args *fa)
+{
+	const char *a = argv[*i], *cmd = argv[0];
+	if (!strncmp(a, "--diff=", 7) || is_opt(a, "diff", NULL)) {
+		const char *v = a[6] == '=' ? a + 7 : NULL;
+		if (!v && *i + 1 < argc &&
+		    (!strcmp(argv[*i + 1], "yes") || !strcmp(argv[*i + 1], "no")))
+			v = argv[++*i];
+		if (v && strcmp(v, "yes") && strcmp(v, "no")) {
+			usage(cmd, "--diff '%s': give --diff alone, or yes or no", v);
+			return -1;
+		}
+		fa->diff = !v || !strcmp(v, "yes");
+		return 1;
+	}
+	bool eq = !strncmp(a, "--diff-with=", 12) || !strncmp(a, "--diff_with=", 12);
+	if (!eq && !is_opt(a, "diff_with", NULL))
+		return 0;
+	size_t files = 0, skips = 0;
+	if (eq) {
+		files++;
+		skips += !strcmp(a + 12, "skip");
+	}
+	while (*i + 1 < argc && argv[*i + 1][0] != '-' && !is_address(argv[*i + 1])) {
+		files++;
+		skips += !strcmp(argv[++*i], "skip");
+	}
+	if (!files) {
+		usage(cmd, "%s", "--diff-with needs a file (or 'skip')");
+		return -1;
+	}
+	fa->diff = skips < files;
+	if (fa->diff)
+		fprintf(stderr,
+			"espdeck %s: note: --diff-with: espdeck compares with the flash itself "
+			"(MD5 of every sector), the file%s named %s not read\n",
+			cmd, files == 1 ? "" : "s", files == 1 ? "is" : "are");
+	return 1;
+}
+
 /* write_flash/verify_flash options; the positional words go to pos[]. */
 static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_args *fa,
 			    const char **pos, size_t *npos)
@@ -339,6 +450,11 @@ static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_ar
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = NULL;
 		int r;
+		if (writing && (r = parse_diff(argc, argv, &i, fa)) != 0) {
+			if (r < 0)
+				return CLI_EXIT_USAGE;
+			continue;
+		}
 		if ((r = opt_value(argc, argv, &i, "flash_mode", "-fm", &fa->mode)) ||
 		    (r = opt_value(argc, argv, &i, "flash_size", "-fs", &fa->size)) ||
 		    (r = opt_value(argc, argv, &i, "flash_freq", "-ff", &fa->freq)) ||
@@ -563,6 +679,7 @@ int cmd_write_flash(const struct config *cfg, int argc, char **argv)
 	spec.flash_freq = fa->freq;
 	spec.verify = fa->verify;
 	spec.no_compress = fa->no_compress;
+	spec.diff = fa->diff;
 	if (fa->no_stub)
 		spec.stub = false;
 	spec.erase_preserve = fa->preserve;

@@ -20,6 +20,8 @@ static const struct handler handlers[] = {
     {"chip_id", cmd_chip_id},
     {"read_mac", cmd_read_mac},
     {"flash_id", cmd_flash_id},
+    {"read_flash_status", cmd_read_flash_status},
+    {"write_flash_status", cmd_write_flash_status},
     {"erase_flash", cmd_erase_flash},
     {"erase_region", cmd_erase_region},
     {"write_flash", cmd_write_flash},

@@ -66,6 +66,12 @@ unsigned detect_crystal_mhz(uint32_t uart_clkdiv, uint32_t baud)
 
 int detect_chip(struct loader *ld, struct chip_info *info, struct ed_error *err)
 {
+	int rc = detect_chip_only(ld, info, err);
+	return rc < 0 ? rc : detect_flash_regs(ld, info, err);
+}
+
+int detect_chip_only(struct loader *ld, struct chip_info *info, struct ed_error *err)
+{
 	memset(info, 0, sizeof *info);
 	uint32_t magic = 0;
 	int rc = loader_read_reg(ld, PKT_CHIP_MAGIC_ADDR, &magic, err);
@@ -90,9 +96,23 @@ int detect_chip(struct loader *ld, struct chip_info *info, struct ed_error *err)
 	if ((rc = detect_mac(info->otp, info->mac, err)) < 0)
 		return rc;
 	info->chip_id = (info->otp[0] >> 24) | ((info->otp[1] & 0xFFFFFFu) << 8);
+	return ED_OK;
+}
 
+void detect_flash_size(struct loader *ld, struct chip_info *info)
+{
+	if (info->flash_id == 0 || info->flash_id == 0xFFFFFF)
+		ed_log(loader_log(ld), ED_LOG_WARN,
+		       "the flash chip does not answer (JEDEC id 0x%06x): check its wiring and "
+		       "power",
+		       info->flash_id);
+	info->flash_size = flash_size_from_jedec(info->flash_id);
+}
+
+int detect_flash_regs(struct loader *ld, struct chip_info *info, struct ed_error *err)
+{
 	struct spiflash sf;
-	rc = spiflash_begin(&sf, ld, err);
+	int rc = spiflash_begin(&sf, ld, err);
 	if (rc == ED_OK)
 		rc = spiflash_read_id(&sf, &info->flash_id, err);
 	int rc2 = spiflash_end(&sf, rc == ED_OK ? err : NULL);
@@ -100,11 +120,6 @@ int detect_chip(struct loader *ld, struct chip_info *info, struct ed_error *err)
 		rc = rc2;
 	if (rc < 0)
 		return rc;
-	if (info->flash_id == 0 || info->flash_id == 0xFFFFFF)
-		ed_log(loader_log(ld), ED_LOG_WARN,
-		       "the flash chip does not answer (JEDEC id 0x%06x): check its wiring and "
-		       "power",
-		       info->flash_id);
-	info->flash_size = flash_size_from_jedec(info->flash_id);
+	detect_flash_size(ld, info);
 	return ED_OK;
 }

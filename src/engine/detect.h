@@ -24,6 +24,18 @@ struct chip_info {
 /* Reads everything above. Fails with a clear message when the board is not an ESP8266. */
 int detect_chip(struct loader *ld, struct chip_info *info, struct ed_error *err);
 
+/* The two halves of detect_chip(). detect_chip_only() reads registers only (READ_REG:
+ * magic, OTP, UART divider) and leaves flash_id and flash_size 0. detect_flash_regs()
+ * reads the JEDEC id through the SPI controller's registers (FLASH_BEGIN(0,0) to attach,
+ * then WRITE_REG/READ_REG, esptool's way, in ROM mode or on a stub) and sets flash_id and
+ * flash_size; a chip that does not answer is a warning, not an error. A job that will run
+ * on the flasher stub asks the stub instead (stubclient_flash_info()): register writes
+ * garbled on the line could erase or program flash. */
+int detect_chip_only(struct loader *ld, struct chip_info *info, struct ed_error *err);
+int detect_flash_regs(struct loader *ld, struct chip_info *info, struct ed_error *err);
+/* The warning for a JEDEC id of 0 or 0xFFFFFF (sets flash_size from the id either way). */
+void detect_flash_size(struct loader *ld, struct chip_info *info);
+
 /* Pure helpers, exposed for tests. */
 int detect_mac(const uint32_t otp[4], uint8_t mac[6], struct ed_error *err);
 void detect_name(const uint32_t otp[4], char *name, size_t cap, bool *esp8285);

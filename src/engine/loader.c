@@ -57,6 +57,11 @@ uint8_t loader_last_rom_error(const struct loader *ld)
 	return ld->last_rom_error;
 }
 
+uint32_t loader_unlock_notes(const struct loader *ld)
+{
+	return ld->unlock_notes;
+}
+
 uint32_t loader_sync_value(const struct loader *ld)
 {
 	return ld->sync_value;
@@ -65,6 +70,13 @@ uint32_t loader_sync_value(const struct loader *ld)
 void loader_set_stub(struct loader *ld, bool stub)
 {
 	ld->stub = stub;
+	if (!stub)
+		ld->strict = false;
+}
+
+void loader_set_strict(struct loader *ld, bool strict)
+{
+	ld->strict = strict;
 }
 
 bool loader_is_stub(const struct loader *ld)
@@ -204,6 +216,13 @@ int loader_send(struct loader *ld, uint8_t op, const uint8_t *data, size_t len, 
 	if (len > LOADER_MAX_PAYLOAD)
 		return ed_fail(err, ED_ERR_ARG, "%s payload of %zu bytes is too large",
 			       pkt_op_name(op), len);
+	if (ld->strict && op != PKT_FLASH_DATA && op != PKT_FLASH_DEFL_DATA && op != PKT_MEM_DATA &&
+	    op != PKT_SYNC) {
+		uint8_t sum = 0xEF ^ op;
+		for (size_t i = 0; i < len; i++)
+			sum ^= data[i];
+		checksum = sum;
+	}
 	size_t blen = pkt_build_request(ld->body, op, data, (uint16_t)len, checksum);
 	size_t wlen = slip_encode(ld->body, blen, ld->tx);
 	if (ld->cfg.trace.fn)
@@ -249,6 +268,10 @@ int loader_wait_reply(struct loader *ld, uint8_t op, uint64_t timeout_us, uint32
 			if (resp.status == 0) {
 				if (ld->result_len)
 					memcpy(ld->result, resp.data, ld->result_len);
+				bool noted = op == PKT_FLASH_BEGIN || op == PKT_FLASH_DEFL_BEGIN ||
+					     op == PKT_ERASE_FLASH || op == PKT_ERASE_REGION;
+				if (noted && resp.error == 1) /* STUB_NOTE_UNLOCKED */
+					ld->unlock_notes++;
 				return ED_OK;
 			}
 			return ed_fail(err, ED_ERR_DEVICE,

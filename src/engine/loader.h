@@ -77,12 +77,20 @@ int loader_finish(struct loader *ld, enum loader_after after, struct ed_error *e
 int loader_command(struct loader *ld, uint8_t op, const uint8_t *data, size_t len,
 		   uint32_t checksum, uint64_t timeout_us, uint32_t *value, struct ed_error *err);
 uint8_t loader_last_rom_error(const struct loader *ld);
+/* How many successful stub answers so far carried note 1 in their second status byte:
+ * the stub found the flash write protected and cleared the protection first (a BEGIN or
+ * an erase; espdeck-stub(7)). */
+uint32_t loader_unlock_notes(const struct loader *ld);
 /* The value word of the last SYNC reply: the ROM sends a non-zero one, a flasher stub 0
  * (esptool's sign that a stub already runs). UINT32_MAX before any SYNC was answered. */
 uint32_t loader_sync_value(const struct loader *ld);
 /* Replies come from a flasher stub from now on (its status byte is the error code, the
  * second byte a note; espdeck-stub(7)), or from the ROM again (after a reset). */
 void loader_set_stub(struct loader *ld, bool stub);
+/* Checked requests on our stub (STUB_OP_STRICT): every request but the data commands and
+ * SYNC gets 0xEF ^ opcode ^ XOR of its data in its checksum field. Off again with
+ * loader_set_stub(ld, false). */
+void loader_set_strict(struct loader *ld, bool strict);
 bool loader_is_stub(const struct loader *ld);
 /* A short text for a stub status code ("bad data checksum"; espdeck-stub(7)). */
 const char *loader_stub_error_text(uint8_t code);

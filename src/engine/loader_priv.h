@@ -21,6 +21,7 @@ struct loader {
 	uint8_t body[LOADER_MAX_PAYLOAD + 8];
 	uint8_t tx[2 * (LOADER_MAX_PAYLOAD + 8) + 2];
 	uint8_t last_rom_error;
+	uint32_t unlock_notes; /* loader_unlock_notes() */
 	bool attached;
 	uint8_t begin[16]; /* the last FLASH_BEGIN's payload, to start a write again */
 	bool begin_valid;
@@ -31,6 +32,7 @@ struct loader {
 	bool hazards_lost;
 	uint32_t sync_value; /* the value word of the last SYNC reply (0: a stub answered) */
 	bool stub;	     /* replies come from a flasher stub (stubclient.h) */
+	bool strict;	     /* loader_set_strict() */
 	uint8_t *result;     /* loader_command_result(): where the result bytes go */
 	size_t result_len;
 };

@@ -175,12 +175,25 @@ static int run_command(struct spiflash *sf, uint8_t op, unsigned miso_bits, uint
 
 /* One user transaction: command byte, optional 24-bit address, optional MOSI words,
  * miso_bits read back into miso[] (words). */
+static int user_command_bits(struct spiflash *sf, uint8_t op, bool has_addr, uint32_t addr,
+			     const uint32_t *mosi, unsigned mosi_bits, unsigned miso_bits,
+			     uint32_t *miso, struct ed_error *err);
+
 static int user_command(struct spiflash *sf, uint8_t op, bool has_addr, uint32_t addr,
 			const uint32_t *mosi, unsigned mosi_words, unsigned miso_bits,
 			uint32_t *miso, struct ed_error *err)
 {
+	return user_command_bits(sf, op, has_addr, addr, mosi, mosi_words * 32, miso_bits, miso,
+				 err);
+}
+
+/* user_command() with MOSI counted in bits (a status write sends 8 or 16). */
+static int user_command_bits(struct spiflash *sf, uint8_t op, bool has_addr, uint32_t addr,
+			     const uint32_t *mosi, unsigned mosi_bits, unsigned miso_bits,
+			     uint32_t *miso, struct ed_error *err)
+{
 	bool check = op != OP_WREN && op != OP_RDSR && op != OP_RDID;
-	unsigned mosi_bits = mosi_words * 32;
+	unsigned mosi_words = (mosi_bits + 31) / 32;
 	uint32_t user1 = ((miso_bits ? miso_bits - 1 : 0) << 8) |
 			 ((mosi_bits ? mosi_bits - 1 : 0) << 17) | (has_addr ? 23u << 26 : 0);
 	uint32_t user = USER_COMMAND | (miso_bits ? USER_MISO : 0) | (mosi_bits ? USER_MOSI : 0) |
@@ -592,5 +605,44 @@ int spiflash_erase_chip(struct spiflash *sf, uint64_t timeout_us, struct ed_erro
 	}
 	if (rc < 0)
 		ed_error_prefix(err, "erasing the whole flash");
+	return rc;
+}
+
+int spiflash_read_status(struct spiflash *sf, int nbytes, uint32_t *status, struct ed_error *err)
+{
+	static const uint8_t ops[3] = {0x05, 0x35, 0x15}; /* RDSR, RDSR2, RDSR3 */
+	*status = 0;
+	for (int i = 0; i < nbytes && i < 3; i++) {
+		uint32_t w = 0;
+		int rc = user_command(sf, ops[i], false, 0, NULL, 0, 8, &w, err);
+		if (rc < 0)
+			return rc;
+		*status |= (w & 0xFFu) << (8 * i);
+	}
+	return ED_OK;
+}
+
+int spiflash_write_status(struct spiflash *sf, uint32_t value, int nbytes, bool non_volatile,
+			  struct ed_error *err)
+{
+	static const uint8_t ops[3] = {0x01, 0x31, 0x11}; /* WRSR, WRSR2, WRSR3 */
+	/* esptool's sequence: WEVSR (0x50, volatile bits only) or WREN before each write; for
+	 * two bytes a 16-bit WRSR first (some chips take status-2 only that way), then one
+	 * 8-bit write per register; WRDI at the end. Unlike esptool, each write is waited for
+	 * (a chip busy with the last one ignores the next). */
+	uint8_t enable = non_volatile ? OP_WREN : 0x50;
+	uint32_t sr;
+	int rc = ED_OK;
+	for (int i = nbytes == 2 ? -1 : 0; rc == ED_OK && i < nbytes && i < 3; i++) {
+		uint32_t mosi = i < 0 ? (value & 0xFFFFu) : ((value >> (8 * i)) & 0xFFu);
+		rc = user_command(sf, enable, false, 0, NULL, 0, 0, NULL, err);
+		if (rc == ED_OK)
+			rc = user_command_bits(sf, ops[i < 0 ? 0 : i], false, 0, &mosi,
+					       i < 0 ? 16 : 8, 0, NULL, err);
+		if (rc == ED_OK)
+			rc = wait_idle(sf, 15000, 1000000, "a status register write", &sr, err);
+	}
+	if (rc == ED_OK)
+		rc = loader_write_reg(sf->ld, SPI_CMD, CMD_WRDI, err);
 	return rc;
 }

@@ -64,5 +64,13 @@ int spiflash_read_word(struct spiflash *sf, uint32_t addr, uint32_t *word, struc
  * then sectors. Both must be sector aligned. */
 int spiflash_erase_region(struct spiflash *sf, uint32_t offset, uint32_t size,
 			  spiflash_progress_fn progress, void *user, struct ed_error *err);
+/* esptool's read_flash_status: status-1 (RDSR 0x05), -2 (0x35), -3 (0x15) for nbytes
+ * 1..3, in bits 0-7, 8-15, 16-23 (a chip without one answers 0xFF). */
+int spiflash_read_status(struct spiflash *sf, int nbytes, uint32_t *status, struct ed_error *err);
+/* esptool's write_flash_status: nbytes of value through WRSR/WRSR2/WRSR3 (and a 16-bit
+ * WRSR for 2), each after WEVSR (0x50: volatile, lost at power-off) or with non_volatile
+ * WREN; WRDI at the end. */
+int spiflash_write_status(struct spiflash *sf, uint32_t value, int nbytes, bool non_volatile,
+			  struct ed_error *err);
 /* Chip erase (0xC7), waiting up to timeout_us for the flash to finish. */
 int spiflash_erase_chip(struct spiflash *sf, uint64_t timeout_us, struct ed_error *err);

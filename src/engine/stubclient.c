@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/loader_priv.h"
+#include "stub/core/stub.h"
 #include "core/util.h"
 #include "proto/packet.h"
 
@@ -69,6 +70,34 @@ bool stubclient_answers(struct loader *ld)
 	return rc == ED_OK;
 }
 
+/* Our STUB_OP_STRICT: from here on every request's header carries a checksum the stub
+ * checks, so a parameter or opcode garbled on the wire (a READ_FLASH at another offset,
+ * an ERASE_REGION elsewhere, a READ_FLASH turned into ERASE_FLASH) is refused, not run.
+ * A stub without it (esptool's) answers 0xFF and the session goes on without. */
+static int go_strict(struct loader *ld, struct ed_error *err)
+{
+	uint8_t d[4];
+	put_le32(d, 1);
+	int rc = ED_ERR_TIMEOUT;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		if (attempt > 0)
+			loader_discard_input(ld);
+		/* checksummed already: a stub that was strict from an earlier session takes it */
+		loader_set_strict(ld, true);
+		rc = loader_command(ld, STUB_OP_STRICT, d, 4, 0, LOADER_DEFAULT_TIMEOUT_US, NULL,
+				    err);
+		if (rc == ED_OK)
+			return ED_OK;
+		loader_set_strict(ld, false);
+		if (rc == ED_ERR_DEVICE && loader_last_rom_error(ld) == STUB_ERR_NOT_IMPLEMENTED)
+			return ED_OK;
+		if (rc != ED_ERR_TIMEOUT && rc != ED_ERR_PROTO && rc != ED_ERR_DEVICE)
+			break;
+	}
+	ed_error_prefix(err, "turning on the stub's checked requests");
+	return rc;
+}
+
 int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 		     const struct flasher_progress *progress, bool *reused, struct ed_error *err)
 {
@@ -77,7 +106,7 @@ int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 		/* esptool's test: only a stub answers SYNC with 0. */
 		loader_set_stub(ld, true);
 		*reused = true;
-		return ED_OK;
+		return go_strict(ld, err);
 	}
 	if (!blob)
 		return ed_fail(err, ED_ERR_UNSUPPORTED,
@@ -95,6 +124,21 @@ int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 		rc = wait_ohai(ld, err);
 	if (rc == ED_OK)
 		loader_set_stub(ld, true);
+	if (rc == ED_OK)
+		rc = go_strict(ld, err);
+	return rc;
+}
+
+int stubclient_end_strict(struct loader *ld, struct ed_error *err)
+{
+	uint8_t d[4];
+	put_le32(d, 0);
+	int rc = loader_command(ld, STUB_OP_STRICT, d, 4, 0, LOADER_DEFAULT_TIMEOUT_US, NULL, err);
+	if (rc == ED_ERR_DEVICE && loader_last_rom_error(ld) == STUB_ERR_NOT_IMPLEMENTED)
+		rc = ED_OK; /* a stub without checked requests (esptool's) */
+	loader_set_strict(ld, false);
+	if (rc < 0)
+		ed_error_prefix(err, "turning off the stub's checked requests");
 	return rc;
 }
 
@@ -188,4 +232,31 @@ int stubclient_change_baud(struct loader *ld, uint32_t new_baud, uint32_t *used,
 		ed_error_prefix(err, "no answer at %u baud after changing to %u failed", old,
 				new_baud);
 	return rc;
+}
+
+int stubclient_flash_info(struct loader *ld, uint32_t *flash_id, uint32_t *status,
+			  struct ed_error *err)
+{
+	uint8_t out[4 * STUB_INFO_WORDS];
+	int rc = ED_ERR_TIMEOUT;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		if (attempt > 0)
+			loader_discard_input(ld);
+		rc = loader_command_result(ld, STUB_OP_INFO, NULL, 0, LOADER_DEFAULT_TIMEOUT_US,
+					   out, sizeof out, err);
+		if (rc != ED_ERR_TIMEOUT && rc != ED_ERR_PROTO)
+			break;
+	}
+	if (rc == ED_ERR_DEVICE && loader_last_rom_error(ld) == STUB_ERR_NOT_IMPLEMENTED)
+		return ed_fail(err, ED_ERR_UNSUPPORTED,
+			       "the stub on %s has no flash information command",
+			       loader_link(ld)->name);
+	if (rc < 0) {
+		ed_error_prefix(err, "asking the stub for the flash id");
+		return rc;
+	}
+	*flash_id = get_le32(out + 4 * STUB_INFO_FLASH_ID);
+	if (status)
+		*status = get_le32(out + 4 * STUB_INFO_FLASH_STATUS);
+	return ED_OK;
 }

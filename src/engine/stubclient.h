@@ -22,6 +22,9 @@
 #define STUBCLIENT_OHAI_TIMEOUT_US 1000000u
 /* Data block of a stub write: the stub's largest (espdeck-stub(7)). */
 #define STUBCLIENT_WRITE_BLOCK 0x4000u
+/* Write blocks sent before the first one's answer: the stub answers a block before it
+ * writes it and holds one more block frame while it writes (espdeck-stub(7)). */
+#define STUBCLIENT_WRITE_IN_FLIGHT 2u
 
 /* How long a stub has to answer the probe of stubclient_answers() (it needs microseconds). */
 #define STUBCLIENT_PROBE_TIMEOUT_US 500000u
@@ -49,11 +52,36 @@ int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 struct stubflash_write_result {
 	uint32_t rewritten; /* sectors written again after the MD5 check */
 	uint32_t sent;	    /* data bytes on the wire (compressed or not) */
+	uint32_t sectors;   /* 4 KiB sectors the range touches */
+	uint32_t skipped;   /* of them, left alone because the flash already held them (diff) */
+	bool unlocked;	    /* the stub found the flash write protected and cleared it */
+	bool per_sector;    /* diff: proven by the board's MD5 of every sector left alone and
+			     * of every run written; flash_md5 is then the data's MD5 */
 	char flash_md5[33]; /* the MD5 the board reported, 32 hex digits */
 };
 int stubflash_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
 		    bool compress, const struct flasher_progress *progress,
 		    struct stubflash_write_result *res, struct ed_error *err);
+
+/* stubflash_write() with diff (--diff, esptool 5's --diff-with): the flash's MD5 of every
+ * sector of the range first (SECTOR_MD5, SPI_FLASH_MD5 for a partly covered sector), then
+ * only the runs of differing sectors are written (one session each, compressed as asked),
+ * then each run written is proven by MD5 (res->per_sector; the sectors left alone were
+ * proven by theirs, and a run put elsewhere by a damaged FLASH_BEGIN is found wrong and
+ * ends in ED_ERR_VERIFY, as in a whole write); a range where nothing was skipped is proven
+ * by one MD5 as always. res->skipped counts the sectors left alone. A stub without SECTOR_MD5 writes the whole range (a warning says so). */
+struct stubflash_write_opts {
+	bool compress;
+	bool diff;
+	/* May be NULL: called once the sectors to write are known, before any data goes out
+	 * (sectors of the range, of them skipped). */
+	void (*planned)(void *user, uint32_t sectors, uint32_t skipped);
+	void *user;
+};
+int stubflash_write_opts(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
+			 const struct stubflash_write_opts *opts,
+			 const struct flasher_progress *progress,
+			 struct stubflash_write_result *res, struct ed_error *err);
 
 /* SPI_FLASH_MD5 of [offset, offset + size). */
 int stubflash_md5(struct loader *ld, uint32_t offset, uint32_t size, uint8_t md5[16],
@@ -68,9 +96,15 @@ int stubflash_verify(struct loader *ld, uint32_t offset, const uint8_t *data, ui
 int stubflash_read(struct loader *ld, uint32_t offset, uint8_t *buf, uint32_t size,
 		   const struct flasher_progress *progress, struct ed_error *err);
 
-/* ERASE_REGION (sector aligned) and ERASE_FLASH, timeouts scaled by size as esptool's. */
-int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size, struct ed_error *err);
-int stubflash_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err);
+/* ERASE_REGION (sector aligned) in pieces ending on 256 KiB boundaries, progress after
+ * each, each with esptool's timeout for its size (ERASE_REGION_TIMEOUT_PER_MB: 40 s per
+ * MB, at least 3 s); ERASE_FLASH with esptool's CHIP_ERASE_TIMEOUT (120 s, or 40 s per MB
+ * of flash_size where that is more), progress at its start and end. An erase that does
+ * not finish in time is ED_ERR_TIMEOUT saying so. progress may be NULL. */
+int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
+			   const struct flasher_progress *progress, struct ed_error *err);
+int stubflash_erase_chip(struct loader *ld, uint32_t flash_size,
+			 const struct flasher_progress *progress, struct ed_error *err);
 
 /* CHANGE_BAUDRATE to new_baud, confirmed by a READ_REG answered at the new rate. When
  * nothing valid comes back the link returns to the old rate and waits until the stub has
@@ -81,10 +115,22 @@ int stubflash_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error
 int stubclient_change_baud(struct loader *ld, uint32_t new_baud, uint32_t *used,
 			   struct ed_error *err);
 
+/* The stub stays running for another program (--after no_reset_stub): its checked
+ * requests (STUB_OP_STRICT) off again, so a host that does not SYNC first (esptool's
+ * --before no_reset_no_sync, or espdeck's) can talk to it. */
+int stubclient_end_strict(struct loader *ld, struct ed_error *err);
+
 /* esptool's --after no_reset from the stub: FLASH_BEGIN of nothing, then FLASH_END with
  * the reboot flag; the stub restarts the chip, which comes back in its ROM loader (the
  * boot straps are still latched). Afterwards the loader talks to the ROM. */
 int stubclient_leave_to_rom(struct loader *ld, struct ed_error *err);
+
+/* The flash facts the stub read itself (our STUB_OP_INFO): JEDEC id as RDID returns it
+ * (the layout of chip_info.flash_id) and status registers 1-2 (status may be NULL).
+ * ED_ERR_UNSUPPORTED when the stub does not have the command (an esptool-compatible stub
+ * answers 0xFF): detect_flash_regs() is then the way. */
+int stubclient_flash_info(struct loader *ld, uint32_t *flash_id, uint32_t *status,
+			  struct ed_error *err);
 
 /* RUN_USER_CODE: the stub boots the firmware (no answer). */
 int stubclient_run_user_code(struct loader *ld, struct ed_error *err);

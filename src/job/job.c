@@ -112,7 +112,10 @@ static void job_push_ev(struct job *job, const struct job_event *src)
 		job->events = ev;
 		job->cap = cap;
 	}
-	job->events[job->count++] = *src;
+	struct job_event *ev = &job->events[job->count++];
+	*ev = *src;
+	ev->sectors_total = job->sectors_total;
+	ev->sectors_skipped = job->sectors_skipped;
 	pthread_mutex_unlock(&job->mu);
 	wake(job);
 }
@@ -187,16 +190,20 @@ void job_set_stage(struct job *job, enum job_stage stage, size_t step_index, con
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
+	pthread_mutex_lock(&job->mu);
+	if (stage != JOB_STAGE_VERIFY) /* a write's own verify keeps its counts */
+		job->sectors_total = job->sectors_skipped = 0;
 	job->stage = stage;
 	job->step_index = step_index;
 	job->step_start_us = job->link ? link_now_us(job->link) : ed_monotonic_us();
-	pthread_mutex_lock(&job->mu);
 	job->progress = (struct job_progress){.stage = stage,
 					      .step_index = step_index,
 					      .step_count = job->spec.step_count,
 					      .eta_s = -1,
 					      .stub = job->stub_on,
-					      .baud = job->line_baud};
+					      .baud = job->line_baud,
+					      .sectors_total = job->sectors_total,
+					      .sectors_skipped = job->sectors_skipped};
 	pthread_mutex_unlock(&job->mu);
 	job_push_event(job, JOB_EVENT_STAGE, ED_LOG_INFO, 0, "%s", text);
 }
@@ -224,6 +231,17 @@ void job_set_wire(struct job *job, uint64_t sent, uint64_t total)
 	job->progress.wire_done = sent;
 	job->progress.wire_total = total;
 	job->progress.wire_rate_bps = elapsed ? (double)sent * 1e6 / (double)elapsed : 0;
+	pthread_mutex_unlock(&job->mu);
+	wake(job);
+}
+
+void job_set_sectors(struct job *job, uint32_t total, uint32_t skipped)
+{
+	pthread_mutex_lock(&job->mu);
+	job->sectors_total = total;
+	job->sectors_skipped = skipped;
+	job->progress.sectors_total = total;
+	job->progress.sectors_skipped = skipped;
 	pthread_mutex_unlock(&job->mu);
 	wake(job);
 }

@@ -56,6 +56,10 @@ enum job_step_kind {
 	JOB_STEP_WRITE,	       /* offset, data/size (copied by job_start), name */
 	JOB_STEP_VERIFY,       /* offset, data/size: read back and compare */
 	JOB_STEP_READ,	       /* offset, size, path: dump written atomically */
+	JOB_STEP_READ_STATUS,  /* size = bytes (1-3): esptool's read_flash_status, an INFO
+				* event "Flash memory status: 0x...." */
+	JOB_STEP_WRITE_STATUS, /* offset = value, size = bytes (1-3), non_volatile:
+				* esptool's write_flash_status, three INFO events */
 };
 
 /* READ and ERASE_REGION size: to the end of the detected flash (esptool's ALL). */
@@ -68,6 +72,7 @@ struct job_step {
 	const uint8_t *data; /* borrowed until job_start() returns */
 	const char *name;    /* region or file name for messages; borrowed likewise */
 	const char *path;    /* READ: output file; borrowed likewise */
+	bool non_volatile;   /* WRITE_STATUS: WREN instead of WEVSR (survives power-off) */
 };
 
 /* Reset before connecting / after finishing (esptool's --before / --after names). */
@@ -114,6 +119,9 @@ struct job_spec {
 				  * each stub baud change's outcome (link/baudmem.h) */
 	bool no_compress;	    /* on the stub: write uncompressed (-u); the default is zlib
 				  * level 9 per file, as esptool */
+	bool diff;		    /* on the stub: write only the sectors whose flash MD5 differs
+				  * (--diff; stubflash_write_opts); ROM mode writes whole files
+				  * and says so once */
 	const struct job_step *steps;
 	size_t step_count;
 	/* Boot check (ignored unless after == JOB_AFTER_HARD_RESET). */
@@ -166,7 +174,11 @@ struct job_event {
 	char text[768];
 	int boot_kind;		     /* BOOTLOG: an enum bootlog_kind */
 	struct job_file_result file; /* FILE only */
-	char explain[256];	     /* BOOTLOG only */
+	/* The step's sectors and those skipped as unchanged, once a WRITE with spec.diff on
+	 * the stub compared them (its "Wrote" summary and every later event of the step);
+	 * 0 otherwise. */
+	uint32_t sectors_total, sectors_skipped;
+	char explain[256]; /* BOOTLOG only */
 };
 
 /* The boot check's outcome. */
@@ -193,7 +205,10 @@ struct job_progress {
 	 * and their rate; 0 otherwise. done/total/rate_bps count the file's own bytes. */
 	uint64_t wire_done, wire_total;
 	double wire_rate_bps;
-	uint32_t sectors_skipped; /* the current write: sectors left as they were (--diff) */
+	/* WRITE with spec.diff on the stub, once the flash was compared: sectors of the
+	 * step's range, and those already right and skipped. Both 0 otherwise. */
+	uint32_t sectors_total;
+	uint32_t sectors_skipped;
 };
 
 struct job;

@@ -255,8 +255,12 @@ static void take_chip(struct job_group *g, size_t i)
 {
 	struct slot *s = &g->slots[i];
 	struct chip_info c;
-	if (s->board.have_chip || !job_get_chip_info(s->job, &c))
+	if (!job_get_chip_info(s->job, &c))
 		return;
+	if (s->board.have_chip) {
+		s->board.chip = c; /* the flash id comes later, once the stub runs */
+		return;
+	}
 	s->board.have_chip = true;
 	s->board.chip = c;
 	snprintf(s->board.mac, sizeof s->board.mac, "%02x:%02x:%02x:%02x:%02x:%02x", c.mac[0],

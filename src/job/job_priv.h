@@ -19,6 +19,7 @@ struct job {
 	struct job_event *events; /* FIFO: events[head..count) pending */
 	size_t head, count, cap;
 	struct job_progress progress;
+	uint32_t sectors_total, sectors_skipped; /* the current write step's (job_set_sectors) */
 	bool have_info;
 	struct chip_info info;
 	int wake_r, wake_w;
@@ -58,6 +59,8 @@ void job_set_engine(struct job *job, bool stub, uint32_t baud);
 /* A write step's data is proven on the flash: the FILE event (and the journal's MD5). */
 void job_push_file(struct job *job, size_t step_index, const struct job_file_result *file,
 		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* The current write step's sector counts (struct job_progress). */
+void job_set_sectors(struct job *job, uint32_t total, uint32_t skipped);
 void job_store_info(struct job *job, const struct chip_info *info);
 void job_push_bootlog(struct job *job, int kind, const char *text, const char *explain);
 void job_store_boot_verdict(struct job *job, enum job_boot_verdict v, const char *reason);

@@ -11,6 +11,7 @@
 #include "core/outfile.h"
 #include "core/util.h"
 #include "engine/flasher.h"
+#include "engine/spiflash.h"
 #include "engine/stubclient.h"
 #include "image/image.h"
 #include "link/baudmem.h"
@@ -27,15 +28,21 @@ struct run {
 	bool preserved_saved;
 	struct chip_info info;
 	uint32_t flash_size;  /* bounds for steps: detected, else 16 MB */
-	char stub_proof[128]; /* the last stub write's proof for its summary line */
+	char stub_proof[256]; /* the last stub write's proof for its summary line */
 	struct {
 		unsigned files;			   /* write steps done */
 		uint64_t bytes;			   /* their sizes */
 		double seconds;			   /* their erase + write (+ verify) time */
 		unsigned md5, read_back, checksum; /* how each was proven */
 	} wrote;				   /* for the summary line of a multi-file write */
-	uint64_t anomalies0;			   /* the loader's anomalies once connected */
-	uint64_t rom_noise; /* anomalies between connect and the stub's start (detect's SPI
+	bool diff_warned;			   /* "--diff needs the stub" said once */
+	uint32_t flash_status; /* status-1 | status-2 << 8 as the stub read it */
+	bool unlock_said;
+	bool fell_back;	     /* the stub did not start: ROM mode after a reset */
+	uint64_t anomalies0; /* the loader's anomalies once connected */
+	uint64_t rom_noise;  /* anomalies that may have changed flash outside the files: SPI
+			       * register access to a stub without STUB_OP_INFO, or the ROM phase
+			       * of a ROM loader left from an earlier session (detect's SPI
 			       * register commands: one damaged in the right bits erases or
 			       * programs flash, which the stub's MD5 checks do not cover) */
 };
@@ -100,7 +107,7 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 		return rc;
 	r->anomalies0 = loader_anomalies(r->ld);
 	job_set_stage(job, JOB_STAGE_DETECT, 0, "Detecting chip type");
-	rc = detect_chip(r->ld, &r->info, err);
+	rc = detect_chip_only(r->ld, &r->info, err);
 	if (rc < 0)
 		return rc;
 	job_lookup_history(job, &r->info); /* before the chip is visible: then both are */
@@ -111,15 +118,49 @@ static int connect_and_detect(struct run *r, struct ed_error *err)
 	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Crystal is %uMHz", in->crystal_mhz);
 	job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "MAC: %02x:%02x:%02x:%02x:%02x:%02x",
 		       in->mac[0], in->mac[1], in->mac[2], in->mac[3], in->mac[4], in->mac[5]);
+	return ED_OK;
+}
+
+/* The flash id, once the stub runs or ROM mode is settled: from the stub's own reading
+ * (STUB_OP_INFO), so no SPI register write goes over the line (one garbled in the right
+ * bits erases or programs flash, which the stub's MD5 checks of the files do not cover);
+ * through the SPI registers in ROM mode, or on a stub without that command (esptool's
+ * way), where a garbled frame then keeps the job from exiting 0 (rom_noise). */
+static int detect_flash(struct run *r, struct ed_error *err)
+{
+	struct job *job = r->job;
+	int rc = ED_ERR_UNSUPPORTED;
+	if (loader_is_stub(r->ld)) {
+		struct ed_error e;
+		ed_error_clear(&e);
+		rc = stubclient_flash_info(r->ld, &r->info.flash_id, &r->flash_status, &e);
+		if (rc == ED_OK)
+			detect_flash_size(r->ld, &r->info);
+		else if (rc != ED_ERR_UNSUPPORTED)
+			*err = e;
+	}
+	if (rc == ED_ERR_UNSUPPORTED) {
+		uint64_t a0 = r->fell_back ? r->anomalies0 : loader_anomalies(r->ld);
+		rc = detect_flash_regs(r->ld, &r->info, err);
+		/* After a stub that did not start, the line is known to be noisy and the ROM
+		 * phase had the upload and now the attach (FLASH_BEGIN(0,0)) and the register
+		 * writes: any anomaly since connect counts. */
+		if (loader_is_stub(r->ld) || r->fell_back)
+			r->rom_noise += loader_anomalies(r->ld) - a0;
+	}
+	if (rc < 0)
+		return rc;
+	job_store_info(job, &r->info);
+	const struct chip_info *in = &r->info;
 	r->flash_size = in->flash_size ? in->flash_size : 16u << 20;
 	if (in->flash_size > (4u << 20)) {
 		struct ed_error e;
 		if (loader_spi_set_params(r->ld, in->flash_id, in->flash_size, &e) < 0)
 			job_push_event(
 			    job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
-			    "the ROM did not take the %u MB flash size (%s): writes above 4 MB "
+			    "the %s did not take the %u MB flash size (%s): writes above 4 MB "
 			    "will fail",
-			    in->flash_size >> 20, e.msg);
+			    loader_is_stub(r->ld) ? "stub" : "ROM", in->flash_size >> 20, e.msg);
 	}
 	return ED_OK;
 }
@@ -210,7 +251,12 @@ static int start_stub(struct run *r, struct ed_error *err)
 	int rc = stubclient_start(r->ld, stub_blob_builtin(), &p, &reused, &e);
 	if (rc == ED_OK) {
 		job_set_engine(job, true, job->link->baud);
-		r->rom_noise += loader_anomalies(r->ld) - r->anomalies0;
+		/* Before the stub, the ROM saw only READ_REG, SYNC and the upload: no FLASH_BEGIN,
+		 * so a MEM_DATA garbled into FLASH_DATA is refused. A ROM left from an earlier
+		 * session (--before no_reset) may still be in flash mode: noise then counts. */
+		if (job->spec.before == JOB_BEFORE_NO_RESET ||
+		    job->spec.before == JOB_BEFORE_NO_RESET_NO_SYNC)
+			r->rom_noise += loader_anomalies(r->ld) - r->anomalies0;
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0, "%s",
 			       reused ? "Stub is already running. No upload is necessary."
 				      : "Stub running...");
@@ -224,6 +270,7 @@ static int start_stub(struct run *r, struct ed_error *err)
 		       "flasher stub not started (%s); continuing in ROM mode", e.msg);
 	loader_set_stub(r->ld, false);
 	job_set_engine(job, false, job->link->baud);
+	r->fell_back = true;
 	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Connecting to %s at %u baud again (ROM mode)",
 		      job->spec.port, job->link->baud);
 	rc = loader_connect(r->ld, before_map[job->spec.before], err);
@@ -335,6 +382,31 @@ static int step_bytes(struct run *r, const struct job_step *s, const char *name,
 	return ED_OK;
 }
 
+/* The status registers before a write or erase on the stub, for report_unlock() (the
+ * stub clears protection by itself; this says what it was). */
+static void note_status(struct run *r)
+{
+	uint32_t id;
+	struct ed_error e;
+	if (!r->unlock_said && stubclient_flash_info(r->ld, &id, &r->flash_status, &e) < 0)
+		loader_discard_input(r->ld);
+}
+
+/* The stub cleared the flash's write protection before writing or erasing. */
+static void report_unlock(struct run *r)
+{
+	if (r->unlock_said)
+		return;
+	r->unlock_said = true;
+	job_push_event(r->job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+		       "flash was write-protected (status 0x%04x); unlocked", r->flash_status);
+}
+
+static void sectors_planned(void *user, uint32_t sectors, uint32_t skipped)
+{
+	job_set_sectors(user, sectors, skipped);
+}
+
 /* One write of a step's data, by the stub when it runs (proof: MD5), else by the ROM. */
 static int write_once(struct run *r, const struct job_step *s, const uint8_t *data,
 		      const struct flasher_write_opts *wo, const struct flasher_progress *p,
@@ -342,23 +414,41 @@ static int write_once(struct run *r, const struct job_step *s, const uint8_t *da
 {
 	r->stub_proof[0] = 0;
 	memset(out, 0, sizeof *out);
-	if (!loader_is_stub(r->ld))
+	if (!loader_is_stub(r->ld)) {
+		if (r->job->spec.diff && !r->diff_warned) {
+			r->diff_warned = true;
+			job_push_event(r->job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
+				       "--diff needs the flasher stub (per-sector MD5): writing "
+				       "every file whole in ROM mode");
+		}
 		return flasher_write(r->ld, s->offset, data, s->size, wo, p, err);
+	}
 	struct stubflash_write_result res;
-	bool compress = !r->job->spec.no_compress;
-	int rc = stubflash_write(r->ld, s->offset, data, s->size, compress, p, &res, err);
+	struct stubflash_write_opts so = {.compress = !r->job->spec.no_compress,
+					  .diff = r->job->spec.diff,
+					  .planned = sectors_planned,
+					  .user = r->job};
+	note_status(r);
+	int rc = stubflash_write_opts(r->ld, s->offset, data, s->size, &so, p, &res, err);
+	if (res.unlocked)
+		report_unlock(r);
 	if (rc != ED_OK)
 		return rc;
 	*out = res;
-	char zipped[48] = "";
-	if (compress)
+	char zipped[48] = "", skipped[80] = "";
+	if (so.compress && res.sent)
 		snprintf(zipped, sizeof zipped, "%u compressed bytes, ", res.sent);
+	if (so.diff)
+		snprintf(skipped, sizeof skipped, "%u of %u sector%s unchanged and skipped, ",
+			 res.skipped, res.sectors, res.sectors == 1 ? "" : "s");
+	const char *how = res.per_sector ? "verified by the board's MD5 of every sector, file MD5"
+					 : "verified by MD5";
 	if (res.rewritten)
 		snprintf(r->stub_proof, sizeof r->stub_proof,
-			 "%sverified by MD5 %s after writing %u sector%s again", zipped,
+			 "%s%s%s %s after writing %u sector%s again", skipped, zipped, how,
 			 res.flash_md5, res.rewritten, res.rewritten == 1 ? "" : "s");
 	else
-		snprintf(r->stub_proof, sizeof r->stub_proof, "%sverified by MD5 %s", zipped,
+		snprintf(r->stub_proof, sizeof r->stub_proof, "%s%s%s %s", skipped, zipped, how,
 			 res.flash_md5);
 	return rc;
 }
@@ -573,6 +663,78 @@ static int step_verify(struct run *r, const struct job_step *s, struct ed_error 
 	return rc;
 }
 
+static int step_erase(struct run *r, const struct job_step *s, const struct flasher_progress *p,
+		      struct ed_error *err)
+{
+	struct job *job = r->job;
+	size_t i = job->step_index;
+	int rc;
+	if (s->kind == JOB_STEP_ERASE_CHIP) {
+		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing flash (this may take a while)");
+		rc = loader_is_stub(r->ld) ? stubflash_erase_chip(r->ld, r->info.flash_size, p, err)
+					   : flasher_erase_chip(r->ld, r->info.flash_size, err);
+		if (rc == ED_OK)
+			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+				       "Chip erase completed successfully in %.1fs",
+				       seconds_since(r));
+		return rc;
+	}
+	if ((rc = check_range(r, "erase region", s->offset, s->size, err)) < 0)
+		return rc;
+	job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing region 0x%08x-0x%08x", s->offset,
+		      s->offset + s->size);
+	rc = loader_is_stub(r->ld) ? stubflash_erase_region(r->ld, s->offset, s->size, p, err)
+				   : flasher_erase_region(r->ld, s->offset, s->size, p, err);
+	if (rc == ED_OK)
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+			       "Erase completed successfully in %.1f seconds", seconds_since(r));
+	return rc;
+}
+
+/* esptool's read_flash_status / write_flash_status, through the SPI registers in both
+ * modes as esptool does; on the stub a garbled register write could change flash, so
+ * anomalies then keep the job from exiting 0 (rom_noise). */
+static int step_status(struct run *r, const struct job_step *s, struct ed_error *err)
+{
+	struct job *job = r->job;
+	int n = (int)s->size;
+	if (n < 1 || n > 3)
+		return ed_fail(err, ED_ERR_ARG, "--bytes %d: the status register has 1 to 3 bytes",
+			       n);
+	bool writing = s->kind == JOB_STEP_WRITE_STATUS;
+	job_set_stage(job, writing ? JOB_STAGE_WRITE : JOB_STAGE_READ, job->step_index,
+		      "%s the flash status register", writing ? "Writing" : "Reading");
+	uint64_t a0 = loader_anomalies(r->ld);
+	struct spiflash sf;
+	uint32_t before = 0, value = s->offset & ((1u << (8 * n)) - 1), after = 0;
+	int rc = spiflash_begin(&sf, r->ld, err);
+	if (rc == ED_OK)
+		rc = spiflash_read_status(&sf, n, &before, err);
+	if (rc == ED_OK && writing) {
+		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0,
+			       "Initial flash memory status: 0x%0*x", 2 * n, before);
+		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0,
+			       "Setting flash memory status: 0x%0*x", 2 * n, value);
+		rc = spiflash_write_status(&sf, value, n, s->non_volatile, err);
+		if (rc == ED_OK)
+			rc = spiflash_read_status(&sf, n, &after, err);
+		if (rc == ED_OK)
+			job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0,
+				       "After flash memory status:   0x%0*x", 2 * n, after);
+	} else if (rc == ED_OK) {
+		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "Flash memory status: 0x%04x",
+			       before);
+	}
+	int rc2 = spiflash_end(&sf, rc == ED_OK ? err : NULL);
+	if (rc == ED_OK)
+		rc = rc2;
+	if (loader_is_stub(r->ld))
+		r->rom_noise += loader_anomalies(r->ld) - a0;
+	if (rc < 0)
+		ed_error_prefix(err, "%s the flash status", writing ? "writing" : "reading");
+	return rc;
+}
+
 static int run_step(struct run *r, size_t i, struct ed_error *err)
 {
 	struct job *job = r->job;
@@ -584,33 +746,25 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 	case JOB_STEP_INFO:
 		return ED_OK;
 	case JOB_STEP_ERASE_CHIP:
-		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing flash (this may take a while)");
-		rc = loader_is_stub(r->ld) ? stubflash_erase_chip(r->ld, r->info.flash_size, err)
-					   : flasher_erase_chip(r->ld, r->info.flash_size, err);
-		if (rc == ED_OK)
-			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-				       "Chip erase completed successfully in %.1fs",
-				       seconds_since(r));
-		return rc;
 	case JOB_STEP_ERASE_REGION:
-		if ((rc = check_range(r, "erase region", s->offset, s->size, err)) < 0)
+		if (loader_is_stub(r->ld)) {
+			uint32_t n0 = loader_unlock_notes(r->ld);
+			note_status(r);
+			rc = step_erase(r, s, &p, err);
+			if (loader_unlock_notes(r->ld) != n0)
+				report_unlock(r);
 			return rc;
-		job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing region 0x%08x-0x%08x", s->offset,
-			      s->offset + s->size);
-		rc = loader_is_stub(r->ld)
-			 ? stubflash_erase_region(r->ld, s->offset, s->size, err)
-			 : flasher_erase_region(r->ld, s->offset, s->size, &p, err);
-		if (rc == ED_OK)
-			job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
-				       "Erase completed successfully in %.1f seconds",
-				       seconds_since(r));
-		return rc;
+		}
+		return step_erase(r, s, &p, err);
 	case JOB_STEP_WRITE:
 		return step_write(r, s, err);
 	case JOB_STEP_VERIFY:
 		return step_verify(r, s, err);
 	case JOB_STEP_READ:
 		return step_read(r, s, err);
+	case JOB_STEP_READ_STATUS:
+	case JOB_STEP_WRITE_STATUS:
+		return step_status(r, s, err);
 	}
 	return ed_fail(err, ED_ERR_ARG, "unknown job step %d", (int)s->kind);
 }
@@ -649,7 +803,8 @@ static int check_steps(struct run *r, struct ed_error *err)
 				   : s->kind == JOB_STEP_ERASE_REGION ? "erase region"
 				   : s->name			      ? s->name
 								      : "data";
-		if (s->kind == JOB_STEP_INFO || s->kind == JOB_STEP_ERASE_CHIP)
+		if (s->kind == JOB_STEP_INFO || s->kind == JOB_STEP_ERASE_CHIP ||
+		    s->kind == JOB_STEP_READ_STATUS || s->kind == JOB_STEP_WRITE_STATUS)
 			continue;
 		int rc = check_range(r, what, s->offset, s->size, err);
 		if (rc == ED_OK)
@@ -676,7 +831,8 @@ static void resolve_sizes(struct run *r)
 {
 	for (size_t i = 0; i < r->job->spec.step_count; i++) {
 		struct job_step *s = &r->job->steps[i];
-		if (s->size == JOB_SIZE_TO_END && s->offset < r->flash_size)
+		if ((s->kind == JOB_STEP_READ || s->kind == JOB_STEP_ERASE_REGION) &&
+		    s->size == JOB_SIZE_TO_END && s->offset < r->flash_size)
 			s->size = r->flash_size - s->offset;
 	}
 }
@@ -698,11 +854,13 @@ static int run_all(struct run *r, struct ed_error *err)
 		return rc;
 	}
 	if (rc == ED_OK)
+		rc = start_stub(r, err);
+	if (rc == ED_OK)
+		rc = detect_flash(r, err);
+	if (rc == ED_OK)
 		resolve_sizes(r);
 	if (rc == ED_OK)
 		rc = check_steps(r, err);
-	if (rc == ED_OK)
-		rc = start_stub(r, err);
 	size_t i = 0;
 	for (; rc == ED_OK && i < job->spec.step_count; i++)
 		rc = run_step(r, i, err);
@@ -730,12 +888,14 @@ static int run_all(struct run *r, struct ed_error *err)
 					pending[0] ? pending : "nothing");
 		return rc;
 	}
-	if (r->rom_noise && loader_is_stub(r->ld))
+	if (r->rom_noise)
 		return ed_fail(
 		    err, ED_ERR_VERIFY,
-		    "the work is done and proven by MD5, but the line garbled %llu frame%s "
-		    "while espdeck read the flash id through SPI registers before the stub "
-		    "ran: a register write damaged in the right bits erases or programs "
+		    "the work is done and proven, but the line garbled %llu frame%s "
+		    "while espdeck read the flash id through SPI registers (or talked to a "
+		    "ROM loader left from an earlier session, or fell back to ROM mode): a "
+		    "register write damaged in the "
+		    "right bits erases or programs "
 		    "flash elsewhere, which espdeck cannot check; run the command again "
 		    "(or verify_flash every file the board needs)",
 		    (unsigned long long)r->rom_noise, r->rom_noise == 1 ? "" : "s");
@@ -743,7 +903,7 @@ static int run_all(struct run *r, struct ed_error *err)
 		job_push_event(job, JOB_EVENT_INFO, ED_LOG_INFO, 0, "%s",
 			       loader_is_stub(r->ld) ? "Staying in flasher stub."
 						     : "Staying in bootloader.");
-		return ED_OK;
+		return loader_is_stub(r->ld) ? stubclient_end_strict(r->ld, err) : ED_OK;
 	}
 	if (job->spec.after == JOB_AFTER_NO_RESET) {
 		/* as esptool: "Staying in bootloader." and, from the stub, back to the ROM */

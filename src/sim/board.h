@@ -139,6 +139,9 @@ void sim_stub_reset(struct sim_board *b);
  * own copy, changed in place) and decides late/duplicated replies; returns how many
  * times the request arrives (1, or 2 for dup-frame). */
 int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t);
+/* The late fault for a request to the stub (the other targeted faults hit ROM fields):
+ * how much later its reply goes out, 0 when it does not fire. */
+uint64_t sim_faults_stub_late(struct sim_board *b, uint8_t op, uint64_t t);
 bool sim_faults_any(const struct sim_faults *f);
 
 /* bootlog.c: queues the ROM banner (and, for a flash boot, the segment lines). */

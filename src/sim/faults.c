@@ -217,6 +217,15 @@ int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t
 	return 1;
 }
 
+uint64_t sim_faults_stub_late(struct sim_board *b, uint8_t op, uint64_t t)
+{
+	if (!fires(b, SIM_FAULT_LATE, op))
+		return 0;
+	sim_trace(b, t, "FAULT late: the stub's reply to %s comes %u ms late", pkt_op_name(op),
+		  b->cfg.faults.rule[SIM_FAULT_LATE].ms);
+	return (uint64_t)b->cfg.faults.rule[SIM_FAULT_LATE].ms * 1000000ull;
+}
+
 bool sim_faults_any(const struct sim_faults *f)
 {
 	for (int k = 0; k < SIM_FAULT_KINDS; k++)

@@ -16,9 +16,11 @@ struct nor {
 	uint8_t *data;
 	uint32_t size;
 	uint32_t jedec_id;
-	bool mapped;	     /* data is an mmap of the backing file */
-	bool wel;	     /* write-enable latch */
-	uint64_t busy_until; /* end of the running program/erase, board time */
+	bool mapped;		   /* data is an mmap of the backing file */
+	bool wel;		   /* write-enable latch */
+	uint32_t prot_lo, prot_hi; /* protected [lo, hi), from the status registers */
+	bool prot_inverted;	   /* CMP: everything outside it */
+	uint64_t busy_until;	   /* end of the running program/erase, board time */
 	struct nor_timing t;
 	uint8_t sfdp[256];
 };
@@ -199,8 +201,46 @@ static bool start_op(struct nor *n, uint64_t now_ns, uint64_t duration_ns)
 	return true;
 }
 
+void nor_set_protection(struct nor *n, uint16_t status)
+{
+	unsigned bp = (status >> 2) & 7;
+	bool tb = status & 0x20, sec = status & 0x40, cmp = status & 0x4000;
+	uint32_t size = 0;
+	if (bp == 7)
+		size = n->size;
+	else if (bp && sec) /* 4 KiB sectors: 4, 8, 16, 32 KiB */
+		size = NOR_SECTOR << (bp > 4 ? 3 : bp - 1);
+	else if (bp) /* 1/64 ... 1/2 of the chip (W25Q32: 64 KiB ... 2 MiB) */
+		size = n->size >> (7 - bp);
+	n->prot_lo = tb || bp == 7 ? 0 : n->size - size;
+	n->prot_hi = n->prot_lo + size;
+	n->prot_inverted = cmp;
+}
+
+bool nor_protected(const struct nor *n, uint32_t addr, uint32_t len)
+{
+	addr &= n->size - 1;
+	uint32_t end = addr + len;
+	bool inside = addr < n->prot_hi && end > n->prot_lo;
+	if (!n->prot_inverted)
+		return inside;
+	/* CMP: the complement is protected; any byte outside [lo, hi) */
+	return addr < n->prot_lo || end > n->prot_hi;
+}
+
+/* A write-type command to protected flash: the chip takes the latch and does nothing. */
+static bool refuse_protected(struct nor *n, uint32_t addr, uint32_t len, uint64_t now_ns)
+{
+	if (nor_busy(n, now_ns) || !n->wel || !nor_protected(n, addr, len))
+		return false;
+	n->wel = false;
+	return true;
+}
+
 bool nor_erase(struct nor *n, uint32_t addr, uint32_t len, uint64_t now_ns)
 {
+	if (refuse_protected(n, addr & ~(len - 1), len, now_ns))
+		return true;
 	uint64_t d = len == NOR_SECTOR	  ? n->t.sector_ns
 		     : len == NOR_BLOCK32 ? n->t.block32_ns
 					  : n->t.block64_ns;
@@ -214,6 +254,8 @@ bool nor_erase(struct nor *n, uint32_t addr, uint32_t len, uint64_t now_ns)
 
 bool nor_chip_erase(struct nor *n, uint64_t now_ns)
 {
+	if (refuse_protected(n, 0, n->size, now_ns))
+		return true;
 	if (!start_op(n, now_ns, n->t.chip_ns))
 		return false;
 	memset(n->data, 0xFF, n->size);
@@ -225,6 +267,8 @@ bool nor_page_program(struct nor *n, uint32_t addr, const uint8_t *data, size_t 
 {
 	if (len > NOR_PAGE)
 		len = NOR_PAGE;
+	if (refuse_protected(n, addr, (uint32_t)len, now_ns))
+		return true;
 	if (!start_op(n, now_ns, n->t.page_ns))
 		return false;
 	addr &= n->size - 1;

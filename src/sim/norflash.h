@@ -63,6 +63,13 @@ bool nor_page_program(struct nor *n, uint32_t addr, const uint8_t *data, size_t 
 		      uint64_t now_ns);
 /* Write status register (only the latch and busy time are modelled). */
 bool nor_write_status(struct nor *n, uint64_t now_ns);
+/* The block protection the status registers set (status-1 | status-2 << 8: BP0-BP2, TB,
+ * SEC, CMP as a Winbond W25Q reads them). Programs and erases that touch a protected
+ * address are ignored as the chip ignores them: the latch is used up, nothing changes,
+ * no error. */
+void nor_set_protection(struct nor *n, uint16_t status);
+/* Whether any byte of [addr, addr + len) is protected. */
+bool nor_protected(const struct nor *n, uint32_t addr, uint32_t len);
 
 void nor_read(const struct nor *n, uint32_t addr, uint8_t *out, size_t len);
 /* SFDP space (opcode 0x5A): a JEDEC header and basic parameter table for this part. */

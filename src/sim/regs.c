@@ -127,6 +127,7 @@ static void flash_command(struct sim_board *b, uint8_t op, uint32_t addr, const 
 				b->status1 = mosi[0] & 0xFC;
 			if (op == 0x01 && mosi_len > 1)
 				b->status2 = mosi[1];
+			nor_set_protection(n, (uint16_t)(b->status1 | b->status2 << 8));
 		}
 		break;
 	case 0x20:

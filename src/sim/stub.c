@@ -216,6 +216,10 @@ size_t sim_stub_input(struct sim_board *b, const uint8_t *data, size_t len, uint
 			/* This byte ends a request: the stall fault draws once per command. */
 			sim_draw_stall(b);
 			st->host.stall_ns = b->stall_ns;
+			if (st->core.frame_len >= 2 &&
+			    !(st->core.rd.active && st->core.frame_len == 4))
+				st->host.stall_ns += sim_faults_stub_late(
+				    b, ((const uint8_t *)st->core.frame)[1], st->host.now_ns);
 			trace_request(b, st);
 		}
 		stub_feed(&st->core, data + i, 1);

@@ -42,6 +42,12 @@ static const char *step_text(const struct bench *b, size_t i, char *buf, size_t 
 	case JOB_STEP_READ:
 		snprintf(buf, cap, "read 0x%06x +0x%x -> %s", s->offset, s->size, s->path);
 		break;
+	case JOB_STEP_READ_STATUS:
+		snprintf(buf, cap, "read the flash status (%u B)", s->size);
+		break;
+	case JOB_STEP_WRITE_STATUS:
+		snprintf(buf, cap, "write the flash status 0x%x (%u B)", s->offset, s->size);
+		break;
 	}
 	return buf;
 }

@@ -236,6 +236,57 @@ def test_compress_options(d):
         check(flash(img)[0x20000:0x20000 + len(data)] == data, f"{args}: data written")
 
 
+def test_diff_options(d):
+    """--diff, --diff yes/no and esptool 5's --diff-with FILE: only changed sectors are
+    written on the stub; ROM mode says --diff needs the stub and writes whole."""
+    img = os.path.join(d, "diff.img")
+    port = f"sim://?fast&clock=virtual&flash={img}"
+    data = bytearray(os.urandom(5 * 4096))
+    with open(os.path.join(d, "d1.bin"), "wb") as f:
+        f.write(data)
+    run(["write_flash", "0x30000", "d1.bin"], d, port, expect=0)
+    data[3 * 4096 + 5] ^= 0xFF
+    with open(os.path.join(d, "d2.bin"), "wb") as f:
+        f.write(data)
+    p = run(["write_flash", "--diff", "0x30000", "d2.bin"], d, port, expect=0)
+    check("4 of 5 sectors unchanged and skipped" in p.stdout, f"--diff: {p.stdout}")
+    check(flash(img)[0x30000:0x35000] == bytes(data), "--diff: the flash holds the new file")
+    p = run(["write_flash", "--diff-with", "d1.bin", "0x30000", "d2.bin"], d, port, expect=0)
+    check("5 of 5 sectors unchanged and skipped" in p.stdout, f"--diff-with: {p.stdout}")
+    check("not read" in p.stderr, f"--diff-with note: {p.stderr}")
+    p = run(["write_flash", "--diff", "no", "0x30000", "d2.bin"], d, port, expect=0)
+    check("skipped" not in p.stdout, f"--diff no: {p.stdout}")
+    p = run(["write_flash", "--diff-with", "skip", "0x30000", "d2.bin"], d, port, expect=0)
+    check("skipped" not in p.stdout, f"--diff-with skip: {p.stdout}")
+    p = run(["--no-stub", "write_flash", "--diff", "0x30000", "d1.bin"], d, port, expect=0)
+    check("--diff needs the flasher stub" in p.stdout + p.stderr, f"ROM --diff: {p.stdout}")
+    p = run(["write_flash", "--diff=maybe", "0x30000", "d1.bin"], d, port, expect=2)
+    check("give --diff alone" in p.stderr, f"--diff=maybe: {p.stderr}")
+
+
+def test_flash_status(d):
+    """read_flash_status / write_flash_status with esptool's syntax and lines, on the stub
+    and in ROM mode; bad --bytes and values are usage errors."""
+    port = "sim://?fast&clock=virtual"
+    for pre in ([], ["--no-stub"]):
+        p = run(pre + ["read_flash_status"], d, port, expect=0)
+        check("Flash memory status: 0x0000" in p.stdout, f"{pre} read_flash_status: {p.stdout}")
+        p = run(pre + ["write_flash_status", "--bytes", "1", "--non-volatile", "0x1c"], d,
+                port, expect=0)
+        check("Initial flash memory status: 0x00\n" in p.stdout
+              and "Setting flash memory status: 0x1c\n" in p.stdout
+              and "After flash memory status:   0x1c\n" in p.stdout,
+              f"{pre} write_flash_status: {p.stdout}")
+    p = run(["read_flash_status", "--bytes", "3"], d, port, expect=0)
+    check("Flash memory status: 0x0000\n" in p.stdout, f"--bytes 3 (esptool pads to 4): {p.stdout}")
+    for args, what in ((["read_flash_status", "--bytes", "4"], "1, 2 or 3"),
+                       (["write_flash_status"], "needs VALUE"),
+                       (["write_flash_status", "--bytes", "1", "0x100"], "does not fit"),
+                       (["read_flash_status", "0x1"], "unexpected argument")):
+        p = run(args, d, port, expect=2)
+        check(what in p.stderr, f"{args}: {p.stderr}")
+
+
 def test_all_size(d):
     """read_flash ADDR ALL and erase_region ADDR ALL run to the end of the detected flash."""
     img = os.path.join(d, "all.img")
@@ -407,6 +458,8 @@ def main():
         test_verify_erase_read(d)
         test_bad_input(d)
         test_compress_options(d)
+        test_diff_options(d)
+        test_flash_status(d)
         test_all_size(d)
         test_whole_job_check(d)
         test_unreachable(d)

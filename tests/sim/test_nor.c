@@ -109,6 +109,44 @@ static void test_erase_units_and_wrap(void **state)
 	nor_destroy(n);
 }
 
+/* Block protection from the status registers (W25Q): programs and erases touching a
+ * protected address are taken (latch used up) and ignored. */
+static void test_block_protection(void **state)
+{
+	(void)state;
+	struct nor *n = make(0x400000);
+	const uint8_t *d = nor_data(n);
+	uint8_t a[1] = {0x00};
+	uint64_t t = 0;
+	nor_set_protection(n, 0x04); /* BP0: the top 1/64, 64 KiB */
+	assert_true(nor_protected(n, 0x3F0000, 1));
+	assert_false(nor_protected(n, 0x3EFFFF, 1));
+	nor_write_enable(n, t);
+	assert_true(nor_page_program(n, 0x3F0000, a, 1, t));
+	assert_int_equal(d[0x3F0000], 0xFF);	  /* ignored */
+	assert_int_equal(nor_status(n, t), 0x00); /* latch gone, not busy */
+	nor_write_enable(n, t);
+	assert_true(nor_page_program(n, 0x3E0000, a, 1, t));
+	assert_int_equal(d[0x3E0000], 0x00);
+	t += 1000000000;
+	nor_set_protection(n, 0x24); /* TB: the bottom 64 KiB */
+	assert_true(nor_protected(n, 0, 1) && !nor_protected(n, 0x10000, 1));
+	nor_write_enable(n, t);
+	assert_true(nor_erase(n, 0x3E0000, 0x1000, t));
+	assert_int_equal(d[0x3E0000], 0xFF); /* not protected now: erased */
+	t += 1000000000;
+	nor_set_protection(n, 0x1C); /* BP0-2: everything */
+	assert_true(nor_protected(n, 0x123456, 1));
+	nor_write_enable(n, t);
+	assert_true(nor_page_program(n, 0x123456, a, 1, t));
+	assert_int_equal(d[0x123456], 0xFF);
+	nor_set_protection(n, 0x4044); /* SEC + BP0: 4 KiB at the top; CMP: all but it */
+	assert_true(nor_protected(n, 0, 1) && !nor_protected(n, 0x3FF000, 0x1000));
+	nor_set_protection(n, 0);
+	assert_false(nor_protected(n, 0, 0x400000));
+	nor_destroy(n);
+}
+
 static void test_sfdp(void **state)
 {
 	(void)state;
@@ -161,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_program_ands_and_wraps),
 	    cmocka_unit_test(test_erase_units_and_wrap),
+	    cmocka_unit_test(test_block_protection),
 	    cmocka_unit_test(test_sfdp),
 	    cmocka_unit_test(test_sizes_and_file),
 	};

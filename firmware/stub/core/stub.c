@@ -136,8 +136,25 @@ static int allowed_in_write(const struct stub *s, uint8_t op)
 	}
 }
 
+/* STUB_OP_STRICT's check: data commands carry their own checksum, SYNC must always get
+ * through (a new host). */
+static int header_ok(const struct stub *s, const struct stub_req *r)
+{
+	if (!s->strict || r->op == OP_FLASH_DATA || r->op == OP_FLASH_DEFL_DATA ||
+	    r->op == OP_MEM_DATA || r->op == OP_SYNC)
+		return 1;
+	uint8_t sum = 0xEF ^ r->op;
+	for (uint32_t i = 0; i < r->len; i++)
+		sum ^= r->data[i];
+	return r->checksum == sum;
+}
+
 static void dispatch(struct stub *s, const struct stub_req *r)
 {
+	if (!header_ok(s, r)) {
+		stub_status(s, r, STUB_ERR_BAD_CHECKSUM);
+		return;
+	}
 	if (s->wr.active && !allowed_in_write(s, r->op)) {
 		stub_status(s, r, STUB_ERR_NOT_NOW);
 		return;
@@ -194,6 +211,14 @@ static void dispatch(struct stub *s, const struct stub_req *r)
 		break;
 	case STUB_OP_INFO:
 		stub_cmd_info(s, r);
+		break;
+	case STUB_OP_STRICT:
+		if (r->len != 4) {
+			stub_status(s, r, STUB_ERR_BAD_DATA_LEN);
+			break;
+		}
+		s->strict = stub_le32(r->data) != 0;
+		stub_status(s, r, STUB_OK);
 		break;
 	default:
 		stub_status(s, r, STUB_ERR_NOT_IMPLEMENTED);

@@ -63,6 +63,12 @@ enum stub_op_ext {
 	STUB_OP_SECTOR_MD5 = 0xE0, /* addr, size (both 4 KiB multiples): 16 MD5 bytes per
 				    * sector, in order, then the status */
 	STUB_OP_INFO = 0xE1,	   /* no data: version, limits and flash facts (stub.h) */
+	STUB_OP_STRICT = 0xE2,	   /* 1 word, 1 = on: from now on every request but the data
+				    * commands (FLASH_DATA, FLASH_DEFL_DATA, MEM_DATA, whose data
+				    * checksum stays) and SYNC carries in its checksum field
+				    * 0xEF ^ opcode ^ XOR of its data bytes; one that does not is
+				    * refused with 0xC1 and not run. An intact SYNC (a new host)
+				    * turns it off. */
 };
 
 /* The reply data of STUB_OP_INFO, little-endian words in this order. */
@@ -124,6 +130,8 @@ struct stub {
 	 * sets it when it runs esptool's stub, to keep that stub's timing; ours counts
 	 * packets. */
 	uint32_t in_flight_bytes;
+
+	uint32_t strict; /* STUB_OP_STRICT */
 
 	struct stub_write wr;
 	struct stub_read rd;
