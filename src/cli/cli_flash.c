@@ -153,6 +153,17 @@ int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 {
 	int rc = CLI_EXIT_OK;
 	uint32_t addr, size;
+	int check_chip = -1; /* --check-chip / --no-check-chip, -1: the default */
+	int kept = 1;
+	for (int i = 1; i < argc; i++) {
+		if (is_opt(argv[i], "check_chip", NULL))
+			check_chip = 1;
+		else if (is_opt(argv[i], "no_check_chip", NULL))
+			check_chip = 0;
+		else
+			argv[kept++] = argv[i];
+	}
+	argc = kept;
 	if (argc != 3)
 		return usage(argv[0], "%s",
 			     "needs ADDR SIZE, for example: erase_region 0x3FC000 0x4000");
@@ -172,6 +183,8 @@ int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 	struct job_step step = {.kind = JOB_STEP_ERASE_REGION, .offset = addr, .size = size};
 	struct job_spec spec;
 	app_job_spec(cfg, &spec);
+	if (check_chip >= 0)
+		spec.chip_check = check_chip;
 	spec.steps = &step;
 	spec.step_count = 1;
 	return cli_run_job(cfg, &spec, NULL);
@@ -267,6 +280,7 @@ struct pair {
 struct flash_args {
 	const char *mode, *size, *freq;
 	bool erase_all, verify, preserve, check_blocks;
+	int check_chip; /* --check-chip 1, --no-check-chip 0, -1: the default (multi-board) */
 	bool no_compress, no_stub; /* -u / --no-compress; --no-stub after the command */
 	struct pair pairs[MAX_FILES];
 	size_t count;
@@ -344,6 +358,11 @@ static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_ar
 		}
 		if (writing && is_opt(a, "check_blocks", NULL)) {
 			fa->check_blocks = true;
+			continue;
+		}
+		if (writing &&
+		    (is_opt(a, "check_chip", NULL) || is_opt(a, "no_check_chip", NULL))) {
+			fa->check_chip = is_opt(a, "check_chip", NULL);
 			continue;
 		}
 		if (writing && is_opt(a, "encrypt", NULL))
@@ -455,6 +474,7 @@ static int parse_flash_args(int argc, char **argv, bool writing, struct flash_ar
 	const char *cmd = argv[0];
 	memset(fa, 0, sizeof *fa);
 	fa->mode = fa->size = fa->freq = "keep";
+	fa->check_chip = -1;
 	const char *pos[2 * MAX_FILES];
 	size_t npos = 0;
 	int rc = parse_flash_opts(argc, argv, writing, fa, pos, &npos);
@@ -535,6 +555,8 @@ int cmd_write_flash(const struct config *cfg, int argc, char **argv)
 		spec.stub = false;
 	spec.erase_preserve = fa->preserve;
 	spec.check_blocks = fa->check_blocks;
+	if (fa->check_chip >= 0)
+		spec.chip_check = fa->check_chip;
 	spec.steps = steps;
 	spec.step_count = n;
 	rc = cli_run_job(cfg, &spec, NULL);

@@ -102,6 +102,10 @@ struct job_spec {
 				  * that does not start leaves the job in ROM mode, said in a warning */
 	bool no_compress;	    /* on the stub: write uncompressed (-u); the default is zlib
 				  * level 9 per file, as esptool */
+	bool chip_check;	    /* on the stub: per-sector MD5 map of the whole flash before and
+				  * after the steps (engine/chipmap.h); a change outside the files
+				  * fails the job naming the sectors. The application sets it for
+				  * multi-board jobs unless --no-check-chip; the station sets it */
 	const struct job_step *steps;
 	size_t step_count;
 	/* Boot check (ignored unless after == JOB_AFTER_HARD_RESET). */

@@ -58,5 +58,16 @@ void job_write_journal(struct job *job, int rc, const struct ed_error *err, doub
  * line exists (so a fast job cannot find itself). No-op without a journal. */
 void job_lookup_history(struct job *job, const struct chip_info *info);
 
+/* The whole-chip check (job_chip.c, job.h chip_check): the map before the first step
+ * (*taken says whether one was taken: the check is on, the stub runs, the job does not erase
+ * the whole chip), and after the last step the verdict folded into rc/err: a change outside
+ * the files fails a job that was fine and is named in the error of one that failed. */
+struct chipmap;
+struct loader;
+int job_chip_before(struct job *job, struct loader *ld, uint32_t flash_size, struct chipmap *map,
+		    bool *taken, struct ed_error *err);
+int job_chip_after(struct job *job, struct loader *ld, struct chipmap *before, int rc,
+		   struct ed_error *err);
+
 /* The worker's body (job_run.c): runs every step, returns the result. */
 int job_run(struct job *job, struct ed_error *err);

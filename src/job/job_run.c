@@ -10,6 +10,7 @@
 #include "core/flash_params.h"
 #include "core/outfile.h"
 #include "core/util.h"
+#include "engine/chipmap.h"
 #include "engine/flasher.h"
 #include "engine/stubclient.h"
 #include "image/image.h"
@@ -561,9 +562,17 @@ static int run_all(struct run *r, struct ed_error *err)
 		rc = check_steps(r, err);
 	if (rc == ED_OK)
 		rc = start_stub(r, err);
+	struct chipmap before;
+	bool mapped = false;
+	if (rc == ED_OK)
+		rc = job_chip_before(job, r->ld, r->info.flash_size, &before, &mapped, err);
 	size_t i = 0;
 	for (; rc == ED_OK && i < job->spec.step_count; i++)
 		rc = run_step(r, i, err);
+	if (mapped) {
+		rc = job_chip_after(job, r->ld, &before, rc, err);
+		chipmap_free(&before);
+	}
 	if (rc != ED_OK) {
 		if (rc != ED_ERR_CANCELLED && rc != ED_ERR_DISCONNECTED)
 			return rc;
