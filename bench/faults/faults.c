@@ -4,7 +4,7 @@
  *
  *   faults [--mode inproc|tcp|both] [--runs N] [--tcp-runs N] [--seed S] [--kinds K]
  *          [--only-seed S] [--watchdog SECONDS] [--espdeck PATH --sim PATH]
- *          [--engine rom|stub] [-v]
+ *          [--engine rom|stub] [--check-chip on|off] [-v]
  *
  * Run i uses seed S + i; everything about the run follows from its seed (faults.h).
  * Exit status: 0 when no run was silent, hung or crashed, 1 otherwise, 2 on bad usage. */
@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const verdict_names[V_COUNT] = {"ok",     "fail", "fail+outside",
+static const char *const verdict_names[V_COUNT] = {"ok",     "fail", "fail+outside", "unnamed",
 						   "SILENT", "HANG", "CRASH"};
 
 struct options {
@@ -74,7 +74,7 @@ static int usage(const char *msg)
 	fprintf(stderr,
 		"faults: %s\nusage: faults [--mode inproc|tcp|both] [--runs N] "
 		"[--tcp-runs N] [--seed S] [--kinds K] [--only-seed S] [--watchdog S] "
-		"[--espdeck PATH --sim PATH] [--engine rom|stub] [-v]\n",
+		"[--espdeck PATH --sim PATH] [--engine rom|stub] [--check-chip on|off] [-v]\n",
 		msg);
 	return 2;
 }
@@ -118,6 +118,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->c.kinds = v;
 		else if (!strcmp(a, "--espdeck"))
 			o->c.espdeck = v;
+		else if (!strcmp(a, "--check-chip") && (!strcmp(v, "on") || !strcmp(v, "off")))
+			o->c.check_chip = !strcmp(v, "on");
 		else if (!strcmp(a, "--engine") && (!strcmp(v, "rom") || !strcmp(v, "stub")))
 			o->c.stub = !strcmp(v, "stub");
 		else if (!strcmp(a, "--sim"))
@@ -158,13 +160,14 @@ static void one(const struct options *o, enum mode m, uint64_t seed, struct tall
 	if (is_bad(r.verdict)) {
 		t->bad++;
 		printf("BAD %s seed %llu: %s: %s\n    re-run: faults --mode %s --only-seed "
-		       "%llu%s%s%s -v\n",
+		       "%llu%s%s%s%s -v\n",
 		       verdict_names[r.verdict], (unsigned long long)seed,
 		       plan_text(&p, text, sizeof text), r.detail,
 		       m == MODE_INPROC ? "inproc" : "tcp", (unsigned long long)seed,
 		       o->c.kinds ? " --kinds " : "", o->c.kinds ? o->c.kinds : "",
-		       o->c.stub ? " --engine stub" : "");
-	} else if (o->c.verbose || (r.verdict == V_FAIL_OUTSIDE)) {
+		       o->c.stub ? " --engine stub" : "",
+		       o->c.check_chip ? " --check-chip on" : "");
+	} else if (o->c.verbose || r.verdict == V_FAIL_OUTSIDE || r.verdict == V_FAIL_UNNAMED) {
 		printf("%s %s seed %llu: %s: exit %d: %s\n", m == MODE_INPROC ? "inproc" : "tcp",
 		       verdict_names[r.verdict], (unsigned long long)seed,
 		       plan_text(&p, text, sizeof text), r.exit_code, r.detail);

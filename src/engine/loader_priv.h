@@ -22,7 +22,8 @@ struct loader {
 	uint8_t tx[2 * (LOADER_MAX_PAYLOAD + 8) + 2];
 	uint8_t last_rom_error;
 	bool attached;
-	uint8_t begin[16]; /* the last FLASH_BEGIN's payload, to start a write again */
+	bool attach_hazard; /* the attach FLASH_BEGIN(0, 0) met an anomaly (loader.h) */
+	uint8_t begin[16];  /* the last FLASH_BEGIN's payload, to start a write again */
 	bool begin_valid;
 	struct loader_stats stats;
 	uint64_t anomalies;

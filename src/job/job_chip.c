@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/chipmap.h"
+#include "engine/flasher.h"
 #include "engine/stubclient.h"
 
 #define MAX_ALLOWED 64
@@ -130,4 +131,60 @@ int job_chip_after(struct job *job, struct loader *ld, struct chipmap *before, i
 		       "changed in %u sector%s: %s; a damaged frame wrote or erased there: write "
 		       "what belongs in those sectors again (or erase_flash and write every file)",
 		       changed, changed == 1 ? "" : "s", list);
+}
+
+/* The first sector from 0x0 on that no write step of the job rewrites: an erase from 0x0
+ * that reached past the rewritten sectors always took it. */
+static uint32_t first_kept_sector(const struct job *job)
+{
+	uint64_t at = 0;
+	for (bool moved = true; moved;) {
+		moved = false;
+		for (size_t i = 0; i < job->spec.step_count; i++) {
+			const struct job_step *s = &job->steps[i];
+			uint64_t end = ((uint64_t)s->offset + s->size + 0xFFF) / 0x1000 * 0x1000;
+			if (s->kind == JOB_STEP_WRITE && s->size && s->offset <= at && end > at) {
+				at = end;
+				moved = true;
+			}
+		}
+	}
+	return at > UINT32_MAX - 0x1000 ? UINT32_MAX : (uint32_t)at;
+}
+
+int job_attach_verdict(struct job *job, struct loader *ld, bool hazard, int rc,
+		       struct ed_error *err)
+{
+	if (!(hazard || (ld && loader_attach_hazard(ld))) || rc == ED_ERR_CANCELLED)
+		return rc;
+	static const char what[] =
+	    "flash from 0x000000 (the boot loader) may have been erased: the ROM's flash attach "
+	    "(FLASH_BEGIN 0, 0, whose erase size has no checksum) went over a line that garbled "
+	    "frames; check it with 'espdeck verify_flash 0x0 BOOTLOADER.bin' (or read_flash 0x0 "
+	    "0x10000) "
+	    "or write the boot loader again";
+	if (rc < 0 || !ld) {
+		ed_error_prefix(err, "%s", what);
+		return rc;
+	}
+	/* An erase from 0x0 takes every sector up to its size: one byte that is not 0xFF in
+	 * the first sector the job did not write itself proves it reached no further. */
+	uint8_t head[64];
+	struct ed_error e;
+	ed_error_clear(&e);
+	uint32_t probe = first_kept_sector(job);
+	int prc = probe == UINT32_MAX  ? ED_ERR_VERIFY
+		  : loader_is_stub(ld) ? stubflash_read(ld, probe, head, sizeof head, NULL, &e)
+				       : flasher_read(ld, probe, head, sizeof head, NULL, &e);
+	bool kept = false;
+	for (size_t i = 0; prc == ED_OK && i < sizeof head; i++)
+		kept |= head[i] != 0xFF;
+	if (kept) {
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
+			       "sector 0x%06x still holds data: no erase from 0x000000 reached it "
+			       "(the line garbled frames while the ROM's flash attach was in use)",
+			       probe);
+		return ED_OK;
+	}
+	return ed_fail(err, ED_ERR_VERIFY, "the work is done and proven, but %s", what);
 }

@@ -68,6 +68,12 @@ int job_chip_before(struct job *job, struct loader *ld, uint32_t flash_size, str
 		    bool *taken, struct ed_error *err);
 int job_chip_after(struct job *job, struct loader *ld, struct chipmap *before, int rc,
 		   struct ed_error *err);
+/* After the steps: when the loader's flash attach met an anomaly (loader_attach_hazard(), or
+ * hazard: an earlier loader of the job's did, before a reconnect)
+ * a failed job's error names the flash from 0x000000 that may be erased, and a job that
+ * went well must prove sector 0 was not erased (a byte that is not 0xFF) or fail. */
+int job_attach_verdict(struct job *job, struct loader *ld, bool hazard, int rc,
+		       struct ed_error *err);
 
 /* The worker's body (job_run.c): runs every step, returns the result. */
 int job_run(struct job *job, struct ed_error *err);

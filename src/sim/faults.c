@@ -36,7 +36,7 @@ static unsigned kind_bits(enum sim_fault_kind k)
 	return k == SIM_FAULT_HDR_FLIP	   ? 24 * 8
 	       : k == SIM_FAULT_ROM_ERROR  ? 256
 	       : k == SIM_FAULT_DATA_FLIP2 ? 8
-	       : k == SIM_FAULT_REPLY_FLIP ? 64
+	       : k == SIM_FAULT_REPLY_FLIP ? 256
 					   : 32;
 }
 

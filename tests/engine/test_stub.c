@@ -312,7 +312,10 @@ static void test_job_rom_phase_noise_not_ok(void **state)
 	struct seen s;
 	assert_int_equal(run_job(&spec, &s), ED_ERR_VERIFY);
 	assert_true(s.md5_summary);
-	assert_non_null(strstr(s.result_text, "cannot check"));
+	/* the glitch hit the flash attach itself on this blank board: its erase from 0x0
+	 * cannot be ruled out, and the error says so */
+	assert_true(strstr(s.result_text, "cannot check") ||
+		    strstr(s.result_text, "from 0x000000 (the boot loader) may have been erased"));
 	check_flash(&f, 0x4000, data, sizeof data);
 	remove_dir(&f);
 }
