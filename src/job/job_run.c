@@ -593,6 +593,8 @@ static int run_all(struct run *r, struct ed_error *err)
 		chipmap_free(&before);
 	}
 	rc = job_attach_verdict(job, r->ld, r->attach_hazard || rom_line_noisy(r), rc, err);
+	if (rc == ED_ERR_VERIFY)
+		return rc; /* a check that failed says itself what is written and what is wrong */
 	if (rc != ED_OK) {
 		/* Say what was and was not written (after a cancel or a lost port the board
 		 * stays in its ROM loader). */
