@@ -4,10 +4,11 @@
  *
  *   faults [--mode inproc|tcp|both] [--runs N] [--tcp-runs N] [--seed S] [--kinds K]
  *          [--only-seed S] [--watchdog SECONDS] [--espdeck PATH --sim PATH]
- *          [--engine rom|stub] [--check-chip on|off] [-v]
+ *          [--engine rom|stub] [--check-chip on|off] [--names] [-v]
  *
  * Run i uses seed S + i; everything about the run follows from its seed (faults.h).
- * Exit status: 0 when no run was silent, hung or crashed, 1 otherwise, 2 on bad usage. */
+ * Exit status: 0 when no run was silent, hung or crashed (with --names: nor failed with
+ * damage outside the files that its message does not name), 1 otherwise, 2 on bad usage. */
 #include "faults.h"
 
 #include <ftw.h>
@@ -27,6 +28,7 @@ struct options {
 	unsigned runs, tcp_runs;
 	uint64_t seed;
 	bool only;
+	bool names; /* --names: a failure that changed flash outside without naming it is bad */
 };
 
 int make_workdir(char *buf, size_t cap)
@@ -74,7 +76,8 @@ static int usage(const char *msg)
 	fprintf(stderr,
 		"faults: %s\nusage: faults [--mode inproc|tcp|both] [--runs N] "
 		"[--tcp-runs N] [--seed S] [--kinds K] [--only-seed S] [--watchdog S] "
-		"[--espdeck PATH --sim PATH] [--engine rom|stub] [--check-chip on|off] [-v]\n",
+		"[--espdeck PATH --sim PATH] [--engine rom|stub] [--check-chip on|off] [--names] "
+		"[-v]\n",
 		msg);
 	return 2;
 }
@@ -93,6 +96,10 @@ static int parse(int argc, char **argv, struct options *o)
 		uint64_t n;
 		if (!strcmp(a, "-v")) {
 			o->c.verbose = true;
+			continue;
+		}
+		if (!strcmp(a, "--names")) {
+			o->names = true;
 			continue;
 		}
 		if (!v)
@@ -157,7 +164,7 @@ static void one(const struct options *o, enum mode m, uint64_t seed, struct tall
 		run_tcp(&o->c, &p, &r);
 	t->n[m][p.op][r.verdict]++;
 	char text[300];
-	if (is_bad(r.verdict)) {
+	if (is_bad(r.verdict) || (o->names && r.verdict == V_FAIL_UNNAMED)) {
 		t->bad++;
 		printf("BAD %s seed %llu: %s: %s\n    re-run: faults --mode %s --only-seed "
 		       "%llu%s%s%s%s -v\n",
