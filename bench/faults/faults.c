@@ -4,10 +4,11 @@
  *
  *   faults [--mode inproc|tcp|both] [--runs N] [--tcp-runs N] [--seed S] [--kinds K]
  *          [--only-seed S] [--watchdog SECONDS] [--espdeck PATH --sim PATH]
- *          [--engine rom|stub] [-v]
+ *          [--engine rom|stub] [--check-chip on|off] [--names] [-v]
  *
  * Run i uses seed S + i; everything about the run follows from its seed (faults.h).
- * Exit status: 0 when no run was silent, hung or crashed, 1 otherwise, 2 on bad usage. */
+ * Exit status: 0 when no run was silent, hung or crashed (with --names: nor failed with
+ * damage outside the files that its message does not name), 1 otherwise, 2 on bad usage. */
 #include "faults.h"
 
 #include <ftw.h>
@@ -18,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *const verdict_names[V_COUNT] = {"ok",     "fail", "fail+outside",
+static const char *const verdict_names[V_COUNT] = {"ok",     "fail", "fail+outside", "unnamed",
 						   "SILENT", "HANG", "CRASH"};
 
 struct options {
@@ -27,6 +28,7 @@ struct options {
 	unsigned runs, tcp_runs;
 	uint64_t seed;
 	bool only;
+	bool names; /* --names: a failure that changed flash outside without naming it is bad */
 };
 
 int make_workdir(char *buf, size_t cap)
@@ -74,7 +76,8 @@ static int usage(const char *msg)
 	fprintf(stderr,
 		"faults: %s\nusage: faults [--mode inproc|tcp|both] [--runs N] "
 		"[--tcp-runs N] [--seed S] [--kinds K] [--only-seed S] [--watchdog S] "
-		"[--espdeck PATH --sim PATH] [--engine rom|stub] [-v]\n",
+		"[--espdeck PATH --sim PATH] [--engine rom|stub] [--check-chip on|off] [--names] "
+		"[-v]\n",
 		msg);
 	return 2;
 }
@@ -93,6 +96,10 @@ static int parse(int argc, char **argv, struct options *o)
 		uint64_t n;
 		if (!strcmp(a, "-v")) {
 			o->c.verbose = true;
+			continue;
+		}
+		if (!strcmp(a, "--names")) {
+			o->names = true;
 			continue;
 		}
 		if (!v)
@@ -118,6 +125,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->c.kinds = v;
 		else if (!strcmp(a, "--espdeck"))
 			o->c.espdeck = v;
+		else if (!strcmp(a, "--check-chip") && (!strcmp(v, "on") || !strcmp(v, "off")))
+			o->c.check_chip = !strcmp(v, "on");
 		else if (!strcmp(a, "--engine") && (!strcmp(v, "rom") || !strcmp(v, "stub")))
 			o->c.stub = !strcmp(v, "stub");
 		else if (!strcmp(a, "--sim"))
@@ -155,16 +164,17 @@ static void one(const struct options *o, enum mode m, uint64_t seed, struct tall
 		run_tcp(&o->c, &p, &r);
 	t->n[m][p.op][r.verdict]++;
 	char text[300];
-	if (is_bad(r.verdict)) {
+	if (is_bad(r.verdict) || (o->names && r.verdict == V_FAIL_UNNAMED)) {
 		t->bad++;
 		printf("BAD %s seed %llu: %s: %s\n    re-run: faults --mode %s --only-seed "
-		       "%llu%s%s%s -v\n",
+		       "%llu%s%s%s%s -v\n",
 		       verdict_names[r.verdict], (unsigned long long)seed,
 		       plan_text(&p, text, sizeof text), r.detail,
 		       m == MODE_INPROC ? "inproc" : "tcp", (unsigned long long)seed,
 		       o->c.kinds ? " --kinds " : "", o->c.kinds ? o->c.kinds : "",
-		       o->c.stub ? " --engine stub" : "");
-	} else if (o->c.verbose || (r.verdict == V_FAIL_OUTSIDE)) {
+		       o->c.stub ? " --engine stub" : "",
+		       o->c.check_chip ? " --check-chip on" : "");
+	} else if (o->c.verbose || r.verdict == V_FAIL_OUTSIDE || r.verdict == V_FAIL_UNNAMED) {
 		printf("%s %s seed %llu: %s: exit %d: %s\n", m == MODE_INPROC ? "inproc" : "tcp",
 		       verdict_names[r.verdict], (unsigned long long)seed,
 		       plan_text(&p, text, sizeof text), r.exit_code, r.detail);

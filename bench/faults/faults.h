@@ -21,7 +21,9 @@ enum mode { MODE_INPROC, MODE_TCP, MODE_COUNT };
 enum verdict {
 	V_OK,		/* exit 0 and exactly what was asked, or a verify that rightly failed */
 	V_FAIL,		/* non-zero exit with a message, nothing outside the files changed */
-	V_FAIL_OUTSIDE, /* non-zero exit with a message, but something outside changed */
+	V_FAIL_OUTSIDE, /* non-zero exit with a message, something outside changed, and the
+			 * message names where (an address or range in the damaged sector) */
+	V_FAIL_UNNAMED, /* the same, but the message does not say where the damage is */
 	V_SILENT,	/* exit 0 and wrong flash or dump, or outside changed; or no message */
 	V_HANG,		/* the watchdog stopped it */
 	V_CRASH,	/* killed by a signal */
@@ -51,8 +53,9 @@ struct campaign {
 	const char *kinds;   /* NULL = a draw per run from every kind */
 	unsigned watchdog_s;
 	bool verbose;
-	bool stub; /* --engine stub: the flasher stub (espdeck's default); else
+	bool stub;	 /* --engine stub: the flasher stub (espdeck's default); else
 				  * ROM mode (--no-stub), the campaign's original subject */
+	bool check_chip; /* --check-chip: every run with the whole-chip check */
 };
 
 /* Draws the plan of run `seed`; rate_scale multiplies the drawn fault rate (TCP runs in
@@ -64,8 +67,9 @@ const char *plan_text(const struct run_plan *p, char *buf, size_t cap);
 void plan_flash(const struct run_plan *p, uint8_t *flash);
 void plan_data(const struct run_plan *p, const uint8_t *flash, uint8_t *data);
 
-/* Judges a finished run from the flash before/after and the dump (NULL unless read). */
-void judge(const struct run_plan *p, int exit_code, bool has_message, const uint8_t *before,
+/* Judges a finished run from the flash before/after and the dump (NULL unless read);
+ * message is the error espdeck printed ("" when none). */
+void judge(const struct run_plan *p, int exit_code, const char *message, const uint8_t *before,
 	   const uint8_t *after, const uint8_t *data, const uint8_t *dump, size_t dump_len,
 	   struct run_result *r);
 

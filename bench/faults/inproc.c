@@ -56,6 +56,7 @@ static int run_job(const struct campaign *c, const struct run_plan *p, const cha
 	    .steps = &step,
 	    .step_count = 1,
 	    .stub = c->stub,
+	    .chip_check = c->check_chip,
 	    .trace_path = getenv("FAULTS_TRACE"), /* a protocol trace of the run (-v) */
 	};
 	struct ed_error err = {0};
@@ -91,7 +92,7 @@ static void child(const struct campaign *c, const struct run_plan *p, const char
 		_exit(92);
 	bool has_dump = p->op == OP_READ && read_whole(dump_path, dump, p->size + 1, &dump_len);
 	struct run_result r = {0};
-	judge(p, code, msg[0] != '\0', before, after, data, has_dump ? dump : NULL, dump_len, &r);
+	judge(p, code, msg, before, after, data, has_dump ? dump : NULL, dump_len, &r);
 	char line[1200];
 	int n =
 	    snprintf(line, sizeof line, "%d %d %s | %.300s\n", (int)r.verdict, code, r.detail, msg);

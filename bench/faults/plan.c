@@ -4,6 +4,7 @@
 #include "faults.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static uint64_t mix(uint64_t *s)
@@ -122,13 +123,14 @@ static void touched(const struct run_plan *p, uint32_t *lo, uint32_t *hi)
 }
 
 static bool outside_changed(const struct run_plan *p, const uint8_t *before, const uint8_t *after,
-			    char *what, size_t cap)
+			    char *what, size_t cap, long *where)
 {
 	uint32_t lo, hi;
 	touched(p, &lo, &hi);
 	long d = first_diff(before, after, 0, lo);
 	if (d < 0)
 		d = first_diff(before, after, hi, FLASH_BYTES);
+	*where = d;
 	if (d < 0)
 		return false;
 	snprintf(what, cap, "flash outside the region changed at 0x%lx (%02x -> %02x)", d,
@@ -176,13 +178,40 @@ static bool result_wrong(const struct run_plan *p, const uint8_t *after, const u
 	return d >= 0;
 }
 
-void judge(const struct run_plan *p, int exit_code, bool has_message, const uint8_t *before,
+/* Whether the message names the damaged place d: a range "0xA..0xB" (or "0xA-0xB") that
+ * holds it, or an address in its sector. */
+static bool names_damage(const char *msg, long d)
+{
+	unsigned long prev = 0;
+	bool have_prev = false;
+	for (const char *s = msg; (s = strstr(s, "0x")) != NULL;) {
+		char *end;
+		unsigned long v = strtoul(s + 2, &end, 16);
+		if (end == s + 2) {
+			s += 2;
+			continue;
+		}
+		if (have_prev && prev <= (unsigned long)d && (unsigned long)d <= v)
+			return true;
+		if (v / SECTOR == (unsigned long)d / SECTOR)
+			return true;
+		/* a range continues with ".." or "-" right before the next number */
+		have_prev = !strncmp(end, "..", 2) || *end == '-';
+		prev = v;
+		s = end;
+	}
+	return false;
+}
+
+void judge(const struct run_plan *p, int exit_code, const char *message, const uint8_t *before,
 	   const uint8_t *after, const uint8_t *data, const uint8_t *dump, size_t dump_len,
 	   struct run_result *r)
 {
 	r->exit_code = exit_code;
 	char what[200] = "";
-	bool outside = outside_changed(p, before, after, what, sizeof what);
+	bool has_message = message && message[0];
+	long where = -1;
+	bool outside = outside_changed(p, before, after, what, sizeof what, &where);
 	if (exit_code == 0) {
 		if (outside ||
 		    result_wrong(p, after, data, before, dump, dump_len, what, sizeof what))
@@ -195,7 +224,9 @@ void judge(const struct run_plan *p, int exit_code, bool has_message, const uint
 	} else if (p->op == OP_VERIFY && p->verify_differs && exit_code == 4 && !outside) {
 		r->verdict = V_OK; /* the verify found the difference it should find */
 	} else {
-		r->verdict = outside ? V_FAIL_OUTSIDE : V_FAIL;
+		r->verdict = !outside			    ? V_FAIL
+			     : names_damage(message, where) ? V_FAIL_OUTSIDE
+							    : V_FAIL_UNNAMED;
 	}
 	if (what[0])
 		snprintf(r->detail, sizeof r->detail, "%s", what);

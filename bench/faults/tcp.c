@@ -220,6 +220,8 @@ static void build_args(const struct campaign *c, const struct run_plan *p, const
 			argv[n++] = "--check-blocks";
 		if (p->preserve)
 			argv[n++] = "--erase-strategy=preserve";
+		if (c->check_chip)
+			argv[n++] = "--check-chip";
 		argv[n++] = store[1];
 		argv[n++] = store[3];
 		break;
@@ -236,6 +238,8 @@ static void build_args(const struct campaign *c, const struct run_plan *p, const
 		break;
 	default:
 		argv[n++] = "erase_region";
+		if (c->check_chip)
+			argv[n++] = "--check-chip";
 		argv[n++] = store[1];
 		argv[n++] = store[2];
 		break;
@@ -303,8 +307,8 @@ static void run_in(const struct campaign *c, const struct run_plan *p, const cha
 		waitpid(px, NULL, 0);
 		kill(sim, SIGTERM);
 		waitpid(sim, NULL, 0);
-		char msg[300];
-		bool has_msg = error_line(out, msg, sizeof msg);
+		char msg[800];
+		error_line(out, msg, sizeof msg);
 		size_t got = 0, dump_len = 0;
 		read_whole(flash, after, FLASH_BYTES, &got);
 		bool has_dump =
@@ -318,7 +322,7 @@ static void run_in(const struct campaign *c, const struct run_plan *p, const cha
 			snprintf(r->detail, sizeof r->detail, "espdeck killed by signal %d",
 				 WTERMSIG(status));
 		} else {
-			judge(p, WEXITSTATUS(status), has_msg, before, after, data,
+			judge(p, WEXITSTATUS(status), msg, before, after, data,
 			      has_dump ? dump : NULL, dump_len, r);
 			if (!r->detail[0])
 				snprintf(r->detail, sizeof r->detail, "%s", msg);

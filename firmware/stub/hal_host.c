@@ -29,7 +29,17 @@ static void host_tx(void *ctx, const uint8_t *data, uint32_t len)
 	h->stall_ns = 0;
 	/* The bridge's turnaround delays the first byte of a burst, not the chip. */
 	uint64_t start = h->now_ns + (b->tx_free_ns > h->now_ns + latency ? 0 : latency);
-	sim_emit(b, data, len, b->uart_baud, start);
+	if (h->flip_bit >= 0 && len) {
+		/* the reply-flip fault: one bit of the reply's first bytes changes on the wire */
+		uint32_t at = (uint32_t)h->flip_bit / 8 % len;
+		uint8_t bad = (uint8_t)(data[at] ^ (1u << (h->flip_bit % 8)));
+		h->flip_bit = -1;
+		sim_emit(b, data, at, b->uart_baud, start);
+		sim_emit(b, &bad, 1, b->uart_baud, start);
+		sim_emit(b, data + at + 1, len - at - 1, b->uart_baud, start);
+	} else {
+		sim_emit(b, data, len, b->uart_baud, start);
+	}
 	uint64_t fifo = STUB_HOST_UART_FIFO * sim_byte_ns(b->uart_baud, b->cfg.fast);
 	uint64_t free_at = b->tx_free_ns > latency + fifo ? b->tx_free_ns - latency - fifo : 0;
 	if (free_at > h->now_ns)
@@ -213,7 +223,7 @@ static void host_jump(void *ctx, uint32_t entry)
 
 void stub_host_init(struct stub_hal *hal, struct stub_host *h, struct sim_board *b, uint64_t now_ns)
 {
-	*h = (struct stub_host){.b = b, .now_ns = now_ns};
+	*h = (struct stub_host){.b = b, .now_ns = now_ns, .flip_bit = -1};
 	*hal = (struct stub_hal){
 	    .ctx = h,
 	    .tx = host_tx,

@@ -37,6 +37,7 @@ struct stub_host {
 	struct sim_board *b;
 	uint64_t now_ns;   /* the stub's CPU clock */
 	uint64_t stall_ns; /* stall fault drawn for the request being answered */
+	int flip_bit;	   /* reply-flip fault: this bit of the next output flips, -1 = none */
 	bool left;	   /* leave() or jump() was called */
 	enum stub_leave how;
 	bool jumped;

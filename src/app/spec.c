@@ -64,6 +64,7 @@ void app_job_spec(const struct config *cfg, struct job_spec *spec)
 	spec->boot_listen_ms = cfg->boot_time_ms;
 	spec->boot_app_baud = cfg->app_baud;
 	spec->preset_name = cfg->preset;
+	spec->chip_check = app_is_multi(cfg); /* a board of many gets the whole-chip check */
 }
 
 bool app_is_multi(const struct config *cfg)

@@ -214,6 +214,17 @@ int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 {
 	int rc = CLI_EXIT_OK;
 	uint32_t addr, size;
+	int check_chip = -1; /* --check-chip / --no-check-chip, -1: the default */
+	int kept = 1;
+	for (int i = 1; i < argc; i++) {
+		if (is_opt(argv[i], "check_chip", NULL))
+			check_chip = 1;
+		else if (is_opt(argv[i], "no_check_chip", NULL))
+			check_chip = 0;
+		else
+			argv[kept++] = argv[i];
+	}
+	argc = kept;
 	if (argc != 3)
 		return usage(argv[0], "%s",
 			     "needs ADDR SIZE, for example: erase_region 0x3FC000 0x4000");
@@ -233,6 +244,8 @@ int cmd_erase_region(const struct config *cfg, int argc, char **argv)
 	struct job_step step = {.kind = JOB_STEP_ERASE_REGION, .offset = addr, .size = size};
 	struct job_spec spec;
 	app_job_spec(cfg, &spec);
+	if (check_chip >= 0)
+		spec.chip_check = check_chip;
 	spec.steps = &step;
 	spec.step_count = 1;
 	return cli_run_job(cfg, &spec, NULL);
@@ -332,6 +345,7 @@ struct pair {
 struct flash_args {
 	const char *mode, *size, *freq;
 	bool erase_all, verify, preserve, check_blocks;
+	int check_chip; /* --check-chip 1, --no-check-chip 0, -1: the default (multi-board) */
 	bool no_compress, no_stub; /* -u / --no-compress; --no-stub after the command */
 	bool diff;		   /* --diff / --diff-with: only the sectors that differ */
 	struct pair pairs[MAX_FILES];
@@ -484,6 +498,11 @@ static int parse_flash_opts(int argc, char **argv, bool writing, struct flash_ar
 			fa->check_blocks = true;
 			continue;
 		}
+		if (writing &&
+		    (is_opt(a, "check_chip", NULL) || is_opt(a, "no_check_chip", NULL))) {
+			fa->check_chip = is_opt(a, "check_chip", NULL);
+			continue;
+		}
 		if (writing && is_opt(a, "encrypt", NULL))
 			return usage(cmd, "%s: the ESP8266 has no flash encryption", a);
 		if (writing && is_opt(a, "compress", "-z")) {
@@ -593,6 +612,7 @@ static int parse_flash_args(int argc, char **argv, bool writing, struct flash_ar
 	const char *cmd = argv[0];
 	memset(fa, 0, sizeof *fa);
 	fa->mode = fa->size = fa->freq = "keep";
+	fa->check_chip = -1;
 	if (writing) {
 		/* esptool's write_flash defaults come from its environment; checked below */
 		const char *v;
@@ -684,6 +704,8 @@ int cmd_write_flash(const struct config *cfg, int argc, char **argv)
 		spec.stub = false;
 	spec.erase_preserve = fa->preserve;
 	spec.check_blocks = fa->check_blocks;
+	if (fa->check_chip >= 0)
+		spec.chip_check = fa->check_chip;
 	spec.steps = steps;
 	spec.step_count = n;
 	rc = cli_run_job(cfg, &spec, NULL);

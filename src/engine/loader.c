@@ -452,7 +452,22 @@ int loader_attach_flash(struct loader *ld, struct ed_error *err)
 {
 	if (ld->attached)
 		return ED_OK;
-	return loader_flash_begin(ld, 0, 0, PKT_ROM_FLASH_BLOCK, 0, err);
+	uint64_t before = ld->anomalies;
+	int rc = loader_flash_begin(ld, 0, 0, PKT_ROM_FLASH_BLOCK, 0, err);
+	if (ld->anomalies != before || rc < 0) {
+		/* Its erase size has no checksum: one flipped bit erases 2^k bytes from 0x0
+		 * and the ROM still answers (late, when the erase is long). */
+		ld->attach_hazard = true;
+		ed_log(&ld->cfg.log, ED_LOG_WARN,
+		       "the ROM's flash attach (FLASH_BEGIN 0, 0) met a garbled or lost frame: "
+		       "flash from 0x000000 may have been erased");
+	}
+	return rc;
+}
+
+bool loader_attach_hazard(const struct loader *ld)
+{
+	return ld->attach_hazard;
 }
 
 /* FLASH_DATA's reply comes once the block is on the wire, programmed (4 pages, a few ms)

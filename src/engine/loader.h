@@ -121,6 +121,10 @@ int loader_mem_data(struct loader *ld, const uint8_t *block, size_t len, uint32_
 int loader_mem_end(struct loader *ld, uint32_t entry, struct ed_error *err);
 /* FLASH_BEGIN(0, 0): attaches the SPI flash so register commands reach it (§5.2). */
 int loader_attach_flash(struct loader *ld, struct ed_error *err);
+/* The attach met an anomaly (a retry, a garbled or unexpected reply): a copy damaged in its
+ * erase-size word may have erased flash from 0x000000 (issue 11, campaign seeds 928, 1674).
+ * Sticky for the loader's life; the job says so in its result. */
+bool loader_attach_hazard(const struct loader *ld);
 
 /* SPI_SET_PARAMS (0x0B): tells the ROM the real flash size; its default is 4 MB, and it
  * refuses FLASH_BEGIN past that (reference §6.1; esptool-ck sends this, esptool does not). */

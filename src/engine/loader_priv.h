@@ -23,7 +23,8 @@ struct loader {
 	uint8_t last_rom_error;
 	uint32_t unlock_notes; /* loader_unlock_notes() */
 	bool attached;
-	uint8_t begin[16]; /* the last FLASH_BEGIN's payload, to start a write again */
+	bool attach_hazard; /* the attach FLASH_BEGIN(0, 0) met an anomaly (loader.h) */
+	uint8_t begin[16];  /* the last FLASH_BEGIN's payload, to start a write again */
 	bool begin_valid;
 	struct loader_stats stats;
 	uint64_t anomalies;

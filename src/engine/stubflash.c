@@ -598,9 +598,9 @@ static int write_impl(struct loader *ld, uint32_t offset, const uint8_t *data, u
 		    "0x%06x..0x%06x is written and proven by MD5 (%u sector%s written "
 		    "again), but blocks the stub had acknowledged were not there: a "
 		    "FLASH_BEGIN damaged on the wire may have written them at another address "
-		    "(offset with one bit flipped), which espdeck cannot check; read_flash the "
-		    "rest of the flash and compare it with what belongs there, or write every "
-		    "file again",
+		    "(offset with one bit flipped): run the job again with --check-chip (the "
+		    "whole-chip check names every sector that changed), or write every file "
+		    "again",
 		    offset, offset + size - 1, res->rewritten, res->rewritten == 1 ? "" : "s");
 	return rc;
 }
@@ -860,7 +860,24 @@ int stubflash_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 		if (progress && progress->fn)
 			progress->fn(progress->user, done, size);
 	}
-	return ED_OK;
+	/* ERASE_REGION carries no checksum: a damaged address erases elsewhere and the stub
+	 * still says done. The region's MD5 must be that of erased flash. */
+	uint8_t *ff = malloc(size ? size : 1);
+	if (!ff)
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory checking an erase");
+	memset(ff, 0xFF, size);
+	int rc = ED_OK;
+	bool ok = md5_matches(ld, offset, ff, size, NULL, &rc, err);
+	free(ff);
+	if (rc == ED_OK && !ok)
+		rc = ed_fail(
+		    err, ED_ERR_VERIFY,
+		    "the stub said 0x%06x..0x%06x was erased but its MD5 is not that of "
+		    "erased flash: the request may have been damaged on the wire and erased "
+		    "another place; run erase_region again with --check-chip (it names "
+		    "every sector that changed), and write what belongs elsewhere again",
+		    offset, offset + size - 1);
+	return rc;
 }
 
 int stubflash_erase_chip(struct loader *ld, uint32_t flash_size,

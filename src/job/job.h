@@ -122,6 +122,10 @@ struct job_spec {
 	bool diff;		    /* on the stub: write only the sectors whose flash MD5 differs
 				  * (--diff; stubflash_write_opts); ROM mode writes whole files
 				  * and says so once */
+	bool chip_check;	    /* on the stub: per-sector MD5 map of the whole flash before and
+				  * after the steps (engine/chipmap.h); a change outside the files
+				  * fails the job naming the sectors. The application sets it for
+				  * multi-board jobs unless --no-check-chip; the station sets it */
 	const struct job_step *steps;
 	size_t step_count;
 	/* Boot check (ignored unless after == JOB_AFTER_HARD_RESET). */

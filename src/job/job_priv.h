@@ -76,6 +76,22 @@ void job_lookup_history(struct job *job, const struct chip_info *info);
 /* Right after DETECT: the station's guards (spec.skip_written, skip_mac). Returns true
  * (and records why) when the board must not be written. */
 bool job_check_skip(struct job *job, const struct chip_info *info);
+/* The whole-chip check (job_chip.c, job.h chip_check): the map before the first step
+ * (*taken says whether one was taken: the check is on, the stub runs, the job does not erase
+ * the whole chip), and after the last step the verdict folded into rc/err: a change outside
+ * the files fails a job that was fine and is named in the error of one that failed. */
+struct chipmap;
+struct loader;
+int job_chip_before(struct job *job, struct loader *ld, uint32_t flash_size, struct chipmap *map,
+		    bool *taken, struct ed_error *err);
+int job_chip_after(struct job *job, struct loader *ld, struct chipmap *before, int rc,
+		   struct ed_error *err);
+/* After the steps: when the loader's flash attach met an anomaly (loader_attach_hazard(), or
+ * hazard: an earlier loader of the job's did, before a reconnect)
+ * a failed job's error names the flash from 0x000000 that may be erased, and a job that
+ * went well must prove sector 0 was not erased (a byte that is not 0xFF) or fail. */
+int job_attach_verdict(struct job *job, struct loader *ld, bool hazard, int rc,
+		       struct ed_error *err);
 
 /* The worker's body (job_run.c): runs every step, returns the result. */
 int job_run(struct job *job, struct ed_error *err);

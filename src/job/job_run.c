@@ -10,6 +10,7 @@
 #include "core/flash_params.h"
 #include "core/outfile.h"
 #include "core/util.h"
+#include "engine/chipmap.h"
 #include "engine/flasher.h"
 #include "engine/spiflash.h"
 #include "engine/stubclient.h"
@@ -40,6 +41,7 @@ struct run {
 	bool unlock_said;
 	bool fell_back;	     /* the stub did not start: ROM mode after a reset */
 	uint64_t anomalies0; /* the loader's anomalies once connected */
+	bool attach_hazard;  /* a loader destroyed by the reconnect met one (loader.h) */
 	uint64_t rom_noise;  /* anomalies that may have changed flash outside the files: SPI
 			       * register access to a stub without STUB_OP_INFO, or the ROM phase
 			       * of a ROM loader left from an earlier session (detect's SPI
@@ -330,11 +332,19 @@ static int patch_at_zero(struct run *r, const struct job_step *s, uint8_t *data,
 	return ED_OK;
 }
 
+/* ROM mode on a line that garbled frames since the connection: the flash attach
+ * (FLASH_BEGIN 0, 0) may have been one of them, undetected (job_attach_verdict()). */
+static bool rom_line_noisy(const struct run *r)
+{
+	return r->ld && !loader_is_stub(r->ld) && loader_anomalies(r->ld) > r->anomalies0;
+}
+
 /* esptool's one reconnect-and-resume after a lost port (reference §2.2): reopen (a USB
  * port may need a moment to come back), reset into the loader, sync. */
 static int reconnect(struct run *r, struct ed_error *err)
 {
 	struct job *job = r->job;
+	r->attach_hazard |= loader_attach_hazard(r->ld) || rom_line_noisy(r);
 	loader_destroy(r->ld);
 	r->ld = NULL;
 	link_close(job->link);
@@ -354,6 +364,8 @@ static int reconnect(struct run *r, struct ed_error *err)
 		rc = loader_create(job->link, &r->cfg, &r->ld, err);
 	if (rc == ED_OK)
 		rc = loader_connect(r->ld, before_map[job->spec.before], err);
+	if (rc == ED_OK)
+		r->anomalies0 = loader_anomalies(r->ld);
 	if (rc == ED_OK && r->info.flash_size > (4u << 20))
 		rc = loader_spi_set_params(r->ld, r->info.flash_id, r->info.flash_size, err);
 	if (rc == ED_OK)
@@ -509,11 +521,18 @@ static int step_write(struct run *r, const struct job_step *s, struct ed_error *
 	    .proof = &proof,
 	    .resume = &resume,
 	};
+	bool on_stub = loader_is_stub(r->ld);
 	rc = write_once(r, s, data, &wo, &p, &res, err);
-	if (rc == ED_ERR_DISCONNECTED && !r->reconnected) {
+	/* A stub that stopped answering (the board reset or crashed under it) is reset into
+	 * the ROM loader and started again, as a lost port is reopened: once per job. */
+	bool silent_stub = on_stub && rc == ED_ERR_TIMEOUT;
+	if ((rc == ED_ERR_DISCONNECTED || silent_stub) && !r->reconnected) {
 		r->reconnected = true;
-		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0,
-			       "%s; reconnecting once to write %s again", err->msg, name);
+		job_push_event(job, JOB_EVENT_LOG, ED_LOG_WARN, 0, "%s; %s once to write %s again",
+			       err->msg,
+			       silent_stub ? "the stub stopped answering: resetting the board"
+					   : "reconnecting",
+			       name);
 		struct ed_error rerr;
 		if (reconnect(r, &rerr) == ED_OK) {
 			job_set_stage(job, JOB_STAGE_WRITE, job->step_index,
@@ -861,13 +880,24 @@ static int run_all(struct run *r, struct ed_error *err)
 		resolve_sizes(r);
 	if (rc == ED_OK)
 		rc = check_steps(r, err);
+	struct chipmap before;
+	bool mapped = false;
+	if (rc == ED_OK)
+		rc = job_chip_before(job, r->ld, r->info.flash_size, &before, &mapped, err);
 	size_t i = 0;
 	for (; rc == ED_OK && i < job->spec.step_count; i++)
 		rc = run_step(r, i, err);
+	bool steps_ok = rc == ED_OK; /* a check after the steps may still fail the job */
+	if (mapped) {
+		rc = job_chip_after(job, r->ld, &before, rc, err);
+		chipmap_free(&before);
+	}
+	rc = job_attach_verdict(job, r->ld, r->attach_hazard || rom_line_noisy(r), rc, err);
+	if (rc == ED_ERR_VERIFY)
+		return rc; /* a check that failed says itself what is written and what is wrong */
 	if (rc != ED_OK) {
-		if (rc != ED_ERR_CANCELLED && rc != ED_ERR_DISCONNECTED)
-			return rc;
-		/* Say what was and was not written: the board stays in its ROM loader. */
+		/* Say what was and was not written (after a cancel or a lost port the board
+		 * stays in its ROM loader). */
 		char done[256] = "", pending[256] = "";
 		for (size_t k = 0; k < job->spec.step_count; k++) {
 			const struct job_step *s = &job->steps[k];
@@ -875,7 +905,7 @@ static int run_all(struct run *r, struct ed_error *err)
 				continue;
 			/* i is one past the step that failed; its data may be complete already
 			 * (a drop during --verify). */
-			bool unverified = k + 1 == i && r->written == i;
+			bool unverified = !steps_ok && k + 1 == i && r->written == i;
 			char *dst = k + 1 < i || unverified ? done : pending;
 			size_t len = strlen(dst);
 			snprintf(dst + len, 256 - len, "%s%s@0x%x%s", len ? ", " : "",
@@ -896,7 +926,8 @@ static int run_all(struct run *r, struct ed_error *err)
 		    "ROM loader left from an earlier session, or fell back to ROM mode): a "
 		    "register write damaged in the "
 		    "right bits erases or programs "
-		    "flash elsewhere, which espdeck cannot check; run the command again "
+		    "flash elsewhere (the flash attach an erase from 0x000000), which espdeck "
+		    "cannot check; run the command again "
 		    "(or verify_flash every file the board needs)",
 		    (unsigned long long)r->rom_noise, r->rom_noise == 1 ? "" : "s");
 	if (job->spec.after == JOB_AFTER_NO_RESET_STUB) {

@@ -139,10 +139,19 @@ void sim_stub_reset(struct sim_board *b);
  * own copy, changed in place) and decides late/duplicated replies; returns how many
  * times the request arrives (1, or 2 for dup-frame). */
 int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t);
-/* The late fault for a request to the stub (the other targeted faults hit ROM fields):
- * how much later its reply goes out, 0 when it does not fire. */
-uint64_t sim_faults_stub_late(struct sim_board *b, uint8_t op, uint64_t t);
 bool sim_faults_any(const struct sim_faults *f);
+/* The same for a request to the running stub, whose core has decoded it into frame:
+ * the flips change it in place, `late` sets b->late_ns; the stub-only kinds say what the
+ * board does instead of handling it (*bit: which reply bit reply-flip flips). */
+enum sim_stub_fault {
+	SIM_STUB_PASS,
+	SIM_STUB_LOSE,
+	SIM_STUB_RESET,
+	SIM_STUB_HANG,
+	SIM_STUB_REPLY_FLIP,
+};
+enum sim_stub_fault sim_faults_stub(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t,
+				    unsigned *bit);
 
 /* bootlog.c: queues the ROM banner (and, for a flash boot, the segment lines). */
 void sim_boot_log(struct sim_board *b, bool download, int rst_cause, uint64_t t);

@@ -15,11 +15,19 @@
 #include "proto/packet.h"
 
 static const char *const kind_names[SIM_FAULT_KINDS] = {
-    [SIM_FAULT_SEQ_FLIP] = "seq-flip",	 [SIM_FAULT_HDR_FLIP] = "hdr-flip",
-    [SIM_FAULT_OP_FLIP] = "op-flip",	 [SIM_FAULT_ADDR_FLIP] = "addr-flip",
-    [SIM_FAULT_DUP_FRAME] = "dup-frame", [SIM_FAULT_DUP_REPLY] = "dup-reply",
-    [SIM_FAULT_LATE] = "late",		 [SIM_FAULT_DATA_FLIP2] = "data-flip2",
+    [SIM_FAULT_SEQ_FLIP] = "seq-flip",
+    [SIM_FAULT_HDR_FLIP] = "hdr-flip",
+    [SIM_FAULT_OP_FLIP] = "op-flip",
+    [SIM_FAULT_ADDR_FLIP] = "addr-flip",
+    [SIM_FAULT_DUP_FRAME] = "dup-frame",
+    [SIM_FAULT_DUP_REPLY] = "dup-reply",
+    [SIM_FAULT_LATE] = "late",
+    [SIM_FAULT_DATA_FLIP2] = "data-flip2",
     [SIM_FAULT_ROM_ERROR] = "rom-error",
+    [SIM_FAULT_LOSE] = "lose",
+    [SIM_FAULT_REPLY_FLIP] = "reply-flip",
+    [SIM_FAULT_RESET] = "reset",
+    [SIM_FAULT_HANG] = "hang",
 };
 
 /* Bits each flip kind chooses from: the sequence word, the 24 header bytes, the address. */
@@ -28,12 +36,14 @@ static unsigned kind_bits(enum sim_fault_kind k)
 	return k == SIM_FAULT_HDR_FLIP	   ? 24 * 8
 	       : k == SIM_FAULT_ROM_ERROR  ? 256
 	       : k == SIM_FAULT_DATA_FLIP2 ? 8
+	       : k == SIM_FAULT_REPLY_FLIP ? 256
 					   : 32;
 }
 
 static bool takes_bit(enum sim_fault_kind k)
 {
-	return k <= SIM_FAULT_ADDR_FLIP || k == SIM_FAULT_DATA_FLIP2 || k == SIM_FAULT_ROM_ERROR;
+	return k <= SIM_FAULT_ADDR_FLIP || k == SIM_FAULT_DATA_FLIP2 || k == SIM_FAULT_ROM_ERROR ||
+	       k == SIM_FAULT_REPLY_FLIP;
 }
 
 static uint8_t op_by_name(const char *s, size_t n)
@@ -158,12 +168,10 @@ static void flip_word(uint8_t *p, unsigned bit)
 	put_le32(p, get_le32(p) ^ (1u << bit));
 }
 
-int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t)
+/* The faults that change the request's bytes (the flips). */
+static void apply_flips(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t)
 {
 	uint8_t op = frame[1];
-	b->late_ns = 0;
-	b->dup_reply = false;
-	b->rom_error = 0;
 	if (len >= PKT_HEADER_LEN + 8 && fires(b, SIM_FAULT_SEQ_FLIP, op)) {
 		unsigned bit = pick_bit(b, SIM_FAULT_SEQ_FLIP);
 		flip_word(frame + PKT_HEADER_LEN + 4, bit);
@@ -195,6 +203,15 @@ int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t
 		frame[PKT_HEADER_LEN + 16 + j] ^= (uint8_t)(1u << bit);
 		sim_trace(b, t, "FAULT data-flip2 bit %u of data bytes %zu and %zu", bit, i, j);
 	}
+}
+
+int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t)
+{
+	uint8_t op = frame[1];
+	b->late_ns = 0;
+	b->dup_reply = false;
+	b->rom_error = 0;
+	apply_flips(b, frame, len, t);
 	if (fires(b, SIM_FAULT_ROM_ERROR, op)) {
 		const struct sim_fault_rule *r = &b->cfg.faults.rule[SIM_FAULT_ROM_ERROR];
 		b->rom_error = r->bit_set ? (uint8_t)r->bit : PKT_ROM_FAILED_TO_ACT;
@@ -217,13 +234,38 @@ int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t
 	return 1;
 }
 
-uint64_t sim_faults_stub_late(struct sim_board *b, uint8_t op, uint64_t t)
+enum sim_stub_fault sim_faults_stub(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t,
+				    unsigned *bit)
 {
-	if (!fires(b, SIM_FAULT_LATE, op))
-		return 0;
-	sim_trace(b, t, "FAULT late: the stub's reply to %s comes %u ms late", pkt_op_name(op),
-		  b->cfg.faults.rule[SIM_FAULT_LATE].ms);
-	return (uint64_t)b->cfg.faults.rule[SIM_FAULT_LATE].ms * 1000000ull;
+	if (len < PKT_HEADER_LEN)
+		return SIM_STUB_PASS;
+	uint8_t op = frame[1];
+	b->late_ns = 0;
+	if (fires(b, SIM_FAULT_LOSE, op)) {
+		sim_trace(b, t, "FAULT lose: the stub never sees %s", pkt_op_name(op));
+		return SIM_STUB_LOSE;
+	}
+	if (fires(b, SIM_FAULT_RESET, op)) {
+		sim_trace(b, t, "FAULT reset: the board resets as %s arrives", pkt_op_name(op));
+		return SIM_STUB_RESET;
+	}
+	if (fires(b, SIM_FAULT_HANG, op)) {
+		sim_trace(b, t, "FAULT hang: the stub stops answering at %s", pkt_op_name(op));
+		return SIM_STUB_HANG;
+	}
+	apply_flips(b, frame, len, t);
+	if (fires(b, SIM_FAULT_LATE, op)) {
+		b->late_ns = (uint64_t)b->cfg.faults.rule[SIM_FAULT_LATE].ms * 1000000ull;
+		sim_trace(b, t, "FAULT late: the reply to %s comes %u ms late", pkt_op_name(op),
+			  b->cfg.faults.rule[SIM_FAULT_LATE].ms);
+	}
+	if (fires(b, SIM_FAULT_REPLY_FLIP, op)) {
+		*bit = pick_bit(b, SIM_FAULT_REPLY_FLIP);
+		sim_trace(b, t, "FAULT reply-flip: bit %u of the reply to %s", *bit,
+			  pkt_op_name(op));
+		return SIM_STUB_REPLY_FLIP;
+	}
+	return SIM_STUB_PASS;
 }
 
 bool sim_faults_any(const struct sim_faults *f)

@@ -42,6 +42,12 @@ enum sim_fault_kind {
 			       * checksum stays right) */
 	SIM_FAULT_ROM_ERROR,  /* the ROM refuses the request with error `bit` (default 0x06,
 			       * "failed to act") without acting on it */
+	/* Stub only (a request to the running flasher stub): */
+	SIM_FAULT_LOSE,	      /* the request is lost on the wire: the stub never sees it */
+	SIM_FAULT_REPLY_FLIP, /* one bit of the first bytes of its reply flips on the wire */
+	SIM_FAULT_RESET,      /* the board resets (brown-out) as the request arrives: the ROM
+			       * loader comes back, the stub is gone */
+	SIM_FAULT_HANG,	      /* the stub stops answering from this request on (a crash) */
 	SIM_FAULT_KINDS
 };
 
@@ -91,6 +97,8 @@ struct sim_config {
 	uint32_t max_baud; /* the bridge garbles every byte above this rate (0 = none) */
 	double latency_ms; /* added before every reply (USB bridge turnaround) */
 	bool fast;	   /* no wire, latency or flash times at all */
+	bool unchecked;	   /* the stub never checks request headers (STUB_OP_STRICT is taken
+			 * but not kept, as by a stub without it): header faults reach it */
 	uint64_t seed;
 	struct sim_faults faults;
 	bool boot_log;	      /* ROM banner at 74880 baud after every reset */

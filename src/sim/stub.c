@@ -215,14 +215,32 @@ size_t sim_stub_input(struct sim_board *b, const uint8_t *data, size_t len, uint
 		if (data[i] == 0xC0 && st->core.in_frame && st->core.frame_len) {
 			/* This byte ends a request: the stall fault draws once per command. */
 			sim_draw_stall(b);
-			st->host.stall_ns = b->stall_ns;
-			if (st->core.frame_len >= 2 &&
-			    !(st->core.rd.active && st->core.frame_len == 4))
-				st->host.stall_ns += sim_faults_stub_late(
-				    b, ((const uint8_t *)st->core.frame)[1], st->host.now_ns);
+			unsigned bit = 0;
+			enum sim_stub_fault f = SIM_STUB_PASS;
+			if (!st->core.bad)
+				f = sim_faults_stub(b, (uint8_t *)st->core.frame,
+						    st->core.frame_len, st->host.now_ns, &bit);
+			st->host.stall_ns = b->stall_ns + b->late_ns;
+			if (f == SIM_STUB_REPLY_FLIP)
+				st->host.flip_bit = (int)bit;
 			trace_request(b, st);
+			if (f == SIM_STUB_LOSE)
+				st->core.bad = 1; /* the core drops the frame */
+			if (f == SIM_STUB_RESET) {
+				sim_trace(b, st->host.now_ns, "STUB reset: the ROM loader starts");
+				sim_boot(b, true, 2, st->host.now_ns);
+				return i + 1;
+			}
+			if (f == SIM_STUB_HANG) {
+				sim_trace(b, st->host.now_ns, "STUB hangs: no more answers");
+				sim_stub_reset(b);
+				b->state = SIM_STATE_FIRMWARE;
+				return i + 1;
+			}
 		}
 		stub_feed(&st->core, data + i, 1);
+		if (b->cfg.unchecked)
+			st->core.strict = 0;
 		if (st->host.left) {
 			left(b);
 			return i + 1;

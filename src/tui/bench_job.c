@@ -112,6 +112,9 @@ static void make_spec(struct bench *b, enum bench_action action)
 		bench_write_extras(b, spec);
 	spec->steps = b->steps;
 	spec->step_count = b->nsteps;
+	/* several boards at once get the whole-chip check, as on the command line */
+	if (bench_checked_ports(b) > 1)
+		spec->chip_check = true;
 }
 
 void bench_history(const struct bench *b, const struct job_board *bd, char *out, size_t cap)

@@ -446,6 +446,40 @@ def test_whole_job_check(d):
     check(flash(img) == before, "damaged boot image: the flash is unchanged")
 
 
+def test_check_chip(d):
+    """--check-chip maps every sector before and after: a FLASH_DEFL_BEGIN whose offset
+    gets bit 18 flipped on the wire (a board whose stub does not check headers)
+    also writes the file at 0x50000, and the error names
+    those sectors; a clean write passes; several boards get the check by default."""
+    rnd = random.Random(7)
+    base = bytes(rnd.getrandbits(8) for _ in range(1 << 20))
+    img = os.path.join(d, "chip.img")
+    with open(img, "wb") as f:
+        f.write(base)
+    bad = f"sim://?fast&clock=virtual&unchecked&flash={img}&flash-size=1MB&fault=hdr-flip=FLASH_DEFL_BEGIN:#1:178"
+    p = run(["write_flash", "--check-chip", "0x10000", "v.bin"], d, bad, expect=4)
+    check("0x050000..0x051fff (2 sectors)" in p.stderr,
+          f"--check-chip names the sectors written elsewhere: {p.stderr[-600:]}")
+    with open(img, "wb") as f:
+        f.write(base)
+    p = run(["write_flash", "--no-check-chip", "0x10000", "v.bin"], d, bad, expect=4)
+    check("0x050000" not in p.stderr and "--check-chip" in p.stderr,
+          f"without the check the damage is suspected, not located: {p.stderr[-600:]}")
+    good = f"sim://?fast&clock=virtual&flash={img}&flash-size=1MB"
+    p = run(["write_flash", "--check-chip", "0x10000", "v.bin"], d, good, expect=0)
+    check("Whole-chip check: nothing outside the files changed" in p.stdout,
+          f"a clean write passes the whole-chip check: {p.stdout[-600:]}")
+    two = ["--port", good, "--port", f"sim://?fast&clock=virtual&flash-size=1MB"]
+    p = subprocess.run([ESPDECK] + two + ["write_flash", "0x10000", "v.bin"], cwd=d,
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0 and p.stdout.count("Whole-chip check: nothing outside") == 2,
+          f"several boards get the whole-chip check by default: {p.stdout[-600:]}")
+    p = subprocess.run([ESPDECK] + two + ["write_flash", "--no-check-chip", "0x10000",
+                       "v.bin"], cwd=d, capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0 and "Whole-chip check" not in p.stdout,
+          f"--no-check-chip turns it off: {p.stdout[-600:]}")
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="espdeck-cli-") as d:
         files = make_files(d)
@@ -462,6 +496,7 @@ def main():
         test_flash_status(d)
         test_all_size(d)
         test_whole_job_check(d)
+        test_check_chip(d)
         test_unreachable(d)
         test_faults(d)
         test_links(d)
