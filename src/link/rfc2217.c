@@ -38,12 +38,12 @@ struct rfc {
 	size_t rx_pos, rx_len;
 	uint8_t queue[512]; /* telnet commands not yet sent */
 	size_t queue_len;
-	int dtr, rts;	      /* last values sent, -1 before the first */
-	bool comport_ok;      /* the server said DO COM-PORT-OPTION */
-	bool negotiated_any;  /* the server sent any telnet negotiation */
-	bool refused[2][256]; /* [0] WONT/DONT sent for an option, [1] DO/WILL sent */
-	char refusal[200];    /* why the server is not an RFC 2217 server ("" = fine) */
-	uint64_t junk_bytes;  /* data bytes seen before the negotiation finished */
+	int dtr, rts;	       /* last values sent, -1 before the first */
+	bool comport_ok;       /* the server said DO COM-PORT-OPTION */
+	bool negotiated_any;   /* the server sent any telnet negotiation */
+	bool answered[2][256]; /* [0] WONT/DONT sent for an option, [1] DO/WILL sent */
+	char refusal[200];     /* why the server is not an RFC 2217 server ("" = fine) */
+	uint64_t junk_bytes;   /* data bytes seen before the negotiation finished */
 };
 
 static int gone(struct link *l, struct ed_error *err, const char *why)
@@ -113,9 +113,9 @@ static int flush_queue(struct link *l, const uint8_t *data, size_t len, struct e
 static void answer(struct rfc *r, uint8_t verb, uint8_t option)
 {
 	bool positive = verb == TELNET_DO || verb == TELNET_WILL;
-	if (r->refused[positive][option])
+	if (r->answered[positive][option])
 		return; /* answered once: never loop (RFC 854's rule) */
-	r->refused[positive][option] = true;
+	r->answered[positive][option] = true;
 	uint8_t b[3];
 	enqueue(r, b, telnet_negotiate(b, verb, option));
 }
@@ -357,7 +357,7 @@ static int negotiate(struct link *l, struct ed_error *err)
 	size_t n = telnet_negotiate(b, TELNET_WILL, TELNET_OPT_BINARY);
 	n += telnet_negotiate(b + n, TELNET_DO, TELNET_OPT_BINARY);
 	n += telnet_negotiate(b + n, TELNET_WILL, TELNET_OPT_COM_PORT);
-	r->refused[1][TELNET_OPT_BINARY] = true; /* asked: an echo of these needs no answer */
+	r->answered[1][TELNET_OPT_BINARY] = true; /* asked: an echo of these needs no answer */
 	enqueue(r, b, n);
 	int rc = flush_queue(l, NULL, 0, err);
 	uint64_t end = ed_monotonic_us() + NEGOTIATE_TIMEOUT_US;
