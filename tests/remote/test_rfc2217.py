@@ -176,6 +176,35 @@ def silent(conn):
     time.sleep(10)
 
 
+def proxy_slow(target_port, first_s, each_s):
+    """Forwards to target_port, holding everything back first_s at the start and each_s
+    per chunk from the board (a server on a slow, distant link)."""
+    def handler(conn):
+        time.sleep(first_s)
+        up = socket.create_connection(("127.0.0.1", target_port))
+
+        def down():
+            try:
+                while True:
+                    d = up.recv(4096)
+                    if not d:
+                        break
+                    time.sleep(each_s)
+                    conn.sendall(d)
+            except OSError:
+                pass
+        threading.Thread(target=down, daemon=True).start()
+        try:
+            while True:
+                d = conn.recv(4096)
+                if not d:
+                    break
+                up.sendall(d)
+        finally:
+            up.close()
+    return handler
+
+
 def proxy_dropping(target_port, after):
     """Forwards to target_port and closes both sides after `after` bytes from the client."""
     def handler(conn):
@@ -241,7 +270,16 @@ def test_bad_servers(tmp):
     check(p.returncode != 0 and "was closed" in p.stderr and p.seconds < 30,
           f"a server that drops mid-write: exit {p.returncode} in {p.seconds:.1f} s: "
           f"{p.stderr.strip()[-400:]}")
-    # A slow server: RFC 2217 spoken, but no board answers behind it.
+    # A slow server: negotiation after 1.5 s, every chunk from the board 20 ms late.
+    sim, port = start_sim(tmp, "slow", "--rfc2217", "127.0.0.1:0")
+    srv = Server(proxy_slow(int(port), 1.5, 0.02))
+    p = run(["--port", f"rfc2217://127.0.0.1:{srv.port}", "read_mac"], timeout=60)
+    srv.close()
+    stop(sim)
+    check(p.returncode == 0 and "18:fe:34:a1:b2:c3" in p.stdout,
+          f"a slow server that answers within the timeouts works: exit {p.returncode}: "
+          f"{p.stderr.strip()[-400:]}")
+    # A server that speaks RFC 2217, but no board answers behind it.
     def mute_rfc(conn):
         conn.sendall(bytes([255, 251, 0, 255, 253, 0, 255, 253, 44]))
         while conn.recv(4096):
