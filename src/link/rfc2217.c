@@ -98,7 +98,8 @@ static int flush_queue(struct link *l, const uint8_t *data, size_t len, struct e
 	size_t pos = 0;
 	do {
 		size_t chunk = len - pos < 4096 ? len - pos : 4096;
-		n += telnet_escape(data + pos, chunk, buf + n);
+		if (chunk) /* data is NULL when only commands go out */
+			n += telnet_escape(data + pos, chunk, buf + n);
 		pos += chunk;
 		if (n) {
 			int rc = send_all(l, buf, n, err);

@@ -56,7 +56,7 @@ static void feed(struct rfcsrv *s)
 
 static void reply(struct rfcsrv *s, uint8_t command, const uint8_t *value, size_t n)
 {
-	uint8_t b[6 + 2 * 8];
+	uint8_t b[6 + 2 * TELNET_SB_MAX]; /* the longest SB payload, all 0xFF */
 	send_all(s->fd, b, telnet_comport(b, (uint8_t)(command + RFC2217_SERVER_OFFSET), value, n));
 }
 

@@ -55,6 +55,8 @@ def test_reset_model(tmp):
               "(no SYNC reply)")
         c = Rfc2217Client(int(port))
         c.received(0.3)
+        # a long SB of escaped 0xFF (answered in full) and an unknown option first
+        c.send(bytes([255, 250, 44, 3]) + b"\xff\xff" * 60 + bytes([255, 240, 255, 251, 99]))
         classic_reset(c, 0)
         c.send(SYNC)
         got = c.received(1.0)
