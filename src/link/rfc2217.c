@@ -50,7 +50,8 @@ static int gone(struct link *l, struct ed_error *err, const char *why)
 {
 	return ed_fail(err, ED_ERR_DISCONNECTED,
 		       "the connection to %s was closed (%s): is the RFC 2217 server (ser2net, "
-		       "espdeck-sim --rfc2217) still running?",
+		       "espdeck-sim --rfc2217) still running, and the port not in use by "
+		       "another client?",
 		       l->name, why);
 }
 

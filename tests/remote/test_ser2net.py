@@ -37,20 +37,27 @@ connection: &raw
 """
 
 
+def listening():
+    """TCP ports in LISTEN state on this host (/proc/net/tcp, state 0A)."""
+    ports = set()
+    for line in open("/proc/net/tcp").read().splitlines()[1:]:
+        f = line.split()
+        if f[3] == "0A":
+            ports.add(int(f[1].split(":")[1], 16))
+    return ports
+
+
 def start_ser2net(tmp, pty):
     rfc, raw = free_port(), free_port()
     conf = os.path.join(tmp, "ser2net.yaml")
     open(conf, "w").write(CONFIG.format(rfc=rfc, raw=raw, pty=pty))
     p = subprocess.Popen([SER2NET, "-n", "-d", "-c", conf, "-P", os.path.join(tmp, "pid")],
                          stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "s2n.log"), "w"))
-    import socket
+    # Wait for both listeners without connecting: a connection opens the pty, and
+    # ser2net then drops a client of the other accepter until it has closed it again.
     end = time.monotonic() + 5
-    while time.monotonic() < end:
-        try:
-            socket.create_connection(("127.0.0.1", raw), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    while time.monotonic() < end and not {rfc, raw} <= listening():
+        time.sleep(0.05)
     return p, f"rfc2217://127.0.0.1:{rfc}", f"socket://127.0.0.1:{raw}"
 
 
