@@ -74,11 +74,30 @@ def flash_and_read(tmp, url, data, offset):
           f"read_flash through ser2net {url} gives the bytes back: {p.stderr[-400:]}")
 
 
+S2N = {}  # the running ser2net process and the pty it serves
+
+
+def pty_open_in(pid, pty):
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == pty:
+                return True
+        except OSError:
+            pass
+    return False
+
+
 def s2n_run(args):
-    """ser2net releases the pty a moment after a client leaves and resets a client that
-    comes for the other accepter before that: leave it the moment."""
+    """ser2net closes the pty a moment after a client leaves and drops a client of the
+    other accepter that comes before: wait until its file descriptor is gone."""
     p = run(args)
-    time.sleep(0.5)
+    end = time.monotonic() + 5
+    while time.monotonic() < end and pty_open_in(S2N["pid"], S2N["pty"]):
+        time.sleep(0.02)
     return p
 
 
@@ -90,6 +109,7 @@ def main():
         flash = os.path.join(tmp, "flash.bin")
         sim, pty = start_sim(tmp, "pty", "--pty", "--flash", flash, "--flash-size", "1MB")
         s2n, rfc, raw = start_ser2net(tmp, pty)
+        S2N.update(pid=s2n.pid, pty=pty)
         try:
             for url in (rfc, raw):
                 p = s2n_run(["--port", url, "chip_id"])
@@ -120,6 +140,7 @@ def main():
             stop(sim)
         sim, pty = start_sim(tmp, "pty2", "--pty", "--flash", flash)
         s2n, rfc, raw = start_ser2net(tmp, pty)
+        S2N.update(pid=s2n.pid, pty=pty)
         try:
             out = os.path.join(tmp, "fast-back.bin")
             p = s2n_run(["--port", rfc, "--baud", "460800", "read_flash", "0x50000",
