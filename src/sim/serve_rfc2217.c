@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sim/board.h"
+
 static bool send_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n) {
@@ -63,6 +65,7 @@ static void reply(struct rfcsrv *s, uint8_t command, const uint8_t *value, size_
 static void control(struct rfcsrv *s, uint8_t v)
 {
 	s->controls++;
+	sim_trace(s->b, s->now, "RFC2217 SET-CONTROL %u", v);
 	switch (v) {
 	case RFC2217_CONTROL_DTR_ON:
 	case RFC2217_CONTROL_DTR_OFF:
@@ -89,6 +92,7 @@ static void comport(struct rfcsrv *s, const uint8_t *p, size_t n)
 		if (vlen == 4) {
 			uint32_t baud = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
 					(uint32_t)v[2] << 8 | v[3];
+			sim_trace(s->b, s->now, "RFC2217 SET-BAUDRATE %u", baud);
 			if (baud) /* 0 asks for the current speed */
 				sim_board_set_baud(s->b, baud, s->now);
 		}
@@ -97,7 +101,10 @@ static void comport(struct rfcsrv *s, const uint8_t *p, size_t n)
 		if (vlen == 1)
 			control(s, v[0]);
 		break;
-	default: /* data size, parity, stop size, purge...: 8N1 is all the board knows */
+	case RFC2217_PURGE_DATA:
+		sim_trace(s->b, s->now, "RFC2217 PURGE-DATA %u", vlen ? v[0] : 0);
+		break;
+	default: /* data size, parity, stop size...: 8N1 is all the board knows */
 		break;
 	}
 	reply(s, cmd, v, vlen);

@@ -41,8 +41,39 @@ def classic_reset(c, gap):
             c.send(b"".join(set_control(v) for v in step))
 
 
+def trace_after(path, start):
+    """(time, text) of the sim trace lines from line number start on, once the session
+    that wrote them has ended (the sim writes its trace out then)."""
+    end = time.monotonic() + 3
+    while time.monotonic() < end and "SET-CONTROL" not in "".join(
+            open(path).read().splitlines()[start:]):
+        time.sleep(0.05)
+    out = []
+    for line in open(path).read().splitlines()[start:]:
+        t, _, text = line.strip().partition(" ")
+        out.append((float(t), text))
+    return out
+
+
+def reset_window(events):
+    """Seconds between the first DTR on and the RTS off after it (both lines asserted at
+    the board), and the boot that follows DTR on (traced when the board samples its
+    straps, which may be before RTS off)."""
+    dtr_on = rts_off = None
+    boot = None
+    for t, text in events:
+        if text == "RFC2217 SET-CONTROL 8" and dtr_on is None:
+            dtr_on = t
+        elif text == "RFC2217 SET-CONTROL 12" and dtr_on is not None and rts_off is None:
+            rts_off = t
+        elif text.startswith("BOOT") and dtr_on is not None and boot is None:
+            boot = text.split()[1]
+    return (rts_off - dtr_on if rts_off is not None else None), boot
+
+
 def test_reset_model(tmp):
-    sim, port = start_sim(tmp, "reset", "--rfc2217", "127.0.0.1:0")
+    trace = os.path.join(tmp, "reset.trace")
+    sim, port = start_sim(tmp, "reset", "--rfc2217", "127.0.0.1:0", "--trace", trace)
     try:
         c = Rfc2217Client(int(port))
         c.received(0.3)
@@ -53,6 +84,11 @@ def test_reset_model(tmp):
         check(SYNC_REPLY_HEAD not in got,
               "a client changing DTR/RTS one at a time 100 ms apart boots the firmware "
               "(no SYNC reply)")
+        window, boot = reset_window(trace_after(trace, 0))
+        mark = len(open(trace).read().splitlines())
+        check(window is not None and window >= 0.09 and boot == "flash",
+              f"its both-lines-asserted window is {window} s at the board, and it boots "
+              f"from flash ({boot})")
         c = Rfc2217Client(int(port))
         c.received(0.3)
         # a long SB of escaped 0xFF (answered in full) and an unknown option first
@@ -64,10 +100,21 @@ def test_reset_model(tmp):
         check(SYNC_REPLY_HEAD in got, "the same reset with both changes in one segment "
               "enters the loader")
         u = f"rfc2217://127.0.0.1:{port}"
+        time.sleep(0.2)  # the second client's session ends and its trace is written
+        mark = len(open(trace).read().splitlines())
         p = run(["--port", u, "--custom-reset-sequence", CLASSIC, "--connect-attempts", "1",
                  "chip_id"])
         check(p.returncode == 0 and "Chip ID: 0x00a1b2c3" in p.stdout,
               f"espdeck enters the loader with esptool's Classic timings: {p.stderr[-500:]}")
+        events = trace_after(trace, mark)
+        window, boot = reset_window(events)
+        check(window == 0 and boot == "download",
+              f"espdeck's DTR on and RTS off arrive together ({window} s apart) and the "
+              f"board boots into the loader ({boot})")
+        texts = [t for _, t in events]
+        check("RFC2217 SET-BAUDRATE 115200" in texts and "RFC2217 PURGE-DATA 1" in texts,
+              "espdeck sets the baud rate at open and purges the server's input before "
+              "SYNC")
         p = run(["--port", u + "?ign_set_control", "--connect-attempts", "1", "read_mac"])
         check(p.returncode == 0 and "18:fe:34:a1:b2:c3" in p.stdout,
               f"espdeck's default reset over rfc2217:// with ?ign_set_control: "
