@@ -298,7 +298,7 @@ static int serve_tcp(struct sim_board *b, const struct serve_options *o, uint64_
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		struct rfcsrv rfc;
 		if (telnet) {
-			if (!rfcsrv_start(&rfc, cfd, b, o->quiet)) {
+			if (!rfcsrv_start(&rfc, cfd, b)) {
 				close(cfd);
 				continue;
 			}

@@ -30,12 +30,11 @@ static bool send_all(int fd, const uint8_t *p, size_t n)
 	return true;
 }
 
-bool rfcsrv_start(struct rfcsrv *s, int fd, struct sim_board *b, bool quiet)
+bool rfcsrv_start(struct rfcsrv *s, int fd, struct sim_board *b)
 {
 	memset(s, 0, sizeof *s);
 	s->fd = fd;
 	s->b = b;
-	s->quiet = quiet;
 	telnet_decoder_init(&s->dec);
 	uint8_t msg[9];
 	size_t n = telnet_negotiate(msg, TELNET_WILL, TELNET_OPT_BINARY);
@@ -64,7 +63,6 @@ static void reply(struct rfcsrv *s, uint8_t command, const uint8_t *value, size_
 
 static void control(struct rfcsrv *s, uint8_t v)
 {
-	s->controls++;
 	sim_trace(s->b, s->now, "RFC2217 SET-CONTROL %u", v);
 	switch (v) {
 	case RFC2217_CONTROL_DTR_ON:

@@ -28,13 +28,11 @@ struct rfcsrv {
 	size_t data_len;
 	int rc; /* first error from the board while decoding */
 	struct ed_error *err;
-	unsigned controls; /* SET-CONTROL commands seen (for the session summary) */
-	bool quiet;
 };
 
 /* Sends the server's side of the negotiation (WILL/DO BINARY, DO COM-PORT-OPTION).
  * Returns false when fd failed. */
-bool rfcsrv_start(struct rfcsrv *s, int fd, struct sim_board *b, bool quiet);
+bool rfcsrv_start(struct rfcsrv *s, int fd, struct sim_board *b);
 
 /* Decodes len bytes from the client received at now_ns. Returns ED_OK or the board's
  * error (ED_ERR_DISCONNECTED when a disconnect fault fired), detail in err. */
