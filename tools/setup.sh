@@ -11,10 +11,11 @@ cd "$(dirname "$0")/.."
 # demo firmware, the test ELFs and the flasher stub; qemu-system-misc runs the stub on the
 # real instruction set (tests/stub_qemu); nodejs/npm run the esptool-js interop test; tmux
 # drives the TUI tests; clang (with its libFuzzer runtime) builds the third test tree and
-# the fuzz targets.
+# the fuzz targets; ser2net serves the virtual board's pty over RFC 2217 and raw TCP
+# (tests/remote).
 PKGS="meson ninja-build pkg-config gcc clang clang-format libncurses-dev libserialport-dev libelf-dev \
 libinih-dev zlib1g-dev libcmocka-dev scdoc gcc-xtensa-lx106 binutils-xtensa-lx106 \
-tmux nodejs npm socat python3 xxd libclang-rt-14-dev qemu-system-misc"
+tmux nodejs npm socat python3 xxd libclang-rt-14-dev qemu-system-misc ser2net"
 
 install_missing() {
 	missing=""

@@ -12,20 +12,23 @@ int link_open(const char *spec, const struct link_options *opts, struct link **o
 	if (!opts)
 		opts = &def;
 	if (!spec || !*spec)
-		return ed_fail(
-		    err, ED_ERR_ARG,
-		    "no port given: use --port /dev/ttyUSB0, socket://HOST:PORT or sim://");
+		return ed_fail(err, ED_ERR_ARG,
+			       "no port given: use --port /dev/ttyUSB0, socket://HOST:PORT, "
+			       "rfc2217://HOST:PORT or sim://");
 	if (!strncmp(spec, "sim://", 6))
 		return link_sim_open(spec + 6, opts, out, err);
 	if (!strncmp(spec, "fault://", 8))
 		return link_fault_open(spec + 8, opts, out, err);
 	if (!strncmp(spec, "socket://", 9))
 		return link_tcp_open(spec + 9, opts, out, err);
+	if (!strncmp(spec, "rfc2217://", 10))
+		return link_rfc2217_open(spec + 10, opts, out, err);
 	if (strstr(spec, "://"))
-		return ed_fail(err, ED_ERR_ARG,
-			       "unknown port scheme in '%s': use a device path, socket://HOST:PORT "
-			       "or sim://",
-			       spec);
+		return ed_fail(
+		    err, ED_ERR_ARG,
+		    "unknown port scheme in '%s': use a device path, socket://HOST:PORT, "
+		    "rfc2217://HOST:PORT or sim://",
+		    spec);
 	return link_serial_open(spec, opts, out, err);
 }
 

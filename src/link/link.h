@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * Byte links: the only code that touches hardware (the "port layer" of style.md).
- * A link is a serial port (libserialport), a raw TCP socket ("socket://host:port") or an
- * in-process virtual board ("sim://?options"). The engine sees only this vtable.
+ * A link is a serial port (libserialport), a raw TCP socket ("socket://host:port"), a
+ * remote serial port over RFC 2217 ("rfc2217://host:port") or an in-process virtual board
+ * ("sim://?options"). The engine sees only this vtable.
  *
  * Time is part of the vtable (style.md §7): engine code never calls clock_gettime() or
  * sleep itself, so the in-process virtual board can run on a virtual clock and tests of
@@ -57,7 +58,8 @@ struct link_options {
 };
 #define LINK_OPTIONS_DEFAULT ((struct link_options){.baud = 115200})
 
-/* Opens a link by spec: "sim://[?key=value&...]", "socket://host:port", or a serial
+/* Opens a link by spec: "sim://[?key=value&...]", "socket://host:port",
+ * "rfc2217://host:port", or a serial
  * device path. On success *out owns the link (free with link_close()). */
 int link_open(const char *spec, const struct link_options *opts, struct link **out,
 	      struct ed_error *err);
@@ -67,6 +69,11 @@ int link_serial_open(const char *path, const struct link_options *opts, struct l
 		     struct ed_error *err);
 int link_tcp_open(const char *hostport, const struct link_options *opts, struct link **out,
 		  struct ed_error *err);
+/* "rfc2217://HOST:PORT[?ign_set_control]" without the scheme: telnet COM-PORT-OPTION
+ * (RFC 2217), as ser2net's telnet(rfc2217) accepter serves it; baud and DTR/RTS reach the
+ * far port. */
+int link_rfc2217_open(const char *spec, const struct link_options *opts, struct link **out,
+		      struct ed_error *err);
 int link_sim_open(const char *options, const struct link_options *opts, struct link **out,
 		  struct ed_error *err);
 

@@ -16,6 +16,7 @@
 
 #include "core/util.h"
 #include "link/link.h"
+#include "link/link_int.h"
 
 #define CONNECT_TIMEOUT_MS 5000
 
@@ -162,8 +163,8 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len)
 	return r;
 }
 
-static int split_hostport(const char *hostport, char *host, size_t cap, const char **port,
-			  struct ed_error *err)
+static int split_hostport(const char *scheme, const char *hostport, char *host, size_t cap,
+			  const char **port, struct ed_error *err)
 {
 	const char *colon = strrchr(hostport, ':');
 	const char *h = hostport;
@@ -172,29 +173,29 @@ static int split_hostport(const char *hostport, char *host, size_t cap, const ch
 		h++, hlen -= 2;
 	if (!colon || !colon[1] || hlen == 0 || hlen >= cap)
 		return ed_fail(err, ED_ERR_ARG,
-			       "bad socket address 'socket://%s': write socket://HOST:PORT, for "
-			       "example socket://127.0.0.1:4000",
-			       hostport);
+			       "bad address '%s://%s': write %s://HOST:PORT, for example "
+			       "%s://127.0.0.1:4000",
+			       scheme, hostport, scheme, scheme);
 	memcpy(host, h, hlen);
 	host[hlen] = '\0';
 	*port = colon + 1;
 	return ED_OK;
 }
 
-int link_tcp_open(const char *hostport, const struct link_options *opts, struct link **out,
-		  struct ed_error *err)
+int link_tcp_connect(const char *scheme, const char *hostport, int *fd_out, struct ed_error *err)
 {
-	*out = NULL;
+	*fd_out = -1;
 	char host[256];
 	const char *port = NULL;
-	int rc = split_hostport(hostport, host, sizeof host, &port, err);
+	int rc = split_hostport(scheme, hostport, host, sizeof host, &port, err);
 	if (rc < 0)
 		return rc;
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	struct addrinfo *res = NULL;
 	int gai = getaddrinfo(host, port, &hints, &res);
 	if (gai != 0)
-		return ed_fail(err, ED_ERR_NOTFOUND, "cannot resolve socket://%s: %s", hostport,
+		return ed_fail(err, ED_ERR_NOTFOUND,
+			       "cannot resolve %s://%s: %s (check the host name)", scheme, hostport,
 			       gai_strerror(gai));
 	int fd = -1, last_errno = 0;
 	for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
@@ -209,13 +210,24 @@ int link_tcp_open(const char *hostport, const struct link_options *opts, struct 
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		return ed_fail(
-		    err, ED_ERR_NOTFOUND,
-		    "cannot connect to socket://%s: %s (is espdeck-sim --tcp or the serial "
-		    "bridge running on that port?)",
-		    hostport, strerror(last_errno));
+		return ed_fail(err, ED_ERR_NOTFOUND,
+			       "cannot connect to %s://%s: %s (is the serial bridge or "
+			       "espdeck-sim running on that port?)",
+			       scheme, hostport, strerror(last_errno));
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); /* small replies matter */
+	*fd_out = fd;
+	return ED_OK;
+}
+
+int link_tcp_open(const char *hostport, const struct link_options *opts, struct link **out,
+		  struct ed_error *err)
+{
+	*out = NULL;
+	int fd;
+	int rc = link_tcp_connect("socket", hostport, &fd, err);
+	if (rc < 0)
+		return rc;
 	struct link *l = calloc(1, sizeof *l);
 	struct tcp *t = calloc(1, sizeof *t);
 	if (!l || !t) {

@@ -22,6 +22,8 @@
 
 #include "core/tty_baud.h"
 #include "core/util.h"
+#include "proto/telnet.h"
+#include "sim/serve_rfc2217.h"
 
 /* Set by SIGINT/SIGTERM; the only process-wide state, as a signal handler needs it. */
 static volatile sig_atomic_t stop_requested;
@@ -37,7 +39,7 @@ static uint64_t board_now(uint64_t base_us)
 	return (ed_monotonic_us() - base_us) * 1000ull;
 }
 
-static int listen_tcp(const char *spec, int *port_out)
+static int listen_tcp(const char *opt, const char *spec, int *port_out)
 {
 	char host[256] = "127.0.0.1";
 	const char *port = spec;
@@ -45,7 +47,7 @@ static int listen_tcp(const char *spec, int *port_out)
 	if (colon) {
 		size_t n = (size_t)(colon - spec);
 		if (n >= sizeof host) {
-			fprintf(stderr, "espdeck-sim: --tcp %s: host name too long\n", spec);
+			fprintf(stderr, "espdeck-sim: --%s %s: host name too long\n", opt, spec);
 			return -1;
 		}
 		const char *h = spec;
@@ -62,9 +64,9 @@ static int listen_tcp(const char *spec, int *port_out)
 	uint32_t pnum;
 	if (!ed_parse_u32(port, &pnum) || pnum > 65535) {
 		fprintf(stderr,
-			"espdeck-sim: --tcp %s: '%s' is not a port number (use HOST:PORT, "
+			"espdeck-sim: --%s %s: '%s' is not a port number (use HOST:PORT, "
 			"PORT 0 picks a free one)\n",
-			spec, port);
+			opt, spec, port);
 		return -1;
 	}
 	struct addrinfo hints = {
@@ -72,7 +74,7 @@ static int listen_tcp(const char *spec, int *port_out)
 	struct addrinfo *ai = NULL;
 	int gai = getaddrinfo(host, port, &hints, &ai);
 	if (gai) {
-		fprintf(stderr, "espdeck-sim: --tcp %s: %s\n", spec, gai_strerror(gai));
+		fprintf(stderr, "espdeck-sim: --%s %s: %s\n", opt, spec, gai_strerror(gai));
 		return -1;
 	}
 	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
@@ -173,26 +175,46 @@ static void print_stats(const struct sim_board *b, const char *what, bool quiet)
 		(unsigned long long)s.sectors_erased);
 }
 
+/* Writes the board's bytes to the client, escaping 0xFF on an RFC 2217 connection. */
+static bool send_out(int fd, const uint8_t *p, size_t n, bool telnet)
+{
+	if (!telnet)
+		return write_all(fd, p, n);
+	uint8_t esc[2 * 4096];
+	for (size_t pos = 0; pos < n; pos += 4096) {
+		size_t chunk = n - pos < 4096 ? n - pos : 4096;
+		if (!write_all(fd, esc, telnet_escape(p + pos, chunk, esc)))
+			return false;
+	}
+	return true;
+}
+
+/* Follows the pty's line speed: the client may change it at any time before writing. */
+static void follow_pty_baud(struct sim_board *b, int pty_slave, uint64_t now)
+{
+	uint32_t baud = pty_baud(pty_slave);
+	if (baud)
+		sim_board_set_baud(b, baud, now);
+}
+
 /* One session on fd until the peer leaves, the board is gone, or a stop is requested.
+ * rfc is the RFC 2217 state of the connection (NULL for raw bytes or the pty).
  * Returns false when fd failed for good (pty), true when the session ended normally. */
-static bool session(struct sim_board *b, int fd, int pty_slave, uint64_t base_us)
+static bool session(struct sim_board *b, int fd, int pty_slave, struct rfcsrv *rfc,
+		    uint64_t base_us)
 {
 	uint8_t buf[65536];
 	for (;;) {
 		if (stop_requested)
 			return true;
 		uint64_t now = board_now(base_us);
-		if (pty_slave >= 0) {
-			uint32_t baud = pty_baud(pty_slave);
-			if (baud)
-				sim_board_set_baud(b, baud, now);
-		} else {
-			/* Raw TCP has no line speed: the host side is always at the chip's. */
+		if (pty_slave >= 0)
+			follow_pty_baud(b, pty_slave, now);
+		else if (!rfc) /* raw TCP has no line speed: the host side is the chip's */
 			sim_board_set_baud(b, sim_board_uart_baud(b), now);
-		}
 		size_t n;
 		while ((n = sim_board_output(b, buf, sizeof buf, now)) > 0)
-			if (!write_all(fd, buf, n))
+			if (!send_out(fd, buf, n, rfc != NULL))
 				return pty_slave >= 0 ? false : true;
 		if (sim_board_gone(b))
 			return true;
@@ -216,17 +238,16 @@ static bool session(struct sim_board *b, int fd, int pty_slave, uint64_t base_us
 			continue;
 		if (r <= 0)
 			return true; /* the client closed the connection */
-		struct ed_error err;
 		now = board_now(base_us);
-		if (pty_slave >= 0) {
-			/* The client may have changed the line speed while we waited in ppoll
-			 * (esptool and espdeck set 921600 and write at once): these bytes
-			 * went out at the rate set now, not at the one seen before the wait. */
-			uint32_t baud = pty_baud(pty_slave);
-			if (baud)
-				sim_board_set_baud(b, baud, now);
-		}
-		if (sim_board_input(b, buf, (size_t)r, now, &err) < 0) {
+		/* The speed the client set before writing these bytes (a stub baud change is
+		 * followed at once by the first packet at the new rate): read it now, not
+		 * before the wait. */
+		if (pty_slave >= 0)
+			follow_pty_baud(b, pty_slave, now);
+		struct ed_error err;
+		int rc = rfc ? rfcsrv_input(rfc, buf, (size_t)r, now, &err)
+			     : (int)(sim_board_input(b, buf, (size_t)r, now, &err) < 0 ? -1 : 0);
+		if (rc < 0) {
 			fprintf(stderr, "espdeck-sim: %s\n", err.msg);
 			return true;
 		}
@@ -246,7 +267,9 @@ static int write_port_file(const char *path, const char *text)
 static int serve_tcp(struct sim_board *b, const struct serve_options *o, uint64_t base_us)
 {
 	int port = 0;
-	int lfd = listen_tcp(o->tcp, &port);
+	bool telnet = o->rfc2217 != NULL;
+	const char *spec = telnet ? o->rfc2217 : o->tcp;
+	int lfd = listen_tcp(telnet ? "rfc2217" : "tcp", spec, &port);
 	if (lfd < 0)
 		return 1;
 	char text[32];
@@ -256,9 +279,14 @@ static int serve_tcp(struct sim_board *b, const struct serve_options *o, uint64_
 		return 1;
 	}
 	if (!o->quiet)
-		fprintf(stderr, "espdeck-sim: listening on %s (port %d)\n", o->tcp, port);
+		fprintf(stderr, "espdeck-sim: listening on %s (port %d%s)\n", spec, port,
+			telnet ? ", RFC 2217" : "");
 	printf("%d\n", port);
 	fflush(stdout);
+	/* Over RFC 2217 the board is powered up running its firmware, and only a reset through
+	 * DTR/RTS (the auto-reset model) brings up the loader, as on a real bench. */
+	if (telnet)
+		sim_board_reset(b, false, board_now(base_us));
 	while (!stop_requested) {
 		struct pollfd pf = {.fd = lfd, .events = POLLIN};
 		if (poll(&pf, 1, 200) <= 0)
@@ -268,16 +296,24 @@ static int serve_tcp(struct sim_board *b, const struct serve_options *o, uint64_
 			continue;
 		int one = 1;
 		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		/* A new connection is a reset into download mode (no DTR/RTS over raw TCP);
-		 * whatever the board still had for the previous client is lost with it. */
-		uint8_t junk[4096];
-		while (sim_board_output(b, junk, sizeof junk, UINT64_MAX) > 0) {
+		struct rfcsrv rfc;
+		if (telnet) {
+			if (!rfcsrv_start(&rfc, cfd, b)) {
+				close(cfd);
+				continue;
+			}
+		} else {
+			/* A new connection is a reset into download mode (no DTR/RTS over raw
+			 * TCP); whatever the board still had for the previous client is lost.
+			 * --keep-board: a bridge in front of a board that keeps running (a stub
+			 * left by --after no_reset_stub is there for the next client). */
+			uint8_t junk[4096];
+			while (sim_board_output(b, junk, sizeof junk, UINT64_MAX) > 0) {
+			}
+			if (!o->keep_board)
+				sim_board_reset(b, true, board_now(base_us));
 		}
-		/* --keep-board: a bridge in front of a board that keeps running (a stub left by
-		 * --after no_reset_stub is there for the next client). */
-		if (!o->keep_board)
-			sim_board_reset(b, true, board_now(base_us));
-		session(b, cfd, -1, base_us);
+		session(b, cfd, -1, telnet ? &rfc : NULL, base_us);
 		close(cfd);
 		struct ed_error err;
 		if (sim_board_sync(b, &err) < 0)
@@ -305,7 +341,7 @@ static int serve_pty(struct sim_board *b, const struct serve_options *o, uint64_
 	}
 	printf("%s\n", path);
 	fflush(stdout);
-	bool ok = session(b, m, slave, base_us);
+	bool ok = session(b, m, slave, NULL, base_us);
 	print_stats(b, "pty closed", o->quiet);
 	close(m);
 	if (slave >= 0)

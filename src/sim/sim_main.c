@@ -12,6 +12,7 @@
 
 enum {
 	OPT_TCP = 1000,
+	OPT_RFC2217,
 	OPT_PTY,
 	OPT_PORT_FILE,
 	OPT_ONCE,
@@ -45,6 +46,7 @@ static const struct option options[] = {
     {"block64-erase-us", required_argument, NULL, 0},
     {"chip-erase-us", required_argument, NULL, 0},
     {"tcp", required_argument, NULL, OPT_TCP},
+    {"rfc2217", required_argument, NULL, OPT_RFC2217},
     {"pty", no_argument, NULL, OPT_PTY},
     {"port-file", required_argument, NULL, OPT_PORT_FILE},
     {"once", no_argument, NULL, OPT_ONCE},
@@ -57,11 +59,14 @@ static const struct option options[] = {
 
 static void usage(FILE *f)
 {
-	fputs("usage: espdeck-sim (--tcp [HOST:]PORT [--port-file F] [--once] [--keep-board] | "
-	      "--pty) [options]\n"
+	fputs("usage: espdeck-sim (--tcp|--rfc2217 [HOST:]PORT [--port-file F] [--once] "
+	      "[--keep-board] | --pty)\n"
+	      "                   [options]\n"
 	      "\n"
-	      "A virtual ESP8266 in ROM boot mode. Each TCP connection is a reset into\n"
+	      "A virtual ESP8266 in ROM boot mode. Each --tcp connection is a reset into\n"
 	      "download mode; connect with socket://127.0.0.1:PORT (espdeck, esptool).\n"
+	      "--rfc2217 serves RFC 2217: the board runs its firmware until DTR/RTS reset it\n"
+	      "through a two-transistor auto-reset model; connect with rfc2217://HOST:PORT.\n"
 	      "\n"
 	      "Board:   --flash-size 4MB  --flash-id 0x1640ef  --mac 18:fe:34:a1:b2:c3\n"
 	      "         --chip esp8266ex|esp8285  --crystal 26|40  --flash FILE\n"
@@ -95,6 +100,9 @@ int main(int argc, char **argv)
 		case OPT_TCP:
 			so.tcp = optarg;
 			break;
+		case OPT_RFC2217:
+			so.rfc2217 = optarg;
+			break;
 		case OPT_PTY:
 			so.pty = true;
 			break;
@@ -127,9 +135,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "espdeck-sim: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	if (!so.tcp == !so.pty) {
-		fprintf(stderr,
-			"espdeck-sim: give exactly one endpoint: --tcp [HOST:]PORT or --pty\n");
+	if ((so.tcp != NULL) + (so.rfc2217 != NULL) + so.pty != 1) {
+		fprintf(stderr, "espdeck-sim: give exactly one endpoint: --tcp [HOST:]PORT, "
+				"--rfc2217 [HOST:]PORT or --pty\n");
 		return 2;
 	}
 	if (cfg.flash_state) {

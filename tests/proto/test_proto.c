@@ -6,10 +6,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "proto/packet.h"
 #include "proto/slip.h"
+#include "proto/telnet.h"
 
 static void test_sync_wire_bytes(void **state)
 {
@@ -160,12 +162,112 @@ static void test_request_and_checksum(void **state)
 	assert_string_equal(pkt_op_name(0x3c), "0x3c");
 }
 
+/* Telnet events recorded as text, in stream order, with the data around them. */
+struct tn_log {
+	char text[512];
+};
+
+static void tn_record(void *ctx, const struct telnet_event *ev)
+{
+	struct tn_log *log = ctx;
+	size_t n = strlen(log->text);
+	int w = snprintf(log->text + n, sizeof log->text - n, "[%u %u", ev->verb, ev->option);
+	n += (size_t)w;
+	for (size_t i = 0; i < ev->sub_len; i++)
+		n += (size_t)snprintf(log->text + n, sizeof log->text - n, " %u", ev->sub[i]);
+	snprintf(log->text + n, sizeof log->text - n, "%s]", ev->truncated ? " cut" : "");
+}
+
+static void test_telnet_decode(void **state)
+{
+	(void)state;
+	/* data, IAC IAC, a negotiation, data, an SB with an escaped 0xFF, a NOP, data */
+	const uint8_t in[] = {'a', 0xFF, 0xFF, 'b',  0xFF, 251,	 0,   'c',  0xFF, 250, 44,
+			      101, 0,	 0,    0xFF, 0xFF, 0xFF, 240, 0xFF, 241,  'd'};
+	/* every split point: the decoder keeps its state between chunks */
+	for (size_t cut = 0; cut <= sizeof in; cut++) {
+		struct telnet_decoder d;
+		struct tn_log log = {{0}};
+		uint8_t out[sizeof in];
+		telnet_decoder_init(&d);
+		size_t n = telnet_decode(&d, in, cut, out, tn_record, &log);
+		n += telnet_decode(&d, in + cut, sizeof in - cut, out + n, tn_record, &log);
+		assert_int_equal(n, 5);
+		assert_memory_equal(out,
+				    "a\xff"
+				    "bcd",
+				    5);
+		assert_string_equal(log.text, "[251 0][250 44 101 0 0 255][241 0]");
+	}
+	/* in place, as the link decodes its receive buffer */
+	uint8_t buf[] = {0xFF, 0xFF, 0xFF, 253, 44, 0x10, 0xFF, 0xFF};
+	struct telnet_decoder d;
+	struct tn_log log = {{0}};
+	telnet_decoder_init(&d);
+	assert_int_equal(telnet_decode(&d, buf, sizeof buf, buf, tn_record, &log), 3);
+	assert_memory_equal(buf, "\xff\x10\xff", 3);
+	assert_string_equal(log.text, "[253 44]");
+}
+
+static void test_telnet_encode(void **state)
+{
+	(void)state;
+	uint8_t out[32];
+	const uint8_t data[] = {1, 0xFF, 2, 0xFF};
+	assert_int_equal(telnet_escape(data, 4, out), 6);
+	assert_memory_equal(out, "\x01\xff\xff\x02\xff\xff", 6);
+	/* SET-BAUDRATE 921600, network order */
+	const uint8_t baud[] = {0x00, 0x0E, 0x10, 0x00};
+	size_t n = telnet_comport(out, RFC2217_SET_BAUDRATE, baud, 4);
+	const uint8_t want[] = {0xFF, 250, 44, 1, 0x00, 0x0E, 0x10, 0x00, 0xFF, 240};
+	assert_int_equal(n, sizeof want);
+	assert_memory_equal(out, want, sizeof want);
+	/* a value byte 0xFF is doubled inside the SB */
+	const uint8_t ff[] = {0xFF};
+	n = telnet_comport(out, RFC2217_SET_CONTROL, ff, 1);
+	const uint8_t want2[] = {0xFF, 250, 44, 5, 0xFF, 0xFF, 0xFF, 240};
+	assert_int_equal(n, sizeof want2);
+	assert_memory_equal(out, want2, sizeof want2);
+	assert_int_equal(telnet_negotiate(out, TELNET_WILL, TELNET_OPT_COM_PORT), 3);
+	assert_memory_equal(out, "\xff\xfb\x2c", 3);
+}
+
+static void test_telnet_broken_sb(void **state)
+{
+	(void)state;
+	/* an SB longer than the decoder keeps, then IAC x inside an SB: both end the SB with
+	 * "cut", and the stream goes on */
+	uint8_t in[TELNET_SB_MAX + 20];
+	size_t n = 0;
+	in[n++] = 0xFF, in[n++] = 250, in[n++] = 44;
+	for (int i = 0; i < TELNET_SB_MAX + 4; i++)
+		in[n++] = 7;
+	in[n++] = 0xFF, in[n++] = 240;
+	size_t big = n;
+	struct telnet_decoder d;
+	struct tn_log log = {{0}};
+	uint8_t out[sizeof in];
+	telnet_decoder_init(&d);
+	assert_int_equal(telnet_decode(&d, in, big, out, tn_record, &log), 0);
+	assert_non_null(strstr(log.text, " cut]"));
+	const uint8_t broken[] = {0xFF, 250, 44, 1, 0xFF, 251, 3, 'z'};
+	memset(&log, 0, sizeof log);
+	assert_int_equal(telnet_decode(&d, broken, sizeof broken, out, tn_record, &log), 1);
+	assert_int_equal(out[0], 'z');
+	assert_string_equal(log.text, "[250 44 1 cut][251 3]");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sync_wire_bytes),	      cmocka_unit_test(test_rom_reply),
-	    cmocka_unit_test(test_slip_escapes_and_chunking), cmocka_unit_test(test_slip_errors),
+	    cmocka_unit_test(test_sync_wire_bytes),
+	    cmocka_unit_test(test_rom_reply),
+	    cmocka_unit_test(test_slip_escapes_and_chunking),
+	    cmocka_unit_test(test_slip_errors),
 	    cmocka_unit_test(test_request_and_checksum),
+	    cmocka_unit_test(test_telnet_decode),
+	    cmocka_unit_test(test_telnet_encode),
+	    cmocka_unit_test(test_telnet_broken_sb),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
