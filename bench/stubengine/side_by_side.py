@@ -131,7 +131,8 @@ def run(espdeck, sim, esptool, ops, work, env):
     changed = bytearray(big)
     changed[0x40000:0x40000 + len(big) // 100] = os.urandom(len(big) // 100)
     user1_new = put("user1-1MiB-new.bin", bytes(changed))
-    help_text = subprocess.run([espdeck, "help"], capture_output=True, text=True).stdout
+    help_text = subprocess.run([espdeck, "write_flash", "--help"], capture_output=True,
+                               text=True).stdout
     has_diff = "--diff" in help_text
 
     def args_for(op):

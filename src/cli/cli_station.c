@@ -355,16 +355,17 @@ struct sargs {
 	const char *preset, *fwdir, *watch, *poll;
 	const char *ports[CONFIG_MAX_PORTS];
 	size_t port_count;
-	bool rewrite, no_verify, no_local;
+	bool rewrite, no_verify, no_local, no_check_chip;
 };
 
 static int usage_error(const char *fmt, const char *what)
 {
 	fprintf(stderr, "espdeck station: ");
 	fprintf(stderr, fmt, what);
-	fprintf(stderr, "\nusage: espdeck station PRESET [--port URL ...] [--watch DIR] "
-			"[--no-local] [--rewrite] [--poll SECONDS] [--firmware-dir D] "
-			"[--no-verify]\n");
+	fprintf(stderr,
+		"\nusage: espdeck station PRESET [--port URL ...] [--watch DIR] "
+		"[--no-local] [--rewrite] [--no-check-chip] [--poll SECONDS] [--firmware-dir D] "
+		"[--no-verify]\n");
 	return CLI_EXIT_USAGE;
 }
 
@@ -401,6 +402,8 @@ static int parse(const struct config *cfg, int argc, char **argv, struct sargs *
 			a->fwdir = v;
 		} else if (config_is_flag(argv[i], "rewrite")) {
 			a->rewrite = true;
+		} else if (config_is_flag(argv[i], "no_check_chip")) {
+			a->no_check_chip = true;
 		} else if (config_is_flag(argv[i], "no-verify")) {
 			a->no_verify = true;
 		} else if (config_is_flag(argv[i], "no-local")) {
@@ -429,6 +432,8 @@ static int run_station(const struct config *cfg, const struct sargs *a, const st
 	spec.steps = steps;
 	spec.step_count = app_preset_steps(l, files, NULL, steps);
 	spec.trace_path = NULL;
+	/* a station's boards get the whole-chip check (issue 11): nothing outside the files */
+	spec.chip_check = !a->no_check_chip;
 	char jpath[4096];
 	spec.journal_path = app_journal_for(cfg, &spec, jpath, sizeof jpath);
 	if (!spec.step_count) {

@@ -35,7 +35,7 @@ static const char *const size_values[] = {"preset", "keep",   "detect", "256KB",
 static const char *const freq_values[] = {"preset", "40m", "26m", "20m", "80m", "keep"};
 static const char *const before_values[] = {"default_reset", "no_reset", "manual",
 					    "no_reset_no_sync"};
-static const char *const after_values[] = {"hard_reset", "soft_reset", "no_reset"};
+static const char *const after_values[] = {"hard_reset", "soft_reset", "no_reset", "no_reset_stub"};
 static const char *const verify_values[] = {"on", "off"};
 static const char *const boot_values[] = {"preset", "on", "off"};
 static const char *const boot_time_values[] = {"preset", "3000", "1000", "5000", "10000"};
@@ -50,7 +50,7 @@ static const struct {
     [SET_SIZE] = {"size", size_values, 12},
     [SET_FREQ] = {"freq", freq_values, 6},
     [SET_BEFORE] = {"before", before_values, 4},
-    [SET_AFTER] = {"after", after_values, 3},
+    [SET_AFTER] = {"after", after_values, 4},
     [SET_VERIFY] = {"verify", verify_values, 2},
     [SET_BOOT] = {"boot", boot_values, 3},
     [SET_BOOT_TIME] = {"listen", boot_time_values, 5},

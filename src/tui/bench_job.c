@@ -108,8 +108,11 @@ static void make_spec(struct bench *b, enum bench_action action)
 		spec->flash_freq = bench_setting_value(b, SET_FREQ);
 	}
 	spec->verify = action == ACT_WRITE && !strcmp(bench_setting_value(b, SET_VERIFY), "on");
-	if (action == ACT_WRITE)
+	if (action == ACT_WRITE) {
 		bench_write_extras(b, spec);
+		/* a preset written again on the stub writes only the sectors that changed */
+		spec->diff = true;
+	}
 	spec->steps = b->steps;
 	spec->step_count = b->nsteps;
 	/* several boards at once get the whole-chip check, as on the command line */

@@ -255,6 +255,7 @@ void bench_station_open(struct bench *b)
 	v->spec.flash_mode = bench_setting_value(b, SET_MODE);
 	v->spec.flash_size = bench_setting_value(b, SET_SIZE);
 	v->spec.flash_freq = bench_setting_value(b, SET_FREQ);
+	v->spec.chip_check = true; /* a station's boards get the whole-chip check */
 	v->spec.verify = !strcmp(bench_setting_value(b, SET_VERIFY), "on");
 	bench_write_extras(b, &v->spec);
 	v->spec.trace_path = NULL;
