@@ -22,6 +22,8 @@ int cli_parse_opts(int argc, char **argv, const struct cli_opt *opts, size_t nop
 
 /* Prints "espdeck CMD: message" for err; returns USAGE for ED_ERR_ARG, else FAIL. */
 int cli_report(const char *cmd, const struct ed_error *err);
+/* The local time as --timestamps puts it before a line ("14:03:07.250 "). */
+void cli_print_time(FILE *out);
 
 struct layout;
 struct layout_report;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/cli_int.h"
 #include "core/util.h"
 #include "job/job_group.h"
 
@@ -37,19 +38,23 @@ struct render {
 
 /* --- plain lines --------------------------------------------------------------------- */
 
+void cli_print_time(FILE *out)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	struct tm tm;
+	localtime_r(&tv.tv_sec, &tm);
+	fprintf(out, "%02d:%02d:%02d.%03d ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		(int)(tv.tv_usec / 1000));
+}
+
 /* One line to out, with the time in front when asked for, flushed at once. */
 static void emit(const struct render *r, FILE *out, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void emit(const struct render *r, FILE *out, const char *fmt, ...)
 {
-	if (r->cfg->timestamps) {
-		struct timeval tv;
-		gettimeofday(&tv, NULL);
-		struct tm tm;
-		localtime_r(&tv.tv_sec, &tm);
-		fprintf(out, "%02d:%02d:%02d.%03d ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-			(int)(tv.tv_usec / 1000));
-	}
+	if (r->cfg->timestamps)
+		cli_print_time(out);
 	va_list ap;
 	va_start(ap, fmt);
 	if (r->log) {

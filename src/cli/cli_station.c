@@ -57,14 +57,8 @@ static void say(struct srender *r, FILE *out, const char *fmt, ...)
 static void say(struct srender *r, FILE *out, const char *fmt, ...)
 {
 	clear_rows(r);
-	if (r->cfg->timestamps) {
-		struct timeval tv;
-		gettimeofday(&tv, NULL);
-		struct tm tm;
-		localtime_r(&tv.tv_sec, &tm);
-		fprintf(out, "%02d:%02d:%02d.%03d ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-			(int)(tv.tv_usec / 1000));
-	}
+	if (r->cfg->timestamps)
+		cli_print_time(out);
 	va_list ap;
 	va_start(ap, fmt);
 	vfprintf(out, fmt, ap);
