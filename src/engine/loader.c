@@ -425,6 +425,7 @@ int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_co
 		       uint32_t block_size, uint32_t offset, struct ed_error *err)
 {
 	uint8_t d[16];
+	ld->flash_begun = true;
 	put_le32(d, erase_size);
 	put_le32(d + 4, block_count);
 	put_le32(d + 8, block_size);
@@ -463,6 +464,11 @@ int loader_attach_flash(struct loader *ld, struct ed_error *err)
 		       "flash from 0x000000 may have been erased");
 	}
 	return rc;
+}
+
+bool loader_flash_begun(const struct loader *ld)
+{
+	return ld->flash_begun;
 }
 
 bool loader_attach_hazard(const struct loader *ld)

@@ -125,6 +125,9 @@ int loader_attach_flash(struct loader *ld, struct ed_error *err);
  * erase-size word may have erased flash from 0x000000 (issue 11, campaign seeds 928, 1674).
  * Sticky for the loader's life; the job says so in its result. */
 bool loader_attach_hazard(const struct loader *ld);
+/* Some FLASH_BEGIN went out on this loader (a line that garbled frames since may have
+ * let one erase elsewhere); false after a connect that never got that far. */
+bool loader_flash_begun(const struct loader *ld);
 
 /* SPI_SET_PARAMS (0x0B): tells the ROM the real flash size; its default is 4 MB, and it
  * refuses FLASH_BEGIN past that (reference §6.1; esptool-ck sends this, esptool does not). */

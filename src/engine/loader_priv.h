@@ -23,6 +23,7 @@ struct loader {
 	uint8_t last_rom_error;
 	uint32_t unlock_notes; /* loader_unlock_notes() */
 	bool attached;
+	bool flash_begun;   /* a FLASH_BEGIN went out (the ROM may have erased for it) */
 	bool attach_hazard; /* the attach FLASH_BEGIN(0, 0) met an anomaly (loader.h) */
 	uint8_t begin[16];  /* the last FLASH_BEGIN's payload, to start a write again */
 	bool begin_valid;

@@ -336,7 +336,8 @@ static int patch_at_zero(struct run *r, const struct job_step *s, uint8_t *data,
  * (FLASH_BEGIN 0, 0) may have been one of them, undetected (job_attach_verdict()). */
 static bool rom_line_noisy(const struct run *r)
 {
-	return r->ld && !loader_is_stub(r->ld) && loader_anomalies(r->ld) > r->anomalies0;
+	return r->ld && !loader_is_stub(r->ld) && loader_flash_begun(r->ld) &&
+	       loader_anomalies(r->ld) > r->anomalies0;
 }
 
 /* esptool's one reconnect-and-resume after a lost port (reference §2.2): reopen (a USB

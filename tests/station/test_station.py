@@ -58,15 +58,16 @@ class Sims:
             raise RuntimeError("espdeck-sim --pty did not print its path: " + path)
         return path
 
-    def tcp(self, name, mac, flash, fast=True):
+    def tcp(self, name, mac, flash, fast=True, kind="tcp"):
         port_file = os.path.join(self.tmp, name + ".port")
-        args = [SIM, "--tcp", "127.0.0.1:0", "--port-file", port_file, "--quiet", "--mac",
+        args = [SIM, "--" + kind, "127.0.0.1:0", "--port-file", port_file, "--quiet", "--mac",
                 mac, "--flash", flash, "--flash-size", "1MB"]
         p = subprocess.Popen(args + (["--fast"] if fast else []), stdout=subprocess.DEVNULL)
         self.procs.append(p)
         for _ in range(500):
             if os.path.exists(port_file) and open(port_file).read().strip():
-                return "socket://127.0.0.1:%s" % open(port_file).read().strip()
+                scheme = "rfc2217" if kind == "rfc2217" else "socket"
+                return "%s://127.0.0.1:%s" % (scheme, open(port_file).read().strip())
             time.sleep(0.01)
         raise RuntimeError("espdeck-sim did not report its port")
 
@@ -340,6 +341,22 @@ def test_bad_input(tmp):
           r.stderr)
 
 
+def test_rfc2217_slot(tmp, sims, app):
+    """A port on another host served over RFC 2217 (espdeck-sim --rfc2217: the board runs
+    its firmware until DTR/RTS reset it into the loader) is a slot like any other."""
+    flash = os.path.join(tmp, "rfc.flash")
+    url = sims.tcp("rfc", "5c:cf:7f:00:00:09", flash, fast=False, kind="rfc2217")
+    st = Station(tmp, "--no-local", "--port", url)
+    line = st.wait_for(r"^\[%s\] passed" % re.escape(url), timeout=60)
+    check(line is not None, "an rfc2217:// board is written", "\n".join(st.lines[-15:]))
+    st.send("q")
+    rc, out = st.finish()
+    check(rc == 0, "exit 0 after the rfc2217:// slot", out[-300:])
+    check(holds(flash, app), "the rfc2217:// board holds the image")
+    _, rows = journal_rows(tmp)
+    check(rows and rows[-1][10] == url, "the rfc2217:// slot is journalled", rows[-1:])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="espdeck-station-")
     fw = os.path.join(tmp, "fw")
@@ -356,6 +373,7 @@ def main():
         test_rewrite(tmp, url)
         test_retry(tmp, sims, app)
         test_bad_input(tmp)
+        test_rfc2217_slot(tmp, sims, app)
         test_stop_while_writing(tmp, sims)
         test_replug_while_writing(tmp, sims)
         test_one_worker_per_port(tmp, sims)
