@@ -21,7 +21,8 @@ static void record(void *ctx, const struct telnet_event *ev)
 	if (l->len + 4 + ev->sub_len > sizeof l->bytes)
 		return;
 	memcpy(l->bytes + l->len, head, 4);
-	memcpy(l->bytes + l->len + 4, ev->sub, ev->sub_len);
+	if (ev->sub_len) /* a verb without payload has no sub buffer (NULL) */
+		memcpy(l->bytes + l->len + 4, ev->sub, ev->sub_len);
 	l->len += 4 + ev->sub_len;
 }
 
