@@ -142,7 +142,7 @@ static uint32_t pty_baud(int slave)
 	return tty_get_baud(slave); /* set through termios2, e.g. 74880 for the boot log */
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t n)
+bool sim_write_all(int fd, const uint8_t *p, size_t n)
 {
 	while (n) {
 		ssize_t w = write(fd, p, n);
@@ -179,11 +179,11 @@ static void print_stats(const struct sim_board *b, const char *what, bool quiet)
 static bool send_out(int fd, const uint8_t *p, size_t n, bool telnet)
 {
 	if (!telnet)
-		return write_all(fd, p, n);
+		return sim_write_all(fd, p, n);
 	uint8_t esc[2 * 4096];
 	for (size_t pos = 0; pos < n; pos += 4096) {
 		size_t chunk = n - pos < 4096 ? n - pos : 4096;
-		if (!write_all(fd, esc, telnet_escape(p + pos, chunk, esc)))
+		if (!sim_write_all(fd, esc, telnet_escape(p + pos, chunk, esc)))
 			return false;
 	}
 	return true;

@@ -11,25 +11,6 @@
 
 #include "sim/board.h"
 
-static bool send_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			struct pollfd pf = {.fd = fd, .events = POLLOUT};
-			poll(&pf, 1, 100);
-			continue;
-		}
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
 bool rfcsrv_start(struct rfcsrv *s, int fd, struct sim_board *b)
 {
 	memset(s, 0, sizeof *s);
@@ -42,7 +23,7 @@ bool rfcsrv_start(struct rfcsrv *s, int fd, struct sim_board *b)
 	n += telnet_negotiate(msg + n, TELNET_DO, TELNET_OPT_COM_PORT);
 	/* Sent already: the client's WILL/DO for these needs no answer (no loops). */
 	s->answered[TELNET_OPT_BINARY] = s->answered[TELNET_OPT_COM_PORT] = true;
-	return send_all(fd, msg, n);
+	return sim_write_all(fd, msg, n);
 }
 
 /* Gives the data decoded so far to the board, so data and line changes keep their order. */
@@ -58,7 +39,8 @@ static void feed(struct rfcsrv *s)
 static void reply(struct rfcsrv *s, uint8_t command, const uint8_t *value, size_t n)
 {
 	uint8_t b[6 + 2 * TELNET_SB_MAX]; /* the longest SB payload, all 0xFF */
-	send_all(s->fd, b, telnet_comport(b, (uint8_t)(command + RFC2217_SERVER_OFFSET), value, n));
+	sim_write_all(s->fd, b,
+		      telnet_comport(b, (uint8_t)(command + RFC2217_SERVER_OFFSET), value, n));
 }
 
 static void control(struct rfcsrv *s, uint8_t v)
@@ -125,7 +107,7 @@ static void on_event(void *ctx, const struct telnet_event *ev)
 	uint8_t verb = ev->verb == TELNET_WILL ? TELNET_DONT : TELNET_WONT;
 	if (ev->verb == TELNET_WONT || ev->verb == TELNET_DONT)
 		return;
-	send_all(s->fd, b, telnet_negotiate(b, verb, ev->option));
+	sim_write_all(s->fd, b, telnet_negotiate(b, verb, ev->option));
 }
 
 int rfcsrv_input(struct rfcsrv *s, const uint8_t *in, size_t len, uint64_t now_ns,

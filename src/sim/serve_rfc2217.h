@@ -33,6 +33,9 @@ struct rfcsrv {
 /* Sends the server's side of the negotiation (WILL/DO BINARY, DO COM-PORT-OPTION).
  * Returns false when fd failed. */
 bool rfcsrv_start(struct rfcsrv *s, int fd, struct sim_board *b);
+/* All n bytes to fd (a socket or the pty; serve.c, which ignores SIGPIPE), waiting while
+ * it is full; false once the peer is gone. */
+bool sim_write_all(int fd, const uint8_t *p, size_t n);
 
 /* Decodes len bytes from the client received at now_ns. Returns ED_OK or the board's
  * error (ED_ERR_DISCONNECTED when a disconnect fault fired), detail in err. */
