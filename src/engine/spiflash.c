@@ -495,12 +495,16 @@ static int wait_idle(struct spiflash *sf, uint64_t typ_us, uint64_t timeout_us, 
 	uint64_t gap = typ_us / 10 < 5000 ? 5000 : typ_us / 10;
 	link_sleep_us(l, typ_us / 2);
 	for (;;) {
+		/* The deadline is judged before the read: a status read that needed retries
+		 * (a lost reply costs seconds) must not end the wait with the status it read
+		 * before them; the last read is always issued after the deadline. */
+		bool late = link_now_us(l) > end;
 		int rc = read_status(sf, sr, err);
 		if (rc < 0)
 			return rc;
 		if (!(*sr & SR_WIP))
 			return ED_OK;
-		if (link_now_us(l) > end)
+		if (late)
 			return ed_fail(err, ED_ERR_TIMEOUT,
 				       "%s did not finish within %.0f s (flash status 0x%02x)",
 				       what, (double)timeout_us / 1e6, *sr & 0xFF);
