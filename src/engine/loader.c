@@ -366,6 +366,23 @@ static void resync(struct loader *ld)
 	}
 }
 
+/* The time a request of len payload bytes takes on the wire (SLIP frame, no escapes). */
+static uint64_t request_wire_us(const struct loader *ld, size_t len)
+{
+	uint64_t baud = ld->link->baud ? ld->link->baud : 115200;
+	return (len + 8 + 2) * 10 * 1000000u / baud;
+}
+
+/* Keeps the round trip of a register command answered at its first attempt, less its
+ * request's wire time (so requests of every size compare). */
+static void note_rtt(struct loader *ld, uint64_t t0, size_t len)
+{
+	uint64_t took = link_now_us(ld->link) - t0, wire = request_wire_us(ld, len);
+	ld->rtt_us[ld->rtt_next++ % 8] = took > wire ? took - wire : 0;
+	if (ld->rtt_count < 8)
+		ld->rtt_count++;
+}
+
 /* Register access is cheap and idempotent, so a lost reply is simply asked again. */
 int loader_read_reg(struct loader *ld, uint32_t addr, uint32_t *value, struct ed_error *err)
 {
@@ -373,8 +390,11 @@ int loader_read_reg(struct loader *ld, uint32_t addr, uint32_t *value, struct ed
 	put_le32(d, addr);
 	int rc = ED_ERR_TIMEOUT;
 	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		uint64_t t0 = link_now_us(ld->link);
 		rc = loader_command(ld, PKT_READ_REG, d, 4, 0, LOADER_DEFAULT_TIMEOUT_US, value,
 				    err);
+		if (rc == ED_OK && attempt == 0)
+			note_rtt(ld, t0, 4);
 		if (!retryable(rc))
 			break;
 		resync(ld);
@@ -393,8 +413,11 @@ int loader_write_reg(struct loader *ld, uint32_t addr, uint32_t value, struct ed
 	put_le32(d + 12, 0);
 	int rc = ED_ERR_TIMEOUT;
 	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		uint64_t t0 = link_now_us(ld->link);
 		rc = loader_command(ld, PKT_WRITE_REG, d, 16, 0, LOADER_DEFAULT_TIMEOUT_US, NULL,
 				    err);
+		if (rc == ED_OK && attempt == 0)
+			note_rtt(ld, t0, 16);
 		if (!retryable(rc))
 			break;
 		resync(ld);
@@ -449,15 +472,49 @@ int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_co
 	return rc;
 }
 
+/* The longest recent register round trip (less its request's wire time); one READ_REG
+ * of the chip magic measures it when none is known yet. */
+static int yardstick_us(struct loader *ld, uint64_t *out, struct ed_error *err)
+{
+	if (ld->rtt_count == 0) {
+		uint32_t v;
+		int rc = loader_read_reg(ld, PKT_CHIP_MAGIC_ADDR, &v, err);
+		if (rc < 0)
+			return rc;
+	}
+	*out = 0;
+	for (unsigned i = 0; i < ld->rtt_count; i++)
+		*out = ld->rtt_us[i] > *out ? ld->rtt_us[i] : *out;
+	return ED_OK;
+}
+
 int loader_attach_flash(struct loader *ld, struct ed_error *err)
 {
 	if (ld->attached)
 		return ED_OK;
-	uint64_t before = ld->anomalies;
-	int rc = loader_flash_begin(ld, 0, 0, PKT_ROM_FLASH_BLOCK, 0, err);
-	if (ld->anomalies != before || rc < 0) {
-		/* Its erase size has no checksum: one flipped bit erases 2^k bytes from 0x0
-		 * and the ROM still answers (late, when the erase is long). */
+	uint64_t base = 0;
+	int rc = yardstick_us(ld, &base, err);
+	if (rc < 0)
+		return rc;
+	uint64_t before = ld->anomalies, t0 = link_now_us(ld->link);
+	rc = loader_flash_begin(ld, 0, 0, PKT_ROM_FLASH_BLOCK, 0, err);
+	uint64_t took = link_now_us(ld->link) - t0, wire = request_wire_us(ld, 16);
+	took = took > wire ? took - wire : 0;
+	/* Its erase size has no checksum: one flipped bit erases 2^k bytes from 0x0 (with
+	 * the ROM's erase bug at least two sectors) and the ROM still answers, after the
+	 * erase. A sector erase takes milliseconds (tens on most chips); a plain attach
+	 * costs one round trip. So an answer later than the slowest recent round trip by
+	 * 3 ms (or by half of it, on a bridge that buffers) is taken as an erase. */
+	uint64_t slack = base / 2 > 3000 ? base / 2 : 3000;
+	if (rc == ED_OK && ld->anomalies == before && took > base + slack) {
+		ld->attach_hazard = true;
+		ld->attach_late_us = took - base;
+		ed_log(&ld->cfg.log, ED_LOG_WARN,
+		       "the ROM's flash attach (FLASH_BEGIN 0, 0) answered %.1f ms later than a "
+		       "register read: it erased something (a bit of its erase size flipped on "
+		       "the wire?), so flash from 0x000000 may have been erased",
+		       (double)(took - base) / 1000.0);
+	} else if (ld->anomalies != before || rc < 0) {
 		ld->attach_hazard = true;
 		ed_log(&ld->cfg.log, ED_LOG_WARN,
 		       "the ROM's flash attach (FLASH_BEGIN 0, 0) met a garbled or lost frame: "
@@ -474,6 +531,11 @@ bool loader_flash_begun(const struct loader *ld)
 bool loader_attach_hazard(const struct loader *ld)
 {
 	return ld->attach_hazard;
+}
+
+uint64_t loader_attach_late_us(const struct loader *ld)
+{
+	return ld->attach_late_us;
 }
 
 /* FLASH_DATA's reply comes once the block is on the wire, programmed (4 pages, a few ms)

@@ -121,10 +121,15 @@ int loader_mem_data(struct loader *ld, const uint8_t *block, size_t len, uint32_
 int loader_mem_end(struct loader *ld, uint32_t entry, struct ed_error *err);
 /* FLASH_BEGIN(0, 0): attaches the SPI flash so register commands reach it (§5.2). */
 int loader_attach_flash(struct loader *ld, struct ed_error *err);
-/* The attach met an anomaly (a retry, a garbled or unexpected reply): a copy damaged in its
- * erase-size word may have erased flash from 0x000000 (issue 11, campaign seeds 928, 1674).
+/* The attach met an anomaly (a retry, a garbled or unexpected reply) or answered late: a
+ * copy damaged in its erase-size word may have erased flash from 0x000000 (issue 11,
+ * campaign seeds 928, 1674, 500027).
  * Sticky for the loader's life; the job says so in its result. */
 bool loader_attach_hazard(const struct loader *ld);
+/* How much later than the slowest recent register round trip the attach answered when
+ * that made it a hazard (an erase ran: one flipped bit of its erase size, no anomaly on
+ * the line), else 0. */
+uint64_t loader_attach_late_us(const struct loader *ld);
 /* Some FLASH_BEGIN went out on this loader (a line that garbled frames since may have
  * let one erase elsewhere); false after a connect that never got that far. */
 bool loader_flash_begun(const struct loader *ld);

@@ -23,9 +23,13 @@ struct loader {
 	uint8_t last_rom_error;
 	uint32_t unlock_notes; /* loader_unlock_notes() */
 	bool attached;
-	bool flash_begun;   /* a FLASH_BEGIN went out (the ROM may have erased for it) */
-	bool attach_hazard; /* the attach FLASH_BEGIN(0, 0) met an anomaly (loader.h) */
-	uint8_t begin[16];  /* the last FLASH_BEGIN's payload, to start a write again */
+	bool flash_begun;	 /* a FLASH_BEGIN went out (the ROM may have erased for it) */
+	bool attach_hazard;	 /* the attach FLASH_BEGIN(0, 0) met an anomaly (loader.h) */
+	uint64_t attach_late_us; /* how much later than a round trip the attach answered */
+	uint64_t rtt_us[8];	 /* round trips of the last register commands (the attach's
+				  * yardstick: loader_attach_flash()) */
+	unsigned rtt_count, rtt_next;
+	uint8_t begin[16]; /* the last FLASH_BEGIN's payload, to start a write again */
 	bool begin_valid;
 	struct loader_stats stats;
 	uint64_t anomalies;

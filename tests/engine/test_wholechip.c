@@ -30,6 +30,7 @@
 #define SECTOR 4096u
 
 static char g_dir[64] = "/tmp/espdeck-wholechip-XXXXXX";
+static bool g_real_timing; /* the board's erase and wire times (on the virtual clock) */
 static char g_img[128], g_dump[128];
 static uint8_t *g_background;
 
@@ -93,8 +94,8 @@ static void run(const char *faults, bool stub, bool chip_check, struct job_step 
 	memset(o, 0, sizeof *o);
 	reset_image();
 	char port[512];
-	snprintf(port, sizeof port, "sim://?fast&clock=virtual&unchecked&flash=%s%s%s", g_img,
-		 faults[0] ? "&fault=" : "", faults);
+	snprintf(port, sizeof port, "sim://?%sclock=virtual&unchecked&flash=%s%s%s",
+		 g_real_timing ? "" : "fast&", g_img, faults[0] ? "&fault=" : "", faults);
 	struct job_spec spec = {.port = port,
 				.baud = 921600,
 				.stub = stub,
@@ -230,9 +231,10 @@ static void test_erase_region_flip(void **state)
 
 /* --- ROM mode: the flash attach --------------------------------------------------------- */
 
-/* The attach FLASH_BEGIN(0, 0) with bit 4 of its erase size flipped erases sector 0 and the
- * ROM answers as usual; the line garbles one more frame later. The job must not end in
- * ED_OK, and its error names the boot sector (campaign seeds 928 and 1674). */
+/* The attach FLASH_BEGIN(0, 0) with bit 4 of its erase size flipped erases sectors 0 and 1
+ * (16 bytes asked: one sector, twice with the ROM's erase bug) and the ROM answers as usual;
+ * the line garbles one more frame later. The job must not end in ED_OK, and its error
+ * bounds the erase by probes: sector 3 still holds data (campaign seeds 928, 1674). */
 static void test_rom_attach_erase_named(void **state)
 {
 	(void)state;
@@ -240,16 +242,79 @@ static void test_rom_attach_erase_named(void **state)
 	run_write("hdr-flip=FLASH_BEGIN:#1:68,late=3500@READ_REG:#5", false, false, 0x10000,
 		  sizeof g_data, &o);
 	assert_int_not_equal(o.rc, ED_OK);
-	assert_non_null(
-	    strstr(o.text, "flash from 0x000000 (the boot loader) may have been erased"));
+	if (!strstr(o.text, "flash 0x000000..0x001fff may have been erased"))
+		fail_msg("%s", o.text);
 	uint8_t *img = read_image();
 	assert_int_equal(changed_outside(img, 0x10000, 0x10000 + sizeof g_data), 0);
+	assert_int_equal(changed_outside(img, 0x0, 0x15000),
+			 -1); /* ROM mode erases whole sectors */
 	free(img);
 	/* the same noise without the damaged attach: sector 0 still holds data, proven */
 	run_write("late=3500@READ_REG:#5", false, false, 0x10000, sizeof g_data, &o);
 	if (o.rc != ED_OK)
 		fail_msg("%s", o.text);
 	assert_non_null(strstr(o.log, "sector 0x000000 still holds data"));
+}
+
+/* Bit 18 of the attach's erase size flipped on an otherwise clean line (campaign seed
+ * 500027): the ROM erases 0x0..0x4ffff (64 sectors asked, 16 more by its bug) and answers
+ * normally, only after the erase. With the board's real erase times the engine sees the
+ * late answer against its register round trips; the probes bound the damage. */
+static void test_rom_attach_late_named(void **state)
+{
+	(void)state;
+	struct outcome o;
+	g_real_timing = true;
+	run_write("hdr-flip=FLASH_BEGIN:#1:82", false, false, 0x10000, sizeof g_data, &o);
+	g_real_timing = false;
+	assert_int_not_equal(o.rc, ED_OK);
+	if (!strstr(o.text, "flash 0x000000..0x04ffff may have been erased") ||
+	    !strstr(o.text, "later than a register read"))
+		fail_msg("%s", o.text);
+	assert_non_null(strstr(o.log, "the ROM's flash attach (FLASH_BEGIN 0, 0) answered"));
+	uint8_t *img = read_image();
+	assert_int_equal(changed_outside(img, 0x10000, 0x10000 + sizeof g_data), 0);
+	assert_int_equal(changed_outside(img, 0x0, 0x50000), -1);
+	free(img);
+}
+
+/* The same late attach when the job rewrites what it erased: a flip of bit 4 erases sectors
+ * 0 and 1, the file covers 0x0..0x4e1f, and sector 5, which the job did not write, still
+ * holds data: nothing outside the file was lost, exit 0 with the proof in the log. */
+static void test_rom_attach_late_rewritten(void **state)
+{
+	(void)state;
+	struct outcome o;
+	g_real_timing = true;
+	run_write("hdr-flip=FLASH_BEGIN:#1:68", false, false, 0x0, sizeof g_data, &o);
+	g_real_timing = false;
+	if (o.rc != ED_OK)
+		fail_msg("%s", o.text);
+	assert_non_null(strstr(o.log, "answered"));
+	assert_non_null(strstr(o.log, "sector 0x005000 still holds data"));
+	uint8_t *img = read_image();
+	assert_memory_equal(img, g_data, sizeof g_data);
+	assert_int_equal(changed_outside(img, 0x0, 0x5000), -1);
+	free(img);
+}
+
+/* A clean ROM-mode write with real erase and wire times: the attach answers in one round
+ * trip, no hazard, no probe. */
+static void test_rom_attach_clean_timing(void **state)
+{
+	(void)state;
+	struct outcome o;
+	g_real_timing = true;
+	run_write("", false, false, 0x10000, sizeof g_data, &o);
+	g_real_timing = false;
+	if (o.rc != ED_OK)
+		fail_msg("%s", o.text);
+	assert_null(strstr(o.log, "may have been erased"));
+	assert_null(strstr(o.log, "still holds data"));
+	uint8_t *img = read_image();
+	assert_memory_equal(img + 0x10000, g_data, sizeof g_data);
+	assert_int_equal(changed_outside(img, 0x10000, 0x15000), -1);
+	free(img);
 }
 
 /* --- the stub under bad conditions (issue 13) ----------------------------------------- */
@@ -373,6 +438,9 @@ int main(void)
 	    cmocka_unit_test(test_chip_check_names_part_of_sector),
 	    cmocka_unit_test(test_erase_region_flip),
 	    cmocka_unit_test(test_rom_attach_erase_named),
+	    cmocka_unit_test(test_rom_attach_late_named),
+	    cmocka_unit_test(test_rom_attach_late_rewritten),
+	    cmocka_unit_test(test_rom_attach_clean_timing),
 	    cmocka_unit_test(test_stub_write_bad_conditions),
 	    cmocka_unit_test(test_stub_read_bad_conditions),
 	};
