@@ -4,7 +4,7 @@
  *
  *   faults [--mode inproc|tcp|both] [--runs N] [--tcp-runs N] [--seed S] [--kinds K]
  *          [--only-seed S] [--watchdog SECONDS] [--espdeck PATH --sim PATH]
- *          [--engine rom|stub] [--check-chip on|off] [--names] [-v]
+ *          [--engine rom|stub] [--check-chip on|off] [--timing real|fast] [--names] [-v]
  *
  * Run i uses seed S + i; everything about the run follows from its seed (faults.h).
  * Exit status: 0 when no run was silent, hung or crashed (with --names: nor failed with
@@ -76,8 +76,8 @@ static int usage(const char *msg)
 	fprintf(stderr,
 		"faults: %s\nusage: faults [--mode inproc|tcp|both] [--runs N] "
 		"[--tcp-runs N] [--seed S] [--kinds K] [--only-seed S] [--watchdog S] "
-		"[--espdeck PATH --sim PATH] [--engine rom|stub] [--check-chip on|off] [--names] "
-		"[-v]\n",
+		"[--espdeck PATH --sim PATH] [--engine rom|stub] [--check-chip on|off] "
+		"[--timing real|fast] [--names] [-v]\n",
 		msg);
 	return 2;
 }
@@ -129,6 +129,8 @@ static int parse(int argc, char **argv, struct options *o)
 			o->c.check_chip = !strcmp(v, "on");
 		else if (!strcmp(a, "--engine") && (!strcmp(v, "rom") || !strcmp(v, "stub")))
 			o->c.stub = !strcmp(v, "stub");
+		else if (!strcmp(a, "--timing") && (!strcmp(v, "real") || !strcmp(v, "fast")))
+			o->c.fast = !strcmp(v, "fast");
 		else if (!strcmp(a, "--sim"))
 			o->c.sim = v;
 		else
@@ -167,13 +169,13 @@ static void one(const struct options *o, enum mode m, uint64_t seed, struct tall
 	if (is_bad(r.verdict) || (o->names && r.verdict == V_FAIL_UNNAMED)) {
 		t->bad++;
 		printf("BAD %s seed %llu: %s: %s\n    re-run: faults --mode %s --only-seed "
-		       "%llu%s%s%s%s -v\n",
+		       "%llu%s%s%s%s%s -v\n",
 		       verdict_names[r.verdict], (unsigned long long)seed,
 		       plan_text(&p, text, sizeof text), r.detail,
 		       m == MODE_INPROC ? "inproc" : "tcp", (unsigned long long)seed,
 		       o->c.kinds ? " --kinds " : "", o->c.kinds ? o->c.kinds : "",
-		       o->c.stub ? " --engine stub" : "",
-		       o->c.check_chip ? " --check-chip on" : "");
+		       o->c.stub ? " --engine stub" : "", o->c.check_chip ? " --check-chip on" : "",
+		       o->c.fast ? " --timing fast" : "");
 	} else if (o->c.verbose || r.verdict == V_FAIL_OUTSIDE || r.verdict == V_FAIL_UNNAMED) {
 		printf("%s %s seed %llu: %s: exit %d: %s\n", m == MODE_INPROC ? "inproc" : "tcp",
 		       verdict_names[r.verdict], (unsigned long long)seed,

@@ -44,7 +44,7 @@ struct run_plan {
 struct run_result {
 	enum verdict verdict;
 	int exit_code;	  /* or the signal for a crash */
-	char detail[200]; /* what was wrong (silent) or the message's start */
+	char detail[700]; /* what was wrong (silent) or the message's start */
 };
 
 struct campaign {
@@ -56,6 +56,9 @@ struct campaign {
 	bool stub;	 /* --engine stub: the flasher stub (espdeck's default); else
 				  * ROM mode (--no-stub), the campaign's original subject */
 	bool check_chip; /* --check-chip: every run with the whole-chip check */
+	bool fast;	 /* --timing fast: in-process boards without erase and wire times
+			  * (the virtual clock makes real timing cost nothing; the engine's
+			  * timing checks need it) */
 };
 
 /* Draws the plan of run `seed`; rate_scale multiplies the drawn fault rate (TCP runs in

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
  * Fault campaign, in-process mode: the job API (job_start with a spec, job_wait) over
- * "fault://...|sim://?fast&clock=virtual&flash=FILE", one forked child per run so a
+ * "fault://...|sim://?clock=virtual&flash=FILE" (the board's real erase and wire times on
+ * the virtual clock; "fast" with --timing fast), one forked child per run so a
  * crash or a hang is seen and bounded by the parent's watchdog. */
 #include "faults.h"
 
@@ -22,8 +23,8 @@ static int run_job(const struct campaign *c, const struct run_plan *p, const cha
 		   const char *dump_path, const uint8_t *data, char *msg, size_t cap)
 {
 	char port[1024];
-	snprintf(port, sizeof port, "fault://%s|sim://?fast&clock=virtual&flash=%s", p->faults,
-		 flash_path);
+	snprintf(port, sizeof port, "fault://%s|sim://?%sclock=virtual&flash=%s", p->faults,
+		 c->fast ? "fast&" : "", flash_path);
 	struct job_step step = {.offset = p->offset, .size = p->size, .name = "data.bin"};
 	switch (p->op) {
 	case OP_WRITE:
@@ -95,7 +96,7 @@ static void child(const struct campaign *c, const struct run_plan *p, const char
 	judge(p, code, msg, before, after, data, has_dump ? dump : NULL, dump_len, &r);
 	char line[1200];
 	int n =
-	    snprintf(line, sizeof line, "%d %d %s | %.300s\n", (int)r.verdict, code, r.detail, msg);
+	    snprintf(line, sizeof line, "%d %d %s | %.500s\n", (int)r.verdict, code, r.detail, msg);
 	if (write(out_fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1)) < 0)
 		_exit(93);
 	_exit(0);
