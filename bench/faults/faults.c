@@ -130,7 +130,7 @@ static int parse(int argc, char **argv, struct options *o)
 		else if (!strcmp(a, "--engine") && (!strcmp(v, "rom") || !strcmp(v, "stub")))
 			o->c.stub = !strcmp(v, "stub");
 		else if (!strcmp(a, "--timing") && (!strcmp(v, "real") || !strcmp(v, "fast")))
-			o->c.fast = !strcmp(v, "fast");
+			o->c.timing = !strcmp(v, "real");
 		else if (!strcmp(a, "--sim"))
 			o->c.sim = v;
 		else
@@ -175,7 +175,9 @@ static void one(const struct options *o, enum mode m, uint64_t seed, struct tall
 		       m == MODE_INPROC ? "inproc" : "tcp", (unsigned long long)seed,
 		       o->c.kinds ? " --kinds " : "", o->c.kinds ? o->c.kinds : "",
 		       o->c.stub ? " --engine stub" : "", o->c.check_chip ? " --check-chip on" : "",
-		       o->c.fast ? " --timing fast" : "");
+		       o->c.timing == 0	  ? " --timing fast"
+		       : o->c.timing == 1 ? " --timing real"
+					  : "");
 	} else if (o->c.verbose || r.verdict == V_FAIL_OUTSIDE || r.verdict == V_FAIL_UNNAMED) {
 		printf("%s %s seed %llu: %s: exit %d: %s\n", m == MODE_INPROC ? "inproc" : "tcp",
 		       verdict_names[r.verdict], (unsigned long long)seed,
@@ -220,8 +222,11 @@ static double seconds_now(void)
 
 int main(int argc, char **argv)
 {
-	struct options o = {
-	    .c = {.watchdog_s = 120}, .mode = -1, .runs = 200, .tcp_runs = 20, .seed = 1};
+	struct options o = {.c = {.watchdog_s = 120, .timing = -1},
+			    .mode = -1,
+			    .runs = 200,
+			    .tcp_runs = 20,
+			    .seed = 1};
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc;

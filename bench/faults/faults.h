@@ -56,9 +56,9 @@ struct campaign {
 	bool stub;	 /* --engine stub: the flasher stub (espdeck's default); else
 				  * ROM mode (--no-stub), the campaign's original subject */
 	bool check_chip; /* --check-chip: every run with the whole-chip check */
-	bool fast;	 /* --timing fast: in-process boards without erase and wire times
-			  * (the virtual clock makes real timing cost nothing; the engine's
-			  * timing checks need it) */
+	int timing;	 /* --timing: 1 real, 0 fast (boards without erase and wire times), -1 the
+		     * default: real in-process (the virtual clock makes it cost nothing, and
+		     * the engine's timing checks need it), fast over TCP (real time there) */
 };
 
 /* Draws the plan of run `seed`; rate_scale multiplies the drawn fault rate (TCP runs in

@@ -24,7 +24,7 @@ static int run_job(const struct campaign *c, const struct run_plan *p, const cha
 {
 	char port[1024];
 	snprintf(port, sizeof port, "fault://%s|sim://?%sclock=virtual&flash=%s", p->faults,
-		 c->fast ? "fast&" : "", flash_path);
+		 c->timing == 0 ? "fast&" : "", flash_path);
 	struct job_step step = {.offset = p->offset, .size = p->size, .name = "data.bin"};
 	switch (p->op) {
 	case OP_WRITE:

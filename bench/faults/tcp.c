@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * Fault campaign, TCP mode: real processes. espdeck --port socket://127.0.0.1:P talks to
  * a fault proxy (a forked child of this program, the same faultgen as fault://) that
- * talks to espdeck-sim --tcp --fast with the flash in a file. A disconnect fault closes
- * both sockets; espdeck's reconnect opens a new connection, whose faults come from the
- * run's seed and the connection's number. */
+ * talks to espdeck-sim --tcp --fast (without --fast under --timing real) with the flash in
+ * a file. A disconnect fault closes both sockets; espdeck's reconnect opens a new
+ * connection, whose faults come from the run's seed and the connection's number. */
 #include "faults.h"
 
 #include <arpa/inet.h>
@@ -281,8 +281,16 @@ static void run_in(const struct campaign *c, const struct run_plan *p, const cha
 	snprintf(sim_port_file, sizeof sim_port_file, "%s/sim.port", dir);
 	snprintf(flash, sizeof flash, "%s/flash.img", dir);
 	snprintf(log, sizeof log, "%s/sim.log", dir);
-	char *sim_argv[] = {(char *)c->sim, "--tcp",   "127.0.0.1:0", "--port-file", sim_port_file,
-			    "--fast",	    "--flash", flash,	      NULL};
+	/* --timing real: the board's erase and wire times, in real time here */
+	char *sim_argv[] = {(char *)c->sim,
+			    "--tcp",
+			    "127.0.0.1:0",
+			    "--port-file",
+			    sim_port_file,
+			    "--flash",
+			    flash,
+			    c->timing == 1 ? NULL : "--fast",
+			    NULL};
 	pid_t sim = spawn(sim_argv, log);
 	int board_port = read_port_file(sim_port_file), proxy_port = 0;
 	int lfd = board_port > 0 ? listen_local(&proxy_port) : -1;
