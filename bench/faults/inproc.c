@@ -23,8 +23,11 @@ static int run_job(const struct campaign *c, const struct run_plan *p, const cha
 		   const char *dump_path, const uint8_t *data, char *msg, size_t cap)
 {
 	char port[1024];
-	snprintf(port, sizeof port, "fault://%s|sim://?%sclock=virtual&flash=%s", p->faults,
-		 c->timing == 0 ? "fast&" : "", flash_path);
+	/* FAULTS_SIM_TRACE=FILE: the board's own trace (what it received, after the faults) */
+	const char *sim_trace = getenv("FAULTS_SIM_TRACE");
+	snprintf(port, sizeof port, "fault://%s|sim://?%sclock=virtual&flash=%s%s%s", p->faults,
+		 c->timing == 0 ? "fast&" : "", flash_path, sim_trace ? "&trace=" : "",
+		 sim_trace ? sim_trace : "");
 	struct job_step step = {.offset = p->offset, .size = p->size, .name = "data.bin"};
 	switch (p->op) {
 	case OP_WRITE:

@@ -91,6 +91,12 @@ static void flash_command(struct sim_board *b, uint8_t op, uint32_t addr, const 
 	uint32_t id = nor_jedec_id(n);
 	if (b->flash_powered_down && op != 0xAB)
 		op = 0x00; /* deep power-down: only "release" is heard */
+	/* The trace shows every command that can change the chip (reads are too many). */
+	if (op == 0x06 || op == 0x50 || op == 0x01 || op == 0x31 || op == 0x11 || op == 0x20 ||
+	    op == 0x52 || op == 0xD8 || op == 0xC7 || op == 0x60 || op == 0x02)
+		sim_trace(b, t,
+			  "SPI flash command 0x%02x addr=0x%06x mosi=%zu bytes (status 0x%02x)", op,
+			  addr, mosi_len, nor_status(n, t));
 	switch (op) {
 	case 0x9F:
 		miso[0] = (uint8_t)id;
