@@ -241,6 +241,32 @@ static int disarm(struct spiflash *sf, struct ed_error *err)
 	return loader_write_reg(sf->ld, SPI_CMD, CMD_WRDI, err);
 }
 
+static int read_status(struct spiflash *sf, uint32_t *sr, struct ed_error *err);
+
+/* After a chunk, on a line that showed any anomaly: the flash's WEL bit read and proven
+ * clear. Every run ends with WRDI, but a WRDI whose address lost a bit goes elsewhere
+ * (campaign seed 700735); three status commands per chunk, only on a noisy line. */
+static int prove_disarmed(struct spiflash *sf, struct ed_error *err)
+{
+	if (!loader_anomalies(sf->ld))
+		return ED_OK;
+	uint32_t sr = 0;
+	for (int attempt = 0; attempt < 3; attempt++) {
+		int rc = read_status(sf, &sr, err);
+		if (rc < 0)
+			return rc;
+		if (!(sr & SR_WEL))
+			return ED_OK;
+		loader_note_anomaly(sf->ld, "the flash was write-enabled during a read");
+		if ((rc = disarm(sf, err)) < 0)
+			return rc;
+	}
+	return ed_fail(err, ED_ERR_DEVICE,
+		       "the flash stays write-enabled during a read (status 0x%02x): the line "
+		       "garbles register writes; try a lower --baud or another cable",
+		       sr & 0xFF);
+}
+
 /* Reads ADDR back after a run's data reads. READ_REG replies name no register: a reply
  * duplicated or arriving late answers the next request in its place and shifts every word
  * after it by one. ADDR holds this chunk's address (a value no other reply of the chunk
@@ -272,6 +298,20 @@ static int read_run(struct spiflash *sf, uint32_t addr, bool setup, bool check_a
 		       : run_command(sf, OP_READ, SPIFLASH_READ_CHUNK * 8, words, err);
 	sf->addr_unchecked = false;
 	return rc;
+}
+
+/* After each run: ADDR read back (the sentinel: 1 = the run's replies were out of step),
+ * then WRDI. WRDI after every run, not only after the chunk: a trigger that became WREN in
+ * one run and one that became PP (or SE) in the next programmed the flash during a verify
+ * (campaign seed 700735, whose chunk-end WRDI went to another register). The sentinel
+ * comes first: it must be the read right after the run's last word. */
+static int end_run(struct spiflash *sf, uint32_t addr, struct ed_error *err)
+{
+	int rc = sentinel(sf, addr, err);
+	if (rc < 0)
+		return rc;
+	int rc2 = disarm(sf, err);
+	return rc2 < 0 ? rc2 : rc;
 }
 
 /* Word i's value by vote over n runs: the value seen most often, once it was seen `need`
@@ -348,10 +388,20 @@ static int runs_agree(struct spiflash *sf, uint32_t addr, uint32_t words[16], st
 {
 	uint32_t runs[AGREE_RUNS][16];
 	int need = loader_anomalies(sf->ld) ? 3 : 2;
-	for (int n = 0; n < AGREE_RUNS; n++) {
-		int rc = read_run(sf, addr, n == 0, false, runs[n], err);
+	for (int n = 0, tries = 0; n < AGREE_RUNS && tries < 2 * AGREE_RUNS; tries++) {
+		int rc = read_run(sf, addr, n == 0 || !sf->known, false, runs[n], err);
 		if (rc < 0)
 			return rc;
+		/* Each run's replies are tied to their requests by ADDR read last: a request
+		 * or reply duplicated inside a run shifts its later words by one, and runs
+		 * shifted at different words still agree on the last ones (campaign seed
+		 * 900087: word 15 of a chunk dumped as word 14). A shifted run does not vote. */
+		if ((rc = end_run(sf, addr, err)) < 0)
+			return rc;
+		if (rc == 1) {
+			need = 3;
+			continue;
+		}
 		if (n > 0 && memcmp(runs[n], runs[n - 1], sizeof runs[n])) {
 			loader_note_anomaly(sf->ld, "runs of one SPI read differ");
 			need = 3;
@@ -367,6 +417,7 @@ static int runs_agree(struct spiflash *sf, uint32_t addr, uint32_t words[16], st
 				settled = vote(runs, n + 1, i, need + 1, &words[i]);
 		if (settled)
 			return ED_OK;
+		n++;
 	}
 	return ed_fail(err, ED_ERR_PROTO,
 		       "flash at 0x%06x reads differently every time: the line is too noisy; try a "
@@ -389,7 +440,7 @@ static int read_chunk(struct spiflash *sf, uint32_t addr, uint32_t words[16],
 	for (int tries = 0; tries < 4; tries++) {
 		if (mode != SPIFLASH_READ_TWICE) {
 			rc = read_run(sf, addr, true, mode == SPIFLASH_READ_CHECKED, words, err);
-			if (rc == ED_OK && (rc = sentinel(sf, addr, err)) == 0)
+			if (rc == ED_OK && (rc = end_run(sf, addr, err)) == 0)
 				return ED_OK;
 			if (rc < 0)
 				return rc;
@@ -398,9 +449,8 @@ static int read_chunk(struct spiflash *sf, uint32_t addr, uint32_t words[16],
 		/* Two runs that agree, three in a row once the session saw any anomaly: on a
 		 * line that garbles register addresses, two faulty reads of one word often
 		 * agree (an unmapped register reads 0), three rarely do (campaign seed 110). */
-		rc = runs_agree(sf, addr, words, err);
-		if (rc == ED_OK && (rc = sentinel(sf, addr, err)) == 0 &&
-		    (rc = setup_intact(sf, err)) == 0)
+		rc = runs_agree(sf, addr, words, err); /* every run ends with the sentinel */
+		if (rc == ED_OK && (rc = setup_intact(sf, err)) == 0)
 			return ED_OK;
 		if (rc < 0)
 			return rc;
@@ -456,7 +506,7 @@ int spiflash_read_mode(struct spiflash *sf, uint32_t offset, uint8_t *buf, uint3
 		/* Always 64 bytes: one register layout for the whole read, fewer writes. */
 		int rc = read_chunk(sf, offset + done, words, m, err);
 		if (rc == ED_OK)
-			rc = disarm(sf, err);
+			rc = prove_disarmed(sf, err);
 		if (rc < 0) {
 			ed_error_prefix(err, "reading flash at 0x%06x", offset + done);
 			return rc;

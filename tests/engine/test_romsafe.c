@@ -375,7 +375,7 @@ static void test_preserve_survives_reconnect(void **state)
 	char port[512], text[1024];
 	/* the first connection dies inside the FLASH_DATA stream, after the erase */
 	snprintf(port, sizeof port, "sim://?fast&clock=virtual&flash=%s&fault=disconnect-after=%u",
-		 g_img, 45000u);
+		 g_img, 47600u);
 	struct job_step step = {.kind = JOB_STEP_WRITE,
 				.offset = 0x10000,
 				.size = sizeof d,
@@ -418,7 +418,7 @@ static void test_preserve_copy_reused(void **state)
 					.preserve_copy = keep,
 					.preserve_saved = &saved};
 	struct rs b;
-	rs_open(&b, "fault=disconnect-after=47000");
+	rs_open(&b, "fault=disconnect-after=49600");
 	assert_int_equal(flasher_write(b.ld, 0x10000, d, sizeof d, &wo, NULL, &b.err),
 			 ED_ERR_DISCONNECTED);
 	assert_true(saved);
