@@ -472,19 +472,27 @@ int loader_flash_begin(struct loader *ld, uint32_t erase_size, uint32_t block_co
 	return rc;
 }
 
-/* The longest recent register round trip (less its request's wire time); one READ_REG
- * of the chip magic measures it when none is known yet. */
-static int yardstick_us(struct loader *ld, uint64_t *out, struct ed_error *err)
+/* The longest and the shortest recent register round trip (less its request's wire
+ * time); READ_REGs of the chip magic measure them when fewer than two are known. */
+static int yardstick_us(struct loader *ld, uint64_t *max, uint64_t *min, struct ed_error *err)
 {
-	if (ld->rtt_count == 0) {
+	while (ld->rtt_count < 2) {
 		uint32_t v;
+		unsigned before = ld->rtt_count;
 		int rc = loader_read_reg(ld, PKT_CHIP_MAGIC_ADDR, &v, err);
 		if (rc < 0)
 			return rc;
+		if (ld->rtt_count == before)
+			break; /* answered only after a retry: no sample */
 	}
-	*out = 0;
-	for (unsigned i = 0; i < ld->rtt_count; i++)
-		*out = ld->rtt_us[i] > *out ? ld->rtt_us[i] : *out;
+	*max = 0;
+	*min = UINT64_MAX;
+	for (unsigned i = 0; i < ld->rtt_count; i++) {
+		*max = ld->rtt_us[i] > *max ? ld->rtt_us[i] : *max;
+		*min = ld->rtt_us[i] < *min ? ld->rtt_us[i] : *min;
+	}
+	if (*min > *max)
+		*min = *max;
 	return ED_OK;
 }
 
@@ -492,8 +500,8 @@ int loader_attach_flash(struct loader *ld, struct ed_error *err)
 {
 	if (ld->attached)
 		return ED_OK;
-	uint64_t base = 0;
-	int rc = yardstick_us(ld, &base, err);
+	uint64_t base = 0, fastest = 0;
+	int rc = yardstick_us(ld, &base, &fastest, err);
 	if (rc < 0)
 		return rc;
 	uint64_t before = ld->anomalies, t0 = link_now_us(ld->link);
@@ -504,8 +512,11 @@ int loader_attach_flash(struct loader *ld, struct ed_error *err)
 	 * the ROM's erase bug at least two sectors) and the ROM still answers, after the
 	 * erase. A sector erase takes milliseconds (tens on most chips); a plain attach
 	 * costs one round trip. So an answer later than the slowest recent round trip by
-	 * 3 ms (or by half of it, on a bridge that buffers) is taken as an erase. */
+	 * 3 ms, by half of it (a bridge that buffers) or by twice the spread of the recent
+	 * round trips (a network port's jitter), whichever is most, is taken as an erase. */
 	uint64_t slack = base / 2 > 3000 ? base / 2 : 3000;
+	if (2 * (base - fastest) > slack)
+		slack = 2 * (base - fastest);
 	if (rc == ED_OK && ld->anomalies == before && took > base + slack) {
 		ld->attach_hazard = true;
 		ld->attach_late_us = took - base;
