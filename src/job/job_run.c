@@ -964,8 +964,10 @@ int job_run(struct job *job, struct ed_error *err)
 	} else if (job->spec.trace_stderr) {
 		job->trace = stderr;
 	}
-	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Opening %s",
-		      job->spec.port ? job->spec.port : "");
+	if (!job->spec.port || !*job->spec.port) /* no "Opening " with an empty name */
+		job_set_stage(job, JOB_STAGE_CONNECT, 0, "No port to open");
+	else
+		job_set_stage(job, JOB_STAGE_CONNECT, 0, "Opening %s", job->spec.port);
 	uint64_t t0 = ed_monotonic_us();
 	int rc = link_open(job->spec.port, &r.lo, &job->link, err);
 	bool opened = rc == ED_OK;
