@@ -572,6 +572,85 @@ static void test_stub_upload_silent(void **state)
 	close_board(&b);
 }
 
+static void count_lines(void *user, enum ed_log_level level, const char *line)
+{
+	(void)level;
+	int *n = user;
+	if (strstr(line, "OHAI was lost"))
+		n[0]++;
+	if (strstr(line, "uploading it again"))
+		n[1]++;
+}
+
+/* MEM_END's reply lost or garbled on the wire, or MEM_END itself lost or refused: the
+ * upload does not fail on it. The OHAI (or, without one, a probe of who answers) says
+ * whether the stub runs; if the ROM loader is still there the stub is uploaded again. */
+static void test_stub_start_survives_mem_end_faults(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *fault;
+		int lost_ohai, uploads_again; /* the log lines expected */
+	} cases[] = {
+	    /* bit 0 of the reply's first wire byte: its C0 becomes C1, the reply is lost */
+	    {"reply-flip=MEM_END:#1:0", 0, 0},
+	    /* wire byte 9 is the first status byte (C0 + 8 header bytes): 00 -> 01, a
+	     * "failure" though the ROM jumped: the stub answers the probe */
+	    {"reply-flip=MEM_END:#1:72", 1, 0},
+	    /* MEM_END never reaches the ROM: no reply, no OHAI, the ROM answers the probe */
+	    {"lose=MEM_END:#1", 0, 1},
+	    /* refused without acting, twice: uploaded a third time */
+	    {"rom-error=MEM_END:#1+1", 0, 2},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct bench b;
+		char spec[256];
+		snprintf(spec, sizeof spec, "sim://?fast&clock=virtual&fault=%s", cases[i].fault);
+		assert_int_equal(link_open(spec, NULL, &b.link, &b.err), ED_OK);
+		int seen[2] = {0, 0};
+		struct loader_config cfg = {.log = {count_lines, seen, ED_LOG_DEBUG}};
+		assert_int_equal(loader_create(b.link, &cfg, &b.ld, &b.err), ED_OK);
+		assert_int_equal(loader_connect(b.ld, LOADER_BEFORE_DEFAULT_RESET, &b.err), ED_OK);
+		bool reused = true;
+		int rc = stubclient_start(b.ld, stub_blob_builtin(), NULL, &reused, &b.err);
+		if (rc != ED_OK)
+			fail_msg("%s: %s", cases[i].fault, b.err.msg);
+		assert_false(reused);
+		assert_true(loader_is_stub(b.ld));
+		if (seen[0] != cases[i].lost_ohai || seen[1] != cases[i].uploads_again)
+			fail_msg(
+			    "%s: %d 'OHAI was lost' and %d 'uploading it again' lines, expected "
+			    "%d and %d",
+			    cases[i].fault, seen[0], seen[1], cases[i].lost_ohai,
+			    cases[i].uploads_again);
+		/* the stub works: a write and a read back through it */
+		uint8_t data[5000], back[5000];
+		fill_random(data, sizeof data, (uint32_t)i + 40);
+		assert_int_equal(
+		    stubflash_write(b.ld, 0x10000, data, sizeof data, true, NULL, NULL, &b.err),
+		    ED_OK);
+		assert_int_equal(stubflash_read(b.ld, 0x10000, back, sizeof back, NULL, &b.err),
+				 ED_OK);
+		assert_memory_equal(back, data, sizeof data);
+		close_board(&b);
+	}
+}
+
+/* Refused on every try: a clear error after three uploads, and ROM mode still works. */
+static void test_stub_start_gives_up(void **state)
+{
+	(void)state;
+	struct bench b;
+	open_board(&b, "fault=rom-error=MEM_END:1", NULL);
+	bool reused = true;
+	int rc = stubclient_start(b.ld, stub_blob_builtin(), NULL, &reused, &b.err);
+	assert_int_equal(rc, ED_ERR_PROTO);
+	assert_false(loader_is_stub(b.ld));
+	assert_non_null(strstr(b.err.msg, "after 3 uploads the ROM loader still answers"));
+	assert_int_equal(loader_connect(b.ld, LOADER_BEFORE_DEFAULT_RESET, &b.err), ED_OK);
+	close_board(&b);
+}
+
 /* A block whose sequence number is damaged on every attempt is never written: the MD5
  * check finds its sectors and writes only those again. */
 static void test_write_repairs_bad_sectors(void **state)
@@ -1015,6 +1094,8 @@ int main(void)
 	    cmocka_unit_test(test_no_stub),
 	    cmocka_unit_test(test_stub_already_running),
 	    cmocka_unit_test(test_stub_upload_silent),
+	    cmocka_unit_test(test_stub_start_survives_mem_end_faults),
+	    cmocka_unit_test(test_stub_start_gives_up),
 	    cmocka_unit_test(test_write_repairs_bad_sectors),
 	    cmocka_unit_test(test_write_names_sector_still_wrong),
 	    cmocka_unit_test(test_write_misplaced_session_not_ok),
