@@ -137,6 +137,12 @@ void sim_stub_poll(struct sim_board *b, uint64_t t);
 /* Stops a running stub and forgets the uploaded regions (every boot). */
 void sim_stub_reset(struct sim_board *b);
 
+/* The status registers ignore writes: SRP0 set with the /WP pin low (--wp-low). */
+static inline bool sim_status_locked(const struct sim_board *b)
+{
+	return b->cfg.wp_low && (b->status1 & 0x80);
+}
+
 /* faults.c: applies the targeted faults to a request about to run (frame is the board's
  * own copy, changed in place) and decides late/duplicated/flipped replies; returns how
  * many times the request arrives (1, 2 for dup-frame, 0 for lose). */

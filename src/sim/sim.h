@@ -104,6 +104,8 @@ struct sim_config {
 	struct sim_faults faults;
 	bool boot_log;	      /* ROM banner at 74880 baud after every reset */
 	bool need_reset;      /* silent until a reset into download mode */
+	bool wp_low;	      /* the flash's /WP pin is held low: with SRP0 (status-1 bit 7)
+			       * set, status register writes are ignored (hardware protection) */
 	unsigned sync_after;  /* ignore this many SYNC requests after each reset */
 	char trace_path[512]; /* one line per command ("" = none) */
 	enum sim_clock clock; /* sim:// only */

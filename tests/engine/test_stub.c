@@ -427,6 +427,51 @@ static void test_job_unlocks_protected_flash(void **state)
 	}
 }
 
+/* A protection that cannot be cleared (SRP0 set while the board holds the flash's /WP pin
+ * low: the status register ignores writes) stops a ROM-mode write at once with both
+ * status values, before any FLASH_BEGIN, and the flash is left as it was. */
+static void test_rom_protection_that_stays(void **state)
+{
+	(void)state;
+	struct files f;
+	make_dir(&f);
+	char port[256];
+	snprintf(port, sizeof port, "sim://?fast&clock=virtual&wp-low&flash=%s", f.img);
+	uint8_t data[5000];
+	fill_random(data, sizeof data, 25);
+	struct job_step steps[] = {
+	    {.kind = JOB_STEP_WRITE_STATUS, .offset = 0xFC, .size = 1, .non_volatile = true},
+	    {.kind = JOB_STEP_WRITE,
+	     .offset = 0x30000,
+	     .size = sizeof data,
+	     .data = data,
+	     .name = "app.bin"},
+	};
+	struct job_spec spec = {.port = port,
+				.baud = 115200,
+				.stub = false,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.steps = steps,
+				.step_count = 2};
+	struct seen s;
+	int rc = run_job(&spec, &s);
+	assert_int_equal(rc, ED_ERR_DEVICE);
+	if (!strstr(s.result_text, "the flash is write-protected (status 0x00fc) and stays so"))
+		fail_msg("result: %s", s.result_text);
+	assert_non_null(strstr(s.result_text, "locked by SRP and the /WP pin"));
+	FILE *img = fopen(f.img, "rb");
+	assert_non_null(img);
+	uint8_t back[sizeof data], erased[sizeof data];
+	assert_int_equal(fseek(img, 0x30000, SEEK_SET), 0);
+	assert_int_equal(fread(back, 1, sizeof back, img), sizeof back);
+	fclose(img);
+	memset(erased, 0xFF, sizeof erased); /* a new board's flash, never touched */
+	assert_memory_equal(back, erased, sizeof back);
+	remove_dir(&f);
+}
+
 /* --no-stub: no stub stage, the ROM-mode proof; the application maps the flag. */
 static void test_no_stub(void **state)
 {
@@ -1112,6 +1157,7 @@ int main(void)
 	    cmocka_unit_test(test_job_rom_phase_noise),
 	    cmocka_unit_test(test_job_flash_id_from_stub),
 	    cmocka_unit_test(test_job_unlocks_protected_flash),
+	    cmocka_unit_test(test_rom_protection_that_stays),
 	    cmocka_unit_test(test_no_stub),
 	    cmocka_unit_test(test_stub_already_running),
 	    cmocka_unit_test(test_stub_upload_silent),
