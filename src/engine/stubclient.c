@@ -121,7 +121,8 @@ static int start_stub(struct loader *ld, uint32_t entry, struct ed_error *err)
 	rc = who_answers(ld, err);
 	if (rc == 0)
 		ed_log(loader_log(ld), ED_LOG_INFO,
-		       "the flasher stub's OHAI was lost on %s, but the stub answers: going on",
+		       "no OHAI from the flasher stub on %s (MEM_END's reply or the OHAI lost or "
+		       "garbled on the wire), but the stub answers: going on",
 		       loader_link(ld)->name);
 	return rc;
 }
