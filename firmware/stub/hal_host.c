@@ -131,6 +131,10 @@ static int host_write_status(void *ctx, uint32_t status)
 	struct stub_host *h = H(ctx);
 	flash_idle(h);
 	nor_write_enable(h->b->nor, h->now_ns);
+	if (sim_status_locked(h->b)) { /* SRP0 and /WP low: the chip ignores the write */
+		nor_write_disable(h->b->nor, h->now_ns);
+		return 0;
+	}
 	if (!nor_write_status(h->b->nor, h->now_ns))
 		return 1;
 	h->b->status1 = (uint8_t)(status & 0xFC);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/portpick.h"
 #include "app/preset.h"
 #include "cli/cli_int.h"
 #include "core/flash_params.h"
@@ -214,11 +215,8 @@ int cli_layout_run_job(const struct config *cfg, const struct layout *l,
 		       const struct layout_files *files, const bool *only, bool verify,
 		       const char *journal_preset)
 {
-	if (!cfg->port_count) {
-		fprintf(stderr, "espdeck: write_layout needs a board: give --port (a serial "
-				"device, socket://HOST:PORT or sim://)\n");
+	if (app_require_port(cfg, "write_layout") != APP_EXIT_OK)
 		return CLI_EXIT_USAGE;
-	}
 	struct job_step steps[APP_PRESET_MAX_STEPS];
 	struct job_spec spec;
 	app_preset_spec(cfg, l, verify, &spec);

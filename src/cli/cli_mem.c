@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli_opt_int.h"
+#include "app/portpick.h"
 #include "core/flash_params.h"
 #include "core/util.h"
 #include "engine/detect.h"
@@ -91,6 +92,8 @@ static int session_open(const struct config *cfg, const char *cmd, struct sessio
 	};
 	memset(s, 0, sizeof *s);
 	struct ed_error err = {0};
+	if (app_require_port(cfg, cmd) != APP_EXIT_OK)
+		return CLI_EXIT_USAGE;
 	if (cfg->port_count != 1 || !strcmp(cfg->ports[0], "all")) {
 		fprintf(stderr,
 			"espdeck %s: give one board with --port (a serial device, "

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/portpick.h"
 #include "bootlog/bootlog.h"
 #include "bootlog/listen.h"
 #include "core/sigpipe.h"
@@ -128,11 +129,11 @@ int cmd_monitor(const struct config *cfg, int argc, char **argv)
 				MONITOR_USAGE);
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	if (app_require_port(cfg, "monitor") != APP_EXIT_OK)
+		return CLI_EXIT_USAGE;
 	if (cfg->port_count != 1 || app_is_multi(cfg)) {
-		fprintf(stderr, "espdeck monitor: %s\nusage: %s\n",
-			cfg->port_count
-			    ? "monitor watches one port; give --port once"
-			    : "no port given: use --port /dev/ttyUSB0 or socket://HOST:PORT",
+		fprintf(stderr,
+			"espdeck monitor: monitor watches one port; give --port once\nusage: %s\n",
 			MONITOR_USAGE);
 		return CLI_EXIT_USAGE;
 	}

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli/cli_int.h"
+#include "app/portpick.h"
 #include "core/util.h"
 #include "job/job_group.h"
 
@@ -385,6 +386,8 @@ int cli_run_job(const struct config *cfg, const struct job_spec *spec_in, struct
 {
 	if (info)
 		memset(info, 0, sizeof *info);
+	if (app_require_port(cfg, NULL) != APP_EXIT_OK)
+		return CLI_EXIT_USAGE;
 	char jpath[4096];
 	struct job_spec spec = *spec_in;
 	spec.journal_path = app_journal_for(cfg, spec_in, jpath, sizeof jpath);

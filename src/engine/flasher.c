@@ -147,6 +147,17 @@ int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 	return rc;
 }
 
+int flasher_unlock(struct loader *ld, uint32_t *status_before, bool *unlocked, struct ed_error *err)
+{
+	struct spiflash sf;
+	*unlocked = false;
+	int rc = spiflash_begin(&sf, ld, err);
+	if (rc < 0)
+		return rc;
+	rc = spiflash_unlock(&sf, status_before, unlocked, err);
+	return spi_session_end(&sf, rc, err);
+}
+
 int flasher_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err)
 {
 	struct spiflash sf;

@@ -5,6 +5,7 @@
  * when the loader's cancel flag is set. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -98,5 +99,9 @@ int flasher_verify(struct loader *ld, uint32_t offset, const uint8_t *data, uint
 /* Erases a sector-aligned region exactly (SPI sector and 64 KiB block commands). */
 int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 			 const struct flasher_progress *progress, struct ed_error *err);
+/* ROM mode has no unlock of its own: spiflash_unlock() in a session of its own (call it
+ * before the first write or erase; the status register keeps the change). */
+int flasher_unlock(struct loader *ld, uint32_t *status_before, bool *unlocked,
+		   struct ed_error *err);
 /* Erases the whole chip; flash_size scales the timeout (0 = assume 16 MB). */
 int flasher_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err);

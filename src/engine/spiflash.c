@@ -707,3 +707,39 @@ int spiflash_write_status(struct spiflash *sf, uint32_t value, int nbytes, bool 
 		rc = loader_write_reg(sf->ld, SPI_CMD, CMD_WRDI, err);
 	return rc;
 }
+
+int spiflash_unlock(struct spiflash *sf, uint32_t *status_before, bool *unlocked,
+		    struct ed_error *err)
+{
+	*unlocked = false;
+	uint32_t st = 0;
+	int rc = spiflash_read_status(sf, 2, &st, err);
+	if (rc < 0)
+		return rc;
+	*status_before = st;
+	/* A part without status-2 lets MISO float: 0xFF there is no register, not CMP set. */
+	int nbytes = (st >> 8) == 0xFF ? 1 : 2;
+	uint32_t mask = nbytes == 2 ? SPIFLASH_STATUS_PROTECT : SPIFLASH_STATUS_PROTECT & 0xFFu;
+	/* WIP and WEL (bits 0-1) are the chip's state, not settings */
+	uint32_t want = st & ~mask & (nbytes == 2 ? 0xFFFCu : 0xFCu);
+	if (!(st & mask))
+		return ED_OK;
+	/* non-volatile (WREN, as the stub): a volatile write would be undone by the next
+	 * power cycle, and a part without WEVSR ignores it */
+	rc = spiflash_write_status(sf, want, nbytes, true, err);
+	uint32_t after = 0;
+	if (rc == ED_OK)
+		rc = spiflash_read_status(sf, nbytes, &after, err);
+	if (rc < 0) {
+		ed_error_prefix(err, "clearing the flash's write protection (status 0x%04x)", st);
+		return rc;
+	}
+	if ((after & (nbytes == 2 ? 0xFFFCu : 0xFCu)) != want)
+		return ed_fail(err, ED_ERR_DEVICE,
+			       "the flash is write-protected (status 0x%04x) and stays so: status "
+			       "0x%04x after writing 0x%04x (its status register may be locked by "
+			       "SRP and the /WP pin, or the part needs another unlock)",
+			       st, after, want);
+	*unlocked = true;
+	return ED_OK;
+}

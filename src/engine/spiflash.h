@@ -8,6 +8,7 @@
  * each command sends only what changed. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -72,5 +73,16 @@ int spiflash_read_status(struct spiflash *sf, int nbytes, uint32_t *status, stru
  * WREN; WRDI at the end. */
 int spiflash_write_status(struct spiflash *sf, uint32_t value, int nbytes, bool non_volatile,
 			  struct ed_error *err);
+/* The status bits that protect blocks from programs and erases: BP0-BP2, TB, SEC in
+ * status-1, CMP in status-2 (Winbond W25Q; the same places on the GigaDevice and XMC parts
+ * of ESP modules; the stub clears the same ones, espdeck-stub(7)). QE and the rest are
+ * kept: clearing QE would stop a QIO firmware from booting. */
+#define SPIFLASH_STATUS_PROTECT 0x407Cu
+/* Reads status-1 and -2 into *status_before (status-1 | status-2 << 8); when protection
+ * bits are set, clears them (WREN + WRSR, non-volatile, the other bits kept), reads the
+ * status back and proves it is what was written: *unlocked = true. A protection that
+ * does not clear is ED_ERR_DEVICE saying so. Nothing is written when none is set. */
+int spiflash_unlock(struct spiflash *sf, uint32_t *status_before, bool *unlocked,
+		    struct ed_error *err);
 /* Chip erase (0xC7), waiting up to timeout_us for the flash to finish. */
 int spiflash_erase_chip(struct spiflash *sf, uint64_t timeout_us, struct ed_error *err);

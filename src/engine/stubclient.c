@@ -30,25 +30,101 @@ static int upload_segment(struct loader *ld, const struct stub_segment *seg, uin
 	return rc;
 }
 
-/* Waits for the raw frame "OHAI" the stub sends when it starts. */
-static int wait_ohai(struct loader *ld, struct ed_error *err)
+/* Who listens after a MEM_END that brought no OHAI: the stub (it answers SPI_FLASH_MD5 of
+ * 16 bytes at 0x0, a read that changes nothing), the ROM loader (it refuses that command:
+ * the jump never happened) or nobody (code that runs silently). Asked a few times, since
+ * the line that lost the OHAI may lose a probe too. Returns 0 for the stub, 1 for the ROM,
+ * ED_ERR_TIMEOUT for nobody (err says so). */
+static int who_answers(struct loader *ld, struct ed_error *err)
 {
-	uint64_t deadline = link_now_us(ld->link) + STUBCLIENT_OHAI_TIMEOUT_US;
+	uint8_t d[16], md5[16];
+	put_le32(d, 0);
+	put_le32(d + 4, 16);
+	put_le32(d + 8, 0);
+	put_le32(d + 12, 0);
+	uint64_t anomalies = ld->anomalies;
+	for (int attempt = 0; attempt < LOADER_WRITE_ATTEMPTS; attempt++) {
+		struct ed_error e;
+		loader_set_stub(ld, true);
+		loader_discard_input(ld);
+		int rc = loader_command_result(ld, PKT_SPI_FLASH_MD5, d, 16,
+					       STUBCLIENT_PROBE_TIMEOUT_US, md5, 16, &e);
+		loader_set_stub(ld, false);
+		if (rc == ED_OK)
+			return 0;
+		/* the ROM's "01 05" (not a command it knows), read as a stub's failure */
+		if (rc == ED_ERR_DEVICE && loader_last_rom_error(ld) == 0x01)
+			return 1;
+		if (loader_cancelled(ld))
+			return loader_fail_cancelled(err, "the stub upload");
+	}
+	/* Code that runs silently (an upload damaged past the ROM's checksum) is not a noisy
+	 * line: the probes it left unanswered do not count as garbled frames. */
+	ld->anomalies = anomalies;
+	return ed_fail(err, ED_ERR_TIMEOUT,
+		       "the flasher stub did not say OHAI within %.1f s of starting, and neither "
+		       "it nor the ROM loader answers on %s",
+		       STUBCLIENT_OHAI_TIMEOUT_US / 1e6, loader_link(ld)->name);
+}
+
+/* MEM_END at the stub's entry, then its raw frame "OHAI". The ROM answers MEM_END and
+ * then jumps, so the stub may run although that reply was lost or garbled on the wire,
+ * and an OHAI may be lost as well: the OHAI alone proves the start, and without it (or
+ * after a failure reply, which noise can fake) who_answers() decides. Returns ED_OK when
+ * the stub runs, 1 when the ROM loader is still there (upload again), else an error. */
+static int start_stub(struct loader *ld, uint32_t entry, struct ed_error *err)
+{
+	uint8_t d[8];
+	put_le32(d, 0); /* 0: jump to the entry */
+	put_le32(d + 4, entry);
+	loader_discard_input(ld);
+	int rc = loader_send(ld, PKT_MEM_END, d, 8, 0, err);
+	if (rc < 0)
+		return rc;
+	uint64_t now = link_now_us(ld->link);
+	uint64_t deadline = now + LOADER_DEFAULT_TIMEOUT_US + STUBCLIENT_OHAI_TIMEOUT_US;
+	bool replied = false;
 	for (;;) {
 		const uint8_t *frame;
 		size_t len;
-		int rc = loader_read_frame(ld, deadline, &frame, &len, err);
+		rc = loader_read_frame(ld, deadline, &frame, &len, err);
 		if (rc < 0)
 			return rc;
-		if (rc == 0)
-			return ed_fail(
-			    err, ED_ERR_TIMEOUT,
-			    "the flasher stub did not say OHAI within %.1f s of starting",
-			    STUBCLIENT_OHAI_TIMEOUT_US / 1e6);
-		if (len == 4 && !memcmp(frame, "OHAI", 4))
+		if (rc == 0) {
+			if (!replied)
+				loader_note_anomaly(ld, "no reply to MEM_END and no OHAI");
+			break;
+		}
+		if (len == 4 && !memcmp(frame, "OHAI", 4)) {
+			if (!replied)
+				loader_note_anomaly(ld, "the OHAI without MEM_END's reply");
 			return ED_OK;
+		}
+		struct pkt_response resp;
+		if (!replied && pkt_parse_response(frame, len, 0, &resp) &&
+		    resp.op == PKT_MEM_END) {
+			if (resp.status != 0 || resp.error != 0) {
+				/* "01 xx" is the ROM refusing; anything else a garbled reply */
+				if (resp.status != 1 || !resp.error)
+					loader_note_anomaly(ld, "a garbled reply to MEM_END");
+				break;
+			}
+			/* the stub needs a few ms to say OHAI once the ROM has answered */
+			replied = true;
+			now = link_now_us(ld->link);
+			if (deadline > now + STUBCLIENT_OHAI_TIMEOUT_US)
+				deadline = now + STUBCLIENT_OHAI_TIMEOUT_US;
+			continue;
+		}
 		loader_note_anomaly(ld, "a frame before the stub's OHAI");
 	}
+	rc = who_answers(ld, err);
+	if (rc == 0)
+		ed_log(loader_log(ld), ED_LOG_INFO,
+		       "no OHAI from the flasher stub on %s (MEM_END's reply or the OHAI lost or "
+		       "garbled on the wire), but the stub answers: going on",
+		       loader_link(ld)->name);
+	return rc;
 }
 
 bool stubclient_answers(struct loader *ld)
@@ -116,12 +192,31 @@ int stubclient_start(struct loader *ld, const struct stub_blob *blob,
 	for (size_t i = 0; i < blob->n_segments; i++)
 		total += blob->segments[i].size;
 	int rc = ED_OK;
-	for (size_t i = 0; rc == ED_OK && i < blob->n_segments; i++)
-		rc = upload_segment(ld, &blob->segments[i], &done, total, progress, err);
-	if (rc == ED_OK)
-		rc = loader_mem_end(ld, blob->entry, err);
-	if (rc == ED_OK)
-		rc = wait_ohai(ld, err);
+	for (int attempt = 1;; attempt++) {
+		done = 0;
+		for (size_t i = 0; rc == ED_OK && i < blob->n_segments; i++)
+			rc = upload_segment(ld, &blob->segments[i], &done, total, progress, err);
+		if (rc == ED_OK)
+			rc = start_stub(ld, blob->entry, err);
+		if (rc != 1)
+			break;
+		/* The ROM loader still answers: MEM_END was lost or refused before the jump. */
+		if (attempt == LOADER_WRITE_ATTEMPTS) {
+			rc = ed_fail(err, ED_ERR_PROTO,
+				     "the flasher stub did not start on %s: after %d uploads the "
+				     "ROM loader still answers instead",
+				     loader_link(ld)->name, attempt);
+			break;
+		}
+		ld->stats.retries++;
+		ed_log(loader_log(ld), ED_LOG_INFO,
+		       "the flasher stub did not start on %s (the ROM loader still answers): "
+		       "uploading it again",
+		       loader_link(ld)->name);
+		rc = ED_OK;
+	}
+	if (rc < 0)
+		ed_error_prefix(err, "starting the flasher stub at 0x%08x", blob->entry);
 	if (rc == ED_OK)
 		loader_set_stub(ld, true);
 	if (rc == ED_OK)

@@ -39,10 +39,11 @@ struct run {
 	bool diff_warned;			   /* "--diff needs the stub" said once */
 	uint32_t flash_status; /* status-1 | status-2 << 8 as the stub read it */
 	bool unlock_said;
-	bool fell_back;	     /* the stub did not start: ROM mode after a reset */
-	uint64_t anomalies0; /* the loader's anomalies once connected */
-	bool attach_hazard;  /* a loader destroyed by the reconnect met one (loader.h) */
-	uint64_t rom_noise;  /* anomalies that may have changed flash outside the files: SPI
+	bool rom_unlock_checked; /* ROM mode: the status was checked for protection */
+	bool fell_back;		 /* the stub did not start: ROM mode after a reset */
+	uint64_t anomalies0;	 /* the loader's anomalies once connected */
+	bool attach_hazard;	 /* a loader destroyed by the reconnect met one (loader.h) */
+	uint64_t rom_noise;	 /* anomalies that may have changed flash outside the files: SPI
 			       * register access to a stub without STUB_OP_INFO, or the ROM phase
 			       * of a ROM loader left from an earlier session (detect's SPI
 			       * register commands: one damaged in the right bits erases or
@@ -415,6 +416,30 @@ static void report_unlock(struct run *r)
 		       "flash was write-protected (status 0x%04x); unlocked", r->flash_status);
 }
 
+/* ROM mode has no unlock of its own (it would fail block after block): before the first
+ * write or erase the status register is read and, when block-protect bits are set,
+ * cleared and proven clear, as the stub does; said the same way. Once per job: the
+ * register keeps the change (a status write step asks again). */
+static int rom_unlock(struct run *r, struct ed_error *err)
+{
+	if (loader_is_stub(r->ld) || r->rom_unlock_checked)
+		return ED_OK;
+	bool unlocked = false;
+	uint32_t status = 0;
+	int rc = flasher_unlock(r->ld, &status, &unlocked, err);
+	if (rc < 0) {
+		ed_error_prefix(err, "checking the flash's write protection (ROM mode)");
+		return rc;
+	}
+	r->rom_unlock_checked = true;
+	if (unlocked) {
+		r->flash_status = status;
+		r->unlock_said = false;
+		report_unlock(r);
+	}
+	return ED_OK;
+}
+
 static void sectors_planned(void *user, uint32_t sectors, uint32_t skipped)
 {
 	job_set_sectors(user, sectors, skipped);
@@ -434,6 +459,9 @@ static int write_once(struct run *r, const struct job_step *s, const uint8_t *da
 				       "--diff needs the flasher stub (per-sector MD5): writing "
 				       "every file whole in ROM mode");
 		}
+		int rc = rom_unlock(r, err);
+		if (rc < 0)
+			return rc;
 		return flasher_write(r->ld, s->offset, data, s->size, wo, p, err);
 	}
 	struct stubflash_write_result res;
@@ -775,6 +803,8 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 				report_unlock(r);
 			return rc;
 		}
+		if ((rc = rom_unlock(r, err)) < 0)
+			return rc;
 		return step_erase(r, s, &p, err);
 	case JOB_STEP_WRITE:
 		return step_write(r, s, err);
@@ -783,7 +813,9 @@ static int run_step(struct run *r, size_t i, struct ed_error *err)
 	case JOB_STEP_READ:
 		return step_read(r, s, err);
 	case JOB_STEP_READ_STATUS:
+		return step_status(r, s, err);
 	case JOB_STEP_WRITE_STATUS:
+		r->rom_unlock_checked = false; /* it may have set protection again */
 		return step_status(r, s, err);
 	}
 	return ed_fail(err, ED_ERR_ARG, "unknown job step %d", (int)s->kind);
@@ -964,8 +996,10 @@ int job_run(struct job *job, struct ed_error *err)
 	} else if (job->spec.trace_stderr) {
 		job->trace = stderr;
 	}
-	job_set_stage(job, JOB_STAGE_CONNECT, 0, "Opening %s",
-		      job->spec.port ? job->spec.port : "");
+	if (!job->spec.port || !*job->spec.port) /* no "Opening " with an empty name */
+		job_set_stage(job, JOB_STAGE_CONNECT, 0, "No port to open");
+	else
+		job_set_stage(job, JOB_STAGE_CONNECT, 0, "Opening %s", job->spec.port);
 	uint64_t t0 = ed_monotonic_us();
 	int rc = link_open(job->spec.port, &r.lo, &job->link, err);
 	bool opened = rc == ED_OK;

@@ -13,8 +13,9 @@ int link_open(const char *spec, const struct link_options *opts, struct link **o
 		opts = &def;
 	if (!spec || !*spec)
 		return ed_fail(err, ED_ERR_ARG,
-			       "no port given: use --port /dev/ttyUSB0, socket://HOST:PORT, "
-			       "rfc2217://HOST:PORT or sim://");
+			       "no port given: name one with --port (/dev/ttyUSB0, "
+			       "socket://HOST:PORT, rfc2217://HOST:PORT or sim://), ESPTOOL_PORT "
+			       "or 'port =' in espdeck.conf");
 	if (!strncmp(spec, "sim://", 6))
 		return link_sim_open(spec + 6, opts, out, err);
 	if (!strncmp(spec, "fault://", 8))

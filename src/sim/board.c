@@ -145,7 +145,16 @@ void sim_reply(struct sim_board *b, uint8_t op, const uint8_t *result, uint16_t 
 	if (!b->cfg.fast)
 		t += (uint64_t)(b->cfg.latency_ms * 1e6);
 	t += b->stall_ns + b->late_ns;
+	size_t flip_at = 0;
+	uint8_t flip_mask = 0;
+	if (b->reply_flip) { /* fault reply-flip: once, on the first reply of the request */
+		b->reply_flip = false;
+		flip_at = b->reply_flip_bit / 8 % w;
+		flip_mask = (uint8_t)(1u << (b->reply_flip_bit % 8));
+	}
+	wire[flip_at] ^= flip_mask;
 	sim_emit(b, wire, w, b->uart_baud, t);
+	wire[flip_at] ^= flip_mask;
 	if (b->dup_reply)
 		sim_emit(b, wire, w, b->uart_baud, t);
 }

@@ -40,15 +40,17 @@ struct sim_board {
 	uint64_t rng;
 
 	/* wire and CPU time */
-	uint32_t host_baud;   /* what the host side runs at */
-	uint32_t uart_baud;   /* what the chip's UART runs at (locked by SYNC, CLKDIV) */
-	uint64_t rx_free_ns;  /* the host-to-board wire is free from here */
-	uint64_t tx_free_ns;  /* the board-to-host wire is free from here */
-	uint64_t cpu_free_ns; /* the ROM finishes its current command here */
-	uint64_t stall_ns;    /* stall fault drawn for the command being answered */
-	uint64_t late_ns;     /* targeted late-reply fault for the command being answered */
-	bool dup_reply;	      /* its reply goes out twice (fault dup-reply) */
-	uint8_t rom_error;    /* refuse it with this error (fault rom-error), 0 = none */
+	uint32_t host_baud;	 /* what the host side runs at */
+	uint32_t uart_baud;	 /* what the chip's UART runs at (locked by SYNC, CLKDIV) */
+	uint64_t rx_free_ns;	 /* the host-to-board wire is free from here */
+	uint64_t tx_free_ns;	 /* the board-to-host wire is free from here */
+	uint64_t cpu_free_ns;	 /* the ROM finishes its current command here */
+	uint64_t stall_ns;	 /* stall fault drawn for the command being answered */
+	uint64_t late_ns;	 /* targeted late-reply fault for the command being answered */
+	bool dup_reply;		 /* its reply goes out twice (fault dup-reply) */
+	bool reply_flip;	 /* a bit of its reply flips on the wire (fault reply-flip) */
+	unsigned reply_flip_bit; /* which: bit % 8 of wire byte bit / 8 */
+	uint8_t rom_error;	 /* refuse it with this error (fault rom-error), 0 = none */
 	uint32_t fault_seen[SIM_FAULT_KINDS]; /* requests each targeted fault applied to */
 	uint8_t fault_frame[SIM_FRAME_MAX];   /* a request with a targeted fault applied */
 	struct sim_outq out;
@@ -135,9 +137,15 @@ void sim_stub_poll(struct sim_board *b, uint64_t t);
 /* Stops a running stub and forgets the uploaded regions (every boot). */
 void sim_stub_reset(struct sim_board *b);
 
+/* The status registers ignore writes: SRP0 set with the /WP pin low (--wp-low). */
+static inline bool sim_status_locked(const struct sim_board *b)
+{
+	return b->cfg.wp_low && (b->status1 & 0x80);
+}
+
 /* faults.c: applies the targeted faults to a request about to run (frame is the board's
- * own copy, changed in place) and decides late/duplicated replies; returns how many
- * times the request arrives (1, or 2 for dup-frame). */
+ * own copy, changed in place) and decides late/duplicated/flipped replies; returns how
+ * many times the request arrives (1, 2 for dup-frame, 0 for lose). */
 int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t);
 bool sim_faults_any(const struct sim_faults *f);
 /* The same for a request to the running stub, whose core has decoded it into frame:

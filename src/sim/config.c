@@ -203,6 +203,7 @@ int sim_config_set(struct sim_config *c, const char *key, const char *value, str
 		     : !strcmp(key, "boot-log")	  ? &c->boot_log
 		     : !strcmp(key, "need-reset") ? &c->need_reset
 		     : !strcmp(key, "unchecked")  ? &c->unchecked
+		     : !strcmp(key, "wp-low")	  ? &c->wp_low
 						  : NULL;
 	if (flag)
 		return parse_flag(value, flag) ? 0 : bad(err, key, value, "use 1 or 0");
@@ -262,7 +263,7 @@ int sim_config_set(struct sim_config *c, const char *key, const char *value, str
 	    err, ED_ERR_ARG,
 	    "unknown sim option '%s' (see espdeck-sim(1): flash-size, flash-id, mac, "
 	    "chip, crystal, flash, baud, max-baud, latency-ms, fast, seed, fault, boot-log, "
-	    "need-reset, unchecked, sync-after, trace, clock, keep)",
+	    "need-reset, unchecked, wp-low, sync-after, trace, clock, keep)",
 	    key);
 }
 

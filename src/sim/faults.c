@@ -210,7 +210,12 @@ int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t
 	uint8_t op = frame[1];
 	b->late_ns = 0;
 	b->dup_reply = false;
+	b->reply_flip = false;
 	b->rom_error = 0;
+	if (fires(b, SIM_FAULT_LOSE, op)) {
+		sim_trace(b, t, "FAULT lose: the ROM never sees %s", pkt_op_name(op));
+		return 0;
+	}
 	apply_flips(b, frame, len, t);
 	if (fires(b, SIM_FAULT_ROM_ERROR, op)) {
 		const struct sim_fault_rule *r = &b->cfg.faults.rule[SIM_FAULT_ROM_ERROR];
@@ -226,6 +231,12 @@ int sim_faults_apply(struct sim_board *b, uint8_t *frame, size_t len, uint64_t t
 	if (fires(b, SIM_FAULT_DUP_REPLY, op)) {
 		b->dup_reply = true;
 		sim_trace(b, t, "FAULT dup-reply: the reply to %s is sent twice", pkt_op_name(op));
+	}
+	if (fires(b, SIM_FAULT_REPLY_FLIP, op)) {
+		b->reply_flip = true;
+		b->reply_flip_bit = pick_bit(b, SIM_FAULT_REPLY_FLIP);
+		sim_trace(b, t, "FAULT reply-flip: bit %u of the reply to %s", b->reply_flip_bit,
+			  pkt_op_name(op));
 	}
 	if (fires(b, SIM_FAULT_DUP_FRAME, op)) {
 		sim_trace(b, t, "FAULT dup-frame: %s arrives twice", pkt_op_name(op));

@@ -124,6 +124,10 @@ static void flash_command(struct sim_board *b, uint8_t op, uint32_t addr, const 
 	case 0x01:
 	case 0x31:
 	case 0x11:
+		if (sim_status_locked(b)) {
+			nor_write_disable(n, t); /* ignored; the chip drops WEL all the same */
+			break;
+		}
 		if (nor_write_status(n, t) && mosi_len) {
 			if (op == 0x31)
 				b->status2 = mosi[0];

@@ -351,16 +351,19 @@ void sim_rom_request(struct sim_board *b, const uint8_t *frame, size_t len, uint
 		frame = b->fault_frame;
 		times = sim_faults_apply(b, b->fault_frame, len, t);
 	}
-	run_request(b, frame, len, t);
+	if (times > 0) /* 0: lost on the wire (fault lose) */
+		run_request(b, frame, len, t);
 	if (times == 2) {
 		/* The copy arrives right behind the original, without a fault of its own. */
 		b->late_ns = 0;
 		b->dup_reply = false;
+		b->reply_flip = false;
 		b->rom_error = 0;
 		run_request(b, frame, len, t);
 	}
 	b->late_ns = 0;
 	b->dup_reply = false;
+	b->reply_flip = false;
 	b->rom_error = 0;
 }
 

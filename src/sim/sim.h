@@ -42,12 +42,13 @@ enum sim_fault_kind {
 			       * checksum stays right) */
 	SIM_FAULT_ROM_ERROR,  /* the ROM refuses the request with error `bit` (default 0x06,
 			       * "failed to act") without acting on it */
-	/* Stub only (a request to the running flasher stub): */
-	SIM_FAULT_LOSE,	      /* the request is lost on the wire: the stub never sees it */
+	/* The ROM loader and the stub: */
+	SIM_FAULT_LOSE,	      /* the request is lost on the wire: the board never sees it */
 	SIM_FAULT_REPLY_FLIP, /* one bit of the first bytes of its reply flips on the wire */
-	SIM_FAULT_RESET,      /* the board resets (brown-out) as the request arrives: the ROM
+	/* Stub only (a request to the running flasher stub): */
+	SIM_FAULT_RESET, /* the board resets (brown-out) as the request arrives: the ROM
 			       * loader comes back, the stub is gone */
-	SIM_FAULT_HANG,	      /* the stub stops answering from this request on (a crash) */
+	SIM_FAULT_HANG,	 /* the stub stops answering from this request on (a crash) */
 	SIM_FAULT_KINDS
 };
 
@@ -103,6 +104,8 @@ struct sim_config {
 	struct sim_faults faults;
 	bool boot_log;	      /* ROM banner at 74880 baud after every reset */
 	bool need_reset;      /* silent until a reset into download mode */
+	bool wp_low;	      /* the flash's /WP pin is held low: with SRP0 (status-1 bit 7)
+			       * set, status register writes are ignored (hardware protection) */
 	unsigned sync_after;  /* ignore this many SYNC requests after each reset */
 	char trace_path[512]; /* one line per command ("" = none) */
 	enum sim_clock clock; /* sim:// only */

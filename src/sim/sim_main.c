@@ -38,6 +38,7 @@ static const struct option options[] = {
     {"fault", required_argument, NULL, 0},
     {"boot-log", no_argument, NULL, 0},
     {"need-reset", no_argument, NULL, 0},
+    {"wp-low", no_argument, NULL, 0},
     {"sync-after", required_argument, NULL, 0},
     {"trace", required_argument, NULL, 0},
     {"page-us", required_argument, NULL, 0},
@@ -69,7 +70,7 @@ static void usage(FILE *f)
 	      "through a two-transistor auto-reset model; connect with rfc2217://HOST:PORT.\n"
 	      "\n"
 	      "Board:   --flash-size 4MB  --flash-id 0x1640ef  --mac 18:fe:34:a1:b2:c3\n"
-	      "         --chip esp8266ex|esp8285  --crystal 26|40  --flash FILE\n"
+	      "         --chip esp8266ex|esp8285  --crystal 26|40  --flash FILE  --wp-low\n"
 	      "Timing:  --baud 115200  --latency-ms MS  --fast  --page-us US\n"
 	      "         --sector-erase-us US  --block32-erase-us US  --block64-erase-us US\n"
 	      "         --chip-erase-us US\n"

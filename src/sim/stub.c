@@ -42,6 +42,13 @@ static const struct {
 
 void sim_stub_note_segment(struct sim_board *b, uint32_t addr, uint32_t size)
 {
+	/* A segment loaded again at the same address (a host that uploads the stub once
+	 * more after a lost MEM_END) replaces the earlier one: what runs is what RAM holds. */
+	for (size_t i = 0; i < b->n_mem_segs && i < SIM_MEM_SEGS; i++)
+		if (b->mem_segs[i].addr == addr) {
+			b->mem_segs[i].size = size;
+			return;
+		}
 	if (b->n_mem_segs < SIM_MEM_SEGS) {
 		b->mem_segs[b->n_mem_segs].addr = addr;
 		b->mem_segs[b->n_mem_segs].size = size;

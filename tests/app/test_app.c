@@ -168,6 +168,46 @@ static void test_port_choice(void **state)
 	assert_true(app_command_needs_board("chip_id"));
 	assert_false(app_command_needs_board("elf2image"));
 	assert_false(app_command_needs_board("config"));
+	/* they used to reach the job with no port and print "Opening " */
+	assert_true(app_command_needs_board("read_flash_status"));
+	assert_true(app_command_needs_board("write-flash-status"));
+}
+
+/* No port given and none found: the message says what was looked at and how to name one. */
+static void test_no_port_text(void **state)
+{
+	struct config cfg;
+	config_init(&cfg);
+	snprintf(cfg.file_path, sizeof cfg.file_path, "%s", "/home/u/.config/espdeck/espdeck.conf");
+	struct port_info ports[10];
+	memset(ports, 0, sizeof ports);
+	snprintf(ports[0].path, sizeof ports[0].path, "/dev/ttyS0");
+	snprintf(ports[1].path, sizeof ports[1].path, "/dev/ttyACM0");
+	ports[1].vid = 0x2341;
+	ports[1].pid = 0x0043;
+	char text[2048];
+	app_no_port_text(&cfg, "chip_id", ports, 2, NULL, text, sizeof text);
+	assert_non_null(strstr(text, "espdeck chip_id: no port given and none found"));
+	assert_non_null(strstr(text, "espdeck.conf (no such file)"));
+	assert_non_null(strstr(text, "among 2 serial ports"));
+	assert_non_null(strstr(text, "/dev/ttyS0 (not USB), /dev/ttyACM0 (USB 2341:0043)"));
+	assert_non_null(strstr(text, "--port PORT"));
+	assert_non_null(strstr(text, "ESPTOOL_PORT=PORT"));
+	assert_non_null(strstr(text, "'port = PORT' in /home/u/.config/espdeck/espdeck.conf"));
+	assert_null(strstr(text, "Opening"));
+
+	for (int i = 0; i < 10; i++)
+		snprintf(ports[i].path, sizeof ports[i].path, "/dev/ttyS%d", i);
+	app_no_port_text(&cfg, "read_mac", ports, 10, NULL, text, sizeof text);
+	assert_non_null(strstr(text, "/dev/ttyS7 (not USB) and 2 more"));
+	app_no_port_text(&cfg, "read_mac", NULL, 0, NULL, text, sizeof text);
+	assert_non_null(strstr(text, "no serial port at all"));
+	app_no_port_text(&cfg, "read_mac", NULL, 0, "no /dev", text, sizeof text);
+	assert_non_null(strstr(text, "could not list the serial ports to look for one: no /dev"));
+	/* a small buffer truncates, still terminated */
+	char small[40];
+	app_no_port_text(&cfg, "read_mac", ports, 10, NULL, small, sizeof small);
+	assert_int_equal(strlen(small), sizeof small - 1);
 }
 
 int main(void)
@@ -180,6 +220,7 @@ int main(void)
 	    cmocka_unit_test(test_exit_codes_and_commands),
 	    cmocka_unit_test(test_config_file),
 	    cmocka_unit_test(test_port_choice),
+	    cmocka_unit_test(test_no_port_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

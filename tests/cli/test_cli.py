@@ -357,6 +357,44 @@ def test_unreachable(d):
         os.environ["ESPTOOL_PORT"] = env_port
 
 
+def test_no_port(d):
+    """Every board command with no port given and none found says so, what it looked at and
+    how to name a port, and stops before the board stage (no "Opening " with an empty name)."""
+    home = os.path.join(d, "home-noport")
+    os.makedirs(home, exist_ok=True)
+    saved = {k: os.environ.pop(k, None) for k in ("ESPTOOL_PORT", "ESPDECK_CONFIG",
+                                                  "HOME", "XDG_CONFIG_HOME")}
+    os.environ["HOME"] = home
+    conf = os.path.join(home, ".config", "espdeck", "espdeck.conf")
+    commands = [["chip_id"], ["read_mac"], ["flash_id"], ["read_flash_status"],
+                ["write_flash_status", "0"], ["erase_flash"], ["erase_region", "0", "4096"],
+                ["write_flash", "0x0", "v.bin"], ["read_flash", "0", "16", "o.bin"],
+                ["verify_flash", "0x0", "v.bin"], ["read_mem", "0x3ff00050"],
+                ["monitor"], ["run"], ["read_flash_sfdp", "0", "4"]]
+    try:
+        probe = run(["chip_id"], d)
+        if "the only ESP USB bridge" in probe.stderr or "ESP USB bridges are plugged" in probe.stderr:
+            print("SKIP no-port messages: an ESP USB bridge is plugged into this machine")
+            return
+        for args in commands:
+            p = run(args, d, expect=2)
+            out = p.stdout + p.stderr
+            for text in ("no port given and none found",
+                         "looked for an ESP USB bridge", "--port PORT", "ESPTOOL_PORT=PORT",
+                         f"'port = PORT' in {conf}"):
+                check(text in p.stderr, f"no port, {args[0]}: stderr lacks '{text}': {p.stderr}")
+            check("Opening" not in out, f"no port, {args[0]}: says 'Opening': {out}")
+        # a port given as an empty string is not "no port" but is no port either
+        p = run(["--port", "", "chip_id"], d, expect=2)
+        check("the port given (from command line) is empty" in p.stderr
+              and "Opening" not in p.stdout + p.stderr, "--port '': " + p.stderr)
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k, None)
+            if v is not None:
+                os.environ[k] = v
+
+
 def test_faults(d):
     rnd = random.Random(5)
     data = bytes(rnd.getrandbits(8) for _ in range(0x8000))
@@ -498,6 +536,7 @@ def main():
         test_whole_job_check(d)
         test_check_chip(d)
         test_unreachable(d)
+        test_no_port(d)
         test_faults(d)
         test_links(d)
     print(f"{checks - len(failures)} of {checks} checks passed")

@@ -15,6 +15,10 @@ struct fliplink {
 	struct link *inner;
 	struct fliplink_rule rule;
 	int flipped;
+	/* fliplink_drop_rx(): frames still to pass before the one hit (armed when > 0), the
+	 * byte of it to lose, where in that frame the stream is, drops done */
+	unsigned drop_frame, drop_byte, rx_c0, rx_pos;
+	int dropped;
 	uint8_t body[0x4400];
 	uint8_t out[2 * 0x4400 + 2];
 };
@@ -24,10 +28,41 @@ static struct fliplink *fl_of(struct link *l)
 	return l->priv;
 }
 
+/* Whether the incoming byte c is the one fliplink_drop_rx() chose. Frames are counted by
+ * their delimiters: C0 number 2k-1 since arming opens the kth frame. */
+static bool drop_this(struct fliplink *f, uint8_t c)
+{
+	if (!f->drop_frame)
+		return false;
+	if (c == 0xC0) {
+		f->rx_c0++;
+		f->rx_pos = 0;
+		return false;
+	}
+	f->rx_pos++;
+	if (f->rx_c0 == 2 * f->drop_frame - 1 && f->rx_pos == f->drop_byte) {
+		f->drop_frame = 0;
+		f->dropped++;
+		return true;
+	}
+	return false;
+}
+
 static int fl_read(struct link *l, uint8_t *buf, size_t cap, uint64_t timeout_us,
 		   struct ed_error *err)
 {
-	return link_read(fl_of(l)->inner, buf, cap, timeout_us, err);
+	struct fliplink *f = fl_of(l);
+	for (;;) {
+		int rc = link_read(f->inner, buf, cap, timeout_us, err);
+		if (rc <= 0)
+			return rc;
+		size_t n = 0;
+		for (size_t i = 0; i < (size_t)rc; i++)
+			if (!drop_this(f, buf[i]))
+				buf[n++] = buf[i];
+		if (n) /* a read that brought only the lost byte waits for more */
+			return (int)n;
+	}
 }
 
 /* Unescapes one whole frame C0 ... C0; false when buf is not exactly one frame. */
@@ -137,4 +172,17 @@ struct link *fliplink_inner(struct link *l)
 int fliplink_flipped(struct link *l)
 {
 	return fl_of(l)->flipped;
+}
+
+void fliplink_drop_rx(struct link *l, unsigned frame, unsigned byte)
+{
+	struct fliplink *f = fl_of(l);
+	f->drop_frame = frame;
+	f->drop_byte = byte;
+	f->rx_c0 = f->rx_pos = 0;
+}
+
+int fliplink_dropped(struct link *l)
+{
+	return fl_of(l)->dropped;
 }

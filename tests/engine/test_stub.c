@@ -371,8 +371,9 @@ static void test_job_flash_id_from_stub(void **state)
 
 /* write_flash_status protects the whole chip (BP0-BP2, TB, SEC: the virtual board then
  * ignores every program and erase, as a real chip does); a write on the stub still
- * succeeds, because the stub clears the protection first, and the job says so. The same
- * job in ROM mode (the ROM does not unlock) cannot write: the protection is real. */
+ * succeeds, because the stub clears the protection first, and the job says so. In ROM mode
+ * (the ROM does not unlock) espdeck clears it itself through the SPI registers, proves it
+ * clear and says so the same way. */
 static void test_job_unlocks_protected_flash(void **state)
 {
 	(void)state;
@@ -416,18 +417,59 @@ static void test_job_unlocks_protected_flash(void **state)
 		assert_non_null(strstr(all, "Setting flash memory status: 0x007c"));
 		assert_non_null(strstr(all, "After flash memory status:   0x007c"));
 		assert_non_null(strstr(all, "Flash memory status: 0x007c"));
-		if (stub) {
-			if (rc != ED_OK)
-				fail_msg("%s\n%s", err.msg, all);
-			assert_non_null(
-			    strstr(all, "flash was write-protected (status 0x007c); unlocked"));
-			assert_non_null(strstr(all, "Flash memory status: 0x0000"));
-			check_flash(&f, 0x30000, data, sizeof data);
-		} else {
-			assert_int_not_equal(rc, ED_OK);
-		}
+		/* ROM mode clears the protection itself, through the SPI registers */
+		if (rc != ED_OK)
+			fail_msg("%s: %s\n%s", stub ? "stub" : "ROM", err.msg, all);
+		assert_non_null(strstr(all, "flash was write-protected (status 0x007c); unlocked"));
+		assert_non_null(strstr(all, "Flash memory status: 0x0000"));
+		check_flash(&f, 0x30000, data, sizeof data);
 		remove_dir(&f);
 	}
+}
+
+/* A protection that cannot be cleared (SRP0 set while the board holds the flash's /WP pin
+ * low: the status register ignores writes) stops a ROM-mode write at once with both
+ * status values, before any FLASH_BEGIN, and the flash is left as it was. */
+static void test_rom_protection_that_stays(void **state)
+{
+	(void)state;
+	struct files f;
+	make_dir(&f);
+	char port[256];
+	snprintf(port, sizeof port, "sim://?fast&clock=virtual&wp-low&flash=%s", f.img);
+	uint8_t data[5000];
+	fill_random(data, sizeof data, 25);
+	struct job_step steps[] = {
+	    {.kind = JOB_STEP_WRITE_STATUS, .offset = 0xFC, .size = 1, .non_volatile = true},
+	    {.kind = JOB_STEP_WRITE,
+	     .offset = 0x30000,
+	     .size = sizeof data,
+	     .data = data,
+	     .name = "app.bin"},
+	};
+	struct job_spec spec = {.port = port,
+				.baud = 115200,
+				.stub = false,
+				.flash_mode = "keep",
+				.flash_size = "keep",
+				.flash_freq = "keep",
+				.steps = steps,
+				.step_count = 2};
+	struct seen s;
+	int rc = run_job(&spec, &s);
+	assert_int_equal(rc, ED_ERR_DEVICE);
+	if (!strstr(s.result_text, "the flash is write-protected (status 0x00fc) and stays so"))
+		fail_msg("result: %s", s.result_text);
+	assert_non_null(strstr(s.result_text, "locked by SRP and the /WP pin"));
+	FILE *img = fopen(f.img, "rb");
+	assert_non_null(img);
+	uint8_t back[sizeof data], erased[sizeof data];
+	assert_int_equal(fseek(img, 0x30000, SEEK_SET), 0);
+	assert_int_equal(fread(back, 1, sizeof back, img), sizeof back);
+	fclose(img);
+	memset(erased, 0xFF, sizeof erased); /* a new board's flash, never touched */
+	assert_memory_equal(back, erased, sizeof back);
+	remove_dir(&f);
 }
 
 /* --no-stub: no stub stage, the ROM-mode proof; the application maps the flag. */
@@ -572,6 +614,85 @@ static void test_stub_upload_silent(void **state)
 	close_board(&b);
 }
 
+static void count_lines(void *user, enum ed_log_level level, const char *line)
+{
+	(void)level;
+	int *n = user;
+	if (strstr(line, "but the stub answers: going on"))
+		n[0]++;
+	if (strstr(line, "uploading it again"))
+		n[1]++;
+}
+
+/* MEM_END's reply lost or garbled on the wire, or MEM_END itself lost or refused: the
+ * upload does not fail on it. The OHAI (or, without one, a probe of who answers) says
+ * whether the stub runs; if the ROM loader is still there the stub is uploaded again. */
+static void test_stub_start_survives_mem_end_faults(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *fault;
+		int lost_ohai, uploads_again; /* the log lines expected */
+	} cases[] = {
+	    /* bit 0 of the reply's first wire byte: its C0 becomes C1, the reply is lost */
+	    {"reply-flip=MEM_END:#1:0", 0, 0},
+	    /* wire byte 9 is the first status byte (C0 + 8 header bytes): 00 -> 01, a
+	     * "failure" though the ROM jumped: the stub answers the probe */
+	    {"reply-flip=MEM_END:#1:72", 1, 0},
+	    /* MEM_END never reaches the ROM: no reply, no OHAI, the ROM answers the probe */
+	    {"lose=MEM_END:#1", 0, 1},
+	    /* refused without acting, twice: uploaded a third time */
+	    {"rom-error=MEM_END:#1+1", 0, 2},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct bench b;
+		char spec[256];
+		snprintf(spec, sizeof spec, "sim://?fast&clock=virtual&fault=%s", cases[i].fault);
+		assert_int_equal(link_open(spec, NULL, &b.link, &b.err), ED_OK);
+		int seen[2] = {0, 0};
+		struct loader_config cfg = {.log = {count_lines, seen, ED_LOG_DEBUG}};
+		assert_int_equal(loader_create(b.link, &cfg, &b.ld, &b.err), ED_OK);
+		assert_int_equal(loader_connect(b.ld, LOADER_BEFORE_DEFAULT_RESET, &b.err), ED_OK);
+		bool reused = true;
+		int rc = stubclient_start(b.ld, stub_blob_builtin(), NULL, &reused, &b.err);
+		if (rc != ED_OK)
+			fail_msg("%s: %s", cases[i].fault, b.err.msg);
+		assert_false(reused);
+		assert_true(loader_is_stub(b.ld));
+		if (seen[0] != cases[i].lost_ohai || seen[1] != cases[i].uploads_again)
+			fail_msg(
+			    "%s: %d 'the stub answers' and %d 'uploading it again' lines, expected "
+			    "%d and %d",
+			    cases[i].fault, seen[0], seen[1], cases[i].lost_ohai,
+			    cases[i].uploads_again);
+		/* the stub works: a write and a read back through it */
+		uint8_t data[5000], back[5000];
+		fill_random(data, sizeof data, (uint32_t)i + 40);
+		assert_int_equal(
+		    stubflash_write(b.ld, 0x10000, data, sizeof data, true, NULL, NULL, &b.err),
+		    ED_OK);
+		assert_int_equal(stubflash_read(b.ld, 0x10000, back, sizeof back, NULL, &b.err),
+				 ED_OK);
+		assert_memory_equal(back, data, sizeof data);
+		close_board(&b);
+	}
+}
+
+/* Refused on every try: a clear error after three uploads, and ROM mode still works. */
+static void test_stub_start_gives_up(void **state)
+{
+	(void)state;
+	struct bench b;
+	open_board(&b, "fault=rom-error=MEM_END:1", NULL);
+	bool reused = true;
+	int rc = stubclient_start(b.ld, stub_blob_builtin(), NULL, &reused, &b.err);
+	assert_int_equal(rc, ED_ERR_PROTO);
+	assert_false(loader_is_stub(b.ld));
+	assert_non_null(strstr(b.err.msg, "after 3 uploads the ROM loader still answers"));
+	assert_int_equal(loader_connect(b.ld, LOADER_BEFORE_DEFAULT_RESET, &b.err), ED_OK);
+	close_board(&b);
+}
+
 /* A block whose sequence number is damaged on every attempt is never written: the MD5
  * check finds its sectors and writes only those again. */
 static void test_write_repairs_bad_sectors(void **state)
@@ -679,39 +800,63 @@ static void test_baud_change_falls_back(void **state)
 	close_board(&b);
 }
 
+/* The offsets of the "resuming the read at 0x..." lines. */
+struct resumes {
+	int count;
+	unsigned long at[8];
+};
+
 static void capture(void *user, enum ed_log_level level, const char *line)
 {
 	(void)level;
-	if (strstr(line, "resuming the read at"))
-		(*(int *)user)++;
+	struct resumes *r = user;
+	const char *p = strstr(line, "resuming the read at 0x");
+	if (p && r->count < 8)
+		r->at[r->count++] = strtoul(p + strlen("resuming the read at 0x"), NULL, 16);
 }
 
-/* A line that drops bytes: a read that loses a packet resumes from the last acknowledged
- * offset and the dump is still exact (checked by the whole range's MD5). */
+/* A read that loses a packet resumes from the last acknowledged offset and the dump is
+ * still exact (checked by the whole range's MD5). The lost byte is chosen, not drawn:
+ * for each case one byte of one 4 KiB data packet (the first, middle ones, the last)
+ * never arrives, so the read resumes exactly at that packet's offset, once. */
 static void test_read_resumes(void **state)
 {
 	(void)state;
-	struct bench b;
+	static const struct {
+		unsigned packet, byte; /* which data packet, which of its wire bytes */
+	} cases[] = {{0, 1}, {1, 2000}, {7, 4095}, {20, 3000}, {31, 100}};
 	static uint8_t data[0x20000], back[sizeof data];
-	fill_random(data, sizeof data, 16);
-	int resumes = 0;
-	assert_int_equal(
-	    link_open("sim://?fast&clock=virtual&seed=5&fault=drop=0.00002", NULL, &b.link, &b.err),
-	    ED_OK);
-	struct loader_config cfg = {.log = {capture, &resumes, ED_LOG_DEBUG}};
-	assert_int_equal(loader_create(b.link, &cfg, &b.ld, &b.err), ED_OK);
-	assert_int_equal(loader_connect(b.ld, LOADER_BEFORE_DEFAULT_RESET, &b.err), ED_OK);
-	start_stub(&b);
-	int rc = stubflash_write(b.ld, 0x100000, data, sizeof data, true, NULL, NULL, &b.err);
-	if (rc != ED_OK)
-		fail_msg("write: %s", b.err.msg);
-	resumes = 0;
-	rc = stubflash_read(b.ld, 0x100000, back, sizeof back, NULL, &b.err);
-	if (rc != ED_OK)
-		fail_msg("read: %s", b.err.msg);
-	assert_memory_equal(back, data, sizeof data);
-	assert_true(resumes >= 1);
-	close_board(&b);
+	for (unsigned seed = 0; seed < sizeof cases / sizeof cases[0]; seed++) {
+		struct bench b;
+		fill_random(data, sizeof data, 16 + seed);
+		struct resumes resumes = {0};
+		assert_int_equal(link_open("sim://?fast&clock=virtual", NULL, &b.link, &b.err),
+				 ED_OK);
+		struct fliplink_rule none = {.times = 0};
+		b.link = fliplink_wrap(b.link, &none);
+		struct loader_config cfg = {.log = {capture, &resumes, ED_LOG_DEBUG}};
+		assert_int_equal(loader_create(b.link, &cfg, &b.ld, &b.err), ED_OK);
+		assert_int_equal(loader_connect(b.ld, LOADER_BEFORE_DEFAULT_RESET, &b.err), ED_OK);
+		start_stub(&b);
+		int rc =
+		    stubflash_write(b.ld, 0x100000, data, sizeof data, true, NULL, NULL, &b.err);
+		if (rc != ED_OK)
+			fail_msg("case %u: write: %s", seed, b.err.msg);
+		assert_int_equal(resumes.count, 0);
+		/* frame 1 is READ_FLASH's reply, frame 2 the first data packet */
+		fliplink_drop_rx(b.link, 2 + cases[seed].packet, cases[seed].byte);
+		memset(back, 0, sizeof back);
+		rc = stubflash_read(b.ld, 0x100000, back, sizeof back, NULL, &b.err);
+		if (rc != ED_OK)
+			fail_msg("case %u: read: %s", seed, b.err.msg);
+		assert_int_equal(fliplink_dropped(b.link), 1);
+		assert_memory_equal(back, data, sizeof data);
+		if (resumes.count != 1 || resumes.at[0] != 0x100000 + 0x1000ul * cases[seed].packet)
+			fail_msg("case %u: %d resumes, the first at 0x%lx; expected one at 0x%x",
+				 seed, resumes.count, resumes.count ? resumes.at[0] : 0,
+				 0x100000 + 0x1000 * cases[seed].packet);
+		close_board(&b);
+	}
 }
 
 /* Verify by MD5 names the first differing byte; erase_region and read through the stub. */
@@ -1012,9 +1157,12 @@ int main(void)
 	    cmocka_unit_test(test_job_rom_phase_noise),
 	    cmocka_unit_test(test_job_flash_id_from_stub),
 	    cmocka_unit_test(test_job_unlocks_protected_flash),
+	    cmocka_unit_test(test_rom_protection_that_stays),
 	    cmocka_unit_test(test_no_stub),
 	    cmocka_unit_test(test_stub_already_running),
 	    cmocka_unit_test(test_stub_upload_silent),
+	    cmocka_unit_test(test_stub_start_survives_mem_end_faults),
+	    cmocka_unit_test(test_stub_start_gives_up),
 	    cmocka_unit_test(test_write_repairs_bad_sectors),
 	    cmocka_unit_test(test_write_names_sector_still_wrong),
 	    cmocka_unit_test(test_write_misplaced_session_not_ok),

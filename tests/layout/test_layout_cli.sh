@@ -77,7 +77,7 @@ expect plan 0 "  skip user2 ($work/fw/user2.bin absent, optional)" \
 	"$ESPDECK" write_layout demo --firmware-dir "$work/fw" --dry-run
 expect plan-erase 0 "  erase the whole chip" \
 	"$ESPDECK" write_layout demo --firmware-dir "$work/fw" --dry-run
-expect no-port 2 "write_layout needs a board: give --port" \
+expect no-port 2 "espdeck write_layout: no port given and none found" \
 	"$ESPDECK" write_layout demo --firmware-dir "$work/fw"
 
 # The real thing on the virtual board, then the flash file checked. The board's flash

@@ -147,7 +147,9 @@ def test_usage(d):
                        (["run", "now"], "usage: espdeck run"),
                        (["load_ram"], "usage: espdeck load_ram FILE")):
         run(args, d, sim(), expect=2, texts=[text])
-    run(["read_mem", "0"], d, None, expect=2, texts=["give one board with --port"])
+    run(["read_mem", "0"], d, None, expect=2,
+        texts=["espdeck read_mem: no port given and none found", "--port PORT"])
+    run(["read_mem", "0"], d, "all", expect=2, texts=["give one board with --port"])
 
 
 def main():

@@ -103,6 +103,10 @@ def test_tcp(tmp):
         check(recv_exact(sock_reader(s), 96, 2) == SYNC_REPLY * 8, "SYNC after reconnect")
     p.terminate()
     check(p.wait(5) == 0, "SIGTERM ends espdeck-sim with status 0")
+    # --quiet: the port line on stdout is the interface (espdeck-sim(1)), stderr is silent
+    check(p.stdout.read() == b"", "--quiet: nothing on stdout after the port line")
+    err = p.stderr.read().decode()
+    check(err == "", f"--quiet: nothing on stderr ({err.strip()})")
     check(os.path.getsize(os.path.join(tmp, "flash.bin")) == 1 << 20,
           "the backing file has the flash size")
 
