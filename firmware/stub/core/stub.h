@@ -144,7 +144,8 @@ struct stub {
 	struct inflater inf;
 };
 
-/* Prepares the core; hal is borrowed until the core stops. Sends nothing. */
+/* Prepares the core; hal is borrowed until the core stops (built with STUB_HAL_FIXED it
+ * must be &stub_hal_fixed, see stub_int.h). Sends nothing. */
 void stub_init(struct stub *s, const struct stub_hal *hal);
 /* Reads the flash id and sends the OHAI frame. */
 void stub_start(struct stub *s);

@@ -37,6 +37,25 @@ enum {
 	OP_RUN_USER_CODE = 0xD3,
 };
 
+/* The HAL the core calls. A build that links exactly one HAL may define STUB_HAL_FIXED and
+ * provide it as the constant stub_hal_fixed (the blob: hal_esp8266.c): with link-time
+ * optimisation every call through the table then becomes a direct call, mostly inlined,
+ * and the table itself is dropped (about 0.5 KiB less to upload). stub_init must be given
+ * that table. Everything else (the host build, the QEMU replay) goes through s->hal. */
+#ifdef STUB_HAL_FIXED
+extern const struct stub_hal stub_hal_fixed;
+#endif
+
+static inline const struct stub_hal *stub_hal(const struct stub *s)
+{
+#ifdef STUB_HAL_FIXED
+	(void)s;
+	return &stub_hal_fixed;
+#else
+	return s->hal;
+#endif
+}
+
 /* One request, as it came (data points into the frame buffer, 4-byte aligned). */
 struct stub_req {
 	uint8_t op;

@@ -16,8 +16,9 @@ static uint8_t read_span(struct stub *s, uint32_t addr, uint32_t len, const uint
 	*out = (const uint8_t *)s->sector + (addr & 3);
 	if (from == to)
 		return 0;
-	return s->hal->flash_read(s->hal->ctx, from, s->sector, to - from) ? STUB_ERR_FAILED_SPI_OP
-									   : 0;
+	return stub_hal(s)->flash_read(stub_hal(s)->ctx, from, s->sector, to - from)
+		   ? STUB_ERR_FAILED_SPI_OP
+		   : 0;
 }
 
 static uint8_t md5_range(struct stub *s, struct md5 *m, uint32_t addr, uint32_t size)
