@@ -19,9 +19,12 @@
 #define ADLER_MOD 65521u
 /* Bytes that can be summed before b might pass 2^32 (zlib's NMAX). */
 #define ADLER_NMAX 5552u
-/* The helpers of the hot loop: -Os would otherwise call them for every symbol. Inlined, the
- * lx106 runs a fifth fewer instructions per output byte (bench/inflate) for about 600 more
- * bytes of IRAM text; -DINFLATE_SMALL keeps them out of line where IRAM is short. */
+/* The helpers of the literal/length loop and the match copy: -Os would otherwise call them
+ * for every symbol. Inlined there, the lx106 runs a fifth fewer instructions per output
+ * byte (bench/inflate) for about 600 more bytes of IRAM text; -DINFLATE_SMALL keeps them
+ * out of line. The states that run once per block or per match (headers, distance codes,
+ * code lengths) call one shared copy instead (need, decode_cold): inlined in each of them
+ * they cost the stub's upload another 540 bytes for 5% fewer instructions per byte. */
 #if defined(__GNUC__) && !defined(INFLATE_SMALL)
 #define HOT static inline __attribute__((always_inline))
 #else
@@ -104,7 +107,7 @@ HOT void refill(struct inflater *inf)
 
 /* True when n (<= 25, or 32 at a byte boundary) bits are buffered; false means the input
  * of this call is exhausted. */
-HOT int need(struct inflater *inf, uint32_t n)
+static int need(struct inflater *inf, uint32_t n)
 {
 	refill(inf);
 	return inf->bitcount >= n;
@@ -233,6 +236,14 @@ HOT int32_t decode(const struct inflate_huff *h, uint32_t bits, uint32_t avail, 
 		return NEED_BITS;
 	*len = entry >> 9;
 	return (int32_t)(entry & 511u);
+}
+
+/* decode() after a refill, where speed matters less (distance codes, code lengths): one
+ * shared copy. */
+static int32_t decode_cold(const struct inflate_huff *h, struct inflater *inf, uint32_t *len)
+{
+	refill(inf);
+	return decode(h, inf->bitbuf, inf->bitcount, len);
 }
 
 static void build_fixed(struct inflater *inf)
@@ -473,8 +484,7 @@ static int step_dyn_lens(struct inflater *inf)
 	uint32_t total = inf->hlit + inf->hdist;
 	while (inf->index < total) {
 		uint32_t n, extra = 0, rep = 1, value;
-		refill(inf);
-		int32_t sym = decode(&inf->dist, inf->bitbuf, inf->bitcount, &n);
+		int32_t sym = decode_cold(&inf->dist, inf, &n);
 		if (sym == NEED_BITS)
 			return INFLATE_MORE;
 		if (sym < 0)
@@ -548,8 +558,7 @@ static int step_sym(struct inflater *inf)
 static int step_dist(struct inflater *inf)
 {
 	uint32_t n;
-	refill(inf);
-	int32_t sym = decode(&inf->dist, inf->bitbuf, inf->bitcount, &n);
+	int32_t sym = decode_cold(&inf->dist, inf, &n);
 	if (sym == NEED_BITS)
 		return INFLATE_MORE;
 	if (sym < 0 || sym >= 30)
