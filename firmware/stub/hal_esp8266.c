@@ -57,7 +57,7 @@ static void uart_rx_isr(void *arg)
 	uint32_t head = ring_head;
 	while (n--) {
 		uint8_t c = (uint8_t)UART0_FIFO;
-		uint32_t next = (head + 1) % RING_SIZE;
+		uint32_t next = head + 1 < RING_SIZE ? head + 1 : 0;
 		if (next != ring_tail) { /* full: the byte is lost, the frame fails its checks */
 			ring[head] = c;
 			head = next;
@@ -281,7 +281,7 @@ void stub_main(void)
 		}
 		uint32_t end = head > ring_tail ? head : RING_SIZE;
 		stub_feed(&core, ring + ring_tail, end - ring_tail);
-		ring_tail = end % RING_SIZE;
+		ring_tail = end < RING_SIZE ? end : 0;
 	}
 	/* leave() and jump() do not return on the chip; should the core stop otherwise, go
 	 * on with the ROM's flash boot. */
