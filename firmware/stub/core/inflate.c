@@ -9,6 +9,8 @@
  * with a canonical bit-by-bit fallback for longer codes (RFC 1951 §3.2.2). */
 #include "inflate.h"
 
+#include <stddef.h>
+
 /* No libc headers on the chip: the compiler's builtins become calls to the ROM's memcpy and
  * memset (the only library functions this file uses). */
 #define copy_bytes __builtin_memcpy
@@ -668,7 +670,7 @@ static int step(struct inflater *inf)
 void inflate_init(struct inflater *inf, uint32_t out_limit, inflate_sink_fn sink, void *sink_ctx)
 {
 	/* The window needs no clearing: distances are checked against total_out. */
-	set_bytes((uint8_t *)inf + sizeof inf->window, 0, sizeof *inf - sizeof inf->window);
+	set_bytes(inf, 0, offsetof(struct inflater, window));
 	inf->sink = sink;
 	inf->sink_ctx = sink_ctx;
 	inf->out_limit = out_limit;
