@@ -253,10 +253,8 @@ static void build_fixed(struct inflater *inf)
 {
 	uint8_t *l = inf->lengths;
 	uint32_t max_len;
-	set_bytes(l, 8, 144);
-	set_bytes(l + 144, 9, 112);
-	set_bytes(l + 256, 7, 24);
-	set_bytes(l + 280, 8, 8);
+	for (uint32_t i = 0; i < 288; i++)
+		l[i] = i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8;
 	(void)huff_build(&inf->lit, l, 288, &max_len);
 	set_bytes(l, 5, 32);
 	(void)huff_build(&inf->dist, l, 32, &max_len);
