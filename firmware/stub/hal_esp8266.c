@@ -49,7 +49,7 @@ static struct stub core;
 static uint8_t ring[RING_SIZE];
 static volatile uint32_t ring_head; /* written by the interrupt */
 static volatile uint32_t ring_tail; /* written by the main loop */
-static uint32_t cpu_mhz, last_ccount, cycles_left, now_us;
+static uint32_t cpu_mhz, last_ccount, now_us;
 
 static void uart_rx_isr(void *arg)
 {
@@ -195,11 +195,9 @@ static uint32_t ccount(void)
 /* Microseconds from the cycle counter, without losing the remainder between calls. */
 static uint32_t chip_time_us(void *ctx)
 {
-	uint32_t now = ccount();
-	cycles_left += now - last_ccount;
-	last_ccount = now;
-	now_us += cycles_left / cpu_mhz;
-	cycles_left %= cpu_mhz;
+	uint32_t us = (ccount() - last_ccount) / cpu_mhz;
+	last_ccount += us * cpu_mhz; /* the cycles of a part microsecond count next time */
+	now_us += us;
 	return now_us;
 }
 

@@ -161,12 +161,12 @@ void stub_cmd_baud(struct stub *s, const struct stub_req *r)
 	uint32_t div = h->uart_divider(h->ctx);
 	/* divider = old divider x old rate / new rate (reference §9.2); refuse what would
 	 * overflow or give no usable divider, rather than lose the host. */
-	if (!baud || !old || div > 0xFFFFFFFFu / old || !(div * old / baud) ||
-	    div * old / baud > 0xFFFFFu) {
+	uint64_t scaled = (uint64_t)div * old;
+	uint32_t new_div = baud && !(scaled >> 32) ? (uint32_t)scaled / baud : 0;
+	if (!old || !new_div || new_div > 0xFFFFFu) {
 		stub_status(s, r, STUB_FAIL);
 		return;
 	}
-	uint32_t new_div = div * old / baud;
 	stub_status(s, r, STUB_OK);
 	h->delay_us(h->ctx, 10000); /* the reply leaves at the old rate */
 	h->set_uart_divider(h->ctx, new_div);

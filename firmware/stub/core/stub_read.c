@@ -92,7 +92,7 @@ void stub_cmd_sector_md5(struct stub *s, const struct stub_req *r)
 	stub_frame_begin(s);
 	stub_frame_body(s, head, sizeof head);
 	for (uint32_t i = 0; i < n; i++) {
-		uint8_t digest[16] = {0};
+		uint8_t digest[16];
 		if (!err)
 			err = stub_flash_md5(s, addr + i * STUB_SECTOR, STUB_SECTOR, digest);
 		if (err)
