@@ -77,6 +77,14 @@ static inline void stub_put_le32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+/* a * b, or UINT32_MAX where the product does not fit: one 64-bit multiply (a ROM helper
+ * on the chip), no division. */
+static inline uint32_t stub_mul_sat(uint32_t a, uint32_t b)
+{
+	uint64_t p = (uint64_t)a * b;
+	return p >> 32 ? 0xFFFFFFFFu : (uint32_t)p;
+}
+
 /* stub.c: output. A reply is header (value), result bytes, then the two status bytes. */
 void stub_reply(struct stub *s, uint8_t op, uint32_t value, const uint8_t *result,
 		uint32_t result_len, uint8_t status, uint8_t extra);

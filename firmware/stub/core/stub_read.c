@@ -162,7 +162,7 @@ void stub_cmd_read(struct stub *s, const struct stub_req *r)
 	if (s->in_flight_bytes)
 		rd->in_flight = in_flight;
 	else
-		rd->in_flight = in_flight > 0xFFFFFFFFu / packet ? 0xFFFFFFFFu : in_flight * packet;
+		rd->in_flight = stub_mul_sat(in_flight, packet);
 	md5_init(&s->md5);
 	stub_status(s, r, STUB_OK);
 	rd->active = 1;

@@ -174,8 +174,7 @@ void stub_cmd_begin(struct stub *s, const struct stub_req *r)
 	w->size = size;
 	w->erased_to = offset & ~SECTOR_MASK;
 	w->block_size = block_size;
-	w->budget =
-	    block_size && blocks > 0xFFFFFFFFu / block_size ? 0xFFFFFFFFu : blocks * block_size;
+	w->budget = stub_mul_sat(blocks, block_size);
 	w->note = note;
 	if (w->deflate)
 		inflate_init(&s->inf, size, inflate_sink, s);
