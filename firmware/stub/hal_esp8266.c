@@ -46,11 +46,10 @@
 #define RING_SIZE 0x4400u /* one 16 KiB block frame, its header and escapes */
 
 static struct stub core;
-static struct stub_hal hal;
 static uint8_t ring[RING_SIZE];
 static volatile uint32_t ring_head; /* written by the interrupt */
 static volatile uint32_t ring_tail; /* written by the main loop */
-static uint32_t cpu_mhz, last_ccount, cycles_left, now_us;
+static uint32_t cpu_mhz, last_ccount, now_us;
 
 static void uart_rx_isr(void *arg)
 {
@@ -58,7 +57,7 @@ static void uart_rx_isr(void *arg)
 	uint32_t head = ring_head;
 	while (n--) {
 		uint8_t c = (uint8_t)UART0_FIFO;
-		uint32_t next = (head + 1) % RING_SIZE;
+		uint32_t next = head + 1 < RING_SIZE ? head + 1 : 0;
 		if (next != ring_tail) { /* full: the byte is lost, the frame fails its checks */
 			ring[head] = c;
 			head = next;
@@ -196,11 +195,9 @@ static uint32_t ccount(void)
 /* Microseconds from the cycle counter, without losing the remainder between calls. */
 static uint32_t chip_time_us(void *ctx)
 {
-	uint32_t now = ccount();
-	cycles_left += now - last_ccount;
-	last_ccount = now;
-	now_us += cycles_left / cpu_mhz;
-	cycles_left %= cpu_mhz;
+	uint32_t us = (ccount() - last_ccount) / cpu_mhz;
+	last_ccount += us * cpu_mhz; /* the cycles of a part microsecond count next time */
+	now_us += us;
 	return now_us;
 }
 
@@ -236,7 +233,8 @@ static void chip_jump(void *ctx, uint32_t entry)
 	stub_return_to_rom();
 }
 
-static const struct stub_hal chip_hal = {
+/* The core is built with STUB_HAL_FIXED (meson.build): it calls these directly. */
+const struct stub_hal stub_hal_fixed = {
     .tx = chip_tx,
     .flash_read = chip_flash_read,
     .flash_write = chip_flash_write,
@@ -270,8 +268,7 @@ void stub_main(void)
 	last_ccount = ccount();
 	chip_attach(0, 0);
 	SPIParamCfg(0, 16u << 20, 0x10000, 0x1000, 0x100, 0xFFFF);
-	hal = chip_hal;
-	stub_init(&core, &hal);
+	stub_init(&core, &stub_hal_fixed);
 	stub_start(&core);
 	uart_rx_start();
 	while (stub_running(&core)) {
@@ -282,7 +279,7 @@ void stub_main(void)
 		}
 		uint32_t end = head > ring_tail ? head : RING_SIZE;
 		stub_feed(&core, ring + ring_tail, end - ring_tail);
-		ring_tail = end % RING_SIZE;
+		ring_tail = end < RING_SIZE ? end : 0;
 	}
 	/* leave() and jump() do not return on the chip; should the core stop otherwise, go
 	 * on with the ROM's flash boot. */

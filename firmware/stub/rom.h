@@ -18,6 +18,11 @@ int SPIParamCfg(uint32_t id, uint32_t size, uint32_t block, uint32_t sector, uin
 void SelectSpiFunction(void);
 void spi_flash_attach(void);
 
+/* MD5 (RFC 1321) over an 88-byte context: 4 state words, 2 count words, a 64-byte block. */
+void MD5Init(void *ctx);
+void MD5Update(void *ctx, const void *data, uint32_t len);
+void MD5Final(uint8_t digest[16], void *ctx);
+
 int uart_tx_one_char(uint8_t c);
 void uart_div_modify(uint32_t uart, uint32_t divider);
 

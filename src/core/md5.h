@@ -2,7 +2,8 @@
  * MD5 (RFC 1321): the journal records each file's digest and the virtual board computes the
  * flasher stub's SPI_FLASH_MD5 and READ_FLASH digests; none of the
  * libraries already in the build offers it (zlib has CRC-32 only). Not for security.
- * md5_init/update/final are freestanding (md5.c): the flasher stub uses them too.
+ * md5_init/update/final are freestanding (md5.c): the flasher stub's host build uses them
+ * too; on the chip the stub calls the mask ROM's MD5 (firmware/stub/md5_rom.c).
  * Call order: md5_init -> md5_update (any number) -> md5_final. Caller-owned state. */
 #pragma once
 

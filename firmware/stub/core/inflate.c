@@ -9,6 +9,8 @@
  * with a canonical bit-by-bit fallback for longer codes (RFC 1951 §3.2.2). */
 #include "inflate.h"
 
+#include <stddef.h>
+
 /* No libc headers on the chip: the compiler's builtins become calls to the ROM's memcpy and
  * memset (the only library functions this file uses). */
 #define copy_bytes __builtin_memcpy
@@ -19,9 +21,13 @@
 #define ADLER_MOD 65521u
 /* Bytes that can be summed before b might pass 2^32 (zlib's NMAX). */
 #define ADLER_NMAX 5552u
-/* The helpers of the hot loop: -Os would otherwise call them for every symbol. Inlined, the
- * lx106 runs a fifth fewer instructions per output byte (bench/inflate) for about 600 more
- * bytes of IRAM text; -DINFLATE_SMALL keeps them out of line where IRAM is short. */
+/* The helpers of the literal/length loop and the match copy: -Os would otherwise call them
+ * for every symbol. Inlined there, the lx106 runs 16% fewer instructions per output byte
+ * (bench/inflate: 38.2 against 45.3 on lx106 code) for 256 more bytes of the stub's upload;
+ * -DINFLATE_SMALL keeps them out of line. The states that run once per block or per match
+ * (headers, distance codes, code lengths) call one shared copy instead (need,
+ * decode_cold): inlined in each of them they would cost the upload another 540 bytes for
+ * 5% fewer instructions per byte. */
 #if defined(__GNUC__) && !defined(INFLATE_SMALL)
 #define HOT static inline __attribute__((always_inline))
 #else
@@ -49,17 +55,38 @@ enum state {
 	S_DONE,
 };
 
-/* RFC 1951 §3.2.5: lengths 257..285 and distances 0..29, base and extra bits. */
-static const uint16_t len_base[29] = {3,  4,  5,  6,   7,   8,	 9,   10,  11, 13,
-				      15, 17, 19, 23,  27,  31,	 35,  43,  51, 59,
-				      67, 83, 99, 115, 131, 163, 195, 227, 258};
-static const uint8_t len_extra[29] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2,
-				      2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0};
-static const uint16_t dist_base[30] = {
-    1,	 2,   3,   4,	5,   7,	   9,	 13,   17,   25,   33,	 49,   65,    97,    129,
-    193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577};
-static const uint8_t dist_extra[30] = {0, 0, 0, 0, 1, 1, 2, 2,	3,  3,	4,  4,	5,  5,	6,
-				       6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
+/* RFC 1951 §3.2.5: lengths 257..285 and distances 0..29, base and extra bits, computed
+ * instead of tabled (the tables cost 177 bytes of the stub's upload, the arithmetic less
+ * than half that). Length codes 0-7 (257-264) have no extra bits; from there every four
+ * codes take one more, and each base is the last plus 2^extra of the previous code, which
+ * comes out as (4 + code % 4) << (extra) + 3; code 28 (285) is 258 with none. Distance
+ * codes 0-3 have none, then every two take one more: base (2 + code % 2) << extra + 1. */
+HOT uint32_t len_extra(uint32_t code)
+{
+	return code < 8u || code == 28u ? 0 : (code >> 2) - 1u;
+}
+
+HOT uint32_t len_base(uint32_t code)
+{
+	if (code < 8u)
+		return code + 3u;
+	if (code == 28u)
+		return 258u;
+	return ((4u + (code & 3u)) << ((code >> 2) - 1u)) + 3u;
+}
+
+HOT uint32_t dist_extra(uint32_t code)
+{
+	return code < 4u ? 0 : (code >> 1) - 1u;
+}
+
+HOT uint32_t dist_base(uint32_t code)
+{
+	if (code < 4u)
+		return code + 1u;
+	return ((2u + (code & 1u)) << ((code >> 1) - 1u)) + 1u;
+}
+
 /* RFC 1951 §3.2.7: the order of the code-length code lengths. */
 static const uint8_t clen_order[19] = {16, 17, 18, 0, 8,  7, 9,	 6, 10, 5,
 				       11, 4,  12, 3, 13, 2, 14, 1, 15};
@@ -83,7 +110,7 @@ HOT void refill(struct inflater *inf)
 
 /* True when n (<= 25, or 32 at a byte boundary) bits are buffered; false means the input
  * of this call is exhausted. */
-HOT int need(struct inflater *inf, uint32_t n)
+static int need(struct inflater *inf, uint32_t n)
 {
 	refill(inf);
 	return inf->bitcount >= n;
@@ -214,14 +241,20 @@ HOT int32_t decode(const struct inflate_huff *h, uint32_t bits, uint32_t avail, 
 	return (int32_t)(entry & 511u);
 }
 
+/* decode() after a refill, where speed matters less (distance codes, code lengths): one
+ * shared copy. */
+static int32_t decode_cold(const struct inflate_huff *h, struct inflater *inf, uint32_t *len)
+{
+	refill(inf);
+	return decode(h, inf->bitbuf, inf->bitcount, len);
+}
+
 static void build_fixed(struct inflater *inf)
 {
 	uint8_t *l = inf->lengths;
 	uint32_t max_len;
-	set_bytes(l, 8, 144);
-	set_bytes(l + 144, 9, 112);
-	set_bytes(l + 256, 7, 24);
-	set_bytes(l + 280, 8, 8);
+	for (uint32_t i = 0; i < 288; i++)
+		l[i] = i < 144 ? 8 : i < 256 ? 9 : i < 280 ? 7 : 8;
 	(void)huff_build(&inf->lit, l, 288, &max_len);
 	set_bytes(l, 5, 32);
 	(void)huff_build(&inf->dist, l, 32, &max_len);
@@ -452,8 +485,7 @@ static int step_dyn_lens(struct inflater *inf)
 	uint32_t total = inf->hlit + inf->hdist;
 	while (inf->index < total) {
 		uint32_t n, extra = 0, rep = 1, value;
-		refill(inf);
-		int32_t sym = decode(&inf->dist, inf->bitbuf, inf->bitcount, &n);
+		int32_t sym = decode_cold(&inf->dist, inf, &n);
 		if (sym == NEED_BITS)
 			return INFLATE_MORE;
 		if (sym < 0)
@@ -513,11 +545,11 @@ static int step_sym(struct inflater *inf)
 		uint32_t code = (uint32_t)sym - 257u;
 		if (code >= 29u)
 			return INFLATE_ERR_CODE;
-		uint32_t extra = len_extra[code];
+		uint32_t extra = len_extra(code);
 		if (n + extra > inf->bitcount)
 			return INFLATE_MORE;
 		drop(inf, n);
-		inf->length = len_base[code] + peek(inf, extra);
+		inf->length = len_base(code) + peek(inf, extra);
 		drop(inf, extra);
 		inf->state = S_DIST;
 		return GO;
@@ -527,8 +559,7 @@ static int step_sym(struct inflater *inf)
 static int step_dist(struct inflater *inf)
 {
 	uint32_t n;
-	refill(inf);
-	int32_t sym = decode(&inf->dist, inf->bitbuf, inf->bitcount, &n);
+	int32_t sym = decode_cold(&inf->dist, inf, &n);
 	if (sym == NEED_BITS)
 		return INFLATE_MORE;
 	if (sym < 0 || sym >= 30)
@@ -541,10 +572,10 @@ static int step_dist(struct inflater *inf)
 
 static int step_dist_extra(struct inflater *inf)
 {
-	uint32_t extra = dist_extra[inf->distance];
+	uint32_t extra = dist_extra(inf->distance);
 	if (!need(inf, extra))
 		return INFLATE_MORE;
-	uint32_t distance = dist_base[inf->distance] + peek(inf, extra);
+	uint32_t distance = dist_base(inf->distance) + peek(inf, extra);
 	drop(inf, extra);
 	if (distance > inf->total_out)
 		return INFLATE_ERR_DISTANCE;
@@ -638,7 +669,7 @@ static int step(struct inflater *inf)
 void inflate_init(struct inflater *inf, uint32_t out_limit, inflate_sink_fn sink, void *sink_ctx)
 {
 	/* The window needs no clearing: distances are checked against total_out. */
-	set_bytes((uint8_t *)inf + sizeof inf->window, 0, sizeof *inf - sizeof inf->window);
+	set_bytes(inf, 0, offsetof(struct inflater, window));
 	inf->sink = sink;
 	inf->sink_ctx = sink_ctx;
 	inf->out_limit = out_limit;

@@ -8,9 +8,10 @@
  * naturally aligned accesses (bytes, halfwords of the tables, words). The caller owns the
  * state (on the chip a static in DRAM): sizeof(struct inflater) is 36,464 bytes on a 64-bit
  * host and 36,448 on the ESP8266, of which 32 KiB is the window that deflate's farthest
- * distance needs. For the lx106 (-Os -mlongcalls -mtext-section-literals) inflate.c is
- * 4.4 KiB of text (3.8 with -DINFLATE_SMALL), 742 bytes of read-only data (446 of them the
- * inflate_strerror texts), no data or BSS, and calls only memcpy and memset.
+ * distance needs. For the lx106 (-Os -mlongcalls -mtext-section-literals, no LTO)
+ * inflate.c is 3.0 KiB of text, 565 bytes of read-only data (446 of them the
+ * inflate_strerror texts, which the stub does not link), no data or BSS, and calls only
+ * memcpy and memset.
  *
  * Call order: inflate_init -> inflate_feed (any number of times, any split of the stream)
  * -> inflate_finish. Errors are sticky: once a call returned a negative code, every later
@@ -59,12 +60,11 @@ struct inflate_huff {
 	uint16_t fast[1u << INFLATE_FAST_BITS]; /* len << 9 | symbol; 0 = longer code */
 };
 
-/* The decoder state. Caller-owned memory; fields are private to inflate.c. */
+/* The decoder state. Caller-owned memory; fields are private to inflate.c. The scalars come
+ * first and the tables and the window last: on the lx106 a load or store reaches 1020
+ * bytes past its base register, so fields behind the 32 KiB window would each need their
+ * address built first (more code and more instructions per symbol). */
 struct inflater {
-	uint32_t window[INFLATE_WINDOW_SIZE / 4]; /* output bytes; uint32_t for alignment */
-	struct inflate_huff lit;		  /* literal/length code of the current block */
-	struct inflate_huff dist;		  /* distance code (code-length code meanwhile) */
-	uint8_t lengths[320];			  /* code lengths while reading a dynamic header */
 	inflate_sink_fn sink;
 	void *sink_ctx;
 	const uint8_t *in; /* the input of the current inflate_feed call */
@@ -84,6 +84,10 @@ struct inflater {
 	uint32_t length, distance;	    /* the match being decoded or copied */
 	int result;			    /* sticky error, or INFLATE_DONE */
 	int sink_error;
+	uint8_t lengths[320];			  /* code lengths while reading a dynamic header */
+	struct inflate_huff lit;		  /* literal/length code of the current block */
+	struct inflate_huff dist;		  /* distance code (code-length code meanwhile) */
+	uint32_t window[INFLATE_WINDOW_SIZE / 4]; /* output bytes; uint32_t for alignment */
 };
 
 /* Prepares a stream whose output may not exceed out_limit bytes (UINT32_MAX: no limit).

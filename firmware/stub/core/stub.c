@@ -16,7 +16,11 @@
 void stub_init(struct stub *s, const struct stub_hal *hal)
 {
 	stub_memset(s, 0, sizeof *s);
+#ifdef STUB_HAL_FIXED
+	(void)hal; /* stub_hal_fixed: stub_hal() knows it at compile time */
+#else
 	s->hal = hal;
+#endif
 	s->running = 1;
 	s->flash_size = FLASH_SIZE_DEFAULT;
 }
@@ -24,12 +28,12 @@ void stub_init(struct stub *s, const struct stub_hal *hal)
 void stub_start(struct stub *s)
 {
 	static const uint8_t ohai[] = {SLIP_END, 'O', 'H', 'A', 'I', SLIP_END};
-	s->flash_id = s->hal->flash_id(s->hal->ctx);
+	s->flash_id = stub_hal(s)->flash_id(stub_hal(s)->ctx);
 	unsigned cap = (s->flash_id >> 16) & 0xFF;
 	/* RDID's capacity byte is log2 of the size: believe 256 KiB .. 16 MiB only. */
 	if (cap >= 18 && cap <= 24)
 		s->flash_size = 1u << cap;
-	s->hal->tx(s->hal->ctx, ohai, sizeof ohai);
+	stub_hal(s)->tx(stub_hal(s)->ctx, ohai, sizeof ohai);
 }
 
 int stub_running(const struct stub *s)
@@ -39,8 +43,8 @@ int stub_running(const struct stub *s)
 
 void stub_work(struct stub *s, enum stub_work kind, uint32_t bytes)
 {
-	if (s->hal->work)
-		s->hal->work(s->hal->ctx, kind, bytes);
+	if (stub_hal(s)->work)
+		stub_hal(s)->work(stub_hal(s)->ctx, kind, bytes);
 }
 
 int stub_range_ok(const struct stub *s, uint32_t addr, uint32_t size)
@@ -51,7 +55,7 @@ int stub_range_ok(const struct stub *s, uint32_t addr, uint32_t size)
 void stub_frame_begin(struct stub *s)
 {
 	static const uint8_t end = SLIP_END;
-	s->hal->tx(s->hal->ctx, &end, 1);
+	stub_hal(s)->tx(stub_hal(s)->ctx, &end, 1);
 }
 
 void stub_frame_body(struct stub *s, const uint8_t *data, uint32_t len)
@@ -67,12 +71,12 @@ void stub_frame_body(struct stub *s, const uint8_t *data, uint32_t len)
 			out[n++] = c;
 		}
 		if (n >= sizeof out - 1) {
-			s->hal->tx(s->hal->ctx, out, n);
+			stub_hal(s)->tx(stub_hal(s)->ctx, out, n);
 			n = 0;
 		}
 	}
 	if (n)
-		s->hal->tx(s->hal->ctx, out, n);
+		stub_hal(s)->tx(stub_hal(s)->ctx, out, n);
 }
 
 void stub_frame_end(struct stub *s)
@@ -109,10 +113,10 @@ void stub_poll(struct stub *s)
 {
 	if (!s->running || !s->baud_pending)
 		return;
-	uint32_t now = s->hal->time_us(s->hal->ctx);
+	uint32_t now = stub_hal(s)->time_us(stub_hal(s)->ctx);
 	if (now - s->baud_since_us >= STUB_BAUD_CONFIRM_US) {
 		/* No good frame at the new rate: the host could not follow; go back. */
-		s->hal->set_uart_divider(s->hal->ctx, s->baud_old_div);
+		stub_hal(s)->set_uart_divider(stub_hal(s)->ctx, s->baud_old_div);
 		s->baud_pending = 0;
 	}
 }
@@ -204,7 +208,7 @@ static void dispatch(struct stub *s, const struct stub_req *r)
 	case OP_RUN_USER_CODE:
 		/* No reply: the firmware boots (reference §9.2). */
 		s->running = 0;
-		s->hal->leave(s->hal->ctx, STUB_LEAVE_RUN_USER);
+		stub_hal(s)->leave(stub_hal(s)->ctx, STUB_LEAVE_RUN_USER);
 		break;
 	case STUB_OP_SECTOR_MD5:
 		stub_cmd_sector_md5(s, r);

@@ -107,12 +107,13 @@ struct stub_read {
 	uint32_t total;
 };
 
+/* The scalars first, the buffers last: an lx106 load or store reaches 1020 bytes past its
+ * base register, so fields behind the 16 KiB frame would each need their address built. */
 struct stub {
 	const struct stub_hal *hal;
 	uint32_t running;
 
 	/* SLIP input */
-	uint32_t frame[(STUB_FRAME_MAX + 3) / 4]; /* words: the data part is 4-byte aligned */
 	uint32_t frame_len;
 	uint8_t in_frame, escape, overflow, bad;
 
@@ -135,16 +136,18 @@ struct stub {
 
 	struct stub_write wr;
 	struct stub_read rd;
-	struct md5 md5; /* READ_FLASH's running digest */
+	uint32_t mem_addr, mem_left; /* MEM_BEGIN region still to come (mem_active) */
+	uint32_t mem_active;
+	struct md5 md5;				  /* READ_FLASH's running digest */
+	uint32_t frame[(STUB_FRAME_MAX + 3) / 4]; /* words: the data part is 4-byte aligned */
 	/* read-modify-write of a sector, staging of unaligned data, reads (a packet of up to
 	 * 4096 bytes at an unaligned address needs 8 more) */
 	uint32_t sector[(STUB_SECTOR + 8) / 4];
-	uint32_t mem_addr, mem_left; /* MEM_BEGIN region still to come (mem_active) */
-	uint32_t mem_active;
 	struct inflater inf;
 };
 
-/* Prepares the core; hal is borrowed until the core stops. Sends nothing. */
+/* Prepares the core; hal is borrowed until the core stops (built with STUB_HAL_FIXED it
+ * must be &stub_hal_fixed, see stub_int.h). Sends nothing. */
 void stub_init(struct stub *s, const struct stub_hal *hal);
 /* Reads the flash id and sends the OHAI frame. */
 void stub_start(struct stub *s);

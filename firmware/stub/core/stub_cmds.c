@@ -10,7 +10,7 @@
 
 uint8_t stub_unlock(struct stub *s)
 {
-	const struct stub_hal *h = s->hal;
+	const struct stub_hal *h = stub_hal(s);
 	uint32_t st;
 	if (h->flash_read_status(h->ctx, &st))
 		return STUB_ERR_FAILED_SPI_OP;
@@ -42,7 +42,7 @@ void stub_cmd_sync(struct stub *s, const struct stub_req *r)
 
 void stub_cmd_regs(struct stub *s, const struct stub_req *r)
 {
-	const struct stub_hal *h = s->hal;
+	const struct stub_hal *h = stub_hal(s);
 	if (r->op == OP_READ_REG) {
 		if (r->len != 4) {
 			stub_status(s, r, STUB_ERR_BAD_DATA_LEN);
@@ -72,7 +72,7 @@ void stub_cmd_regs(struct stub *s, const struct stub_req *r)
 
 void stub_cmd_params(struct stub *s, const struct stub_req *r)
 {
-	const struct stub_hal *h = s->hal;
+	const struct stub_hal *h = stub_hal(s);
 	if (r->op == OP_SPI_ATTACH) {
 		h->flash_attach(h->ctx, r->len >= 4 ? stub_le32(r->data) : 0);
 		stub_status(s, r, STUB_OK);
@@ -99,7 +99,7 @@ void stub_cmd_params(struct stub *s, const struct stub_req *r)
 
 static uint8_t erase_region(struct stub *s, uint32_t off, uint32_t size)
 {
-	const struct stub_hal *h = s->hal;
+	const struct stub_hal *h = stub_hal(s);
 	/* esptool's stub: sectors up to a 64 KiB boundary, then blocks while more than
 	 * 64 KiB remain, then sectors (reference §9.2). Ours takes a last whole block as a
 	 * block too (16 sector erases take up to 3x as long); the virtual board keeps
@@ -144,7 +144,7 @@ void stub_cmd_erase(struct stub *s, const struct stub_req *r)
 	}
 	uint8_t err;
 	if (r->op == OP_ERASE_FLASH)
-		err = s->hal->flash_erase_chip(s->hal->ctx) ? STUB_ERR_FAILED_SPI_OP : 0;
+		err = stub_hal(s)->flash_erase_chip(stub_hal(s)->ctx) ? STUB_ERR_FAILED_SPI_OP : 0;
 	else
 		err = erase_region(s, off, size);
 	stub_reply(s, r->op, 0, 0, 0, err, err ? 0 : note);
@@ -152,7 +152,7 @@ void stub_cmd_erase(struct stub *s, const struct stub_req *r)
 
 void stub_cmd_baud(struct stub *s, const struct stub_req *r)
 {
-	const struct stub_hal *h = s->hal;
+	const struct stub_hal *h = stub_hal(s);
 	if (r->len != 8) {
 		stub_status(s, r, STUB_ERR_BAD_DATA_LEN);
 		return;
@@ -161,12 +161,12 @@ void stub_cmd_baud(struct stub *s, const struct stub_req *r)
 	uint32_t div = h->uart_divider(h->ctx);
 	/* divider = old divider x old rate / new rate (reference §9.2); refuse what would
 	 * overflow or give no usable divider, rather than lose the host. */
-	if (!baud || !old || div > 0xFFFFFFFFu / old || !(div * old / baud) ||
-	    div * old / baud > 0xFFFFFu) {
+	uint64_t scaled = (uint64_t)div * old;
+	uint32_t new_div = baud && !(scaled >> 32) ? (uint32_t)scaled / baud : 0;
+	if (!old || !new_div || new_div > 0xFFFFFu) {
 		stub_status(s, r, STUB_FAIL);
 		return;
 	}
-	uint32_t new_div = div * old / baud;
 	stub_status(s, r, STUB_OK);
 	h->delay_us(h->ctx, 10000); /* the reply leaves at the old rate */
 	h->set_uart_divider(h->ctx, new_div);
@@ -197,7 +197,8 @@ static uint8_t mem_data(struct stub *s, const struct stub_req *r)
 	if (len > s->mem_left)
 		return STUB_ERR_TOO_MUCH_DATA;
 	for (uint32_t i = 0; i < len; i += 4)
-		s->hal->write_reg(s->hal->ctx, s->mem_addr + i, stub_le32(r->data + 16 + i));
+		stub_hal(s)->write_reg(stub_hal(s)->ctx, s->mem_addr + i,
+				       stub_le32(r->data + 16 + i));
 	s->mem_addr += len;
 	s->mem_left -= len;
 	return 0;
@@ -229,9 +230,9 @@ void stub_cmd_mem(struct stub *s, const struct stub_req *r)
 	s->mem_active = 0;
 	stub_status(s, r, STUB_OK);
 	if (stub_le32(r->data) == 0) {
-		s->hal->delay_us(s->hal->ctx, 10000);
+		stub_hal(s)->delay_us(stub_hal(s)->ctx, 10000);
 		s->running = 0;
-		s->hal->jump(s->hal->ctx, stub_le32(r->data + 4));
+		stub_hal(s)->jump(stub_hal(s)->ctx, stub_le32(r->data + 4));
 	}
 }
 
@@ -239,7 +240,7 @@ void stub_cmd_info(struct stub *s, const struct stub_req *r)
 {
 	uint8_t out[4 * STUB_INFO_WORDS];
 	uint32_t status = 0;
-	if (s->hal->flash_read_status(s->hal->ctx, &status))
+	if (stub_hal(s)->flash_read_status(stub_hal(s)->ctx, &status))
 		status = 0xFFFFFFFFu;
 	stub_put_le32(out + 4 * STUB_INFO_VERSION, STUB_EXT_VERSION);
 	stub_put_le32(out + 4 * STUB_INFO_FRAME_MAX, STUB_FRAME_MAX);

@@ -37,6 +37,25 @@ enum {
 	OP_RUN_USER_CODE = 0xD3,
 };
 
+/* The HAL the core calls. A build that links exactly one HAL may define STUB_HAL_FIXED and
+ * provide it as the constant stub_hal_fixed (the blob: hal_esp8266.c): with link-time
+ * optimisation every call through the table then becomes a direct call, mostly inlined,
+ * and the table itself is dropped (about 0.5 KiB less to upload). stub_init must be given
+ * that table. Everything else (the host build, the QEMU replay) goes through s->hal. */
+#ifdef STUB_HAL_FIXED
+extern const struct stub_hal stub_hal_fixed;
+#endif
+
+static inline const struct stub_hal *stub_hal(const struct stub *s)
+{
+#ifdef STUB_HAL_FIXED
+	(void)s;
+	return &stub_hal_fixed;
+#else
+	return s->hal;
+#endif
+}
+
 /* One request, as it came (data points into the frame buffer, 4-byte aligned). */
 struct stub_req {
 	uint8_t op;
@@ -56,6 +75,14 @@ static inline void stub_put_le32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 8);
 	p[2] = (uint8_t)(v >> 16);
 	p[3] = (uint8_t)(v >> 24);
+}
+
+/* a * b, or UINT32_MAX where the product does not fit: one 64-bit multiply (a ROM helper
+ * on the chip), no division. */
+static inline uint32_t stub_mul_sat(uint32_t a, uint32_t b)
+{
+	uint64_t p = (uint64_t)a * b;
+	return p >> 32 ? 0xFFFFFFFFu : (uint32_t)p;
 }
 
 /* stub.c: output. A reply is header (value), result bytes, then the two status bytes. */

@@ -16,8 +16,9 @@ static uint8_t read_span(struct stub *s, uint32_t addr, uint32_t len, const uint
 	*out = (const uint8_t *)s->sector + (addr & 3);
 	if (from == to)
 		return 0;
-	return s->hal->flash_read(s->hal->ctx, from, s->sector, to - from) ? STUB_ERR_FAILED_SPI_OP
-									   : 0;
+	return stub_hal(s)->flash_read(stub_hal(s)->ctx, from, s->sector, to - from)
+		   ? STUB_ERR_FAILED_SPI_OP
+		   : 0;
 }
 
 static uint8_t md5_range(struct stub *s, struct md5 *m, uint32_t addr, uint32_t size)
@@ -91,7 +92,7 @@ void stub_cmd_sector_md5(struct stub *s, const struct stub_req *r)
 	stub_frame_begin(s);
 	stub_frame_body(s, head, sizeof head);
 	for (uint32_t i = 0; i < n; i++) {
-		uint8_t digest[16] = {0};
+		uint8_t digest[16];
 		if (!err)
 			err = stub_flash_md5(s, addr + i * STUB_SECTOR, STUB_SECTOR, digest);
 		if (err)
@@ -161,7 +162,7 @@ void stub_cmd_read(struct stub *s, const struct stub_req *r)
 	if (s->in_flight_bytes)
 		rd->in_flight = in_flight;
 	else
-		rd->in_flight = in_flight > 0xFFFFFFFFu / packet ? 0xFFFFFFFFu : in_flight * packet;
+		rd->in_flight = stub_mul_sat(in_flight, packet);
 	md5_init(&s->md5);
 	stub_status(s, r, STUB_OK);
 	rd->active = 1;

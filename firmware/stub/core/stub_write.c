@@ -20,7 +20,8 @@
 
 static uint8_t flash_write(struct stub *s, uint32_t addr, const uint32_t *src, uint32_t len)
 {
-	return s->hal->flash_write(s->hal->ctx, addr, src, len) ? STUB_ERR_FAILED_SPI_OP : 0;
+	return stub_hal(s)->flash_write(stub_hal(s)->ctx, addr, src, len) ? STUB_ERR_FAILED_SPI_OP
+									  : 0;
 }
 
 static int all_erased(const uint8_t *p, uint32_t len)
@@ -48,7 +49,7 @@ static uint8_t restore(struct stub *s, uint32_t base, uint32_t from, uint32_t to
 /* Erases the sector at base keeping the bytes outside [offset, end). */
 static uint8_t erase_partial(struct stub *s, uint32_t base, uint32_t offset, uint32_t end)
 {
-	const struct stub_hal *h = s->hal;
+	const struct stub_hal *h = stub_hal(s);
 	if (h->flash_read(h->ctx, base, s->sector, STUB_SECTOR))
 		return STUB_ERR_FAILED_SPI_OP;
 	uint32_t lo = offset > base ? offset : base;
@@ -65,7 +66,7 @@ static uint8_t erase_partial(struct stub *s, uint32_t base, uint32_t offset, uin
 /* Erases every sector of the data below upto that is not erased yet. */
 static uint8_t erase_upto(struct stub *s, uint32_t upto)
 {
-	const struct stub_hal *h = s->hal;
+	const struct stub_hal *h = stub_hal(s);
 	struct stub_write *w = &s->wr;
 	uint32_t end = w->offset + w->size;
 	while (w->erased_to < upto && w->erased_to < end) {
@@ -173,8 +174,7 @@ void stub_cmd_begin(struct stub *s, const struct stub_req *r)
 	w->size = size;
 	w->erased_to = offset & ~SECTOR_MASK;
 	w->block_size = block_size;
-	w->budget =
-	    block_size && blocks > 0xFFFFFFFFu / block_size ? 0xFFFFFFFFu : blocks * block_size;
+	w->budget = stub_mul_sat(blocks, block_size);
 	w->note = note;
 	if (w->deflate)
 		inflate_init(&s->inf, size, inflate_sink, s);
@@ -282,8 +282,8 @@ void stub_cmd_end(struct stub *s, const struct stub_req *r)
 	stub_write_reset(s);
 	stub_status(s, r, err);
 	if (reboot) {
-		s->hal->delay_us(s->hal->ctx, 10000);
+		stub_hal(s)->delay_us(stub_hal(s)->ctx, 10000);
 		s->running = 0;
-		s->hal->leave(s->hal->ctx, STUB_LEAVE_RESET);
+		stub_hal(s)->leave(stub_hal(s)->ctx, STUB_LEAVE_RESET);
 	}
 }

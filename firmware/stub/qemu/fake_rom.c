@@ -201,6 +201,14 @@ void fake_rom_main(void)
 	fake_rom_after_stub();
 }
 
+/* A ROM function called with arguments the real one would fault or fail on. */
+void fake_rom_misuse(const char *what, uint32_t value);
+void fake_rom_misuse(const char *what, uint32_t value)
+{
+	say_hex(what, value);
+	stop(0x7D);
+}
+
 /* ---- SPI flash ---- */
 
 static int flash_range_ok(const char *fn, uint32_t addr, uint32_t len, uintptr_t buf)

@@ -180,6 +180,40 @@ def check_map(map_path):
     return errors
 
 
+# The upload through the ROM loader as espdeck sends it (src/engine/stubclient.c, reference
+# §9.1): per segment a MEM_BEGIN and MEM_DATA blocks of 0x1800 bytes (PKT_ROM_MEM_BLOCK),
+# then one MEM_END; each request waits for the ROM's 10-byte reply (MEM_END's may be cut
+# off by the jump, counted anyway). Requests carry an 8-byte header (MEM_BEGIN 16 data bytes, MEM_DATA a
+# 16-byte block header, MEM_END 8), every frame two SLIP END bytes and an escape per
+# 0xC0/0xDB byte. 8N1: 10 bit times per byte. BSS is not sent: its size costs nothing.
+UPLOAD_BLOCK = 0x1800
+UPLOAD_BAUD = 115200
+REPLY_LEN = 8 + 2
+
+
+def slip_len(frame):
+    return len(frame) + 2 + frame.count(0xC0) + frame.count(0xDB)
+
+
+def upload_bytes(segs, entry):
+    """Bytes on the wire, both directions, to upload the segments and jump to entry."""
+    total = 0
+    for addr, data in segs:
+        blocks = (len(data) + UPLOAD_BLOCK - 1) // UPLOAD_BLOCK
+        total += slip_len(struct.pack('<8x4I', len(data), blocks, UPLOAD_BLOCK, addr))
+        total += slip_len(bytes(REPLY_LEN))
+        for i in range(0, len(data), UPLOAD_BLOCK):
+            block = data[i:i + UPLOAD_BLOCK]
+            chk = 0xEF
+            for b in block:
+                chk ^= b
+            head = struct.pack('<BBHI4I', 0, 7, 16 + len(block), chk, len(block),
+                               i // UPLOAD_BLOCK, 0, 0)
+            total += slip_len(head + block) + slip_len(bytes(REPLY_LEN))
+    total += slip_len(struct.pack('<8x2I', 0, entry)) + slip_len(bytes(REPLY_LEN))
+    return total
+
+
 def sizes(elf):
     def section(name):
         s = elf.section(name)
@@ -187,9 +221,11 @@ def sizes(elf):
     (_, text), (data_at, data), (bss_at, bss) = section('.text'), section('.data'), \
         section('.bss')
     iram_free = IRAM[1] - IRAM[0] - text
+    wire = upload_bytes(segments(elf), elf.entry)
     return (f'stub: text {text} B (IRAM, {iram_free} B free), data+rodata {data} B at '
             f'{data_at:#010x}, bss {bss} B at {bss_at:#010x}-{bss_at + bss:#010x}, '
-            f'entry {elf.entry:#010x}')
+            f'entry {elf.entry:#010x}; upload {text + data} B, {wire} B on the wire with '
+            f'framing and replies, {wire * 10 / UPLOAD_BAUD:.3f} s at {UPLOAD_BAUD}')
 
 
 def segments(elf):
