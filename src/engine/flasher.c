@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "engine/begin_witness_int.h"
 #include "engine/write_proof_int.h"
 #include "proto/packet.h"
 
@@ -100,8 +101,9 @@ static int spi_erase(struct loader *ld, uint32_t offset, uint32_t size,
  * of an SPI command sequence per sector (0.81 s against 2.12 s in QA's run). Its erase
  * size comes from the exact write plan, whose real erase (the bug, §6.1) ends inside the
  * region; the sectors it cannot reach exactly are erased with SPI commands. */
-int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
-			 const struct flasher_progress *progress, struct ed_error *err)
+int flasher_erase_region_sized(struct loader *ld, uint32_t offset, uint32_t size,
+			       uint32_t flash_size, const struct flasher_progress *progress,
+			       struct ed_error *err)
 {
 	if (offset % SECTOR || size % SECTOR)
 		return ed_fail(err, ED_ERR_ARG,
@@ -113,11 +115,17 @@ int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 	struct erase_plan plan;
 	erase_plan_make(ERASE_STRATEGY_EXACT, offset, size, 0, false, &plan);
 	uint32_t rom = plan.spi_erase_size ? plan.spi_erase_offset - offset : size;
-	/* FLASH_BEGIN's erase size has no checksum either: watch a word after the region
-	 * (campaign seed 1981 erased the sector after it). */
-	struct proof_guard guard = {.at = UINT32_MAX};
+	/* FLASH_BEGIN's erase size and offset have no checksum either: a flipped bit erases
+	 * more or elsewhere (campaign seed 1981 erased the sector after the region), and an
+	 * already blank region reads right afterwards. Witnesses outside it tell. */
+	struct begin_witness wit = {.ncand = 0};
 	if (plan.rom_erase_size) {
-		int rc = proof_guard_take(ld, offset + size, 0, &guard, err);
+		struct begin_witness_op op = {.offset = offset,
+					      .erase_size = plan.rom_erase_size,
+					      .own_start = offset,
+					      .own_end = offset + size,
+					      .flash_size = flash_size};
+		int rc = begin_witness_take(ld, &op, &wit, err);
 		if (rc == ED_OK)
 			rc = loader_flash_begin(ld, plan.rom_erase_size, 0, BLOCK, offset, err);
 		if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED)
@@ -128,7 +136,7 @@ int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 			       "the ROM did not erase 0x%06x+0x%x (%s); erasing with SPI commands",
 			       offset, size, err->msg);
 			rc = spi_erase(ld, offset, size, progress, err);
-			return rc == ED_OK ? proof_guard_check(ld, &guard, err) : rc;
+			return rc == ED_OK ? begin_witness_check(ld, &wit, err) : rc;
 		}
 		report(progress, rom, size);
 	} else {
@@ -136,10 +144,16 @@ int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 	}
 	int rc = rom == size ? ED_OK : spi_erase(ld, offset + rom, size - rom, NULL, err);
 	if (rc == ED_OK)
-		rc = proof_guard_check(ld, &guard, err);
+		rc = begin_witness_check(ld, &wit, err);
 	if (rc == ED_OK)
 		report(progress, size, size);
 	return rc;
+}
+
+int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
+			 const struct flasher_progress *progress, struct ed_error *err)
+{
+	return flasher_erase_region_sized(ld, offset, size, 0, progress, err);
 }
 
 int flasher_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err)
@@ -197,15 +211,15 @@ static int prepare_data(struct loader *ld, const struct erase_plan *plan, uint32
 }
 
 static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
-		      const struct erase_plan *plan, const uint8_t *buf,
+		      const struct erase_plan *plan, const uint8_t *buf, uint32_t flash_size,
 		      const struct flasher_progress *progress, uint32_t *acked,
 		      struct ed_error *err)
 {
 	int rc = ED_OK;
 	*acked = 0;
 	if (plan->spi_erase_size)
-		rc = flasher_erase_region(ld, plan->spi_erase_offset, plan->spi_erase_size, NULL,
-					  err);
+		rc = flasher_erase_region_sized(ld, plan->spi_erase_offset, plan->spi_erase_size,
+						flash_size, NULL, err);
 	uint32_t nblocks = (plan->write_size + BLOCK - 1) / BLOCK;
 	if (rc == ED_OK)
 		rc = loader_flash_begin(ld, plan->rom_erase_size, nblocks, BLOCK, offset, err);
@@ -365,10 +379,26 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 		return rc;
 	bool read_back = false, outside = false, twice = false;
 	uint32_t most_acked = 0;
-	struct proof_guard guard;
+	/* Witnesses of every range a flipped bit of FLASH_BEGIN's erase size or offset could
+	 * erase or write, read before the first FLASH_BEGIN (a repeat sends the same one). */
+	uint32_t nblocks = (plan.write_size + BLOCK - 1) / BLOCK;
+	struct begin_witness_op wop = {.offset = offset,
+				       .erase_size = plan.rom_erase_size,
+				       .nblocks = nblocks,
+				       .data = buf,
+				       .own_start = offset,
+				       .own_end = planned_erase_end(offset, &plan),
+				       .later = opts->later,
+				       .nlater = opts->nlater,
+				       .flash_size = opts->flash_size};
+	struct begin_witness *wit = malloc(sizeof *wit);
+	if (!wit) {
+		free(buf);
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory preparing a %u-byte write", size);
+	}
 	if ((rc = check_resumed(ld, offset, buf, plan.write_size, opts, err)) < 0 ||
-	    (rc = proof_guard_take(ld, planned_erase_end(offset, &plan), opts->flash_size, &guard,
-				   err)) < 0) {
+	    (rc = begin_witness_take(ld, &wop, wit, err)) < 0) {
+		free(wit);
 		free(buf);
 		return rc;
 	}
@@ -376,7 +406,8 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	 * the whole file once more: FLASH_BEGIN erases again and every block goes out again. */
 	for (int attempt = 0; attempt < 2; attempt++) {
 		uint32_t acked;
-		rc = write_once(ld, offset, size, &plan, buf, progress, &acked, err);
+		rc = write_once(ld, offset, size, &plan, buf, opts->flash_size, progress, &acked,
+				err);
 		bool begun = acked > 0;
 		if (acked > most_acked)
 			most_acked = acked;
@@ -390,6 +421,7 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 			       "--erase-strategy preserve for 0x%06x",
 			       err->msg, offset);
 			free(buf);
+			free(wit);
 			struct flasher_write_opts again = *opts;
 			again.strategy = ERASE_STRATEGY_PRESERVE;
 			return flasher_write(ld, offset, data, size, &again, progress, err);
@@ -418,7 +450,7 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	if (twice)
 		ed_error_prefix(err, "after writing 0x%06x twice", offset);
 	if (rc == ED_OK)
-		rc = proof_guard_check(ld, &guard, err);
+		rc = begin_witness_check(ld, wit, err);
 	if (rc < 0)
 		tell_unsettled(ld, offset, most_acked, opts->resume, err);
 	if (rc < 0 && plan.preserve)
@@ -432,6 +464,7 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 		    plan.preserve_offset, plan.preserve_offset);
 	if (rc == ED_OK && opts->proof)
 		*opts->proof = read_back ? FLASHER_PROOF_READ_BACK : FLASHER_PROOF_ROM_CHECKSUM;
+	free(wit);
 	free(buf);
 	return rc;
 }

@@ -418,7 +418,7 @@ static void test_preserve_copy_reused(void **state)
 					.preserve_copy = keep,
 					.preserve_saved = &saved};
 	struct rs b;
-	rs_open(&b, "fault=disconnect-after=47000");
+	rs_open(&b, "fault=disconnect-after=52000");
 	assert_int_equal(flasher_write(b.ld, 0x10000, d, sizeof d, &wo, NULL, &b.err),
 			 ED_ERR_DISCONNECTED);
 	assert_true(saved);
@@ -450,7 +450,7 @@ static void test_resume_finds_misrouted_block(void **state)
 	struct flasher_resume resume = {0};
 	struct flasher_write_opts wo = {.flash_size = FLASH, .resume = &resume};
 	struct rs b;
-	rs_open(&b, "fault=seq-flip=#2:6,disconnect-after=5000");
+	rs_open(&b, "fault=seq-flip=#2:6,disconnect-after=10000");
 	assert_int_equal(flasher_write(b.ld, 0x10000, d, sizeof d, &wo, NULL, &b.err),
 			 ED_ERR_DISCONNECTED);
 	assert_true(resume.valid);

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT
+ * Witnesses for a ROM-mode FLASH_BEGIN that erases (issue 11): its four words carry no
+ * checksum, so one flipped bit of the erase size erases more than asked and one flipped
+ * bit of the offset erases (and, for a write, programs) somewhere else, with a normal
+ * answer. Before the FLASH_BEGIN, begin_witness_take() lists every range such a flip can
+ * change outside what the operation changes on purpose and reads one word in each that
+ * the change would alter (shared between nested ranges, at most BEGIN_WITNESS_PROBES
+ * reads); after the operation, begin_witness_check() reads them again. flasher.c's
+ * helper, not a public header. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "engine/flasher.h"
+#include "engine/loader.h"
+
+#define BEGIN_WITNESS_PROBES 32u
+#define BEGIN_WITNESS_CANDS  128u
+
+/* The FLASH_BEGIN as sent, and what the operation changes on purpose. */
+struct begin_witness_op {
+	uint32_t offset;     /* FLASH_BEGIN's offset word (sector aligned) */
+	uint32_t erase_size; /* its erase-size word */
+	uint32_t nblocks;    /* FLASH_DATA blocks of PKT_ROM_FLASH_BLOCK bytes that follow */
+	const uint8_t *data; /* those blocks (nblocks x 0x400 bytes, borrowed), NULL if none */
+	uint32_t own_start, own_end;	   /* [start, end): erased or written on purpose */
+	const struct flasher_range *later; /* ranges later steps write and prove (borrowed) */
+	size_t nlater;
+	uint32_t flash_size; /* bytes; 0 = unknown (4 MB assumed) */
+};
+
+/* One range a single flipped bit may have changed, as the ROM addresses it. */
+struct begin_witness_cand {
+	uint64_t start, len; /* [start, start + len) before the chip's address wrap */
+	uint64_t erase_len;  /* the erased part from start; the rest is only programmed */
+	uint8_t word;	     /* 0 = erase size, 3 = offset */
+	uint8_t bit;
+	uint8_t rom_model; /* 1: the ROM's erase (x + min(t, x) sectors), 0: x sectors */
+	int8_t witness;	   /* index into probe[], -1 = none */
+};
+
+struct begin_witness_probe {
+	uint32_t addr, word; /* a sector's first word as read before the FLASH_BEGIN */
+};
+
+/* Caller memory; filled by begin_witness_take(), read by begin_witness_check(). */
+struct begin_witness {
+	struct begin_witness_op op;
+	uint32_t chip_size, rom_limit;
+	struct begin_witness_cand cand[BEGIN_WITNESS_CANDS];
+	unsigned ncand;
+	struct begin_witness_probe probe[BEGIN_WITNESS_PROBES];
+	unsigned nprobe;
+};
+
+/* Lists the candidate ranges and reads their witnesses; logs at DEBUG how many reads it
+ * took and which candidates stayed without a witness (their probed words read erased). */
+int begin_witness_take(struct loader *ld, const struct begin_witness_op *op,
+		       struct begin_witness *w, struct ed_error *err);
+/* After the operation: ED_ERR_VERIFY when a witness changed, naming the ranges that may
+ * have been erased or written ("0xAAAAAA..0xBBBBBB") and what to do. A w that take never
+ * filled (ncand 0) checks nothing. */
+int begin_witness_check(struct loader *ld, const struct begin_witness *w, struct ed_error *err);
