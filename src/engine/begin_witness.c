@@ -122,8 +122,8 @@ static void add_cand(bw_t *w, uint32_t base, uint32_t size, unsigned word, unsig
 }
 
 /* Where to look for a witness of c, best first: the first sector of each piece that the
- * operation does not cover (a size flip's damage starts there), then the addresses of the
- * coarsest alignment inside it (where partitions and files start). */
+ * operation does not cover (a size flip's damage starts there), its last sector, then the
+ * addresses of the coarsest alignment inside it (where partitions and files start). */
 static unsigned prefs(const bw_t *w, const cand_t *c, uint32_t out[PREFS])
 {
 	uint32_t lo[2];
@@ -135,6 +135,10 @@ static unsigned prefs(const bw_t *w, const cand_t *c, uint32_t out[PREFS])
 			a += SECTOR;
 		if (a < hi[p])
 			out[n++] = (uint32_t)a;
+		/* the last sector: where a range differs from the smaller ones nested in it */
+		uint64_t last = (hi[p] - 1) / SECTOR * SECTOR;
+		if (last > a && n < PREFS && !covered(w, (uint32_t)last))
+			out[n++] = (uint32_t)last;
 		for (unsigned shift = 31; shift > 12 && n < PREFS; shift--) {
 			uint64_t b = (((uint64_t)lo[p] >> shift) + 1) << shift;
 			bool seen = b >= hi[p] || covered(w, (uint32_t)b);
@@ -401,11 +405,49 @@ static bool consistent(const bw_t *w, const cand_t *c, const uint32_t *now, cons
 	return changes;
 }
 
+/* Words read only after a witness changed (nothing known of before): a sector that a
+ * range would have erased (or erased and programmed) and that reads otherwise rules the
+ * range out, which keeps the message to the ranges that can be true. */
+struct late_reads {
+	uint32_t addr[16], now[16];
+	unsigned n;
+};
+
+static int refuted(struct spiflash *sf, const bw_t *w, const cand_t *c, struct late_reads *lr,
+		   struct ed_error *err)
+{
+	uint32_t at[PREFS];
+	unsigned n = prefs(w, c, at);
+	for (unsigned i = 0; i < n; i++) {
+		if (probed(w, at[i]) ||
+		    (c->len < w->chip_size && rel_of(w, c, at[i]) >= c->erase_len))
+			continue;
+		unsigned j = 0;
+		while (j < lr->n && lr->addr[j] != at[i])
+			j++;
+		if (j == lr->n) {
+			if (lr->n == sizeof lr->addr / sizeof lr->addr[0])
+				continue;
+			uint8_t b[4];
+			int rc = spiflash_read_mode(sf, at[i], b, 4, SPIFLASH_READ_TWICE, NULL,
+						    NULL, err);
+			if (rc < 0)
+				return rc;
+			lr->addr[j] = at[i];
+			lr->now[lr->n++] = get_le32(b);
+		}
+		if (predict(w, c, at[i], 0) != lr->now[j])
+			return 1;
+	}
+	return 0;
+}
+
 /* After a witness changed: every probe read again, and the ranges that explain all of
  * them named (those holding a changed one when none does: more than one flip). */
 static int explain(struct spiflash *sf, const bw_t *w, uint32_t *now, bool *read,
 		   struct ed_error *err)
 {
+	struct late_reads lr = {.n = 0};
 	for (unsigned i = 0; i < w->nprobe; i++) {
 		int rc = read[i] ? ED_OK
 				 : read_again(sf, w->probe[i].addr, w->probe[i].word, &now[i], err);
@@ -422,7 +464,11 @@ static int explain(struct spiflash *sf, const bw_t *w, uint32_t *now, bool *read
 	for (int pass = 0; pass < 2 && !s.n; pass++)
 		for (unsigned j = 0; j < w->ncand; j++) {
 			const cand_t *c = &w->cand[j];
-			bool named = !pass ? consistent(w, c, now, read) : false;
+			bool named = !pass && consistent(w, c, now, read);
+			int r = named ? refuted(sf, w, c, &lr, err) : 0;
+			if (r < 0)
+				return r;
+			named = named && !r;
 			for (unsigned i = 0; pass && i < w->nprobe && !named; i++)
 				named = now[i] != w->probe[i].word && holds(w, c, w->probe[i].addr);
 			if (named) {

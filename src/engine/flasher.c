@@ -456,11 +456,11 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	if (rc < 0 && plan.preserve)
 		ed_error_prefix(
 		    err,
-		    "sector 0x%06x after the file (kept by --erase-strategy preserve: "
-		    "the ROM's FLASH_BEGIN erases it, the write puts its saved copy back) "
-		    "may now be erased or hold wrong data; run the write again (it puts "
-		    "back the copy saved before the first attempt) or read_flash 0x%06x "
-		    "0x1000 to check it",
+		    /* under 256 characters: ed_error_prefix() cuts longer prefixes */
+		    "sector 0x%06x after the file (kept by --erase-strategy preserve: the ROM's "
+		    "erase takes it, the write puts its saved copy back) may be erased or wrong; "
+		    "run the write again (it puts back the copy saved first) or read_flash "
+		    "0x%06x 0x1000 to check it",
 		    plan.preserve_offset, plan.preserve_offset);
 	if (rc == ED_OK && opts->proof)
 		*opts->proof = read_back ? FLASHER_PROOF_READ_BACK : FLASHER_PROOF_ROM_CHECKSUM;
