@@ -175,6 +175,20 @@ static bool probed(const bw_t *w, uint32_t addr)
 	return false;
 }
 
+/* One word before the FLASH_BEGIN: one run, and two agreeing runs when it holds data (a
+ * witness must be right: a wrong one would fail a good write). A garbled run that reads
+ * 0xFF only costs a witness. */
+static int look(struct spiflash *sf, uint32_t addr, uint32_t *word, struct ed_error *err)
+{
+	int rc = spiflash_read_word(sf, addr, word, err);
+	if (rc < 0 || *word == 0xFFFFFFFFu)
+		return rc;
+	uint8_t b[4];
+	rc = spiflash_read_mode(sf, addr, b, 4, SPIFLASH_READ_TWICE, NULL, NULL, err);
+	*word = get_le32(b);
+	return rc;
+}
+
 /* Rounds over the candidates, smallest first (a witness inside a small range also holds
  * for the ranges around it): each candidate still without a witness reads one more of its
  * places per round, until all have one, none has a place left, or the reads run out. */
@@ -199,12 +213,11 @@ static int choose(bw_t *w, struct spiflash *sf, struct ed_error *err)
 				j++;
 			if (j == n)
 				continue;
-			uint8_t b[4];
-			int rc = spiflash_read_mode(sf, at[j], b, 4, SPIFLASH_READ_TWICE, NULL,
-						    NULL, err);
+			uint32_t word;
+			int rc = look(sf, at[j], &word, err);
 			if (rc < 0)
 				return rc;
-			w->probe[w->nprobe++] = (struct begin_witness_probe){at[j], get_le32(b)};
+			w->probe[w->nprobe++] = (struct begin_witness_probe){at[j], word};
 			read = true;
 			reuse(w, c);
 		}
@@ -268,6 +281,10 @@ int begin_witness_take(struct loader *ld, const struct begin_witness_op *op,
 	for (unsigned k = 0; k < 32; k++) {
 		add_cand(w, op->offset, op->erase_size ^ (1u << k), 0, k);
 		add_cand(w, op->offset ^ (1u << k), op->erase_size, 3, k);
+		/* the loader's FLASH_BEGIN that puts a write back in place after a garbled
+		 * reply has erase size 0 (loader.c restore_write): a flip makes it 1 << k */
+		if (op->nblocks && op->erase_size)
+			add_cand(w, op->offset, 1u << k, 0, k);
 	}
 	if (!w->ncand)
 		return ED_OK;
