@@ -175,13 +175,18 @@ static bool probed(const bw_t *w, uint32_t addr)
 	return false;
 }
 
-/* One word before the FLASH_BEGIN: one run, and two agreeing runs when it holds data (a
- * witness must be right: a wrong one would fail a good write). A garbled run that reads
- * 0xFF only costs a witness. */
+/* One word before the FLASH_BEGIN: one run, and a second that agrees when it holds data.
+ * A wrong witness can only fail a good operation (it differs from what the check reads),
+ * never pass a bad one, and a garbled run that reads 0xFF only costs a witness: cheap
+ * single runs are enough, and every read is one more chance for a bad line to cut the
+ * operation short. */
 static int look(struct spiflash *sf, uint32_t addr, uint32_t *word, struct ed_error *err)
 {
 	int rc = spiflash_read_word(sf, addr, word, err);
 	if (rc < 0 || *word == 0xFFFFFFFFu)
+		return rc;
+	uint32_t again;
+	if ((rc = spiflash_read_word(sf, addr, &again, err)) < 0 || again == *word)
 		return rc;
 	uint8_t b[4];
 	rc = spiflash_read_mode(sf, addr, b, 4, SPIFLASH_READ_TWICE, NULL, NULL, err);
