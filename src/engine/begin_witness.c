@@ -122,32 +122,36 @@ static void add_cand(bw_t *w, uint32_t base, uint32_t size, unsigned word, unsig
 }
 
 /* Where to look for a witness of c, best first: the first sector of each piece that the
- * operation does not cover (a size flip's damage starts there), its last sector, then the
- * addresses of the coarsest alignment inside it (where partitions and files start). */
+ * operation does not cover (a size flip's damage starts there), the last sector of each,
+ * then the addresses of the coarsest alignment inside them (where partitions and files
+ * start). */
+static void pref_add(const bw_t *w, uint32_t out[PREFS], unsigned *n, uint64_t a, uint64_t hi)
+{
+	if (*n >= PREFS || a >= hi || covered(w, (uint32_t)a))
+		return;
+	for (unsigned i = 0; i < *n; i++)
+		if (out[i] == a)
+			return;
+	out[(*n)++] = (uint32_t)a;
+}
+
 static unsigned prefs(const bw_t *w, const cand_t *c, uint32_t out[PREFS])
 {
 	uint32_t lo[2];
 	uint64_t hi[2];
 	unsigned np = pieces(w, c, lo, hi), n = 0;
-	for (unsigned p = 0; p < np && n < PREFS; p++) {
+	for (unsigned p = 0; p < np; p++) {
 		uint64_t a = lo[p];
 		while (a < hi[p] && covered(w, (uint32_t)a))
 			a += SECTOR;
-		if (a < hi[p])
-			out[n++] = (uint32_t)a;
-		/* the last sector: where a range differs from the smaller ones nested in it */
-		uint64_t last = (hi[p] - 1) / SECTOR * SECTOR;
-		if (last > a && n < PREFS && !covered(w, (uint32_t)last))
-			out[n++] = (uint32_t)last;
-		for (unsigned shift = 31; shift > 12 && n < PREFS; shift--) {
-			uint64_t b = (((uint64_t)lo[p] >> shift) + 1) << shift;
-			bool seen = b >= hi[p] || covered(w, (uint32_t)b);
-			for (unsigned i = 0; i < n && !seen; i++)
-				seen = out[i] == b;
-			if (!seen)
-				out[n++] = (uint32_t)b;
-		}
+		pref_add(w, out, &n, a, hi[p]);
 	}
+	/* the last sector: where a range differs from the smaller ones nested in it */
+	for (unsigned p = 0; p < np; p++)
+		pref_add(w, out, &n, (hi[p] - 1) / SECTOR * SECTOR, hi[p]);
+	for (unsigned shift = 31; shift > 12; shift--)
+		for (unsigned p = 0; p < np; p++)
+			pref_add(w, out, &n, (((uint64_t)lo[p] >> shift) + 1) << shift, hi[p]);
 	return n;
 }
 

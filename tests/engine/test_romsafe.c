@@ -629,6 +629,27 @@ static void test_witness_preserve_size_flip(void **state)
 	free(img);
 }
 
+/* The chip's address wrap: a one-sector write at 0xf0000 of the 1 MB chip, its erase size
+ * gaining bit 16 (0 -> 0x10000: 32 sectors with the ROM's bug) while the rest of the chip
+ * after it is blank: the erase runs past the end and wraps to 0x0 (the boot loader). */
+static void test_witness_size_flip_wraps(void **state)
+{
+	(void)state;
+	uint8_t *img = image_blank(0xf1000, FLASH);
+	char q[64];
+	snprintf(q, sizeof q, "fault=hdr-flip=FLASH_BEGIN:#2:%u", BEGIN_SIZE_BIT(16));
+	struct rs b;
+	if (!rs_try_open_image(&b, q, img))
+		fail_msg("connect: %s", b.err.msg);
+	uint8_t d[SECTOR];
+	pattern(d, sizeof d, 24);
+	assert_int_equal(rs_write(&b, 0xf0000, d, sizeof d, NULL), ED_ERR_VERIFY);
+	assert_int_equal(rs_flash(&b)[0x0], 0xFF);
+	assert_non_null(strstr(b.err.msg, "0x000000..0x00ffff, 0x0f1000..0x0fffff may now"));
+	rs_close(&b);
+	free(img);
+}
+
 /* A clean write over data pays a few word reads for its witnesses, all found. */
 static void test_witness_clean_cost(void **state)
 {
@@ -679,6 +700,7 @@ int main(void)
 	    cmocka_unit_test(test_witness_erase_region_offset_flip),
 	    cmocka_unit_test(test_witness_write_offset_flip_same_data),
 	    cmocka_unit_test(test_witness_preserve_size_flip),
+	    cmocka_unit_test(test_witness_size_flip_wraps),
 	    cmocka_unit_test(test_witness_clean_cost),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
