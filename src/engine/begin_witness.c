@@ -314,13 +314,20 @@ int begin_witness_take(struct loader *ld, const struct begin_witness_op *op,
 		if (op->nblocks && op->erase_size)
 			add_cand(w, op->offset, 1u << k, 0, k);
 	}
-	if (!w->ncand)
+	w->inside.addr = UINT32_MAX;
+	w->taken = true;
+	if (!w->ncand && op->must_erase == UINT32_MAX)
 		return ED_OK;
 	struct spiflash sf;
 	int rc = spiflash_begin(&sf, ld, err);
 	if (rc < 0)
 		return rc;
-	rc = choose(w, &sf, err);
+	uint32_t word = 0xFFFFFFFFu;
+	if (op->must_erase != UINT32_MAX && (rc = look(&sf, op->must_erase, &word, err)) == ED_OK &&
+	    word != 0xFFFFFFFFu)
+		w->inside = (struct begin_witness_probe){op->must_erase, word};
+	if (rc == ED_OK)
+		rc = choose(w, &sf, err);
 	struct ed_error tmp;
 	int rc2 = spiflash_end(&sf, rc == ED_OK ? err : &tmp);
 	if (rc == ED_OK)
@@ -521,9 +528,26 @@ static int explain(struct spiflash *sf, const bw_t *w, uint32_t *now, bool *read
 	return fail_changed(w, &s, p->addr, p->word, now[lowest], words, err);
 }
 
+/* The sector the erase must have reached: its word erased now. */
+static int check_inside(struct spiflash *sf, const bw_t *w, struct ed_error *err)
+{
+	uint32_t now = 0;
+	int rc = read_again(sf, w->inside.addr, 0xFFFFFFFFu, &now, err);
+	if (rc < 0 || now == 0xFFFFFFFFu)
+		return rc;
+	uint32_t end = (w->inside.addr + SECTOR) & (w->chip_size - 1);
+	return ed_fail(err, ED_ERR_VERIFY,
+		       "sector 0x%06x was not erased (0x%08x, was 0x%08x): the ROM erased less "
+		       "than asked or elsewhere (a FLASH_BEGIN erase size or offset corrupted on "
+		       "the wire) and answered as usual; 0x%06x..0x%06x may still hold data: run "
+		       "the erase again",
+		       w->inside.addr, now, w->inside.word, w->op.own_start,
+		       (end ? end : w->chip_size) - 1);
+}
+
 int begin_witness_check(struct loader *ld, const struct begin_witness *w, struct ed_error *err)
 {
-	bool any = false;
+	bool any = w->taken && w->inside.addr != UINT32_MAX;
 	for (unsigned i = 0; i < w->ncand && !any; i++)
 		any = w->cand[i].witness >= 0;
 	if (!any)
@@ -546,6 +570,8 @@ int begin_witness_check(struct loader *ld, const struct begin_witness *w, struct
 	}
 	if (rc == ED_OK && changed)
 		rc = explain(&sf, w, now, read, err);
+	if (rc == ED_OK && w->inside.addr != UINT32_MAX)
+		rc = check_inside(&sf, w, err);
 	struct ed_error tmp;
 	int rc2 = spiflash_end(&sf, rc == ED_OK ? err : &tmp);
 	return rc == ED_OK ? rc2 : rc;

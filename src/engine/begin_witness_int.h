@@ -9,6 +9,7 @@
  * helper, not a public header. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,10 @@ struct begin_witness_op {
 	const struct flasher_range *later; /* ranges later steps write and prove (borrowed) */
 	size_t nlater;
 	uint32_t flash_size; /* bytes; 0 = unknown (4 MB assumed) */
+	/* An erase without blocks: the sector at must_erase (the last one the ROM's erase is
+	 * meant to reach) must read erased afterwards; a flip that shrinks the erase size (or
+	 * moves the offset) leaves it as it was. UINT32_MAX = none. */
+	uint32_t must_erase;
 };
 
 /* One range a single flipped bit may have changed, as the ROM addresses it. */
@@ -53,6 +58,8 @@ struct begin_witness {
 	unsigned ncand;
 	struct begin_witness_probe probe[BEGIN_WITNESS_PROBES];
 	unsigned nprobe;
+	struct begin_witness_probe inside; /* must_erase's first word before; none if 0xFF */
+	bool taken;			   /* begin_witness_take() filled it */
 };
 
 /* Lists the candidate ranges and reads their witnesses; logs at DEBUG how many reads it
@@ -60,6 +67,7 @@ struct begin_witness {
 int begin_witness_take(struct loader *ld, const struct begin_witness_op *op,
 		       struct begin_witness *w, struct ed_error *err);
 /* After the operation: ED_ERR_VERIFY when a witness changed, naming the ranges that may
- * have been erased or written ("0xAAAAAA..0xBBBBBB") and what to do. A w that take never
- * filled (ncand 0) checks nothing. */
+ * have been erased or written ("0xAAAAAA..0xBBBBBB") and what to do, or when the sector at
+ * must_erase held data before and still does. A zeroed w that take
+ * never filled checks nothing. */
 int begin_witness_check(struct loader *ld, const struct begin_witness *w, struct ed_error *err);

@@ -124,7 +124,8 @@ int flasher_erase_region_sized(struct loader *ld, uint32_t offset, uint32_t size
 					      .erase_size = plan.rom_erase_size,
 					      .own_start = offset,
 					      .own_end = offset + size,
-					      .flash_size = flash_size};
+					      .flash_size = flash_size,
+					      .must_erase = offset + rom - SECTOR};
 		int rc = begin_witness_take(ld, &op, &wit, err);
 		if (rc == ED_OK)
 			rc = loader_flash_begin(ld, plan.rom_erase_size, 0, BLOCK, offset, err);
@@ -390,7 +391,8 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 				       .own_end = planned_erase_end(offset, &plan),
 				       .later = opts->later,
 				       .nlater = opts->nlater,
-				       .flash_size = opts->flash_size};
+				       .flash_size = opts->flash_size,
+				       .must_erase = UINT32_MAX};
 	struct begin_witness *wit = malloc(sizeof *wit);
 	if (!wit) {
 		free(buf);

@@ -629,6 +629,29 @@ static void test_witness_preserve_size_flip(void **state)
 	free(img);
 }
 
+/* erase_region's FLASH_BEGIN erase size losing its only bit (0x1000 -> 0: nothing erased,
+ * campaign seed 1379): the ROM answers as usual and the region keeps its data. The last
+ * sector the ROM erase must reach held data before; it must read erased after. */
+static void test_erase_region_size_shrinks(void **state)
+{
+	(void)state;
+	char q[64];
+	snprintf(q, sizeof q, "fault=hdr-flip=FLASH_BEGIN:#2:%u", BEGIN_SIZE_BIT(12));
+	struct rs b;
+	rs_open(&b, q);
+	assert_int_equal(flasher_erase_region_sized(b.ld, 0xaf000, 0x2000, FLASH, NULL, &b.err),
+			 ED_ERR_VERIFY);
+	assert_int_not_equal(rs_flash(&b)[0xb0000], 0xFF); /* not erased */
+	assert_non_null(strstr(b.err.msg, "sector 0x0b0000 was not erased"));
+	assert_non_null(strstr(b.err.msg, "0x0af000..0x0b0fff may still hold data"));
+	rs_close(&b);
+	/* the same erase on a clean line reads one word more and passes */
+	rs_open(&b, "seed=1");
+	if (flasher_erase_region_sized(b.ld, 0xaf000, 0x2000, FLASH, NULL, &b.err) != ED_OK)
+		fail_msg("erase: %s", b.err.msg);
+	rs_close(&b);
+}
+
 /* The chip's address wrap: a one-sector write at 0xf0000 of the 1 MB chip, its erase size
  * gaining bit 16 (0 -> 0x10000: 32 sectors with the ROM's bug) while the rest of the chip
  * after it is blank: the erase runs past the end and wraps to 0x0 (the boot loader). */
@@ -730,6 +753,7 @@ int main(void)
 	    cmocka_unit_test(test_witness_write_offset_flip_same_data),
 	    cmocka_unit_test(test_witness_preserve_size_flip),
 	    cmocka_unit_test(test_witness_size_flip_wraps),
+	    cmocka_unit_test(test_erase_region_size_shrinks),
 	    cmocka_unit_test(test_witness_clean_cost),
 	    cmocka_unit_test(test_spi_erase_register_flip),
 	};
