@@ -306,7 +306,7 @@ int begin_witness_take(struct loader *ld, const struct begin_witness_op *op,
 	w->chip_size = size > (1u << 31) ? 1u << 31 : size;
 	while (w->chip_size & (w->chip_size - 1)) /* chips decode a power of two */
 		w->chip_size += w->chip_size & -w->chip_size;
-	for (unsigned k = 0; k < 32; k++) {
+	for (unsigned k = 0; (op->erase_size || op->nblocks) && k < 32; k++) {
 		add_cand(w, op->offset, op->erase_size ^ (1u << k), 0, k);
 		add_cand(w, op->offset ^ (1u << k), op->erase_size, 3, k);
 		/* the loader's FLASH_BEGIN that puts a write back in place after a garbled
@@ -314,18 +314,24 @@ int begin_witness_take(struct loader *ld, const struct begin_witness_op *op,
 		if (op->nblocks && op->erase_size)
 			add_cand(w, op->offset, 1u << k, 0, k);
 	}
-	w->inside.addr = UINT32_MAX;
 	w->taken = true;
-	if (!w->ncand && op->must_erase == UINT32_MAX)
+	bool inside = false;
+	for (unsigned i = 0; i < 2; i++) {
+		w->inside[i].addr = UINT32_MAX;
+		inside |= op->must_erase[i] != UINT32_MAX;
+	}
+	if (!w->ncand && !inside)
 		return ED_OK;
 	struct spiflash sf;
 	int rc = spiflash_begin(&sf, ld, err);
 	if (rc < 0)
 		return rc;
-	uint32_t word = 0xFFFFFFFFu;
-	if (op->must_erase != UINT32_MAX && (rc = look(&sf, op->must_erase, &word, err)) == ED_OK &&
-	    word != 0xFFFFFFFFu)
-		w->inside = (struct begin_witness_probe){op->must_erase, word};
+	for (unsigned i = 0; rc == ED_OK && i < 2; i++) {
+		uint32_t word = 0xFFFFFFFFu;
+		if (op->must_erase[i] != UINT32_MAX &&
+		    (rc = look(&sf, op->must_erase[i], &word, err)) == ED_OK && word != 0xFFFFFFFFu)
+			w->inside[i] = (struct begin_witness_probe){op->must_erase[i], word};
+	}
 	if (rc == ED_OK)
 		rc = choose(w, &sf, err);
 	struct ed_error tmp;
@@ -528,26 +534,34 @@ static int explain(struct spiflash *sf, const bw_t *w, uint32_t *now, bool *read
 	return fail_changed(w, &s, p->addr, p->word, now[lowest], words, err);
 }
 
-/* The sector the erase must have reached: its word erased now. */
+/* The sectors the erase must have reached: their words erased now. */
 static int check_inside(struct spiflash *sf, const bw_t *w, struct ed_error *err)
 {
-	uint32_t now = 0;
-	int rc = read_again(sf, w->inside.addr, 0xFFFFFFFFu, &now, err);
-	if (rc < 0 || now == 0xFFFFFFFFu)
-		return rc;
-	uint32_t end = (w->inside.addr + SECTOR) & (w->chip_size - 1);
-	return ed_fail(err, ED_ERR_VERIFY,
-		       "sector 0x%06x was not erased (0x%08x, was 0x%08x): the ROM erased less "
-		       "than asked or elsewhere (a FLASH_BEGIN erase size or offset corrupted on "
-		       "the wire) and answered as usual; 0x%06x..0x%06x may still hold data: run "
-		       "the erase again",
-		       w->inside.addr, now, w->inside.word, w->op.own_start,
-		       (end ? end : w->chip_size) - 1);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct begin_witness_probe *p = &w->inside[i];
+		uint32_t now = 0xFFFFFFFFu;
+		int rc =
+		    p->addr == UINT32_MAX ? ED_OK : read_again(sf, p->addr, 0xFFFFFFFFu, &now, err);
+		if (rc < 0)
+			return rc;
+		if (now != 0xFFFFFFFFu)
+			return ed_fail(
+			    err, ED_ERR_VERIFY,
+			    "sector 0x%06x was not erased (0x%08x, was 0x%08x): %s and answered as "
+			    "usual; 0x%06x..0x%06x may still hold data: run the erase again",
+			    p->addr, now, p->word,
+			    i == 0 ? "the ROM erased less than asked or elsewhere (a FLASH_BEGIN "
+				     "erase size or offset corrupted on the wire)"
+				   : "the SPI sector erase did not run (a register write corrupted "
+				     "on the wire)",
+			    w->op.own_start, w->op.own_end - 1);
+	}
+	return ED_OK;
 }
 
 int begin_witness_check(struct loader *ld, const struct begin_witness *w, struct ed_error *err)
 {
-	bool any = w->taken && w->inside.addr != UINT32_MAX;
+	bool any = w->taken && (w->inside[0].addr != UINT32_MAX || w->inside[1].addr != UINT32_MAX);
 	for (unsigned i = 0; i < w->ncand && !any; i++)
 		any = w->cand[i].witness >= 0;
 	if (!any)
@@ -570,7 +584,7 @@ int begin_witness_check(struct loader *ld, const struct begin_witness *w, struct
 	}
 	if (rc == ED_OK && changed)
 		rc = explain(&sf, w, now, read, err);
-	if (rc == ED_OK && w->inside.addr != UINT32_MAX)
+	if (rc == ED_OK)
 		rc = check_inside(&sf, w, err);
 	struct ed_error tmp;
 	int rc2 = spiflash_end(&sf, rc == ED_OK ? err : &tmp);

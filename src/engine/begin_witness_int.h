@@ -30,10 +30,11 @@ struct begin_witness_op {
 	const struct flasher_range *later; /* ranges later steps write and prove (borrowed) */
 	size_t nlater;
 	uint32_t flash_size; /* bytes; 0 = unknown (4 MB assumed) */
-	/* An erase without blocks: the sector at must_erase (the last one the ROM's erase is
-	 * meant to reach) must read erased afterwards; a flip that shrinks the erase size (or
-	 * moves the offset) leaves it as it was. UINT32_MAX = none. */
-	uint32_t must_erase;
+	/* An erase without blocks: sectors that must read erased afterwards (the last one the
+	 * ROM's erase is meant to reach: a flip that shrinks the erase size or moves the
+	 * offset leaves it as it was; the one SPI commands erase). UINT32_MAX = none. With
+	 * erase_size and nblocks 0 no FLASH_BEGIN is sent: only these are checked. */
+	uint32_t must_erase[2];
 };
 
 /* One range a single flipped bit may have changed, as the ROM addresses it. */
@@ -58,8 +59,9 @@ struct begin_witness {
 	unsigned ncand;
 	struct begin_witness_probe probe[BEGIN_WITNESS_PROBES];
 	unsigned nprobe;
-	struct begin_witness_probe inside; /* must_erase's first word before; none if 0xFF */
-	bool taken;			   /* begin_witness_take() filled it */
+	struct begin_witness_probe inside[2]; /* must_erase's first words (addr UINT32_MAX:
+					       * none, or it read 0xFF) */
+	bool taken;			      /* begin_witness_take() filled it */
 };
 
 /* Lists the candidate ranges and reads their witnesses; logs at DEBUG how many reads it

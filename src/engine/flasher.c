@@ -117,18 +117,27 @@ int flasher_erase_region_sized(struct loader *ld, uint32_t offset, uint32_t size
 	uint32_t rom = plan.spi_erase_size ? plan.spi_erase_offset - offset : size;
 	/* FLASH_BEGIN's erase size and offset have no checksum either: a flipped bit erases
 	 * more or elsewhere (campaign seed 1981 erased the sector after the region), and an
-	 * already blank region reads right afterwards. Witnesses outside it tell. */
-	struct begin_witness wit = {.ncand = 0};
+	 * already blank region reads right afterwards. Witnesses outside it tell; the last
+	 * sector of each part, read before, must read erased after (an erase size that lost
+	 * a bit erased less, seed 1379). */
+	struct begin_witness wit;
+	struct begin_witness_op op = {.offset = offset,
+				      .erase_size = plan.rom_erase_size,
+				      .own_start = offset,
+				      .own_end = offset + size,
+				      .flash_size = flash_size,
+				      .must_erase = {UINT32_MAX, UINT32_MAX}};
+	if (plan.rom_erase_size)
+		op.must_erase[0] = offset + rom - SECTOR;
+	else
+		rom = 0;
+	if (rom < size)
+		op.must_erase[1] = offset + size - SECTOR;
+	int rc = begin_witness_take(ld, &op, &wit, err);
+	if (rc < 0)
+		return rc;
 	if (plan.rom_erase_size) {
-		struct begin_witness_op op = {.offset = offset,
-					      .erase_size = plan.rom_erase_size,
-					      .own_start = offset,
-					      .own_end = offset + size,
-					      .flash_size = flash_size,
-					      .must_erase = offset + rom - SECTOR};
-		int rc = begin_witness_take(ld, &op, &wit, err);
-		if (rc == ED_OK)
-			rc = loader_flash_begin(ld, plan.rom_erase_size, 0, BLOCK, offset, err);
+		rc = loader_flash_begin(ld, plan.rom_erase_size, 0, BLOCK, offset, err);
 		if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED)
 			return rc;
 		if (rc < 0) {
@@ -140,10 +149,8 @@ int flasher_erase_region_sized(struct loader *ld, uint32_t offset, uint32_t size
 			return rc == ED_OK ? begin_witness_check(ld, &wit, err) : rc;
 		}
 		report(progress, rom, size);
-	} else {
-		rom = 0;
 	}
-	int rc = rom == size ? ED_OK : spi_erase(ld, offset + rom, size - rom, NULL, err);
+	rc = rom == size ? ED_OK : spi_erase(ld, offset + rom, size - rom, NULL, err);
 	if (rc == ED_OK)
 		rc = begin_witness_check(ld, &wit, err);
 	if (rc == ED_OK)
@@ -212,15 +219,16 @@ static int prepare_data(struct loader *ld, const struct erase_plan *plan, uint32
 }
 
 static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
-		      const struct erase_plan *plan, const uint8_t *buf, uint32_t flash_size,
+		      const struct erase_plan *plan, const uint8_t *buf,
 		      const struct flasher_progress *progress, uint32_t *acked,
 		      struct ed_error *err)
 {
 	int rc = ED_OK;
 	*acked = 0;
+	/* At most one sector (plan_exact), erased by SPI commands; a sector they miss fails
+	 * the write's own read-back, so erase_region's witnesses would only cost reads. */
 	if (plan->spi_erase_size)
-		rc = flasher_erase_region_sized(ld, plan->spi_erase_offset, plan->spi_erase_size,
-						flash_size, NULL, err);
+		rc = spi_erase(ld, plan->spi_erase_offset, plan->spi_erase_size, NULL, err);
 	uint32_t nblocks = (plan->write_size + BLOCK - 1) / BLOCK;
 	if (rc == ED_OK)
 		rc = loader_flash_begin(ld, plan->rom_erase_size, nblocks, BLOCK, offset, err);
@@ -392,7 +400,7 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 				       .later = opts->later,
 				       .nlater = opts->nlater,
 				       .flash_size = opts->flash_size,
-				       .must_erase = UINT32_MAX};
+				       .must_erase = {UINT32_MAX, UINT32_MAX}};
 	struct begin_witness *wit = malloc(sizeof *wit);
 	if (!wit) {
 		free(buf);
@@ -408,8 +416,7 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	 * the whole file once more: FLASH_BEGIN erases again and every block goes out again. */
 	for (int attempt = 0; attempt < 2; attempt++) {
 		uint32_t acked;
-		rc = write_once(ld, offset, size, &plan, buf, opts->flash_size, progress, &acked,
-				err);
+		rc = write_once(ld, offset, size, &plan, buf, progress, &acked, err);
 		bool begun = acked > 0;
 		if (acked > most_acked)
 			most_acked = acked;

@@ -673,17 +673,19 @@ static void test_witness_size_flip_wraps(void **state)
 	free(img);
 }
 
-/* Every WRITE_REG of a one-sector SPI erase sent to the neighbouring register (register
- * address bit 2: CMD 0x60000200 <-> ADDR 0x60000204) in turn: the WREN landing in ADDR
- * (0x40000000) used to make the sector erase that followed erase 0x0 (campaign seed 845).
- * ED_OK only with the flash exactly as asked. */
+/* Every WRITE_REG of a one-sector SPI erase sent to another register in turn (register
+ * address bit 2: CMD 0x60000200 <-> ADDR 0x60000204; bit 4: CMD -> RD_STATUS 0x60000210):
+ * the WREN landing in ADDR (0x40000000) used to make the sector erase that followed erase
+ * 0x0 (campaign seed 845); the SE landing in RD_STATUS must not pass for an erase. ED_OK
+ * only with the flash exactly as asked. */
 static void test_spi_erase_register_flip(void **state)
 {
 	(void)state;
 	int ok = 0, failed = 0;
-	for (unsigned n = 1; n <= 40; n++) {
+	for (unsigned i = 0; i < 80; i++) {
+		unsigned n = i % 40 + 1, bit = i < 40 ? 2 : 4;
 		char q[64];
-		snprintf(q, sizeof q, "fault=addr-flip=WRITE_REG:#%u:2", n);
+		snprintf(q, sizeof q, "fault=addr-flip=WRITE_REG:#%u:%u", n, bit);
 		struct rs b;
 		rs_open(&b, q);
 		int rc = flasher_erase_region(b.ld, 0x30000, SECTOR, NULL, &b.err);
@@ -693,7 +695,8 @@ static void test_spi_erase_register_flip(void **state)
 			memset(erased, 0xFF, sizeof erased);
 			uint32_t bad = 0;
 			if (!flash_is(&b, 0x30000, erased, SECTOR, &bad))
-				fail_msg("WRITE_REG #%u: ED_OK but 0x%06x is wrong", n, bad);
+				fail_msg("WRITE_REG #%u bit %u: ED_OK but 0x%06x is wrong", n, bit,
+					 bad);
 		} else {
 			failed++;
 		}
