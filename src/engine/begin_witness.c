@@ -257,7 +257,22 @@ static int choose(bw_t *w, struct spiflash *sf, struct ed_error *err)
 
 static const char *word_name(unsigned word)
 {
-	return word == 0 ? "erase size" : "offset";
+	return word == 0 ? "erase size" : word == 3 ? "offset" : "SPI command bit";
+}
+
+/* A range an SPI command corrupted on the wire may erase: a write enable that gains bit 22
+ * (chip erase) or 23 (block erase at ADDR) erases at once, and the erase itself may become
+ * the other (campaign seed 2219 erased the chip during a one-sector erase). */
+static void add_spi(bw_t *w, uint64_t start, uint64_t len, unsigned bit)
+{
+	cand_t c = {.start = start,
+		    .len = len,
+		    .erase_len = len,
+		    .word = 9,
+		    .bit = (uint8_t)bit,
+		    .witness = -1};
+	if (w->ncand < BEGIN_WITNESS_CANDS && any_uncovered(w, &c))
+		w->cand[w->ncand++] = c;
 }
 
 /* The DEBUG line: what the witnesses cost and which candidates have none. */
@@ -313,6 +328,12 @@ int begin_witness_take(struct loader *ld, const struct begin_witness_op *op,
 		 * reply has erase size 0 (loader.c restore_write): a flip makes it 1 << k */
 		if (op->nblocks && op->erase_size)
 			add_cand(w, op->offset, 1u << k, 0, k);
+	}
+	if (op->spi_size) {
+		uint64_t end = (uint64_t)op->spi_offset + op->spi_size;
+		for (uint64_t b = op->spi_offset & ~0xFFFFu; b < end; b += 0x10000)
+			add_spi(w, b, 0x10000, 23);
+		add_spi(w, 0, w->chip_size, 22);
 	}
 	w->taken = true;
 	bool inside = false;
@@ -427,19 +448,23 @@ static int fail_changed(const bw_t *w, struct spans *s, uint32_t addr, uint32_t 
 		if (n > 0 && (size_t)n < sizeof text - len)
 			len += (size_t)n;
 	}
-	bool size = words & 1, offset = words & 2;
+	bool size = words & 1, offset = words & 2, spi = words & 4;
+	const char *why = size && offset ? "the ROM erased more than asked or elsewhere (a "
+					   "FLASH_BEGIN erase size or offset corrupted on the wire)"
+			  : size   ? "the ROM erased more than asked (a FLASH_BEGIN erase size "
+				     "corrupted on the wire)"
+			  : offset ? "the ROM erased elsewhere (a FLASH_BEGIN offset corrupted on "
+				     "the wire)"
+				   : "";
 	return ed_fail(err, ED_ERR_VERIFY,
-		       "sector 0x%06x outside 0x%06x..0x%06x changed (0x%08x, was 0x%08x): the "
-		       "ROM erased %s (a FLASH_BEGIN %s corrupted on the wire) and answered as "
-		       "usual; %s%s may now be erased%s: write what belongs there again, or "
-		       "read_flash it and compare",
-		       addr, w->op.own_start, w->op.own_end - 1, now, was,
-		       size && offset ? "more than asked or elsewhere"
-		       : size	      ? "more than asked"
-				      : "elsewhere",
-		       size && offset ? "erase size or offset"
-		       : size	      ? "erase size"
-				      : "offset",
+		       "sector 0x%06x outside 0x%06x..0x%06x changed (0x%08x, was 0x%08x): %s%s%s "
+		       "and answered as usual; %s%s may now be erased%s: write what belongs "
+		       "there again, or read_flash it and compare",
+		       addr, w->op.own_start, w->op.own_end - 1, now, was, why,
+		       why[0] && spi ? ", or " : "",
+		       spi ? "an SPI command corrupted on the wire erased a whole 64 KiB block or "
+			     "the chip"
+			   : "",
 		       text, s->n > 4 ? ", ..." : "",
 		       offset && w->op.nblocks ? " or hold this write's data" : "");
 }
@@ -526,7 +551,7 @@ static int explain(struct spiflash *sf, const bw_t *w, uint32_t *now, bool *read
 			for (unsigned i = 0; pass && i < w->nprobe && !named; i++)
 				named = now[i] != w->probe[i].word && holds(w, c, w->probe[i].addr);
 			if (named) {
-				words |= c->word == 0 ? 1u : 2u;
+				words |= c->word == 0 ? 1u : c->word == 3 ? 2u : 4u;
 				spans_of(w, c, &s);
 			}
 		}

@@ -35,13 +35,17 @@ struct begin_witness_op {
 	 * offset leaves it as it was; the one SPI commands erase). UINT32_MAX = none. With
 	 * erase_size and nblocks 0 no FLASH_BEGIN is sent: only these are checked. */
 	uint32_t must_erase[2];
+	/* [spi_offset, +spi_size): erased with SPI commands, whose write enable or erase a
+	 * flipped bit can turn into a 64 KiB block or chip erase: those ranges get witnesses
+	 * too. spi_size 0 = none. */
+	uint32_t spi_offset, spi_size;
 };
 
 /* One range a single flipped bit may have changed, as the ROM addresses it. */
 struct begin_witness_cand {
 	uint64_t start, len; /* [start, start + len) before the chip's address wrap */
 	uint64_t erase_len;  /* the erased part from start; the rest is only programmed */
-	uint8_t word;	     /* 0 = erase size, 3 = offset */
+	uint8_t word;	     /* 0 = erase size, 3 = offset, 9 = an SPI command */
 	uint8_t bit;
 	uint8_t rom_model; /* 1: the ROM's erase (x + min(t, x) sectors), 0: x sectors */
 	int8_t witness;	   /* index into probe[], -1 = none */

@@ -131,8 +131,11 @@ int flasher_erase_region_sized(struct loader *ld, uint32_t offset, uint32_t size
 		op.must_erase[0] = offset + rom - SECTOR;
 	else
 		rom = 0;
-	if (rom < size)
+	if (rom < size) {
 		op.must_erase[1] = offset + size - SECTOR;
+		op.spi_offset = offset + rom;
+		op.spi_size = size - rom;
+	}
 	int rc = begin_witness_take(ld, &op, &wit, err);
 	if (rc < 0)
 		return rc;

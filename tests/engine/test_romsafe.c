@@ -676,16 +676,20 @@ static void test_witness_size_flip_wraps(void **state)
 /* Every WRITE_REG of a one-sector SPI erase sent to another register in turn (register
  * address bit 2: CMD 0x60000200 <-> ADDR 0x60000204; bit 4: CMD -> RD_STATUS 0x60000210):
  * the WREN landing in ADDR (0x40000000) used to make the sector erase that followed erase
- * 0x0 (campaign seed 845); the SE landing in RD_STATUS must not pass for an erase. ED_OK
- * only with the flash exactly as asked. */
+ * 0x0 (campaign seed 845); the SE landing in RD_STATUS must not pass for an erase. And
+ * every WRITE_REG value gaining bit 22 or 23 (a WREN or SE turned into a chip or 64 KiB
+ * block erase: seed 2219 erased the chip with exit 0). ED_OK only with the flash exactly as
+ * asked. */
 static void test_spi_erase_register_flip(void **state)
 {
 	(void)state;
 	int ok = 0, failed = 0;
-	for (unsigned i = 0; i < 80; i++) {
-		unsigned n = i % 40 + 1, bit = i < 40 ? 2 : 4;
+	static const char *const kinds[] = {"addr-flip", "addr-flip", "hdr-flip", "hdr-flip"};
+	static const unsigned bits[] = {2, 4, 96 + 22, 96 + 23}; /* hdr: value bits 22, 23 */
+	for (unsigned i = 0; i < 160; i++) {
+		unsigned n = i % 40 + 1, bit = bits[i / 40];
 		char q[64];
-		snprintf(q, sizeof q, "fault=addr-flip=WRITE_REG:#%u:%u", n, bit);
+		snprintf(q, sizeof q, "fault=%s=WRITE_REG:#%u:%u", kinds[i / 40], n, bit);
 		struct rs b;
 		rs_open(&b, q);
 		int rc = flasher_erase_region(b.ld, 0x30000, SECTOR, NULL, &b.err);
@@ -695,8 +699,7 @@ static void test_spi_erase_register_flip(void **state)
 			memset(erased, 0xFF, sizeof erased);
 			uint32_t bad = 0;
 			if (!flash_is(&b, 0x30000, erased, SECTOR, &bad))
-				fail_msg("WRITE_REG #%u bit %u: ED_OK but 0x%06x is wrong", n, bit,
-					 bad);
+				fail_msg("%s: ED_OK but 0x%06x is wrong", q, bad);
 		} else {
 			failed++;
 		}
