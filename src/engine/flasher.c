@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "engine/begin_witness_int.h"
 #include "engine/write_proof_int.h"
 #include "proto/packet.h"
 
@@ -105,8 +106,9 @@ static int spi_erase(struct loader *ld, uint32_t offset, uint32_t size,
  * of an SPI command sequence per sector (0.81 s against 2.12 s in QA's run). Its erase
  * size comes from the exact write plan, whose real erase (the bug, §6.1) ends inside the
  * region; the sectors it cannot reach exactly are erased with SPI commands. */
-int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
-			 const struct flasher_progress *progress, struct ed_error *err)
+int flasher_erase_region_sized(struct loader *ld, uint32_t offset, uint32_t size,
+			       uint32_t flash_size, const struct flasher_progress *progress,
+			       struct ed_error *err)
 {
 	if (offset % SECTOR || size % SECTOR)
 		return ed_fail(err, ED_ERR_ARG,
@@ -118,13 +120,32 @@ int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 	struct erase_plan plan;
 	erase_plan_make(ERASE_STRATEGY_EXACT, offset, size, 0, false, &plan);
 	uint32_t rom = plan.spi_erase_size ? plan.spi_erase_offset - offset : size;
-	/* FLASH_BEGIN's erase size has no checksum either: watch a word after the region
-	 * (campaign seed 1981 erased the sector after it). */
-	struct proof_guard guard = {.at = UINT32_MAX};
+	/* FLASH_BEGIN's erase size and offset have no checksum either: a flipped bit erases
+	 * more or elsewhere (campaign seed 1981 erased the sector after the region), and an
+	 * already blank region reads right afterwards. Witnesses outside it tell; the last
+	 * sector of each part, read before, must read erased after (an erase size that lost
+	 * a bit erased less, seed 1379). */
+	struct begin_witness wit;
+	struct begin_witness_op op = {.offset = offset,
+				      .erase_size = plan.rom_erase_size,
+				      .own_start = offset,
+				      .own_end = offset + size,
+				      .flash_size = flash_size,
+				      .must_erase = {UINT32_MAX, UINT32_MAX}};
+	if (plan.rom_erase_size)
+		op.must_erase[0] = offset + rom - SECTOR;
+	else
+		rom = 0;
+	if (rom < size) {
+		op.must_erase[1] = offset + size - SECTOR;
+		op.spi_offset = offset + rom;
+		op.spi_size = size - rom;
+	}
+	int rc = begin_witness_take(ld, &op, &wit, err);
+	if (rc < 0)
+		return rc;
 	if (plan.rom_erase_size) {
-		int rc = proof_guard_take(ld, offset + size, 0, &guard, err);
-		if (rc == ED_OK)
-			rc = loader_flash_begin(ld, plan.rom_erase_size, 0, BLOCK, offset, err);
+		rc = loader_flash_begin(ld, plan.rom_erase_size, 0, BLOCK, offset, err);
 		if (rc == ED_ERR_CANCELLED || rc == ED_ERR_DISCONNECTED)
 			return rc;
 		if (rc < 0) {
@@ -133,15 +154,13 @@ int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 			       "the ROM did not erase 0x%06x+0x%x (%s); erasing with SPI commands",
 			       offset, size, err->msg);
 			rc = spi_erase(ld, offset, size, progress, err);
-			return rc == ED_OK ? proof_guard_check(ld, &guard, err) : rc;
+			return rc == ED_OK ? begin_witness_check(ld, &wit, err) : rc;
 		}
 		report(progress, rom, size);
-	} else {
-		rom = 0;
 	}
-	int rc = rom == size ? ED_OK : spi_erase(ld, offset + rom, size - rom, NULL, err);
+	rc = rom == size ? ED_OK : spi_erase(ld, offset + rom, size - rom, NULL, err);
 	if (rc == ED_OK)
-		rc = proof_guard_check(ld, &guard, err);
+		rc = begin_witness_check(ld, &wit, err);
 	if (rc == ED_OK)
 		report(progress, size, size);
 	return rc;
@@ -156,6 +175,12 @@ int flasher_unlock(struct loader *ld, uint32_t *status_before, bool *unlocked, s
 		return rc;
 	rc = spiflash_unlock(&sf, status_before, unlocked, err);
 	return spi_session_end(&sf, rc, err);
+}
+
+int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
+			 const struct flasher_progress *progress, struct ed_error *err)
+{
+	return flasher_erase_region_sized(ld, offset, size, 0, progress, err);
 }
 
 int flasher_erase_chip(struct loader *ld, uint32_t flash_size, struct ed_error *err)
@@ -219,9 +244,10 @@ static int write_once(struct loader *ld, uint32_t offset, uint32_t size,
 {
 	int rc = ED_OK;
 	*acked = 0;
+	/* At most one sector (plan_exact), erased by SPI commands; a sector they miss fails
+	 * the write's own read-back, so erase_region's witnesses would only cost reads. */
 	if (plan->spi_erase_size)
-		rc = flasher_erase_region(ld, plan->spi_erase_offset, plan->spi_erase_size, NULL,
-					  err);
+		rc = spi_erase(ld, plan->spi_erase_offset, plan->spi_erase_size, NULL, err);
 	uint32_t nblocks = (plan->write_size + BLOCK - 1) / BLOCK;
 	if (rc == ED_OK)
 		rc = loader_flash_begin(ld, plan->rom_erase_size, nblocks, BLOCK, offset, err);
@@ -381,10 +407,27 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 		return rc;
 	bool read_back = false, outside = false, twice = false;
 	uint32_t most_acked = 0;
-	struct proof_guard guard;
+	/* Witnesses of every range a flipped bit of FLASH_BEGIN's erase size or offset could
+	 * erase or write, read before the first FLASH_BEGIN (a repeat sends the same one). */
+	uint32_t nblocks = (plan.write_size + BLOCK - 1) / BLOCK;
+	struct begin_witness_op wop = {.offset = offset,
+				       .erase_size = plan.rom_erase_size,
+				       .nblocks = nblocks,
+				       .data = buf,
+				       .own_start = offset,
+				       .own_end = planned_erase_end(offset, &plan),
+				       .later = opts->later,
+				       .nlater = opts->nlater,
+				       .flash_size = opts->flash_size,
+				       .must_erase = {UINT32_MAX, UINT32_MAX}};
+	struct begin_witness *wit = malloc(sizeof *wit);
+	if (!wit) {
+		free(buf);
+		return ed_fail(err, ED_ERR_NOMEM, "out of memory preparing a %u-byte write", size);
+	}
 	if ((rc = check_resumed(ld, offset, buf, plan.write_size, opts, err)) < 0 ||
-	    (rc = proof_guard_take(ld, planned_erase_end(offset, &plan), opts->flash_size, &guard,
-				   err)) < 0) {
+	    (rc = begin_witness_take(ld, &wop, wit, err)) < 0) {
+		free(wit);
 		free(buf);
 		return rc;
 	}
@@ -406,6 +449,7 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 			       "--erase-strategy preserve for 0x%06x",
 			       err->msg, offset);
 			free(buf);
+			free(wit);
 			struct flasher_write_opts again = *opts;
 			again.strategy = ERASE_STRATEGY_PRESERVE;
 			return flasher_write(ld, offset, data, size, &again, progress, err);
@@ -434,20 +478,21 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	if (twice)
 		ed_error_prefix(err, "after writing 0x%06x twice", offset);
 	if (rc == ED_OK)
-		rc = proof_guard_check(ld, &guard, err);
+		rc = begin_witness_check(ld, wit, err);
 	if (rc < 0)
 		tell_unsettled(ld, offset, most_acked, opts->resume, err);
 	if (rc < 0 && plan.preserve)
 		ed_error_prefix(
 		    err,
-		    "sector 0x%06x after the file (kept by --erase-strategy preserve: "
-		    "the ROM's FLASH_BEGIN erases it, the write puts its saved copy back) "
-		    "may now be erased or hold wrong data; run the write again (it puts "
-		    "back the copy saved before the first attempt) or read_flash 0x%06x "
-		    "0x1000 to check it",
+		    /* under 256 characters: ed_error_prefix() cuts longer prefixes */
+		    "sector 0x%06x after the file (kept by --erase-strategy preserve: the ROM's "
+		    "erase takes it, the write puts its saved copy back) may be erased or wrong; "
+		    "run the write again (it puts back the copy saved first) or read_flash "
+		    "0x%06x 0x1000 to check it",
 		    plan.preserve_offset, plan.preserve_offset);
 	if (rc == ED_OK && opts->proof)
 		*opts->proof = read_back ? FLASHER_PROOF_READ_BACK : FLASHER_PROOF_ROM_CHECKSUM;
+	free(wit);
 	free(buf);
 	return rc;
 }

@@ -80,6 +80,11 @@ struct flasher_write_opts {
  *   bit the frame's data lacks (programming only clears bits), a sector a FLASH_DATA run as
  *   FLASH_BEGIN could have erased still holds data. What cannot be proven ends the write
  *   with ED_ERR_VERIFY naming the ranges that may have changed and what to run.
+ * - FLASH_BEGIN's erase size and offset: one word in every range a flipped bit of either
+ *   could erase or write (outside the file, its planned erase and opts->later) is read
+ *   before the write and again after; a changed one ends in ED_ERR_VERIFY naming the
+ *   ranges. A range whose words read as erased has no witness (DEBUG log): an erase there
+ *   lost nothing that was read.
  * A block that is not where it belongs makes the whole write run once more, and
  * ED_ERR_VERIFY if that fails too. */
 int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint32_t size,
@@ -96,7 +101,15 @@ int flasher_verify(struct loader *ld, uint32_t offset, const uint8_t *data, uint
 		   const struct flasher_progress *progress, uint32_t *first_diff,
 		   struct ed_error *err);
 
-/* Erases a sector-aligned region exactly (SPI sector and 64 KiB block commands). */
+/* Erases a sector-aligned region exactly (one ROM erase inside it, SPI sector commands for
+ * the rest). The ROM's FLASH_BEGIN carries no checksum: before it, one word in every range
+ * a flipped bit of its erase size or offset could erase is read, and again after; a changed
+ * one ends in ED_ERR_VERIFY naming the ranges that may be erased. flash_size (bytes, 0 =
+ * unknown: 4 MB) bounds those ranges (the ROM refuses beyond max(4 MB, size); the chip
+ * wraps addresses modulo its size). flasher_erase_region() is the same with 0. */
+int flasher_erase_region_sized(struct loader *ld, uint32_t offset, uint32_t size,
+			       uint32_t flash_size, const struct flasher_progress *progress,
+			       struct ed_error *err);
 int flasher_erase_region(struct loader *ld, uint32_t offset, uint32_t size,
 			 const struct flasher_progress *progress, struct ed_error *err);
 /* ROM mode has no unlock of its own: spiflash_unlock() in a session of its own (call it

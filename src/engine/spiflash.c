@@ -603,10 +603,30 @@ static int erase_unit(struct spiflash *sf, bool block, uint32_t addr, struct ed_
 {
 	const char *what = block ? "block erase" : "sector erase";
 	uint32_t sr = 0;
-	int rc = write_checked(sf, SPI_ADDR, addr & 0xFFFFFFu, err);
+	int rc = ED_OK;
 	for (int attempt = 0; rc == ED_OK && attempt < 3; attempt++) {
-		if ((rc = write_enable(sf, err)) < 0 ||
-		    (rc = loader_write_reg(sf->ld, SPI_CMD, block ? CMD_BE : CMD_SE, err)) < 0 ||
+		if ((rc = write_checked(sf, SPI_ADDR, addr & 0xFFFFFFu, err)) < 0 ||
+		    (rc = write_enable(sf, err)) < 0)
+			break;
+		/* The WREN (or WRDI) write may have reached ADDR instead of CMD (register
+		 * address 0x...200 -> 0x...204): 0x40000000 there erases sector 0x0 (campaign
+		 * seed 845 with hdrflip). ADDR is read once more before the erase. */
+		uint32_t back = addr & 0xFFFFFFu;
+		if (!sf->no_readback && (rc = loader_read_reg(sf->ld, SPI_ADDR, &back, err)) < 0)
+			break;
+		if (back != (addr & 0xFFFFFFu)) {
+			ed_log(loader_log(sf->ld), ED_LOG_DEBUG,
+			       "ADDR reads 0x%08x before the %s at 0x%06x; again", back, what,
+			       addr);
+			rc = loader_write_reg(sf->ld, SPI_CMD, CMD_WRDI, err);
+			if (rc == ED_OK && attempt == 2)
+				rc = ed_fail(err, ED_ERR_PROTO,
+					     "SPI register ADDR does not keep 0x%06x: the line is "
+					     "too noisy; try a lower --baud or another cable",
+					     addr);
+			continue;
+		}
+		if ((rc = loader_write_reg(sf->ld, SPI_CMD, block ? CMD_BE : CMD_SE, err)) < 0 ||
 		    (rc = wait_idle(sf, block ? BLOCK_ERASE_TYP_US : SECTOR_ERASE_TYP_US,
 				    block ? BLOCK_ERASE_TIMEOUT_US : SECTOR_ERASE_TIMEOUT_US, what,
 				    &sr, err)) < 0)

@@ -24,15 +24,3 @@ int proof_read_back(struct loader *ld, uint32_t offset, const uint8_t *buf, uint
  * naming the ranges that may have changed and what to run. */
 int proof_settle(struct loader *ld, uint32_t offset, const uint8_t *buf, uint32_t size,
 		 const struct flasher_write_opts *opts, struct ed_error *err);
-
-/* The first word of the first sector after end (among the next 8) that holds data, read
- * before a write's FLASH_BEGIN: the ROM erases from the write's offset on, so an erase
- * size corrupted on the wire (which erases more and still answers success) wipes that
- * sector too. at = UINT32_MAX when none of them holds data there (nothing to watch). */
-struct proof_guard {
-	uint32_t at, word;
-};
-int proof_guard_take(struct loader *ld, uint32_t end, uint32_t flash_size, struct proof_guard *g,
-		     struct ed_error *err);
-/* ED_ERR_VERIFY when the guarded word changed. */
-int proof_guard_check(struct loader *ld, const struct proof_guard *g, struct ed_error *err);

@@ -732,7 +732,8 @@ static int step_erase(struct run *r, const struct job_step *s, const struct flas
 	job_set_stage(job, JOB_STAGE_ERASE, i, "Erasing region 0x%08x-0x%08x", s->offset,
 		      s->offset + s->size);
 	rc = loader_is_stub(r->ld) ? stubflash_erase_region(r->ld, s->offset, s->size, p, err)
-				   : flasher_erase_region(r->ld, s->offset, s->size, p, err);
+				   : flasher_erase_region_sized(r->ld, s->offset, s->size,
+								r->info.flash_size, p, err);
 	if (rc == ED_OK)
 		job_push_event(job, JOB_EVENT_LOG, ED_LOG_INFO, 0,
 			       "Erase completed successfully in %.1f seconds", seconds_since(r));

@@ -413,6 +413,23 @@ def test_faults(d):
                   f"fault seed {seed}: clear error: {p.returncode} {p.stderr[-300:]}")
 
 
+def test_rom_begin_offset_flip(d):
+    """ROM mode: erase_region over a blank region whose FLASH_BEGIN offset loses bit 17 on
+    the wire erases 0x40000.. instead; the ROM answers as usual and the region reads blank,
+    so only the witness read before tells: exit 4 naming the range."""
+    rnd = random.Random(11)
+    base = bytearray(rnd.getrandbits(8) for _ in range(1 << 20))
+    base[0x60000:0x70000] = b"\xff" * 0x10000
+    img = os.path.join(d, "begin.img")
+    with open(img, "wb") as f:
+        f.write(base)
+    # FLASH_BEGIN #1 is the flash attach, #2 the erase; bit 160 + 17: offset bit 17
+    port = f"sim://?fast&clock=virtual&flash={img}&flash-size=1MB&fault=hdr-flip=FLASH_BEGIN:#2:177"
+    p = run(["--no-stub", "erase_region", "0x60000", "0x10000"], d, port, expect=4)
+    check("0x040000..0x04ffff may now be erased" in p.stderr and flash(img)[0x40000] == 0xFF,
+          f"an offset flip of erase_region's FLASH_BEGIN is named: {p.stderr[-600:]}")
+
+
 def test_links(d):
     """socket:// and a pseudo-terminal opened as a serial device, via espdeck-sim."""
     sim = os.environ.get("ESPDECK_SIM")
@@ -538,6 +555,7 @@ def main():
         test_unreachable(d)
         test_no_port(d)
         test_faults(d)
+        test_rom_begin_offset_flip(d)
         test_links(d)
     print(f"{checks - len(failures)} of {checks} checks passed")
     sys.exit(1 if failures else 0)

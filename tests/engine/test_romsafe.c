@@ -71,26 +71,31 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void reset_image(void)
+static void reset_image(const uint8_t *img)
 {
 	FILE *f = fopen(g_img, "wb");
 	assert_non_null(f);
-	assert_int_equal(fwrite(g_background, 1, FLASH, f), FLASH);
+	assert_int_equal(fwrite(img, 1, FLASH, f), FLASH);
 	assert_int_equal(fclose(f), 0);
 }
 
 /* Opens a fresh board on the background image; false when connecting failed (a fault
  * can hit the SYNC too). */
-static bool rs_try_open(struct rs *b, const char *faults)
+static bool rs_try_open_image(struct rs *b, const char *faults, const uint8_t *img)
 {
 	memset(b, 0, sizeof *b);
-	reset_image();
+	reset_image(img);
 	char port[512];
 	snprintf(port, sizeof port, "sim://?fast&clock=virtual&flash=%s&%s", g_img, faults);
 	assert_int_equal(link_open(port, NULL, &b->link, &b->err), ED_OK);
 	struct loader_config cfg = {.log = {capture, b, ED_LOG_DEBUG}};
 	assert_int_equal(loader_create(b->link, &cfg, &b->ld, &b->err), ED_OK);
 	return loader_connect(b->ld, LOADER_BEFORE_DEFAULT_RESET, &b->err) == ED_OK;
+}
+
+static bool rs_try_open(struct rs *b, const char *faults)
+{
+	return rs_try_open_image(b, faults, g_background);
 }
 
 static void rs_open(struct rs *b, const char *faults)
@@ -369,7 +374,7 @@ static int run_job(struct job_spec *spec, char *text, size_t cap)
 static void test_preserve_survives_reconnect(void **state)
 {
 	(void)state;
-	reset_image();
+	reset_image(g_background);
 	uint8_t d[0x3000];
 	pattern(d, sizeof d, 6);
 	char port[512], text[1024];
@@ -420,7 +425,7 @@ static void test_preserve_copy_reused(void **state)
 					.preserve_copy = keep,
 					.preserve_saved = &saved};
 	struct rs b;
-	rs_open(&b, "fault=disconnect-after=49600");
+	rs_open(&b, "fault=disconnect-after=52000");
 	assert_int_equal(flasher_write(b.ld, 0x10000, d, sizeof d, &wo, NULL, &b.err),
 			 ED_ERR_DISCONNECTED);
 	assert_true(saved);
@@ -452,7 +457,7 @@ static void test_resume_finds_misrouted_block(void **state)
 	struct flasher_resume resume = {0};
 	struct flasher_write_opts wo = {.flash_size = FLASH, .resume = &resume};
 	struct rs b;
-	rs_open(&b, "fault=seq-flip=#2:6,disconnect-after=5000");
+	rs_open(&b, "fault=seq-flip=#2:6,disconnect-after=10000");
 	assert_int_equal(flasher_write(b.ld, 0x10000, d, sizeof d, &wo, NULL, &b.err),
 			 ED_ERR_DISCONNECTED);
 	assert_true(resume.valid);
@@ -497,7 +502,7 @@ static void test_read_addr_flip_noisy(void **state)
 static void test_verify_drop_summary(void **state)
 {
 	(void)state;
-	reset_image();
+	reset_image(g_background);
 	uint8_t d[0x2000];
 	pattern(d, sizeof d, 7);
 	char port[512], text[1024];
@@ -523,6 +528,216 @@ static void test_verify_drop_summary(void **state)
 	assert_null(strstr(text, "written: nothing"));
 }
 
+/* The background with [lo, hi) erased, for the witness cases (caller frees). */
+static uint8_t *image_blank(uint32_t lo, uint32_t hi)
+{
+	uint8_t *img = malloc(FLASH);
+	assert_non_null(img);
+	memcpy(img, g_background, FLASH);
+	memset(img + lo, 0xFF, hi - lo);
+	return img;
+}
+
+/* FLASH_BEGIN #1 is the flash attach (before the first SPI read), #2 the operation's: its
+ * erase size is header bits 64..95, its offset bits 160..191. */
+#define BEGIN_SIZE_BIT(k)   (64 + (k))
+#define BEGIN_OFFSET_BIT(k) (160 + (k))
+
+/* A write whose FLASH_BEGIN erase size gains bit 15 (0 -> 0x8000: 16 sectors with the ROM's
+ * bug) while the 9 sectors after the file are blank and data follows at 0x4a000: the eight
+ * sectors the old guard read were all erased, so it had no witness and the write exited 0
+ * with 0x4a000..0x4ffff erased. The range's last sector is a witness now. */
+static void test_witness_size_flip_past_blank(void **state)
+{
+	(void)state;
+	uint8_t *img = image_blank(0x41000, 0x4a000);
+	char q[64];
+	snprintf(q, sizeof q, "fault=hdr-flip=FLASH_BEGIN:#2:%u", BEGIN_SIZE_BIT(15));
+	struct rs b;
+	if (!rs_try_open_image(&b, q, img))
+		fail_msg("connect: %s", b.err.msg);
+	uint8_t d[SECTOR];
+	pattern(d, sizeof d, 21);
+	assert_int_equal(rs_write(&b, 0x40000, d, sizeof d, NULL), ED_ERR_VERIFY);
+	assert_int_equal(rs_flash(&b)[0x4a000], 0xFF); /* the fault did erase the data */
+	assert_non_null(strstr(b.err.msg, "0x041000..0x04ffff may now be erased"));
+	assert_non_null(strstr(b.err.msg, "erase size corrupted on the wire"));
+	rs_close(&b);
+	free(img);
+}
+
+/* erase_region over a region that is blank already, its FLASH_BEGIN's offset word losing
+ * bit 17 (0x60000 -> 0x40000): the ROM erases 0x40000..0x4ffff instead and the region
+ * still reads erased, so nothing looked wrong and the job exited 0. */
+static void test_witness_erase_region_offset_flip(void **state)
+{
+	(void)state;
+	uint8_t *img = image_blank(0x60000, 0x70000);
+	char q[64];
+	snprintf(q, sizeof q, "fault=hdr-flip=FLASH_BEGIN:#2:%u", BEGIN_OFFSET_BIT(17));
+	struct rs b;
+	if (!rs_try_open_image(&b, q, img))
+		fail_msg("connect: %s", b.err.msg);
+	assert_int_equal(flasher_erase_region_sized(b.ld, 0x60000, 0x10000, FLASH, NULL, &b.err),
+			 ED_ERR_VERIFY);
+	assert_int_equal(rs_flash(&b)[0x40000], 0xFF);
+	assert_non_null(strstr(b.err.msg, "0x040000..0x04ffff may now be erased"));
+	assert_non_null(strstr(b.err.msg, "offset corrupted on the wire"));
+	rs_close(&b);
+	free(img);
+}
+
+/* A write of what the flash holds already (a board flashed again with the same build),
+ * its FLASH_BEGIN's offset word losing bit 18 (0x50000 -> 0x10000): every block reads back
+ * right at 0x50000 while 0x10000.. is erased and overwritten. */
+static void test_witness_write_offset_flip_same_data(void **state)
+{
+	(void)state;
+	char q[64];
+	snprintf(q, sizeof q, "fault=hdr-flip=FLASH_BEGIN:#2:%u", BEGIN_OFFSET_BIT(18));
+	struct rs b;
+	rs_open(&b, q);
+	uint8_t d[0x2000];
+	memcpy(d, g_background + 0x50000, sizeof d);
+	assert_int_equal(rs_write(&b, 0x50000, d, sizeof d, NULL), ED_ERR_VERIFY);
+	assert_memory_equal(rs_flash(&b) + 0x10000, d, sizeof d); /* it landed there */
+	assert_non_null(strstr(b.err.msg, "0x010000..0x01"));
+	assert_non_null(strstr(b.err.msg, "or hold this write's data"));
+	rs_close(&b);
+}
+
+/* --erase-strategy preserve (the sector after the file is read, erased by the ROM and
+ * written back): its FLASH_BEGIN's erase size gains bit 15 with 9 blank sectors after the
+ * kept one and data from 0x2d000; the damage is named, beside the kept sector. */
+static void test_witness_preserve_size_flip(void **state)
+{
+	(void)state;
+	uint8_t *img = image_blank(0x24000, 0x2d000);
+	char q[64];
+	snprintf(q, sizeof q, "fault=hdr-flip=FLASH_BEGIN:#2:%u", BEGIN_SIZE_BIT(15));
+	struct rs b;
+	if (!rs_try_open_image(&b, q, img))
+		fail_msg("connect: %s", b.err.msg);
+	uint8_t d[0x3000];
+	pattern(d, sizeof d, 22);
+	struct flasher_write_opts wo = {.strategy = ERASE_STRATEGY_PRESERVE, .flash_size = FLASH};
+	assert_int_equal(flasher_write(b.ld, 0x20000, d, sizeof d, &wo, NULL, &b.err),
+			 ED_ERR_VERIFY);
+	assert_int_equal(rs_flash(&b)[0x2d000], 0xFF);
+	assert_memory_equal(rs_flash(&b) + 0x23000, img + 0x23000, SECTOR); /* kept */
+	assert_non_null(strstr(b.err.msg, "0x024000..0x033fff may now be erased"));
+	assert_non_null(strstr(b.err.msg, "sector 0x023000 after the file (kept by"));
+	rs_close(&b);
+	free(img);
+}
+
+/* erase_region's FLASH_BEGIN erase size losing its only bit (0x1000 -> 0: nothing erased,
+ * campaign seed 1379): the ROM answers as usual and the region keeps its data. The last
+ * sector the ROM erase must reach held data before; it must read erased after. */
+static void test_erase_region_size_shrinks(void **state)
+{
+	(void)state;
+	char q[64];
+	snprintf(q, sizeof q, "fault=hdr-flip=FLASH_BEGIN:#2:%u", BEGIN_SIZE_BIT(12));
+	struct rs b;
+	rs_open(&b, q);
+	assert_int_equal(flasher_erase_region_sized(b.ld, 0xaf000, 0x2000, FLASH, NULL, &b.err),
+			 ED_ERR_VERIFY);
+	assert_int_not_equal(rs_flash(&b)[0xb0000], 0xFF); /* not erased */
+	assert_non_null(strstr(b.err.msg, "sector 0x0b0000 was not erased"));
+	assert_non_null(strstr(b.err.msg, "0x0af000..0x0b0fff may still hold data"));
+	rs_close(&b);
+	/* the same erase on a clean line reads one word more and passes */
+	rs_open(&b, "seed=1");
+	if (flasher_erase_region_sized(b.ld, 0xaf000, 0x2000, FLASH, NULL, &b.err) != ED_OK)
+		fail_msg("erase: %s", b.err.msg);
+	rs_close(&b);
+}
+
+/* The chip's address wrap: a one-sector write at 0xf0000 of the 1 MB chip, its erase size
+ * gaining bit 16 (0 -> 0x10000: 32 sectors with the ROM's bug) while the rest of the chip
+ * after it is blank: the erase runs past the end and wraps to 0x0 (the boot loader). */
+static void test_witness_size_flip_wraps(void **state)
+{
+	(void)state;
+	uint8_t *img = image_blank(0xf1000, FLASH);
+	char q[64];
+	snprintf(q, sizeof q, "fault=hdr-flip=FLASH_BEGIN:#2:%u", BEGIN_SIZE_BIT(16));
+	struct rs b;
+	if (!rs_try_open_image(&b, q, img))
+		fail_msg("connect: %s", b.err.msg);
+	uint8_t d[SECTOR];
+	pattern(d, sizeof d, 24);
+	assert_int_equal(rs_write(&b, 0xf0000, d, sizeof d, NULL), ED_ERR_VERIFY);
+	assert_int_equal(rs_flash(&b)[0x0], 0xFF);
+	assert_non_null(strstr(b.err.msg, "0x000000..0x00ffff, 0x0f1000..0x0fffff may now"));
+	rs_close(&b);
+	free(img);
+}
+
+/* Every WRITE_REG of a one-sector SPI erase sent to another register in turn (register
+ * address bit 2: CMD 0x60000200 <-> ADDR 0x60000204; bit 4: CMD -> RD_STATUS 0x60000210):
+ * the WREN landing in ADDR (0x40000000) used to make the sector erase that followed erase
+ * 0x0 (campaign seed 845); the SE landing in RD_STATUS must not pass for an erase. And
+ * every WRITE_REG value gaining bit 22 or 23 (a WREN or SE turned into a chip or 64 KiB
+ * block erase: seed 2219 erased the chip with exit 0). ED_OK only with the flash exactly as
+ * asked. */
+static void test_spi_erase_register_flip(void **state)
+{
+	(void)state;
+	int ok = 0, failed = 0;
+	static const char *const kinds[] = {"addr-flip", "addr-flip", "hdr-flip", "hdr-flip"};
+	static const unsigned bits[] = {2, 4, 96 + 22, 96 + 23}; /* hdr: value bits 22, 23 */
+	for (unsigned i = 0; i < 160; i++) {
+		unsigned n = i % 40 + 1, bit = bits[i / 40];
+		char q[64];
+		snprintf(q, sizeof q, "fault=%s=WRITE_REG:#%u:%u", kinds[i / 40], n, bit);
+		struct rs b;
+		rs_open(&b, q);
+		int rc = flasher_erase_region(b.ld, 0x30000, SECTOR, NULL, &b.err);
+		if (rc == ED_OK) {
+			ok++;
+			uint8_t erased[SECTOR];
+			memset(erased, 0xFF, sizeof erased);
+			uint32_t bad = 0;
+			if (!flash_is(&b, 0x30000, erased, SECTOR, &bad))
+				fail_msg("%s: ED_OK but 0x%06x is wrong", q, bad);
+		} else {
+			failed++;
+		}
+		rs_close(&b);
+	}
+	print_message("SPI erase register flips: %d ok, %d clear errors, 0 silent\n", ok, failed);
+}
+
+/* A clean write over data pays a few word reads for its witnesses, all found. */
+static void test_witness_clean_cost(void **state)
+{
+	(void)state;
+	struct rs b;
+	rs_open(&b, "seed=1");
+	uint8_t d[0x6000];
+	pattern(d, sizeof d, 23);
+	if (rs_write(&b, 0x81000, d, sizeof d, NULL) != ED_OK)
+		fail_msg("write: %s", b.err.msg);
+	const char *line = strstr(b.log, "word(s) read");
+	assert_non_null(line);
+	unsigned words = 0, bare = 1;
+	assert_int_equal(sscanf(line, "word(s) read, %*u witness(es); %u", &bare), 1);
+	while (line > b.log && line[-1] != ':')
+		line--;
+	assert_int_equal(sscanf(line,
+				" %*u range(s) a flipped bit of its erase size or "
+				"offset could change, %u",
+				&words),
+			 1);
+	print_message("clean write: %u witness word(s) read, %u range(s) without one\n", words,
+		      bare);
+	assert_true(words > 0 && words <= 16);
+	assert_int_equal(bare, 0);
+	rs_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -541,6 +756,14 @@ int main(void)
 	    cmocka_unit_test(test_resume_finds_misrouted_block),
 	    cmocka_unit_test(test_read_addr_flip_noisy),
 	    cmocka_unit_test(test_verify_drop_summary),
+	    cmocka_unit_test(test_witness_size_flip_past_blank),
+	    cmocka_unit_test(test_witness_erase_region_offset_flip),
+	    cmocka_unit_test(test_witness_write_offset_flip_same_data),
+	    cmocka_unit_test(test_witness_preserve_size_flip),
+	    cmocka_unit_test(test_witness_size_flip_wraps),
+	    cmocka_unit_test(test_erase_region_size_shrinks),
+	    cmocka_unit_test(test_witness_clean_cost),
+	    cmocka_unit_test(test_spi_erase_register_flip),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
