@@ -300,8 +300,8 @@ static void keep_for_resume(struct loader *ld, uint32_t offset, uint32_t acked,
 /* A write that failed before it could prove its hazards: keeps them for a repeated
  * attempt and says in the error what they may have changed, so that a failure never
  * hides damage outside the file (the link may be gone: nothing is read). */
-static void tell_unsettled(struct loader *ld, uint32_t offset, uint32_t acked,
-			   struct flasher_resume *res, struct ed_error *err)
+static void tell_unsettled(struct loader *ld, uint32_t offset, uint32_t size, uint32_t acked,
+			   uint32_t flash_size, struct flasher_resume *res, struct ed_error *err)
 {
 	struct flasher_resume local = {0};
 	if (!res)
@@ -313,13 +313,37 @@ static void tell_unsettled(struct loader *ld, uint32_t offset, uint32_t acked,
 		low |= res->hazards[i].kind == LOADER_HAZARD_LOW_ERASE;
 		begin |= res->hazards[i].kind == LOADER_HAZARD_BEGIN;
 	}
+	/* A sequence number flipped on the wire leaves no sign until the blocks are checked;
+	 * a write that failed on a line that garbled frames before checking them cannot rule
+	 * one out (campaign hdrflip seeds 502, 2691: a block landed 2^k blocks away). */
+	block |= acked > 0 && loader_anomalies(ld) > 0;
 	if (!block && !low && !begin)
 		return;
+	/* Where a block may have landed: offset + (seq ^ 2^k) x 0x400, wrapped at the chip
+	 * size, outside the file's own sectors. */
+	uint32_t chip = flash_size ? flash_size : 4u << 20, lo = UINT32_MAX, hi = 0;
+	while (chip & (chip - 1))
+		chip += chip & -chip;
+	uint32_t end = (uint32_t)(((uint64_t)offset + size + 0xFFF) / 0x1000 * 0x1000);
+	for (uint32_t seq = 0; block && seq <= acked && seq < (size + BLOCK - 1) / BLOCK; seq++)
+		for (unsigned k = 0; k < 32; k++) {
+			uint64_t at =
+			    ((uint64_t)offset + (uint64_t)(seq ^ (1u << k)) * BLOCK) & (chip - 1);
+			if (at >= offset / 0x1000 * 0x1000 && at < end)
+				continue;
+			lo = at < lo ? (uint32_t)at : lo;
+			hi = at + BLOCK - 1 > hi ? (uint32_t)(at + BLOCK - 1) : hi;
+		}
+	char where[96] = " a block may have been programmed at another address";
+	if (block && lo <= hi)
+		snprintf(where, sizeof where,
+			 " a block may have been programmed at another address in 0x%06x..0x%06x",
+			 lo, hi);
 	size_t n = strlen(err->msg);
 	snprintf(err->msg + n, sizeof err->msg - n,
 		 "; frames garbled on the wire may also have changed flash outside 0x%06x:%s%s%s; "
 		 "read those places back or write what belongs there again",
-		 offset, block ? " a block may have been programmed at another address" : "",
+		 offset, block ? where : "",
 		 low ? " sectors 0x000000..0x001fff may have been erased (a FLASH_DATA the ROM ran "
 		       "as FLASH_BEGIN)"
 		     : "",
@@ -480,7 +504,7 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 	if (rc == ED_OK)
 		rc = begin_witness_check(ld, wit, err);
 	if (rc < 0)
-		tell_unsettled(ld, offset, most_acked, opts->resume, err);
+		tell_unsettled(ld, offset, size, most_acked, opts->flash_size, opts->resume, err);
 	if (rc < 0 && plan.preserve)
 		ed_error_prefix(
 		    err,
