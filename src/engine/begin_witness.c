@@ -337,7 +337,7 @@ int begin_witness_take(struct loader *ld, const struct begin_witness_op *op,
 	}
 	w->taken = true;
 	bool inside = false;
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < BEGIN_WITNESS_MUST; i++) {
 		w->inside[i].addr = UINT32_MAX;
 		inside |= op->must_erase[i] != UINT32_MAX;
 	}
@@ -347,7 +347,7 @@ int begin_witness_take(struct loader *ld, const struct begin_witness_op *op,
 	int rc = spiflash_begin(&sf, ld, err);
 	if (rc < 0)
 		return rc;
-	for (unsigned i = 0; rc == ED_OK && i < 2; i++) {
+	for (unsigned i = 0; rc == ED_OK && i < BEGIN_WITNESS_MUST; i++) {
 		uint32_t word = 0xFFFFFFFFu;
 		if (op->must_erase[i] != UINT32_MAX &&
 		    (rc = look(&sf, op->must_erase[i], &word, err)) == ED_OK && word != 0xFFFFFFFFu)
@@ -562,7 +562,7 @@ static int explain(struct spiflash *sf, const bw_t *w, uint32_t *now, bool *read
 /* The sectors the erase must have reached: their words erased now. */
 static int check_inside(struct spiflash *sf, const bw_t *w, struct ed_error *err)
 {
-	for (unsigned i = 0; i < 2; i++) {
+	for (unsigned i = 0; i < BEGIN_WITNESS_MUST; i++) {
 		const struct begin_witness_probe *p = &w->inside[i];
 		uint32_t now = 0xFFFFFFFFu;
 		int rc =
@@ -575,7 +575,7 @@ static int check_inside(struct spiflash *sf, const bw_t *w, struct ed_error *err
 			    "sector 0x%06x was not erased (0x%08x, was 0x%08x): %s and answered as "
 			    "usual; 0x%06x..0x%06x may still hold data: run the erase again",
 			    p->addr, now, p->word,
-			    i == 0 ? "the ROM erased less than asked or elsewhere (a FLASH_BEGIN "
+			    i != 1 ? "the ROM erased less than asked or elsewhere (a FLASH_BEGIN "
 				     "erase size or offset corrupted on the wire)"
 				   : "the SPI sector erase did not run (a register write corrupted "
 				     "on the wire)",
@@ -586,7 +586,9 @@ static int check_inside(struct spiflash *sf, const bw_t *w, struct ed_error *err
 
 int begin_witness_check(struct loader *ld, const struct begin_witness *w, struct ed_error *err)
 {
-	bool any = w->taken && (w->inside[0].addr != UINT32_MAX || w->inside[1].addr != UINT32_MAX);
+	bool any = false;
+	for (unsigned i = 0; w->taken && i < BEGIN_WITNESS_MUST; i++)
+		any |= w->inside[i].addr != UINT32_MAX;
 	for (unsigned i = 0; i < w->ncand && !any; i++)
 		any = w->cand[i].witness >= 0;
 	if (!any)

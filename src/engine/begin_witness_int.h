@@ -18,6 +18,7 @@
 #include "engine/loader.h"
 
 #define BEGIN_WITNESS_PROBES 32u
+#define BEGIN_WITNESS_MUST   3 /* sectors that must read erased: begin_witness_op */
 #define BEGIN_WITNESS_CANDS  128u
 
 /* The FLASH_BEGIN as sent, and what the operation changes on purpose. */
@@ -33,8 +34,9 @@ struct begin_witness_op {
 	/* An erase without blocks: sectors that must read erased afterwards (the last one the
 	 * ROM's erase is meant to reach: a flip that shrinks the erase size or moves the
 	 * offset leaves it as it was; the one SPI commands erase). UINT32_MAX = none. With
-	 * erase_size and nblocks 0 no FLASH_BEGIN is sent: only these are checked. */
-	uint32_t must_erase[2];
+	 * erase_size and nblocks 0 no FLASH_BEGIN is sent: only these are checked. [2]: the
+	 * first sector the ROM's erase must reach (an offset flipped upwards leaves it). */
+	uint32_t must_erase[BEGIN_WITNESS_MUST];
 	/* [spi_offset, +spi_size): erased with SPI commands, whose write enable or erase a
 	 * flipped bit can turn into a 64 KiB block or chip erase: those ranges get witnesses
 	 * too. spi_size 0 = none. */
@@ -63,9 +65,10 @@ struct begin_witness {
 	unsigned ncand;
 	struct begin_witness_probe probe[BEGIN_WITNESS_PROBES];
 	unsigned nprobe;
-	struct begin_witness_probe inside[2]; /* must_erase's first words (addr UINT32_MAX:
+	struct begin_witness_probe
+	    inside[BEGIN_WITNESS_MUST]; /* must_erase's first words (addr UINT32_MAX:
 					       * none, or it read 0xFF) */
-	bool taken;			      /* begin_witness_take() filled it */
+	bool taken;			/* begin_witness_take() filled it */
 };
 
 /* Lists the candidate ranges and reads their witnesses; logs at DEBUG how many reads it

@@ -123,18 +123,22 @@ int flasher_erase_region_sized(struct loader *ld, uint32_t offset, uint32_t size
 	/* FLASH_BEGIN's erase size and offset have no checksum either: a flipped bit erases
 	 * more or elsewhere (campaign seed 1981 erased the sector after the region), and an
 	 * already blank region reads right afterwards. Witnesses outside it tell; the last
-	 * sector of each part, read before, must read erased after (an erase size that lost
-	 * a bit erased less, seed 1379). */
+	 * sector of each part and the first of the ROM's, read before, must read erased
+	 * after (an erase size that lost a bit erased less, seed 1379). */
 	struct begin_witness wit;
 	struct begin_witness_op op = {.offset = offset,
 				      .erase_size = plan.rom_erase_size,
 				      .own_start = offset,
 				      .own_end = offset + size,
 				      .flash_size = flash_size,
-				      .must_erase = {UINT32_MAX, UINT32_MAX}};
-	if (plan.rom_erase_size)
+				      .must_erase = {UINT32_MAX, UINT32_MAX, UINT32_MAX}};
+	if (plan.rom_erase_size) {
 		op.must_erase[0] = offset + rom - SECTOR;
-	else
+		/* an offset flipped upwards erases past the region and leaves its start (seed
+		 * 600072, hdrflip: 0x1c000 ^ 0x1000 erased 0x1d000.., exit 0) */
+		if (rom > SECTOR)
+			op.must_erase[2] = offset;
+	} else
 		rom = 0;
 	if (rom < size) {
 		op.must_erase[1] = offset + size - SECTOR;
@@ -317,6 +321,8 @@ static void tell_unsettled(struct loader *ld, uint32_t offset, uint32_t size, ui
 	 * a write that failed on a line that garbled frames before checking them cannot rule
 	 * one out (campaign hdrflip seeds 502, 2691: a block landed 2^k blocks away). */
 	block |= acked > 0 && loader_anomalies(ld) > 0;
+	/* so can its FLASH_BEGIN's offset (seed 600019: 0x63000 ^ 0x20000 written at 0x43000) */
+	begin |= loader_flash_begun(ld) && loader_anomalies(ld) > 0;
 	if (!block && !low && !begin)
 		return;
 	/* Where a block may have landed: offset + (seq ^ 2^k) x 0x400, wrapped at the chip
@@ -339,15 +345,30 @@ static void tell_unsettled(struct loader *ld, uint32_t offset, uint32_t size, ui
 		snprintf(where, sizeof where,
 			 " a block may have been programmed at another address in 0x%06x..0x%06x",
 			 lo, hi);
+	/* the whole write at offset ^ 2^k (sector-aligned flips), wrapped at the chip size */
+	uint32_t blo = UINT32_MAX, bhi = 0;
+	for (unsigned k = 12; begin && k < 32; k++) {
+		uint64_t base = ((uint64_t)offset ^ (1u << k)) & (chip - 1);
+		if (base + size > chip || (base >= offset / 0x1000 * 0x1000 && base < end))
+			continue;
+		blo = base < blo ? (uint32_t)base : blo;
+		bhi = base + size - 1 > bhi ? (uint32_t)(base + size - 1) : bhi;
+	}
+	char moved[112] = " the write may have started at another offset";
+	if (begin && blo <= bhi)
+		snprintf(moved, sizeof moved,
+			 " the write may have started at another offset, in 0x%06x..0x%06x", blo,
+			 bhi);
 	size_t n = strlen(err->msg);
-	snprintf(err->msg + n, sizeof err->msg - n,
-		 "; frames garbled on the wire may also have changed flash outside 0x%06x:%s%s%s; "
-		 "read those places back or write what belongs there again",
-		 offset, block ? where : "",
-		 low ? " sectors 0x000000..0x001fff may have been erased (a FLASH_DATA the ROM ran "
-		       "as FLASH_BEGIN)"
-		     : "",
-		 begin ? " the write may have started at another offset" : "");
+	snprintf(
+	    err->msg + n, sizeof err->msg - n,
+	    "; frames garbled on the wire may also have changed flash outside 0x%06x:%s%s%s%s%s; "
+	    "read those places back or write what belongs there again",
+	    offset, block ? where : "", block && (low || begin) ? ";" : "",
+	    low ? " sectors 0x000000..0x001fff may have been erased (a FLASH_DATA the ROM ran "
+		  "as FLASH_BEGIN)"
+		: "",
+	    low && begin ? ";" : "", begin ? moved : "");
 }
 
 /* Before a write repeated after a lost connection erases its range: the blocks the first
@@ -443,7 +464,7 @@ int flasher_write(struct loader *ld, uint32_t offset, const uint8_t *data, uint3
 				       .later = opts->later,
 				       .nlater = opts->nlater,
 				       .flash_size = opts->flash_size,
-				       .must_erase = {UINT32_MAX, UINT32_MAX}};
+				       .must_erase = {UINT32_MAX, UINT32_MAX, UINT32_MAX}};
 	struct begin_witness *wit = malloc(sizeof *wit);
 	if (!wit) {
 		free(buf);

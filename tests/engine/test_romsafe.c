@@ -587,6 +587,26 @@ static void test_witness_erase_region_offset_flip(void **state)
 	free(img);
 }
 
+/* erase_region of three sectors over data, the ROM's part (0x1c000, 0x1d000) moved one
+ * sector up by bit 12 of its offset (0x1c000 -> 0x1d000): 0x1d000 and 0x1e000 erased, the
+ * region's last sector read erased, and the first still held its data with exit 0
+ * (campaign seed 600072, hdrflip). The first sector must read erased too. */
+static void test_witness_erase_region_offset_up(void **state)
+{
+	(void)state;
+	char q[64];
+	snprintf(q, sizeof q, "fault=hdr-flip=FLASH_BEGIN:#2:%u", BEGIN_OFFSET_BIT(12));
+	struct rs b;
+	if (!rs_try_open_image(&b, q, g_background))
+		fail_msg("connect: %s", b.err.msg);
+	int rc = flasher_erase_region_sized(b.ld, 0x1c000, 0x3000, FLASH, NULL, &b.err);
+	if (rc != ED_ERR_VERIFY)
+		fail_msg("rc %d: %s", rc, b.err.msg);
+	assert_int_not_equal(rs_flash(&b)[0x1c000], 0xFF);
+	assert_non_null(strstr(b.err.msg, "sector 0x01c000 was not erased"));
+	rs_close(&b);
+}
+
 /* A write of what the flash holds already (a board flashed again with the same build),
  * its FLASH_BEGIN's offset word losing bit 18 (0x50000 -> 0x10000): every block reads back
  * right at 0x50000 while 0x10000.. is erased and overwritten. */
@@ -758,6 +778,7 @@ int main(void)
 	    cmocka_unit_test(test_verify_drop_summary),
 	    cmocka_unit_test(test_witness_size_flip_past_blank),
 	    cmocka_unit_test(test_witness_erase_region_offset_flip),
+	    cmocka_unit_test(test_witness_erase_region_offset_up),
 	    cmocka_unit_test(test_witness_write_offset_flip_same_data),
 	    cmocka_unit_test(test_witness_preserve_size_flip),
 	    cmocka_unit_test(test_witness_size_flip_wraps),
